@@ -1,0 +1,75 @@
+/**
+ * The kapi-review command line. Thin: it reads inputs, calls the pure pipeline and prints.
+ * Exit codes: 0 done, 1 findings at error severity (check), 2 bad usage or unreadable input.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { buildSeries } from '../../parsers/series.js';
+import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters/series.js';
+import { readMails } from '../io/inputs.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+class UsageError extends Error {}
+
+async function seriesCommand(
+  inputs: string[],
+  opts: { format: string },
+  out: (s: string) => void,
+): Promise<number> {
+  const mails = [];
+  const mailIssues: MailIssues[] = [];
+  try {
+    for await (const m of readMails(inputs)) {
+      mails.push(m.mail);
+      if (m.issues.length > 0)
+        mailIssues.push({ origin: m.origin, messageId: m.mail.messageId, issues: m.issues });
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
+      throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
+    throw e;
+  }
+  const built = buildSeries(mails);
+  if (built.issues.length > 0) mailIssues.push({ origin: '(series)', messageId: null, issues: built.issues });
+  if (opts.format === 'json') out(`${JSON.stringify(seriesToJson(built.value, mailIssues), null, 2)}\n`);
+  else out(renderSeriesText(built.value, mailIssues));
+  return 0;
+}
+
+export async function main(
+  argv: string[],
+  io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) },
+): Promise<number> {
+  let code = 0;
+  const program = new Command('kapi-review')
+    .description('Review Linux kernel patches for KAPI specification drift')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  program
+    .command('series')
+    .description('assemble mails into series and show them (cover letter, n/N, revisions, state)')
+    .argument('<inputs...>', '.patch/.eml/.mbox files, folders of them, or - for stdin')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (inputs: string[], opts: { format: string }) => {
+      code = await seriesCommand(inputs, opts, io.out);
+    });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof UsageError) {
+      io.err(`kapi-review: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return code;
+}

@@ -1,0 +1,536 @@
+/**
+ * Streaming mbox splitter (mboxrd and mboxo), byte-exact.
+ *
+ * lore.kernel.org (public-inbox) serves mboxrd: every message starts with a `From_` line, body
+ * lines matching /^>*From / got one extra `>`, and one empty line follows each message. git
+ * format-patch writes the same shape with `From <sha> Mon Sep 17 00:00:00 2001`. An input that does
+ * not start with a From_ line is one raw RFC 822 message and is passed through unchanged.
+ *
+ * One synchronous push-based state machine (MboxSplitter) does all the work; splitMbox (async,
+ * streaming) and splitMboxBuffer (synchronous) only drive it. Lines are found with indexOf(LF) and
+ * only their first bytes are looked at; body bytes are kept as slices of the input chunks (runs of
+ * untouched lines coalesce into one slice) and copied once, when a message is complete. Memory is
+ * bounded by the largest message (capped by maxMessageBytes) plus the chunk being read.
+ *
+ * Chunks pushed into the splitter must not be modified afterwards: slices of them are kept until
+ * the message they belong to is complete.
+ */
+import { type Issue, issue } from './types.js';
+
+export type MboxFormat = 'mboxrd' | 'mboxo';
+
+export interface MboxMessage {
+  /** Message bytes, unescaped, byte-exact, including its own final newline; no From_ line, no mbox separator. */
+  raw: Buffer;
+  /** The From_ line without its line end; null when the input was a single raw message. */
+  fromLine: string | null;
+  /** 0-based position in the mbox. */
+  index: number;
+  /** Byte offset of the From_ line in the input (0 for a raw message). */
+  offset: number;
+  issues: Issue[];
+}
+
+export interface MboxOptions {
+  /** 'mboxrd' (default) removes one `>` from /^>+From /; 'mboxo' only from /^>From /. */
+  format?: MboxFormat;
+  /** Longer messages are truncated to this many bytes and flagged 'mbox-message-too-large'. Default 64 MiB. */
+  maxMessageBytes?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Longest From_ line accepted, and the most bytes of one line ever held back while its kind is
+ * unknown (the rest of a long line streams straight into the message).
+ */
+const HEAD_CAP = 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const GT = 0x3e;
+const UPPER_F = 0x46;
+const FROM_SPACE = Buffer.from('From ', 'latin1');
+const LF_BUF = Buffer.from([LF]);
+const CRLF_BUF = Buffer.from([CR, LF]);
+const EMPTY = Buffer.alloc(0);
+
+// What a line (or the start of one) turned out to be.
+const NEED_MORE = 0; // undecidable yet: keep the head bytes until more input arrives
+const BLANK = 1; // "\n" or "\r\n"
+const SEPARATOR = 2; // a From_ line that starts a new message
+const BODY = 3; // message content, unchanged
+const BODY_UNESCAPE = 4; // message content with its first byte (one `>`) removed
+const BODY_UNESCAPED_FROM = 5; // unescaped `From ` line after a blank line, kept in the body
+const GT_FLUSH = 6; // a long run of `>`: emit all but the last one, keep deciding
+const RAW = 7; // first line: not an mbox, a single raw message
+const RAW_MALFORMED = 8; // first line starts with `From ` but is no From_ line: raw message too
+
+const MODE_START = 0;
+const MODE_MBOX = 1;
+const MODE_RAW = 2;
+
+const FROM_LINE_RE = /^From (\S+) +(\S.*)$/s;
+const TIME_RE = /(?:^|\D)\d{1,2}:\d\d(?!\d)/;
+const YEAR_RE = /(?:^|\D)\d{4}(?!\d)/;
+const MONTH_RE = /\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/i;
+
+/** 1: `From ` at `at`; 0: the bytes there are a proper prefix of it; -1: no match. */
+function matchFrom(v: Buffer, at: number): number {
+  const avail = Math.min(5, v.length - at);
+  for (let i = 0; i < avail; i++) if (v[at + i] !== FROM_SPACE[i]) return -1;
+  return avail === 5 ? 1 : 0;
+}
+
+/** Length of a line without its LF or CRLF. */
+function contentLength(v: Buffer): number {
+  let end = v.length;
+  if (end > 0 && v[end - 1] === LF) end--;
+  if (end > 0 && v[end - 1] === CR) end--;
+  return end;
+}
+
+/**
+ * A From_ line: `From `, a sender without spaces, a space, then a date: something with a time
+ * (`00:00:00`, `12:34`) or a month name and a four-digit year.
+ */
+export function isFromLine(line: Uint8Array): boolean {
+  const v = Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+  const end = contentLength(v);
+  if (end > HEAD_CAP || matchFrom(v, 0) !== 1) return false;
+  const m = FROM_LINE_RE.exec(v.toString('latin1', 0, end));
+  const date = m?.[2];
+  if (date === undefined) return false;
+  return TIME_RE.test(date) || (MONTH_RE.test(date) && YEAR_RE.test(date));
+}
+
+function clampMax(n: number | undefined): number {
+  if (n === undefined || !Number.isFinite(n)) return DEFAULT_MAX_MESSAGE_BYTES;
+  return Math.max(0, Math.floor(n));
+}
+
+class MessageBuilder {
+  readonly parts: Buffer[] = [];
+  /** Bytes kept in parts. */
+  size = 0;
+  /** Bytes the message really has (kept or not). */
+  total = 0;
+  lastByte = -1;
+  crlf = false;
+  readonly issues: Issue[] = [];
+
+  constructor(
+    readonly fromLine: string | null,
+    readonly index: number,
+    readonly offset: number,
+    private readonly max: number,
+  ) {}
+
+  append(b: Buffer): void {
+    const n = b.length;
+    if (n === 0) return;
+    this.total += n;
+    this.lastByte = b[n - 1] ?? -1;
+    const room = this.max - this.size;
+    if (room <= 0) return;
+    const keep = n <= room ? b : b.subarray(0, room);
+    this.parts.push(keep);
+    this.size += keep.length;
+  }
+
+  build(): MboxMessage {
+    const issues = this.issues;
+    if (this.total > this.size) {
+      issues.push(
+        issue(
+          'mbox-message-too-large',
+          'error',
+          `message is ${this.total} bytes, over the ${this.max}-byte limit; only the first ${this.size} bytes are kept`,
+        ),
+      );
+    }
+    if (this.total > 0 && this.lastByte !== LF) {
+      issues.push(issue('mbox-no-final-newline', 'info', 'the message does not end with a newline'));
+    }
+    if (this.crlf) issues.push(issue('mbox-crlf', 'info', 'the message uses CRLF line ends'));
+    return {
+      raw: Buffer.concat(this.parts, this.size),
+      fromLine: this.fromLine,
+      index: this.index,
+      offset: this.offset,
+      issues,
+    };
+  }
+}
+
+/**
+ * The splitter state machine. push() takes the next chunk and returns the messages completed by
+ * it; end() flushes the last one. Never throws on input.
+ */
+export class MboxSplitter {
+  private readonly format: MboxFormat;
+  private readonly maxBytes: number;
+  private mode = MODE_START;
+  private msg: MessageBuilder | null = null;
+  private count = 0;
+  private out: MboxMessage[] = [];
+  private ended = false;
+
+  /** Input bytes before the current chunk. */
+  private consumed = 0;
+  /** Last byte of the previous chunk (-1 before the first). */
+  private lastInputByte = -1;
+  /** 1-based number of the line being read. */
+  private line = 1;
+  /** Input offset where the line being read starts. */
+  private lineStart = 0;
+  private prevBlank = false;
+  /** Inside a line whose kind is decided: its remaining bytes are plain content. */
+  private inLine = false;
+  /** Length of a blank line held back (0: none, 1: LF, 2: CRLF): it belongs to the mbox if a separator or EOF follows. */
+  private held = 0;
+  /** Position of the held blank line in the current chunk, -1 when it came in an earlier chunk. */
+  private heldPos = -1;
+  /** First bytes of a line split across chunks whose kind is not known yet. */
+  private readonly head = Buffer.alloc(HEAD_CAP);
+  private headLen = 0;
+  /** For GT_FLUSH: how many `>` can be emitted now. */
+  private flushLen = 0;
+  private rawLfSeen = false;
+
+  /** The chunk being scanned and the pending run [runStart, runEnd) of its bytes to append. */
+  private cur: Buffer = EMPTY;
+  private runStart = 0;
+  private runEnd = 0;
+
+  constructor(options: MboxOptions = {}) {
+    this.format = options.format === 'mboxo' ? 'mboxo' : 'mboxrd';
+    this.maxBytes = clampMax(options.maxMessageBytes);
+  }
+
+  push(chunk: Uint8Array): MboxMessage[] {
+    if (this.ended || chunk.length === 0) return [];
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.cur = buf;
+    this.runStart = 0;
+    this.runEnd = 0;
+    this.scan(buf);
+    this.flushRun();
+    this.cur = EMPTY;
+    this.heldPos = -1;
+    this.lastInputByte = buf[buf.length - 1] ?? -1;
+    this.consumed += buf.length;
+    return this.takeOut();
+  }
+
+  end(): MboxMessage[] {
+    if (this.ended) return [];
+    this.ended = true;
+    if (this.headLen > 0 && this.mode !== MODE_RAW) {
+      // the input ended inside a line that was still undecided: decide it as it is
+      const v = this.head.subarray(0, this.headLen);
+      const d = this.mode === MODE_START ? this.classifyFirst(v, true) : this.classify(v, true);
+      this.resolve(d, v, true, -1);
+    }
+    this.finishMessage();
+    return this.takeOut();
+  }
+
+  private takeOut(): MboxMessage[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  private scan(buf: Buffer): void {
+    const len = buf.length;
+    let pos = 0;
+    while (pos < len) {
+      if (this.mode === MODE_RAW) {
+        this.rawData(buf, pos);
+        return;
+      }
+      const lf = buf.indexOf(LF, pos);
+      if (this.inLine) {
+        // the rest of a line whose kind is already known
+        if (lf < 0) {
+          this.emitRange(pos, len);
+          return;
+        }
+        if (this.byteBefore(buf, lf) === CR) this.markCrlf();
+        this.emitRange(pos, lf + 1);
+        this.inLine = false;
+        this.line++;
+        this.prevBlank = false;
+        pos = lf + 1;
+        continue;
+      }
+      const lineEnd = lf < 0 ? len : lf + 1;
+      if (this.headLen === 0) {
+        this.lineStart = this.consumed + pos;
+        const b0 = buf[pos];
+        if (
+          this.mode === MODE_MBOX &&
+          b0 !== LF &&
+          b0 !== CR &&
+          b0 !== GT &&
+          (b0 !== UPPER_F || !this.prevBlank)
+        ) {
+          // hot path: an ordinary content line, nothing to decide
+          if (this.held > 0) this.releaseHeld();
+          this.emitRange(pos, lineEnd);
+          if (lf < 0) {
+            this.inLine = true;
+            return;
+          }
+          if (buf[lf - 1] === CR) this.markCrlf();
+          this.line++;
+          this.prevBlank = false;
+          pos = lineEnd;
+          continue;
+        }
+        const v = buf.subarray(pos, lineEnd);
+        const complete = lf >= 0;
+        const d = this.mode === MODE_START ? this.classifyFirst(v, complete) : this.classify(v, complete);
+        this.resolve(d, v, complete, pos);
+        pos = lineEnd;
+      } else {
+        // continue a line head carried over from the previous chunk
+        const take = Math.min(lineEnd - pos, HEAD_CAP - this.headLen);
+        buf.copy(this.head, this.headLen, pos, pos + take);
+        this.headLen += take;
+        pos += take;
+        const v = this.head.subarray(0, this.headLen);
+        const complete = v[v.length - 1] === LF;
+        const d = this.mode === MODE_START ? this.classifyFirst(v, complete) : this.classify(v, complete);
+        this.resolve(d, v, complete, -1);
+      }
+    }
+  }
+
+  /** Decides the first line of the input: a From_ line makes it an mbox, anything else a raw message. */
+  private classifyFirst(v: Buffer, complete: boolean): number {
+    const m = matchFrom(v, 0);
+    if (m < 0) return RAW;
+    if (m === 0) return complete ? RAW : NEED_MORE;
+    if (!complete) return v.length >= HEAD_CAP ? RAW_MALFORMED : NEED_MORE;
+    return isFromLine(v) ? SEPARATOR : RAW_MALFORMED;
+  }
+
+  /**
+   * Decides a line of an mbox from its first bytes. `complete`: v holds the whole line (or the input
+   * ended). Returns NEED_MORE only while v is shorter than HEAD_CAP.
+   */
+  private classify(v: Buffer, complete: boolean): number {
+    const n = v.length;
+    const b0 = v[0];
+    if (b0 === LF) return BLANK;
+    if (b0 === CR) {
+      if (n === 1) return complete ? BODY : NEED_MORE;
+      return v[1] === LF ? BLANK : BODY;
+    }
+    if (b0 === GT) {
+      let r = 1;
+      if (this.format === 'mboxrd') {
+        while (r < n && v[r] === GT) r++;
+      } else if (n > 1 && v[1] === GT) {
+        return BODY; // mboxo only escapes `From ` to `>From `
+      }
+      if (r < n) {
+        const m = matchFrom(v, r);
+        if (m > 0) return BODY_UNESCAPE;
+        if (m < 0 || complete) return BODY;
+      } else if (complete) {
+        return BODY;
+      }
+      // a run of `>` not yet followed by five bytes
+      if (n < HEAD_CAP) return NEED_MORE;
+      this.flushLen = r - 1;
+      return GT_FLUSH;
+    }
+    if (b0 === UPPER_F && this.prevBlank) {
+      const m = matchFrom(v, 0);
+      if (m < 0) return BODY;
+      if (m === 0) return complete ? BODY : NEED_MORE;
+      if (!complete) return n >= HEAD_CAP ? BODY_UNESCAPED_FROM : NEED_MORE;
+      return isFromLine(v) ? SEPARATOR : BODY_UNESCAPED_FROM;
+    }
+    return BODY;
+  }
+
+  /** Acts on a decision about line head v, which starts at `at` in the current chunk (-1: v is this.head). */
+  private resolve(d: number, v: Buffer, complete: boolean, at: number): void {
+    const n = v.length;
+    switch (d) {
+      case NEED_MORE:
+        if (at >= 0) v.copy(this.head, 0);
+        this.headLen = n;
+        return;
+      case GT_FLUSH: {
+        const k = this.flushLen;
+        if (this.held > 0) this.releaseHeld();
+        this.emitView(v, at, 0, k);
+        if (at >= 0) v.copy(this.head, 0, k);
+        else this.head.copyWithin(0, k, n);
+        this.headLen = n - k;
+        return;
+      }
+      case BLANK:
+        if (this.held > 0) this.releaseHeld();
+        this.held = n;
+        this.heldPos = at;
+        this.line++;
+        this.prevBlank = true;
+        break;
+      case SEPARATOR:
+        this.finishMessage();
+        this.mode = MODE_MBOX;
+        this.msg = new MessageBuilder(
+          v.toString('utf8', 0, contentLength(v)),
+          this.count++,
+          this.lineStart,
+          this.maxBytes,
+        );
+        this.line++;
+        this.prevBlank = false;
+        break;
+      case RAW:
+      case RAW_MALFORMED: {
+        this.mode = MODE_RAW;
+        const msg = new MessageBuilder(null, this.count++, 0, this.maxBytes);
+        this.msg = msg;
+        if (d === RAW_MALFORMED) {
+          msg.issues.push(
+            issue(
+              'mbox-malformed-from-line',
+              'warning',
+              'the input starts with "From " but not with an mbox From_ line; read as one raw message',
+              1,
+            ),
+          );
+        }
+        this.emitView(v, at, 0, n);
+        if (complete && v[n - 1] === LF) {
+          this.rawLfSeen = true;
+          if (n >= 2 && v[n - 2] === CR) msg.crlf = true;
+        }
+        break;
+      }
+      default: {
+        if (this.held > 0) this.releaseHeld();
+        if (d === BODY_UNESCAPED_FROM) {
+          this.msg?.issues.push(
+            issue(
+              'mbox-unescaped-from',
+              'warning',
+              `line ${this.line} starts with an unescaped "From " after a blank line; kept in the message body`,
+              this.line,
+            ),
+          );
+        }
+        this.emitView(v, at, d === BODY_UNESCAPE ? 1 : 0, n);
+        if (complete) {
+          if (n >= 2 && v[n - 2] === CR && v[n - 1] === LF) this.markCrlf();
+          this.line++;
+          this.prevBlank = false;
+        } else {
+          this.inLine = true;
+        }
+      }
+    }
+    this.headLen = 0;
+  }
+
+  private rawData(buf: Buffer, pos: number): void {
+    if (!this.rawLfSeen) {
+      const lf = buf.indexOf(LF, pos);
+      if (lf >= 0) {
+        this.rawLfSeen = true;
+        if (this.byteBefore(buf, lf) === CR) this.markCrlf();
+      }
+    }
+    this.emitRange(pos, buf.length);
+  }
+
+  /** The input byte before position i of the current chunk. */
+  private byteBefore(buf: Buffer, i: number): number {
+    return i > 0 ? (buf[i - 1] ?? -1) : this.lastInputByte;
+  }
+
+  private markCrlf(): void {
+    if (this.msg) this.msg.crlf = true;
+  }
+
+  /** Appends bytes [a, b) of the current chunk, growing the pending run when contiguous. */
+  private emitRange(a: number, b: number): void {
+    if (b <= a) return;
+    if (this.runEnd !== a) {
+      this.flushRun();
+      this.runStart = a;
+    }
+    this.runEnd = b;
+  }
+
+  /** Appends v[a, b): from the current chunk when at >= 0, else a copy of the carried head. */
+  private emitView(v: Buffer, at: number, a: number, b: number): void {
+    if (b <= a) return;
+    if (at >= 0) {
+      this.emitRange(at + a, at + b);
+    } else {
+      this.flushRun();
+      this.msg?.append(Buffer.from(v.subarray(a, b)));
+    }
+  }
+
+  private flushRun(): void {
+    if (this.runEnd > this.runStart) this.msg?.append(this.cur.subarray(this.runStart, this.runEnd));
+    this.runStart = this.runEnd;
+  }
+
+  /** The held blank line turned out to be message content. */
+  private releaseHeld(): void {
+    const h = this.held;
+    this.held = 0;
+    if (h === 2) this.markCrlf();
+    if (this.heldPos >= 0) {
+      this.emitRange(this.heldPos, this.heldPos + h);
+    } else {
+      this.flushRun();
+      this.msg?.append(h === 2 ? CRLF_BUF : LF_BUF);
+    }
+  }
+
+  /** Completes the current message; a held blank line is the mbox separator and is dropped. */
+  private finishMessage(): void {
+    this.flushRun();
+    this.held = 0;
+    this.heldPos = -1;
+    this.inLine = false;
+    const msg = this.msg;
+    if (!msg) return;
+    this.msg = null;
+    this.out.push(msg.build());
+  }
+}
+
+/** Splits a stream of chunks into messages, yielding each as soon as it is complete. */
+export async function* splitMbox(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options?: MboxOptions,
+): AsyncGenerator<MboxMessage> {
+  const splitter = new MboxSplitter(options);
+  for await (const chunk of chunks) {
+    for (const msg of splitter.push(chunk)) yield msg;
+  }
+  for (const msg of splitter.end()) yield msg;
+}
+
+/** splitMbox for an input already in memory. */
+export function splitMboxBuffer(data: Uint8Array, options?: MboxOptions): MboxMessage[] {
+  const splitter = new MboxSplitter(options);
+  const out = splitter.push(data);
+  for (const msg of splitter.end()) out.push(msg);
+  return out;
+}

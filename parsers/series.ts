@@ -1,0 +1,373 @@
+/**
+ * Messages -> series, in b4's and patchwork's vocabulary: a cover letter, patches ordered by
+ * counter, follow-ups, revisions linked v1..vN, partial rerolls, duplicates and resends, and an
+ * explicit state. It never guesses: what does not add up is marked incomplete or corrupted.
+ *
+ * The result does not depend on the order the mails arrive in: the input is put in a canonical
+ * order first and every later choice is made on content.
+ */
+import type { Address, PatchMail } from './mail.js';
+import { type Issue, issue, type Parsed } from './types.js';
+
+export type SeriesState =
+  | { kind: 'complete' }
+  | { kind: 'incomplete'; missing: number[] }
+  | { kind: 'corrupted'; reasons: string[] };
+
+export interface SeriesPatch {
+  counter: number;
+  mail: PatchMail;
+  /** Set when the slot was filled from an earlier revision (partial reroll). */
+  fromRevision?: number;
+}
+
+export interface Duplicate {
+  messageId: string | null;
+  /** The Message-ID of the copy that was kept. */
+  keptMessageId: string | null;
+  reason: 'same-message-id' | 'resend';
+}
+
+export interface Series {
+  /** Message-ID of the cover letter, or of the lowest-numbered patch. */
+  id: string;
+  title: string;
+  sender: Address | null;
+  revision: number;
+  rfc: boolean;
+  treeHint: string | null;
+  /** N of n/N; 1 for a lone patch. */
+  expected: number;
+  cover: PatchMail | null;
+  patches: SeriesPatch[];
+  state: SeriesState;
+  followUps: PatchMail[];
+  duplicates: Duplicate[];
+  changeId: string | null;
+  baseCommit: string | null;
+  /** Message-ID at the top of the thread the series was posted in. */
+  threadRoot: string | null;
+  date: string | null;
+  /** Revisions of the same series share this key: change-id, else sender + normalised title. */
+  lineage: string;
+  previousRevision: string | null;
+  nextRevision: string | null;
+  /** Set when a partial reroll was completed from an earlier revision. */
+  rerollOf: string | null;
+  /** Set when this series is an identical re-post of another series of the same revision. */
+  resendOf: string | null;
+}
+
+export interface SeriesSet {
+  series: Series[];
+  /** Mails that are neither patches nor replies to any series in the input. */
+  unattached: PatchMail[];
+}
+
+type Kind = 'patch' | 'cover' | 'followup';
+
+function classify(m: PatchMail): Kind {
+  const s = m.subjectInfo;
+  if (s.reply) return 'followup';
+  if (s.counter === 0 && (s.expected ?? 0) > 0 && m.files.length === 0) return 'cover';
+  if (m.files.length > 0 && (s.patch || s.counter !== null || s.prefixes.length === 0 || s.rfc))
+    return 'patch';
+  // `[PATCH 3/5]` without a diff still claims a slot; the series will say what is wrong with it
+  if (s.counter !== null && s.counter > 0 && (s.patch || s.rfc)) return 'patch';
+  return 'followup';
+}
+
+function canonicalKey(m: PatchMail): string {
+  return `${m.messageId ?? '\uffff'}\u0000${m.date ?? ''}\u0000${m.subject}\u0000${m.body}`;
+}
+
+function threadRoot(m: PatchMail): string | null {
+  return m.references[0] ?? m.inReplyTo ?? m.messageId;
+}
+
+function byDateThenId(a: PatchMail, b: PatchMail): number {
+  const da = a.date ?? '';
+  const db = b.date ?? '';
+  if (da !== db) return da < db ? -1 : 1;
+  const ka = canonicalKey(a);
+  const kb = canonicalKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function samePatch(a: PatchMail, b: PatchMail): boolean {
+  return a.diff === b.diff && a.subjectInfo.title === b.subjectInfo.title;
+}
+
+interface Group {
+  key: string;
+  root: string | null;
+  revision: number;
+  expected: number;
+  sender: Address | null;
+  covers: PatchMail[];
+  slots: Map<number, PatchMail[]>;
+}
+
+/** Builds series from parsed mails. Never throws; inconsistencies become series state or issues. */
+export function buildSeries(input: PatchMail[]): Parsed<SeriesSet> {
+  const issues: Issue[] = [];
+  const sorted = [...input].sort((a, b) => {
+    const ka = canonicalKey(a);
+    const kb = canonicalKey(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+
+  // 1. the same Message-ID twice: keep one copy, deterministically the canonical first
+  const byId = new Map<string, PatchMail>();
+  const mails: PatchMail[] = [];
+  const idDuplicates: Duplicate[] = [];
+  for (const m of sorted) {
+    if (m.messageId) {
+      const kept = byId.get(m.messageId);
+      if (kept) {
+        idDuplicates.push({
+          messageId: m.messageId,
+          keptMessageId: kept.messageId,
+          reason: 'same-message-id',
+        });
+        if (!samePatch(kept, m) || kept.body !== m.body)
+          issues.push(
+            issue(
+              'series-conflicting-copies',
+              'warning',
+              `two different messages share Message-ID <${m.messageId}>`,
+            ),
+          );
+        continue;
+      }
+      byId.set(m.messageId, m);
+    }
+    mails.push(m);
+  }
+
+  // 2. group patches and cover letters by thread, revision, size and sender
+  const groups = new Map<string, Group>();
+  const followups: PatchMail[] = [];
+  for (const m of mails) {
+    const kind = classify(m);
+    if (kind === 'followup') {
+      followups.push(m);
+      continue;
+    }
+    const s = m.subjectInfo;
+    const root = threadRoot(m);
+    const expected = s.counter === null ? 1 : (s.expected ?? 1);
+    const sender = m.from;
+    // a lone patch without n/N is a series of its own
+    const key =
+      s.counter === null
+        ? `single\u0000${m.messageId ?? canonicalKey(m)}`
+        : `${root ?? ''}\u0000${s.revision}\u0000${expected}\u0000${sender?.address.toLowerCase() ?? ''}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, root, revision: s.revision, expected, sender, covers: [], slots: new Map() };
+      groups.set(key, g);
+    }
+    if (kind === 'cover') g.covers.push(m);
+    else {
+      const n = s.counter ?? 1;
+      const list = g.slots.get(n) ?? [];
+      list.push(m);
+      g.slots.set(n, list);
+    }
+  }
+
+  // 3. each group becomes a series
+  const series: Series[] = [];
+  const seriesOfMessage = new Map<string, Series>();
+  for (const g of groups.values()) {
+    const reasons: string[] = [];
+    const duplicates: Duplicate[] = [];
+    const covers = [...g.covers].sort(byDateThenId);
+    const cover = covers[0] ?? null;
+    for (const c of covers.slice(1)) {
+      if (cover && c.body === cover.body)
+        duplicates.push({ messageId: c.messageId, keptMessageId: cover.messageId, reason: 'resend' });
+      else reasons.push(`two different cover letters: <${cover?.messageId}> and <${c.messageId}>`);
+    }
+    const patches: SeriesPatch[] = [];
+    for (const n of [...g.slots.keys()].sort((a, b) => a - b)) {
+      const cands = (g.slots.get(n) ?? []).sort(byDateThenId);
+      const first = cands[0] as PatchMail;
+      for (const c of cands.slice(1)) {
+        if (samePatch(first, c))
+          duplicates.push({ messageId: c.messageId, keptMessageId: first.messageId, reason: 'resend' });
+        else
+          reasons.push(
+            `two different mails claim ${n}/${g.expected}: <${first.messageId}> and <${c.messageId}>`,
+          );
+      }
+      if (n > g.expected) reasons.push(`patch ${n}/${g.expected} is beyond the announced count`);
+      if (first.files.length === 0) reasons.push(`patch ${n}/${g.expected} carries no diff`);
+      patches.push({ counter: n, mail: first });
+    }
+    const lead = cover ?? patches[0]?.mail ?? null;
+    if (!lead) continue;
+    const changeId =
+      cover?.footer.changeId ?? patches.find((p) => p.mail.footer.changeId)?.mail.footer.changeId ?? null;
+    const baseCommit =
+      cover?.footer.baseCommit ??
+      patches.find((p) => p.mail.footer.baseCommit)?.mail.footer.baseCommit ??
+      null;
+    const title = lead.subjectInfo.title;
+    const sender = g.sender;
+    const s: Series = {
+      id: lead.messageId ?? `no-message-id:${title}`,
+      title,
+      sender,
+      revision: g.revision,
+      rfc: lead.subjectInfo.rfc,
+      treeHint: lead.subjectInfo.treeHint,
+      expected: g.expected,
+      cover,
+      patches,
+      state: { kind: 'complete' },
+      followUps: [],
+      duplicates: [...duplicates],
+      changeId,
+      baseCommit,
+      threadRoot: g.root,
+      date: lead.date,
+      lineage: changeId
+        ? `change-id:${changeId}`
+        : `title:${sender?.address.toLowerCase() ?? ''}:${lead.subjectInfo.normalizedTitle}`,
+      previousRevision: null,
+      nextRevision: null,
+      rerollOf: null,
+      resendOf: null,
+    };
+    if (reasons.length > 0) s.state = { kind: 'corrupted', reasons };
+    series.push(s);
+    for (const m of [cover, ...covers, ...patches.map((p) => p.mail), ...[...g.slots.values()].flat()])
+      if (m?.messageId) seriesOfMessage.set(m.messageId, s);
+  }
+
+  // 4. partial rerolls: a `[PATCH v2 3/5]` sent in reply to v1's 3/5 takes the other slots from v1
+  for (const s of series) {
+    if (s.cover || s.patches.length === 0 || s.patches.length >= s.expected) continue;
+    let base: Series | null = null;
+    let allRerolls = true;
+    for (const p of s.patches) {
+      const parent = p.mail.inReplyTo ? seriesOfMessage.get(p.mail.inReplyTo) : undefined;
+      const parentPatch = parent?.patches.find((q) => q.mail.messageId === p.mail.inReplyTo);
+      if (!parent || !parentPatch || parentPatch.counter !== p.counter || parent.revision >= s.revision) {
+        allRerolls = false;
+        break;
+      }
+      if (base && base !== parent) {
+        allRerolls = false;
+        break;
+      }
+      base = parent;
+    }
+    if (!allRerolls || !base || base.expected !== s.expected) continue;
+    const have = new Set(s.patches.map((p) => p.counter));
+    for (const p of base.patches)
+      if (!have.has(p.counter))
+        s.patches.push({ counter: p.counter, mail: p.mail, fromRevision: base.revision });
+    s.patches.sort((a, b) => a.counter - b.counter);
+    s.rerollOf = base.id;
+    s.cover = null;
+    s.title = base.title;
+    s.lineage = base.lineage;
+  }
+
+  // 5. state
+  for (const s of series) {
+    if (s.state.kind === 'corrupted') continue;
+    const have = new Set(s.patches.map((p) => p.counter));
+    const missing: number[] = [];
+    for (let n = 1; n <= s.expected; n++) if (!have.has(n)) missing.push(n);
+    if (missing.length > 0) s.state = { kind: 'incomplete', missing };
+  }
+
+  // 6. follow-ups hang off the nearest ancestor that belongs to a series, also through other
+  //    follow-ups (a reply to a review), whatever order they arrived in
+  const followupById = new Map<string, PatchMail>();
+  for (const m of followups)
+    if (m.messageId && !seriesOfMessage.has(m.messageId)) followupById.set(m.messageId, m);
+  const resolved = new Map<PatchMail, Series | null>();
+  const resolve = (m: PatchMail, seen: Set<PatchMail>): Series | null => {
+    const known = resolved.get(m);
+    if (known !== undefined) return known;
+    seen.add(m);
+    let target: Series | null = null;
+    for (const a of [m.inReplyTo, ...[...m.references].reverse()]) {
+      if (!a) continue;
+      target = seriesOfMessage.get(a) ?? null;
+      const parent = followupById.get(a);
+      if (!target && parent && !seen.has(parent)) target = resolve(parent, seen);
+      if (target) break;
+    }
+    resolved.set(m, target);
+    return target;
+  };
+  const unattached: PatchMail[] = [];
+  for (const m of followups.sort(byDateThenId)) {
+    const target = resolve(m, new Set());
+    if (target) target.followUps.push(m);
+    else unattached.push(m);
+  }
+  const ownerOf = (id: string): Series | undefined => {
+    const s = seriesOfMessage.get(id);
+    if (s) return s;
+    const f = followupById.get(id);
+    return f ? (resolved.get(f) ?? undefined) : undefined;
+  };
+
+  // 7. revisions: link v1..vN within a lineage; the same revision twice is a re-post
+  const lineages = new Map<string, Series[]>();
+  for (const s of series) {
+    const list = lineages.get(s.lineage) ?? [];
+    list.push(s);
+    lineages.set(s.lineage, list);
+  }
+  for (const list of lineages.values()) {
+    list.sort(
+      (a, b) =>
+        a.revision - b.revision || (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id),
+    );
+    let prev: Series | null = null;
+    for (const s of list) {
+      if (prev && prev.revision === s.revision) {
+        if (sameContent(prev, s)) s.resendOf = prev.id;
+        else
+          issues.push(
+            issue(
+              'series-revision-reused',
+              'warning',
+              `two different postings of v${s.revision} of "${s.title}": <${prev.id}> and <${s.id}>`,
+            ),
+          );
+        continue;
+      }
+      if (prev) {
+        s.previousRevision = prev.id;
+        prev.nextRevision = s.id;
+      }
+      prev = s;
+    }
+  }
+
+  // message-id duplicates go to the series that kept the copy
+  for (const d of idDuplicates) {
+    const s = d.keptMessageId ? ownerOf(d.keptMessageId) : undefined;
+    if (s) s.duplicates.push(d);
+  }
+
+  series.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id));
+  return { value: { series, unattached }, issues };
+}
+
+function sameContent(a: Series, b: Series): boolean {
+  if (a.patches.length !== b.patches.length) return false;
+  return a.patches.every((p, i) => {
+    const q = b.patches[i];
+    return q !== undefined && q.counter === p.counter && samePatch(p.mail, q.mail);
+  });
+}

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// `npm test` runs both projects; the corpus project skips itself, saying so, when ../shared/corpus
+// is absent. The JSON report is what .ci/run counts (CI does not read vitest's own summary).
+export default defineConfig({
+  test: {
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-output/vitest.json' },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/corpus/**'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'corpus',
+          include: ['test/corpus/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
