@@ -75,19 +75,19 @@ const TIME_RE = /(?:^|\D)\d{1,2}:\d\d(?!\d)/;
 const YEAR_RE = /(?:^|\D)\d{4}(?!\d)/;
 const MONTH_RE = /\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/i;
 
-/** 1: `From ` at `at`; 0: the bytes there are a proper prefix of it; -1: no match. */
-function matchFrom(v: Buffer, at: number): number {
-  const avail = Math.min(5, v.length - at);
-  for (let i = 0; i < avail; i++) if (v[at + i] !== FROM_SPACE[i]) return -1;
+/** In b[at, end): 1: starts with `From `; 0: is a proper prefix of it; -1: neither. */
+function matchFrom(b: Uint8Array, at: number, end: number): number {
+  const avail = Math.min(5, end - at);
+  for (let i = 0; i < avail; i++) if (b[at + i] !== FROM_SPACE[i]) return -1;
   return avail === 5 ? 1 : 0;
 }
 
-/** Length of a line without its LF or CRLF. */
-function contentLength(v: Buffer): number {
-  let end = v.length;
-  if (end > 0 && v[end - 1] === LF) end--;
-  if (end > 0 && v[end - 1] === CR) end--;
-  return end;
+/** End of the line b[start, end) without its LF or CRLF. */
+function contentEnd(b: Uint8Array, start: number, end: number): number {
+  let e = end;
+  if (e > start && b[e - 1] === LF) e--;
+  if (e > start && b[e - 1] === CR) e--;
+  return e;
 }
 
 /**
@@ -96,8 +96,8 @@ function contentLength(v: Buffer): number {
  */
 export function isFromLine(line: Uint8Array): boolean {
   const v = Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
-  const end = contentLength(v);
-  if (end > HEAD_CAP || matchFrom(v, 0) !== 1) return false;
+  const end = contentEnd(v, 0, v.length);
+  if (end > HEAD_CAP || matchFrom(v, 0, end) !== 1) return false;
   const m = FROM_LINE_RE.exec(v.toString('latin1', 0, end));
   const date = m?.[2];
   if (date === undefined) return false;
@@ -208,6 +208,7 @@ export class MboxSplitter {
     this.maxBytes = clampMax(options.maxMessageBytes);
   }
 
+  /** Feeds the next chunk; returns the messages it completed. The chunk must not be modified afterwards. */
   push(chunk: Uint8Array): MboxMessage[] {
     if (this.ended || chunk.length === 0) return [];
     const buf = Buffer.isBuffer(chunk)
@@ -230,9 +231,10 @@ export class MboxSplitter {
     this.ended = true;
     if (this.headLen > 0 && this.mode !== MODE_RAW) {
       // the input ended inside a line that was still undecided: decide it as it is
-      const v = this.head.subarray(0, this.headLen);
-      const d = this.mode === MODE_START ? this.classifyFirst(v, true) : this.classify(v, true);
-      this.resolve(d, v, true, -1);
+      const h = this.head;
+      const n = this.headLen;
+      const d = this.mode === MODE_START ? this.classifyFirst(h, 0, n, true) : this.classify(h, 0, n, true);
+      this.resolve(d, h, 0, n, true);
     }
     this.finishMessage();
     return this.takeOut();
@@ -291,10 +293,12 @@ export class MboxSplitter {
           pos = lineEnd;
           continue;
         }
-        const v = buf.subarray(pos, lineEnd);
         const complete = lf >= 0;
-        const d = this.mode === MODE_START ? this.classifyFirst(v, complete) : this.classify(v, complete);
-        this.resolve(d, v, complete, pos);
+        const d =
+          this.mode === MODE_START
+            ? this.classifyFirst(buf, pos, lineEnd, complete)
+            : this.classify(buf, pos, lineEnd, complete);
+        this.resolve(d, buf, pos, lineEnd, complete);
         pos = lineEnd;
       } else {
         // continue a line head carried over from the previous chunk
@@ -302,44 +306,46 @@ export class MboxSplitter {
         buf.copy(this.head, this.headLen, pos, pos + take);
         this.headLen += take;
         pos += take;
-        const v = this.head.subarray(0, this.headLen);
-        const complete = v[v.length - 1] === LF;
-        const d = this.mode === MODE_START ? this.classifyFirst(v, complete) : this.classify(v, complete);
-        this.resolve(d, v, complete, -1);
+        const h = this.head;
+        const n = this.headLen;
+        const complete = h[n - 1] === LF;
+        const d =
+          this.mode === MODE_START ? this.classifyFirst(h, 0, n, complete) : this.classify(h, 0, n, complete);
+        this.resolve(d, h, 0, n, complete);
       }
     }
   }
 
   /** Decides the first line of the input: a From_ line makes it an mbox, anything else a raw message. */
-  private classifyFirst(v: Buffer, complete: boolean): number {
-    const m = matchFrom(v, 0);
+  private classifyFirst(b: Buffer, s: number, e: number, complete: boolean): number {
+    const m = matchFrom(b, s, e);
     if (m < 0) return RAW;
     if (m === 0) return complete ? RAW : NEED_MORE;
-    if (!complete) return v.length >= HEAD_CAP ? RAW_MALFORMED : NEED_MORE;
-    return isFromLine(v) ? SEPARATOR : RAW_MALFORMED;
+    if (!complete) return e - s >= HEAD_CAP ? RAW_MALFORMED : NEED_MORE;
+    return isFromLine(b.subarray(s, e)) ? SEPARATOR : RAW_MALFORMED;
   }
 
   /**
-   * Decides a line of an mbox from its first bytes. `complete`: v holds the whole line (or the input
-   * ended). Returns NEED_MORE only while v is shorter than HEAD_CAP.
+   * Decides a line of an mbox from its first bytes b[s, e). `complete`: they are the whole line (or
+   * the input ended). Returns NEED_MORE only while there are fewer than HEAD_CAP of them.
    */
-  private classify(v: Buffer, complete: boolean): number {
-    const n = v.length;
-    const b0 = v[0];
+  private classify(b: Buffer, s: number, e: number, complete: boolean): number {
+    const n = e - s;
+    const b0 = b[s];
     if (b0 === LF) return BLANK;
     if (b0 === CR) {
       if (n === 1) return complete ? BODY : NEED_MORE;
-      return v[1] === LF ? BLANK : BODY;
+      return b[s + 1] === LF ? BLANK : BODY;
     }
     if (b0 === GT) {
-      let r = 1;
+      let r = s + 1;
       if (this.format === 'mboxrd') {
-        while (r < n && v[r] === GT) r++;
-      } else if (n > 1 && v[1] === GT) {
+        while (r < e && b[r] === GT) r++;
+      } else if (n > 1 && b[r] === GT) {
         return BODY; // mboxo only escapes `From ` to `>From `
       }
-      if (r < n) {
-        const m = matchFrom(v, r);
+      if (r < e) {
+        const m = matchFrom(b, r, e);
         if (m > 0) return BODY_UNESCAPE;
         if (m < 0 || complete) return BODY;
       } else if (complete) {
@@ -347,40 +353,43 @@ export class MboxSplitter {
       }
       // a run of `>` not yet followed by five bytes
       if (n < HEAD_CAP) return NEED_MORE;
-      this.flushLen = r - 1;
+      this.flushLen = r - s - 1;
       return GT_FLUSH;
     }
     if (b0 === UPPER_F && this.prevBlank) {
-      const m = matchFrom(v, 0);
+      const m = matchFrom(b, s, e);
       if (m < 0) return BODY;
       if (m === 0) return complete ? BODY : NEED_MORE;
       if (!complete) return n >= HEAD_CAP ? BODY_UNESCAPED_FROM : NEED_MORE;
-      return isFromLine(v) ? SEPARATOR : BODY_UNESCAPED_FROM;
+      return isFromLine(b.subarray(s, e)) ? SEPARATOR : BODY_UNESCAPED_FROM;
     }
     return BODY;
   }
 
-  /** Acts on a decision about line head v, which starts at `at` in the current chunk (-1: v is this.head). */
-  private resolve(d: number, v: Buffer, complete: boolean, at: number): void {
-    const n = v.length;
+  /**
+   * Acts on decision d about the line head b[s, e): bytes of the current chunk, or of this.head
+   * (then s is 0).
+   */
+  private resolve(d: number, b: Buffer, s: number, e: number, complete: boolean): void {
+    const fromHead = b === this.head;
     switch (d) {
       case NEED_MORE:
-        if (at >= 0) v.copy(this.head, 0);
-        this.headLen = n;
+        if (!fromHead) b.copy(this.head, 0, s, e);
+        this.headLen = e - s;
         return;
       case GT_FLUSH: {
         const k = this.flushLen;
         if (this.held > 0) this.releaseHeld();
-        this.emitView(v, at, 0, k);
-        if (at >= 0) v.copy(this.head, 0, k);
-        else this.head.copyWithin(0, k, n);
-        this.headLen = n - k;
+        this.emitBytes(b, s, s + k);
+        if (fromHead) this.head.copyWithin(0, k, e);
+        else b.copy(this.head, 0, s + k, e);
+        this.headLen = e - s - k;
         return;
       }
       case BLANK:
         if (this.held > 0) this.releaseHeld();
-        this.held = n;
-        this.heldPos = at;
+        this.held = e - s;
+        this.heldPos = fromHead ? -1 : s;
         this.line++;
         this.prevBlank = true;
         break;
@@ -388,7 +397,7 @@ export class MboxSplitter {
         this.finishMessage();
         this.mode = MODE_MBOX;
         this.msg = new MessageBuilder(
-          v.toString('utf8', 0, contentLength(v)),
+          b.toString('utf8', s, contentEnd(b, s, e)),
           this.count++,
           this.lineStart,
           this.maxBytes,
@@ -411,10 +420,10 @@ export class MboxSplitter {
             ),
           );
         }
-        this.emitView(v, at, 0, n);
-        if (complete && v[n - 1] === LF) {
+        this.emitBytes(b, s, e);
+        if (complete && b[e - 1] === LF) {
           this.rawLfSeen = true;
-          if (n >= 2 && v[n - 2] === CR) msg.crlf = true;
+          if (e - s >= 2 && b[e - 2] === CR) msg.crlf = true;
         }
         break;
       }
@@ -430,9 +439,9 @@ export class MboxSplitter {
             ),
           );
         }
-        this.emitView(v, at, d === BODY_UNESCAPE ? 1 : 0, n);
+        this.emitBytes(b, d === BODY_UNESCAPE ? s + 1 : s, e);
         if (complete) {
-          if (n >= 2 && v[n - 2] === CR && v[n - 1] === LF) this.markCrlf();
+          if (e - s >= 2 && b[e - 2] === CR && b[e - 1] === LF) this.markCrlf();
           this.line++;
           this.prevBlank = false;
         } else {
@@ -473,14 +482,14 @@ export class MboxSplitter {
     this.runEnd = b;
   }
 
-  /** Appends v[a, b): from the current chunk when at >= 0, else a copy of the carried head. */
-  private emitView(v: Buffer, at: number, a: number, b: number): void {
-    if (b <= a) return;
-    if (at >= 0) {
-      this.emitRange(at + a, at + b);
+  /** Appends b[from, to): a range of the current chunk, or a copy of bytes of the carried head. */
+  private emitBytes(b: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    if (b !== this.head) {
+      this.emitRange(from, to);
     } else {
       this.flushRun();
-      this.msg?.append(Buffer.from(v.subarray(a, b)));
+      this.msg?.append(Buffer.from(b.subarray(from, to)));
     }
   }
 
