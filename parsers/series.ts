@@ -192,7 +192,10 @@ export function buildSeries(input: PatchMail[]): Parsed<SeriesSet> {
     }
     const patches: SeriesPatch[] = [];
     for (const n of [...g.slots.keys()].sort((a, b) => a - b)) {
-      const cands = (g.slots.get(n) ?? []).sort(byDateThenId);
+      // of identical copies the original wins over a RESEND, then the earliest
+      const cands = (g.slots.get(n) ?? []).sort(
+        (a, b) => Number(a.subjectInfo.resend) - Number(b.subjectInfo.resend) || byDateThenId(a, b),
+      );
       const first = cands[0] as PatchMail;
       for (const c of cands.slice(1)) {
         if (samePatch(first, c))
@@ -204,6 +207,8 @@ export function buildSeries(input: PatchMail[]): Parsed<SeriesSet> {
       }
       if (n > g.expected) reasons.push(`patch ${n}/${g.expected} is beyond the announced count`);
       if (first.files.length === 0) reasons.push(`patch ${n}/${g.expected} carries no diff`);
+      else if (first.files.some((f) => f.hunks.some((h) => h.truncated)))
+        reasons.push(`patch ${n}/${g.expected} has a truncated diff`);
       patches.push({ counter: n, mail: first });
     }
     const lead = cover ?? patches[0]?.mail ?? null;

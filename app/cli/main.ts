@@ -8,11 +8,20 @@ import { buildSeries } from '../../parsers/series.js';
 import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters/series.js';
 import { readMails } from '../io/inputs.js';
 
+/** The package version; the file sits two levels up in the sources and three in dist/. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'kapi-review' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
 
 class UsageError extends Error {}
@@ -43,10 +52,14 @@ async function seriesCommand(
   return 0;
 }
 
-export async function main(
-  argv: string[],
-  io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) },
-): Promise<number> {
+export interface CliIo {
+  out: (s: string) => unknown;
+  err: (s: string) => unknown;
+}
+
+const stdio: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   let code = 0;
   const program = new Command('kapi-review')
     .description('Review Linux kernel patches for KAPI specification drift')

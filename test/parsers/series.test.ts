@@ -128,6 +128,14 @@ describe('buildSeries states', () => {
     expect(s.state).toEqual({ kind: 'corrupted', reasons: ['patch 2/2 carries no diff'] });
   });
 
+  it('marks a patch whose diff was cut off corrupted', async () => {
+    const raws = makeSeries({ n: 2, idPrefix: 'tr' });
+    const cut = raws[1] as string;
+    raws[1] = cut.slice(0, cut.indexOf('\n', cut.indexOf('\n@@ ') + 1) + 1);
+    const s = only(buildSeries(await parseAll(raws)).value.series);
+    expect(s.state).toEqual({ kind: 'corrupted', reasons: ['patch 1/2 has a truncated diff'] });
+  });
+
   it('treats a lone [PATCH] as a complete series of one', async () => {
     const raw = makeMail({
       subject: '[PATCH] frob: one',
