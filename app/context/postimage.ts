@@ -1,0 +1,202 @@
+/**
+ * Post-image context: the checks need whole files, not hunks. Each patch of a series is applied in
+ * memory, in order, to the files of a kernel tree (when one is given) and the pre- and post-image
+ * of every touched file is kept per patch. A hunk that does not apply puts that file in diff-only
+ * mode from there on, with the hunk and the reason; without a tree, new files are whole and other
+ * files are known only by their hunk fragments.
+ */
+import { createHash } from 'node:crypto';
+import { applyPatch, type StructuredPatch } from 'diff';
+import type { FileDiff, Hunk } from '../../parsers/diff.js';
+import { type Issue, issue } from '../../parsers/types.js';
+
+/** Post-image lines of one hunk (context and added lines), starting at `startLine`. */
+export interface Fragment {
+  startLine: number;
+  lines: string[];
+}
+
+export interface FileImage {
+  path: string;
+  oldPath: string | null;
+  /** The whole pre-image, when known. */
+  pre: string | null;
+  /** The whole post-image, when known (mode 'full'). */
+  post: string | null;
+  /** 'full': whole post-image; 'hunks': only `fragments`; 'deleted': the patch removes the file. */
+  mode: 'full' | 'hunks' | 'deleted';
+  /** The post-image lines each hunk shows; always present, also in mode 'full'. */
+  fragments: Fragment[];
+  /** True when the pre-image's git blob id matched the diff's `index` line. */
+  baseVerified: boolean;
+  /** Why the file is not in full mode, or what was noticed on the way. */
+  notes: string[];
+}
+
+export interface PatchInput {
+  messageId: string | null;
+  label: string;
+  files: FileDiff[];
+}
+
+export interface PatchImage {
+  messageId: string | null;
+  label: string;
+  files: FileImage[];
+}
+
+/** Reads files of the base tree; null when the file does not exist there. */
+export interface TreeReader {
+  read(path: string): Promise<string | null>;
+  /** For messages: 'git tree /x at <sha>' or 'directory /x'. */
+  describe(): string;
+}
+
+/** git's blob id of a text, to compare with the abbreviated ids of a diff's `index` line. */
+export function gitBlobId(text: string): string {
+  const body = Buffer.from(text, 'utf8');
+  return createHash('sha1')
+    .update(Buffer.concat([Buffer.from(`blob ${body.length}\0`), body]))
+    .digest('hex');
+}
+
+function hunkToStructured(path: string, h: Hunk, oldStart: number): StructuredPatch {
+  const lines: string[] = [];
+  for (const l of h.lines) {
+    lines.push(`${l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' '}${l.text}`);
+    if (l.noNewlineAtEof) lines.push('\\ No newline at end of file');
+  }
+  return {
+    oldFileName: path,
+    newFileName: path,
+    oldHeader: '',
+    newHeader: '',
+    // jsdiff counts an empty old range from the line after it, as its own parser does
+    hunks: [
+      {
+        oldStart: h.oldLines === 0 ? oldStart + 1 : oldStart,
+        oldLines: h.oldLines,
+        newStart: h.newStart,
+        newLines: h.newLines,
+        lines,
+      },
+    ],
+  };
+}
+
+export function fragmentsOf(f: FileDiff): Fragment[] {
+  return f.hunks.map((h) => ({
+    startLine: h.newStart,
+    lines: h.lines.filter((l) => l.kind !== 'del').map((l) => l.text),
+  }));
+}
+
+/** Applies one file diff to a pre-image, hunk by hunk, so a failure names its hunk. */
+export function applyFileDiff(pre: string, f: FileDiff): { post: string | null; failure: string | null } {
+  let text = pre;
+  let delta = 0;
+  for (const [i, h] of f.hunks.entries()) {
+    const out = applyPatch(text, hunkToStructured(f.path, h, h.oldStart + delta), { fuzzFactor: 0 });
+    if (out === false) {
+      const fuzzy = applyPatch(text, hunkToStructured(f.path, h, h.oldStart + delta), { fuzzFactor: 2 });
+      if (fuzzy === false)
+        return {
+          post: null,
+          failure: `hunk ${i + 1} (@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@) does not apply: its context is not in the file`,
+        };
+      text = fuzzy;
+    } else text = out;
+    delta += h.newLines - h.oldLines;
+  }
+  return { post: text, failure: null };
+}
+
+/**
+ * Applies the patches in order. `tree` gives the base; files a patch touches again see the
+ * previous patch's post-image.
+ */
+export async function buildPostImages(
+  patches: PatchInput[],
+  tree: TreeReader | null,
+): Promise<{ patches: PatchImage[]; issues: Issue[] }> {
+  const issues: Issue[] = [];
+  /** Current text of each path after the patches so far; null = known not to exist; absent = unknown. */
+  const current = new Map<string, string | null>();
+  /** Paths that fell back to diff-only mode stay there for the rest of the series. */
+  const diffOnly = new Set<string>();
+  const out: PatchImage[] = [];
+  for (const p of patches) {
+    const files: FileImage[] = [];
+    for (const f of p.files) {
+      const oldPath = f.oldPath;
+      const img: FileImage = {
+        path: f.path,
+        oldPath,
+        pre: null,
+        post: null,
+        mode: 'hunks',
+        fragments: fragmentsOf(f),
+        baseVerified: false,
+        notes: [],
+      };
+      files.push(img);
+      if (f.binary) {
+        img.notes.push('binary file');
+        continue;
+      }
+      // the pre-image
+      let pre: string | null | undefined;
+      if (f.status === 'added') pre = '';
+      else if (oldPath && diffOnly.has(oldPath)) pre = undefined;
+      else if (oldPath && current.has(oldPath)) pre = current.get(oldPath);
+      else if (oldPath && tree) {
+        pre = await tree.read(oldPath);
+        if (pre === null) {
+          img.notes.push(`${oldPath} is not in ${tree.describe()}`);
+          issues.push(
+            issue(
+              'context-missing-file',
+              'warning',
+              `${p.label}: ${oldPath} is not in ${tree.describe()}; diff-only`,
+            ),
+          );
+          pre = undefined;
+        }
+      } else pre = undefined;
+      if (pre === null) {
+        img.notes.push(`${oldPath} was deleted by an earlier patch`);
+        pre = undefined;
+      }
+      if (pre === undefined) {
+        if (!tree && f.status !== 'added') img.notes.push('no kernel tree given: only the hunks are known');
+        if (f.status === 'deleted') img.mode = 'deleted';
+        if (oldPath) diffOnly.add(oldPath);
+        diffOnly.add(f.path);
+        continue;
+      }
+      img.pre = pre;
+      if (f.indexOld && f.status !== 'added') img.baseVerified = gitBlobId(pre).startsWith(f.indexOld);
+      if (f.status === 'deleted') {
+        img.mode = 'deleted';
+        if (oldPath) current.set(oldPath, null);
+        continue;
+      }
+      const { post, failure } = applyFileDiff(pre, f);
+      if (post === null) {
+        img.notes.push(failure ?? 'does not apply');
+        issues.push(
+          issue('context-hunk-failed', 'warning', `${p.label}: ${f.path}: ${failure}; diff-only from here`),
+        );
+        diffOnly.add(f.path);
+        if (oldPath) diffOnly.add(oldPath);
+        continue;
+      }
+      img.post = post;
+      img.mode = 'full';
+      if (oldPath && oldPath !== f.path) current.set(oldPath, null);
+      current.set(f.path, post);
+    }
+    out.push({ messageId: p.messageId, label: p.label, files });
+  }
+  return { patches: out, issues };
+}
