@@ -147,7 +147,13 @@ export interface SpecStruct {
   index: number | null;
   name: string;
   description: string | null;
-  fields: { index: number | null; name: string; ctype: string | null; description: string | null; line: number }[];
+  fields: {
+    index: number | null;
+    name: string;
+    ctype: string | null;
+    description: string | null;
+    line: number;
+  }[];
   line: number;
 }
 
@@ -266,7 +272,10 @@ export function specFacts(spec: ApiSpec): unknown {
     }),
     locks: strip(spec.locks),
     signals: strip(spec.signals),
-    sideEffects: strip(spec.sideEffects).map((s) => ({ ...(s as object), types: [...(s as SpecSideEffect).types].sort() })),
+    sideEffects: strip(spec.sideEffects).map((s) => ({
+      ...(s as object),
+      types: [...(s as SpecSideEffect).types].sort(),
+    })),
     stateTransitions: strip(spec.stateTransitions),
     capabilities: strip(spec.capabilities),
     constraints: strip(spec.constraints),
