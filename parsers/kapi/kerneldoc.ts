@@ -1,0 +1,2123 @@
+/**
+ * KAPI specifications written as kerneldoc annotations, in the three generations the framework
+ * went through (see KAPI.md (c)):
+ *
+ * - gen 1 (RFC v3): flat keys, one fact per line, `param-type: start, KAPI_TYPE_UINT`,
+ *   `error-code: -ENOMEM, ENOMEM, cond, desc`, `lock: l, KAPI_LOCK_X` + `lock-acquired: true`;
+ *   continuation lines are indented (two spaces after `* `).
+ * - gen 2 (RFC v4 .. PATCH v2): a header line opens a block and indented sub-keys follow
+ *   (`param: len, KAPI_TYPE_UINT` + `  flags: KAPI_PARAM_IN`), values are KAPI_* constants.
+ * - gen 3 (PATCH v3/v4): the same blocks with short tokens (`contexts: process`,
+ *   `type: uint, input`, `constraint-type: range(0, X)`, `side-effect: alloc_memory`).
+ *
+ * The parser accepts the union of the three grammars in every comment; the generation it reports
+ * is decided per comment from the keys and values seen (see detectGeneration) and only changes how
+ * indented lines are read (gen 1: always continuation; gen 2/3: sub-key when the block knows the
+ * key) and the few places where the real generators differ (state-trans one-liners).
+ *
+ * Facts that the kerneldoc forms do not write but that the real generator (kdoc_apispec.py) takes
+ * from the C declaration below the comment: parameter C types and the return C type. They are
+ * filled from the `SYSCALL_DEFINEn(...)` / function declaration, recorded in `assignments` with
+ * the declaration as `via`. Parameter descriptions come from the `@name:` lines when the block has
+ * no `desc:` of its own, as the generator does.
+ *
+ * Pure: no I/O, no clock. Never throws; what cannot be read becomes an Issue.
+ */
+import type { Issue, Parsed } from '../types.js';
+import { issue } from '../types.js';
+import {
+  type ApiSpec,
+  type CountName,
+  emptySpec,
+  type KerneldocParts,
+  type SpecCapability,
+  type SpecConstraint,
+  type SpecError,
+  type SpecForm,
+  type SpecLock,
+  type SpecParam,
+  type SpecReturn,
+  type SpecSideEffect,
+  type SpecSignal,
+  type SpecStateTrans,
+  type SpecStruct,
+} from './model.js';
+
+/* ------------------------------------------------------------------------------------------------
+ * Vocabulary
+ * --------------------------------------------------------------------------------------------- */
+
+interface Vocab {
+  /** Prefixes of the KAPI_* spelling, longest first. */
+  prefixes: string[];
+  known: ReadonlySet<string>;
+  /** Lower-case alias -> canonical token; also full KAPI_* spellings that are not prefix + token. */
+  aliases: Readonly<Record<string, string>>;
+}
+
+const vocab = (prefixes: string[], known: string[], aliases: Record<string, string> = {}): Vocab => ({
+  prefixes,
+  known: new Set(known),
+  aliases,
+});
+
+const TYPES = vocab(
+  ['KAPI_TYPE_'],
+  [
+    'void',
+    'int',
+    'uint',
+    'ptr',
+    'struct',
+    'union',
+    'enum',
+    'func_ptr',
+    'array',
+    'fd',
+    'user_ptr',
+    'path',
+    'custom',
+  ],
+  { uptr: 'user_ptr' },
+);
+const FLAGS = vocab(
+  ['KAPI_PARAM_'],
+  ['in', 'out', 'inout', 'optional', 'const', 'volatile', 'user', 'dma', 'aligned'],
+  { input: 'in', output: 'out' },
+);
+const CONTEXTS = vocab(
+  ['KAPI_CTX_'],
+  ['process', 'softirq', 'hardirq', 'nmi', 'atomic', 'sleepable', 'preempt_disabled', 'irq_disabled'],
+);
+const CONSTRAINTS = vocab(
+  ['KAPI_CONSTRAINT_'],
+  [
+    'none',
+    'range',
+    'mask',
+    'enum',
+    'custom',
+    'alignment',
+    'power_of_two',
+    'page_aligned',
+    'nonzero',
+    'user_string',
+    'user_path',
+    'user_ptr',
+    'buffer',
+  ],
+  { align: 'alignment', kapi_constraint_bitmask: 'mask' },
+);
+const LOCKS = vocab(
+  ['KAPI_LOCK_'],
+  ['none', 'mutex', 'spinlock', 'rwlock', 'seqlock', 'rcu', 'semaphore', 'custom'],
+);
+const CHECKS = vocab(['KAPI_RETURN_'], ['exact', 'range', 'error_check', 'fd', 'custom', 'no_return']);
+const EFFECTS = vocab(
+  ['KAPI_EFFECT_'],
+  [
+    'none',
+    'alloc_memory',
+    'free_memory',
+    'modify_state',
+    'signal_send',
+    'file_position',
+    'lock_acquire',
+    'lock_release',
+    'resource_create',
+    'resource_destroy',
+    'schedule',
+    'hardware',
+    'network',
+    'filesystem',
+    'process_state',
+    'irreversible',
+  ],
+);
+const CAP_ACTIONS = vocab(
+  ['KAPI_CAP_'],
+  [
+    'bypass_check',
+    'increase_limit',
+    'override_restriction',
+    'grant_permission',
+    'modify_behavior',
+    'access_resource',
+    'perform_operation',
+  ],
+  {
+    // aliases accepted by PATCH v4's kdoc_apispec.py
+    required: 'perform_operation',
+    kapi_cap_required: 'perform_operation',
+    bypass: 'bypass_check',
+    grant: 'grant_permission',
+    override: 'override_restriction',
+    access: 'access_resource',
+    modify: 'modify_behavior',
+    limit: 'increase_limit',
+  },
+);
+const SIG_DIRECTIONS = vocab(['KAPI_SIGNAL_'], ['receive', 'send', 'handle', 'block', 'ignore']);
+const SIG_ACTIONS = vocab(
+  ['KAPI_SIGNAL_ACTION_'],
+  [
+    'default',
+    'terminate',
+    'coredump',
+    'stop',
+    'continue',
+    'custom',
+    'return',
+    'restart',
+    'queue',
+    'discard',
+    'transform',
+  ],
+);
+const SIG_TIMINGS = vocab(
+  ['KAPI_SIGNAL_TIME_'],
+  ['before', 'during', 'after', 'entry', 'exit', 'anytime', 'blocking', 'sleeping'],
+);
+
+/** Architectures of `arch-mask: <arch> = <bits>` (kdoc_apispec.py's _ARCH_CONFIG). */
+const ARCHES = new Set([
+  'alpha',
+  'arc',
+  'arm',
+  'arm64',
+  'csky',
+  'hexagon',
+  'loongarch',
+  'm68k',
+  'microblaze',
+  'mips',
+  'nios2',
+  'openrisc',
+  'parisc',
+  'powerpc',
+  'riscv',
+  's390',
+  'sh',
+  'sparc',
+  'um',
+  'x86',
+  'xtensa',
+]);
+
+type BlockKind =
+  | 'param'
+  | 'return'
+  | 'error'
+  | 'lock'
+  | 'signal'
+  | 'side_effect'
+  | 'state_trans'
+  | 'capability'
+  | 'constraint'
+  | 'struct_field';
+
+/** Top-level keys that open a block which takes indented sub-keys (gen 2/3). */
+const BLOCK_OF_KEY: Readonly<Record<string, BlockKind>> = {
+  param: 'param',
+  return: 'return',
+  error: 'error',
+  lock: 'lock',
+  signal: 'signal',
+  'side-effect': 'side_effect',
+  'state-trans': 'state_trans',
+  capability: 'capability',
+  constraint: 'constraint',
+  'struct-field': 'struct_field',
+};
+
+/** Sub-key (normalised: lower case, '_' -> '-') -> canonical struct field, per block. */
+const SUBKEYS: Readonly<Record<BlockKind, Readonly<Record<string, string>>>> = {
+  param: {
+    type: 'type',
+    flags: 'flags',
+    size: 'size',
+    'constraint-type': 'constraint_type',
+    constraint: 'constraints',
+    cdesc: 'constraints',
+    range: 'range',
+    mask: 'valid_mask',
+    'valid-mask': 'valid_mask',
+    'valid-values': 'enum_values',
+    enum: 'enum_values',
+    'enum-values': 'enum_values',
+    alignment: 'alignment',
+    'size-param': 'size_param_idx',
+    'size-multiplier': 'size_multiplier',
+    'struct-type': 'struct_type',
+    'arch-mask': 'arch_mask',
+    validate: 'validate',
+    desc: 'description',
+    description: 'description',
+  },
+  return: {
+    type: 'type',
+    'check-type': 'check_type',
+    check: 'check_type',
+    success: 'success_value',
+    'success-range': 'success_range',
+    'error-values': 'error_values',
+    desc: 'description',
+    description: 'description',
+  },
+  error: { desc: 'description', description: 'description', condition: 'condition' },
+  lock: {
+    type: 'lock_type',
+    acquired: 'acquired',
+    released: 'released',
+    'held-on-entry': 'held_on_entry',
+    'held-on-exit': 'held_on_exit',
+    scope: 'scope',
+    desc: 'description',
+    description: 'description',
+  },
+  signal: {
+    direction: 'direction',
+    action: 'action',
+    condition: 'condition',
+    desc: 'description',
+    description: 'description',
+    errno: 'error_on_signal',
+    error: 'error_on_signal',
+    timing: 'timing',
+    priority: 'priority',
+    restartable: 'restartable',
+    interruptible: 'interruptible',
+    queue: 'queue_behavior',
+    'queue-behavior': 'queue_behavior',
+    transform: 'transform_to',
+    'transform-to': 'transform_to',
+    target: 'target',
+    number: 'signal_num',
+    'state-req': 'state_required',
+    'state-required': 'state_required',
+    'state-forbid': 'state_forbidden',
+    'state-forbidden': 'state_forbidden',
+    'sa-flags-req': 'sa_flags_required',
+    'sa-flags-required': 'sa_flags_required',
+    'sa-flags-forbid': 'sa_flags_forbidden',
+    'sa-flags-forbidden': 'sa_flags_forbidden',
+  },
+  side_effect: {
+    type: 'type',
+    target: 'target',
+    desc: 'description',
+    description: 'description',
+    condition: 'condition',
+    reversible: 'reversible',
+  },
+  state_trans: {
+    object: 'object',
+    from: 'from_state',
+    to: 'to_state',
+    condition: 'condition',
+    desc: 'description',
+    description: 'description',
+  },
+  capability: {
+    type: 'action',
+    action: 'action',
+    allows: 'allows',
+    without: 'without_cap',
+    condition: 'check_condition',
+    priority: 'priority',
+    desc: 'cap_name',
+    name: 'cap_name',
+    alternative: 'alternative',
+  },
+  constraint: { desc: 'description', description: 'description', expr: 'expression', name: 'name' },
+  struct_field: {
+    type: 'type_name',
+    desc: 'description',
+    description: 'description',
+    range: 'range',
+    mask: 'valid_mask',
+    enum: 'enum_values',
+    'valid-values': 'enum_values',
+    validate: 'validate',
+    policy: 'policy',
+    version: 'version',
+    flag: 'flag',
+    alignment: 'alignment',
+    size: 'size',
+    offset: 'offset',
+  },
+};
+
+/** Union of every block's sub-keys (for recognising orphan sub-keys). */
+const ANY_SUBKEY = new Set(Object.values(SUBKEYS).flatMap((m) => Object.keys(m)));
+
+/** Gen-1 flat families: `<prefix>-<sub>: ...` applying to an entry (KAPI.md (c), gen 1). */
+const FLAT_FAMILIES: readonly {
+  prefix: string;
+  block: BlockKind;
+  byName: boolean;
+  subs: Record<string, string>;
+}[] = [
+  {
+    prefix: 'param-',
+    block: 'param',
+    byName: true,
+    subs: {
+      type: 'type',
+      flags: 'flags',
+      constraint: 'constraint',
+      range: 'range',
+      mask: 'mask',
+      'constraint-type': 'constraint-type',
+      size: 'size',
+      alignment: 'alignment',
+      enum: 'enum',
+      validate: 'validate',
+      'size-param': 'size-param',
+      'size-multiplier': 'size-multiplier',
+    },
+  },
+  {
+    prefix: 'lock-',
+    block: 'lock',
+    byName: false,
+    subs: { type: 'type', acquired: 'acquired', released: 'released', desc: 'desc' },
+  },
+  {
+    prefix: 'signal-',
+    block: 'signal',
+    byName: false,
+    subs: {
+      direction: 'direction',
+      action: 'action',
+      condition: 'condition',
+      desc: 'desc',
+      error: 'error',
+      timing: 'timing',
+      priority: 'priority',
+      interruptible: 'interruptible',
+      'state-req': 'state-req',
+    },
+  },
+  {
+    prefix: 'capability-',
+    block: 'capability',
+    byName: false,
+    subs: { allows: 'allows', without: 'without', condition: 'condition', priority: 'priority' },
+  },
+  {
+    prefix: 'side-effect-',
+    block: 'side_effect',
+    byName: false,
+    subs: { type: 'type', desc: 'desc', condition: 'condition', reversible: 'reversible' },
+  },
+  { prefix: 'state-trans-', block: 'state_trans', byName: false, subs: { desc: 'desc' } },
+  { prefix: 'error-', block: 'error', byName: false, subs: { condition: 'condition' } },
+  { prefix: 'constraint-', block: 'constraint', byName: true, subs: { expr: 'expr' } },
+  {
+    prefix: 'return-',
+    block: 'return',
+    byName: false,
+    subs: { type: 'type', check: 'check-type', 'check-type': 'check-type', success: 'success', desc: 'desc' },
+  },
+];
+
+const COUNT_KEYS: Readonly<Record<string, CountName>> = {
+  'param-count': 'param',
+  'error-count': 'error',
+  'lock-count': 'lock',
+  'signal-count': 'signal',
+  'signal-mask-count': 'signal_mask',
+  'side-effect-count': 'side_effect',
+  'state-trans-count': 'state_trans',
+  'capability-count': 'capability',
+  'constraint-count': 'constraint',
+  'struct-count': 'struct',
+  'struct-spec-count': 'struct',
+};
+
+/** Top-level keys with their own handler (besides blocks, flat families and counts). */
+const PLAIN_KEYS = new Set([
+  'contexts',
+  'context-flags',
+  'long-desc',
+  'desc',
+  'error-code',
+  'since',
+  'since-version',
+  'examples',
+  'notes',
+  'struct-type',
+  'api-type',
+  'api-version',
+  'validation-group',
+  'validation-policy',
+  'validation-flag',
+  'validation-rule',
+]);
+
+/** Keys that a plain kerneldoc comment may carry too: they do not make a comment a KAPI spec. */
+const NON_INDICATORS = new Set(['examples', 'notes', 'desc', 'return']);
+
+/** Is `key` (lower case, no '@') a KAPI top-level key? 'unknown' for `kapi-*` (recognised, no meaning). */
+function topKeyKind(key: string): 'known' | 'catch-all' | null {
+  if (BLOCK_OF_KEY[key] !== undefined || PLAIN_KEYS.has(key) || COUNT_KEYS[key] !== undefined) return 'known';
+  if (key.startsWith('struct-field-')) return 'known';
+  for (const fam of FLAT_FAMILIES)
+    if (key.startsWith(fam.prefix) && fam.subs[key.slice(fam.prefix.length)] !== undefined) return 'known';
+  if (key.startsWith('kapi-')) return 'catch-all';
+  return null;
+}
+
+/** Gen-1-only flat keys (evidence for generation 1). */
+function isFlatKey(key: string): boolean {
+  if (
+    key === 'error-code' ||
+    key === 'struct-type' ||
+    key.startsWith('validation-') ||
+    key.startsWith('api-')
+  )
+    return true;
+  if (COUNT_KEYS[key] !== undefined || key.startsWith('struct-field-')) return false;
+  return FLAT_FAMILIES.some(
+    (f) => key.startsWith(f.prefix) && f.subs[key.slice(f.prefix.length)] !== undefined,
+  );
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Small text helpers
+ * --------------------------------------------------------------------------------------------- */
+
+/** `key: value` at the start of a line: key letters, digits, '_', '-', '.', optional '@'. */
+const KEY_RE = /^(@?)([A-Za-z][A-Za-z0-9_.-]*)[ \t]*:(?:[ \t]+(.*))?$/;
+
+interface KeyMatch {
+  at: boolean;
+  /** As written, without '@'. */
+  raw: string;
+  /** Lower case. */
+  key: string;
+  /** Lower case, '_' -> '-' (sub-keys: kdoc_apispec.py accepts `sa_flags_required`). */
+  subKey: string;
+  value: string;
+}
+
+function matchKey(text: string): KeyMatch | null {
+  const m = KEY_RE.exec(text);
+  if (!m) return null;
+  const raw = m[2] ?? '';
+  const key = raw.toLowerCase();
+  return { at: m[1] === '@', raw, key, subKey: key.replaceAll('_', '-'), value: (m[3] ?? '').trim() };
+}
+
+/**
+ * `@name:` is a kerneldoc parameter; it is a KAPI key (RFC v3 allowed `@param-type:`) only when the
+ * name has a '-', which no C identifier has.
+ */
+const isAtKapiKey = (m: KeyMatch): boolean => m.at && m.key.includes('-') && topKeyKind(m.key) !== null;
+
+/** Split a C expression list on commas outside (), [] and {}. */
+function splitTop(s: string, limit = Number.POSITIVE_INFINITY): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === ',' && depth === 0 && out.length < limit - 1) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/**
+ * Split prose on every comma, at most `limit` parts (Python's `split(',', limit - 1)`): the real
+ * generators split headers this way, and prose may hold unbalanced parentheses or apostrophes.
+ */
+function splitPlain(s: string, limit = Number.POSITIVE_INFINITY): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (out.length < limit - 1) {
+    const i = s.indexOf(',', start);
+    if (i < 0) break;
+    out.push(s.slice(start, i));
+    start = i + 1;
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+const joinText = (parts: readonly string[]): string =>
+  parts
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .join(' ');
+
+const orNull = (s: string | undefined): string | null => {
+  const t = (s ?? '').trim();
+  return t === '' ? null : t;
+};
+
+const ERRNO_RE = /^-?E[A-Z0-9_]+$/;
+
+function canonErrno(codeText: string): string {
+  const t = codeText
+    .trim()
+    .replace(/^\((.*)\)$/, '$1')
+    .trim();
+  return ERRNO_RE.test(t) ? t.replace(/^-/, '') : codeText.trim();
+}
+
+/** Column width of leading whitespace (tabs to the next multiple of 8). */
+function indentOf(s: string): number {
+  let col = 0;
+  for (const c of s) {
+    if (c === ' ') col++;
+    else if (c === '\t') col += 8 - (col % 8);
+    else break;
+  }
+  return col;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Comments
+ * --------------------------------------------------------------------------------------------- */
+
+interface DocLine {
+  text: string;
+  indent: number;
+  /** 1-based in the parser's input. */
+  line: number;
+}
+
+interface DocComment {
+  lines: DocLine[];
+  startLine: number;
+  endLine: number;
+  terminated: boolean;
+  /**
+   * The text starts inside the comment (a hunk that edits the middle of a spec): there is no
+   * `/**` line and no summary line.
+   */
+  headless: boolean;
+  /** 0-based index of the first source line after the comment. */
+  after: number;
+}
+
+function docLine(raw: string, line: number, first: boolean): DocLine {
+  let s = raw;
+  if (!first) {
+    const star = /^[ \t]*\*(?!\/)/.exec(s);
+    if (star) {
+      s = s.slice(star[0].length);
+      if (s.startsWith(' ')) s = s.slice(1);
+    }
+  }
+  return { text: s.trim(), indent: indentOf(s), line };
+}
+
+/** Every `/** ... *\/` comment that starts a line, in one pass. */
+function scanComments(src: readonly string[]): DocComment[] {
+  const out: DocComment[] = [];
+  let cur: DocComment | null = null;
+  // Text that starts with comment body lines (` * ...`) starts inside a comment.
+  let first = 0;
+  while (first < src.length && (src[first] ?? '').trim() === '') first++;
+  if (/^[ \t]*\*(?:[ \t]|$)/.test(src[first] ?? '')) {
+    cur = {
+      lines: [],
+      startLine: first + 1,
+      endLine: first + 1,
+      terminated: false,
+      headless: true,
+      after: first,
+    };
+  }
+  for (let i = cur === null ? 0 : first; i < src.length; i++) {
+    const raw = src[i] ?? '';
+    if (cur === null) {
+      const lead = raw.length - raw.trimStart().length;
+      const t = raw.slice(lead);
+      if (!t.startsWith('/**') || t.startsWith('/***') || t.startsWith('/**/')) continue;
+      cur = { lines: [], startLine: i + 1, endLine: i + 1, terminated: false, headless: false, after: i + 1 };
+      let rest = t.slice(3);
+      const end = rest.indexOf('*/');
+      if (end >= 0) {
+        rest = rest.slice(0, end);
+        if (rest.trim() !== '') cur.lines.push(docLine(rest, i + 1, true));
+        cur.terminated = true;
+        out.push(cur);
+        cur = null;
+        continue;
+      }
+      if (rest.trim() !== '') cur.lines.push(docLine(rest, i + 1, true));
+      continue;
+    }
+    const end = raw.indexOf('*/');
+    if (end >= 0) {
+      const before = raw.slice(0, end);
+      if (before.trim() !== '' && before.trim() !== '*') cur.lines.push(docLine(before, i + 1, false));
+      cur.endLine = i + 1;
+      cur.terminated = true;
+      cur.after = i + 1;
+      out.push(cur);
+      cur = null;
+      continue;
+    }
+    if (raw.trimStart().startsWith('/*')) {
+      // A new comment starts inside this one: the previous one was cut off (e.g. by a hunk).
+      cur.after = i;
+      out.push(cur);
+      cur = null;
+      i--;
+      continue;
+    }
+    cur.lines.push(docLine(raw, i + 1, false));
+    cur.endLine = i + 1;
+    cur.after = i + 1;
+  }
+  if (cur !== null) out.push(cur);
+  return out;
+}
+
+/** Does the comment carry KAPI keys (not just `@x:` and `Return:`)? */
+function isSpecComment(lines: readonly DocLine[]): boolean {
+  let pendingReturn = false;
+  for (const l of lines) {
+    if (l.text === '') continue;
+    const m = matchKey(l.text);
+    if (l.indent > 0) {
+      if (pendingReturn && m && SUBKEYS.return[m.subKey] !== undefined && m.raw === m.raw.toLowerCase())
+        return true;
+      continue;
+    }
+    pendingReturn = false;
+    if (!m) continue;
+    if ((m.key === 'return' || m.key === 'returns') && m.value === '') {
+      pendingReturn = true;
+      continue;
+    }
+    if (m.raw !== m.raw.toLowerCase() || (m.at && !isAtKapiKey(m))) continue;
+    const kind = topKeyKind(m.key);
+    if (kind === 'known' && !NON_INDICATORS.has(m.key)) return true;
+  }
+  return false;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Generation
+ * --------------------------------------------------------------------------------------------- */
+
+const isConstValue = (v: string): boolean => /\bKAPI_[A-Z]/.test(v);
+const isShortValue = (v: string): boolean => /^[a-z][a-z0-9_]*(?![A-Za-z0-9_])/.test(v.trim());
+
+/** Typed slots whose values tell KAPI_* constants (gen 1/2) from short tokens (gen 3). */
+const TYPED_SUBS = new Set([
+  'type',
+  'flags',
+  'constraint-type',
+  'check-type',
+  'direction',
+  'action',
+  'timing',
+]);
+
+/**
+ * Decide the generation from what the comment uses: flat gen-1 keys vs block sub-keys, and then
+ * KAPI_* constants vs short tokens in the typed slots. Deterministic; ties go to the later form
+ * among blocks, and a comment without any distinguishing evidence is gen 3.
+ */
+function detectGeneration(lines: readonly DocLine[]): 1 | 2 | 3 {
+  let flat = 0;
+  let block = 0;
+  let short = 0;
+  let konst = 0;
+  let contexts = false;
+  let top: BlockKind | null = null;
+  const typed = (v: string): void => {
+    if (isConstValue(v)) konst++;
+    else if (isShortValue(v)) short++;
+  };
+  for (const l of lines) {
+    if (l.text === '') continue;
+    const m = matchKey(l.text);
+    if (l.indent === 0) {
+      if (!m || (m.raw !== m.raw.toLowerCase() && m.key !== 'return' && m.key !== 'returns')) {
+        if (m) top = null;
+        continue;
+      }
+      top = null;
+      if ((m.key === 'return' || m.key === 'returns') && m.value === '') {
+        top = 'return';
+        continue;
+      }
+      if (m.at && !isAtKapiKey(m)) continue;
+      const k = m.key;
+      if (isFlatKey(k)) {
+        flat++;
+        const parts = splitPlain(m.value, 2);
+        if (k === 'context-flags' || k.endsWith('-type') || k.endsWith('-flags')) typed(parts[1] ?? m.value);
+        continue;
+      }
+      const b = BLOCK_OF_KEY[k];
+      if (b !== undefined) top = b;
+      if (k === 'param' || k === 'error') block++;
+      if (k === 'contexts') {
+        contexts = true;
+        short++;
+      } else if (k === 'context-flags') typed(m.value);
+      else if (k === 'param' || k === 'lock' || k === 'capability') {
+        const second = splitPlain(m.value, 3)[1];
+        if (second !== undefined) typed(second);
+      } else if (k === 'side-effect' && !m.value.includes(',')) typed(m.value);
+      else if ((k === 'side-effect' || k === 'state-trans') && m.value.includes(',')) flat++;
+    } else if (m && top !== null && SUBKEYS[top][m.subKey] !== undefined) {
+      block++;
+      if (TYPED_SUBS.has(m.subKey)) typed(m.value);
+    }
+  }
+  if (flat > block) return 1;
+  if (block === 0 && flat === 0) {
+    if (short >= konst) return 3;
+    return 1;
+  }
+  if (konst > short && !contexts) return 2;
+  return 3;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Structure: comment lines -> items (keys with sub-keys and continuation, kerneldoc parts)
+ * --------------------------------------------------------------------------------------------- */
+
+interface Value {
+  parts: string[];
+  line: number;
+}
+
+interface SubItem extends Value {
+  key: string;
+  raw: string;
+  indent: number;
+}
+
+type Item =
+  | ({ kind: 'summary'; name: string } & Value)
+  | ({ kind: 'kdparam'; name: string } & Value)
+  | ({ kind: 'section'; name: 'context' | 'return' | 'description' } & Value)
+  | ({ kind: 'desc' } & Value)
+  | ({
+      kind: 'key';
+      key: string;
+      raw: string;
+      at: boolean;
+      subs: SubItem[];
+      subIndent: number | null;
+    } & Value);
+
+type KeyItem = Extract<Item, { kind: 'key' }>;
+
+const SUMMARY_RE = /^(?:(?:struct|union|enum|typedef)\s+)?([A-Za-z_][A-Za-z0-9_]*)(?:\(\))?\s+-+\s*(.*)$/;
+
+/** Keys whose value is free text that may carry arbitrary continuation lines. */
+const TEXT_KEYS = new Set(['long-desc', 'notes', 'examples', 'desc']);
+
+function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean, issues: Issue[]): Item[] {
+  const items: Item[] = [];
+  let cur: Item | null = null;
+  let sawBlank = false;
+  let first = !headless;
+  const target = (it: Item): Value => {
+    if (it.kind === 'key') {
+      const last = it.subs[it.subs.length - 1];
+      if (last) return last;
+    }
+    return it;
+  };
+  const push = (it: Item): void => {
+    items.push(it);
+    cur = it;
+  };
+  for (const l of lines) {
+    if (l.text === '') {
+      sawBlank = true;
+      continue;
+    }
+    const blankBefore = sawBlank;
+    sawBlank = false;
+    const isFirst = first;
+    first = false;
+    const m = matchKey(l.text);
+    const c = cur as Item | null;
+
+    if (l.indent > 0) {
+      // A fragment's leading indented lines belong to a block whose header the hunk cut off.
+      if (headless && c === null) continue;
+      if (gen !== 1 && m && c?.kind === 'key') {
+        const block = BLOCK_OF_KEY[c.key];
+        if (block !== undefined) {
+          const known = SUBKEYS[block][m.subKey] !== undefined;
+          const atLevel =
+            c.subIndent === null
+              ? known
+                ? true
+                : l.indent <= 3
+              : known
+                ? l.indent <= c.subIndent
+                : l.indent === c.subIndent;
+          if (atLevel && m.raw === m.raw.toLowerCase()) {
+            if (c.subIndent === null) c.subIndent = l.indent;
+            c.subs.push({ key: m.subKey, raw: m.raw, parts: [m.value], line: l.line, indent: l.indent });
+            continue;
+          }
+        }
+      }
+      if (
+        gen !== 1 &&
+        m &&
+        m.raw === m.raw.toLowerCase() &&
+        ANY_SUBKEY.has(m.subKey) &&
+        !(c?.kind === 'key' && BLOCK_OF_KEY[c.key] !== undefined) &&
+        (c === null || blankBefore || c.kind !== 'key' || !TEXT_KEYS.has(c.key))
+      ) {
+        issues.push(
+          issue(
+            'kapi-doc-orphan-subkey',
+            'warning',
+            `indented sub-key '${m.raw}:' is not inside a block (param:, error:, lock:, ...)`,
+            l.line,
+          ),
+        );
+        continue;
+      }
+      if (c !== null && !((c.kind === 'summary' || c.kind === 'kdparam') && blankBefore)) {
+        target(c).parts.push(l.text);
+        continue;
+      }
+      push({ kind: 'desc', parts: [l.text], line: l.line });
+      continue;
+    }
+
+    // top level
+    if (isFirst && !m) {
+      const s = SUMMARY_RE.exec(l.text);
+      if (s) {
+        push({ kind: 'summary', name: s[1] ?? '', parts: [s[2] ?? ''], line: l.line });
+        continue;
+      }
+    }
+    if (m) {
+      const lower = m.raw === m.raw.toLowerCase();
+      if (m.at && !isAtKapiKey(m)) {
+        push({ kind: 'kdparam', name: m.raw, parts: [m.value], line: l.line });
+        continue;
+      }
+      if (m.key === 'context' && !m.at) {
+        push({ kind: 'section', name: 'context', parts: [m.value], line: l.line });
+        continue;
+      }
+      if ((m.key === 'return' || m.key === 'returns') && !m.at) {
+        if (m.value === '')
+          push({
+            kind: 'key',
+            key: 'return',
+            raw: m.raw,
+            at: false,
+            subs: [],
+            subIndent: null,
+            parts: [],
+            line: l.line,
+          });
+        else push({ kind: 'section', name: 'return', parts: [m.value], line: l.line });
+        continue;
+      }
+      if (m.key === 'description' && !m.at) {
+        push({ kind: 'section', name: 'description', parts: [m.value], line: l.line });
+        continue;
+      }
+      if ((m.key === 'note' || m.key === 'notes' || m.key === 'example' || m.key === 'examples') && !m.at) {
+        const key = m.key.startsWith('note') ? 'notes' : 'examples';
+        push({
+          kind: 'key',
+          key,
+          raw: m.raw,
+          at: false,
+          subs: [],
+          subIndent: null,
+          parts: [m.value],
+          line: l.line,
+        });
+        continue;
+      }
+      if ((lower || m.at) && topKeyKind(m.key) !== null) {
+        push({
+          kind: 'key',
+          key: m.key,
+          raw: m.raw,
+          at: m.at,
+          subs: [],
+          subIndent: null,
+          parts: [m.value],
+          line: l.line,
+        });
+        continue;
+      }
+      // An unknown lower-case key: kept as a fact, unless it sits inside running prose.
+      const inProse =
+        c !== null && (c.kind === 'desc' || c.kind === 'summary' || c.kind === 'kdparam') && !blankBefore;
+      if (lower && !m.at && !m.raw.includes('.') && !inProse) {
+        push({
+          kind: 'key',
+          key: m.key,
+          raw: m.raw,
+          at: false,
+          subs: [],
+          subIndent: null,
+          parts: [m.value],
+          line: l.line,
+        });
+        continue;
+      }
+    }
+    // prose at top level
+    if (c !== null) {
+      if (c.kind === 'key' || c.kind === 'section' || c.kind === 'desc' || !blankBefore) {
+        target(c).parts.push(l.text);
+        continue;
+      }
+    }
+    push({ kind: 'desc', parts: [l.text], line: l.line });
+  }
+  return items;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The declaration after the comment
+ * --------------------------------------------------------------------------------------------- */
+
+interface Declaration {
+  name: string;
+  kind: 'syscall' | 'function';
+  /** 'SYSCALL_DEFINE2', 'COMPAT_SYSCALL_DEFINE3', or 'declaration'. */
+  via: string;
+  returnType: string | null;
+  params: { name: string; ctype: string }[];
+  line: number;
+}
+
+const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** Text from `start` up to the parenthesis that closes the first '(' (bounded to a few lines). */
+function collectParens(src: readonly string[], from: number, maxLines: number): string | null {
+  let text = '';
+  let depth = 0;
+  let opened = false;
+  for (let j = from; j < src.length && j < from + maxLines; j++) {
+    const s = src[j] ?? '';
+    for (let k = 0; k < s.length; k++) {
+      const ch = s[k];
+      if (ch === '(') {
+        depth++;
+        opened = true;
+      } else if (ch === ')') {
+        depth--;
+        if (opened && depth === 0) return text + s.slice(0, k + 1);
+      } else if (!opened && (ch === ';' || ch === '{' || ch === '=')) return null;
+    }
+    text += `${s}\n`;
+  }
+  return null;
+}
+
+const STORAGE_WORDS = new Set([
+  'static',
+  'inline',
+  'extern',
+  '__always_inline',
+  'noinline',
+  'asmlinkage',
+  'notrace',
+  '__init',
+  '__exit',
+  '__cold',
+  '__weak',
+  '__must_check',
+  '__maybe_unused',
+  'noinstr',
+]);
+
+const NOT_FUNCTIONS = new Set([
+  'if',
+  'for',
+  'while',
+  'switch',
+  'return',
+  'sizeof',
+  'do',
+  'typeof',
+  '__attribute__',
+]);
+
+function parseArg(arg: string): { name: string; ctype: string } | null {
+  const a = squash(arg);
+  if (a === '' || a === 'void' || a === '...') return null;
+  const fp = /\(\s*\*\s*([A-Za-z_]\w*)\s*\)/.exec(a);
+  if (fp?.[1]) return { name: fp[1], ctype: squash(a.replace(fp[0], '(*)')) };
+  const m = /([A-Za-z_]\w*)\s*((?:\[[^\]]*\]\s*)*)$/.exec(a);
+  if (!m?.[1]) return null;
+  const ctype = squash(a.slice(0, m.index) + (m[2] ?? ''));
+  return { name: m[1], ctype: ctype === '' ? a : ctype };
+}
+
+/** What follows the comment within 10 lines: SYSCALL_DEFINEn(name, ...) or a function. */
+function findDeclaration(src: readonly string[], after: number): Declaration | null {
+  let inBlockComment = false;
+  for (let j = after; j < src.length && j < after + 10; j++) {
+    const t = (src[j] ?? '').trim();
+    if (inBlockComment) {
+      if (t.includes('*/')) inBlockComment = false;
+      continue;
+    }
+    if (t === '' || t.startsWith('#') || t.startsWith('//')) continue;
+    if (t.startsWith('/*')) {
+      if (!t.includes('*/')) inBlockComment = true;
+      continue;
+    }
+    const sc = /\b((?:COMPAT_)?SYSCALL_DEFINE(\d))\s*\(/.exec(t);
+    if (sc) {
+      const text = collectParens(src, j, 30);
+      if (text === null) return null;
+      const open = text.indexOf(sc[0]) + sc[0].length;
+      const args = splitTop(text.slice(open, text.lastIndexOf(')'))).map(squash);
+      const base = args[0] ?? '';
+      if (!/^[A-Za-z_]\w*$/.test(base)) return null;
+      const params: { name: string; ctype: string }[] = [];
+      for (let k = 1; k + 1 < args.length; k += 2)
+        params.push({ ctype: args[k] ?? '', name: args[k + 1] ?? '' });
+      const compat = sc[1]?.startsWith('COMPAT_') ?? false;
+      return {
+        name: `${compat ? 'compat_sys_' : 'sys_'}${base}`,
+        kind: 'syscall',
+        via: sc[1] ?? 'SYSCALL_DEFINE',
+        returnType: 'long',
+        params,
+        line: j + 1,
+      };
+    }
+    const text = collectParens(src, j, 6);
+    if (text === null) return null;
+    const open = text.indexOf('(');
+    const head = text.slice(0, open);
+    const nm = /([A-Za-z_]\w*)\s*$/.exec(head);
+    if (!nm?.[1] || NOT_FUNCTIONS.has(nm[1])) return null;
+    const words = squash(head.slice(0, nm.index))
+      .split(' ')
+      .filter((w) => w !== '' && !STORAGE_WORDS.has(w));
+    const ret = squash(words.join(' '));
+    if (ret === '') return null;
+    const args = splitTop(text.slice(open + 1, text.lastIndexOf(')')));
+    const params = args.map(parseArg).filter((p): p is { name: string; ctype: string } => p !== null);
+    return { name: nm[1], kind: 'function', via: 'declaration', returnType: ret, params, line: j + 1 };
+  }
+  return null;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Building the ApiSpec
+ * --------------------------------------------------------------------------------------------- */
+
+interface Header {
+  value: string;
+  line: number;
+  via: string;
+}
+
+class Builder {
+  readonly spec: ApiSpec;
+  readonly kd: KerneldocParts = {
+    summary: null,
+    params: [],
+    description: null,
+    context: null,
+    returns: null,
+  };
+  private summaryLine = 0;
+  private kdReturnLine = 0;
+  private explicitDescription = false;
+  private lastOf: Partial<Record<BlockKind, object>> = {};
+  private readonly blockName = new Map<object, string>();
+  private readonly kinds = new Map<object, BlockKind>();
+  private readonly paramsByName = new Map<string, SpecParam>();
+  private readonly constraintsByName = new Map<string, SpecConstraint>();
+  private readonly constraintHeaderDesc = new Map<SpecConstraint, string>();
+  private readonly constraintSubDesc = new Map<SpecConstraint, string>();
+  private validations = -1;
+  private readonly pendingExprs: { name: string; value: string; line: number; via: string }[] = [];
+  private currentStruct: SpecStruct | null = null;
+  private readonly structFieldBlocks = new Map<object, { st: SpecStruct; fi: number }>();
+  private readonly fieldsByName = new Map<SpecStruct, Map<string, object>>();
+
+  constructor(
+    readonly gen: 1 | 2 | 3,
+    form: SpecForm,
+    path: string,
+    line: number,
+    private readonly issues: Issue[],
+  ) {
+    this.spec = emptySpec('', 'function', form, path, line);
+    this.spec.kerneldoc = this.kd;
+  }
+
+  /* bookkeeping */
+
+  assign(block: string, field: string, value: string, line: number, via: string): void {
+    this.spec.assignments.push({ block, field, value, line, via });
+  }
+
+  unknownKey(text: string, line: number): void {
+    this.spec.unknown.push({ text, line, where: 'key' });
+  }
+
+  unknownToken(text: string, line: number): void {
+    this.spec.unknown.push({ text, line, where: 'token' });
+  }
+
+  orphan(what: string, line: number): void {
+    this.issues.push(issue('kapi-doc-orphan-subkey', 'warning', what, line));
+  }
+
+  /** One enum-like token: canonical lower-case token, or as written (and reported) when unknown. */
+  norm(tok: string, v: Vocab, line: number): string {
+    const t = tok
+      .trim()
+      .replace(/^\((.*)\)$/, '$1')
+      .trim();
+    if (t === '') return '';
+    for (const p of v.prefixes)
+      if (t.startsWith(p)) {
+        const rest = t.slice(p.length).toLowerCase();
+        if (v.known.has(rest)) return rest;
+        const alias = v.aliases[t.toLowerCase()];
+        if (alias !== undefined) return alias;
+        this.unknownToken(t, line);
+        return t;
+      }
+    const lower = t.toLowerCase();
+    const alias = v.aliases[lower];
+    if (alias !== undefined) return alias;
+    if (v.known.has(lower)) return lower;
+    this.unknownToken(t, line);
+    return t;
+  }
+
+  /** A `|`- or `,`-joined list of tokens. */
+  normList(expr: string, v: Vocab, line: number): string[] {
+    const out: string[] = [];
+    for (const raw of expr.split(/[|,]/)) {
+      const t = raw.trim().replace(/^\(+/, '').replace(/\)+$/, '').trim();
+      if (t === '' || t === '0') continue;
+      // R5+ helper constants for flag combinations
+      if (t === 'KAPI_PARAM_FLAGS_INOUT') out.push('inout');
+      else if (t === 'KAPI_PARAM_FLAGS_USER') out.push('user', 'in');
+      else out.push(this.norm(t, v, line));
+    }
+    return [...new Set(out)];
+  }
+
+  normBool(value: string, line: number): boolean | null {
+    const v = value.trim().toLowerCase();
+    if (v === 'yes' || v === 'true' || v === '1') return true;
+    if (v === 'no' || v === 'false' || v === '0') return false;
+    if (v !== '') this.unknownToken(value.trim(), line);
+    return null;
+  }
+
+  /** acquired/released: 'true' | 'false' | 'conditional', others kept as written. */
+  normFlagWord(value: string, line: number): string | null {
+    const v = value.trim().toLowerCase();
+    if (v === '') return null;
+    if (v === 'yes' || v === 'true' || v === '1') return 'true';
+    if (v === 'no' || v === 'false' || v === '0') return 'false';
+    if (v === 'conditional') return 'conditional';
+    this.unknownToken(value.trim(), line);
+    return value.trim();
+  }
+
+  /* entries */
+
+  private register<T extends object>(kind: BlockKind, entry: T, name: string): T {
+    this.blockName.set(entry, name);
+    this.kinds.set(entry, kind);
+    this.lastOf[kind] = entry;
+    return entry;
+  }
+
+  nameOf(entry: object): string {
+    return this.blockName.get(entry) ?? '?';
+  }
+
+  newParam(name: string, line: number): SpecParam {
+    const p: SpecParam = {
+      index: this.spec.params.length,
+      name,
+      ctype: null,
+      type: null,
+      flags: [],
+      description: null,
+      constraintType: null,
+      constraint: null,
+      range: null,
+      validMask: null,
+      line,
+    };
+    this.spec.params.push(p);
+    if (!this.paramsByName.has(name)) this.paramsByName.set(name, p);
+    return this.register('param', p, `param[${p.index}]`);
+  }
+
+  paramByName(name: string, line: number): SpecParam {
+    return this.paramsByName.get(name) ?? this.newParam(name, line);
+  }
+
+  ensureReturn(line: number): SpecReturn {
+    if (this.spec.returns === null) {
+      this.spec.returns = {
+        ctype: null,
+        type: null,
+        checkType: null,
+        success: null,
+        description: null,
+        line,
+      };
+      this.register('return', this.spec.returns, 'return');
+    }
+    return this.spec.returns;
+  }
+
+  newError(codeText: string, line: number): SpecError {
+    const e: SpecError = {
+      index: this.spec.errors.length,
+      code: canonErrno(codeText),
+      codeText: codeText.trim(),
+      name: null,
+      condition: null,
+      description: null,
+      line,
+    };
+    this.spec.errors.push(e);
+    return this.register('error', e, `error[${e.index}]`);
+  }
+
+  newLock(name: string, line: number): SpecLock {
+    const l: SpecLock = {
+      index: this.spec.locks.length,
+      name,
+      type: null,
+      acquired: null,
+      released: null,
+      description: null,
+      line,
+    };
+    this.spec.locks.push(l);
+    return this.register('lock', l, `lock[${l.index}]`);
+  }
+
+  newSignal(name: string, line: number): SpecSignal {
+    const s: SpecSignal = {
+      index: this.spec.signals.length,
+      signal: name,
+      direction: null,
+      action: null,
+      condition: null,
+      description: null,
+      error: null,
+      extra: {},
+      line,
+    };
+    this.spec.signals.push(s);
+    return this.register('signal', s, `signal[${s.index}]`);
+  }
+
+  newSideEffect(line: number): SpecSideEffect {
+    const x: SpecSideEffect = {
+      index: this.spec.sideEffects.length,
+      types: [],
+      target: null,
+      description: null,
+      condition: null,
+      reversible: null,
+      line,
+    };
+    this.spec.sideEffects.push(x);
+    return this.register('side_effect', x, `side_effect[${x.index}]`);
+  }
+
+  newStateTrans(line: number): SpecStateTrans {
+    const t: SpecStateTrans = {
+      index: this.spec.stateTransitions.length,
+      object: null,
+      from: null,
+      to: null,
+      condition: null,
+      description: null,
+      line,
+    };
+    this.spec.stateTransitions.push(t);
+    return this.register('state_trans', t, `state_trans[${t.index}]`);
+  }
+
+  newCapability(cap: string, line: number): SpecCapability {
+    const c: SpecCapability = {
+      index: this.spec.capabilities.length,
+      capability: cap,
+      action: null,
+      allows: null,
+      without: null,
+      condition: null,
+      line,
+    };
+    this.spec.capabilities.push(c);
+    return this.register('capability', c, `capability[${c.index}]`);
+  }
+
+  newConstraint(name: string, line: number): SpecConstraint {
+    const c: SpecConstraint = {
+      index: this.spec.constraints.length,
+      name,
+      description: null,
+      expr: null,
+      line,
+    };
+    this.spec.constraints.push(c);
+    if (!this.constraintsByName.has(name)) this.constraintsByName.set(name, c);
+    return this.register('constraint', c, `constraint[${c.index}]`);
+  }
+
+  structNamed(name: string, line: number): SpecStruct {
+    const found = this.spec.structs.find((s) => s.name === name);
+    if (found) {
+      this.currentStruct = found;
+      return found;
+    }
+    const s: SpecStruct = { index: this.spec.structs.length, name, description: null, fields: [], line };
+    this.spec.structs.push(s);
+    this.blockName.set(s, `struct[${s.index}]`);
+    this.currentStruct = s;
+    return s;
+  }
+
+  newStructField(name: string, ctype: string | null, description: string | null, line: number): object {
+    const st = this.currentStruct ?? this.structNamed('', line);
+    const f = { index: st.fields.length, name, ctype, description, line };
+    st.fields.push(f);
+    const key = f as object;
+    this.structFieldBlocks.set(key, { st, fi: f.index });
+    let byName = this.fieldsByName.get(st);
+    if (byName === undefined) {
+      byName = new Map();
+      this.fieldsByName.set(st, byName);
+    }
+    if (!byName.has(name)) byName.set(name, key);
+    this.register('struct_field', key, `struct[${st.index ?? 0}].field[${f.index}]`);
+    return key;
+  }
+
+  /* header lines */
+
+  header(kind: BlockKind, key: string, h: Header): object | null {
+    const v = h.value;
+    const ln = h.line;
+    switch (kind) {
+      case 'param': {
+        const [name = '', type] = splitPlain(v, 2).map((s) => s.trim());
+        if (name === '') this.emptyHeader(key, ln);
+        const p = this.newParam(name, ln);
+        this.assign(this.nameOf(p), 'name', name, ln, h.via);
+        if (type !== undefined && type !== '') this.sub(p, 'type', { value: type, line: ln, via: h.via });
+        return p;
+      }
+      case 'return':
+        return this.ensureReturn(ln);
+      case 'error': {
+        // `NAME, summary` (gen 2/3) or `-ECODE, NAME, summary` (as kdoc_apispec.py also reads it)
+        const [a = '', rest] = splitPlain(v, 2).map((x) => x.trim());
+        if (a === '') this.emptyHeader(key, ln);
+        const e = this.newError(a, ln);
+        this.assign(this.nameOf(e), 'error_code', a, ln, h.via);
+        const [b = '', c] = splitPlain(rest ?? '', 2).map((x) => x.trim());
+        if (rest !== undefined && ERRNO_RE.test(b)) {
+          e.name = b;
+          this.assign(this.nameOf(e), 'name', b, ln, h.via);
+          if (c !== undefined) this.setErrorField(e, 'condition', c, ln, h.via);
+        } else if (rest !== undefined) this.setErrorField(e, 'condition', rest, ln, h.via);
+        return e;
+      }
+      case 'lock': {
+        const [name = '', type] = splitPlain(v, 2).map((s) => s.trim());
+        if (name === '') this.emptyHeader(key, ln);
+        const l = this.newLock(name, ln);
+        this.assign(this.nameOf(l), 'lock_name', name, ln, h.via);
+        if (type !== undefined && type !== '') this.sub(l, 'type', { value: type, line: ln, via: h.via });
+        return l;
+      }
+      case 'signal': {
+        if (v === '') this.emptyHeader(key, ln);
+        const s = this.newSignal(v, ln);
+        this.assign(this.nameOf(s), 'signal_name', v, ln, h.via);
+        return s;
+      }
+      case 'side_effect':
+        return this.sideEffectHeader(h);
+      case 'state_trans':
+        return this.stateTransHeader(h);
+      case 'capability': {
+        const [cap = '', action, name] = splitPlain(v, 3).map((s) => s.trim());
+        if (cap === '') this.emptyHeader(key, ln);
+        const c = this.newCapability(cap, ln);
+        this.assign(this.nameOf(c), 'capability', cap, ln, h.via);
+        if (action !== undefined && action !== '')
+          this.sub(c, 'type', { value: action, line: ln, via: h.via });
+        if (name !== undefined && name !== '') this.assign(this.nameOf(c), 'cap_name', name, ln, h.via);
+        return c;
+      }
+      case 'constraint': {
+        const [name = '', desc] = splitPlain(v, 2).map((s) => s.trim());
+        if (name === '') this.emptyHeader(key, ln);
+        const c = this.newConstraint(name, ln);
+        this.assign(this.nameOf(c), 'name', name, ln, h.via);
+        if (desc !== undefined && desc !== '') {
+          this.constraintHeaderDesc.set(c, desc);
+          c.description = desc;
+          this.assign(this.nameOf(c), 'description', desc, ln, h.via);
+        }
+        return c;
+      }
+      case 'struct_field': {
+        const [name = '', ctype, desc] = splitPlain(v, 3).map((s) => s.trim());
+        if (name === '') this.emptyHeader(key, ln);
+        const f = this.newStructField(name, orNull(ctype), orNull(desc), ln);
+        this.assign(this.nameOf(f), 'name', name, ln, h.via);
+        if (orNull(ctype) !== null) this.assign(this.nameOf(f), 'type_name', ctype ?? '', ln, h.via);
+        if (orNull(desc) !== null) this.assign(this.nameOf(f), 'description', desc ?? '', ln, h.via);
+        return f;
+      }
+    }
+  }
+
+  private emptyHeader(key: string, line: number): void {
+    this.issues.push(issue('kapi-doc-empty-header', 'warning', `'${key}:' has no name`, line));
+  }
+
+  private setErrorField(
+    e: SpecError,
+    field: 'condition' | 'description',
+    value: string,
+    line: number,
+    via: string,
+  ) {
+    e[field] = orNull(value);
+    this.assign(this.nameOf(e), field, value, line, via);
+  }
+
+  /** `side-effect: TYPES` (block) or `side-effect: TYPES, target, desc[, condition=..][, reversible=yes]`. */
+  private sideEffectHeader(h: Header): SpecSideEffect {
+    const x = this.newSideEffect(h.line);
+    const name = this.nameOf(x);
+    const parts = splitPlain(h.value);
+    const allTypes = parts.every((p) => {
+      const t = p.trim();
+      return /^KAPI_EFFECT_[A-Z_]+$/.test(t) || EFFECTS.known.has(t.toLowerCase());
+    });
+    if (parts.length === 1 || allTypes) {
+      x.types = this.normList(h.value, EFFECTS, h.line);
+      this.assign(name, 'type', h.value, h.line, h.via);
+      return x;
+    }
+    // one-liner: peel the key=value tails from the end
+    let condition: string | null = null;
+    let reversible = false;
+    const tails: { k: string; v: string }[] = [];
+    while (parts.length > 1) {
+      const last = (parts[parts.length - 1] ?? '').trim();
+      const kv = /^(condition|reversible)\s*=\s*(.*)$/i.exec(last);
+      if (!kv) break;
+      parts.pop();
+      tails.unshift({ k: (kv[1] ?? '').toLowerCase(), v: (kv[2] ?? '').trim() });
+    }
+    const [types = '', target, ...rest] = parts;
+    x.types = this.normList(types, EFFECTS, h.line);
+    this.assign(name, 'type', types.trim(), h.line, h.via);
+    x.target = orNull(target);
+    if (target !== undefined) this.assign(name, 'target', target.trim(), h.line, h.via);
+    const desc = rest.join(',').trim();
+    x.description = orNull(desc);
+    if (rest.length > 0) this.assign(name, 'description', desc, h.line, h.via);
+    for (const t of tails) {
+      if (t.k === 'condition') {
+        condition = t.v;
+        this.assign(name, 'condition', t.v, h.line, h.via);
+      } else {
+        const b = this.normBool(t.v, h.line);
+        reversible = b === true;
+        this.assign(name, 'reversible', t.v, h.line, h.via);
+      }
+    }
+    x.condition = orNull(condition ?? undefined);
+    // The one-liner form has no "unknown" state: without `reversible=yes` the effect is not reversible.
+    x.reversible = reversible;
+    return x;
+  }
+
+  /** `state-trans: object` (block) or `state-trans: object, from, to, desc` (one-liner). */
+  private stateTransHeader(h: Header): SpecStateTrans {
+    const t = this.newStateTrans(h.line);
+    const name = this.nameOf(t);
+    const parts = splitPlain(h.value, 4).map((s) => s.trim());
+    const [object = '', from, to, desc] = parts;
+    t.object = orNull(object);
+    this.assign(name, 'object', object, h.line, h.via);
+    if (from !== undefined) {
+      t.from = orNull(from);
+      this.assign(name, 'from_state', from, h.line, h.via);
+    }
+    if (to !== undefined) {
+      t.to = orNull(to);
+      this.assign(name, 'to_state', to, h.line, h.via);
+    }
+    if (desc !== undefined) {
+      // RFC v3 keeps the whole tail as the description; PATCH v4 reads "condition, desc".
+      const split = this.gen === 1 ? [desc] : splitPlain(desc, 2).map((s) => s.trim());
+      if (split.length === 2) {
+        t.condition = orNull(split[0]);
+        this.assign(name, 'condition', split[0] ?? '', h.line, h.via);
+        t.description = orNull(split[1]);
+        this.assign(name, 'description', split[1] ?? '', h.line, h.via);
+      } else {
+        t.description = orNull(desc);
+        this.assign(name, 'description', desc, h.line, h.via);
+      }
+    }
+    return t;
+  }
+
+  /* sub-keys (gen 2/3 indented, or gen 1 flat keys routed to the preceding entry) */
+
+  sub(entry: object, key: string, h: Header): void {
+    const kind = this.kindOf(entry);
+    if (kind === null) return;
+    const field = SUBKEYS[kind][key];
+    const block = this.nameOf(entry);
+    const v = h.value;
+    const ln = h.line;
+    if (field === undefined) {
+      this.unknownKey(h.via.replace(/:$/, ''), ln);
+      this.assign(block, key.replaceAll('-', '_'), v, ln, h.via);
+      return;
+    }
+    switch (kind) {
+      case 'param':
+        this.paramSub(entry as SpecParam, field, h);
+        return;
+      case 'return': {
+        const r = entry as SpecReturn;
+        if (field === 'type') r.type = orNull(this.norm(v, TYPES, ln));
+        else if (field === 'check_type') r.checkType = orNull(this.norm(v, CHECKS, ln));
+        else if (field === 'success_value') r.success = orNull(v);
+        else if (field === 'description') r.description = orNull(v);
+        if (field === 'success_range') {
+          const [lo = '', hi = ''] = splitTop(v, 2).map((s) => s.trim());
+          this.assign(block, 'success_min', lo, ln, h.via);
+          this.assign(block, 'success_max', hi, ln, h.via);
+        } else this.assign(block, field, v, ln, h.via);
+        return;
+      }
+      case 'error': {
+        const e = entry as SpecError;
+        if (field === 'condition' || field === 'description') this.setErrorField(e, field, v, ln, h.via);
+        return;
+      }
+      case 'lock': {
+        const l = entry as SpecLock;
+        if (field === 'lock_type') l.type = orNull(this.norm(v, LOCKS, ln));
+        else if (field === 'acquired') l.acquired = this.normFlagWord(v, ln);
+        else if (field === 'released') l.released = this.normFlagWord(v, ln);
+        else if (field === 'description') l.description = orNull(v);
+        this.assign(block, field, v, ln, h.via);
+        return;
+      }
+      case 'signal': {
+        const s = entry as SpecSignal;
+        if (field === 'direction') s.direction = orNull(this.normList(v, SIG_DIRECTIONS, ln).join(' | '));
+        else if (field === 'action') s.action = orNull(this.norm(v, SIG_ACTIONS, ln));
+        else if (field === 'condition') s.condition = orNull(v);
+        else if (field === 'description') s.description = orNull(v);
+        else if (field === 'error_on_signal') s.error = orNull(v);
+        else if (field === 'timing') s.extra.timing = this.normList(v, SIG_TIMINGS, ln).join(' | ');
+        else s.extra[field] = v;
+        this.assign(block, field, v, ln, h.via);
+        return;
+      }
+      case 'side_effect': {
+        const x = entry as SpecSideEffect;
+        if (field === 'type') x.types = this.normList(v, EFFECTS, ln);
+        else if (field === 'target') x.target = orNull(v);
+        else if (field === 'description') x.description = orNull(v);
+        else if (field === 'condition') x.condition = orNull(v);
+        else if (field === 'reversible') x.reversible = this.normBool(v, ln);
+        this.assign(block, field, v, ln, h.via);
+        return;
+      }
+      case 'state_trans': {
+        const t = entry as SpecStateTrans;
+        if (field === 'object') t.object = orNull(v);
+        else if (field === 'from_state') t.from = orNull(v);
+        else if (field === 'to_state') t.to = orNull(v);
+        else if (field === 'condition') t.condition = orNull(v);
+        else if (field === 'description') t.description = orNull(v);
+        this.assign(block, field, v, ln, h.via);
+        return;
+      }
+      case 'capability': {
+        const c = entry as SpecCapability;
+        if (field === 'action') c.action = orNull(this.norm(v, CAP_ACTIONS, ln));
+        else if (field === 'allows') c.allows = orNull(v);
+        else if (field === 'without_cap') c.without = orNull(v);
+        else if (field === 'check_condition') c.condition = orNull(v);
+        this.assign(block, field, v, ln, h.via);
+        return;
+      }
+      case 'constraint': {
+        const c = entry as SpecConstraint;
+        if (field === 'expression') c.expr = orNull(v);
+        else if (field === 'name') c.name = v;
+        else if (field === 'description') {
+          // kdoc_apispec.py: the header's ", desc" and the desc: sub-key are joined.
+          this.constraintSubDesc.set(c, v);
+          c.description = orNull(joinText([this.constraintHeaderDesc.get(c) ?? '', v]));
+        }
+        this.assign(block, field, v, ln, h.via);
+        return;
+      }
+      case 'struct_field': {
+        const ref = this.structFieldBlocks.get(entry);
+        const f = ref?.st.fields[ref.fi];
+        if (f) {
+          if (field === 'type_name') f.ctype = orNull(v);
+          else if (field === 'description') f.description = orNull(v);
+        }
+        if (field === 'range') {
+          const [lo = '', hi = ''] = splitTop(v, 2).map((s) => s.trim());
+          this.assign(block, 'min_value', lo, ln, h.via);
+          this.assign(block, 'max_value', hi, ln, h.via);
+        } else this.assign(block, field, v, ln, h.via);
+        return;
+      }
+    }
+  }
+
+  private kindOf(entry: object): BlockKind | null {
+    return this.kinds.get(entry) ?? null;
+  }
+
+  private paramSub(p: SpecParam, field: string, h: Header): void {
+    const block = this.nameOf(p);
+    const v = h.value;
+    const ln = h.line;
+    switch (field) {
+      case 'type': {
+        // `type: uint, input, user`: the type, then flag tokens OR'd into the flags.
+        const [ty = '', ...flags] = splitPlain(v).map((s) => s.trim());
+        p.type = orNull(this.norm(ty, TYPES, ln));
+        this.assign(block, 'type', ty, ln, h.via);
+        const extra = flags.flatMap((f) => this.normList(f, FLAGS, ln));
+        if (this.gen === 3 && (p.type === 'user_ptr' || p.type === 'path') && !extra.includes('user'))
+          extra.push('user');
+        if (extra.length > 0) {
+          p.flags = [...new Set([...p.flags, ...extra])];
+          this.assign(block, 'flags', extra.join(' | '), ln, h.via);
+        }
+        return;
+      }
+      case 'flags':
+        p.flags = this.normList(v, FLAGS, ln);
+        this.assign(block, 'flags', v, ln, h.via);
+        return;
+      case 'constraint_type':
+        this.constraintType(p, v, h);
+        return;
+      case 'constraints':
+        p.constraint = orNull(v);
+        this.assign(block, 'constraints', v, ln, h.via);
+        return;
+      case 'range': {
+        const [lo = '', hi = ''] = splitTop(v, 2).map((s) => s.trim());
+        p.range = { min: lo, max: hi };
+        this.assign(block, 'min_value', lo, ln, h.via);
+        this.assign(block, 'max_value', hi, ln, h.via);
+        return;
+      }
+      case 'valid_mask':
+        p.validMask = orNull(v);
+        this.assign(block, 'valid_mask', v, ln, h.via);
+        return;
+      case 'description':
+        p.description = orNull(v);
+        this.assign(block, 'description', v, ln, h.via);
+        return;
+      case 'arch_mask': {
+        // `arch-mask: <arch> = <bits>`: the generator wraps the bits in #ifdef CONFIG_<ARCH>.
+        const eq = v.indexOf('=');
+        const arch = (eq >= 0 ? v.slice(0, eq) : v).trim();
+        if (eq < 0 || !ARCHES.has(arch.toLowerCase())) this.unknownToken(arch === '' ? v : arch, ln);
+        this.assign(block, 'arch_mask', v, ln, h.via);
+        return;
+      }
+      case 'struct_type':
+        this.structNamed(v, ln);
+        this.assign(block, 'struct_type', v, ln, h.via);
+        return;
+      default:
+        this.assign(block, field, v, ln, h.via);
+    }
+  }
+
+  /** `constraint-type: KAPI_CONSTRAINT_RANGE` or `range(lo, hi)` / `mask(x)` / `alignment(N)` / ... */
+  private constraintType(p: SpecParam, value: string, h: Header): void {
+    const block = this.nameOf(p);
+    const ln = h.line;
+    const v = value.trim();
+    this.assign(block, 'constraint_type', v, ln, h.via);
+    const call = /^([A-Za-z_][A-Za-z0-9_]*)\s*\(([\s\S]*)\)$/.exec(v);
+    if (call) {
+      const fn = (call[1] ?? '').toLowerCase();
+      const args = (call[2] ?? '').trim();
+      const ct = CONSTRAINTS.known.has(fn) ? fn : CONSTRAINTS.aliases[fn];
+      if (ct === undefined) {
+        this.unknownToken(call[1] ?? v, ln);
+        p.constraintType = v;
+        return;
+      }
+      p.constraintType = ct;
+      if (args === '') return;
+      if (ct === 'range') {
+        const [lo = '', hi = ''] = splitTop(args, 2).map((s) => s.trim());
+        p.range = { min: lo, max: hi };
+        this.assign(block, 'min_value', lo, ln, h.via);
+        this.assign(block, 'max_value', hi, ln, h.via);
+      } else if (ct === 'mask') {
+        p.validMask = args;
+        this.assign(block, 'valid_mask', args, ln, h.via);
+      } else if (ct === 'enum') this.assign(block, 'enum_values', args, ln, h.via);
+      else if (ct === 'alignment') this.assign(block, 'alignment', args, ln, h.via);
+      else if (ct === 'buffer') this.assign(block, 'size_param_idx', args, ln, h.via);
+      else if (ct === 'user_string') this.assign(block, 'size', args, ln, h.via);
+      else if (ct === 'custom') this.assign(block, 'validate', args, ln, h.via);
+      return;
+    }
+    if (/\s/.test(v) && !v.startsWith('KAPI_')) {
+      this.unknownToken(v, ln);
+      p.constraintType = v;
+      return;
+    }
+    p.constraintType = orNull(this.norm(v, CONSTRAINTS, ln));
+  }
+
+  /* top-level keys */
+
+  key(it: KeyItem): void {
+    const value = joinText(it.parts);
+    const via = `${it.at ? '@' : ''}${it.raw}:`;
+    const h: Header = { value, line: it.line, via };
+    const k = it.key;
+    const kind = BLOCK_OF_KEY[k];
+    if (kind !== undefined) {
+      const entry = this.header(kind, k, h);
+      if (entry !== null) for (const s of it.subs) this.sub(entry, s.key, this.subHeader(s));
+      return;
+    }
+    if (it.subs.length > 0) for (const s of it.subs) this.orphan(`'${s.raw}:' is not inside a block`, s.line);
+    const count = COUNT_KEYS[k];
+    if (count !== undefined) {
+      this.assign('spec', k.replaceAll('-', '_'), value, it.line, via);
+      if (/^\d+$/.test(value)) this.spec.counts[count] = { value: Number(value), line: it.line, via };
+      else this.unknownToken(value, it.line);
+      return;
+    }
+    switch (k) {
+      case 'contexts':
+      case 'context-flags':
+        this.spec.contexts = this.normList(value, CONTEXTS, it.line);
+        this.assign('spec', 'context_flags', value, it.line, via);
+        return;
+      case 'long-desc':
+        this.spec.longDescription = orNull(value);
+        this.assign('spec', 'long_description', value, it.line, via);
+        return;
+      case 'desc':
+        this.spec.description = orNull(value);
+        this.explicitDescription = true;
+        this.assign('spec', 'description', value, it.line, via);
+        return;
+      case 'examples':
+        this.spec.examples = orNull(value);
+        this.assign('spec', 'examples', value, it.line, via);
+        return;
+      case 'notes':
+        this.spec.notes = orNull(value);
+        this.assign('spec', 'notes', value, it.line, via);
+        return;
+      case 'since':
+      case 'since-version':
+        this.spec.since = orNull(value);
+        this.assign('spec', 'since_version', value, it.line, via);
+        return;
+      case 'api-type':
+        this.assign('spec', 'api_type', value, it.line, via);
+        return;
+      case 'api-version':
+        this.assign('spec', 'version', value, it.line, via);
+        return;
+      case 'error-code':
+        this.errorCode(h);
+        return;
+      case 'struct-type': {
+        const [param = '', sname = ''] = splitPlain(value, 2).map((s) => s.trim());
+        const st = this.structNamed(sname, it.line);
+        this.assign(this.nameOf(st), 'name', sname, it.line, via);
+        if (param !== '')
+          this.assign(this.nameOf(this.paramByName(param, it.line)), 'struct_type', sname, it.line, via);
+        return;
+      }
+      case 'validation-group':
+        this.validations++;
+        this.assign(`validation[${this.validations}]`, 'group', value, it.line, via);
+        return;
+      case 'validation-policy':
+      case 'validation-flag':
+      case 'validation-rule':
+        if (this.validations < 0) this.validations = 0;
+        this.assign(`validation[${this.validations}]`, k.slice('validation-'.length), value, it.line, via);
+        return;
+    }
+    if (k.startsWith('struct-field-')) {
+      const [fname = '', rest = ''] = splitPlain(value, 2).map((s) => s.trim());
+      const st = this.currentStruct;
+      const entry = st ? this.fieldsByName.get(st)?.get(fname) : undefined;
+      if (entry === undefined) {
+        this.orphan(`'${it.raw}:' names no struct-field '${fname}'`, it.line);
+        return;
+      }
+      this.sub(entry, k.slice('struct-field-'.length), { value: rest, line: it.line, via });
+      return;
+    }
+    for (const fam of FLAT_FAMILIES) {
+      if (!k.startsWith(fam.prefix)) continue;
+      const subKey = fam.subs[k.slice(fam.prefix.length)];
+      if (subKey === undefined) continue;
+      this.flat(fam.block, fam.byName, subKey, it, h);
+      return;
+    }
+    // unknown (or kapi-* catch-all): kept, not dropped
+    this.unknownKey(`${it.at ? '@' : ''}${it.raw}`, it.line);
+    this.assign('spec', k.replaceAll('-', '_'), value, it.line, via);
+  }
+
+  private subHeader(s: SubItem): Header {
+    return { value: joinText(s.parts), line: s.line, via: `${s.raw}:` };
+  }
+
+  /** A gen-1 flat key `<family>-<sub>:` applied to the named or the preceding entry. */
+  private flat(block: BlockKind, byName: boolean, subKey: string, it: KeyItem, h: Header): void {
+    if (block === 'return') {
+      this.sub(this.ensureReturn(it.line), subKey, h);
+      return;
+    }
+    if (byName) {
+      const [name = '', rest = ''] = splitPlain(h.value, 2).map((s) => s.trim());
+      if (block === 'param') {
+        if (name === '') {
+          this.orphan(`'${it.raw}:' names no parameter`, it.line);
+          return;
+        }
+        this.sub(this.paramByName(name, it.line), subKey, { ...h, value: rest });
+        return;
+      }
+      // constraint-expr: NAME, expr (the constraint may be declared later)
+      const c = this.constraintsByName.get(name);
+      if (c) this.sub(c, subKey, { ...h, value: rest });
+      else this.pendingExprs.push({ name, value: rest, line: it.line, via: h.via });
+      return;
+    }
+    const entry = this.lastOf[block];
+    if (entry === undefined) {
+      this.orphan(`'${it.raw}:' follows no ${block.replace('_', '-')} entry`, it.line);
+      return;
+    }
+    this.sub(entry, subKey, h);
+  }
+
+  /** Gen 1: `error-code: -ENOMEM, ENOMEM, condition, description...`. */
+  private errorCode(h: Header): void {
+    const [code = '', name, cond, desc] = splitPlain(h.value, 4).map((s) => s.trim());
+    if (code === '') this.emptyHeader('error-code', h.line);
+    const e = this.newError(code, h.line);
+    const block = this.nameOf(e);
+    this.assign(block, 'error_code', code, h.line, h.via);
+    if (name !== undefined) {
+      e.name = orNull(name);
+      this.assign(block, 'name', name, h.line, h.via);
+    }
+    if (cond !== undefined) this.setErrorField(e, 'condition', cond, h.line, h.via);
+    if (desc !== undefined) this.setErrorField(e, 'description', desc, h.line, h.via);
+  }
+
+  /* kerneldoc parts */
+
+  kerneldocItem(it: Item): void {
+    const text = joinText(it.parts);
+    switch (it.kind) {
+      case 'summary':
+        this.kd.summary = orNull(text);
+        this.summaryLine = it.line;
+        if (this.spec.name === '') this.spec.name = it.name;
+        return;
+      case 'kdparam':
+        this.kd.params.push({ name: it.name, description: text, line: it.line });
+        return;
+      case 'desc':
+        this.kd.description = joinText([this.kd.description ?? '', text]) || null;
+        return;
+      case 'section':
+        if (it.name === 'context') this.kd.context = orNull(text);
+        else if (it.name === 'return') {
+          this.kd.returns = orNull(text);
+          this.kdReturnLine = it.line;
+        } else this.kd.description = joinText([this.kd.description ?? '', text]) || null;
+        return;
+      case 'key':
+        return;
+    }
+  }
+
+  /** A `return:` with no sub-keys is the kerneldoc Return section written in lower case. */
+  returnBlockText(it: KeyItem): void {
+    const text = joinText(it.parts);
+    if (text !== '') {
+      this.kd.returns = text;
+      this.kdReturnLine = it.line;
+    }
+  }
+
+  finish(decl: Declaration | null, endLine: number): void {
+    for (const x of this.pendingExprs) {
+      const c = this.constraintsByName.get(x.name);
+      if (c) this.sub(c, 'expr', { value: x.value, line: x.line, via: x.via });
+      else this.orphan(`'${x.via}' names no constraint '${x.name}'`, x.line);
+    }
+    if (!this.explicitDescription && this.kd.summary !== null) {
+      this.spec.description = this.kd.summary;
+      this.assign('spec', 'description', this.kd.summary, this.summaryLine, 'summary');
+    }
+    const kdParams = new Map<string, KerneldocParts['params'][number]>();
+    for (const x of this.kd.params) if (!kdParams.has(x.name)) kdParams.set(x.name, x);
+    for (const p of this.spec.params) {
+      if (p.description !== null) continue;
+      const kp = kdParams.get(p.name);
+      if (kp && kp.description !== '') {
+        p.description = kp.description;
+        this.assign(this.nameOf(p), 'description', kp.description, kp.line, `@${kp.name}:`);
+      }
+    }
+    const r = this.spec.returns;
+    if (r !== null && r.description === null && this.kd.returns !== null) {
+      r.description = this.kd.returns;
+      this.assign('return', 'description', this.kd.returns, this.kdReturnLine, 'Return:');
+    }
+    if (decl) {
+      this.spec.name = decl.name;
+      this.spec.kind = decl.kind;
+      const declParams = new Map(decl.params.map((x) => [x.name, x] as const));
+      for (const p of this.spec.params) {
+        const dp = declParams.get(p.name);
+        if (dp && p.ctype === null) {
+          p.ctype = dp.ctype;
+          this.assign(this.nameOf(p), 'type_name', dp.ctype, decl.line, decl.via);
+        }
+      }
+      if (r !== null && r.ctype === null && decl.returnType !== null) {
+        r.ctype = decl.returnType;
+        this.assign('return', 'type_name', decl.returnType, decl.line, decl.via);
+      }
+    } else if (this.spec.name !== '') {
+      this.spec.kind = /^(compat_)?sys_/.test(this.spec.name) ? 'syscall' : 'function';
+    }
+    this.spec.endLine = endLine;
+    this.spec.assignments.sort((a, b) => a.line - b.line);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Entry point
+ * --------------------------------------------------------------------------------------------- */
+
+function buildSpec(c: DocComment, src: readonly string[], path: string, issues: Issue[]): ApiSpec {
+  const gen = detectGeneration(c.lines);
+  const form: SpecForm = gen === 1 ? 'kerneldoc-1' : gen === 2 ? 'kerneldoc-2' : 'kerneldoc-3';
+  const b = new Builder(gen, form, path, c.startLine, issues);
+  const items = structure(c.lines, gen, c.headless, issues);
+  for (const it of items) {
+    if (it.kind !== 'key') {
+      b.kerneldocItem(it);
+      continue;
+    }
+    if (it.key === 'return' && it.subs.length === 0) {
+      b.returnBlockText(it);
+      continue;
+    }
+    if (it.key === 'return') b.ensureReturn(it.line);
+    b.key(it);
+  }
+  const decl = c.terminated ? findDeclaration(src, c.after) : null;
+  b.finish(decl, c.endLine);
+  // A fragment cut off by a hunk is expected in a patch: partial, but nothing to report.
+  if (c.headless) b.spec.partial = true;
+  else if (!c.terminated) {
+    b.spec.partial = true;
+    issues.push(
+      issue('kapi-doc-unterminated', 'warning', 'KAPI kerneldoc comment is not closed with */', c.startLine),
+    );
+  }
+  if (b.spec.name === '' && !b.spec.partial)
+    issues.push(
+      issue(
+        'kapi-doc-no-name',
+        'warning',
+        'KAPI kerneldoc comment names no API: no summary line and no declaration follows',
+        c.startLine,
+      ),
+    );
+  return b.spec;
+}
+
+/**
+ * Every KAPI spec written as a kerneldoc comment in `text` (a C file, or the post-image of a
+ * hunk), in order. `path` is copied into each spec.
+ */
+export function parseKerneldocSpecs(text: string, path = ''): Parsed<ApiSpec[]> {
+  const issues: Issue[] = [];
+  const specs: ApiSpec[] = [];
+  try {
+    const src = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    for (const c of scanComments(src)) {
+      if (!isSpecComment(c.lines)) continue;
+      specs.push(buildSpec(c, src, path, issues));
+    }
+  } catch (err) {
+    // Defensive: a bug here must not take the bot down; report it next to what was parsed.
+    issues.push(issue('kapi-doc-internal', 'error', `kerneldoc parser failed: ${String(err)}`));
+  }
+  return { value: specs, issues };
+}
