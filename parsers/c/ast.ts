@@ -1,0 +1,145 @@
+import type { Tree } from 'web-tree-sitter';
+
+/**
+ * A plain-object copy of a tree-sitter tree. The analysis walks function bodies many times (a
+ * fixpoint over the call graph), and reading nodes through the wasm boundary costs far more than
+ * reading JS objects, so the tree is copied once with a cursor and then freed by the caller.
+ */
+export interface CNode {
+  type: string;
+  named: boolean;
+  /** Field name in the parent (`condition`, `body`, ...), or null. */
+  field: string | null;
+  start: number;
+  end: number;
+  /** 0-based rows, as tree-sitter reports them. */
+  row: number;
+  endRow: number;
+  /**
+   * Only on function_definition nodes: whether its body or declarator holds an ERROR or MISSING
+   * node (MISSING nodes are not copied as such, so this is asked of the tree itself).
+   */
+  bodyError?: boolean;
+  children: CNode[];
+}
+
+/** 0-based row of a UTF-16 index, by binary search in the sorted line starts. */
+function rowOf(lineStarts: readonly number[], index: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((lineStarts[mid] as number) <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Anonymous tokens worth keeping even without a field name (the analysis reads them). */
+const KEEP_ANON = new Set(['return', ';', 'case', 'default']);
+/** Nodes whose children are never read. */
+const OPAQUE = new Set([
+  'comment',
+  'string_literal',
+  'char_literal',
+  'concatenated_string',
+  'preproc_arg',
+  'system_lib_string',
+]);
+/** Outside functions, only containers that may hold function definitions are walked into. */
+const OUTSIDE_SKIP = new Set([
+  'declaration',
+  'type_definition',
+  'struct_specifier',
+  'union_specifier',
+  'enum_specifier',
+  'preproc_def',
+  'preproc_function_def',
+  'preproc_include',
+  'preproc_call',
+  'expression_statement',
+]);
+
+/**
+ * Copies the tree. Anonymous punctuation without a field name is left out, as are the insides of
+ * comments, strings and of top-level declarations (only function bodies are analysed).
+ */
+export function copyTree(tree: Tree, text: string): CNode {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  // type and field names by id: reading ids is cheaper than reading names through the boundary
+  const types = new Map<number, { type: string; named: boolean }>();
+  const fields = new Map<number, string | null>();
+  const c = tree.walk();
+  try {
+    const make = (): CNode | undefined => {
+      const tid = c.nodeTypeId;
+      let t = types.get(tid);
+      if (!t) {
+        t = { type: c.nodeType, named: c.nodeIsNamed };
+        types.set(tid, t);
+      }
+      const fid = c.currentFieldId;
+      let f = fields.get(fid);
+      if (f === undefined) {
+        f = c.currentFieldName;
+        fields.set(fid, f);
+      }
+      if (!t.named && f === null && !KEEP_ANON.has(t.type)) return undefined;
+      const start = c.startIndex;
+      const end = c.endIndex;
+      const node: CNode = {
+        type: t.type,
+        named: t.named,
+        field: f,
+        start,
+        end,
+        row: rowOf(lineStarts, start),
+        endRow: rowOf(lineStarts, Math.max(start, end - 1)),
+        children: [],
+      };
+      if (t.type === 'function_definition') {
+        const n = c.currentNode;
+        node.bodyError =
+          (n.childForFieldName('body')?.hasError ?? false) ||
+          (n.childForFieldName('declarator')?.hasError ?? false);
+      }
+      return node;
+    };
+    const root = make() as CNode;
+    // the nodes whose children are being visited; `inFn` counts function_definitions among them
+    const stack: CNode[] = [];
+    let inFn = 0;
+    const descend = (node: CNode | undefined): boolean => {
+      if (!node || OPAQUE.has(node.type)) return false;
+      if (inFn === 0 && OUTSIDE_SKIP.has(node.type)) return false;
+      if (!c.gotoFirstChild()) return false;
+      stack.push(node);
+      if (node.type === 'function_definition') inFn++;
+      return true;
+    };
+    if (!descend(root)) return root;
+    for (;;) {
+      const node = make();
+      if (node) (stack[stack.length - 1] as CNode).children.push(node);
+      if (descend(node)) continue;
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent()) return root;
+        const done = stack.pop();
+        if (done?.type === 'function_definition') inFn--;
+        if (stack.length === 0) return root;
+      }
+    }
+  } finally {
+    c.delete();
+  }
+}
+
+export function field(n: CNode, name: string): CNode | undefined {
+  for (const ch of n.children) if (ch.field === name) return ch;
+  return undefined;
+}
+
+export function namedChildren(n: CNode): CNode[] {
+  return n.children.filter((ch) => ch.named && ch.type !== 'comment');
+}
