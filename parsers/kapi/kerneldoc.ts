@@ -686,8 +686,11 @@ function scanComments(src: readonly string[]): DocComment[] {
 
 /** Does the comment carry KAPI keys (not just `@x:` and `Return:`)? */
 function isSpecComment(lines: readonly DocLine[]): boolean {
+  // kerneldoc `DOC:` sections are prose, never API specs.
+  const firstText = lines.find((l) => l.text !== '');
+  if (firstText && /^DOC:/.test(firstText.text)) return false;
   let pendingReturn = false;
-  for (const l of lines) {
+  for (const [i, l] of lines.entries()) {
     if (l.text === '') continue;
     const m = matchKey(l.text);
     if (l.indent > 0) {
@@ -703,7 +706,12 @@ function isSpecComment(lines: readonly DocLine[]): boolean {
     }
     if (m.raw !== m.raw.toLowerCase() || (m.at && !isAtKapiKey(m))) continue;
     const kind = topKeyKind(m.key);
-    if (kind === 'known' && !NON_INDICATORS.has(m.key)) return true;
+    if (kind !== 'known' || NON_INDICATORS.has(m.key)) continue;
+    // A key with no value is a spec key only when indented sub-keys follow; otherwise it is
+    // likely a prose line that happens to end in a colon ("... deferred creation of LR\n contexts:").
+    if (m.value !== '') return true;
+    const next = lines.slice(i + 1).find((x) => x.text !== '');
+    if (next && next.indent > 0 && matchKey(next.text)) return true;
   }
   return false;
 }
@@ -984,7 +992,14 @@ function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean,
     }
     // prose at top level
     if (c !== null) {
-      if (c.kind === 'key' || c.kind === 'section' || c.kind === 'desc' || !blankBefore) {
+      // After a blank line, prose continues only free-text keys: a token key such as
+      // `contexts: process` must not swallow the paragraph that follows it.
+      const continues =
+        !blankBefore ||
+        c.kind === 'section' ||
+        c.kind === 'desc' ||
+        (c.kind === 'key' && TEXT_KEYS.has(c.key));
+      if (continues) {
         target(c).parts.push(l.text);
         continue;
       }
@@ -1348,7 +1363,9 @@ class Builder {
       target: null,
       description: null,
       condition: null,
-      reversible: null,
+      // As in the macro form (a zero-initialised `bool reversible`) and as kdoc_apispec.py and the
+      // tools/kapi kerneldoc parser read it: an effect is reversible only when it says so.
+      reversible: false,
       line,
     };
     this.spec.sideEffects.push(x);
@@ -1566,7 +1583,7 @@ class Builder {
       }
     }
     x.condition = orNull(condition ?? undefined);
-    // The one-liner form has no "unknown" state: without `reversible=yes` the effect is not reversible.
+    // Without `reversible=yes` the effect is not reversible (the default of every form).
     x.reversible = reversible;
     return x;
   }
@@ -1656,7 +1673,11 @@ class Builder {
         else if (field === 'description') s.description = orNull(v);
         else if (field === 'error_on_signal') s.error = orNull(v);
         else if (field === 'timing') s.extra.timing = this.normList(v, SIG_TIMINGS, ln).join(' | ');
-        else s.extra[field] = v;
+        else if (field === 'restartable' || field === 'interruptible') {
+          // Booleans as the macro form has them (KAPI_SIGNAL_INTERRUPTIBLE is `.interruptible = true`).
+          const b = this.normBool(v, ln);
+          s.extra[field] = b === null ? v : String(b);
+        } else s.extra[field] = v;
         this.assign(block, field, v, ln, h.via);
         return;
       }

@@ -1670,6 +1670,15 @@ class SpecParser {
           case 'state_forbidden':
             g.extra[field] = this.flags(v, 'signal_state', line).join('|');
             return true;
+          case 'restartable':
+          case 'interruptible':
+            // `.restartable = 1` means what KAPI_SIGNAL_RESTARTABLE (`= true`) means.
+            g.extra[field] = /^(true|1)$/.test(v.text)
+              ? 'true'
+              : /^(false|0)$/.test(v.text)
+                ? 'false'
+                : shown(v);
+            return false;
           default:
             if (field !== '__proto__') g.extra[field] = shown(v);
             return false;

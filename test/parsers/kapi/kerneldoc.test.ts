@@ -82,6 +82,12 @@ const FROB_FACTS = {
       condition: 'caller lacks CAP_SYS_ADMIN',
       description: 'Frobnicating is a privileged operation.',
     },
+    {
+      index: 3,
+      code: 'EINTR',
+      condition: 'fatal signal while waiting for frob_lock',
+      description: 'The wait for frob_lock was interrupted; no page was frobnicated.',
+    },
   ],
   locks: [
     {
@@ -93,7 +99,18 @@ const FROB_FACTS = {
       description: 'Serialises frobnication',
     },
   ],
-  signals: [],
+  signals: [
+    {
+      index: 0,
+      signal: 'SIGKILL',
+      direction: 'receive',
+      action: 'return',
+      condition: 'Fatal signal pending while waiting for frob_lock',
+      description: 'The killable wait for frob_lock is abandoned',
+      error: '-EINTR',
+      extra: { timing: 'during', priority: '0', interruptible: 'true' },
+    },
+  ],
   sideEffects: [
     {
       index: 0,
@@ -103,8 +120,25 @@ const FROB_FACTS = {
       condition: null,
       reversible: false,
     },
+    {
+      index: 1,
+      types: ['alloc_memory'],
+      target: 'page tables',
+      description: 'Missing page tables are allocated',
+      condition: 'Pages not yet mapped',
+      reversible: true,
+    },
   ],
-  stateTransitions: [],
+  stateTransitions: [
+    {
+      index: 0,
+      object: 'range pages',
+      from: 'plain',
+      to: 'frobnicated',
+      condition: null,
+      description: 'Every page in the range is frobnicated',
+    },
+  ],
   capabilities: [
     {
       index: 0,
@@ -112,10 +146,17 @@ const FROB_FACTS = {
       action: 'perform_operation',
       allows: 'Frobnicate memory',
       without: 'EPERM is returned',
-      condition: null,
+      condition: 'Checked before frob_lock is taken',
     },
   ],
-  constraints: [],
+  constraints: [
+    {
+      index: 0,
+      name: 'Frob length limit',
+      description: 'At most FROB_MAX_LEN bytes per call',
+      expr: 'len <= FROB_MAX_LEN',
+    },
+  ],
 };
 
 describe('frob fixtures: the same syscall in the three kerneldoc generations', () => {
@@ -323,7 +364,7 @@ describe('gen 1: flat keys', () => {
         condition: 'Fatal signal pending',
         description: null,
         error: '-EINTR',
-        extra: { timing: 'during', priority: '0', interruptible: 'yes' },
+        extra: { timing: 'during', priority: '0', interruptible: 'true' },
       },
     ]);
     expect(s.capabilities.map(({ line: _l, ...x }) => x)).toEqual([
@@ -676,11 +717,11 @@ describe('gen 3: short tokens', () => {
         direction: 'send',
         action: 'terminate',
         error: '-EPIPE',
-        extra: { timing: 'after', restartable: 'no' },
+        extra: { timing: 'after', restartable: 'false' },
       },
     ]);
     expect(s.sideEffects).toMatchObject([
-      { types: ['free_memory', 'irreversible'], target: 'pages', reversible: null },
+      { types: ['free_memory', 'irreversible'], target: 'pages', reversible: false },
     ]);
     expect(s.stateTransitions).toMatchObject([
       { object: 'frobber', from: 'idle', to: 'busy', condition: 'always', description: null },

@@ -191,6 +191,12 @@ describe('parseMacroSpecs: frob.macro.c', () => {
           condition: 'caller lacks CAP_SYS_ADMIN',
           description: 'Frobnicating is a privileged operation.',
         },
+        {
+          index: 3,
+          code: 'EINTR',
+          condition: 'fatal signal while waiting for frob_lock',
+          description: 'The wait for frob_lock was interrupted; no page was frobnicated.',
+        },
       ],
       locks: [
         {
@@ -202,7 +208,18 @@ describe('parseMacroSpecs: frob.macro.c', () => {
           description: 'Serialises frobnication',
         },
       ],
-      signals: [],
+      signals: [
+        {
+          index: 0,
+          signal: 'SIGKILL',
+          direction: 'receive',
+          action: 'return',
+          condition: 'Fatal signal pending while waiting for frob_lock',
+          description: 'The killable wait for frob_lock is abandoned',
+          error: '-EINTR',
+          extra: { timing: 'during', priority: '0', interruptible: 'true' },
+        },
+      ],
       sideEffects: [
         {
           index: 0,
@@ -212,8 +229,25 @@ describe('parseMacroSpecs: frob.macro.c', () => {
           condition: null,
           reversible: false,
         },
+        {
+          index: 1,
+          types: ['alloc_memory'],
+          target: 'page tables',
+          description: 'Missing page tables are allocated',
+          condition: 'Pages not yet mapped',
+          reversible: true,
+        },
       ],
-      stateTransitions: [],
+      stateTransitions: [
+        {
+          index: 0,
+          object: 'range pages',
+          from: 'plain',
+          to: 'frobnicated',
+          condition: null,
+          description: 'Every page in the range is frobnicated',
+        },
+      ],
       capabilities: [
         {
           index: 0,
@@ -221,10 +255,17 @@ describe('parseMacroSpecs: frob.macro.c', () => {
           action: 'perform_operation',
           allows: 'Frobnicate memory',
           without: 'EPERM is returned',
-          condition: null,
+          condition: 'Checked before frob_lock is taken',
         },
       ],
-      constraints: [],
+      constraints: [
+        {
+          index: 0,
+          name: 'Frob length limit',
+          description: 'At most FROB_MAX_LEN bytes per call',
+          expr: 'len <= FROB_MAX_LEN',
+        },
+      ],
     });
   });
 
@@ -241,10 +282,13 @@ describe('parseMacroSpecs: frob.macro.c', () => {
       ['-EINVAL', 'EINVAL', lineOf('KAPI_ERROR(0')],
       ['-ENOMEM', 'ENOMEM', lineOf('KAPI_ERROR(1')],
       ['-EPERM', 'EPERM', lineOf('KAPI_ERROR(2')],
+      ['-EINTR', 'EINTR', lineOf('KAPI_ERROR(3')],
     ]);
     expect(s.counts).toEqual({
-      error: { value: 3, line: lineOf('KAPI_ERROR_COUNT'), via: 'KAPI_ERROR_COUNT' },
+      error: { value: 4, line: lineOf('KAPI_ERROR_COUNT'), via: 'KAPI_ERROR_COUNT' },
       param: { value: 2, line: lineOf('KAPI_PARAM_COUNT'), via: 'KAPI_PARAM_COUNT' },
+      signal: { value: 1, line: lineOf('KAPI_SIGNAL_COUNT'), via: 'KAPI_SIGNAL_COUNT' },
+      side_effect: { value: 2, line: lineOf('KAPI_SIDE_EFFECT_COUNT'), via: 'KAPI_SIDE_EFFECT_COUNT' },
     });
     expect(at(s.params, 1).line).toBe(lineOf('KAPI_PARAM(1'));
     expect(assigned(s, 'lock[0]').map((a) => [a.field, a.value, a.via])).toEqual([
