@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { buildSeries } from '../../parsers/series.js';
 import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters/series.js';
+import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
+import { indexTree } from '../index/specs.js';
 import { readMails } from '../io/inputs.js';
+import { progressBar } from './progress.js';
 
 /** The package version; the file sits two levels up in the sources and three in dist/. */
 function version(): string {
@@ -52,6 +55,28 @@ async function seriesCommand(
   return 0;
 }
 
+async function specsCommand(
+  inputs: string[],
+  opts: { format: string },
+  out: (s: string) => void,
+): Promise<number> {
+  const bar = progressBar('indexing');
+  let index: Awaited<ReturnType<typeof indexTree>>;
+  try {
+    index = await indexTree(inputs, { onProgress: (d, t) => bar.update(d, t) });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES')
+      throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
+    throw e;
+  } finally {
+    bar.done();
+  }
+  if (opts.format === 'json') out(`${JSON.stringify(specIndexToJson(index), null, 2)}\n`);
+  else out(renderSpecIndexText(index));
+  return 0;
+}
+
 export interface CliIo {
   out: (s: string) => unknown;
   err: (s: string) => unknown;
@@ -73,6 +98,14 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts: { format: string }) => {
       code = await seriesCommand(inputs, opts, io.out);
+    });
+  program
+    .command('specs')
+    .description('index KAPI specs (all forms) and SYSCALL_DEFINEs in C files or trees')
+    .argument('<inputs...>', 'C files or folders (a whole kernel tree is fine)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (inputs: string[], opts: { format: string }) => {
+      code = await specsCommand(inputs, opts, io.out);
     });
   try {
     await program.parseAsync(argv);
