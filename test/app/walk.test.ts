@@ -18,6 +18,13 @@ describe('source walk and prefilter', () => {
       expect(worthParsing(Buffer.from(s))).toBe(false);
   });
 
+  it('finds a needle after decoys of its scout, and not the scout alone', () => {
+    expect(worthParsing(Buffer.from('__NR_SYSCALL_BASE texts: x\n SYSCALL_DEFINE0(a)'))).toBe(true);
+    expect(worthParsing(Buffer.from('texts: a, b; then later /** contexts: process */'))).toBe(true);
+    expect(worthParsing(Buffer.from('next-flag; /** context-flags: process */'))).toBe(true);
+    expect(worthParsing(Buffer.from('__NR_SYSCALL_BASE and texts: and next-fl'))).toBe(false);
+  });
+
   it('lists .c and .h files, skips .git, and scans them in order', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kapi-walk-'));
     mkdirSync(join(dir, 'mm'));

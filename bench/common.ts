@@ -1,0 +1,48 @@
+/**
+ * Shared bench plumbing: arguments, timing, medians, and bench/results.json (each bench writes its
+ * own section, keeping the others).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+export function flag(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
+export async function time<T>(fn: () => Promise<T> | T): Promise<{ ms: number; result: T }> {
+  const t0 = process.hrtime.bigint();
+  const result = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, result };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export function machine(): { node: string; cpus: number; cpu: string } {
+  const c = cpus();
+  return { node: process.version, cpus: c.length, cpu: c[0]?.model ?? 'unknown' };
+}
+
+const RESULTS = new URL('../../bench/results.json', import.meta.url);
+
+/** Merges `section` into bench/results.json (the sources' copy, next to the benches). */
+export function recordResults(section: string, figures: unknown): void {
+  let all: Record<string, unknown> = {};
+  if (existsSync(RESULTS)) {
+    try {
+      all = JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
+    } catch {
+      all = {};
+    }
+  }
+  all[section] = { date: new Date().toISOString(), machine: machine(), ...(figures as object) };
+  writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
+}
