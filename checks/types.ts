@@ -1,7 +1,11 @@
 /**
- * The finding model every check reports in (DESIGN.md, "Core types"). The checks themselves and
- * their runner arrive with the checks issue; these types are what reporters and stores build on.
+ * The finding model every check reports in (DESIGN.md, "Core types"), and what a check sees: one
+ * file of one patch's post-image, with its specs, its C facts and the lines the patch added.
  */
+import type { CFacts, SyscallDef } from '../parsers/c/model.js';
+import type { ApiSpec } from '../parsers/kapi/model.js';
+import type { Issue } from '../parsers/types.js';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 /** A place in the post-image of a file, and the patch mail that introduced it. */
@@ -34,4 +38,71 @@ export interface Finding {
   suggestion?: string;
   /** hash(check, spec, subject): stable across revisions and line moves. */
   fingerprint: string;
+}
+
+/** One file as a check sees it: the post-image after the patch under review. */
+export interface FileUnit {
+  path: string;
+  /** 'full': the whole post-image is known; 'hunks': only the lines the hunks show. */
+  mode: 'full' | 'hunks';
+  /** Post-image lines by 1-based number; undefined where unknown (hunks mode) or out of range. */
+  line(n: number): string | undefined;
+  /** Specs in the post-image (in hunks mode: those the hunks show; cut-off ones are partial). */
+  specs: ApiSpec[];
+  /** The spec parsers' issues, with post-image lines. */
+  specIssues: Issue[];
+  /** SYSCALL_DEFINEs (in hunks mode: those the hunks show, params only). */
+  syscalls: SyscallDef[];
+  /** The spec that documents each syscall (same order as `syscalls`), or null. */
+  specOf: (ApiSpec | null)[];
+  /** Syscall specs followed by a syscall of another name, and syscall specs with none after them. */
+  misnamed: { spec: ApiSpec; next: SyscallDef }[];
+  orphans: ApiSpec[];
+  /** Facts about the code: only in full mode, for C files, and only as far as tree-sitter understood. */
+  code: CFacts | null;
+  /** Post-image lines the patch under review added. */
+  added: ReadonlySet<number>;
+  /** Post-image line ranges of the patch's hunks, inclusive. */
+  hunks: readonly { start: number; end: number }[];
+}
+
+/** What a check hands to `report`; the runner adds the check id, location and fingerprint. */
+export interface Report {
+  /** A key of the check's `meta.messages`. */
+  messageId: string;
+  /** Values for `{name}` placeholders in the message template. */
+  data?: Record<string, string | number>;
+  /** Post-image line the finding is about (a spec line or a code line). */
+  line: number;
+  endLine?: number;
+  /** Overrides the check's default severity for this finding (e.g. error on an added line). */
+  severity?: Severity;
+  spec?: string;
+  subject?: string;
+  evidence: Evidence[];
+  suggestion?: string;
+}
+
+export interface CheckContext {
+  unit: FileUnit;
+  /** The check's options from the configuration (defaults applied by the check itself). */
+  options: Readonly<Record<string, unknown>>;
+  report(r: Report): void;
+}
+
+export interface CheckMeta {
+  /** Equal to the file name in checks/ and to the key in the registry. */
+  id: string;
+  description: string;
+  severity: Severity;
+  /** Message templates with `{name}` placeholders. */
+  messages: Readonly<Record<string, string>>;
+  /** For operators only: never mailed to a list or posted on a pull request. */
+  operatorOnly?: boolean;
+}
+
+export interface Check {
+  meta: CheckMeta;
+  /** Pure: reads ctx.unit, calls ctx.report; no I/O. May throw only on its own bugs. */
+  run(ctx: CheckContext): void;
 }

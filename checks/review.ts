@@ -1,0 +1,119 @@
+/**
+ * Reviews a series patch by patch: each touched file's post-image after patch k is checked, and a
+ * finding belongs to the first patch after which it is present and stays present to the end of
+ * the series (a finding a later patch of the same series fixes is not reported). The diff filter
+ * (reviewdog's modes) then splits findings into those shown inline and those for the summary.
+ * Pure: the C parser is passed in.
+ */
+import type { Parser } from 'web-tree-sitter';
+import type { FileDiff } from '../parsers/diff.js';
+import { type CheckConfig, type CheckCrash, runChecks } from './runner.js';
+import type { Check, Finding } from './types.js';
+import { buildUnit, type UnitFragment } from './unit.js';
+
+export type DiffFilter = 'added' | 'diff-context' | 'file' | 'none';
+export const DIFF_FILTERS: readonly DiffFilter[] = ['added', 'diff-context', 'file', 'none'];
+
+/** Where a finding's line lies in the diff of the patch that introduced it. */
+export type Scope = 'added' | 'diff-context' | 'file';
+
+export interface ReviewFile {
+  path: string;
+  mode: 'full' | 'hunks' | 'deleted';
+  post: string | null;
+  fragments: UnitFragment[];
+  diff: FileDiff | null;
+}
+
+export interface ReviewPatch {
+  messageId: string | null;
+  label: string;
+  files: ReviewFile[];
+}
+
+export interface ScopedFinding extends Finding {
+  scope: Scope;
+  /** Index of the introducing patch in the input. */
+  patch: number;
+}
+
+export interface ReviewResult {
+  /** Findings inside the filter, in patch order, then path and line. */
+  findings: ScopedFinding[];
+  /** Findings outside the filter: for the summary, never dropped. */
+  outside: ScopedFinding[];
+  crashes: CheckCrash[];
+  /** Files checked in full mode vs hunks only, for the report's notes. */
+  files: { path: string; patch: number; mode: 'full' | 'hunks' }[];
+}
+
+export interface ReviewOptions {
+  checks: readonly Check[];
+  parser: Parser | null;
+  config?: CheckConfig;
+  filter?: DiffFilter;
+}
+
+function inFilter(scope: Scope, filter: DiffFilter): boolean {
+  switch (filter) {
+    case 'added':
+      return scope === 'added';
+    case 'diff-context':
+      return scope !== 'file';
+    default:
+      return true;
+  }
+}
+
+export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOptions): ReviewResult {
+  const filter = opts.filter ?? 'added';
+  const crashes: CheckCrash[] = [];
+  const files: ReviewResult['files'] = [];
+  /** For each path: the findings present after the latest patch that touched it. */
+  const current = new Map<string, Map<string, ScopedFinding>>();
+  for (const [k, patch] of patches.entries()) {
+    for (const file of patch.files) {
+      if (file.mode === 'deleted') {
+        current.delete(file.path);
+        continue;
+      }
+      const unit = buildUnit(
+        { path: file.path, mode: file.mode, post: file.post, fragments: file.fragments, diff: file.diff },
+        opts.parser,
+      );
+      files.push({ path: file.path, patch: k, mode: unit.mode });
+      const r = runChecks(unit, opts.checks, opts.config, patch.messageId);
+      crashes.push(...r.crashes);
+      const before = current.get(file.path) ?? new Map<string, ScopedFinding>();
+      const now = new Map<string, ScopedFinding>();
+      for (const f of r.findings) {
+        const old = before.get(f.fingerprint);
+        if (old) {
+          now.set(f.fingerprint, old);
+          continue;
+        }
+        const inHunk = unit.hunks.some((h) => f.at.line >= h.start && f.at.line <= h.end);
+        const scope: Scope = unit.added.has(f.at.line) ? 'added' : inHunk ? 'diff-context' : 'file';
+        now.set(f.fingerprint, { ...f, scope, patch: k });
+      }
+      // a check that crashed on this post-image says nothing about it: keep what it found before
+      const crashed = new Set(r.crashes.map((c) => c.check));
+      for (const [fp, f] of before) if (crashed.has(f.check) && !now.has(fp)) now.set(fp, f);
+      current.set(file.path, now);
+    }
+  }
+  const all = [...current.values()].flatMap((m) => [...m.values()]);
+  all.sort(
+    (a, b) =>
+      a.patch - b.patch ||
+      a.at.path.localeCompare(b.at.path) ||
+      a.at.line - b.at.line ||
+      a.check.localeCompare(b.check),
+  );
+  return {
+    findings: all.filter((f) => inFilter(f.scope, filter)),
+    outside: all.filter((f) => !inFilter(f.scope, filter)),
+    crashes,
+    files,
+  };
+}

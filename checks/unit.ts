@@ -1,0 +1,109 @@
+/**
+ * Builds the FileUnit a check sees from one file of a patch's post-image: the specs of every form,
+ * the syscalls, the C facts (full post-images only) and the lines the patch added. Pure: the
+ * tree-sitter parser comes in as an argument (app/c/language.ts loads it).
+ */
+import type { Parser } from 'web-tree-sitter';
+import { analyzeC } from '../parsers/c/index.js';
+import type { CFacts, SyscallDef } from '../parsers/c/model.js';
+import { prepareC } from '../parsers/c/preprocess.js';
+import type { FileDiff } from '../parsers/diff.js';
+import { parseKerneldocSpecs } from '../parsers/kapi/kerneldoc.js';
+import { linkSpecs } from '../parsers/kapi/link.js';
+import { parseMacroSpecs } from '../parsers/kapi/macro.js';
+import type { ApiSpec } from '../parsers/kapi/model.js';
+import type { Issue } from '../parsers/types.js';
+import type { FileUnit } from './types.js';
+
+/** Post-image lines one hunk shows, from `startLine` on. */
+export interface UnitFragment {
+  startLine: number;
+  lines: string[];
+}
+
+export interface UnitInput {
+  path: string;
+  mode: 'full' | 'hunks';
+  /** The whole post-image in full mode. */
+  post: string | null;
+  fragments: UnitFragment[];
+  /** The patch's diff of this file: added lines and hunk ranges come from it. */
+  diff: FileDiff | null;
+}
+
+const C_FILE = /\.[ch]$/;
+
+function specsOf(text: string, path: string): { specs: ApiSpec[]; issues: Issue[] } {
+  const m = parseMacroSpecs(text, path);
+  const k = parseKerneldocSpecs(text, path);
+  return { specs: [...m.value, ...k.value], issues: [...m.issues, ...k.issues] };
+}
+
+function syscallsFromPrep(text: string): SyscallDef[] {
+  return prepareC(text).syscalls.map((s) => ({
+    name: s.name,
+    fnName: s.fnName,
+    arity: s.arity,
+    params: s.params,
+    line: s.line,
+    endLine: s.line,
+    macroText: s.macroText,
+  }));
+}
+
+export function buildUnit(input: UnitInput, parser: Parser | null): FileUnit {
+  const added = new Set<number>();
+  const hunks: { start: number; end: number }[] = [];
+  for (const h of input.diff?.hunks ?? []) {
+    if (h.newLines > 0) hunks.push({ start: h.newStart, end: h.newStart + h.newLines - 1 });
+    for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) added.add(l.newLine);
+  }
+  let specs: ApiSpec[] = [];
+  let specIssues: Issue[] = [];
+  let syscalls: SyscallDef[] = [];
+  let code: CFacts | null = null;
+  let line: (n: number) => string | undefined;
+  const isC = C_FILE.test(input.path);
+
+  if (input.mode === 'full' && input.post !== null) {
+    const lines = input.post.split('\n');
+    line = (n) => (n >= 1 && n <= lines.length ? lines[n - 1] : undefined);
+    if (isC) {
+      ({ specs, issues: specIssues } = specsOf(input.post, input.path));
+      if (parser) {
+        const facts = analyzeC(parser, input.post, input.path);
+        code = facts.value;
+        syscalls = facts.value.syscalls;
+      } else syscalls = syscallsFromPrep(input.post);
+    }
+  } else {
+    const known = new Map<number, string>();
+    for (const f of input.fragments) for (const [i, l] of f.lines.entries()) known.set(f.startLine + i, l);
+    line = (n) => known.get(n);
+    if (isC)
+      for (const f of input.fragments) {
+        // pad with empty lines so that parser lines are post-image lines
+        const text = '\n'.repeat(Math.max(0, f.startLine - 1)) + f.lines.join('\n');
+        const r = specsOf(text, input.path);
+        specs.push(...r.specs);
+        specIssues.push(...r.issues);
+        syscalls.push(...syscallsFromPrep(text));
+      }
+  }
+  specs.sort((a, b) => a.line - b.line);
+  const link = linkSpecs(specs, syscalls);
+  return {
+    path: input.path,
+    mode: input.mode === 'full' && input.post !== null ? 'full' : 'hunks',
+    line,
+    specs,
+    specIssues,
+    syscalls,
+    specOf: link.specOf,
+    misnamed: link.misnamed,
+    orphans: link.orphans,
+    code,
+    added,
+    hunks,
+  };
+}

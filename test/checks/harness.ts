@@ -1,0 +1,156 @@
+/**
+ * Table tests for checks (eslint's valid/invalid style): a case is a C file's post-image, either
+ * wholly added (a new file) or with a pre-image it was changed from; the check runs on it alone.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { describe, expect, it } from 'vitest';
+import type { Parser } from 'web-tree-sitter';
+import { loadCParser } from '../../app/c/language.js';
+import { checkById } from '../../checks/index.js';
+import { runChecks } from '../../checks/runner.js';
+import type { Finding, Severity } from '../../checks/types.js';
+import { buildUnit } from '../../checks/unit.js';
+import { type FileDiff, parseDiff } from '../../parsers/diff.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** A file under fixtures/. */
+export function fixture(rel: string): string {
+  return readFileSync(join(root, 'fixtures', rel), 'utf8');
+}
+
+/** `text` with `from` replaced by `to`; fails loudly when `from` is not there exactly once. */
+export function edit(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0)
+    throw new Error(`edit: ${JSON.stringify(from)} must occur once`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
+
+/** The diff of a new file: every line added. */
+function newFileDiff(path: string, text: string): FileDiff {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return {
+    oldPath: null,
+    newPath: path,
+    path,
+    status: 'added',
+    binary: false,
+    headerLine: 1,
+    hunks: [
+      {
+        oldStart: 0,
+        oldLines: 0,
+        newStart: 1,
+        newLines: lines.length,
+        section: '',
+        headerLine: 1,
+        truncated: false,
+        lines: lines.map((t, i) => ({ kind: 'add' as const, text: t, newLine: i + 1, patchLine: i + 2 })),
+      },
+    ],
+  };
+}
+
+/** The diff from `pre` to `post`, through our own diff parser. */
+export function changeDiff(path: string, pre: string, post: string): FileDiff {
+  const d = parseDiff(createTwoFilesPatch(`a/${path}`, `b/${path}`, pre, post)).value.files[0];
+  if (!d) throw new Error('no difference between pre and post');
+  return d;
+}
+
+let parser: Parser | undefined;
+
+export interface CaseInput {
+  /** The post-image. */
+  text: string;
+  path?: string;
+  /** When given, only the lines changed from it count as added. */
+  pre?: string;
+  options?: Record<string, unknown>;
+  /** Check the hunks only, as without a tree (default: the whole post-image). */
+  hunksOnly?: boolean;
+}
+
+export async function findingsOf(id: string, input: CaseInput): Promise<Finding[]> {
+  const check = checkById(id);
+  if (!check) throw new Error(`no check ${id} in the registry`);
+  parser ??= await loadCParser();
+  const path = input.path ?? 'kernel/example.c';
+  const diff =
+    input.pre === undefined ? newFileDiff(path, input.text) : changeDiff(path, input.pre, input.text);
+  const fragments = diff.hunks.map((h) => ({
+    startLine: h.newStart,
+    lines: h.lines.filter((l) => l.kind !== 'del').map((l) => l.text),
+  }));
+  const unit = buildUnit(
+    { path, mode: input.hunksOnly ? 'hunks' : 'full', post: input.text, fragments, diff },
+    parser,
+  );
+  const r = runChecks(unit, [check], input.options ? { options: { [id]: input.options } } : {});
+  if (r.crashes.length > 0) throw new Error(`${id} crashed: ${r.crashes[0]?.error}`);
+  return r.findings;
+}
+
+export interface Expected {
+  line?: number;
+  subject?: string;
+  spec?: string;
+  severity?: Severity;
+  message?: RegExp;
+  suggestion?: string | RegExp;
+  /** Each must appear in the evidence texts, in order. */
+  evidence?: string[];
+}
+
+export interface ValidCase extends CaseInput {
+  name: string;
+}
+
+export interface InvalidCase extends CaseInput {
+  name: string;
+  errors: Expected[];
+}
+
+/** Runs the table: valid cases report nothing, invalid cases report exactly the expected findings, by line. */
+export function tableTest(id: string, table: { valid: ValidCase[]; invalid: InvalidCase[] }): void {
+  describe(`${id}: table`, () => {
+    it('has at least one valid and one invalid case', () => {
+      expect(table.valid.length).toBeGreaterThan(0);
+      expect(table.invalid.length).toBeGreaterThan(0);
+    });
+    for (const c of table.valid)
+      it(`valid: ${c.name}`, async () => {
+        const found = await findingsOf(id, c);
+        expect(found.map((f) => `${f.at.line}: ${f.message}`)).toEqual([]);
+      });
+    for (const c of table.invalid)
+      it(`invalid: ${c.name}`, async () => {
+        const found = (await findingsOf(id, c)).sort((a, b) => a.at.line - b.at.line);
+        expect(found.map((f) => `${f.at.line}: ${f.message}`)).toHaveLength(c.errors.length);
+        for (const [i, e] of c.errors.entries()) {
+          const f = found[i] as Finding;
+          if (e.line !== undefined) expect(f.at.line, f.message).toBe(e.line);
+          if (e.subject !== undefined) expect(f.subject).toBe(e.subject);
+          if (e.spec !== undefined) expect(f.spec).toBe(e.spec);
+          if (e.severity !== undefined) expect(f.severity).toBe(e.severity);
+          if (e.message !== undefined) expect(f.message).toMatch(e.message);
+          if (typeof e.suggestion === 'string') expect(f.suggestion).toBe(e.suggestion);
+          else if (e.suggestion) expect(f.suggestion).toMatch(e.suggestion);
+          if (e.evidence) {
+            const texts = f.evidence.map((x) => x.text);
+            for (const want of e.evidence)
+              expect(
+                texts.some((t) => t.includes(want)),
+                `${want} in ${texts}`,
+              ).toBe(true);
+          }
+          expect(f.evidence.length, 'every finding carries evidence').toBeGreaterThan(0);
+          expect(f.fingerprint).toMatch(/^[0-9a-f]{16}(-\d+)?$/);
+        }
+      });
+  });
+}
