@@ -20,6 +20,8 @@ export type Scope = 'added' | 'diff-context' | 'file';
 export interface ReviewFile {
   path: string;
   mode: 'full' | 'hunks' | 'deleted';
+  /** The whole pre-image when known: findings already in it are not the series' doing. */
+  pre: string | null;
   post: string | null;
   fragments: UnitFragment[];
   diff: FileDiff | null;
@@ -43,6 +45,8 @@ export interface ReviewResult {
   /** Findings outside the filter: for the summary, never dropped. */
   outside: ScopedFinding[];
   crashes: CheckCrash[];
+  /** Findings that were already in the pre-image before the series touched the file (not reported). */
+  preexisting: number;
   /** Files checked in full mode vs hunks only, for the report's notes. */
   files: { path: string; patch: number; mode: 'full' | 'hunks' }[];
 }
@@ -77,6 +81,17 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         current.delete(file.path);
         continue;
       }
+      if (!current.has(file.path) && file.pre !== null && file.mode === 'full') {
+        // what the base tree already had is not this series' doing: seed it as pre-existing
+        const base = buildUnit(
+          { path: file.path, mode: 'full', post: file.pre, fragments: [], diff: null },
+          opts.parser,
+        );
+        const seeded = new Map<string, ScopedFinding>();
+        for (const f of runChecks(base, opts.checks, opts.config, null).findings)
+          seeded.set(f.fingerprint, { ...f, scope: 'file', patch: -1 });
+        current.set(file.path, seeded);
+      }
       const unit = buildUnit(
         { path: file.path, mode: file.mode, post: file.post, fragments: file.fragments, diff: file.diff },
         opts.parser,
@@ -102,7 +117,8 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
       current.set(file.path, now);
     }
   }
-  const all = [...current.values()].flatMap((m) => [...m.values()]);
+  const every = [...current.values()].flatMap((m) => [...m.values()]);
+  const all = every.filter((f) => f.patch >= 0);
   all.sort(
     (a, b) =>
       a.patch - b.patch ||
@@ -114,6 +130,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
     findings: all.filter((f) => inFilter(f.scope, filter)),
     outside: all.filter((f) => !inFilter(f.scope, filter)),
     crashes,
+    preexisting: every.length - all.length,
     files,
   };
 }
