@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isIgnored, loadConfig, parseConfigText } from '../../app/config/index.js';
+import type { Finding } from '../../checks/types.js';
+
+const KNOWN = ['kapi-count-mismatch', 'kapi-desc-duplicated', 'kapi-deprecated-form'];
+
+describe('.kapi-review.yml', () => {
+  it('reads severities, off, options, ignores and the filter', () => {
+    const c = parseConfigText(
+      [
+        'filter: diff-context',
+        'checks:',
+        '  kapi-desc-duplicated: off',
+        '  kapi-count-mismatch: warning',
+        '  kapi-deprecated-form: { severity: info, options: { target: kerneldoc-2 } }',
+        'ignore:',
+        '  - kapi-desc-duplicated',
+        '  - { check: kapi-count-mismatch, spec: sys_frob, subject: "count:signal" }',
+      ].join('\n'),
+      KNOWN,
+      'x.yml',
+    );
+    expect(c).toEqual({
+      filter: 'diff-context',
+      checks: {
+        disabled: ['kapi-desc-duplicated'],
+        severity: { 'kapi-count-mismatch': 'warning', 'kapi-deprecated-form': 'info' },
+        options: { 'kapi-deprecated-form': { target: 'kerneldoc-2' } },
+      },
+      ignore: [
+        { check: 'kapi-desc-duplicated' },
+        { check: 'kapi-count-mismatch', spec: 'sys_frob', subject: 'count:signal' },
+      ],
+    });
+    const f = { check: 'kapi-count-mismatch', spec: 'sys_frob', subject: 'count:signal' } as Finding;
+    expect(isIgnored(f, c.ignore)).toBe(true);
+    expect(isIgnored({ ...f, subject: 'count:error' }, c.ignore)).toBe(false);
+  });
+
+  it('says what is wrong: bad values, unknown keys, unknown checks, broken YAML', () => {
+    const bad = (text: string): string => {
+      try {
+        parseConfigText(text, KNOWN, 'x.yml');
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(bad('filter: everywhere')).toMatch(/^x\.yml: filter: /);
+    expect(bad('colour: red')).toMatch(/colour/);
+    expect(bad('checks:\n  kapi-count-mismatch: loud')).toMatch(/checks\.kapi-count-mismatch/);
+    expect(bad('checks:\n  kapi-cuont-mismatch: off')).toBe(
+      'x.yml: checks.kapi-cuont-mismatch: unknown check',
+    );
+    expect(bad('ignore: [kapi-nope]')).toBe('x.yml: ignore.0: unknown check kapi-nope');
+    expect(bad('checks: [')).toMatch(/^x\.yml: not valid YAML/);
+  });
+
+  it('an absent default file is an empty config; an absent named file is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-config-'));
+    const c = await loadConfig(null, KNOWN, join(dir, '.kapi-review.yml'));
+    expect(c).toEqual({ filter: 'added', checks: { disabled: [], severity: {}, options: {} }, ignore: [] });
+    await expect(loadConfig(join(dir, 'nope.yml'), KNOWN)).rejects.toThrow(
+      /cannot read config .*nope\.yml: ENOENT/,
+    );
+    writeFileSync(join(dir, 'ok.yml'), 'filter: none\n');
+    expect((await loadConfig(join(dir, 'ok.yml'), KNOWN)).filter).toBe('none');
+  });
+});
