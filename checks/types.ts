@@ -20,6 +20,8 @@ export interface Evidence {
   path: string;
   line: number;
   text: string;
+  /** What the line is: part of the spec, or of the code; labels it in text output. */
+  kind?: 'spec' | 'code';
 }
 
 export interface Finding {

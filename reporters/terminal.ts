@@ -3,11 +3,96 @@
  * indented under it. Pure; colour only when asked (the CLI asks on a TTY).
  */
 import type { Finding, Severity } from '../checks/types.js';
+import { countLevels, patchesById, type ReportFinding, type ReviewReport } from './report.js';
+import { safeText } from './series.js';
 
 const LEVEL: Record<Severity, string> = { error: 'ERROR', warning: 'WARNING', info: 'CHECK' };
 const COLOUR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
+const BOLD = '\x1b[1m';
+const RED_BOLD = '\x1b[1;31m';
+const RESET = '\x1b[0m';
 
 export function findingLine(f: Finding, colour = false): string {
   const level = colour ? `${COLOUR[f.severity]}${LEVEL[f.severity]}\x1b[0m` : LEVEL[f.severity];
   return `${f.at.path}:${f.at.line}: ${level}:${f.check}: ${f.message}`;
+}
+
+export interface TerminalOptions {
+  colour: boolean;
+}
+
+/** The finding line and its indented evidence and suggestion; text from the mail made safe. */
+export function findingBlock(f: ReportFinding, colour = false): string[] {
+  const clean: Finding = {
+    ...f,
+    check: safeText(f.check),
+    message: safeText(f.message),
+    at: { ...f.at, path: safeText(f.at.path) },
+  };
+  const out = [findingLine(clean, colour)];
+  for (const e of f.evidence)
+    out.push(`  ${e.kind ?? 'evidence'}: ${safeText(e.path)}:${e.line}: ${safeText(e.text)}`);
+  if (f.suggestion !== undefined) out.push(`  suggestion: ${safeText(f.suggestion)}`);
+  return out;
+}
+
+function messageIdText(id: string | null | undefined): string {
+  return id ? `<${safeText(id)}>` : '(no Message-ID)';
+}
+
+/**
+ * The whole review for a terminal: the series reviewed, findings (under a header per patch when
+ * the report has more than one patch), findings outside the diff filter, crashed checks, notes,
+ * and checkpatch's closing total (of the findings inside the filter).
+ */
+export function renderTerminal(report: ReviewReport, opts: TerminalOptions): string {
+  const { colour } = opts;
+  const bold = (s: string): string => (colour ? `${BOLD}${s}${RESET}` : s);
+  const out: string[] = [];
+  const byId = patchesById(report);
+  const patchCount = report.series.reduce((n, s) => n + s.patches.length, 0);
+
+  for (const s of report.series) {
+    const n = s.patches.length;
+    out.push(bold(`${safeText(s.title)} (v${s.revision}, ${n} patch${n === 1 ? '' : 'es'}): ${s.state}`));
+    for (const p of s.patches) out.push(`  ${safeText(p.subject)} ${messageIdText(p.messageId)}`);
+    out.push('');
+  }
+
+  const section = (findings: readonly ReportFinding[]): void => {
+    let current: string | null | undefined;
+    for (const [i, f] of findings.entries()) {
+      const id = f.at.messageId ?? null;
+      if (patchCount > 1 && (i === 0 || id !== current)) {
+        if (i > 0) out.push('');
+        const subject = id ? byId.get(id)?.subject : undefined;
+        out.push(bold(subject ? `${safeText(subject)} ${messageIdText(id)}` : messageIdText(id)));
+      }
+      current = id;
+      out.push(...findingBlock(f, colour));
+    }
+    if (findings.length > 0) out.push('');
+  };
+
+  section(report.findings);
+  if (report.outside.length > 0) {
+    out.push(bold(`outside the diff (not inline): ${report.outside.length}`));
+    section(report.outside);
+  }
+  for (const c of report.crashes) {
+    const tag = colour ? `${RED_BOLD}INTERNAL${RESET}` : 'INTERNAL';
+    out.push(
+      `${tag}: check ${safeText(c.check)} crashed on ${safeText(c.path)} (${messageIdText(c.messageId)}): ${safeText(c.error)}`,
+    );
+  }
+  if (report.crashes.length > 0) out.push('');
+  for (const n of report.notes) out.push(`note: ${safeText(n)}`);
+  if (report.notes.length > 0) out.push('');
+
+  const c = countLevels(report.findings);
+  let total = `total: ${c.errors} errors, ${c.warnings} warnings, ${c.checks} checks`;
+  if (report.outside.length > 0) total += `, ${report.outside.length} outside the diff`;
+  if (report.crashes.length > 0) total += `, ${report.crashes.length} internal errors`;
+  out.push(total);
+  return `${out.join('\n')}\n`;
 }
