@@ -4,11 +4,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { CHECKS } from '../../checks/index.js';
 import { buildSeries } from '../../parsers/series.js';
+import { renderB4 } from '../../reporters/b4.js';
+import { renderJson } from '../../reporters/json.js';
+import { buildReport } from '../../reporters/report.js';
+import { renderSarif } from '../../reporters/sarif.js';
 import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters/series.js';
 import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
+import { renderTerminal } from '../../reporters/terminal.js';
+import { loadCParser } from '../c/language.js';
+import { ConfigError, loadConfig } from '../config/index.js';
 import { indexTree } from '../index/specs.js';
 import { readMails } from '../io/inputs.js';
+import { reviewSeriesSet } from '../review/run.js';
 import { progressBar } from './progress.js';
 
 /** The package version; the file sits two levels up in the sources and three in dist/. */
@@ -29,15 +38,12 @@ function version(): string {
 
 class UsageError extends Error {}
 
-async function seriesCommand(
-  inputs: string[],
-  opts: { format: string },
-  out: (s: string) => void,
-): Promise<number> {
+async function seriesCommand(inputs: string[], opts: { format: string }, io: CliIo): Promise<number> {
+  const out = io.out;
   const mails = [];
   const mailIssues: MailIssues[] = [];
   try {
-    for await (const m of readMails(inputs)) {
+    for await (const m of readMails(inputs, io.stdin)) {
       mails.push(m.mail);
       if (m.issues.length > 0)
         mailIssues.push({ origin: m.origin, messageId: m.mail.messageId, issues: m.issues });
@@ -77,9 +83,79 @@ async function specsCommand(
   return 0;
 }
 
+interface CheckOptions {
+  format: string;
+  tree?: string;
+  filter?: string;
+  ignore?: string;
+  config?: string;
+  colour?: boolean;
+}
+
+async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
+  const ids = CHECKS.map((c) => c.meta.id);
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig(opts.config ?? null, ids);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (opts.filter) config.filter = opts.filter as typeof config.filter;
+  for (const id of (opts.ignore ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!ids.includes(id)) throw new UsageError(`--ignore: unknown check ${id}`);
+    config.ignore.push({ check: id });
+  }
+  if (opts.tree) {
+    const { stat } = await import('node:fs/promises');
+    const st = await stat(opts.tree).catch(() => null);
+    if (!st?.isDirectory()) throw new UsageError(`--tree ${opts.tree}: not a directory`);
+  }
+  const mails = [];
+  try {
+    for await (const m of readMails(inputs, io.stdin)) mails.push(m.mail);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
+      throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
+    throw e;
+  }
+  const set = buildSeries(mails).value;
+  const parser = await loadCParser();
+  const reviewed = await reviewSeriesSet(set, { checks: CHECKS, config, parser, tree: opts.tree ?? null });
+  const report = buildReport(reviewed);
+  switch (opts.format) {
+    case 'json':
+      io.out(renderJson(report));
+      break;
+    case 'sarif':
+      io.out(
+        renderSarif(report, {
+          version: version(),
+          informationUri: 'https://github.com/kapi-review/kapi-review',
+          rules: CHECKS.map((c) => c.meta),
+        }),
+      );
+      break;
+    case 'b4':
+      io.out(renderB4(report));
+      // b4 reads the verdict from the JSON; a non-zero exit would be shown as a failed tool run
+      return 0;
+    default:
+      io.out(renderTerminal(report, { colour: opts.colour ?? false }));
+  }
+  const errors = [...report.findings, ...report.outside].some((f) => f.severity === 'error');
+  return errors ? 1 : 0;
+}
+
 export interface CliIo {
   out: (s: string) => unknown;
   err: (s: string) => unknown;
+  /** Standard input for `-` (default: the process's). */
+  stdin?: AsyncIterable<Uint8Array>;
 }
 
 const stdio: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
@@ -97,7 +173,34 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .argument('<inputs...>', '.patch/.eml/.mbox files, folders of them, or - for stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts: { format: string }) => {
-      code = await seriesCommand(inputs, opts, io.out);
+      code = await seriesCommand(inputs, opts, io);
+    });
+  program
+    .command('check')
+    .description('review patches: check KAPI specs against the code they describe')
+    .argument('<inputs...>', '.patch/.eml/.mbox files, folders of them, or - for stdin')
+    .option('-t, --tree <dir>', 'kernel tree to apply the series on (a directory or a git checkout)')
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['text', 'json', 'sarif', 'b4'])
+        .default('text'),
+    )
+    .addOption(
+      new Option(
+        '--filter <mode>',
+        'which findings are reported inline (the rest go to the summary)',
+      ).choices(['added', 'diff-context', 'file', 'none']),
+    )
+    .option('--ignore <ids>', 'comma-separated check ids to silence')
+    .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
+    .option('--colour', 'colour the text output (default: when stdout is a terminal)')
+    .option('--no-colour', 'never colour the text output')
+    .action(async (inputs: string[], opts: CheckOptions) => {
+      code = await checkCommand(
+        inputs,
+        { ...opts, colour: opts.colour ?? (io === stdio && process.stdout.isTTY === true) },
+        io,
+      );
     });
   program
     .command('specs')

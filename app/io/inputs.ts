@@ -44,9 +44,12 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
 }
 
 /** Reads every message of every input, streaming each file through the mbox splitter. */
-export async function* readMails(inputs: string[]): AsyncGenerator<InputMail> {
+export async function* readMails(
+  inputs: string[],
+  stdin: AsyncIterable<Uint8Array> = process.stdin,
+): AsyncGenerator<InputMail> {
   for (const file of await expandInputs(inputs)) {
-    const stream = file === '-' ? process.stdin : createReadStream(file);
+    const stream = file === '-' ? stdin : createReadStream(file);
     for await (const msg of splitMbox(stream as AsyncIterable<Uint8Array>)) {
       const parsed = await parseMail(msg.raw);
       const origin = msg.fromLine === null ? file : `${file}#${msg.index + 1}`;

@@ -71,7 +71,9 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
     config: opts.config.checks,
     filter: opts.config.filter,
   });
-  const hunkOnly = [...new Set(review.files.filter((f) => f.mode === 'hunks').map((f) => f.path))];
+  const hunkOnly = [
+    ...new Set(review.files.filter((f) => f.mode === 'hunks' && /\.[ch]$/.test(f.path)).map((f) => f.path)),
+  ];
   if (hunkOnly.length > 0)
     notes.push(
       `${hunkOnly.join(', ')}: checked on the hunks only${opts.tree ? '' : ' (no --tree given)'}; checks that need the whole file stayed silent`,
