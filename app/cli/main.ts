@@ -93,6 +93,11 @@ interface CheckOptions {
 }
 
 async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
+  // compiling the C grammar's wasm runs on V8's background threads: start it while mail is read
+  const parserReady = loadCParser().then(
+    (p) => p,
+    () => null,
+  );
   const ids = CHECKS.map((c) => c.meta.id);
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
@@ -124,7 +129,7 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     throw e;
   }
   const set = buildSeries(mails).value;
-  const parser = await loadCParser();
+  const parser = (await parserReady) ?? (await loadCParser());
   const reviewed = await reviewSeriesSet(set, { checks: CHECKS, config, parser, tree: opts.tree ?? null });
   const report = buildReport(reviewed);
   switch (opts.format) {

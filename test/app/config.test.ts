@@ -8,8 +8,8 @@ import type { Finding } from '../../checks/types.js';
 const KNOWN = ['kapi-count-mismatch', 'kapi-desc-duplicated', 'kapi-deprecated-form'];
 
 describe('.kapi-review.yml', () => {
-  it('reads severities, off, options, ignores and the filter', () => {
-    const c = parseConfigText(
+  it('reads severities, off, options, ignores and the filter', async () => {
+    const c = await parseConfigText(
       [
         'filter: diff-context',
         'checks:',
@@ -40,24 +40,24 @@ describe('.kapi-review.yml', () => {
     expect(isIgnored({ ...f, subject: 'count:error' }, c.ignore)).toBe(false);
   });
 
-  it('says what is wrong: bad values, unknown keys, unknown checks, broken YAML', () => {
-    const bad = (text: string): string => {
+  it('says what is wrong: bad values, unknown keys, unknown checks, broken YAML', async () => {
+    const bad = async (text: string): Promise<string> => {
       try {
-        parseConfigText(text, KNOWN, 'x.yml');
+        await parseConfigText(text, KNOWN, 'x.yml');
       } catch (e) {
         expect(e).toBeInstanceOf(ConfigError);
         return (e as Error).message;
       }
       throw new Error('accepted');
     };
-    expect(bad('filter: everywhere')).toMatch(/^x\.yml: filter: /);
-    expect(bad('colour: red')).toMatch(/colour/);
-    expect(bad('checks:\n  kapi-count-mismatch: loud')).toMatch(/checks\.kapi-count-mismatch/);
-    expect(bad('checks:\n  kapi-cuont-mismatch: off')).toBe(
+    expect(await bad('filter: everywhere')).toMatch(/^x\.yml: filter: /);
+    expect(await bad('colour: red')).toMatch(/colour/);
+    expect(await bad('checks:\n  kapi-count-mismatch: loud')).toMatch(/checks\.kapi-count-mismatch/);
+    expect(await bad('checks:\n  kapi-cuont-mismatch: off')).toBe(
       'x.yml: checks.kapi-cuont-mismatch: unknown check',
     );
-    expect(bad('ignore: [kapi-nope]')).toBe('x.yml: ignore.0: unknown check kapi-nope');
-    expect(bad('checks: [')).toMatch(/^x\.yml: not valid YAML/);
+    expect(await bad('ignore: [kapi-nope]')).toBe('x.yml: ignore.0: unknown check kapi-nope');
+    expect(await bad('checks: [')).toMatch(/^x\.yml: not valid YAML/);
   });
 
   it('an absent default file is an empty config; an absent named file is an error', async () => {

@@ -1,0 +1,78 @@
+/**
+ * The zod schema of `.kapi-review.yml` and its validation. Loaded only when there is a config file
+ * to read (zod and yaml cost ~150 ms of start-up that a run without config need not pay).
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type IgnoreRule, type ReviewConfig } from './index.js';
+
+const severity = z.enum(['error', 'warning', 'info']);
+const checkSetting = z.union([
+  z.literal('off'),
+  severity,
+  z
+    .object({
+      severity: z.union([severity, z.literal('off')]).optional(),
+      options: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+]);
+const ignoreEntry = z.union([
+  z.string().min(1),
+  z
+    .object({ check: z.string().min(1), spec: z.string().optional(), subject: z.string().optional() })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    filter: z.enum(['added', 'diff-context', 'file', 'none']).optional(),
+    checks: z.record(z.string(), checkSetting).optional(),
+    ignore: z.array(ignoreEntry).optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+/**
+ * Validates a parsed config; unknown check ids are errors (a typo would silently do nothing).
+ * Messages name the path in the file: `checks.kapi-foo: unknown check`.
+ */
+export function resolveConfig(raw: unknown, knownChecks: readonly string[], origin = 'config'): ReviewConfig {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+    throw new ConfigError(`${origin}: ${lines.join('; ')}`);
+  }
+  const c = parsed.data;
+  const known = new Set(knownChecks);
+  const unknown: string[] = [];
+  const disabled: string[] = [];
+  const sev: Record<string, 'error' | 'warning' | 'info'> = {};
+  const options: Record<string, Record<string, unknown>> = {};
+  for (const [id, setting] of Object.entries(c.checks ?? {})) {
+    if (!known.has(id)) unknown.push(`checks.${id}: unknown check`);
+    if (setting === 'off') disabled.push(id);
+    else if (typeof setting === 'string') sev[id] = setting;
+    else {
+      if (setting.severity === 'off') disabled.push(id);
+      else if (setting.severity) sev[id] = setting.severity;
+      if (setting.options) options[id] = setting.options;
+    }
+  }
+  const ignore: IgnoreRule[] = (c.ignore ?? []).map((e) => (typeof e === 'string' ? { check: e } : e));
+  for (const [i, r] of ignore.entries())
+    if (!known.has(r.check)) unknown.push(`ignore.${i}: unknown check ${r.check}`);
+  if (unknown.length > 0) throw new ConfigError(`${origin}: ${unknown.join('; ')}`);
+  return { filter: c.filter ?? 'added', checks: { disabled, severity: sev, options }, ignore };
+}
+
+export function parseConfigText(text: string, knownChecks: readonly string[], origin: string): ReviewConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`${origin}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return resolveConfig(raw, knownChecks, origin);
+}
