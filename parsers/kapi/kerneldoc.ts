@@ -2142,3 +2142,45 @@ export function parseKerneldocSpecs(text: string, path = ''): Parsed<ApiSpec[]> 
   }
   return { value: specs, issues };
 }
+
+/**
+ * The kerneldoc DSL's vocabulary (all three generations), for checks that suggest a known key or
+ * token in place of an unknown one: top-level keys, indented sub-keys, and the short tokens of the
+ * enum-like values (lower case, with their aliases such as `input`).
+ */
+export const KERNELDOC_VOCABULARY: {
+  readonly topKeys: ReadonlySet<string>;
+  readonly subKeys: ReadonlySet<string>;
+  readonly tokens: ReadonlySet<string>;
+} = {
+  topKeys: new Set([
+    ...Object.keys(BLOCK_OF_KEY),
+    ...PLAIN_KEYS,
+    ...Object.keys(COUNT_KEYS),
+    ...FLAT_FAMILIES.flatMap((f) => Object.keys(f.subs).map((s) => f.prefix + s)),
+  ]),
+  subKeys: ANY_SUBKEY,
+  tokens: new Set([
+    ...[
+      TYPES,
+      FLAGS,
+      CONTEXTS,
+      CONSTRAINTS,
+      LOCKS,
+      CHECKS,
+      EFFECTS,
+      CAP_ACTIONS,
+      SIG_DIRECTIONS,
+      SIG_ACTIONS,
+      SIG_TIMINGS,
+    ]
+      .flatMap((v) => [...v.known, ...Object.keys(v.aliases)])
+      .filter((t) => !t.startsWith('kapi_')),
+    ...ARCHES,
+    'yes',
+    'no',
+    'true',
+    'false',
+    'conditional',
+  ]),
+};

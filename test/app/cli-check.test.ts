@@ -41,12 +41,17 @@ describe('kapi-review check', () => {
     const r = await run(['check', '--tree', TREE, V1, V2]);
     expect(r.code).toBe(1);
     const lines = r.out.split('\n').filter((l) => /^\S+:\d+: (ERROR|WARNING|CHECK):/.test(l));
+    const form =
+      'kernel/frob.c:21: WARNING:kapi-deprecated-form: sys_frob is written in the macro form (RFC v1/v2), older than the target kerneldoc-3: since PATCH v3 the build generates the macros from kerneldoc; write the spec as kerneldoc; its 4 *_END/KAPI_END_SPEC macro(s) are gone since PATCH v3, so it no longer compiles';
+    // v1: the spec's form (2/3) and the -EPERM (3/3); v2: the form only
     expect(lines).toEqual([
+      form,
       'kernel/frob.c:55: ERROR:kapi-error-undocumented: sys_frob can return -EPERM here, but its spec does not list EPERM',
+      form,
     ]);
     expect(r.out).toContain('code: kernel/frob.c:55: return -EPERM;');
     expect(r.out).toContain('suggestion: \tKAPI_ERROR(2, -EPERM, "EPERM"');
-    expect(r.out).toMatch(/total: 1 errors, 0 warnings, 0 checks/);
+    expect(r.out).toMatch(/total: 1 errors, 2 warnings, 0 checks/);
   });
 
   it('prints the JSON contract with the finding on the patch that introduced it', async () => {
@@ -57,8 +62,12 @@ describe('kapi-review check', () => {
       [1, 'complete', 3],
       [2, 'complete', 3],
     ]);
-    expect(j.findings).toHaveLength(1);
-    const f = j.findings[0] as Record<string, unknown>;
+    expect(j.findings.map((x) => [x.check, x.messageId])).toEqual([
+      ['kapi-deprecated-form', j.series[0]?.patches[1]?.messageId],
+      ['kapi-error-undocumented', j.series[0]?.patches[2]?.messageId],
+      ['kapi-deprecated-form', j.series[1]?.patches[1]?.messageId],
+    ]);
+    const f = j.findings[1] as Record<string, unknown>;
     expect(Object.keys(f)).toEqual([
       'check',
       'severity',
@@ -89,12 +98,15 @@ describe('kapi-review check', () => {
       runs: { results: { ruleId: string; partialFingerprints: Record<string, string> }[] }[];
     };
     expect(sarif.version).toBe('2.1.0');
-    expect(sarif.runs[0]?.results.map((x) => x.ruleId)).toEqual(['kapi-error-undocumented']);
+    expect(sarif.runs[0]?.results.map((x) => x.ruleId)).toEqual([
+      'kapi-deprecated-form',
+      'kapi-error-undocumented',
+    ]);
     const b4 = await run(['check', '--tree', TREE, '--format', 'b4', V1]);
     expect(b4.code).toBe(0);
     const verdict = JSON.parse(b4.out) as { tool: string; status: string; summary: string }[];
     expect(verdict).toHaveLength(1);
-    expect(verdict[0]).toMatchObject({ tool: 'kapi-review', status: 'fail', summary: '1 error' });
+    expect(verdict[0]).toMatchObject({ tool: 'kapi-review', status: 'fail', summary: '1 error, 1 warning' });
   });
 
   it('reads one mail on stdin as b4 hands it over', async () => {
@@ -110,7 +122,7 @@ describe('kapi-review check', () => {
   it('silences by --ignore and by the config file, and applies the config filter', async () => {
     const ignored = await run(['check', '--tree', TREE, '--ignore', 'kapi-error-undocumented', V1]);
     expect(ignored.code).toBe(0);
-    expect(ignored.out).toMatch(/total: 0 errors/);
+    expect(ignored.out).toMatch(/total: 0 errors, 1 warnings/);
     const dir = mkdtempSync(join(tmpdir(), 'kapi-cli-'));
     const cfg = join(dir, 'k.yml');
     writeFileSync(cfg, 'checks:\n  kapi-error-undocumented: warning\n');

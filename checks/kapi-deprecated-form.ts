@@ -1,0 +1,176 @@
+/**
+ * kapi-deprecated-form: a spec written in a form the framework dropped. `since-version` /
+ * KAPI_SINCE_VERSION (removed in PATCH v2 after Corbet and Greg KH asked what it means) is always
+ * reported. Otherwise the spec's form is compared with the target generation of the framework
+ * (option `target`: 'macro' | 'kerneldoc-1' | 'kerneldoc-2' | 'kerneldoc-3', default the latest):
+ * a form older than the target is reported, as a warning where the target no longer reads it
+ * (hand-written macro specs and *_END macros in PATCH v3/v4, gen-1 flat keys PATCH v4's kernel-doc
+ * no longer parses) and as info where it still works (gen 2's KAPI_* constants under gen 3).
+ */
+import { MACROS } from '../parsers/kapi/macro.js';
+import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence, Report, Severity } from './types.js';
+
+export const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
+const DEFAULT_TARGET: SpecForm = 'kerneldoc-3';
+
+/** The target generation from the options; an unknown value falls back to the default. */
+export function targetOf(options: Readonly<Record<string, unknown>>): SpecForm {
+  const t = options.target;
+  return typeof t === 'string' && (TARGETS as readonly string[]).includes(t)
+    ? (t as SpecForm)
+    : DEFAULT_TARGET;
+}
+
+const RANK: Record<SpecForm, number> = { macro: 0, 'kerneldoc-1': 1, 'kerneldoc-2': 2, 'kerneldoc-3': 3 };
+
+const FORM_NAME: Record<SpecForm, string> = {
+  macro: 'the macro form (RFC v1/v2)',
+  'kerneldoc-1': 'kerneldoc gen 1, flat keys (RFC v3)',
+  'kerneldoc-2': 'kerneldoc gen 2, KAPI_* constants (RFC v4 to PATCH v2)',
+  'kerneldoc-3': 'kerneldoc gen 3, short tokens (PATCH v3/v4)',
+};
+
+/** Macros that close a block or a spec: *_END and KAPI_END_SPEC (R1 to P2, gone in P3/P4). */
+const END_MACROS = new Set([
+  'KAPI_END_SPEC',
+  ...Object.entries(MACROS)
+    .filter(([, d]) => d.closes !== undefined)
+    .map(([n]) => n),
+]);
+
+/**
+ * Gen-1 flat keys that PATCH v4's kernel-doc no longer knows as sections (its doc_sect has
+ * `param(?!-)`, `lock(?!-)`, ... and only a few variants such as error-code and return-type), so
+ * their lines end up as text of the section before them.
+ */
+function droppedByP4(key: string): boolean {
+  const k = key.replace(/^@/, '').replace(/:$/, '').toLowerCase();
+  if (
+    /^(error-code|error-condition|return-(type|check|check-type|success|desc)|struct-type|struct-field(-.*)?)$/.test(
+      k,
+    )
+  )
+    return false;
+  if (/-count$/.test(k)) return false;
+  return /^(param|lock|signal|capability|side-effect|state-trans|constraint)-./.test(k);
+}
+
+/** Code text without comments and string literals, for spotting macro names. */
+function codeOnly(line: string): string {
+  return line
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\/\*.*?\*\//g, ' ')
+    .replace(/\/\/.*$/, '');
+}
+
+function ev(ctx: CheckContext, line: number): Evidence {
+  return { path: ctx.unit.path, line, text: (ctx.unit.line(line) ?? '').trim() };
+}
+
+function formFinding(
+  ctx: CheckContext,
+  spec: ApiSpec,
+  target: SpecForm,
+): { line: number; severity: Severity; why: string; evidence: Evidence[] } | null {
+  if (RANK[spec.form] >= RANK[target]) return null;
+  if (spec.form === 'macro') {
+    // PATCH v3/v4 generate the macros into <file>.apispec.h: those are not written by hand
+    if (/\.apispec\.h$/.test(ctx.unit.path)) return null;
+    const hard = target === 'kerneldoc-3';
+    return {
+      line: spec.line,
+      severity: hard ? 'warning' : 'info',
+      why: hard
+        ? 'since PATCH v3 the build generates the macros from kerneldoc; write the spec as kerneldoc'
+        : 'write the spec as kerneldoc',
+      evidence: [ev(ctx, spec.line)],
+    };
+  }
+  // kerneldoc: the first line that shows the old form
+  const flat = spec.assignments.filter((a) => /^@?[a-z]+(?:-[a-z]+)+:$/.test(a.via));
+  if (spec.form === 'kerneldoc-1') {
+    const dropped = target === 'kerneldoc-3' ? flat.find((a) => droppedByP4(a.via)) : undefined;
+    const first =
+      dropped ?? flat.find((a) => /^(param|error|lock|signal|capability)-/.test(a.via)) ?? flat[0];
+    const line = first?.line ?? spec.line;
+    return {
+      line,
+      severity: dropped ? 'warning' : 'info',
+      why: dropped
+        ? `PATCH v4's kernel-doc no longer parses flat keys such as '${dropped.via}'; use blocks (param: with indented type:)`
+        : 'use blocks with indented sub-keys',
+      evidence: [ev(ctx, line)],
+    };
+  }
+  // kerneldoc-2 under gen 3: KAPI_* constants where short tokens exist
+  const konst = spec.assignments.find((a) => /\bKAPI_[A-Z]/.test(a.value) && a.line >= spec.line);
+  const line = konst?.line ?? spec.line;
+  return {
+    line,
+    severity: 'info',
+    why: 'use the short tokens (contexts: process, type: uint, ...)',
+    evidence: [ev(ctx, line)],
+  };
+}
+
+export const check: Check = {
+  meta: {
+    id: 'kapi-deprecated-form',
+    description:
+      'A spec uses a form the framework dropped: since-version, hand-written macros, *_END macros, or an older kerneldoc generation.',
+    severity: 'warning',
+    messages: {
+      since:
+        '{spec}: {via} was removed in PATCH v2; a spec describes the kernel as it is now, not when the API appeared',
+      form: '{spec} is written in {form}, older than the target {target}: {why}',
+    },
+  },
+  run(ctx) {
+    const target = targetOf(ctx.options);
+    for (const spec of ctx.unit.specs) {
+      if (spec.partial) continue;
+      // reported in line order, as a reader meets them
+      const out: Report[] = [];
+
+      const since = [...spec.assignments].reverse().find((a) => a.field === 'since_version');
+      if (since)
+        out.push({
+          messageId: 'since',
+          data: { spec: spec.name, via: since.via.replace(/:$/, '') },
+          line: since.line,
+          spec: spec.name,
+          subject: 'since',
+          evidence: [ev(ctx, since.line)],
+          severity: 'warning',
+        });
+
+      const form = formFinding(ctx, spec, target);
+      if (form && spec.form === 'macro' && target === 'kerneldoc-3') {
+        // one finding per spec: the *_END macros are part of the same cause, not a second one
+        const ends: number[] = [];
+        for (let n = spec.line; n <= spec.endLine; n++) {
+          const code = codeOnly(ctx.unit.line(n) ?? '');
+          for (const m of code.matchAll(/\b(KAPI_\w+)\b/g)) if (END_MACROS.has(m[1] as string)) ends.push(n);
+        }
+        const first = ends[0];
+        if (first !== undefined) {
+          form.why += `; its ${ends.length} *_END/KAPI_END_SPEC macro(s) are gone since PATCH v3, so it no longer compiles`;
+          form.evidence.push(ev(ctx, first));
+        }
+      }
+      if (form)
+        out.push({
+          messageId: 'form',
+          data: { spec: spec.name, form: FORM_NAME[spec.form], target, why: form.why },
+          line: form.line,
+          spec: spec.name,
+          subject: `form:${spec.form}`,
+          evidence: form.evidence,
+          severity: form.severity,
+        });
+
+      for (const r of out.sort((a, b) => a.line - b.line)) ctx.report(r);
+    }
+  },
+};

@@ -1,0 +1,160 @@
+/**
+ * kapi-error-name-mismatch: an error entry whose code cannot be what it claims.
+ * - The code and the name disagree: `KAPI_ERROR(0, -ENOMEM, "EPERM", …)`, or gen 1's
+ *   `error-code: -ENOMEM, EPERM, …` (aliases such as EWOULDBLOCK/EAGAIN count as equal).
+ * - The code has the wrong sign. The runtime compares a syscall's negative return value with
+ *   `.error_code`, so a macro-form `KAPI_ERROR(0, ENOMEM, …)` never matches anything; RFC v3's
+ *   kernel-doc copies a gen 1 `error-code:` into `.error_code` as written, and reads a line that
+ *   does not start with '-' as a continuation of the previous error. The other way round, PATCH v4's generator only reads gen 3 errors written
+ *   `error: NAME, summary` and skips one that starts with '-'.
+ * - The code is a number (`-12`): errno numbers differ between architectures (EOPNOTSUPP is 45,
+ *   95, 122 or 223), as Geert Uytterhoeven pointed out on PATCH v1.
+ * - The code names no errno at all (`-ENOMEN`).
+ */
+import { canonicalErrno, ERRNO_NAMES, isErrnoName } from '../parsers/c/errno.js';
+import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
+import type { Check, CheckContext } from './types.js';
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `line` with the only match of `re` replaced, or undefined when it matches other than once. */
+function replaceOnce(line: string | undefined, re: RegExp, to: string): string | undefined {
+  if (line === undefined) return undefined;
+  const g = new RegExp(re.source, 'g');
+  if ((line.match(g) ?? []).length !== 1) return undefined;
+  return line.replace(re, to);
+}
+
+/** Levenshtein distance, stopping early above 1. */
+function within1(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const ra = a.slice(i + 1);
+  const rb = b.slice(i + 1);
+  return ra === rb || a.slice(i) === rb || ra === b.slice(i);
+}
+
+/** The one errno name a misspelling is one edit away from, or null. */
+function nearestErrno(name: string): string | null {
+  const near = [...ERRNO_NAMES].filter((n) => n !== name && within1(name, n));
+  return near.length === 1 ? (near[0] as string) : null;
+}
+
+export const check: Check = {
+  meta: {
+    id: 'kapi-error-name-mismatch',
+    description:
+      "An error entry's code and name disagree, the code has the wrong sign, or it is no errno name.",
+    severity: 'error',
+    messages: {
+      mismatch: '{spec}: error code {code} is named "{name}"; the code and its name must be the same errno',
+      positive: '{spec}: error code {code} must be negative ({expected}): {why}',
+      signed:
+        '{spec}: error {code} is written with a sign; PATCH v4 reads only `error: NAME, summary` and skips this entry',
+      numeric:
+        '{spec}: error code {code} is a number; errno numbers differ between architectures, write the name',
+      unknown: '{spec}: {code} is not an errno name{hint}',
+    },
+  },
+  run(ctx) {
+    for (const spec of ctx.unit.specs) {
+      if (spec.partial) continue;
+      for (const e of spec.errors) checkError(ctx, spec, e);
+    }
+  },
+};
+
+/** The line that sets an entry's field (a raw `.name = "X",` may sit below `.errors[0] = {`). */
+function fieldLine(spec: ApiSpec, e: SpecError, field: string, value: string | null): number {
+  const a = spec.assignments.find(
+    (x) => x.block.startsWith('error[') && x.field === field && x.value === value && x.line >= e.line,
+  );
+  return a ? a.line : e.line;
+}
+
+function checkError(ctx: CheckContext, spec: ApiSpec, e: SpecError): void {
+  const written = e.codeText.trim();
+  if (written === '') return;
+  const bare = written.replace(/^\(\s*([\s\S]*?)\s*\)$/, '$1');
+  const codeAt = fieldLine(spec, e, 'error_code', e.codeText);
+  const nameAt = e.name === null ? codeAt : fieldLine(spec, e, 'name', e.name);
+  const path = ctx.unit.path;
+  const lines = [...new Set([e.line, codeAt, nameAt])].sort((a, b) => a - b);
+  const evidence = lines.map((n) => ({ path, line: n, text: (ctx.unit.line(n) ?? '').trim() }));
+  const line = ctx.unit.line(codeAt);
+  const base = { line: codeAt, spec: spec.name, evidence };
+  if (/^[-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+)$/.test(bare)) {
+    ctx.report({ ...base, messageId: 'numeric', data: { spec: spec.name, code: bare }, subject: bare });
+    return;
+  }
+  const m = /^(-?)\s*(E[A-Z0-9_]+)$/.exec(bare);
+  // an expression or prose: not an errno we can judge
+  if (!m) return;
+  const [, sign, code] = m as unknown as [string, string, string];
+  if (!isErrnoName(code)) {
+    const near = nearestErrno(code);
+    // the code and the name string usually carry the same misspelling
+    const word = new RegExp(`(?<![\\w])${escapeRe(code)}(?![\\w])`, 'g');
+    const hits = line?.match(word)?.length ?? 0;
+    const suggestion =
+      near !== null && line !== undefined && hits >= 1 && hits <= 2 ? line.replace(word, near) : undefined;
+    ctx.report({
+      ...base,
+      messageId: 'unknown',
+      data: { spec: spec.name, code, hint: near === null ? '' : ` (did you mean ${near}?)` },
+      subject: code,
+      ...(suggestion !== undefined ? { suggestion } : {}),
+    });
+    return;
+  }
+  const name = e.name?.trim() ?? '';
+  if (name !== '' && canonicalErrno(name) !== canonicalErrno(code)) {
+    const nameLine = ctx.unit.line(nameAt);
+    const suggestion =
+      spec.form === 'macro'
+        ? replaceOnce(nameLine, new RegExp(`"${escapeRe(name)}"`), `"${code}"`)
+        : replaceOnce(
+            nameLine,
+            new RegExp(`(${escapeRe(written)}\\s*,\\s*)${escapeRe(name)}(?![\\w])`),
+            `$1${code}`,
+          );
+    ctx.report({
+      ...base,
+      line: nameAt,
+      messageId: 'mismatch',
+      data: { spec: spec.name, code: `${sign}${code}`, name },
+      subject: code,
+      ...(suggestion !== undefined ? { suggestion } : {}),
+    });
+    return;
+  }
+  if (sign === '' && (spec.form === 'macro' || spec.form === 'kerneldoc-1')) {
+    const why =
+      spec.form === 'macro'
+        ? 'a syscall returns -errno, so a positive .error_code never matches'
+        : "RFC v3's kernel-doc copies it into .error_code as written, and starts a new error only at a line beginning with '-'";
+    const suggestion =
+      spec.form === 'macro'
+        ? replaceOnce(line, new RegExp(`(?<![-\\w"])${escapeRe(code)}(?![\\w"])`), `-${code}`)
+        : replaceOnce(line, new RegExp(`(error-code:\\s*)${escapeRe(code)}(?![\\w])`), `$1-${code}`);
+    ctx.report({
+      ...base,
+      messageId: 'positive',
+      data: { spec: spec.name, code, expected: `-${code}`, why },
+      subject: code,
+      ...(suggestion !== undefined ? { suggestion } : {}),
+    });
+    return;
+  }
+  if (sign === '-' && spec.form === 'kerneldoc-3') {
+    const suggestion = replaceOnce(line, /(error:\s*)-\s*/, '$1');
+    ctx.report({
+      ...base,
+      messageId: 'signed',
+      data: { spec: spec.name, code: `-${code}` },
+      subject: code,
+      ...(suggestion !== undefined ? { suggestion } : {}),
+    });
+  }
+}

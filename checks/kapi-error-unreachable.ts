@@ -1,0 +1,267 @@
+/**
+ * kapi-error-unreachable: a spec lists an errno that its syscall can never return. Claimed only
+ * when the code facts give the syscall's error set as exact (`complete`: no call to a function
+ * outside the file and no unparsed code can reach the return value) and a textual guard finds
+ * no value the analysis does not follow (a struct field, a dereference, an out-parameter or an
+ * object-like macro reaching a return).
+ *
+ * Not claimed for: kernel-internal codes; ENOSYS (the syscall table returns it, not the
+ * function); EINTR when the code returns ERESTARTSYS, ERESTARTNOHAND or ERESTART_RESTARTBLOCK
+ * (userspace sees them as EINTR); EINVAL when the spec constrains a parameter (with
+ * CONFIG_KAPI_RUNTIME_CHECKS the framework's own validator returns -EINVAL before the syscall
+ * runs); EOPNOTSUPP when the code returns the kernel-internal ENOTSUPP (a leak, not a spec error).
+ *
+ * Severity warning: `complete` is exact only for what the analysis follows, and another
+ * definition of the syscall (arch, compat) may return the errno.
+ */
+import { canonicalErrno } from '../parsers/c/errno.js';
+import type { CFacts, CFunction } from '../parsers/c/model.js';
+import type { ApiSpec } from '../parsers/kapi/model.js';
+import {
+  documentedSyscalls,
+  evidenceAt,
+  KERNEL_INTERNAL,
+  RESTARTS_AS_EINTR,
+  specErrno,
+} from './kapi-error-undocumented.js';
+import type { Check, Evidence, FileUnit } from './types.js';
+
+/**
+ * The code of lines [from, to] with comments, string and character literals blanked out (line
+ * breaks kept, so offsets map back to lines).
+ */
+export function codeText(unit: FileUnit, from: number, to: number): string[] {
+  const lines: string[] = [];
+  for (let n = from; n <= to; n++) lines.push(unit.line(n) ?? '');
+  const text = lines.join('\n');
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    const two = text.slice(i, i + 2);
+    if (two === '/*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
+      i = stop;
+    } else if (two === '//') {
+      const end = text.indexOf('\n', i);
+      const stop = end < 0 ? text.length : end;
+      out += ' '.repeat(stop - i);
+      i = stop;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c && text[j] !== '\n') {
+        if (text[j] === '\\' && text[j + 1] !== '\n') j++;
+        j++;
+      }
+      j = Math.min(j, text.length);
+      if (text[j] === c) {
+        out += c + ' '.repeat(j - i - 1) + c;
+        i = j + 1;
+      } else {
+        // unterminated on this line: blank to the end of the line, keep the line break
+        out += ' '.repeat(j - i);
+        i = j;
+      }
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out.split('\n');
+}
+
+/** Definitions of `name` in the file. */
+function defsOf(code: CFacts, name: string): CFunction[] {
+  return code.functions.filter((f) => f.name === name);
+}
+
+/**
+ * The same-file functions `fn` may call, directly or not, found by name in the code text
+ * (a superset of what the analysis follows: used for evidence and for the guard only).
+ */
+export function callClosure(unit: FileUnit, code: CFacts, fn: string): CFunction[] {
+  const names = new Set(code.functions.map((f) => f.name));
+  const seen = new Set<string>([fn]);
+  const todo = [fn];
+  const out: CFunction[] = [];
+  while (todo.length > 0) {
+    const name = todo.pop() as string;
+    for (const def of defsOf(code, name)) {
+      out.push(def);
+      const text = codeText(unit, def.line, def.endLine).join('\n');
+      for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+        const callee = m[1] as string;
+        if (names.has(callee) && !seen.has(callee)) {
+          seen.add(callee);
+          todo.push(callee);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** `expr` with every call's argument list emptied (calls are what the analysis follows). */
+function withoutCallArgs(expr: string): string {
+  let out = '';
+  let i = 0;
+  while (i < expr.length) {
+    const m = /^[A-Za-z_]\w*\s*\(/.exec(expr.slice(i));
+    if (m && (i === 0 || !/[\w$]/.test(expr[i - 1] as string))) {
+      // skip to the matching parenthesis
+      let depth = 1;
+      let j = i + m[0].length;
+      while (j < expr.length && depth > 0) {
+        if (expr[j] === '(') depth++;
+        else if (expr[j] === ')') depth--;
+        j++;
+      }
+      out += `${m[0]})`;
+      i = j;
+    } else {
+      out += expr[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A member access or a dereference outside call arguments. */
+function readsMemory(expr: string): boolean {
+  const e = withoutCallArgs(expr);
+  return /->|[A-Za-z_\])]\s*\.\s*[A-Za-z_]|(^|[=(?:,!&|])\s*\*\s*[A-Za-z_(]/.test(e);
+}
+
+const CONSTANTS = new Set(['NULL', 'TRUE', 'FALSE']);
+
+/**
+ * Whether a function returns a value the errno analysis does not follow: a member access or a
+ * dereference in a `return` expression or assigned to a returned variable, a returned variable
+ * passed by address, or a returned bare upper-case name (an object-like macro).
+ */
+export function opaqueReturn(lines: string[]): boolean {
+  const text = lines.join('\n');
+  const returned = new Set<string>();
+  for (const m of text.matchAll(/\breturn\b([^;]*);/g)) {
+    const expr = (m[1] as string).trim();
+    if (readsMemory(expr)) return true;
+    const bare = /^\(?\s*([A-Za-z_]\w*)\s*\)?$/.exec(expr)?.[1];
+    if (bare && /^[A-Z][A-Z0-9_]*$/.test(bare) && !/^E[A-Z0-9_]+$/.test(bare) && !CONSTANTS.has(bare))
+      return true;
+    for (const id of withoutCallArgs(expr).matchAll(/\b([a-z_]\w*)\b(?!\s*\()/g))
+      returned.add(id[1] as string);
+  }
+  for (const v of returned) {
+    const assign = new RegExp(`(?<![\\w.>])${v}\\s*=(?!=)\\s*([^;]*);`, 'g');
+    for (const m of text.matchAll(assign)) if (readsMemory((m[1] as string).trim())) return true;
+    if (new RegExp(`(?<=[(,=]\\s*)&\\s*${v}\\b(?!\\s*(->|\\.|\\[))`).test(text)) return true;
+  }
+  return false;
+}
+
+/** Whether a spec constrains any parameter (the KAPI runtime validator may return -EINVAL). */
+function constrainsParams(spec: ApiSpec): boolean {
+  return spec.params.some(
+    (p) =>
+      (p.constraintType !== null && p.constraintType !== 'none') ||
+      p.constraint !== null ||
+      p.range !== null ||
+      p.validMask !== null,
+  );
+}
+
+/** The spellings of a canonical errno (errno.ts folds these aliases). */
+const SPELLINGS: Readonly<Record<string, string>> = {
+  EAGAIN: 'EAGAIN|EWOULDBLOCK',
+  EDEADLK: 'EDEADLK|EDEADLOCK',
+  EOPNOTSUPP: 'EOPNOTSUPP|ENOTSUP',
+};
+
+/** `-EXXX` (or `-(EXXX)`) in any spelling. */
+function errnoMention(errno: string): RegExp {
+  return new RegExp(`-\\s*\\(?\\s*(?:${SPELLINGS[errno] ?? errno})\\b`);
+}
+
+export const check: Check = {
+  meta: {
+    id: 'kapi-error-unreachable',
+    description: 'A spec lists an errno that its syscall can never return.',
+    severity: 'warning',
+    messages: {
+      unreachable: '{spec} lists {errno}, but {fn}() can never return it (it returns {returned})',
+      translated:
+        '{spec} lists {errno}, but {fn}() can never return it: -{errno} is tested for and replaced (line {at}); it returns {returned}',
+      dropped:
+        '{spec} lists {errno}, but {fn}() can never return it: -{errno} (line {at}) does not reach its return value; it returns {returned}',
+    },
+  },
+  run(ctx) {
+    const { unit } = ctx;
+    const code = unit.code;
+    if (unit.mode !== 'full' || code === null) return;
+    for (const { sc, spec } of documentedSyscalls(unit)) {
+      const facts = code.errors[sc.fnName];
+      const defs = defsOf(code, sc.fnName);
+      if (!facts?.complete || defs.length === 0 || defs.some((d) => d.hasParseErrors)) continue;
+      const closure = callClosure(unit, code, sc.fnName);
+      if (closure.some((f) => f.hasParseErrors || opaqueReturn(codeText(unit, f.line, f.endLine)))) continue;
+
+      const returned = new Set(facts.errnos.map((e) => canonicalErrno(e.errno)));
+      const reachable = new Set(returned);
+      if ([...returned].some((e) => RESTARTS_AS_EINTR.has(e))) reachable.add('EINTR');
+      const shown = [...returned].filter((e) => !KERNEL_INTERNAL.has(e) || RESTARTS_AS_EINTR.has(e));
+
+      const byErrno = new Map<string, number[]>();
+      for (const e of spec.errors) {
+        const errno = specErrno(e);
+        if (!errno) continue;
+        byErrno.set(errno, [...(byErrno.get(errno) ?? []), e.line]);
+      }
+      for (const [errno, lines] of byErrno) {
+        if (reachable.has(errno) || KERNEL_INTERNAL.has(errno) || errno === 'ENOSYS') continue;
+        if (errno === 'EINVAL' && constrainsParams(spec)) continue;
+        if (errno === 'EOPNOTSUPP' && returned.has('ENOTSUPP')) continue;
+
+        const mention = errnoMention(errno);
+        const mentions: number[] = [];
+        const codeLines = new Map<number, string>();
+        for (const f of closure) {
+          const body = codeText(unit, f.line, f.endLine);
+          for (const [k, l] of body.entries())
+            if (mention.test(l) && !codeLines.has(f.line + k)) {
+              mentions.push(f.line + k);
+              codeLines.set(f.line + k, l);
+            }
+        }
+        mentions.sort((a, b) => a - b);
+        // a comparison is where the errno is translated or filtered away
+        const test = new RegExp(
+          `[=!]=\\s*${mention.source}|${mention.source}\\s*[=!]=|\\bcase\\s+${mention.source}`,
+        );
+        const tested = mentions.find((l) => test.test(codeLines.get(l) ?? ''));
+        const evidence: Evidence[] = [
+          ...lines.map((l) => evidenceAt(unit, l, 'spec')),
+          evidenceAt(unit, sc.line, 'code'),
+          ...mentions.map((l) => evidenceAt(unit, l, 'code')),
+          ...facts.errnos.map((e) => evidenceAt(unit, (e.chain[0] ?? { line: sc.line }).line, 'code')),
+        ];
+        ctx.report({
+          messageId: tested !== undefined ? 'translated' : mentions.length > 0 ? 'dropped' : 'unreachable',
+          data: {
+            spec: spec.name,
+            errno,
+            fn: sc.fnName,
+            returned: shown.length > 0 ? `only ${shown.map((e) => `-${e}`).join(', ')}` : 'no errno',
+            at: tested ?? mentions[0] ?? 0,
+          },
+          line: lines[0] as number,
+          spec: spec.name,
+          subject: errno,
+          evidence,
+        });
+      }
+    }
+  },
+};
