@@ -2,11 +2,13 @@
  * RFC 822 message -> PatchMail: the headers a reviewer bot needs, the body text byte-exact, and
  * the git format-patch anatomy of that body (commit message, trailers, notes, diff, footer).
  *
- * mailparser decodes the address lists and RFC 2047 encoded words; the body is decoded in mime.ts
- * because mailparser reflows format=flowed text, which corrupts patches.
+ * Everything is read here and in the modules next to it, without a mail library: header fields
+ * are split in mime.ts, address lists and RFC 2047 encoded words are decoded in headers.ts, and
+ * body parts are decoded in mime.ts byte-exact (no format=flowed reflow, which would corrupt
+ * patches). Parsing is synchronous; `parseMail` is the async form existing callers await.
  */
-import { simpleParser } from 'mailparser';
 import { type FileDiff, parseDiff } from './diff.js';
+import { type Address, decodeEncodedWords, parseAddressList } from './headers.js';
 import {
   collectTextParts,
   headerValue,
@@ -18,10 +20,7 @@ import {
 import { parseSubject, type SubjectInfo } from './subject.js';
 import { type Issue, issue, type Parsed } from './types.js';
 
-export interface Address {
-  name: string;
-  address: string;
-}
+export type { Address } from './headers.js';
 
 export interface Trailer {
   key: string; // as written: 'Signed-off-by'
@@ -72,13 +71,6 @@ export interface PatchMail {
   size: number;
 }
 
-const PARSER_OPTIONS = {
-  skipHtmlToText: true,
-  skipTextToHtml: true,
-  skipTextLinks: true,
-  skipImageLinks: true,
-} as const;
-
 /** Message-IDs without the angle brackets, in order of appearance. */
 export function extractMessageIds(value: string | null): string[] {
   if (!value) return [];
@@ -91,19 +83,18 @@ export function extractMessageIds(value: string | null): string[] {
   return ids;
 }
 
-interface MailparserAddressObject {
-  value: { name?: string; address?: string; group?: { name?: string; address?: string }[] }[];
-}
-
-function toAddresses(v: unknown): Address[] {
-  const objs = (Array.isArray(v) ? v : v ? [v] : []) as MailparserAddressObject[];
+/**
+ * The mailboxes of an address header, every occurrence of it in order (To and Cc may repeat), or
+ * only the first (From). What could not be read is reported at the header's line.
+ */
+function addressesOf(headers: RawHeader[], name: string, issues: Issue[], firstOnly = false): Address[] {
   const out: Address[] = [];
-  for (const o of objs) {
-    for (const a of o.value ?? []) {
-      if (a.group)
-        for (const g of a.group) if (g.address) out.push({ name: g.name ?? '', address: g.address });
-      if (a.address) out.push({ name: a.name ?? '', address: a.address });
-    }
+  for (const h of headers) {
+    if (h.name !== name) continue;
+    const found: Issue[] = [];
+    for (const a of parseAddressList(h.value, found)) out.push(a);
+    for (const i of found) issues.push(issue(i.code, i.severity, `${h.name}: ${i.message}`, h.line));
+    if (firstOnly) break;
   }
   return out;
 }
@@ -289,6 +280,11 @@ function describeIdList(headers: RawHeader[], name: string, issues: Issue[]): st
 
 /** Parses one message. Never throws: whatever is malformed is reported in `issues`. */
 export async function parseMail(raw: Uint8Array | string): Promise<Parsed<PatchMail>> {
+  return parseMailSync(raw);
+}
+
+/** parseMail without the promise: parsing does no I/O and never waits. */
+export function parseMailSync(raw: Uint8Array | string): Parsed<PatchMail> {
   const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
   const issues: Issue[] = [];
   const mail = emptyMail(bytes.byteLength);
@@ -303,33 +299,23 @@ export async function parseMail(raw: Uint8Array | string): Promise<Parsed<PatchM
   const headers = block.headers;
   if (headers.length === 0) issues.push(issue('mail-no-headers', 'error', 'no header fields found'));
 
-  // mailparser sees only the header block: it decodes addresses and encoded words; the body is ours
-  const headerBytes = Buffer.concat([
-    Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(block.bodyOffset, bytes.byteLength)),
-    Buffer.from('\n\n'),
-  ]);
-  let parsed: Awaited<ReturnType<typeof simpleParser>> | null = null;
-  try {
-    parsed = await simpleParser(headerBytes, PARSER_OPTIONS);
-  } catch (e) {
-    issues.push(issue('mail-header-decode', 'warning', `header decoding failed: ${(e as Error).message}`));
-  }
-
   mail.messageId = describeIdList(headers, 'message-id', issues)[0] ?? null;
   if (!mail.messageId) issues.push(issue('mail-missing-message-id', 'warning', 'no Message-ID'));
   mail.inReplyTo = describeIdList(headers, 'in-reply-to', issues)[0] ?? null;
   mail.references = describeIdList(headers, 'references', issues);
-  const fromList = toAddresses(parsed?.from);
-  mail.from = fromList[0] ?? null;
+  mail.from = addressesOf(headers, 'from', issues, true)[0] ?? null;
   if (!mail.from) issues.push(issue('mail-missing-from', 'warning', 'no usable From address'));
-  mail.to = toAddresses(parsed?.to);
-  mail.cc = toAddresses(parsed?.cc);
+  mail.to = addressesOf(headers, 'to', issues);
+  mail.cc = addressesOf(headers, 'cc', issues);
   const dateHeader = headerValue(headers, 'date');
   mail.date = parseDate(dateHeader);
   if (dateHeader && !mail.date)
     issues.push(issue('mail-bad-date', 'warning', `unparseable Date "${dateHeader.slice(0, 80)}"`));
-  const subject = (parsed?.subject ?? headerValue(headers, 'subject') ?? '').toString();
-  const subj = parseSubject(subject);
+  const subjectHeader = headers.find((h) => h.name === 'subject');
+  const decoded = decodeEncodedWords(subjectHeader?.value ?? '');
+  for (const i of decoded.issues)
+    issues.push(issue(i.code, i.severity, `subject: ${i.message}`, subjectHeader?.line));
+  const subj = parseSubject(decoded.text);
   mail.subjectInfo = subj.value;
   mail.subject = subj.value.raw;
   issues.push(...subj.issues);

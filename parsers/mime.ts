@@ -2,8 +2,8 @@
  * Just enough MIME to get a patch out of a mail byte-exact: header splitting and unfolding,
  * Content-Type parameters, transfer decoding (base64, quoted-printable) and charset decoding.
  *
- * mailparser decodes addresses and encoded words for us (see mail.ts), but it reflows
- * format=flowed text and normalises bodies, which corrupts patches, so body parts are decoded here.
+ * Bodies are decoded exactly as sent: no format=flowed reflow and no normalisation beyond CRLF ->
+ * LF, since either would corrupt a patch. Address lists and encoded words are in headers.ts.
  */
 import { type Issue, issue } from './types.js';
 

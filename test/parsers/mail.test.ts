@@ -70,7 +70,7 @@ describe('parseMail: bodies stay exact', () => {
     expect(m.files[0]?.hunks[0]?.lines.map((l) => l.text)).toEqual(['a', '\tb  ', '\tB  ', 'c']);
   });
 
-  it('does not reflow format=flowed (mailparser would join soft-broken lines)', async () => {
+  it('does not reflow format=flowed (a flowed reader would join soft-broken lines)', async () => {
     const flowed = 'A line ending in a space \nthat flowed would join.\n\nSigned-off-by: A <a@x.org>';
     const raw = makeMail({
       subject: '[PATCH] mm: fix b',
