@@ -9,7 +9,7 @@ import type { Parser } from 'web-tree-sitter';
 import type { FileDiff } from '../parsers/diff.js';
 import { type CheckConfig, type CheckCrash, runChecks } from './runner.js';
 import type { Check, Finding } from './types.js';
-import { buildUnit, type UnitFragment } from './unit.js';
+import { buildUnit, type UnitFragment, type UnitInput } from './unit.js';
 
 export type DiffFilter = 'added' | 'diff-context' | 'file' | 'none';
 export const DIFF_FILTERS: readonly DiffFilter[] = ['added', 'diff-context', 'file', 'none'];
@@ -25,6 +25,8 @@ export interface ReviewFile {
   post: string | null;
   fragments: UnitFragment[];
   diff: FileDiff | null;
+  /** Added lines and hunk ranges from the images, when the caller computed them (see UnitInput). */
+  changed?: UnitInput['changed'];
 }
 
 export interface ReviewPatch {
@@ -93,7 +95,14 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         current.set(file.path, seeded);
       }
       const unit = buildUnit(
-        { path: file.path, mode: file.mode, post: file.post, fragments: file.fragments, diff: file.diff },
+        {
+          path: file.path,
+          mode: file.mode,
+          post: file.post,
+          fragments: file.fragments,
+          diff: file.diff,
+          ...(file.changed ? { changed: file.changed } : {}),
+        },
         opts.parser,
       );
       files.push({ path: file.path, patch: k, mode: unit.mode });
@@ -111,9 +120,15 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         const scope: Scope = unit.added.has(f.at.line) ? 'added' : inHunk ? 'diff-context' : 'file';
         now.set(f.fingerprint, { ...f, scope, patch: k });
       }
-      // a check that crashed on this post-image says nothing about it: keep what it found before
+      // what this view cannot judge again stays as it was: a check that crashed says nothing,
+      // and a hunks-only view judges only the specs it shows whole
       const crashed = new Set(r.crashes.map((c) => c.check));
-      for (const [fp, f] of before) if (crashed.has(f.check) && !now.has(fp)) now.set(fp, f);
+      const seenWhole = new Set(unit.specs.filter((s) => !s.partial).map((s) => s.name));
+      for (const [fp, f] of before) {
+        if (now.has(fp)) continue;
+        const blind = unit.mode === 'hunks' && (f.spec === undefined || !seenWhole.has(f.spec));
+        if (crashed.has(f.check) || blind) now.set(fp, f);
+      }
       current.set(file.path, now);
     }
   }

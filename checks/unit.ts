@@ -27,8 +27,10 @@ export interface UnitInput {
   /** The whole post-image in full mode. */
   post: string | null;
   fragments: UnitFragment[];
-  /** The patch's diff of this file: added lines and hunk ranges come from it. */
+  /** The patch's diff of this file: added lines and hunk ranges come from it... */
   diff: FileDiff | null;
+  /** ...unless given here, computed from the images themselves (a hunk may apply at an offset). */
+  changed?: { added: readonly number[]; hunks: readonly { start: number; end: number }[] };
 }
 
 const C_FILE = /\.[ch]$/;
@@ -53,12 +55,13 @@ function syscallsFromPrep(text: string): SyscallDef[] {
 }
 
 export function buildUnit(input: UnitInput, parser: Parser | null): FileUnit {
-  const added = new Set<number>();
-  const hunks: { start: number; end: number }[] = [];
-  for (const h of input.diff?.hunks ?? []) {
-    if (h.newLines > 0) hunks.push({ start: h.newStart, end: h.newStart + h.newLines - 1 });
-    for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) added.add(l.newLine);
-  }
+  const added = new Set<number>(input.changed?.added ?? []);
+  const hunks: { start: number; end: number }[] = [...(input.changed?.hunks ?? [])];
+  if (!input.changed)
+    for (const h of input.diff?.hunks ?? []) {
+      if (h.newLines > 0) hunks.push({ start: h.newStart, end: h.newStart + h.newLines - 1 });
+      for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) added.add(l.newLine);
+    }
   let specs: ApiSpec[] = [];
   let specIssues: Issue[] = [];
   let syscalls: SyscallDef[] = [];

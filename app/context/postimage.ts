@@ -6,7 +6,7 @@
  * files are known only by their hunk fragments.
  */
 import { createHash } from 'node:crypto';
-import { applyPatch, type StructuredPatch } from 'diff';
+import { applyPatch, type StructuredPatch, structuredPatch } from 'diff';
 import type { FileDiff, Hunk } from '../../parsers/diff.js';
 import { type Issue, issue } from '../../parsers/types.js';
 
@@ -199,4 +199,29 @@ export async function buildPostImages(
     out.push({ messageId: p.messageId, label: p.label, files });
   }
   return { patches: out, issues };
+}
+
+/**
+ * The post-image lines a patch added and its hunks' post-image ranges, from the two whole images.
+ * The diff's own line numbers describe the tree the patch was made on; when a hunk applied at an
+ * offset (another base, an earlier patch of the series moved it), only a diff of the images we
+ * actually built says which lines are new.
+ */
+export function changedLines(
+  pre: string,
+  post: string,
+): { added: number[]; hunks: { start: number; end: number }[] } {
+  const added: number[] = [];
+  const hunks: { start: number; end: number }[] = [];
+  if (pre === post) return { added, hunks };
+  const patch = structuredPatch('a', 'b', pre, post, '', '', { context: 3 });
+  for (const h of patch.hunks) {
+    if (h.newLines > 0) hunks.push({ start: h.newStart, end: h.newStart + h.newLines - 1 });
+    let n = h.newStart;
+    for (const l of h.lines) {
+      if (l.startsWith('+')) added.push(n++);
+      else if (l.startsWith(' ')) n++;
+    }
+  }
+  return { added, hunks };
 }

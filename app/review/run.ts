@@ -13,7 +13,7 @@ import {
 import type { Check } from '../../checks/types.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
-import { buildPostImages, type TreeReader } from '../context/postimage.js';
+import { buildPostImages, changedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
 
 export interface SeriesReview {
@@ -63,6 +63,9 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
       post: f.post,
       fragments: f.fragments,
       diff: inputs[k]?.files[j] ?? null,
+      ...(f.mode === 'full' && f.pre !== null && f.post !== null
+        ? { changed: changedLines(f.pre, f.post) }
+        : {}),
     })),
   }));
   const review = reviewSeries(patches, {

@@ -161,3 +161,13 @@ describe('trees', () => {
     expect(await missing.tree.read('f.c')).toBe('later\n');
   });
 });
+
+describe('changedLines', () => {
+  it('numbers added lines in the image actually built, wherever the hunk applied', async () => {
+    const { changedLines } = await import('../../app/context/postimage.js');
+    const pre = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
+    const post = pre.replace('line 30', 'new a\nnew b\nline 30');
+    expect(changedLines(pre, post)).toEqual({ added: [30, 31], hunks: [{ start: 27, end: 34 }] });
+    expect(changedLines(pre, pre)).toEqual({ added: [], hunks: [] });
+  });
+});

@@ -38,10 +38,13 @@ const lineOf = (text: string, needle: string): number =>
 
 describe('reviewSeries', () => {
   it('attaches a finding to the patch that introduced it, on its post-image line', () => {
-    const r = reviewSeries(series([macro, edit(macro, 'KAPI_DESCRIPTION("', 'KAPI_DESCRIPTION("Now: '), wrongSignals]), {
-      checks: [count],
-      parser: null,
-    });
+    const r = reviewSeries(
+      series([macro, edit(macro, 'KAPI_DESCRIPTION("', 'KAPI_DESCRIPTION("Now: '), wrongSignals]),
+      {
+        checks: [count],
+        parser: null,
+      },
+    );
     expect(r.findings.map((f) => [f.at.messageId, f.at.line, f.scope, f.patch])).toEqual([
       ['p2@example.org', lineOf(wrongSignals, 'KAPI_SIGNAL_COUNT'), 'added', 1],
     ]);
@@ -111,5 +114,67 @@ describe('reviewSeries', () => {
       const r = reviewSeries(series(['', fixture(`kapi/${name}`)]), { checks: CHECKS, parser: null });
       expect(r.crashes, name).toEqual([]);
     }
+  });
+});
+
+describe('reviewSeries on hunks only (no tree)', () => {
+  const spec = (name: string, declared: number): string =>
+    [
+      `DEFINE_KERNEL_API_SPEC(sys_${name})`,
+      `\tKAPI_DESCRIPTION("${name}")`,
+      '\tKAPI_ERROR(0, -EINVAL, "EINVAL", "bad", "Bad input")',
+      `\tKAPI_ERROR_COUNT(${declared})`,
+      'KAPI_END_SPEC;',
+      `SYSCALL_DEFINE0(${name})`,
+      '{',
+      '\treturn -EINVAL;',
+      '}',
+    ].join('\n');
+
+  function hunksOnly(pre: string, post: string, id: string): ReviewPatch {
+    const diff = changeDiff(PATH, pre, post);
+    return {
+      messageId: id,
+      label: id,
+      files: [
+        {
+          path: PATH,
+          mode: 'hunks',
+          pre: null,
+          post: null,
+          fragments: diff.hunks.map((h) => ({
+            startLine: h.newStart,
+            lines: h.lines.filter((l) => l.kind !== 'del').map((l) => l.text),
+          })),
+          diff,
+        },
+      ],
+    };
+  }
+
+  it('keeps what an earlier patch introduced when a later one shows other hunks of the file', () => {
+    const filler = Array.from({ length: 30 }, (_, i) => `int filler${i};`).join('\n');
+    const v0 = `${filler}\n${filler.replaceAll('filler', 'other')}\n`;
+    const v1 = `${spec('one', 2)}\n${v0}`;
+    const v2 = `${v1}${spec('two', 3)}\n`;
+    const r = reviewSeries([hunksOnly(v0, v1, 'p1'), hunksOnly(v1, v2, 'p2')], {
+      checks: [count],
+      parser: null,
+    });
+    expect(r.findings.map((f) => [f.spec, f.at.messageId])).toEqual([
+      ['sys_one', 'p1'],
+      ['sys_two', 'p2'],
+    ]);
+  });
+
+  it('drops a finding when a later patch shows the same spec whole and fixed', () => {
+    const v0 = 'int x;\n';
+    const v1 = `${spec('one', 2)}\n${v0}`;
+    const v2 = v1.replace('KAPI_ERROR_COUNT(2)', 'KAPI_ERROR_COUNT(1)');
+    const r = reviewSeries([hunksOnly(v0, v1, 'p1'), hunksOnly(v1, v2, 'p2')], {
+      checks: [count],
+      parser: null,
+    });
+    expect(r.findings).toEqual([]);
   });
 });
