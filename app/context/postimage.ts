@@ -214,6 +214,13 @@ export function changedLines(
   const added: number[] = [];
   const hunks: { start: number; end: number }[] = [];
   if (pre === post) return { added, hunks };
+  if (pre === '') {
+    // a new file: every line is added (and diffing against nothing would cost a full Myers run)
+    const n = post.endsWith('\n') ? post.split('\n').length - 1 : post.split('\n').length;
+    for (let i = 1; i <= n; i++) added.push(i);
+    if (n > 0) hunks.push({ start: 1, end: n });
+    return { added, hunks };
+  }
   const patch = structuredPatch('a', 'b', pre, post, '', '', { context: 3 });
   for (const h of patch.hunks) {
     if (h.newLines > 0) hunks.push({ start: h.newStart, end: h.newStart + h.newLines - 1 });

@@ -11,6 +11,7 @@ import {
   type ScopedFinding,
 } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
+import type { FileDiff } from '../../parsers/diff.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, type TreeReader } from '../context/postimage.js';
@@ -31,6 +32,19 @@ export interface ReviewOptions {
   parser: Parser | null;
   /** A kernel tree to apply the series on (directory or git checkout), or null for hunks only. */
   tree: string | null;
+}
+
+/**
+ * Whether the diff's own post-image line numbers are wrong for the image we built (a hunk applied
+ * at an offset). Only C files matter to the checks; the test is a walk over the hunks' lines.
+ */
+function needsRenumbering(post: string, diff: FileDiff | undefined): boolean {
+  if (!diff || !/\.[ch]$/.test(diff.path)) return false;
+  const lines = post.split('\n');
+  for (const h of diff.hunks)
+    for (const l of h.lines)
+      if (l.kind !== 'del' && l.newLine !== undefined && lines[l.newLine - 1] !== l.text) return true;
+  return false;
 }
 
 function patchLabel(series: Series, counter: number, subject: string): string {
@@ -63,7 +77,10 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
       post: f.post,
       fragments: f.fragments,
       diff: inputs[k]?.files[j] ?? null,
-      ...(f.mode === 'full' && f.pre !== null && f.post !== null
+      ...(f.mode === 'full' &&
+      f.pre !== null &&
+      f.post !== null &&
+      needsRenumbering(f.post, inputs[k]?.files[j])
         ? { changed: changedLines(f.pre, f.post) }
         : {}),
     })),

@@ -1808,7 +1808,20 @@ class SpecParser {
   }
 }
 
-const OPENER_HINT = /DEFINE_(?:KERNEL_API_SPEC|KAPI_IOCTL_SPEC|SYSFS_API_SPEC)/;
+const OPENER_HINT = /DEFINE_(?:KERNEL_API_SPEC|KAPI_IOCTL_SPEC|SYSFS_API_SPEC)/g;
+
+/**
+ * Cheap test before tokenizing: an opener on a line that is not a preprocessor line (the
+ * framework's own header defines the openers but holds no spec, and is 45 KB of macros).
+ */
+function hasOpenerOutsideDefines(text: string): boolean {
+  OPENER_HINT.lastIndex = 0;
+  for (let m = OPENER_HINT.exec(text); m !== null; m = OPENER_HINT.exec(text)) {
+    const start = text.lastIndexOf('\n', m.index) + 1;
+    if (!/^\s*#/.test(text.slice(start, m.index))) return true;
+  }
+  return false;
+}
 
 /**
  * Every macro-form spec in `text` (a C file, or the post-image of a hunk), in order. `path` is
@@ -1818,7 +1831,7 @@ const OPENER_HINT = /DEFINE_(?:KERNEL_API_SPEC|KAPI_IOCTL_SPEC|SYSFS_API_SPEC)/;
 export function parseMacroSpecs(text: string, path = ''): Parsed<ApiSpec[]> {
   const issues: Issue[] = [];
   const specs: ApiSpec[] = [];
-  if (!OPENER_HINT.test(text)) return { value: specs, issues };
+  if (!hasOpenerOutsideDefines(text)) return { value: specs, issues };
   const lexed = tokenizeC(text);
   const toks = lexed.value;
   let i = 0;

@@ -171,3 +171,11 @@ describe('changedLines', () => {
     expect(changedLines(pre, pre)).toEqual({ added: [], hunks: [] });
   });
 });
+
+describe('changedLines of a new file', () => {
+  it('counts every line as added, with or without a final newline', async () => {
+    const { changedLines } = await import('../../app/context/postimage.js');
+    expect(changedLines('', 'a\nb\n')).toEqual({ added: [1, 2], hunks: [{ start: 1, end: 2 }] });
+    expect(changedLines('', 'a\nb')).toEqual({ added: [1, 2], hunks: [{ start: 1, end: 2 }] });
+  });
+});
