@@ -1,21 +1,27 @@
 /**
- * kapi-error-unreachable: a spec lists an errno that its syscall can never return. Claimed only
- * when the code facts give the syscall's error set as exact (`complete`: no call to a function
- * outside the file and no unparsed code can reach the return value) and a textual guard finds
- * no value the analysis does not follow (a struct field, a dereference, an out-parameter or an
- * object-like macro reaching a return).
+ * kapi-error-unreachable: a spec lists an errno that its syscall can never return. Claimed when
+ * the code facts give the syscall's error set as exact (`complete`: no call to a function outside
+ * the file, no value the analysis does not follow and no unparsed code can reach the return value)
+ * and the errno is not in it; or, when the set is open, when the errno is in the facts' `never`
+ * (every value that comes from outside the file passes a test that turns the errno away, e.g.
+ * mlock's POSIX translation of -EFAULT, and no code in the file returns it). Either way only when
+ * a textual guard also finds no value the analysis does not follow (a struct field, a
+ * dereference, an out-parameter or an object-like macro reaching a return) in the functions the
+ * syscall may call.
  *
  * Not claimed for: kernel-internal codes; ENOSYS (the syscall table returns it, not the
  * function); EINTR when the code returns ERESTARTSYS, ERESTARTNOHAND or ERESTART_RESTARTBLOCK
  * (userspace sees them as EINTR); EINVAL when the spec constrains a parameter (with
  * CONFIG_KAPI_RUNTIME_CHECKS the framework's own validator returns -EINVAL before the syscall
  * runs); EOPNOTSUPP when the code returns the kernel-internal ENOTSUPP (a leak, not a spec error).
+ * With an open set, EINTR only when the restart codes are excluded too, EOPNOTSUPP only when
+ * ENOTSUPP is.
  *
  * Severity warning: `complete` is exact only for what the analysis follows, and another
  * definition of the syscall (arch, compat) may return the errno.
  */
 import { canonicalErrno } from '../parsers/c/errno.js';
-import type { CFacts, CFunction } from '../parsers/c/model.js';
+import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../parsers/c/model.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import {
   documentedSyscalls,
@@ -24,7 +30,7 @@ import {
   RESTARTS_AS_EINTR,
   specErrno,
 } from './kapi-error-undocumented.js';
-import type { Check, Evidence, FileUnit } from './types.js';
+import type { Check, CheckContext, Evidence, FileUnit } from './types.js';
 
 /**
  * The code of lines [from, to] with comments, string and character literals blanked out (line
@@ -195,6 +201,8 @@ export const check: Check = {
         '{spec} lists {errno}, but {fn}() can never return it: -{errno} is tested for and replaced (line {at}); it returns {returned}',
       dropped:
         '{spec} lists {errno}, but {fn}() can never return it: -{errno} (line {at}) does not reach its return value; it returns {returned}',
+      excluded:
+        '{spec} lists {errno}, but {fn}() can never return it: what it returns from {unknown} passes a test that turns -{errno} away (line {at}), and no code in this file returns it',
     },
   },
   run(ctx) {
@@ -204,7 +212,10 @@ export const check: Check = {
     for (const { sc, spec } of documentedSyscalls(unit)) {
       const facts = code.errors[sc.fnName];
       const defs = defsOf(code, sc.fnName);
-      if (!facts?.complete || defs.length === 0 || defs.some((d) => d.hasParseErrors)) continue;
+      if (!facts || defs.length === 0 || defs.some((d) => d.hasParseErrors)) continue;
+      // an open set says only what its `never` says
+      const never = new Set(facts.complete ? [] : facts.never.map(canonicalErrno));
+      if (!facts.complete && never.size === 0) continue;
       const closure = callClosure(unit, code, sc.fnName);
       if (closure.some((f) => f.hasParseErrors || opaqueReturn(codeText(unit, f.line, f.endLine)))) continue;
 
@@ -223,6 +234,16 @@ export const check: Check = {
         if (reachable.has(errno) || KERNEL_INTERNAL.has(errno) || errno === 'ENOSYS') continue;
         if (errno === 'EINVAL' && constrainsParams(spec)) continue;
         if (errno === 'EOPNOTSUPP' && returned.has('ENOTSUPP')) continue;
+        if (!facts.complete) {
+          if (!never.has(errno)) continue;
+          // what comes from outside may still be a code userspace sees as this errno
+          if (errno === 'EINTR' && [...RESTARTS_AS_EINTR].some((r) => !never.has(r))) continue;
+          if (errno === 'EOPNOTSUPP' && !never.has('ENOTSUPP')) continue;
+          // open only through a same-file function whose analysis did not finish: too little to go on
+          if (facts.unknownCalls.length + facts.unknownValues.length === 0) continue;
+          reportExcluded(ctx, spec, sc, facts, errno, lines);
+          continue;
+        }
 
         const mention = errnoMention(errno);
         const mentions: number[] = [];
@@ -265,3 +286,34 @@ export const check: Check = {
     }
   },
 };
+
+/** The open-set finding: every value from outside the file is tested for `errno` and turned away. */
+function reportExcluded(
+  ctx: CheckContext,
+  spec: ApiSpec,
+  sc: SyscallDef,
+  facts: FunctionErrors,
+  errno: string,
+  lines: number[],
+): void {
+  const { unit } = ctx;
+  const via = facts.neverVia[errno] ?? [];
+  const sources = [...facts.unknownCalls.map((c) => `${c}()`), ...facts.unknownValues];
+  const unknown =
+    sources.length > 3
+      ? `${sources.slice(0, 3).join(', ')} and ${sources.length - 3} more`
+      : sources.join(', ');
+  const cited = [...new Set(via.map((v) => v.line))];
+  ctx.report({
+    messageId: 'excluded',
+    data: { spec: spec.name, errno, fn: sc.fnName, unknown, at: via[0]?.line ?? sc.line },
+    line: lines[0] as number,
+    spec: spec.name,
+    subject: errno,
+    evidence: [
+      ...lines.map((l) => evidenceAt(unit, l, 'spec')),
+      evidenceAt(unit, sc.line, 'code'),
+      ...cited.map((l) => evidenceAt(unit, l, 'code')),
+    ],
+  });
+}

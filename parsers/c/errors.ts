@@ -9,11 +9,17 @@ import type { ErrnoEvidence, ErrnoFact, FunctionErrors } from './model.js';
  * a set of atoms:
  *  - E: a particular errno, with the evidence chain that produced it;
  *  - U: the result of a call to a function not defined in this file (could be anything);
+ *  - O: a value the analysis does not follow (a struct field, a dereference, an array element, a
+ *    global or object-like macro, a variable written through its address by a same-file call);
  *  - P: the value of the function's own parameter i, minus the errnos tests have excluded (or
  *    restricted to one errno), which is how errno-translating helpers are modelled;
  *  - I: the result of a same-file function whose own analysis is incomplete.
- * E, U and I atoms may carry a guard "only if parameter p can be errno e": that is how
+ * E, U, O and I atoms may carry a guard "only if parameter p can be errno e": that is how
  * `if (retval == -EFAULT) retval = -ENOMEM;` becomes the mapping EFAULT -> ENOMEM at call sites.
+ * U, O and I atoms (the open values) carry exclusions: errnos the value provably is not on this
+ * path, because a test turned them away (`v != -EX` holds, or a callee's `return param` excluded
+ * them), each with the lines that did it. Their intersection over every open value that reaches
+ * the return is what the function can never return even though its set is open (`never`).
  *
  * Statements are followed in order; `if` branches are analysed separately and joined; loops and
  * backward gotos iterate to a fixpoint; `goto L` carries its state to `L:`. Tests of the form
@@ -21,8 +27,9 @@ import type { ErrnoEvidence, ErrnoFact, FunctionErrors } from './model.js';
  * callee's summary; a worklist over the call graph iterates summaries to a fixpoint.
  *
  * Known limits: values read from struct fields, globals or through pointers are not tracked (they
- * contribute nothing); an out-parameter `&v` passed to an unknown call makes `v` unknown, passed to
- * a same-file call it is ignored; macros are opaque calls; only one path guard is kept at a time.
+ * are O: unknown); an out-parameter `&v` passed to any call makes `v` unknown (U or O); arithmetic
+ * (`a + b`, `x << 2`) is taken to produce no errno; macros are opaque calls (function-like) or O
+ * values (object-like); only one path guard is kept at a time.
  */
 
 export interface FnDef {
@@ -37,11 +44,21 @@ interface Guard {
   e: string;
 }
 
+/** An errno a value provably is not, with the lines that exclude it (from the test outward). */
+interface Excl {
+  e: string;
+  via: ErrnoEvidence[];
+}
+
+/** Sorted by errno, one entry per errno. */
+type Excls = readonly Excl[];
+
 type Atom =
   | { k: 'E'; errno: string; written: string; chain: ErrnoEvidence[]; g: Guard | undefined }
-  | { k: 'U'; name: string; g: Guard | undefined }
-  | { k: 'I'; fn: string; g: Guard | undefined }
-  | { k: 'P'; i: number; only: string | undefined; except: readonly string[] };
+  | { k: 'U'; name: string; g: Guard | undefined; x: Excls }
+  | { k: 'I'; fn: string; g: Guard | undefined; x: Excls }
+  | { k: 'O'; what: string; g: Guard | undefined; x: Excls }
+  | { k: 'P'; i: number; only: string | undefined; except: Excls };
 
 type Val = ReadonlyMap<string, Atom>;
 
@@ -55,8 +72,15 @@ const REANALYSES = 25;
 /** Calls whose value is their first argument's, as far as errnos go. */
 const PASS_THROUGH = new Set(['ERR_PTR', 'PTR_ERR', 'ERR_CAST', 'PTR_ERR_OR_ZERO', 'likely', 'unlikely']);
 
+/** Names that are constants, never an errno value: positive errno names, NULL, booleans. */
+const CONSTANT_NAME = /^(E[A-Z0-9_]+|NULL|TRUE|FALSE|true|false)$/;
+
 function gkey(g: Guard | undefined): string {
   return g ? `${g.p}=${g.e}` : '';
+}
+
+function xkey(x: Excls): string {
+  return x.map((y) => y.e).join(',');
 }
 
 function akey(a: Atom): string {
@@ -64,12 +88,35 @@ function akey(a: Atom): string {
     case 'E':
       return `E:${a.errno}:${gkey(a.g)}`;
     case 'U':
-      return `U:${a.name}:${gkey(a.g)}`;
+      return `U:${a.name}:${gkey(a.g)}:${xkey(a.x)}`;
     case 'I':
-      return `I:${a.fn}:${gkey(a.g)}`;
+      return `I:${a.fn}:${gkey(a.g)}:${xkey(a.x)}`;
+    case 'O':
+      return `O:${a.what}:${gkey(a.g)}:${xkey(a.x)}`;
     case 'P':
-      return `P:${a.i}:${a.only ?? ''}:${a.except.join(',')}`;
+      return `P:${a.i}:${a.only ?? ''}:${xkey(a.except)}`;
   }
+}
+
+function excludes(x: Excls, e: string): boolean {
+  return x.some((y) => y.e === e);
+}
+
+/** The union of two exclusion lists (for an errno in both, the shorter evidence). */
+function xunion(a: Excls, b: Excls): Excls {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const m = new Map(a.map((y) => [y.e, y]));
+  for (const y of b) {
+    const o = m.get(y.e);
+    if (!o || chainOrder(y.via, o.via) < 0) m.set(y.e, y);
+  }
+  return [...m.values()].sort((p, q) => (p.e < q.e ? -1 : p.e > q.e ? 1 : 0));
+}
+
+/** Exclusions seen one call further out: `site` appended to each evidence chain. */
+function xthrough(x: Excls, site: ErrnoEvidence): Excls {
+  return x.map((y) => (y.via.length >= MAX_CHAIN ? y : { e: y.e, via: [...y.via, site] }));
 }
 
 function chainOrder(a: ErrnoEvidence[], b: ErrnoEvidence[]): number {
@@ -263,6 +310,18 @@ class FnAnalysis {
     return i === undefined ? EMPTY : single({ k: 'P', i, only: undefined, except: [] });
   }
 
+  /** A local variable (declared, or tracked since) or a parameter: a name whose value is followed. */
+  private followed(s: State, name: string): boolean {
+    return s.vars.has(name) || this.paramIndex.has(name);
+  }
+
+  /** A value the analysis does not follow, reaching wherever `n`'s value goes. */
+  private opaque(n: CNode, s: State): Val {
+    const t = this.text(n).replace(/\s+/g, ' ').trim();
+    const what = t.length > 80 ? `${t.slice(0, 77)}...` : t;
+    return single({ k: 'O', what, g: s.g, x: [] });
+  }
+
   private join(a: State | null, b: State | null): State | null {
     if (!a) return b;
     if (!b) return a;
@@ -384,9 +443,10 @@ class FnAnalysis {
       case 'preproc_ifdef':
       case 'preproc_elif':
       case 'preproc_elifdef': {
+        // #if does not open a scope: `int ret;` under #ifdef is a function-level local
         const body = namedChildren(n).filter((c) => c.field === null);
         const alt = field(n, 'alternative');
-        const t = this.block(body, s ? s.clone() : null);
+        const t = this.block(body, s ? s.clone() : null, false);
         const e = alt ? this.exec(alt, s) : s;
         return this.join(t, e);
       }
@@ -394,6 +454,7 @@ class FnAnalysis {
         return this.block(
           namedChildren(n).filter((c) => c.field === null),
           s,
+          false,
         );
       case 'ERROR':
         return this.errorNode(n, s);
@@ -402,9 +463,10 @@ class FnAnalysis {
     }
   }
 
-  private block(stmts: CNode[], s0: State | null): State | null {
+  /** Runs statements in order; names declared in them go out of scope at the end if `scoped`. */
+  private block(stmts: CNode[], s0: State | null, scoped = true): State | null {
     let s = s0;
-    const entry = s && stmts.some((c) => c.type === 'declaration') ? s.clone() : null;
+    const entry = scoped && s && stmts.some((c) => c.type === 'declaration') ? s.clone() : null;
     const declared: string[] = [];
     for (const st of stmts) {
       if (st.type === 'declaration') declared.push(...this.declaredNames(st));
@@ -544,7 +606,8 @@ class FnAnalysis {
           if (!value) hasDefault = true;
           const entry = s ? s.clone() : null;
           const lit = value ? this.errnoLiteral(value) : undefined;
-          if (entry && subject && lit) this.refineVar(entry, subject, canonicalErrno(lit), true);
+          if (entry && subject && lit)
+            this.refineVar(entry, subject, canonicalErrno(lit), true, value as CNode);
           cur = this.join(cur, entry);
           for (const st of namedChildren(ch)) if (st.field !== 'value') cur = this.exec(st, cur);
         } else cur = this.exec(ch, cur);
@@ -619,7 +682,7 @@ class FnAnalysis {
             name = this.varName(right);
             lit = this.errnoLiteral(left);
           }
-          if (name && lit) this.refineVar(s, name, canonicalErrno(lit), eq);
+          if (name && lit) this.refineVar(s, name, canonicalErrno(lit), eq, c);
         }
         return;
       }
@@ -628,28 +691,32 @@ class FnAnalysis {
     }
   }
 
-  private refineVar(s: State, name: string, e: string, eq: boolean): void {
+  /** Narrows variable `name` to the paths on which it is (`eq`) or is not errno `e`; `at` is the test. */
+  private refineVar(s: State, name: string, e: string, eq: boolean, at: CNode): void {
+    // a global or a name the analysis never saw declared is not followed: nothing to narrow
+    if (!this.followed(s, name)) return;
     const v = this.lookup(s, name);
     const out = new Map<string, Atom>();
     let direct = false;
     let param: number | undefined;
+    let excl: Excls | undefined;
     for (const a of v.values()) {
       if (a.k === 'E') {
         if ((a.errno === e) === eq) add(out, a);
         if (a.errno === e) direct = true;
-      } else if (a.k === 'U' || a.k === 'I') {
-        add(out, a);
+      } else if (a.k === 'U' || a.k === 'I' || a.k === 'O') {
+        // where the value is not e, it may be anything else: e is excluded on this path
+        excl ??= [{ e, via: [this.ev(at)] }];
+        add(out, eq ? a : { ...a, x: xunion(a.x, excl) });
         direct = true;
       } else if (eq) {
-        if (a.only ? a.only === e : !a.except.includes(e)) {
+        if (a.only ? a.only === e : !excludes(a.except, e)) {
           add(out, { k: 'P', i: a.i, only: e, except: [] });
           param ??= a.i;
         }
       } else if (a.only !== e) {
-        add(
-          out,
-          a.only ? a : { k: 'P', i: a.i, only: undefined, except: [...new Set([...a.except, e])].sort() },
-        );
+        excl ??= [{ e, via: [this.ev(at)] }];
+        add(out, a.only ? a : { k: 'P', i: a.i, only: undefined, except: xunion(a.except, excl) });
       }
     }
     s.vars.set(name, out);
@@ -672,16 +739,33 @@ class FnAnalysis {
   private eval(n: CNode, s: State): Val {
     this.tick();
     switch (n.type) {
-      case 'identifier':
-        return this.lookup(s, this.text(n));
+      case 'identifier': {
+        const name = this.text(n);
+        if (this.followed(s, name)) return this.lookup(s, name);
+        // a global, an enumerator or an object-like macro: its value is not followed
+        return CONSTANT_NAME.test(name) ? EMPTY : this.opaque(n, s);
+      }
       case 'unary_expression': {
         const lit = this.errnoLiteral(n);
         if (lit) {
           return single({ k: 'E', errno: canonicalErrno(lit), written: lit, chain: [this.ev(n)], g: s.g });
         }
         const arg = field(n, 'argument');
-        if (arg) this.eval(arg, s);
+        const v = arg ? this.eval(arg, s) : EMPTY;
+        // `-MY_ERR`, `-ctx->err`, `-some_call()`: the negation of an unknown may be an errno
+        if (field(n, 'operator')?.type === '-') {
+          for (const a of v.values()) if (a.k === 'U' || a.k === 'I' || a.k === 'O') return this.opaque(n, s);
+        }
         return EMPTY;
+      }
+      case 'field_expression':
+      case 'subscript_expression':
+        this.evalChildren(n, s);
+        return this.opaque(n, s);
+      case 'pointer_expression': {
+        const arg = field(n, 'argument');
+        if (arg) this.eval(arg, s);
+        return field(n, 'operator')?.type === '*' ? this.opaque(n, s) : EMPTY;
       }
       case 'parenthesized_expression': {
         let v: Val = EMPTY;
@@ -759,13 +843,15 @@ class FnAnalysis {
     const op = field(n, 'operator')?.type ?? '=';
     const rv = right ? this.eval(right, s) : EMPTY;
     const name = left ? this.varName(left) : undefined;
-    if (name) {
+    if (name && this.followed(s, name)) {
       const nv = op === '=' ? rv : joinVal(this.lookup(s, name), rv);
       s.vars.set(name, nv);
       return nv;
     }
-    if (left) this.eval(left, s);
-    return rv;
+    // a field, a dereference, a global (or a name declared where the analysis did not see it): the
+    // stored value is not followed, reading it again gives an unknown
+    const lv = left ? this.eval(left, s) : EMPTY;
+    return op === '=' ? rv : joinVal(lv, rv);
   }
 
   private call(n: CNode, s: State): Val {
@@ -779,16 +865,20 @@ class FnAnalysis {
     const local = this.env.summaries.has(callee);
     if (PASS_THROUGH.has(callee)) result = vals[0] ?? EMPTY;
     else if (local) result = this.substitute(callee, vals, n, s.g);
-    else result = single({ k: 'U', name: callee, g: s.g });
-    if (!local && !PASS_THROUGH.has(callee)) {
-      // out-parameters of unknown calls: `foo(&v)` may write any value to v
+    else result = single({ k: 'U', name: callee, g: s.g, x: [] });
+    if (!PASS_THROUGH.has(callee)) {
+      // out-parameters: `foo(&v)` may write any value to v (what a same-file callee writes through
+      // a pointer is not followed either)
       for (const a of args) {
         const x = unparen(a);
         if (x.type === 'pointer_expression' && field(x, 'operator')?.type === '&') {
           const arg = field(x, 'argument');
           const name = arg ? this.varName(arg) : undefined;
-          if (name && (s.vars.has(name) || this.paramIndex.has(name))) {
-            s.vars.set(name, joinVal(this.lookup(s, name), single({ k: 'U', name: callee, g: s.g })));
+          if (name && this.followed(s, name)) {
+            const written: Atom = local
+              ? { k: 'O', what: `${callee}(&${name})`, g: s.g, x: [] }
+              : { k: 'U', name: callee, g: s.g, x: [] };
+            s.vars.set(name, joinVal(this.lookup(s, name), single(written)));
           }
         }
       }
@@ -806,12 +896,13 @@ class FnAnalysis {
   private substitute(callee: string, vals: Val[], call: CNode, pathGuard: Guard | undefined): Val {
     const sum = this.env.summaries.get(callee) as Summary;
     const out = new Map<string, Atom>();
-    if (sum.selfIncomplete) add(out, { k: 'I', fn: callee, g: pathGuard });
-    let site: ErrnoEvidence | undefined;
+    if (sum.selfIncomplete) add(out, { k: 'I', fn: callee, g: pathGuard, x: [] });
+    const site = this.ev(call);
     for (const a of sum.ret.values()) {
       if (a.k === 'P') {
+        const except = xthrough(a.except, site);
         for (const b of (vals[a.i] ?? EMPTY).values()) {
-          const f = passFilter(b, a.only, a.except);
+          const f = passFilter(b, a.only, except);
           if (f) add(out, f);
         }
         continue;
@@ -823,31 +914,35 @@ class FnAnalysis {
         g = m.g ?? pathGuard;
       }
       if (a.k === 'E') {
-        site ??= this.ev(call);
         const chain = a.chain.length >= MAX_CHAIN ? a.chain : [...a.chain, site];
         add(out, { k: 'E', errno: a.errno, written: a.written, chain, g });
-      } else add(out, { ...a, g });
+      } else add(out, { ...a, g, x: xthrough(a.x, site) });
     }
     return out;
   }
 }
 
-/** A caller's atom after passing through a callee's `return param` filtered by only/except. */
-function passFilter(b: Atom, only: string | undefined, except: readonly string[]): Atom | undefined {
+/**
+ * A caller's atom after passing through a callee's `return param` filtered by only/except
+ * (`except` already seen from the call site).
+ */
+function passFilter(b: Atom, only: string | undefined, except: Excls): Atom | undefined {
   switch (b.k) {
     case 'E':
-      return (only ? b.errno === only : !except.includes(b.errno)) ? b : undefined;
+      return (only ? b.errno === only : !excludes(except, b.errno)) ? b : undefined;
     case 'U':
     case 'I':
-      return b;
+    case 'O':
+      // restricted to one errno (`only`), the value is still unknown: keep what is known of it
+      return only ? b : { ...b, x: xunion(b.x, except) };
     case 'P': {
       const o = only ?? b.only;
       if (only && b.only && only !== b.only) return undefined;
       if (o)
-        return b.except.includes(o) || except.includes(o)
+        return excludes(b.except, o) || excludes(except, o)
           ? undefined
           : { k: 'P', i: b.i, only: o, except: [] };
-      return { k: 'P', i: b.i, only: undefined, except: [...new Set([...b.except, ...except])].sort() };
+      return { k: 'P', i: b.i, only: undefined, except: xunion(b.except, except) };
     }
   }
 }
@@ -856,10 +951,13 @@ function passFilter(b: Atom, only: string | undefined, except: readonly string[]
 function mayBe(v: Val, e: string): { ok: boolean; g?: Guard | undefined } {
   let best: { ok: boolean; g?: Guard | undefined } | undefined;
   for (const b of v.values()) {
-    if ((b.k === 'E' && b.errno === e) || b.k === 'U' || b.k === 'I') {
+    if (
+      (b.k === 'E' && b.errno === e) ||
+      ((b.k === 'U' || b.k === 'I' || b.k === 'O') && !excludes(b.x, e))
+    ) {
       if (!b.g) return { ok: true };
       best ??= { ok: true, g: b.g };
-    } else if (b.k === 'P' && (b.only ? b.only === e : !b.except.includes(e))) {
+    } else if (b.k === 'P' && (b.only ? b.only === e : !excludes(b.except, e))) {
       best ??= { ok: true, g: { p: b.i, e } };
     }
   }
@@ -956,11 +1054,24 @@ export function analyzeErrors(
 function report(name: string, sum: Summary): FunctionErrors {
   const facts = new Map<string, { fact: ErrnoFact; guarded: boolean }>();
   const unknown = new Set<string>();
+  const values = new Set<string>();
   let opaque = false;
+  // the exclusions of every value that reaches the return but is not a known errno
+  const open: Excls[] = [];
   for (const a of sum.ret.values()) {
-    if (a.k === 'U') unknown.add(a.name);
-    else if (a.k === 'I') opaque = true;
-    else if (a.k === 'E') {
+    if (a.k === 'U') {
+      unknown.add(a.name);
+      open.push(a.x);
+    } else if (a.k === 'O') {
+      values.add(a.what);
+      open.push(a.x);
+    } else if (a.k === 'I') {
+      opaque = true;
+      open.push(a.x);
+    } else if (a.k === 'P') {
+      // the caller's argument, whatever it is (restricted to one errno: nothing known excluded)
+      open.push(a.only ? [] : a.except);
+    } else {
       const old = facts.get(a.errno);
       const guarded = a.g !== undefined;
       if (
@@ -973,10 +1084,34 @@ function report(name: string, sum: Summary): FunctionErrors {
     }
   }
   const errnos = [...facts.values()].map((f) => f.fact).sort((x, y) => (x.errno < y.errno ? -1 : 1));
+  const complete = !sum.selfIncomplete && !opaque && unknown.size === 0 && values.size === 0;
+  const never: string[] = [];
+  const neverVia: Record<string, ErrnoEvidence[]> = {};
+  if (!complete && !sum.selfIncomplete && open.length > 0) {
+    for (const { e } of open[0] as Excls) {
+      if (facts.has(e) || !open.every((x) => excludes(x, e))) continue;
+      never.push(e);
+      const via: ErrnoEvidence[] = [];
+      const seen = new Set<string>();
+      for (const x of open) {
+        for (const ev of x.find((y) => y.e === e)?.via ?? []) {
+          const k = `${ev.fn}:${ev.line}`;
+          if (!seen.has(k)) {
+            seen.add(k);
+            via.push(ev);
+          }
+        }
+      }
+      neverVia[e] = via;
+    }
+  }
   return {
     fn: name,
     errnos,
-    complete: !sum.selfIncomplete && !opaque && unknown.size === 0,
+    complete,
     unknownCalls: [...unknown].sort(),
+    unknownValues: [...values].sort(),
+    never: never.sort(),
+    neverVia,
   };
 }

@@ -56,11 +56,41 @@ export interface FunctionErrors {
   /**
    * Whether the error set is trustworthy as an exact set: false if the body (or a same-file callee
    * whose result reaches the return value) has parse errors, or a call to a function not defined in
-   * this file can reach the return value. When false, `errnos` is still a lower bound.
+   * this file or a value the analysis does not follow (`unknownValues`) can reach the return
+   * value. When false, `errnos` is still a lower bound.
    */
   complete: boolean;
   /** Sorted names of calls not defined in this file whose value can reach the return value. */
   unknownCalls: string[];
+  /**
+   * Sorted expressions whose value the analysis does not follow and that can reach the return
+   * value: a struct field (`ctx->err`), a dereference (`*errp`), an array element, a global or
+   * object-like macro (`MY_ERR`), the negation of an unknown (`-MY_ERR`), or `f(&ret)` for a
+   * local written through its address by a same-file function `f`. Each makes `complete` false.
+   */
+  unknownValues: string[];
+  /**
+   * Sorted canonical errnos the function provably cannot return although `complete` is false:
+   * every path on which an unknown value (an unknown call's result, an unknown value, an
+   * incompletely analysed callee's result) reaches the return value passes a test that turns the
+   * errno away (`if (v == -EFAULT) v = -ENOMEM;`, `if (v != -EFAULT) return v;`, directly or in a
+   * same-file helper that returns its parameter), and no known path returns it (it is not in
+   * `errnos`). Same-file callers inherit it through each call: an unknown value keeps its
+   * exclusions on its way out, and a caller's `never` is the intersection over all its open paths,
+   * so one open path without the exclusion empties it. Conservative: a function with parse errors
+   * or an exhausted analysis budget has none.
+   *
+   * Always [] when `complete` is true: the exact `errnos` already says that everything else is
+   * never returned.
+   */
+  never: string[];
+  /**
+   * For each errno of `never`, where it is turned away: for each open path, the test line (e.g.
+   * `if (retval == -EFAULT)` in the translating helper), then each call site through which the
+   * value then reaches `fn` (e.g. `return __mlock_posix_error_return(error);`), ending in `fn`;
+   * the paths one after the other, a line shared by several paths once.
+   */
+  neverVia: Record<string, ErrnoEvidence[]>;
 }
 
 export interface CFacts {

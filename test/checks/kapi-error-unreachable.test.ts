@@ -76,6 +76,60 @@ const PIN_SPEC: SpecInput = {
 };
 const pin = (form: FormName): string => withSpec(PIN, 'SYSCALL_DEFINE2(pin,', spec(PIN_SPEC, form));
 
+/**
+ * mlock's shape with an open set: the pages are populated outside the file, and what that returns
+ * passes the POSIX translation, which turns every -EFAULT into -ENOMEM. EFAULT is excluded on the
+ * only open path, and nothing in the file returns it.
+ */
+const POPULATE = `static int mark_range(unsigned long start, size_t len)
+{
+	if (start & 1)
+		return -EINVAL;
+	return range_busy(start, len) ? -ENOMEM : 0;
+}
+
+static int posix_error(long retval)
+{
+	if (retval == -EFAULT)
+		retval = -ENOMEM;
+	else if (retval == -ENOMEM)
+		retval = -EAGAIN;
+	return retval;
+}
+
+static int do_pin(unsigned long start, size_t len)
+{
+	int error = mark_range(start, len);
+
+	if (error)
+		return error;
+	error = populate_range(start, len, 0);
+	if (error)
+		return posix_error(error);
+	return 0;
+}
+
+SYSCALL_DEFINE2(pin, unsigned long, start, size_t, len)
+{
+	return do_pin(start, len);
+}
+`;
+const populate = (form: FormName, src = POPULATE, s: SpecInput = PIN_SPEC): string =>
+  withSpec(src, 'SYSCALL_DEFINE2(pin,', spec(s, form));
+/** POPULATE where the range helper also returns a value from outside the file, untranslated. */
+const UNTRANSLATED = edit(
+  POPULATE,
+  '\tif (start & 1)\n\t\treturn -EINVAL;\n',
+  '\tif (start & 1)\n\t\treturn -EINVAL;\n\tif (start & 2)\n\t\treturn split_range(start, len);\n',
+);
+/** mlock-shapes.c without its other open path (vma_modify_flags(), untranslated): only __mm_populate() is open. */
+const mlockPopulateOnly = (form: FormName): string =>
+  withSpec(
+    edit(mlock, '\t\trc = PTR_ERR(merged);', '\t\trc = -ENOMEM;'),
+    'SYSCALL_DEFINE2(mlock,',
+    spec(MLOCK, form),
+  );
+
 /** frob in the kerneldoc forms returns exactly what it documents; `busy` adds an EBUSY entry. */
 const kdBusy = (text: string, form: 'kd1' | 'kd2'): string =>
   form === 'kd1'
@@ -120,8 +174,52 @@ tableTest('kapi-error-unreachable', {
     { name: 'kerneldoc gen 2', text: kd2 },
     { name: 'kerneldoc gen 3', text: kd3 },
     {
-      name: 'mlock documents EFAULT, which the translation removes, but __mm_populate() is outside the file',
+      name: 'mlock documents EFAULT, which the translation removes from __mm_populate(), but vma_modify_flags() (also outside the file) reaches the return untranslated',
       text: withSpec(mlock, 'SYSCALL_DEFINE2(mlock,', spec(MLOCK, 'kd3')),
+    },
+    {
+      name: 'open set: another value from outside the file reaches the return without the translation',
+      text: populate('macro', UNTRANSLATED),
+    },
+    {
+      name: 'open set, gen 3: the same',
+      text: populate('kd3', UNTRANSLATED),
+    },
+    {
+      name: 'open set: the translation is applied on one branch only',
+      text: populate(
+        'macro',
+        edit(
+          POPULATE,
+          '\tif (error)\n\t\treturn posix_error(error);',
+          '\tif (error > 1)\n\t\treturn error;\n\tif (error)\n\t\treturn posix_error(error);',
+        ),
+      ),
+    },
+    {
+      name: 'open set: EINTR turned away, but the value from outside may be -ERESTARTSYS (seen as EINTR)',
+      text: populate(
+        'macro',
+        edit(
+          POPULATE,
+          '\tif (retval == -EFAULT)',
+          '\tif (retval == -EINTR)\n\t\tretval = -EAGAIN;\n\telse if (retval == -EFAULT)',
+        ),
+        {
+          ...PIN_SPEC,
+          errors: [
+            ...PIN_SPEC.errors.filter((e) => e[0] !== 'EFAULT'),
+            ['EINTR', 'a signal', 'Interrupted.'],
+          ],
+        },
+      ),
+    },
+    {
+      name: 'open set: the translated value is read from a struct field, which the guard does not follow',
+      text: populate(
+        'macro',
+        edit(POPULATE, '\terror = populate_range(start, len, 0);', '\terror = current->pin_error;'),
+      ),
     },
     { name: 'munlockall documenting only EINTR (macro)', text: munlockall('macro', EINTR_ONLY) },
     { name: 'without a tree (hunks only) there are no code facts', text: mlockall('macro'), hunksOnly: true },
@@ -281,6 +379,70 @@ tableTest('kapi-error-unreachable', {
       text: pin('kd3'),
       errors: [
         { line: lineOf(pin('kd3'), 'error: EFAULT'), subject: 'EFAULT', message: /tested for and replaced/ },
+      ],
+    },
+    {
+      name: 'open set: every value from outside the file passes the POSIX translation of -EFAULT (macro)',
+      text: populate('macro'),
+      errors: [
+        {
+          line: lineOf(populate('macro'), 'KAPI_ERROR(2, -EFAULT'),
+          severity: 'warning',
+          spec: 'sys_pin',
+          subject: 'EFAULT',
+          message: new RegExp(
+            `^sys_pin lists EFAULT, but sys_pin\\(\\) can never return it: what it returns from populate_range\\(\\) passes a test that turns -EFAULT away \\(line ${lineOf(populate('macro'), 'if (retval == -EFAULT)')}\\), and no code in this file returns it$`,
+          ),
+          evidence: [
+            'KAPI_ERROR(2, -EFAULT',
+            'SYSCALL_DEFINE2(pin,',
+            'if (retval == -EFAULT)',
+            'return posix_error(error);',
+            'return do_pin(start, len);',
+          ],
+        },
+      ],
+    },
+    {
+      name: 'open set, gen 3',
+      text: populate('kd3'),
+      errors: [
+        { line: lineOf(populate('kd3'), 'error: EFAULT'), subject: 'EFAULT', message: /turns -EFAULT away/ },
+      ],
+    },
+    {
+      name: 'open set, kerneldoc gen 1',
+      text: populate('kd1'),
+      errors: [{ line: lineOf(populate('kd1'), 'error-code: -EFAULT'), subject: 'EFAULT' }],
+    },
+    {
+      name: 'open set: the translation written inline (`if (error == -EFAULT) return -ENOMEM;`)',
+      text: populate(
+        'macro',
+        edit(
+          POPULATE,
+          '\tif (error)\n\t\treturn posix_error(error);\n\treturn 0;',
+          '\tif (error == -EFAULT)\n\t\treturn -ENOMEM;\n\tif (error == -ENOMEM)\n\t\treturn -EAGAIN;\n\treturn error;',
+        ),
+      ),
+      errors: [{ subject: 'EFAULT', evidence: ['KAPI_ERROR(2, -EFAULT', 'if (error == -EFAULT)'] }],
+    },
+    {
+      name: 'mlock-shapes.c with __mm_populate() its only open path: EFAULT is reported (gen 3)',
+      text: mlockPopulateOnly('kd3'),
+      errors: [
+        {
+          line: lineOf(mlockPopulateOnly('kd3'), 'error: EFAULT'),
+          subject: 'EFAULT',
+          message: /what it returns from __mm_populate\(\) passes a test that turns -EFAULT away/,
+          evidence: [
+            'error: EFAULT',
+            'SYSCALL_DEFINE2(mlock,',
+            'if (code == -EFAULT)',
+            'return posix_lock_error(err);',
+            'return lock_user_range(start, len, VM_LOCKED);',
+          ],
+        },
       ],
     },
     {

@@ -87,6 +87,56 @@ describe.skipIf(!present)(`real ${MEMBER} from ${TARBALL}`, () => {
     }
   });
 
+  it('mlock and mlock2: EFAULT is not in `never`, because vma_modify_flags() reaches the return untranslated', () => {
+    // __mm_populate()'s value passes __mlock_posix_error_return(), which turns -EFAULT away, but
+    // mlock_fixup() returns PTR_ERR(vma_modify_flags(...)) and apply_vma_lock_flags() and do_mlock()
+    // pass it on unchanged (in mm/vma.c it can come from vma->vm_ops->may_split(), a driver's).
+    for (const fn of ['sys_mlock', 'sys_mlock2']) {
+      expect(errs(fn).unknownCalls).toEqual(['__mm_populate', 'vma_modify_flags']);
+      expect(errs(fn).unknownValues).toEqual([]);
+      expect(errs(fn).never).toEqual([]);
+      expect(errs(fn).never).not.toContain('EFAULT');
+      expect(errs(fn).neverVia).toEqual({});
+    }
+    expect(errs('mlock_fixup').unknownCalls).toEqual(['vma_modify_flags']);
+    expect(errs('do_mlock').never).toEqual([]);
+  });
+
+  it('with that path closed, mlock and mlock2 never return EFAULT, citing the translation', () => {
+    const edited = src.replace('\t\tret = PTR_ERR(vma);', '\t\tret = -ENOMEM;');
+    expect(edited).not.toBe(src);
+    const v = analyzeC(parser, edited, 'mm/mlock.c').value;
+    const lines = edited.split('\n');
+    const at = (needle: string, from = 0): number =>
+      lines.findIndex((l, i) => i >= from && l.includes(needle)) + 1;
+    for (const [fn, call] of [
+      ['sys_mlock', 'return do_mlock(start, len, VM_LOCKED);'],
+      ['sys_mlock2', 'return do_mlock(start, len, vm_flags);'],
+    ] as const) {
+      const e = v.errors[fn] as FunctionErrors;
+      expect([e.complete, e.unknownCalls, e.never]).toEqual([false, ['__mm_populate'], ['EFAULT']]);
+      expect(e.errnos.map((x) => x.errno)).toEqual(['EAGAIN', 'EINTR', 'EINVAL', 'ENOMEM', 'EPERM']);
+      expect(e.neverVia.EFAULT?.map((c) => [c.fn, c.line, c.text])).toEqual([
+        ['__mlock_posix_error_return', at('if (retval == -EFAULT)'), 'if (retval == -EFAULT)'],
+        [
+          'do_mlock',
+          at('return __mlock_posix_error_return(error);'),
+          'return __mlock_posix_error_return(error);',
+        ],
+        [fn, at(call), call],
+      ]);
+    }
+  });
+
+  it('mlockall and munlockall are exact, so they have no `never`', () => {
+    for (const fn of ['sys_mlockall', 'sys_munlockall']) {
+      expect(errs(fn).complete).toBe(true);
+      expect(errs(fn).unknownValues).toEqual([]);
+      expect(errs(fn).never).toEqual([]);
+      expect(errs(fn).neverVia).toEqual({});
+    }
+  });
+
   it('munlock returns EINTR plus apply_vma_lock_flags errors', () => {
     expect(names('sys_munlock')).toEqual(['EINTR', 'EINVAL', 'ENOMEM']);
   });

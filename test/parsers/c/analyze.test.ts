@@ -530,6 +530,13 @@ int f(int a)
 }
 `;
     expect(summary(src, 'f')).toEqual([['EAGAIN', 'ENOMEM'], false, ['get_pages']]);
+    // ... but not as -EFAULT: the translation turned it away on the only open path
+    const e = errorsOf(facts(src), 'f');
+    expect(e.never).toEqual(['EFAULT']);
+    expect(e.neverVia.EFAULT?.map((c) => [c.fn, c.line, c.text])).toEqual([
+      ['to_posix', lineOf(src, 'if (retval == -EFAULT)'), 'if (retval == -EFAULT)'],
+      ['f', lineOf(src, 'return err ? to_posix(err) : 0;'), 'return err ? to_posix(err) : 0;'],
+    ]);
   });
 
   it('the translator on its own reports what it can produce', () => {
@@ -547,6 +554,252 @@ int f(int a)
 }
 `;
     expect(summary(src, 'f')).toEqual([['EFBIG', 'EPERM'], true, []]);
+  });
+});
+
+describe('analyzeC: never (errnos turned away on every open path)', () => {
+  const translator = `static int to_posix(long retval)
+{
+	if (retval == -EFAULT)
+		retval = -ENOMEM;
+	else if (retval == -ENOMEM)
+		retval = -EAGAIN;
+	return retval;
+}
+`;
+  /** [errnos, complete, never] */
+  function nev(src: string, fn: string): [string[], boolean, string[]] {
+    const e = errorsOf(facts(src), fn);
+    return [e.errnos.map((x) => x.errno), e.complete, e.never];
+  }
+
+  const cases: Array<{ name: string; src: string; fn: string; want: [string[], boolean, string[]] }> = [
+    {
+      name: 'an inline test: `if (err != -ENOENT) return err;`',
+      fn: 'f',
+      src: 'int f(int a)\n{\n\tint err = lookup(a);\n\n\tif (err != -ENOENT)\n\t\treturn err;\n\treturn 0;\n}\n',
+      want: [[], false, ['ENOENT']],
+    },
+    {
+      name: 'an inline translation: `if (err == -EFAULT) return -ENOMEM; return err;`',
+      fn: 'f',
+      src: 'int f(int a)\n{\n\tint err = pin(a);\n\n\tif (err == -EFAULT)\n\t\treturn -ENOMEM;\n\treturn err;\n}\n',
+      want: [['ENOMEM'], false, ['EFAULT']],
+    },
+    {
+      name: 'both tests of an `||` hold on the other branch',
+      fn: 'f',
+      src: 'int f(int a)\n{\n\tint err = pin(a);\n\n\tif (err == -EFAULT || err == -ENOMEM)\n\t\treturn -EAGAIN;\n\treturn err;\n}\n',
+      want: [['EAGAIN'], false, ['EFAULT', 'ENOMEM']],
+    },
+    {
+      name: 'a retry loop exits only when the value is not -EAGAIN',
+      fn: 'f',
+      src: 'int f(int a)\n{\n\tint err;\n\n\tdo {\n\t\terr = try_once(a);\n\t} while (err == -EAGAIN);\n\treturn err;\n}\n',
+      want: [[], false, ['EAGAIN']],
+    },
+    {
+      name: 'a branch that keeps the value untested empties it',
+      fn: 'f',
+      src: 'int f(int a)\n{\n\tint err = pin(a);\n\n\tif (a && err == -EFAULT)\n\t\treturn -ENOMEM;\n\treturn err;\n}\n',
+      want: [['ENOMEM'], false, []],
+    },
+    {
+      name: 'a second open path without the translation empties it (the intersection)',
+      fn: 'f',
+      src: `${translator}
+int f(int a)
+{
+	int err = get_pages(a);
+
+	if (a > 4)
+		return other_call(a);
+	return err ? to_posix(err) : 0;
+}
+`,
+      want: [['EAGAIN', 'ENOMEM'], false, []],
+    },
+    {
+      name: 'two open paths, each translated: the intersection keeps what both exclude',
+      fn: 'f',
+      src: `${translator}
+int f(int a)
+{
+	int err = get_pages(a);
+
+	if (err == -EIO)
+		return -EBUSY;
+	if (a > 4)
+		return to_posix(other_call(a));
+	return to_posix(err);
+}
+`,
+      want: [['EAGAIN', 'EBUSY', 'ENOMEM'], false, ['EFAULT']],
+    },
+    {
+      name: 'a known path that returns the errno keeps it out',
+      fn: 'f',
+      src: `${translator}
+int f(int a)
+{
+	if (!a)
+		return -EFAULT;
+	return to_posix(get_pages(a));
+}
+`,
+      want: [['EAGAIN', 'EFAULT', 'ENOMEM'], false, []],
+    },
+    {
+      name: 'a switch default is not narrowed by its cases (conservative)',
+      fn: 'f',
+      src: 'int f(int a)\n{\n\tint err = pin(a);\n\n\tswitch (err) {\n\tcase -EFAULT:\n\t\treturn -ENOMEM;\n\tdefault:\n\t\treturn err;\n\t}\n}\n',
+      want: [['ENOMEM'], false, []],
+    },
+    {
+      name: 'a complete set has no `never` (the set says it all)',
+      fn: 'f',
+      src: `${translator}
+int f(int a)
+{
+	return to_posix(a ? -EFAULT : -EIO);
+}
+`,
+      want: [['EIO', 'ENOMEM'], true, []],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      expect(nev(c.src, c.fn)).toEqual(c.want);
+    });
+  }
+
+  it('same-file callers inherit it on the paths that return the callee value, with the call sites', () => {
+    const src = `${translator}
+static int populate(int a)
+{
+	int err = fault_in(a);
+
+	if (err)
+		return to_posix(err);
+	return 0;
+}
+
+static int lock_range(int a)
+{
+	if (a < 0)
+		return -EINVAL;
+	return populate(a);
+}
+
+int sys_like(int a)
+{
+	return lock_range(a);
+}
+
+int sys_other(int a)
+{
+	if (a == 7)
+		return vfs_thing(a);
+	return lock_range(a);
+}
+`;
+    const v = facts(src);
+    const e = errorsOf(v, 'sys_like');
+    expect([e.errnos.map((x) => x.errno), e.complete, e.unknownCalls, e.never]).toEqual([
+      ['EAGAIN', 'EINVAL', 'ENOMEM'],
+      false,
+      ['fault_in'],
+      ['EFAULT'],
+    ]);
+    expect(e.neverVia.EFAULT?.map((c) => [c.fn, c.text])).toEqual([
+      ['to_posix', 'if (retval == -EFAULT)'],
+      ['populate', 'return to_posix(err);'],
+      ['lock_range', 'return populate(a);'],
+      ['sys_like', 'return lock_range(a);'],
+    ]);
+    expect(errorsOf(v, 'sys_other').never).toEqual([]);
+    expect(errorsOf(v, 'sys_other').neverVia).toEqual({});
+  });
+
+  it('a function with parse errors has none; a caller that translates its result keeps the exclusion', () => {
+    const src = `${translator}
+static int broken(int a)
+{
+	weird_macro(a) @@ [[ garbage ;
+	return to_posix(fault_in(a));
+}
+
+int f(int a)
+{
+	return to_posix(broken(a));
+}
+`;
+    const v = facts(src);
+    expect(v.functions.find((f) => f.name === 'broken')?.hasParseErrors).toBe(true);
+    expect(errorsOf(v, 'broken').never).toEqual([]);
+    // broken() is opaque, yet its result passes to_posix() here: the exclusion holds
+    expect(errorsOf(v, 'f').never).toEqual(['EFAULT']);
+  });
+});
+
+describe('analyzeC: values the analysis does not follow make the set incomplete', () => {
+  /** [errnos, complete, unknownValues] */
+  function opaque(src: string, fn = 'f'): [string[], boolean, string[]] {
+    const e = errorsOf(facts(src), fn);
+    return [e.errnos.map((x) => x.errno), e.complete, e.unknownValues];
+  }
+  const cases: Array<[string, string, [string[], boolean, string[]]]> = [
+    ['a struct field', 'int f(struct ctx *ctx)\n{\n\treturn ctx->err;\n}\n', [[], false, ['ctx->err']]],
+    ['a member of a struct value', 'int f(struct ctx c)\n{\n\treturn c.err;\n}\n', [[], false, ['c.err']]],
+    ['a dereference', 'int f(int *errp)\n{\n\treturn *errp;\n}\n', [[], false, ['*errp']]],
+    ['an array element', 'int f(int i)\n{\n\treturn errs[i];\n}\n', [[], false, ['errs[i]']]],
+    [
+      'a field assigned to the returned variable',
+      'int f(struct data *d)\n{\n\tint ret;\n\n\tret = (int)d->status;\n\tif (!ret)\n\t\tret = -EIO;\n\treturn ret;\n}\n',
+      [['EIO'], false, ['d->status']],
+    ],
+    ['an object-like macro', 'int f(void)\n{\n\treturn MY_ERROR;\n}\n', [[], false, ['MY_ERROR']]],
+    ['a negated macro', 'int f(void)\n{\n\treturn -MY_ERROR;\n}\n', [[], false, ['-MY_ERROR']]],
+    [
+      'a global, even one assigned in the function',
+      'static int last_err;\nint f(int a)\n{\n\tif (a)\n\t\tlast_err = -EIO;\n\treturn last_err;\n}\n',
+      [[], false, ['last_err']],
+    ],
+    [
+      'a local written through its address by a same-file function',
+      'static void fill(int *err)\n{\n\t*err = -ENOMEM;\n}\nint f(void)\n{\n\tint ret = 0;\n\n\tfill(&ret);\n\treturn ret;\n}\n',
+      [[], false, ['fill(&ret)']],
+    ],
+    [
+      'fields in conditions and in call arguments are not returned',
+      'int f(struct ctx *c)\n{\n\tif (c->dead)\n\t\treturn -ESTALE;\n\treturn helper_ok(c->n) ? 0 : -EIO;\n}\n',
+      [['EIO', 'ESTALE'], true, []],
+    ],
+    [
+      'constants: NULL, booleans, positive errno names, numbers',
+      'int f(int a)\n{\n\tif (a == 1)\n\t\treturn NULL;\n\tif (a == 2)\n\t\treturn true;\n\tif (a == 3)\n\t\treturn EINVAL;\n\treturn -1;\n}\n',
+      [[], true, []],
+    ],
+    [
+      'a local declared under #ifdef is a function-level local',
+      'int f(int a)\n{\n#ifdef CONFIG_X\n\tint ret;\n#endif\n\tret = a ? -EINVAL : 0;\n\treturn ret;\n}\n',
+      [['EINVAL'], true, []],
+    ],
+  ];
+  for (const [name, src, want] of cases) {
+    it(name, () => {
+      expect(opaque(src)).toEqual(want);
+    });
+  }
+
+  it('an unknown value that is translated still counts for `never`', () => {
+    const src =
+      'int f(struct ctx *c)\n{\n\tif (c->err == -EFAULT)\n\t\treturn -ENOMEM;\n\treturn c->err;\n}\n';
+    // `c->err` is not a variable: the test does not narrow what the second read gives
+    expect(errorsOf(facts(src), 'f').never).toEqual([]);
+    const via =
+      'int f(struct ctx *c)\n{\n\tint err = c->err;\n\n\tif (err == -EFAULT)\n\t\treturn -ENOMEM;\n\treturn err;\n}\n';
+    expect(errorsOf(facts(via), 'f').never).toEqual(['EFAULT']);
   });
 });
 
@@ -825,6 +1078,9 @@ describe('fixtures/c/mlock-shapes.c', () => {
     expect(e.errnos.map((x) => x.errno)).toEqual(['EAGAIN', 'EINTR', 'EINVAL', 'ENOMEM', 'EPERM']);
     expect(e.complete).toBe(false);
     expect(e.unknownCalls).toEqual(['__mm_populate', 'vma_modify_flags']);
+    expect(e.unknownValues).toEqual([]);
+    // vma_modify_flags()'s value reaches the return untranslated: EFAULT cannot be excluded
+    expect(e.never).toEqual([]);
     expect(e.errnos.find((x) => x.errno === 'EAGAIN')?.chain.map((c) => c.fn)).toEqual([
       'posix_lock_error',
       'lock_user_range',
@@ -848,6 +1104,30 @@ describe('fixtures/c/mlock-shapes.c', () => {
       'EPERM',
     ]);
     expect(summary(src, 'sys_munlock')).toEqual([['EINTR', 'EINVAL', 'ENOMEM'], false, ['vma_modify_flags']]);
+  });
+
+  it('mlock and mlock2 without the vma_modify_flags() path: EFAULT is never returned', () => {
+    const edited = src.replace('\t\trc = PTR_ERR(merged);', '\t\trc = -ENOMEM;');
+    expect(edited).not.toBe(src);
+    const v = facts(edited);
+    for (const fn of ['sys_mlock', 'sys_mlock2']) {
+      const e = errorsOf(v, fn);
+      expect([e.complete, e.unknownCalls, e.never]).toEqual([false, ['__mm_populate'], ['EFAULT']]);
+      expect(e.neverVia.EFAULT?.map((c) => [c.fn, c.line])).toEqual([
+        ['posix_lock_error', lineOf(edited, 'if (code == -EFAULT)')],
+        ['lock_user_range', lineOf(edited, 'return posix_lock_error(err);')],
+        [
+          fn,
+          lineOf(
+            edited,
+            'return lock_user_range(start, len,',
+            lineOf(edited, `SYSCALL_DEFINE${fn === 'sys_mlock' ? 2 : 3}(mlock`),
+          ),
+        ],
+      ]);
+    }
+    expect(errorsOf(v, 'sys_munlock').complete).toBe(true);
+    expect(errorsOf(v, 'sys_mlockall').never).toEqual([]);
   });
 
   it('helpers: set_all_lock_bits returns no errno; the translator is a mapping', () => {
@@ -907,7 +1187,13 @@ describe('fixtures/c/mlock-shapes.c', () => {
             expect(x.chain.length).toBeGreaterThan(0);
             for (const c of x.chain) expect(c.line).toBeGreaterThan(0);
           }
-          if (e.unknownCalls.length > 0) expect(e.complete).toBe(false);
+          if (e.unknownCalls.length > 0 || e.unknownValues.length > 0) expect(e.complete).toBe(false);
+          if (e.complete) expect(e.never).toEqual([]);
+          expect(Object.keys(e.neverVia).sort()).toEqual(e.never);
+          for (const n of e.never) {
+            expect(e.errnos.map((x) => x.errno)).not.toContain(n);
+            expect(e.neverVia[n]?.length).toBeGreaterThan(0);
+          }
         }
       }),
       { numRuns: 150 },
