@@ -6,7 +6,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { analyzeC } from '../parsers/c/index.js';
 import type { CFacts, SyscallDef } from '../parsers/c/model.js';
-import { prepareC } from '../parsers/c/preprocess.js';
+import { findSyscalls } from '../parsers/c/preprocess.js';
 import type { FileDiff } from '../parsers/diff.js';
 import { parseKerneldocSpecs } from '../parsers/kapi/kerneldoc.js';
 import { linkSpecs } from '../parsers/kapi/link.js';
@@ -42,8 +42,7 @@ function specsOf(text: string, path: string): { specs: ApiSpec[]; issues: Issue[
 }
 
 function syscallsFromPrep(text: string): SyscallDef[] {
-  if (!text.includes('SYSCALL_DEFINE')) return [];
-  return prepareC(text).syscalls.map((s) => ({
+  return findSyscalls(text).syscalls.map((s) => ({
     name: s.name,
     fnName: s.fnName,
     arity: s.arity,

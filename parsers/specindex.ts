@@ -4,7 +4,7 @@
  * to find them and their params; the tree-sitter pass (error sets) is the checks' business. Pure;
  * app/index/specs.ts walks trees and feeds files in.
  */
-import { prepareC } from './c/preprocess.js';
+import { findSyscalls } from './c/preprocess.js';
 import { parseKerneldocSpecs } from './kapi/kerneldoc.js';
 import { linkSpecs } from './kapi/link.js';
 import { parseMacroSpecs } from './kapi/macro.js';
@@ -90,7 +90,7 @@ export function indexText(text: string, path: string): Omit<TreeIndex, 'stats'> 
   const issues: IndexIssue[] = [];
   const macro = parseMacroSpecs(text, path);
   const doc = parseKerneldocSpecs(text, path);
-  const prep = prepareC(text);
+  const prep = findSyscalls(text);
   for (const i of [...macro.issues, ...doc.issues])
     issues.push({ path, line: i.line ?? null, code: i.code, severity: i.severity, message: i.message });
   const specs = [...macro.value, ...doc.value].sort((a, b) => a.line - b.line);

@@ -2,10 +2,10 @@
  * Turns command-line inputs (files, folders, `-` for stdin) into parsed mails. The only place the
  * CLI reads mail from disk; everything after this is pure.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type PatchMail, parseMail } from '../../parsers/mail.js';
+import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
 import { splitMbox } from '../../parsers/mbox.js';
 import type { Issue } from '../../parsers/types.js';
 
@@ -43,15 +43,20 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
   return out;
 }
 
+const SMALL_FILE = 4 * 1024 * 1024;
+
 /** Reads every message of every input, streaming each file through the mbox splitter. */
 export async function* readMails(
   inputs: string[],
   stdin: AsyncIterable<Uint8Array> = process.stdin,
 ): AsyncGenerator<InputMail> {
   for (const file of await expandInputs(inputs)) {
-    const stream = file === '-' ? stdin : createReadStream(file);
+    // small files in one read (a patch is a few KB: streaming it costs more event-loop turns
+    // than bytes); big mboxes stream, so memory stays bounded by the largest message
+    const small = file !== '-' && statSync(file).size <= SMALL_FILE;
+    const stream = file === '-' ? stdin : small ? [readFileSync(file)] : createReadStream(file);
     for await (const msg of splitMbox(stream as AsyncIterable<Uint8Array>)) {
-      const parsed = await parseMail(msg.raw);
+      const parsed = parseMailSync(msg.raw);
       const origin = msg.fromLine === null ? file : `${file}#${msg.index + 1}`;
       yield { origin, mail: parsed.value, issues: [...msg.issues, ...parsed.issues] };
     }

@@ -502,6 +502,13 @@ function bitmapEdits(text: string, code: string): Edit[] {
   return edits;
 }
 
+/** Only the SYSCALL_DEFINEs of a text, without the rewrites tree-sitter needs (for indexes). */
+export function findSyscalls(text: string): { syscalls: SyscallMacro[]; issues: Issue[] } {
+  const issues: Issue[] = [];
+  if (!text.includes('SYSCALL_DEFINE')) return { syscalls: [], issues };
+  return { syscalls: syscallMacros(text, maskNonCode(text), issues).syscalls, issues };
+}
+
 export function prepareC(text: string): Prepared {
   const issues: Issue[] = [];
   const code0 = maskNonCode(text);

@@ -1808,17 +1808,18 @@ class SpecParser {
   }
 }
 
-const OPENER_HINT = /DEFINE_(?:KERNEL_API_SPEC|KAPI_IOCTL_SPEC|SYSFS_API_SPEC)/g;
+const OPENER_HINT = /DEFINE_(?:KERNEL_API_SPEC|KAPI_IOCTL_SPEC|SYSFS_API_SPEC)\s*\(/g;
 
 /**
- * Cheap test before tokenizing: an opener on a line that is not a preprocessor line (the
- * framework's own header defines the openers but holds no spec, and is 45 KB of macros).
+ * Cheap test before tokenizing: an opener call on a line that is neither a preprocessor line nor
+ * a comment line (the framework's own header documents and defines the openers but holds no
+ * spec, and is 45 KB of macros). Only a shortcut: the tokenizer decides the rest.
  */
 function hasOpenerOutsideDefines(text: string): boolean {
   OPENER_HINT.lastIndex = 0;
   for (let m = OPENER_HINT.exec(text); m !== null; m = OPENER_HINT.exec(text)) {
     const start = text.lastIndexOf('\n', m.index) + 1;
-    if (!/^\s*#/.test(text.slice(start, m.index))) return true;
+    if (!/^\s*(?:#|\*|\/\/)/.test(text.slice(start, m.index))) return true;
   }
   return false;
 }

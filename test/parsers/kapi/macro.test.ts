@@ -1261,3 +1261,23 @@ describe('parseMacroSpecs: robustness', () => {
     expect(ms).toBeLessThan(1000);
   });
 });
+
+describe('parseMacroSpecs: openers in comments and #defines', () => {
+  it('finds no spec where the opener is only documented or defined', () => {
+    const header = [
+      '/**',
+      ' * DEFINE_KERNEL_API_SPEC - Define a kernel API specification',
+      ' */',
+      '#define DEFINE_KERNEL_API_SPEC(func_name) \\',
+      '\tstatic struct kernel_api_spec __kapi_spec_##func_name = {',
+      '// DEFINE_KAPI_IOCTL_SPEC(x) is the ioctl variant',
+    ].join('\n');
+    expect(parseMacroSpecs(header, 'h.h')).toEqual({ value: [], issues: [] });
+  });
+
+  it('still finds a spec after an inline comment on its line', () => {
+    const text =
+      '/* hand-written */ DEFINE_KERNEL_API_SPEC(sys_x)\n\tKAPI_DESCRIPTION("x")\nKAPI_END_SPEC;\n';
+    expect(parseMacroSpecs(text, 'x.c').value.map((s) => s.name)).toEqual(['sys_x']);
+  });
+});
