@@ -1,0 +1,953 @@
+/**
+ * The in-thread review reply, written the way kernel reviewers write them: plain text, in the
+ * patch's thread, quoting only the hunk lines a finding is about with `> `, the comment under the
+ * quote (tagged with the check id, with its evidence and a suggested spec line), prose wrapped at
+ * 72 columns, and a `-- ` signature with the base tree and how to silence the bot. One reply per
+ * patch with findings, and one summary for the series (to the cover letter, else to patch 1).
+ *
+ * `toEml` serializes a reply as a complete RFC 5322 message (RFC 2047 encoded words for non-ASCII
+ * header text, folded headers, 8bit or quoted-printable UTF-8 text).
+ *
+ * Pure: the Message-ID maker and the date are passed in. Every header value taken from a mail is
+ * stripped of control characters here, so nothing a patch says can add a header.
+ */
+import { CHECKS } from '../checks/index.js';
+import type { ScopedFinding } from '../checks/review.js';
+import { fnv64 } from '../checks/runner.js';
+import type { Severity } from '../checks/types.js';
+import type { FileDiff, Hunk } from '../parsers/diff.js';
+import type { Address, PatchMail } from '../parsers/mail.js';
+import type { Series, SeriesPatch } from '../parsers/series.js';
+import type { OutgoingMail } from './mail-types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Input types
+
+/** What the store knows about a fingerprint from earlier revisions of the same series. */
+export interface FindingHistory {
+  /** The revision the finding was first reported on. */
+  firstRevision: number;
+  /** 'open': still reported; 'fixed': gone in `fixedIn` (default: the revision under review). */
+  status: 'open' | 'fixed';
+  fixedIn?: number;
+  /** How to name a fixed finding (it is not among the current findings). */
+  check?: string;
+  spec?: string;
+  subject?: string;
+}
+
+export interface ReplyPolicy {
+  /** The bot's own address, as a From header value: `kapi-review <bot@example.org>`. */
+  from: string;
+  /** The list to Cc (policy 'list'); null when there is none. */
+  listAddress: string | null;
+  cc: 'list' | 'none';
+  /** The name the footer signs with; default 'kapi-review'. */
+  botName?: string;
+  /** What the review was made on: 'linux 6.12 (Debian linux-source-6.12)', 'hunks only, no tree'. */
+  baseTree: string;
+  /** One or two sentences telling the reader how to silence the bot (see DEFAULT_SILENCE_HINT). */
+  silenceHint: string;
+}
+
+export const DEFAULT_SILENCE_HINT =
+  'To silence a check, reply with "kapi-review: ignore <check-id> [subject]"; to stop all mail ' +
+  'on this series, reply with "kapi-review: mute".';
+
+export interface BuildRepliesInput {
+  series: Series;
+  /** The findings to mail, attached to their patches by `at.messageId`. */
+  findings: readonly ScopedFinding[];
+  /** By fingerprint: what earlier revisions of this series had. */
+  history?: ReadonlyMap<string, FindingHistory>;
+  policy: ReplyPolicy;
+  /** Deterministic Message-ID (without angle brackets) for a mail key. */
+  messageIdFor: (key: string) => string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text from mail, made safe
+
+export const WIDTH = 72;
+/** Lines of diff shown before and after the lines a finding is about. */
+const CONTEXT_BEFORE = 2;
+const CONTEXT_AFTER = 1;
+/** Evidence this close to the finding's line (same file) is quoted with it. */
+const ANCHOR_REACH = 6;
+/** Findings of one hunk share a quote while it stays this short. */
+const MAX_SHARED_QUOTE = 18;
+/** References kept: the thread root and the newest ones (RFC 5322 3.6.4 allows trimming). */
+const MAX_REFERENCES = 20;
+const MAX_MESSAGE_ID = 250;
+/** Display names are cut to this many characters. */
+const MAX_NAME = 200;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+const CONTROL_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** A header value from mail: control characters (CR and LF among them) become spaces, runs collapse. */
+export function headerText(s: string): string {
+  return s.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** A line of text for the body: no control characters but tab. */
+function bodyText(s: string): string {
+  return s.replace(CONTROL_BUT_TAB, ' ');
+}
+
+/** A Message-ID without brackets, or null when nothing usable is left. */
+export function cleanMessageId(id: string | null | undefined): string | null {
+  if (!id) return null;
+  const s = id.replace(CONTROL, '').replace(/[\s<>]/g, '');
+  if (s.length === 0 || s.length > MAX_MESSAGE_ID) return null;
+  return s;
+}
+
+/** An address as a header value: `Name <addr>`, the name quoted when it needs it. */
+export function formatAddress(a: Address): string | null {
+  const address = headerText(a.address).replace(/[\s<>",;]/g, '');
+  if (!/^[^@]+@[^@]+$/.test(address) || address.length > 254) return null;
+  const name = [...headerText(a.name)].slice(0, MAX_NAME).join('').trim();
+  if (!name) return address;
+  // an atom-only phrase stays as is; anything else is a quoted-string
+  const phrase = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/.test(name) ? name : quoteString(name);
+  return `${phrase} <${address}>`;
+}
+
+function quoteString(s: string): string {
+  return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The bare address of a header value such as `kapi-review <bot@example.org>`, lower-cased. */
+export function bareAddress(value: string): string {
+  const m = /<([^<>]*)>\s*$/.exec(value);
+  return (m ? (m[1] as string) : value).trim().toLowerCase();
+}
+
+/** `Re: ` once before the original subject, whatever reply markers it already had. */
+export function replySubject(subject: string): string {
+  let s = headerText(subject);
+  const marker = /^(?:re|aw|sv|antw)(?:\[\d{1,6}\]|\(\d{1,6}\))?\s*:\s*/i;
+  for (let i = 0; i < 100 && marker.test(s); i++) s = s.replace(marker, '');
+  return `Re: ${s}`.trimEnd();
+}
+
+/** References of a reply: the parent's References and the parent, deduplicated and bounded. */
+export function replyReferences(parent: Pick<PatchMail, 'references' | 'messageId' | 'inReplyTo'>): string[] {
+  const ids: string[] = [];
+  const push = (v: string | null | undefined): void => {
+    const id = cleanMessageId(v);
+    if (id && !ids.includes(id)) ids.push(id);
+  };
+  for (const r of parent.references) push(r);
+  // a parent with In-Reply-To but no References (some clients): keep the chain
+  if (parent.references.length === 0) push(parent.inReplyTo);
+  const own = cleanMessageId(parent.messageId);
+  if (own) {
+    const at = ids.indexOf(own);
+    if (at >= 0) ids.splice(at, 1);
+    ids.push(own);
+  }
+  if (ids.length <= MAX_REFERENCES) return ids;
+  return [ids[0] as string, ...ids.slice(ids.length - (MAX_REFERENCES - 1))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrapping
+
+function width(s: string): number {
+  let n = 0;
+  for (const ch of s) n += ch === '\t' ? 8 - (n % 8) : 1;
+  return n;
+}
+
+/**
+ * Prose wrapped at `cols` columns: words are never split, so a line is longer only when it holds
+ * one word that is longer by itself. `first` prefixes the first line, `rest` the others.
+ */
+export function wrap(text: string, cols = WIDTH, first = '', rest = first): string[] {
+  const words = bodyText(text).replace(/\t/g, ' ').split(' ').filter(Boolean);
+  const out: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const w of words) {
+    if (empty) {
+      line += w;
+      empty = false;
+    } else if (width(line) + 1 + width(w) <= cols) line += ` ${w}`;
+    else {
+      out.push(line);
+      line = rest + w;
+    }
+  }
+  if (!empty) out.push(line);
+  return out;
+}
+
+/** A rendered body: prose is wrapped, verbatim lines (quotes, code, suggestions) never are. */
+export type Block = { prose: string; first?: string; rest?: string } | { verbatim: string[] };
+
+export function renderBlocks(blocks: readonly Block[]): string[] {
+  const out: string[] = [];
+  for (const b of blocks) {
+    if ('prose' in b) out.push(...wrap(b.prose, WIDTH, b.first ?? '', b.rest ?? b.first ?? ''));
+    else out.push(...b.verbatim);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a finding sits in the patch
+
+interface Spot {
+  fileIndex: number;
+  file: FileDiff;
+  hunkIndex: number;
+  hunk: Hunk;
+  /** Index in hunk.lines of the finding's own line. */
+  index: number;
+  /** Indices in hunk.lines of every line the quote must show. */
+  anchors: number[];
+}
+
+const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** Whether a diff line is the evidence text (evidence may join a statement's lines into one). */
+function sameText(diffText: string, evidence: string | undefined): boolean {
+  if (evidence === undefined) return true;
+  const a = norm(diffText);
+  const b = norm(evidence);
+  if (a === b) return true;
+  // evidence may join a statement's lines; a short line (`}`) proves nothing by prefix
+  return Math.min(a.length, b.length) >= 8 && (b.startsWith(a) || a.startsWith(b));
+}
+
+function evidenceText(f: ScopedFinding, line: number): string | undefined {
+  return f.evidence.find((e) => e.path === f.at.path && e.line === line)?.text;
+}
+
+/**
+ * The diff line a finding is about: the post-image line with its number, when its text agrees with
+ * the evidence; else the line with the evidence's text nearest to it (a hunk applied at an offset).
+ */
+function locate(f: ScopedFinding, files: readonly FileDiff[]): Spot | null {
+  const expected = evidenceText(f, f.at.line);
+  let best: { fi: number; hi: number; li: number; delta: number } | null = null;
+  for (const [fi, file] of files.entries()) {
+    if (file.path !== f.at.path || file.binary) continue;
+    for (const [hi, hunk] of file.hunks.entries())
+      for (const [li, l] of hunk.lines.entries()) {
+        if (l.kind === 'del' || l.newLine === undefined) continue;
+        const delta = l.newLine - f.at.line;
+        if (delta !== 0 && expected === undefined) continue;
+        if (!sameText(l.text, expected)) continue;
+        if (!best || Math.abs(delta) < Math.abs(best.delta)) best = { fi, hi, li, delta };
+      }
+  }
+  if (!best) return null;
+  const file = files[best.fi] as FileDiff;
+  const hunk = file.hunks[best.hi] as Hunk;
+  const byNewLine = new Map<number, number>();
+  for (const [li, l] of hunk.lines.entries())
+    if (l.newLine !== undefined && l.kind !== 'del') byNewLine.set(l.newLine, li);
+  const anchors = new Set<number>([best.li]);
+  const lines = new Set<number>();
+  if (f.at.endLine !== undefined && f.at.endLine - f.at.line <= ANCHOR_REACH)
+    for (let n = f.at.line; n <= f.at.endLine; n++) lines.add(n);
+  for (const e of f.evidence)
+    if (e.path === f.at.path && Math.abs(e.line - f.at.line) <= ANCHOR_REACH) lines.add(e.line);
+  for (const n of lines) {
+    const li = byNewLine.get(n + best.delta);
+    const l = li === undefined ? undefined : hunk.lines[li];
+    if (li !== undefined && l && sameText(l.text, evidenceText(f, n))) anchors.add(li);
+  }
+  return {
+    fileIndex: best.fi,
+    file,
+    hunkIndex: best.hi,
+    hunk,
+    index: best.li,
+    anchors: [...anchors].sort((a, b) => a - b),
+  };
+}
+
+/** Index ranges of the hunk to show around the anchors: context added, near ranges joined. */
+function quoteRanges(hunk: Hunk, anchors: readonly number[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  // context stops at a blank line: what lies beyond it belongs to something else
+  const blank = (i: number): boolean => {
+    const l = hunk.lines[i];
+    return l !== undefined && l.kind !== 'del' && l.text.trim() === '';
+  };
+  for (const a of anchors) {
+    let start = a;
+    while (start > 0 && a - start < CONTEXT_BEFORE && !blank(start - 1)) start--;
+    let end = a;
+    while (end < hunk.lines.length - 1 && end - a < CONTEXT_AFTER && !blank(end + 1)) end++;
+    const last = ranges[ranges.length - 1];
+    // snip only when it hides more than a couple of lines
+    if (last && start <= last[1] + 3) last[1] = Math.max(last[1], end);
+    else ranges.push([start, end]);
+  }
+  for (const r of ranges) {
+    while (r[0] < r[1] && blank(r[0]) && !anchors.includes(r[0])) r[0]++;
+    while (r[1] > r[0] && blank(r[1]) && !anchors.includes(r[1])) r[1]--;
+  }
+  return ranges;
+}
+
+function quotedLine(marker: string, text: string): string {
+  const line = `> ${marker}${bodyText(text)}`;
+  return line.trim() === '>' ? '>' : line;
+}
+
+function quoteHunk(hunk: Hunk, ranges: readonly [number, number][]): string[] {
+  const out: string[] = [];
+  for (const [k, [s, e]] of ranges.entries()) {
+    if (k > 0) out.push('> [...]');
+    for (let i = s; i <= e; i++) {
+      const l = hunk.lines[i];
+      if (!l) continue;
+      out.push(quotedLine(l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' ', l.text));
+    }
+  }
+  return out;
+}
+
+function quoteSize(ranges: readonly [number, number][]): number {
+  return ranges.reduce((n, [s, e]) => n + e - s + 1, 0) + ranges.length - 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The comment under a quote
+
+const SEVERITY_WORD: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note' };
+
+function sentence(s: string): string {
+  const t = headerText(s);
+  return /[.!?:]$/.test(t) ? t : `${t}.`;
+}
+
+function historyNote(
+  f: ScopedFinding,
+  revision: number,
+  history?: ReadonlyMap<string, FindingHistory>,
+): string {
+  const h = history?.get(f.fingerprint);
+  if (!history) return '';
+  if (!h || h.firstRevision >= revision) return revision > 1 ? ` New in v${revision}.` : '';
+  return ` Still present since v${h.firstRevision}.`;
+}
+
+/**
+ * What to do about a finding that comes without a suggested line, where the message leaves it
+ * unsaid. Mail-only wording, keyed by check and matched on the message so that a variant whose
+ * message already says what to do gets no hint.
+ */
+const FIX_HINTS: Record<string, (message: string) => string | null> = {
+  'kapi-field-override': (m) =>
+    /set twice to the same value/.test(m)
+      ? 'Drop one of the two lines.'
+      : /is set twice/.test(m)
+        ? 'Keep one of the two lines, or merge their text into one.'
+        : null,
+  'kapi-error-unreachable': () => 'Drop the entry, unless the code is meant to return it.',
+  'kapi-deprecated-form': (m) => (/ was removed in /.test(m) ? 'Drop the line.' : null),
+  'kapi-index-sequence': (m) => (/is defined twice/.test(m) ? 'Give each entry its own index.' : null),
+};
+
+function fixHint(f: ScopedFinding): string | null {
+  return FIX_HINTS[f.check]?.(f.message) ?? null;
+}
+
+function commentBlocks(
+  f: ScopedFinding,
+  revision: number,
+  history: ReadonlyMap<string, FindingHistory> | undefined,
+): Block[] {
+  const blocks: Block[] = [];
+  blocks.push({
+    prose: `[${headerText(f.check)}] ${SEVERITY_WORD[f.severity]}: ${sentence(f.message)}${historyNote(f, revision, history)}`,
+  });
+  if (f.evidence.length > 0) {
+    blocks.push({ verbatim: [''] });
+    blocks.push({
+      verbatim: f.evidence.map(
+        (e) => `  ${e.kind ? `${e.kind}: ` : ''}${headerText(e.path)}:${e.line}: ${bodyText(e.text).trim()}`,
+      ),
+    });
+  }
+  const hint = f.suggestion === undefined ? fixHint(f) : null;
+  if (hint) blocks.push({ verbatim: [''] }, { prose: hint });
+  if (f.suggestion !== undefined && f.suggestion.trim() !== '') {
+    const lines = f.suggestion
+      .split('\n')
+      .map((l) => bodyText(l).trimEnd())
+      .filter((l, i, all) => l !== '' || (i > 0 && i < all.length - 1));
+    const indented = lines.map((l) => (/^\s/.test(l) || l === '' ? l : `\t${l}`));
+    blocks.push({ verbatim: [''] });
+    blocks.push({ prose: lines.length > 1 ? 'Suggested spec lines:' : 'Suggested spec line:' });
+    blocks.push({ verbatim: ['', ...indented] });
+  }
+  return blocks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the replies
+
+const OPERATOR_ONLY = new Set(CHECKS.filter((c) => c.meta.operatorOnly).map((c) => c.meta.id));
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function countText(findings: readonly ScopedFinding[]): string {
+  const e = findings.filter((f) => f.severity === 'error').length;
+  const w = findings.filter((f) => f.severity === 'warning').length;
+  const n = findings.filter((f) => f.severity === 'info').length;
+  const parts: string[] = [];
+  if (e) parts.push(plural(e, 'error'));
+  if (w) parts.push(plural(w, 'warning'));
+  if (n) parts.push(plural(n, 'note'));
+  if (parts.length === 0) return 'no findings';
+  const last = parts.pop() as string;
+  return parts.length > 0 ? `${parts.join(', ')} and ${last}` : last;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** Mutt's attribution, as most kernel reviewers' mail carries it (the time in UTC). */
+function attribution(mail: PatchMail): string {
+  const who = headerText(mail.from?.name || mail.from?.address || '') || 'the author';
+  const t = mail.date ? Date.parse(mail.date) : Number.NaN;
+  if (Number.isNaN(t)) return `${who} wrote:`;
+  const d = new Date(t);
+  const h = d.getUTCHours();
+  const clock = `${pad2(h % 12 === 0 ? 12 : h % 12)}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}${h < 12 ? 'AM' : 'PM'}`;
+  return `On ${DAYS[d.getUTCDay()]}, ${MONTHS[d.getUTCMonth()]} ${pad2(d.getUTCDate())}, ${d.getUTCFullYear()} at ${clock} +0000, ${who} wrote:`;
+}
+
+function footer(policy: ReplyPolicy): string[] {
+  const name = headerText(policy.botName ?? 'kapi-review') || 'kapi-review';
+  return [
+    '-- ',
+    ...wrap(`This is an automated review by ${name}. ${headerText(policy.silenceHint)}`),
+    ...wrap(`Base tree: ${headerText(policy.baseTree)}`),
+  ];
+}
+
+function recipients(mail: PatchMail, policy: ReplyPolicy): { to: string[]; cc: string[] } | null {
+  const self = bareAddress(headerText(policy.from));
+  const author = mail.from ?? mail.author;
+  const to: string[] = [];
+  const cc: string[] = [];
+  const authorText = author ? formatAddress(author) : null;
+  if (authorText && bareAddress(authorText) !== self) to.push(authorText);
+  if (policy.cc === 'list' && policy.listAddress) {
+    const list = headerText(policy.listAddress);
+    const bare = bareAddress(list);
+    if (bare.includes('@') && bare !== self && !to.some((t) => bareAddress(t) === bare)) cc.push(list);
+  }
+  if (to.length === 0 && cc.length > 0) return { to: cc, cc: [] };
+  if (to.length === 0) return null;
+  return { to, cc };
+}
+
+function fingerprints(findings: readonly ScopedFinding[]): string[] {
+  return [...new Set(findings.map((f) => headerText(f.fingerprint)).filter(Boolean))];
+}
+
+function mailKey(kind: string, target: string, fps: readonly string[]): string {
+  return `kapi-review/${kind}/${target}/${fnv64([...fps].sort().join(' '))}`;
+}
+
+function outgoing(
+  kind: string,
+  parent: PatchMail,
+  parentId: string,
+  recipientsOf: { to: string[]; cc: string[] },
+  findings: readonly ScopedFinding[],
+  text: string,
+  input: BuildRepliesInput,
+): OutgoingMail {
+  const fps = fingerprints(findings);
+  const key = mailKey(kind, parentId, fps);
+  const messageId = cleanMessageId(input.messageIdFor(key)) ?? `${fnv64(key)}@kapi-review.invalid`;
+  return {
+    key,
+    from: headerText(input.policy.from),
+    to: recipientsOf.to,
+    cc: recipientsOf.cc,
+    subject: replySubject(parent.subject),
+    messageId,
+    inReplyTo: parentId,
+    references: replyReferences(parent),
+    headers: {
+      'Auto-Submitted': 'auto-generated',
+      'X-Mailer': 'kapi-review',
+      'X-Kapi-Review-Fingerprints': fps.join(' '),
+    },
+    text,
+    about: { messageId: parentId, fingerprints: fps },
+  };
+}
+
+interface Group {
+  spot: Spot | null;
+  ranges: [number, number][];
+  findings: ScopedFinding[];
+}
+
+/** Findings in line order, those of one hunk sharing a quote while it stays short. */
+function groupFindings(findings: readonly ScopedFinding[], files: readonly FileDiff[]): Group[] {
+  const located = findings.map((f) => ({ f, spot: locate(f, files) }));
+  located.sort((a, b) => {
+    const fa = a.spot?.fileIndex ?? files.findIndex((x) => x.path === a.f.at.path);
+    const fb = b.spot?.fileIndex ?? files.findIndex((x) => x.path === b.f.at.path);
+    return (
+      fa - fb ||
+      a.f.at.path.localeCompare(b.f.at.path) ||
+      a.f.at.line - b.f.at.line ||
+      a.f.check.localeCompare(b.f.check)
+    );
+  });
+  const groups: Group[] = [];
+  for (const { f, spot } of located) {
+    const last = groups[groups.length - 1];
+    if (
+      spot &&
+      last?.spot &&
+      last.spot.fileIndex === spot.fileIndex &&
+      last.spot.hunkIndex === spot.hunkIndex
+    ) {
+      const anchors = [...new Set([...last.spot.anchors, ...spot.anchors])].sort((a, b) => a - b);
+      const ranges = quoteRanges(spot.hunk, anchors);
+      const lastEnd = last.ranges[last.ranges.length - 1]?.[1] ?? -1;
+      const own = quoteRanges(spot.hunk, spot.anchors);
+      // only quotes that overlap are shared: each finding keeps the lines it is about close by
+      const overlaps = (own[0]?.[0] ?? 0) <= lastEnd;
+      if (overlaps && quoteSize(ranges) <= MAX_SHARED_QUOTE) {
+        last.spot = { ...last.spot, anchors };
+        last.ranges = ranges;
+        last.findings.push(f);
+        continue;
+      }
+    }
+    if (
+      !spot &&
+      last &&
+      !last.spot &&
+      last.findings[0]?.at.path === f.at.path &&
+      last.findings[0]?.at.line === f.at.line
+    ) {
+      last.findings.push(f);
+      continue;
+    }
+    groups.push({ spot, ranges: spot ? quoteRanges(spot.hunk, spot.anchors) : [], findings: [f] });
+  }
+  return groups;
+}
+
+/** For a finding outside the diff: the spec line it is about, from its evidence. */
+function outsideQuote(f: ScopedFinding): Block[] {
+  const ev =
+    f.evidence.find((e) => e.path === f.at.path && e.line === f.at.line && e.kind !== 'code') ??
+    f.evidence.find((e) => e.kind === 'spec') ??
+    f.evidence.find((e) => e.path === f.at.path && e.line === f.at.line) ??
+    f.evidence[0];
+  const where = `${headerText(f.at.path)}:${f.at.line}`;
+  if (!ev) return [{ prose: `In ${where}, outside the lines this patch changes:` }];
+  return [
+    { prose: `In ${headerText(ev.path)}:${ev.line}, outside the lines this patch changes:` },
+    { verbatim: ['', `> ${bodyText(ev.text).trim()}`] },
+  ];
+}
+
+function patchBody(
+  patch: SeriesPatch,
+  findings: readonly ScopedFinding[],
+  input: BuildRepliesInput,
+  extra: Block[],
+): { text: string; ordered: ScopedFinding[] } {
+  const mail = patch.mail;
+  const files = mail.files;
+  const multiFile = new Set(files.map((f) => f.path)).size > 1;
+  const blocks: Block[] = [{ prose: attribution(mail) }];
+  let lastFile = -1;
+  const groups = groupFindings(findings, files);
+  for (const [k, g] of groups.entries()) {
+    if (k > 0) blocks.push({ verbatim: [''] });
+    if (g.spot) {
+      const quote: string[] = [];
+      if (multiFile && g.spot.fileIndex !== lastFile) {
+        const file = g.spot.file;
+        quote.push(
+          `> diff --git a/${bodyText(file.oldPath ?? file.path)} b/${bodyText(file.newPath ?? file.path)}`,
+        );
+        if (g.ranges[0] && g.ranges[0][0] > 0) quote.push('> [...]');
+      }
+      lastFile = g.spot.fileIndex;
+      quote.push(...quoteHunk(g.spot.hunk, g.ranges));
+      blocks.push({ verbatim: [...quote, ''] });
+    } else {
+      const first = g.findings[0] as ScopedFinding;
+      blocks.push(...outsideQuote(first), { verbatim: [''] });
+    }
+    for (const [j, f] of g.findings.entries()) {
+      if (j > 0) blocks.push({ verbatim: [''] });
+      blocks.push(...commentBlocks(f, input.series.revision, input.history));
+    }
+  }
+  if (extra.length > 0) blocks.push({ verbatim: [''] }, ...extra);
+  blocks.push({ verbatim: [''] });
+  return {
+    text: `${[...renderBlocks(blocks), ...footer(input.policy)].join('\n')}\n`,
+    ordered: groups.flatMap((g) => g.findings),
+  };
+}
+
+/** 1, 2, 3, 5 -> '1-3, 5'. */
+function numberRanges(ns: readonly number[]): string {
+  const sorted = [...new Set(ns)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && (sorted[j + 1] as number) === (sorted[j] as number) + 1) j++;
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+function label(check?: string, spec?: string, subject?: string): string {
+  return [
+    check ? `[${headerText(check)}]` : '',
+    spec ? headerText(spec) : '',
+    subject ? headerText(subject) : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** "new in vN", "still present since vN", "fixed in vN" lines, when history was given. */
+function historyBlocks(
+  input: BuildRepliesInput,
+  findings: readonly ScopedFinding[],
+  counterOf: (f: ScopedFinding) => string,
+): Block[] {
+  const history = input.history;
+  if (!history) return [];
+  const rev = input.series.revision;
+  const present = new Set(findings.map((f) => f.fingerprint));
+  const lines: Block[] = [];
+  const fresh: ScopedFinding[] = [];
+  const old: ScopedFinding[] = [];
+  for (const f of findings) {
+    const h = history.get(f.fingerprint);
+    if (!h || h.firstRevision >= rev) fresh.push(f);
+    else old.push(f);
+  }
+  const fixed = [...history.entries()]
+    .filter(([fp, h]) => h.status === 'fixed' && (h.fixedIn ?? rev) === rev && !present.has(fp))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (old.length === 0 && fixed.length === 0) return [];
+  lines.push({ prose: `Compared with earlier revisions of this series:` }, { verbatim: [''] });
+  for (const f of fresh)
+    lines.push({
+      prose: `new in v${rev} (${counterOf(f)}): ${label(f.check, f.spec, f.subject)}`,
+      first: '  ',
+      rest: '      ',
+    });
+  for (const f of old) {
+    const h = history.get(f.fingerprint) as FindingHistory;
+    lines.push({
+      prose: `still present since v${h.firstRevision} (${counterOf(f)}): ${label(f.check, f.spec, f.subject)}`,
+      first: '  ',
+      rest: '      ',
+    });
+  }
+  for (const [fp, h] of fixed)
+    lines.push({
+      prose: `fixed in v${rev}: ${label(h.check, h.spec, h.subject) || headerText(fp)}`,
+      first: '  ',
+      rest: '      ',
+    });
+  return lines;
+}
+
+/**
+ * The replies for one reviewed series: one per patch with findings, in that patch's thread, and a
+ * summary to the cover letter (else to patch 1) when the series has more than one patch. Findings
+ * of operator-only checks are never mailed; a patch without a usable Message-ID gets no reply of
+ * its own (its findings are counted in the summary).
+ */
+export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
+  const { series, policy } = input;
+  const patches = [...series.patches].sort((a, b) => a.counter - b.counter);
+  const byId = new Map<string, SeriesPatch>();
+  for (const p of patches) {
+    const id = p.mail.messageId;
+    if (id && !byId.has(id)) byId.set(id, p);
+  }
+  const mine = input.findings.filter(
+    (f) => !OPERATOR_ONLY.has(f.check) && f.at.messageId !== undefined && byId.has(f.at.messageId),
+  );
+  if (mine.length === 0) return [];
+  const of = (p: SeriesPatch): ScopedFinding[] => mine.filter((f) => f.at.messageId === p.mail.messageId);
+  const counterText = (p: SeriesPatch): string =>
+    series.expected > 1 ? `${p.counter}/${series.expected}` : 'the patch';
+  const counterOf = (f: ScopedFinding): string => {
+    const p = f.at.messageId ? byId.get(f.at.messageId) : undefined;
+    return p ? counterText(p) : '?';
+  };
+  const summaryWanted = series.cover !== null || patches.length > 1;
+  const out: OutgoingMail[] = [];
+  for (const p of patches) {
+    const found = of(p);
+    const id = cleanMessageId(p.mail.messageId);
+    // a slot filled from an earlier revision was posted in another thread: the summary counts it
+    if (found.length === 0 || !id || p.fromRevision !== undefined) continue;
+    const to = recipients(p.mail, policy);
+    if (!to) continue;
+    const extra = summaryWanted ? [] : historyBlocks(input, found, counterOf);
+    const body = patchBody(p, found, input, extra);
+    out.push(outgoing('reply', p.mail, id, to, body.ordered, body.text, input));
+  }
+  if (!summaryWanted) return out;
+
+  // the summary: to the cover letter, else to the first patch that can be replied to
+  const target =
+    series.cover && cleanMessageId(series.cover.messageId)
+      ? series.cover
+      : (patches.find((p) => cleanMessageId(p.mail.messageId))?.mail ?? null);
+  const targetId = target ? cleanMessageId(target.messageId) : null;
+  if (!target || !targetId) return out;
+  const to = recipients(target, policy);
+  if (!to) return out;
+  const name = headerText(policy.botName ?? 'kapi-review') || 'kapi-review';
+  const blocks: Block[] = [
+    {
+      prose: `${name} compared the KAPI specifications in this series (v${series.revision}) with the code they describe and found ${countText(mine)}:`,
+    },
+    { verbatim: [''] },
+  ];
+  // one line per patch: number, counts, and the titles when every one of them fits
+  const heads = patches.map((p) => `  ${counterText(p)}: ${countText(of(p))}`);
+  const col = Math.max(...heads.map((h) => h.length)) + 2;
+  const titled = patches.map((p, i) => {
+    const title = headerText(p.mail.subjectInfo.title || p.mail.subject);
+    return `${(heads[i] as string).padEnd(col)}${title}`;
+  });
+  const rows = titled.every((t) => width(t) <= WIDTH) ? titled : heads;
+  blocks.push({ verbatim: rows });
+  const missing = series.state.kind === 'incomplete' ? series.state.missing : [];
+  if (missing.length > 0)
+    blocks.push(
+      { verbatim: [''] },
+      {
+        prose: `${missing.length === 1 ? 'Patch' : 'Patches'} ${numberRanges(missing)} of ${series.expected} never reached ${name}, so ${missing.length === 1 ? 'it was' : 'they were'} not reviewed.`,
+      },
+    );
+  blocks.push(
+    { verbatim: [''] },
+    { prose: 'Each finding is in the reply to its patch, under the lines it is about.' },
+  );
+  const history = historyBlocks(input, mine, counterOf);
+  if (history.length > 0) blocks.push({ verbatim: [''] }, ...history);
+  blocks.push({ verbatim: [''] });
+  const text = `${[...renderBlocks(blocks), ...footer(policy)].join('\n')}\n`;
+  out.push(outgoing('summary', target, targetId, to, mine, text, input));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 5322 serialization
+
+const utf8 = new TextEncoder();
+const isAscii = (s: string): boolean => /^[\x20-\x7e]*$/.test(s);
+
+/** RFC 2047 B encoded words for `text`, each at most 36 bytes of UTF-8 (60 characters). */
+function encodedWords(text: string): string[] {
+  const words: string[] = [];
+  let chunk = '';
+  let bytes = 0;
+  const flush = (): void => {
+    if (chunk) words.push(`=?UTF-8?B?${Buffer.from(chunk, 'utf8').toString('base64')}?=`);
+    chunk = '';
+    bytes = 0;
+  };
+  for (const ch of text) {
+    const n = utf8.encode(ch).length;
+    if (bytes + n > 36) flush();
+    chunk += ch;
+    bytes += n;
+  }
+  flush();
+  return words;
+}
+
+/**
+ * Header text as tokens that fold at whitespace: words that are not plain ASCII (or look like an
+ * encoded word) become encoded words; a run of them is encoded as one text with its spaces.
+ */
+function unstructuredTokens(value: string): string[] {
+  const words = value.split(' ').filter(Boolean);
+  const needs = (w: string): boolean => !isAscii(w) || w.includes('=?') || w.length > 900;
+  const tokens: string[] = [];
+  for (let i = 0; i < words.length; ) {
+    if (!needs(words[i] as string)) {
+      tokens.push(words[i] as string);
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < words.length && needs(words[j] as string)) j++;
+    // one run is one text with its spaces inside: whitespace between encoded words is dropped
+    tokens.push(...encodedWords(words.slice(i, j).join(' ')));
+    i = j;
+  }
+  return tokens;
+}
+
+/** `Name: token token ...` folded before a token whenever a line would pass 78 characters. */
+function fold(name: string, tokens: readonly string[], sep = ' '): string {
+  let out = `${name}:`;
+  let lineLen = out.length;
+  for (const [i, t] of tokens.entries()) {
+    const piece = i === 0 ? ` ${t}` : `${sep}${t}`;
+    if (i > 0 && lineLen + piece.length > 78) {
+      const glue = sep.trimEnd();
+      out += `${glue}\r\n ${t}`;
+      lineLen = 1 + t.length;
+    } else {
+      out += piece;
+      lineLen += piece.length;
+    }
+  }
+  return out;
+}
+
+function asciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const domain = address.slice(at + 1);
+  if (isAscii(domain)) return address;
+  try {
+    return `${address.slice(0, at + 1)}${new URL(`http://${domain}/`).hostname}`;
+  } catch {
+    return address;
+  }
+}
+
+/** One address header value (`Name <addr>`, `"Q. Name" <addr>` or `addr`) as folding tokens. */
+function addressTokens(value: string): string[] {
+  const v = headerText(value);
+  const m = /^(.*?)\s*<([^<>]*)>$/.exec(v);
+  if (!m) return [asciiDomain(v)];
+  let name = (m[1] as string).trim();
+  const addr = `<${asciiDomain((m[2] as string).trim())}>`;
+  if (/^".*"$/.test(name)) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (!name) return [addr];
+  if (!isAscii(name) || name.includes('=?') || name.split(' ').some((w) => w.length > 70))
+    return [...encodedWords(name), addr];
+  const phrase = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/.test(name) ? name : quoteString(name);
+  return [...phrase.split(' '), addr];
+}
+
+function addressHeader(name: string, values: readonly string[]): string {
+  const tokens: string[] = [];
+  for (const [i, v] of values.entries()) {
+    const t = addressTokens(v);
+    if (i < values.length - 1) t[t.length - 1] += ',';
+    tokens.push(...t);
+  }
+  return fold(name, tokens);
+}
+
+/** RFC 5322 date-time in UTC. */
+export function rfc5322Date(d: Date): string {
+  return `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`;
+}
+
+/** Quoted-printable (RFC 2045 6.7) of UTF-8 text with LF line ends, CRLF out, soft breaks at 76. */
+function quotedPrintable(text: string): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const bytes = utf8.encode(line);
+    let cur = '';
+    const parts: string[] = [];
+    for (const [i, b] of bytes.entries()) {
+      const last = i === bytes.length - 1;
+      const plain = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last);
+      const enc = plain ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+      if (cur.length + enc.length > 75) {
+        parts.push(`${cur}=`);
+        cur = '';
+      }
+      cur += enc;
+    }
+    parts.push(cur);
+    out.push(parts.join('\r\n'));
+  }
+  return out.join('\r\n');
+}
+
+const STANDARD = new Set(
+  [
+    'from',
+    'to',
+    'cc',
+    'bcc',
+    'subject',
+    'date',
+    'message-id',
+    'in-reply-to',
+    'references',
+    'mime-version',
+    'content-type',
+    'content-transfer-encoding',
+  ].map((s) => s.toLowerCase()),
+);
+
+/**
+ * A complete RFC 5322 message for `mail` (CRLF line ends): headers folded at 78 columns, non-ASCII
+ * header text as RFC 2047 encoded words, the text as UTF-8 in 8bit, or quoted-printable when a line
+ * would pass 998 octets. Every header value is stripped of control characters again here.
+ */
+export function toEml(mail: OutgoingMail, date: Date): string {
+  const h: string[] = [];
+  h.push(addressHeader('From', [mail.from]));
+  const to = mail.to.map(headerText).filter(Boolean);
+  const cc = mail.cc.map(headerText).filter(Boolean);
+  if (to.length > 0) h.push(addressHeader('To', to));
+  if (cc.length > 0) h.push(addressHeader('Cc', cc));
+  h.push(fold('Subject', unstructuredTokens(headerText(mail.subject))));
+  h.push(`Date: ${rfc5322Date(date)}`);
+  const id = (v: string | null): string | null => {
+    const c = cleanMessageId(v);
+    return c ? `<${c}>` : null;
+  };
+  const own = id(mail.messageId);
+  if (own) h.push(`Message-ID: ${own}`);
+  const parent = id(mail.inReplyTo);
+  if (parent) h.push(`In-Reply-To: ${parent}`);
+  const refs = mail.references.map(id).filter((r): r is string => r !== null);
+  if (refs.length > 0) h.push(fold('References', refs));
+  const text = mail.text.replace(/\r\n?/g, '\n');
+  const long = text.split('\n').some((l) => utf8.encode(l).length > 998);
+  h.push('MIME-Version: 1.0');
+  h.push('Content-Type: text/plain; charset=utf-8');
+  h.push(`Content-Transfer-Encoding: ${long ? 'quoted-printable' : '8bit'}`);
+  for (const [name, value] of Object.entries(mail.headers)) {
+    if (!/^[!-9;-~]{1,76}$/.test(name) || STANDARD.has(name.toLowerCase())) continue;
+    const v = headerText(value);
+    h.push(fold(name, v ? unstructuredTokens(v) : ['']));
+  }
+  const body = long ? quotedPrintable(text) : text.split('\n').join('\r\n');
+  const ended = body.endsWith('\r\n') ? body : `${body}\r\n`;
+  return `${h.join('\r\n')}\r\n\r\n${ended}`;
+}
