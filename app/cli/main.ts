@@ -2,7 +2,7 @@
  * The kapi-review command line. Thin: it reads inputs, calls the pure pipeline and prints.
  * Exit codes: 0 done, 1 findings at error severity (check), 2 bad usage or unreadable input.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { buildSeries } from '../../parsers/series.js';
@@ -18,6 +18,7 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { indexTree } from '../index/specs.js';
 import { readMails } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
+import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
 import { progressBar } from './progress.js';
 
 /** The package version; the file sits two levels up in the sources and three in dist/. */
@@ -90,6 +91,7 @@ interface CheckOptions {
   ignore?: string;
   config?: string;
   colour?: boolean;
+  loreUrl?: string;
 }
 
 async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
@@ -119,14 +121,26 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     const st = await stat(opts.tree).catch(() => null);
     if (!st?.isDirectory()) throw new UsageError(`--tree ${opts.tree}: not a directory`);
   }
+  // lore: a lore URL or a Message-ID (not a file) is fetched as its whole thread (app/sources/lore.ts)
+  const loreRefs = inputs.filter((i) => looksLikeLoreRef(i, existsSync));
+  const files = inputs.filter((i) => !loreRefs.includes(i));
   const mails = [];
   try {
-    for await (const m of readMails(inputs, io.stdin)) mails.push(m.mail);
+    for await (const m of readMails(files, io.stdin)) mails.push(m.mail);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
       throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
     throw e;
+  }
+  const baseUrl = opts.loreUrl || process.env.KAPI_LORE_URL || DEFAULT_LORE_URL;
+  for (const ref of loreRefs) {
+    try {
+      for (const m of await fetchThreadMails(ref, { baseUrl })) mails.push(m.mail);
+    } catch (e) {
+      if (e instanceof LoreError) throw new UsageError(e.message);
+      throw e;
+    }
   }
   const set = buildSeries(mails).value;
   const parser = (await parserReady) ?? (await loadCParser());
@@ -200,6 +214,10 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
     .option('--colour', 'colour the text output (default: when stdout is a terminal)')
     .option('--no-colour', 'never colour the text output')
+    .option(
+      '--lore-url <url>',
+      'public-inbox for lore URL and Message-ID inputs (default: $KAPI_LORE_URL or lore.kernel.org)',
+    )
     .action(async (inputs: string[], opts: CheckOptions) => {
       code = await checkCommand(
         inputs,
