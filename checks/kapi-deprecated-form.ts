@@ -124,6 +124,8 @@ export const check: Check = {
       since:
         '{spec}: {via} was removed in PATCH v2; a spec describes the kernel as it is now, not when the API appeared',
       form: '{spec} is written in {form}, older than the target {target}: {why}',
+      handwritten:
+        '{spec} is a hand-written macro spec (the RFC v1/v2 form); since PATCH v3 specs are kerneldoc comments and the build generates the macros{ends}',
     },
   },
   run(ctx) {
@@ -154,12 +156,23 @@ export const check: Check = {
           for (const m of code.matchAll(/\b(KAPI_\w+)\b/g)) if (END_MACROS.has(m[1] as string)) ends.push(n);
         }
         const first = ends[0];
-        if (first !== undefined) {
-          form.why += `; its ${ends.length} *_END/KAPI_END_SPEC macro(s) are gone since PATCH v3, so it no longer compiles`;
-          form.evidence.push(ev(ctx, first));
-        }
-      }
-      if (form)
+        if (first !== undefined) form.evidence.push(ev(ctx, first));
+        out.push({
+          messageId: 'handwritten',
+          data: {
+            spec: spec.name,
+            ends:
+              first === undefined
+                ? ''
+                : `, so its ${ends.length} *_END/KAPI_END_SPEC macro${ends.length === 1 ? '' : 's'} no longer exist`,
+          },
+          line: form.line,
+          spec: spec.name,
+          subject: `form:${spec.form}`,
+          evidence: form.evidence,
+          severity: form.severity,
+        });
+      } else if (form)
         out.push({
           messageId: 'form',
           data: { spec: spec.name, form: FORM_NAME[spec.form], target, why: form.why },

@@ -70,7 +70,7 @@ tableTest('kapi-deprecated-form', {
           subject: 'form:macro',
           severity: 'warning',
           message:
-            /^sys_frob is written in the macro form \(RFC v1\/v2\), older than the target kerneldoc-3: since PATCH v3 the build generates the macros from kerneldoc; write the spec as kerneldoc; its 11 \*_END\/KAPI_END_SPEC macro\(s\) are gone since PATCH v3, so it no longer compiles$/,
+            /^sys_frob is a hand-written macro spec \(the RFC v1\/v2 form\); since PATCH v3 specs are kerneldoc comments and the build generates the macros, so its 11 \*_END\/KAPI_END_SPEC macros no longer exist$/,
           evidence: ['DEFINE_KERNEL_API_SPEC(sys_frob)', 'KAPI_PARAM_END'],
         },
       ],
