@@ -181,6 +181,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'raw mail kept until its series is settled',
+    sql: `
+      -- the bytes of every message received, so a series still waiting for its patches survives a
+      -- restart; keyed by Message-ID like messages_seen
+      CREATE TABLE raw_messages (
+        message_id  TEXT PRIMARY KEY,
+        source      TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        raw         BLOB NOT NULL
+      );
+      CREATE INDEX raw_messages_received ON raw_messages (received_at, message_id);
+    `,
+  },
 ];
 
 export interface OpenOptions {

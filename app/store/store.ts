@@ -165,6 +165,13 @@ export interface OutboxRow extends OutboxEntry {
 
 export type ReplyStatus = 'none' | 'pending' | 'sending' | 'sent' | 'failed';
 
+export interface RawMessage {
+  messageId: string;
+  source: string;
+  receivedAt: string;
+  raw: Buffer;
+}
+
 export interface SeriesSummary {
   series: SeriesRecord;
   /** The highest revision, or null when none was recorded yet. */
@@ -866,6 +873,14 @@ export class Store implements Outbox, CursorStore {
     );
   }
 
+  /** The outbox entry whose mail has this Message-ID (without brackets): is a message one of ours? */
+  outboxByMessageId(messageId: string): OutboxEntry | null {
+    const r = this.db
+      .prepare("SELECT * FROM outbox WHERE json_extract(mail, '$.messageId') = ? ORDER BY id LIMIT 1")
+      .get(messageId) as Row | undefined;
+    return r ? outboxEntry(r) : null;
+  }
+
   getOutboxEntry(id: number): OutboxEntry | null {
     const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
     return r ? outboxEntry(r) : null;
@@ -940,6 +955,56 @@ export class Store implements Outbox, CursorStore {
          ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       )
       .run(source, value, this.stamp());
+  }
+
+  // ---- raw mail ----------------------------------------------------------------------------
+
+  /**
+   * Keeps the bytes of a received message (by Message-ID), so a series that waits for its missing
+   * patches survives a restart. Returns false when the message was kept before (the first copy
+   * stays). `receivedAt` defaults to now.
+   */
+  saveRaw(messageId: string, source: string, raw: Uint8Array, receivedAt?: string): boolean {
+    nonEmpty('messageId', messageId);
+    nonEmpty('source', source);
+    if (!(raw instanceof Uint8Array)) throw new StoreError(`raw message ${messageId} must be bytes`);
+    const at = receivedAt === undefined ? this.stamp() : isoTime('receivedAt', receivedAt);
+    const r = this.db
+      .prepare(
+        `INSERT INTO raw_messages (message_id, source, received_at, raw) VALUES (?, ?, ?, ?)
+         ON CONFLICT (message_id) DO NOTHING`,
+      )
+      .run(messageId, source, at, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+    return r.changes === 1;
+  }
+
+  getRaw(messageId: string): RawMessage | null {
+    const r = this.db.prepare('SELECT * FROM raw_messages WHERE message_id = ?').get(messageId) as
+      | Row
+      | undefined;
+    return r ? rawRow(r) : null;
+  }
+
+  /** Raw messages received at or after the ISO time, oldest first. */
+  rawSince(isoTime_: string): RawMessage[] {
+    const rows = this.db
+      .prepare('SELECT * FROM raw_messages WHERE received_at >= ? ORDER BY received_at, message_id')
+      .all(isoTime('since', isoTime_)) as Row[];
+    return rows.map(rawRow);
+  }
+
+  /**
+   * Raw messages not yet marked processed (messages_seen.processed_at unset, or never marked
+   * seen), oldest first: the mail the bot still has to settle.
+   */
+  rawUnprocessed(): RawMessage[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.* FROM raw_messages r LEFT JOIN messages_seen m ON m.message_id = r.message_id
+         WHERE m.processed_at IS NULL ORDER BY r.received_at, r.message_id`,
+      )
+      .all() as Row[];
+    return rows.map(rawRow);
   }
 
   // ---- the dashboard's read API -------------------------------------------------------------
@@ -1042,6 +1107,15 @@ function outboxEntry(r: Row): OutboxEntry {
 }
 
 /** The address in `Name <addr>` or a bare `addr`, lower case; null when there is none. */
+function rawRow(r: Row): RawMessage {
+  return {
+    messageId: str(r.message_id),
+    source: str(r.source),
+    receivedAt: str(r.received_at),
+    raw: r.raw as Buffer,
+  };
+}
+
 export function addressOf(s: string): string | null {
   if (typeof s !== 'string') return null;
   const angle = /<([^<>]*)>\s*$/.exec(s);
