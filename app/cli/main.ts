@@ -19,6 +19,7 @@ import { indexTree } from '../index/specs.js';
 import { readMails } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
+import { type BotOptions, BotUsageError, botCommand } from './bot.js';
 import { progressBar } from './progress.js';
 
 /** The package version; the file sits two levels up in the sources and three in dist/. */
@@ -232,6 +233,40 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts: { format: string }) => {
       code = await specsCommand(inputs, opts, io.out);
+    });
+  program
+    .command('bot')
+    .description('watch an IMAP folder and answer patch series (dry-run unless --mode says otherwise)')
+    .requiredOption('--imap-host <host>', 'IMAP server')
+    .option('--imap-port <port>', 'IMAP port (993: TLS from the start)', '993')
+    .option('--imap-secure', 'TLS from the start (default: when the port is 993)')
+    .requiredOption('--imap-user <user>', 'IMAP login')
+    .requiredOption('--imap-pass-env <var>', 'environment variable holding the IMAP password')
+    .option('--folder <folder>', 'IMAP folder to watch', 'INBOX')
+    .option('--smtp-host <host>', 'SMTP server', 'localhost')
+    .option('--smtp-port <port>', 'SMTP port', '25')
+    .requiredOption('--from <addr>', "the bot's address (From of its mails, SMTP envelope sender)")
+    .addOption(
+      new Option('--mode <mode>', 'what happens to replies (nothing is sent in dry-run)')
+        .choices(['dry-run', 'reflect', 'author-only', 'list'])
+        .default('dry-run'),
+    )
+    .option('--list <addr>', 'the list the mode applies to (replies Cc it in list mode)')
+    .option('--operator <addr>', 'where reflect mode sends')
+    .option('-t, --tree <dir>', 'kernel tree to apply series on')
+    .option('--state <file>', 'state file (default: $XDG_STATE_HOME/kapi-review/state.db)')
+    .option('--out <dir>', 'where dry-run writes .eml files (default: dry-run/ next to the state file)')
+    .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
+    .option('--incomplete-after <minutes>', 'how long an incomplete series waits for its patches', '60')
+    .option('--stop-file <file>', 'while this file exists nothing is sent')
+    .option('--once', 'process what is in the folder, then exit')
+    .action(async (opts: BotOptions) => {
+      try {
+        code = await botCommand(opts, io);
+      } catch (e) {
+        if (e instanceof BotUsageError) throw new UsageError(e.message);
+        throw e;
+      }
     });
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,152 @@
+/**
+ * `kapi-review bot`: watch an IMAP folder, review each series, queue and send the replies
+ * (app/bot/run.ts). Safe by default: the mode is dry-run (replies are written as .eml files under
+ * --out) unless another mode is given explicitly; --list names the list the mode applies to.
+ */
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CHECKS } from '../../checks/index.js';
+import { fnv64 } from '../../checks/runner.js';
+import { createBot, watchImap } from '../bot/run.js';
+import { loadCParser } from '../c/language.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { addressOf, defaultMailPolicy, MAIL_MODES, type MailMode, type MailPolicy } from '../mail/policy.js';
+import { defaultStorePath } from '../store/db.js';
+import { Store, StoreError } from '../store/store.js';
+import type { CliIo } from './main.js';
+
+export interface BotOptions {
+  imapHost: string;
+  imapPort: string;
+  imapUser: string;
+  imapPassEnv: string;
+  imapSecure?: boolean;
+  folder: string;
+  smtpHost: string;
+  smtpPort: string;
+  from: string;
+  mode: string;
+  list?: string;
+  operator?: string;
+  tree?: string;
+  state?: string;
+  out?: string;
+  config?: string;
+  incompleteAfter: string;
+  stopFile?: string;
+  /** Process what is in the folder, then stop (for cron, and for tests). */
+  once?: boolean;
+}
+
+export class BotUsageError extends Error {}
+
+function port(what: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new BotUsageError(`${what}: not a port: ${v}`);
+  return n;
+}
+
+/** Builds the mail policy from the options: nothing leaves in dry-run, the default. */
+export function botPolicy(opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'operator'>): MailPolicy {
+  if (!MAIL_MODES.includes(opts.mode as MailMode))
+    throw new BotUsageError(`--mode: one of ${MAIL_MODES.join(', ')}, not ${opts.mode}`);
+  const mode = opts.mode as MailMode;
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(opts.from)))
+    throw new BotUsageError(`--from ${opts.from}: not an address`);
+  const policy = defaultMailPolicy(opts.from);
+  policy.defaultMode = mode;
+  policy.operator = opts.operator ?? null;
+  if (opts.list) policy.lists = [{ address: opts.list, mode }];
+  return policy;
+}
+
+export async function botCommand(opts: BotOptions, io: CliIo, env = process.env): Promise<number> {
+  const policy = botPolicy(opts);
+  const pass = env[opts.imapPassEnv];
+  if (pass === undefined || pass === '')
+    throw new BotUsageError(`--imap-pass-env ${opts.imapPassEnv}: that environment variable is not set`);
+  const imapPort = port('--imap-port', opts.imapPort);
+  const smtpPort = port('--smtp-port', opts.smtpPort);
+  const incompleteMin = Number(opts.incompleteAfter);
+  if (!Number.isFinite(incompleteMin) || incompleteMin < 0)
+    throw new BotUsageError(`--incomplete-after: minutes, not ${opts.incompleteAfter}`);
+  if (opts.tree) {
+    const st = await stat(opts.tree).catch(() => null);
+    if (!st?.isDirectory()) throw new BotUsageError(`--tree ${opts.tree}: not a directory`);
+  }
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig(
+      opts.config ?? null,
+      CHECKS.map((c) => c.meta.id),
+    );
+  } catch (e) {
+    if (e instanceof ConfigError) throw new BotUsageError(e.message);
+    throw e;
+  }
+  const statePath = opts.state ?? defaultStorePath(env, homedir());
+  let store: Store;
+  try {
+    store = Store.open({ path: statePath, now: () => new Date() });
+  } catch (e) {
+    if (e instanceof StoreError) throw new BotUsageError(e.message);
+    throw e;
+  }
+  const line =
+    (level: string) =>
+    (obj: object, msg: string): void => {
+      const extra = Object.keys(obj).length ? ` ${JSON.stringify(obj)}` : '';
+      io.err(`${new Date().toISOString()} ${level}: ${msg}${level === 'debug' ? '' : extra}\n`);
+    };
+  const log = { info: line('info'), warn: line('warn'), error: line('error') };
+  const domain = addressOf(opts.from).split('@')[1] ?? 'kapi-review.invalid';
+  const bot = createBot({
+    store,
+    parser: await loadCParser(),
+    checks: CHECKS,
+    config,
+    tree: opts.tree ?? null,
+    policy,
+    transport: { host: opts.smtpHost, port: smtpPort, ...(smtpPort === 465 ? { secure: true } : {}) },
+    probe: null,
+    now: () => new Date(),
+    log,
+    messageIdFor: (key) => `kapi-review.${fnv64(key)}@${domain}`,
+    incompleteAfterMs: incompleteMin * 60_000,
+    dryRunDir: opts.out ?? join(dirname(statePath), 'dry-run'),
+    stopFile: opts.stopFile ?? null,
+  });
+  io.err(
+    `kapi-review bot: mode ${policy.defaultMode}${opts.list ? ` for ${opts.list}` : ''}, state ${statePath}\n`,
+  );
+  const watcher = watchImap({
+    host: opts.imapHost,
+    port: imapPort,
+    secure: opts.imapSecure ?? imapPort === 993,
+    auth: { user: opts.imapUser, pass },
+    folder: opts.folder,
+    bot,
+    store,
+    log,
+  });
+  const stop = () => void watcher.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    if (opts.once) {
+      await Promise.race([watcher.caughtUp(), watcher.done]);
+      await bot.tick();
+      await watcher.stop();
+    }
+    await watcher.done;
+    return 0;
+  } catch (e) {
+    io.err(`kapi-review bot: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    store.close();
+  }
+}

@@ -1,0 +1,420 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Parser } from 'web-tree-sitter';
+import { type Bot, type BotLog, createBot, watchImap } from '../../app/bot/run.js';
+import { loadCParser } from '../../app/c/language.js';
+import { main } from '../../app/cli/main.js';
+import { defaultConfig } from '../../app/config/index.js';
+import { defaultMailPolicy, type MailPolicy } from '../../app/mail/policy.js';
+import type { FolderWatcher } from '../../app/sources/imap.js';
+import { Store } from '../../app/store/store.js';
+import { CHECKS } from '../../checks/index.js';
+import { fnv64 } from '../../checks/runner.js';
+import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { Dovecot, requireDovecot } from '../helpers/dovecot.js';
+import { type SmtpFixture, startSmtp } from '../helpers/smtp-fixture.js';
+
+/**
+ * app/bot/run.ts end to end: a real dovecot (test/helpers/dovecot.ts) the bot watches, a real
+ * smtp-server (test/helpers/smtp-fixture.ts) it sends to, a real SQLite state file in a temp dir,
+ * the frob v1 series (fixtures/mail/base-frob-v1.mbox: cover letter and three patches) reviewed on
+ * fixtures/tree-frob in 'list' mode.
+ */
+const KW = '$KapiReviewed';
+const LIST = 'linux-frob@example.org';
+const BOT = 'kapi-review <bot@example.net>';
+const frob = splitMboxBuffer(readFileSync('fixtures/mail/base-frob-v1.mbox')).map((m) => m.raw);
+const ID = (n: number) => `20260302100000.frob-v1-${n}@example.org`;
+
+interface Line {
+  level: string;
+  msg: string;
+}
+function memoryLog(): BotLog & { lines: Line[]; text(level?: string): string } {
+  const lines: Line[] = [];
+  const at = (level: string) => (_obj: object, msg: string) => void lines.push({ level, msg });
+  return {
+    lines,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    text: (level) =>
+      lines
+        .filter((l) => !level || l.level === level)
+        .map((l) => `${l.level}: ${l.msg}`)
+        .join('\n'),
+  };
+}
+
+function policy(): MailPolicy {
+  return { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'list' }] };
+}
+
+const messageIdFor = (key: string): string => `${fnv64(key)}.kapi-review@example.net`;
+
+describe('bot without IMAP: bad mail and mail commands', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('records bad mail with its reason and one log line, never throws, and skips it on the next tick', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-bot-'));
+    dirs.push(dir);
+    const store = Store.open({ path: join(dir, 'state.db'), now: () => new Date('2026-03-02T12:00:00Z') });
+    const log = memoryLog();
+    const bot = createBot({
+      store,
+      parser: null,
+      checks: CHECKS,
+      config: defaultConfig(),
+      tree: null,
+      policy: policy(),
+      transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
+      probe: null,
+      now: () => new Date('2026-03-02T12:00:00Z'),
+      log,
+      messageIdFor,
+      incompleteAfterMs: 3_600_000,
+      dryRunDir: join(dir, 'eml'),
+      maxMessageBytes: 4096,
+    });
+    const noId = Buffer.from('From: a@example.org\nSubject: [PATCH] x\n\nhello\n');
+    const html = Buffer.from(
+      'Message-ID: <html@example.org>\nFrom: a@example.org\nSubject: [PATCH] y\nContent-Type: text/html\n\n<p>hi</p>\n',
+    );
+    const big = Buffer.concat([
+      Buffer.from('Message-ID: <big@example.org>\nFrom: a@example.org\n\n'),
+      Buffer.alloc(5000, 'a'),
+    ]);
+    const fromBot = Buffer.from(
+      'Message-ID: <lkp@example.org>\nFrom: kernel test robot <lkp@intel.com>\nSubject: [PATCH] z\n\nbody\n',
+    );
+    for (const m of [noId, html, big, fromBot, noId, Buffer.alloc(0)]) await bot.ingest(m, 'test');
+    const info = (id: string): Record<string, unknown> =>
+      (store.seen(id)?.info ?? {}) as Record<string, unknown>;
+    expect(String(info('html@example.org').rejected)).toMatch(/HTML-only/);
+    expect(String(info('big@example.org').rejected)).toMatch(/over the limit/);
+    expect(String(info('lkp@example.org').refused)).toMatch(/known bot/);
+    // the same mail without a Message-ID twice: recorded (and logged) once
+    expect(
+      log.lines.filter((l) => /skipping mail no-message-id/.test(l.msg) && /no Message-ID/.test(l.msg)),
+    ).toHaveLength(1);
+    expect(log.text('warn')).toMatch(/empty message/);
+    expect(store.unprocessed()).toEqual([]);
+    expect(store.rawUnprocessed()).toEqual([]);
+    const t = await bot.tick();
+    expect(t.decisions).toEqual([]);
+    expect(store.outboxList()).toEqual([]);
+    store.close();
+  });
+});
+
+describe('bot without IMAP: a crash between recording a review and queuing its replies', () => {
+  it('queues the replies on the next tick from the recorded findings, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-bot-'));
+    try {
+      const now = () => new Date('2026-03-02T12:00:00Z');
+      const store = Store.open({ path: join(dir, 'state.db'), now });
+      let crash = true;
+      // the store as the bot sees it: the first enqueue dies as a crash would
+      const crashing = new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'enqueue')
+            return (m: Parameters<Store['enqueue']>[0]) => {
+              if (crash) {
+                crash = false;
+                throw new Error('simulated crash before queuing');
+              }
+              return target.enqueue(m);
+            };
+          return Reflect.get(target, prop, receiver);
+        },
+      });
+      const log = memoryLog();
+      const bot = createBot({
+        store: crashing,
+        parser: await loadCParser(),
+        checks: CHECKS,
+        config: defaultConfig(),
+        tree: 'fixtures/tree-frob',
+        policy: { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'dry-run' }] },
+        transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
+        probe: null,
+        now,
+        log,
+        messageIdFor,
+        incompleteAfterMs: 3_600_000,
+        dryRunDir: join(dir, 'eml'),
+      });
+      for (const m of frob) await bot.ingest(m, 'test');
+      const first = await bot.tick();
+      expect(first.decisions.map((d) => d.kind)).toEqual(['review']);
+      expect(log.text('error')).toMatch(/simulated crash/);
+      // the review is recorded, but no mail of it is processed and nothing is queued
+      expect(store.outboxList()).toHaveLength(0);
+      expect(store.unprocessed()).toHaveLength(4);
+      const second = await bot.tick();
+      expect(second.decisions.map((d) => d.kind)).toEqual(['done']);
+      expect(second.queued).toBe(3);
+      expect(store.outboxList().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
+      expect(readdirSync(join(dir, 'eml')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
+      expect(store.unprocessed()).toEqual([]);
+      const third = await bot.tick();
+      expect(third).toMatchObject({ decisions: [], queued: 0, processed: 0 });
+      expect(store.outboxList()).toHaveLength(3);
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+const runTests = requireDovecot('bot end-to-end tests');
+
+describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', () => {
+  let server: Dovecot;
+  let smtp: SmtpFixture;
+  let parser: Parser;
+  let folderSeq = 0;
+  const dirs: string[] = [];
+  const watchers: FolderWatcher[] = [];
+  const stores: Store[] = [];
+
+  beforeAll(async () => {
+    [server, smtp, parser] = await Promise.all([Dovecot.start(), startSmtp(), loadCParser()]);
+  }, 30_000);
+
+  afterEach(async () => {
+    await Promise.all(watchers.splice(0).map((w) => w.stop()));
+    for (const s of stores.splice(0)) s.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    smtp.received.length = 0;
+  });
+
+  afterAll(async () => {
+    await server?.cleanup();
+    await smtp?.close();
+  });
+
+  let t = Date.parse('2026-03-02T12:00:00Z');
+  const now = () => new Date(t);
+
+  function start(
+    path: string,
+    folder: string,
+  ): { bot: Bot; store: Store; w: FolderWatcher; log: ReturnType<typeof memoryLog> } {
+    const store = Store.open({ path, now });
+    stores.push(store);
+    const log = memoryLog();
+    const bot = createBot({
+      store,
+      parser,
+      checks: CHECKS,
+      config: defaultConfig(),
+      tree: 'fixtures/tree-frob',
+      policy: policy(),
+      transport: { host: '127.0.0.1', port: smtp.port, ignoreTLS: true },
+      probe: smtp.probe,
+      now,
+      log,
+      messageIdFor,
+      incompleteAfterMs: 3_600_000,
+      dryRunDir: join(path, '..', 'eml'),
+    });
+    const w = watchImap({
+      ...server.endpoint,
+      folder,
+      bot,
+      store,
+      log,
+      idleDelayMs: 100,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 400 },
+    });
+    watchers.push(w);
+    return { bot, store, w, log };
+  }
+
+  async function stop(run: { w: FolderWatcher; store: Store }): Promise<void> {
+    await run.w.stop();
+    watchers.splice(watchers.indexOf(run.w), 1);
+    run.store.close();
+    stores.splice(stores.indexOf(run.store), 1);
+  }
+
+  async function newFolder(): Promise<{ folder: string; path: string }> {
+    const folder = `bot${++folderSeq}`;
+    await server.createFolder(folder);
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-bot-e2e-'));
+    dirs.push(dir);
+    return { folder, path: join(dir, 'state.db') };
+  }
+
+  function checkReplies(): void {
+    const got = smtp.received;
+    // one reply per patch with findings (2/3 and 3/3) and the summary to the cover letter
+    expect(got.map((m) => m.mail.inReplyTo).sort()).toEqual([ID(0), ID(2), ID(3)]);
+    const to = (n: number) => got.find((m) => m.mail.inReplyTo === ID(n));
+    expect(to(3)?.mail.body).toMatch(/kapi-error-undocumented/);
+    expect(to(3)?.mail.body).toMatch(/EPERM/);
+    expect(to(2)?.mail.body).toMatch(/kapi-deprecated-form/);
+    expect(to(2)?.mail.body).not.toMatch(/kapi-error-undocumented/);
+    for (const m of got) {
+      expect(m.mail.references).toContain(ID(0));
+      expect(m.mail.subject).toMatch(/^Re: \[PATCH [0-3]\/3\]/);
+      expect(m.envelopeFrom).toBe('bot@example.net');
+      expect(m.envelopeTo.sort()).toEqual(['ada@example.org', LIST]);
+      expect(m.headers.find(([k]) => k === 'auto-submitted')?.[1]).toMatch(/^auto-/);
+    }
+  }
+
+  it('reviews the series once: one reply per patch with findings and a summary, threaded, all flagged; a restart sends nothing new', async () => {
+    const { folder, path } = await newFolder();
+    for (const m of frob) await server.append(folder, m);
+    const a = start(path, folder);
+    await a.w.caughtUp();
+    expect(smtp.received).toHaveLength(3);
+    checkReplies();
+    const flags = await server.flags(folder);
+    expect([...flags.values()].filter((f) => f.has(KW))).toHaveLength(4);
+    expect(a.store.outboxList().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
+    expect(a.store.unprocessed()).toEqual([]);
+    // idempotent: another tick does nothing new
+    const again = await a.bot.tick();
+    expect(again.queued).toBe(0);
+    expect(smtp.received).toHaveLength(3);
+
+    // mail commands in a reply to one of our reviews, from the patch author
+    const ours = smtp.received.find((m) => m.mail.inReplyTo === ID(2))?.mail.messageId as string;
+    const cmd = Buffer.from(
+      [
+        `Message-ID: <ada-reply@example.org>`,
+        `In-Reply-To: <${ours}>`,
+        `References: <${ID(0)}> <${ID(2)}> <${ours}>`,
+        'From: Ada Example <ada@example.org>',
+        `To: ${BOT}`,
+        'Subject: Re: [PATCH 2/3] frob: add API specification for sys_frob',
+        '',
+        '> kapi-review: mute',
+        'kapi-review: ignore kapi-deprecated-form',
+        '',
+      ].join('\n'),
+    );
+    await a.bot.ingest(cmd, 'test');
+    expect(a.store.ignores().map((i) => [i.check, i.scope.kind, i.by])).toEqual([
+      ['kapi-deprecated-form', 'series', 'ada@example.org'],
+    ]);
+    expect(a.store.mutes()).toEqual([]); // the quoted command does not count
+    await stop(a);
+
+    // restart on the same state file, nothing new in the folder: nothing sent
+    t += 60_000;
+    const b = start(path, folder);
+    await b.w.caughtUp();
+    const r = await b.bot.tick();
+    expect(r.queued).toBe(0);
+    expect(smtp.received).toHaveLength(3);
+    expect(b.store.outboxList()).toHaveLength(3);
+    expect(b.log.text('error')).toBe('');
+  });
+
+  it('kapi-review bot --once: dry-run by default writes .eml files and sends nothing', async () => {
+    const { folder, path } = await newFolder();
+    for (const m of frob) await server.append(folder, m);
+    const out = join(path, '..', 'eml');
+    const ep = server.endpoint;
+    const args = (extra: string[]) => [
+      'node',
+      'kapi-review',
+      'bot',
+      '--imap-host',
+      ep.host,
+      '--imap-port',
+      String(ep.port),
+      '--imap-user',
+      ep.auth.user,
+      '--imap-pass-env',
+      'KAPI_BOT_TEST_PASS',
+      '--folder',
+      folder,
+      '--smtp-host',
+      '127.0.0.1',
+      '--smtp-port',
+      String(smtp.port),
+      '--from',
+      BOT,
+      '--list',
+      LIST,
+      '--tree',
+      'fixtures/tree-frob',
+      '--state',
+      path,
+      '--out',
+      out,
+      '--once',
+      ...extra,
+    ];
+    let err = '';
+    const io = {
+      out: () => undefined,
+      err: (s: string) => {
+        err += s;
+      },
+    };
+    delete process.env.KAPI_BOT_TEST_PASS;
+    expect(await main(args([]), io)).toBe(2);
+    expect(err).toMatch(/KAPI_BOT_TEST_PASS: that environment variable is not set/);
+    process.env.KAPI_BOT_TEST_PASS = ep.auth.pass;
+    try {
+      err = '';
+      expect(await main(args([]), io)).toBe(0);
+      expect(err).toMatch(/mode dry-run for linux-frob@example.org/);
+      expect(smtp.received).toHaveLength(0);
+      const files = readdirSync(out).filter((f) => f.endsWith('.eml'));
+      expect(files).toHaveLength(3);
+      const replyTo = files.map(
+        (f) => /^In-Reply-To: <([^>]+)>/m.exec(readFileSync(join(out, f), 'utf8'))?.[1],
+      );
+      expect(replyTo.sort()).toEqual([ID(0), ID(2), ID(3)]);
+      expect([...(await server.flags(folder)).values()].filter((f) => f.has(KW))).toHaveLength(4);
+      // a second run finds nothing new
+      expect(await main(args([]), io)).toBe(0);
+      expect(readdirSync(out).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
+      expect(await main(args(['--mode', 'bogus']), io)).toBe(2);
+    } finally {
+      delete process.env.KAPI_BOT_TEST_PASS;
+    }
+  });
+
+  it('keeps an incomplete series across a restart and reviews it once the rest arrives', async () => {
+    const { folder, path } = await newFolder();
+    await server.append(folder, frob[0] as Buffer);
+    await server.append(folder, frob[1] as Buffer);
+    const a = start(path, folder);
+    await a.w.caughtUp();
+    // waiting for 2/3 and 3/3: nothing sent, but both mails are flagged (kept in the store)
+    expect(smtp.received).toHaveLength(0);
+    expect([...(await server.flags(folder)).values()].filter((f) => f.has(KW))).toHaveLength(2);
+    expect(a.store.rawUnprocessed().map((r) => r.messageId)).toEqual([ID(0), ID(1)]);
+    await stop(a);
+
+    await server.append(folder, frob[2] as Buffer);
+    await server.append(folder, frob[3] as Buffer);
+    t += 60_000;
+    const b = start(path, folder);
+    await b.w.caughtUp();
+    expect(smtp.received).toHaveLength(3);
+    checkReplies();
+    expect([...(await server.flags(folder)).values()].filter((f) => f.has(KW))).toHaveLength(4);
+    expect(b.store.unprocessed()).toEqual([]);
+    await stop(b);
+
+    const c = start(path, folder);
+    await c.w.caughtUp();
+    await c.bot.tick();
+    expect(smtp.received).toHaveLength(3);
+  });
+});
