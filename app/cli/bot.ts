@@ -1,13 +1,15 @@
 /**
- * `kapi-review bot`: watch an IMAP folder, review each series, queue and send the replies
- * (app/bot/run.ts). Safe by default: the mode is dry-run (replies are written as .eml files under
- * --out) unless another mode is given explicitly; --list names the list the mode applies to.
+ * `kapi-review bot`: watch an IMAP folder (or follow a list on lore: --lore-url and --lore-list,
+ * app/bot/lore.ts), review each series, queue and send the replies (app/bot/run.ts). Safe by
+ * default: the mode is dry-run (replies are written as .eml files under --out) unless another mode
+ * is given explicitly; --list names the list the mode applies to.
  */
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CHECKS } from '../../checks/index.js';
 import { fnv64 } from '../../checks/runner.js';
+import { pollLore, watchLore } from '../bot/lore.js';
 import { createBot, watchImap } from '../bot/run.js';
 import { loadCParser } from '../c/language.js';
 import { ConfigError, loadConfig } from '../config/index.js';
@@ -17,10 +19,15 @@ import { Store, StoreError } from '../store/store.js';
 import type { CliIo } from './main.js';
 
 export interface BotOptions {
-  imapHost: string;
+  imapHost?: string;
   imapPort: string;
-  imapUser: string;
-  imapPassEnv: string;
+  imapUser?: string;
+  imapPassEnv?: string;
+  /** Follow a list on lore instead of IMAP: the base URL, and --lore-list the inbox. */
+  loreUrl?: string;
+  loreList?: string;
+  /** Seconds between two polls of the lore feed. */
+  poll?: string;
   imapSecure?: boolean;
   folder: string;
   smtpHost: string;
@@ -61,11 +68,39 @@ export function botPolicy(opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'ope
   return policy;
 }
 
-export async function botCommand(opts: BotOptions, io: CliIo, env = process.env): Promise<number> {
-  const policy = botPolicy(opts);
+type BotSource =
+  | { kind: 'imap'; host: string; user: string; pass: string }
+  | { kind: 'lore'; baseUrl: string; list: string; pollMs: number };
+
+/** IMAP (--imap-host, --imap-user, --imap-pass-env) or lore (--lore-url, --lore-list), not both. */
+function botSource(opts: BotOptions, env: NodeJS.ProcessEnv): BotSource {
+  const lore = opts.loreUrl !== undefined || opts.loreList !== undefined;
+  if (lore) {
+    if (opts.imapHost !== undefined)
+      throw new BotUsageError('--imap-host and --lore-url: one source at a time');
+    if (!opts.loreUrl || !opts.loreList) throw new BotUsageError('--lore-url and --lore-list go together');
+    if (!/^https?:\/\//i.test(opts.loreUrl))
+      throw new BotUsageError(`--lore-url ${opts.loreUrl}: not an http(s) URL`);
+    if (!/^[\w.-]+$/.test(opts.loreList))
+      throw new BotUsageError(`--lore-list ${opts.loreList}: not a list name`);
+    const seconds = Number(opts.poll ?? '300');
+    if (!Number.isFinite(seconds) || seconds < 1)
+      throw new BotUsageError(`--poll: seconds, not ${opts.poll}`);
+    return { kind: 'lore', baseUrl: opts.loreUrl, list: opts.loreList, pollMs: seconds * 1000 };
+  }
+  if (!opts.imapHost || !opts.imapUser || !opts.imapPassEnv)
+    throw new BotUsageError(
+      'a source is needed: --imap-host, --imap-user and --imap-pass-env, or --lore-url and --lore-list',
+    );
   const pass = env[opts.imapPassEnv];
   if (pass === undefined || pass === '')
     throw new BotUsageError(`--imap-pass-env ${opts.imapPassEnv}: that environment variable is not set`);
+  return { kind: 'imap', host: opts.imapHost, user: opts.imapUser, pass };
+}
+
+export async function botCommand(opts: BotOptions, io: CliIo, env = process.env): Promise<number> {
+  const policy = botPolicy(opts);
+  const source = botSource(opts, env);
   const imapPort = port('--imap-port', opts.imapPort);
   const smtpPort = port('--smtp-port', opts.smtpPort);
   const incompleteMin = Number(opts.incompleteAfter);
@@ -120,11 +155,45 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
   io.err(
     `kapi-review bot: mode ${policy.defaultMode}${opts.list ? ` for ${opts.list}` : ''}, state ${statePath}\n`,
   );
+  if (source.kind === 'lore') {
+    const loreOpts = {
+      bot,
+      baseUrl: source.baseUrl,
+      list: source.list,
+      cursor: store,
+      seen: (id: string) => store.isSeen(id),
+      pollMs: source.pollMs,
+      log,
+    };
+    if (opts.once) {
+      try {
+        const r = await pollLore(loreOpts);
+        return r.retry.length > 0 ? 1 : 0;
+      } catch (e) {
+        io.err(`kapi-review bot: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 1;
+      } finally {
+        store.close();
+      }
+    }
+    const lore = watchLore(loreOpts);
+    const stopLore = () => void lore.stop();
+    process.once('SIGINT', stopLore);
+    process.once('SIGTERM', stopLore);
+    try {
+      await lore.done;
+      return 0;
+    } finally {
+      process.off('SIGINT', stopLore);
+      process.off('SIGTERM', stopLore);
+      store.close();
+    }
+  }
   const watcher = watchImap({
-    host: opts.imapHost,
+    host: source.host,
     port: imapPort,
     secure: opts.imapSecure ?? imapPort === 993,
-    auth: { user: opts.imapUser, pass },
+    auth: { user: source.user, pass: source.pass },
     folder: opts.folder,
     bot,
     store,

@@ -236,13 +236,18 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     });
   program
     .command('bot')
-    .description('watch an IMAP folder and answer patch series (dry-run unless --mode says otherwise)')
-    .requiredOption('--imap-host <host>', 'IMAP server')
+    .description(
+      'watch an IMAP folder or a lore list and answer patch series (dry-run unless --mode says otherwise)',
+    )
+    .option('--imap-host <host>', 'IMAP server (or --lore-url and --lore-list)')
     .option('--imap-port <port>', 'IMAP port (993: TLS from the start)', '993')
     .option('--imap-secure', 'TLS from the start (default: when the port is 993)')
-    .requiredOption('--imap-user <user>', 'IMAP login')
-    .requiredOption('--imap-pass-env <var>', 'environment variable holding the IMAP password')
+    .option('--imap-user <user>', 'IMAP login')
+    .option('--imap-pass-env <var>', 'environment variable holding the IMAP password')
     .option('--folder <folder>', 'IMAP folder to watch', 'INBOX')
+    .option('--lore-url <url>', 'follow a list on this lore (public-inbox) instead of IMAP')
+    .option('--lore-list <list>', 'the list (inbox name) to follow on --lore-url')
+    .option('--poll <seconds>', 'how often the lore feed is polled', '300')
     .option('--smtp-host <host>', 'SMTP server', 'localhost')
     .option('--smtp-port <port>', 'SMTP port', '25')
     .requiredOption('--from <addr>', "the bot's address (From of its mails, SMTP envelope sender)")
@@ -259,7 +264,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
     .option('--incomplete-after <minutes>', 'how long an incomplete series waits for its patches', '60')
     .option('--stop-file <file>', 'while this file exists nothing is sent')
-    .option('--once', 'process what is in the folder, then exit')
+    .option('--once', 'process what is in the folder (or one poll of the feed), then exit')
     .action(async (opts: BotOptions) => {
       try {
         code = await botCommand(opts, io);
