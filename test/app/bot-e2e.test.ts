@@ -93,19 +93,33 @@ describe('bot without IMAP: bad mail and mail commands', () => {
     const fromBot = Buffer.from(
       'Message-ID: <lkp@example.org>\nFrom: kernel test robot <lkp@intel.com>\nSubject: [PATCH] z\n\nbody\n',
     );
-    for (const m of [noId, html, big, fromBot, noId, Buffer.alloc(0)]) await bot.ingest(m, 'test');
+    const brokenMime = Buffer.from(
+      'Message-ID: <mime@example.org>\nFrom: a@example.org\nSubject: [PATCH] w\nMIME-Version: 1.0\n' +
+        'Content-Type: multipart/mixed; boundary="never-used"\n\nno parts at all\n',
+    );
+    const injected = Buffer.from(
+      'Message-ID: <crlf@example.org>\nFrom: a@example.org\n' +
+        'Subject: =?utf-8?q?[PATCH]_v=0D=0ABcc:_evil@example.org?=\n\nhello\n',
+    );
+    for (const m of [noId, html, big, fromBot, noId, Buffer.alloc(0), brokenMime, injected])
+      await bot.ingest(m, 'test');
     const info = (id: string): Record<string, unknown> =>
       (store.seen(id)?.info ?? {}) as Record<string, unknown>;
     expect(String(info('html@example.org').rejected)).toMatch(/HTML-only/);
     expect(String(info('big@example.org').rejected)).toMatch(/over the limit/);
     expect(String(info('lkp@example.org').refused)).toMatch(/known bot/);
+    expect(store.isSeen('mime@example.org')).toBe(true);
+    expect(JSON.stringify(info('mime@example.org'))).toMatch(/rejected/);
+    expect(store.isSeen('crlf@example.org')).toBe(true);
     // the same mail without a Message-ID twice: recorded (and logged) once
     expect(
       log.lines.filter((l) => /skipping mail no-message-id/.test(l.msg) && /no Message-ID/.test(l.msg)),
     ).toHaveLength(1);
     expect(log.text('warn')).toMatch(/empty message/);
-    expect(store.unprocessed()).toEqual([]);
-    expect(store.rawUnprocessed()).toEqual([]);
+    // the CR/LF in the encoded subject is gone before anything stores or answers it; the mail
+    // itself is ordinary (no diff), so it waits like any unattached mail
+    expect(String(info('crlf@example.org').subject)).not.toMatch(/[\r\n]/);
+    expect(store.unprocessed().map((m) => m.messageId)).toEqual(['crlf@example.org']);
     const t = await bot.tick();
     expect(t.decisions).toEqual([]);
     expect(store.outboxList()).toEqual([]);
