@@ -14,6 +14,7 @@ import { createBot, watchImap } from '../bot/run.js';
 import { loadCParser } from '../c/language.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { addressOf, defaultMailPolicy, MAIL_MODES, type MailMode, type MailPolicy } from '../mail/policy.js';
+import { imapDeliveryProbe, loreDeliveryProbe } from '../mail/probe.js';
 import { defaultStorePath } from '../store/db.js';
 import { Store, StoreError } from '../store/store.js';
 import type { CliIo } from './main.js';
@@ -98,6 +99,9 @@ function botSource(opts: BotOptions, env: NodeJS.ProcessEnv): BotSource {
   return { kind: 'imap', host: opts.imapHost, user: opts.imapUser, pass };
 }
 
+/** Lists deliver late: a reply claimed less than this long ago and not seen yet is left to the operator. */
+const PROBE_GRACE_MS = 6 * 60 * 60 * 1000;
+
 export async function botCommand(opts: BotOptions, io: CliIo, env = process.env): Promise<number> {
   const policy = botPolicy(opts);
   const source = botSource(opts, env);
@@ -136,6 +140,30 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     };
   const log = { info: line('info'), warn: line('warn'), error: line('error') };
   const domain = addressOf(opts.from).split('@')[1] ?? 'kapi-review.invalid';
+  // After a crash, a reply left in 'sending' is looked for where the bot reads the list; one not
+  // found counts as undelivered only when it was claimed more than PROBE_GRACE_MS ago.
+  const grace = {
+    graceMs: PROBE_GRACE_MS,
+    now: () => new Date(),
+    claimedAt: (messageId: string) => {
+      const row = store
+        .outboxList({ state: 'sending', limit: 10_000 })
+        .find((r) => r.mail.messageId === messageId);
+      return row?.claimedAt ? new Date(row.claimedAt) : null;
+    },
+  };
+  const probe =
+    source.kind === 'lore'
+      ? loreDeliveryProbe({ baseUrl: source.baseUrl, inbox: source.list, log, ...grace })
+      : imapDeliveryProbe({
+          host: source.host,
+          port: imapPort,
+          secure: opts.imapSecure ?? imapPort === 993,
+          auth: { user: source.user, pass: source.pass },
+          folder: opts.folder,
+          log,
+          ...grace,
+        });
   const bot = createBot({
     store,
     parser: await loadCParser(),
@@ -144,7 +172,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     tree: opts.tree ?? null,
     policy,
     transport: { host: opts.smtpHost, port: smtpPort, ...(smtpPort === 465 ? { secure: true } : {}) },
-    probe: null,
+    probe,
     now: () => new Date(),
     log,
     messageIdFor: (key) => `kapi-review.${fnv64(key)}@${domain}`,
