@@ -45,6 +45,11 @@ export interface BotOptions {
   stopFile?: string;
   /** Process what is in the folder, then stop (for cron, and for tests). */
   once?: boolean;
+  /** Addresses (or globs) whose mail commands are obeyed besides the patch author's. */
+  maintainer?: string[];
+  /** Mails in 24 hours: all lists together, and per list. */
+  dailyCap?: string;
+  listDailyCap?: string;
 }
 
 export class BotUsageError extends Error {}
@@ -56,7 +61,15 @@ function port(what: string, v: string): number {
 }
 
 /** Builds the mail policy from the options: nothing leaves in dry-run, the default. */
-export function botPolicy(opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'operator'>): MailPolicy {
+function count(what: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new BotUsageError(`${what}: not a count: ${v}`);
+  return n;
+}
+
+export function botPolicy(
+  opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'operator' | 'dailyCap' | 'listDailyCap'>,
+): MailPolicy {
   if (!MAIL_MODES.includes(opts.mode as MailMode))
     throw new BotUsageError(`--mode: one of ${MAIL_MODES.join(', ')}, not ${opts.mode}`);
   const mode = opts.mode as MailMode;
@@ -65,7 +78,10 @@ export function botPolicy(opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'ope
   const policy = defaultMailPolicy(opts.from);
   policy.defaultMode = mode;
   policy.operator = opts.operator ?? null;
-  if (opts.list) policy.lists = [{ address: opts.list, mode }];
+  if (opts.dailyCap !== undefined) policy.dailyCap = count('--daily-cap', opts.dailyCap);
+  const listCap = opts.listDailyCap === undefined ? undefined : count('--list-daily-cap', opts.listDailyCap);
+  if (opts.list)
+    policy.lists = [{ address: opts.list, mode, ...(listCap !== undefined ? { dailyCap: listCap } : {}) }];
   return policy;
 }
 
@@ -177,6 +193,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     log,
     messageIdFor: (key) => `kapi-review.${fnv64(key)}@${domain}`,
     incompleteAfterMs: incompleteMin * 60_000,
+    maintainers: opts.maintainer ?? [],
     dryRunDir: opts.out ?? join(dirname(statePath), 'dry-run'),
     stopFile: opts.stopFile ?? null,
   });

@@ -264,6 +264,13 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
     .option('--incomplete-after <minutes>', 'how long an incomplete series waits for its patches', '60')
     .option('--stop-file <file>', 'while this file exists nothing is sent')
+    .option(
+      '--maintainer <addr>',
+      'whose "kapi-review: ignore|mute" replies are obeyed besides the author (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--daily-cap <n>', 'at most this many mails in 24 hours, all lists together (default 50)')
+    .option('--list-daily-cap <n>', 'at most this many mails in 24 hours to --list')
     .option('--once', 'process what is in the folder (or one poll of the feed), then exit')
     .action(async (opts: BotOptions) => {
       try {
