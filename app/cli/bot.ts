@@ -50,6 +50,8 @@ export interface BotOptions {
   /** Mails in 24 hours: all lists together, and per list. */
   dailyCap?: string;
   listDailyCap?: string;
+  /** Addresses (or globs) that asked never to get mail from the bot. */
+  optOut?: string[];
 }
 
 export class BotUsageError extends Error {}
@@ -68,7 +70,7 @@ function count(what: string, v: string): number {
 }
 
 export function botPolicy(
-  opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'operator' | 'dailyCap' | 'listDailyCap'>,
+  opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'operator' | 'dailyCap' | 'listDailyCap' | 'optOut'>,
 ): MailPolicy {
   if (!MAIL_MODES.includes(opts.mode as MailMode))
     throw new BotUsageError(`--mode: one of ${MAIL_MODES.join(', ')}, not ${opts.mode}`);
@@ -78,6 +80,7 @@ export function botPolicy(
   const policy = defaultMailPolicy(opts.from);
   policy.defaultMode = mode;
   policy.operator = opts.operator ?? null;
+  policy.optOut = [...policy.optOut, ...(opts.optOut ?? [])];
   if (opts.dailyCap !== undefined) policy.dailyCap = count('--daily-cap', opts.dailyCap);
   const listCap = opts.listDailyCap === undefined ? undefined : count('--list-daily-cap', opts.listDailyCap);
   if (opts.list)

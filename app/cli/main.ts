@@ -269,6 +269,11 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
       'whose "kapi-review: ignore|mute" replies are obeyed besides the author (repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option(
+      '--opt-out <addr>',
+      'never mail this address or glob (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--daily-cap <n>', 'at most this many mails in 24 hours, all lists together (default 50)')
     .option('--list-daily-cap <n>', 'at most this many mails in 24 hours to --list')
     .option('--once', 'process what is in the folder (or one poll of the feed), then exit')

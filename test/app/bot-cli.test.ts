@@ -10,7 +10,9 @@ describe('kapi-review bot options', () => {
       list: 'linux-api@example.org',
       dailyCap: '10',
       listDailyCap: '3',
+      optOut: ['*@quiet.example.org'],
     });
+    expect(p.optOut).toEqual(['*@quiet.example.org']);
     expect(p.dailyCap).toBe(10);
     expect(p.lists).toEqual([{ address: 'linux-api@example.org', mode: 'list', dailyCap: 3 }]);
     expect(botPolicy({ from: 'bot@example.net', mode: 'dry-run' }).defaultMode).toBe('dry-run');
