@@ -1,0 +1,444 @@
+/**
+ * GitHub payloads for a pull request: one pull-request review (reviewdog's single buffered review)
+ * and one check run with annotations. Pure: data in, the JSON bodies of the REST calls out; the
+ * app does the HTTP.
+ *
+ * Decisions:
+ * - The review's event is always COMMENT. The verdict is the check run's conclusion, which branch
+ *   protection can require; a REQUEST_CHANGES review blocks the PR until someone dismisses it, so a
+ *   fixed finding would leave a stale block behind (and each push would stack another one).
+ * - A finding becomes an inline comment only when its line is a RIGHT-side line of the PR diff
+ *   (`diffLines`, computed by the caller from the PR's patches). Everything else goes into the
+ *   review body: a comment on a line outside the diff makes GitHub reject the whole review (422).
+ *   Comments are single-line (at `at.line`); `endLine` is not used, since a range must lie in the
+ *   diff as a whole.
+ * - Every finding shown carries `<!-- kapi-review:fp=<fingerprint> -->`, inline or in the body; the
+ *   caller collects these markers from earlier reviews to build `previous`. A resolved finding is
+ *   marked `<!-- kapi-review:fixed=<fingerprint> -->` instead, so it is not mistaken for one still
+ *   commented on. Fingerprints are reduced to `[A-Za-z0-9._:-]` inside markers.
+ * - A finding in `previous` is not commented again: the body lists it compactly as still present.
+ *   A `fixed` entry whose fingerprint is among the current findings is not listed as resolved.
+ * - At most `maxInline` (default 50) inline comments: new in-diff findings sorted by severity
+ *   (error, warning, info), then path, line, check and fingerprint (code-unit order, not locale);
+ *   the first `maxInline` are inline, the rest are listed in the body, which says so.
+ * - Suggestions. A GitHub ```suggestion block replaces the commented line(s) when applied, so one
+ *   is written only when applying it is known to do what the check means:
+ *   - Replacement: the check is one whose suggestion is the finding's own line rewritten
+ *     (REPLACING_CHECKS; e.g. kapi-count-mismatch) and the suggestion is one line. The block is
+ *     the suggestion.
+ *   - Addition: the check's suggestion is a new entry (ADDING_CHECKS: kapi-error-undocumented), it
+ *     goes after the spec's last evidence line (the last error entry), the comment is on that very
+ *     line, the caller gave that line's verbatim text (`lineText`) and the suggestion is one line
+ *     (a kerneldoc entry spans two lines, and its first line may not end the entry before it).
+ *     The block is the commented line followed by the new one, so applying it keeps the original.
+ *   - Anything else (a check not known to be either, a multi-line suggestion, an addition whose
+ *     anchor is not the commented line, e.g. an undocumented `return -EINVAL;` commented on the
+ *     code line) shows the suggestion in a plain ```c block that nobody can apply by mistake,
+ *     saying where it goes when known.
+ * - Text from patches (messages, paths, subjects, evidence) is made safe: in prose `& < >` become
+ *   entities, markdown punctuation is backslash-escaped, `@` gets a zero-width space after it (no
+ *   mentions), newlines become spaces; code spans and fenced blocks use a backtick run longer than
+ *   any in their content. Evidence is a short list: the first EVIDENCE_MAX lines, then a count.
+ * - The body stays under GitHub's 65536-character limit: if the listed findings would exceed
+ *   BODY_LIMIT, the list is cut and the body says how many more the check run shows.
+ * - Check run conclusion: failure on any error-severity finding; else neutral when no spec was
+ *   touched (`specsTouched: false`) or a check crashed (the review is incomplete); else success.
+ *   Annotations: error→failure, warning→warning, info→notice; GitHub takes 50 per request, so
+ *   `checkRunRequests` splits them: the create call carries the first batch, updates the rest.
+ */
+import type { CheckCrash } from '../checks/runner.js';
+import type { Severity } from '../checks/types.js';
+import type { ReportFinding } from './report.js';
+
+export const MAX_INLINE = 50;
+export const ANNOTATIONS_PER_REQUEST = 50;
+export const EVIDENCE_MAX = 5;
+export const BODY_LIMIT = 60_000;
+
+/** Checks whose suggestion is the finding's own line (`at.line`) rewritten. */
+export const REPLACING_CHECKS: ReadonlySet<string> = new Set([
+  'kapi-count-mismatch',
+  'kapi-context-conflict',
+  'kapi-index-sequence',
+]);
+/** Checks whose suggestion is a new entry, to add after the spec's last evidence line. */
+export const ADDING_CHECKS: ReadonlySet<string> = new Set(['kapi-error-undocumented']);
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+const SEVERITY_WORD: Record<Severity, string> = { error: 'Error', warning: 'Warning', info: 'Note' };
+
+// ---------------------------------------------------------------------------------------------
+// Markdown safety
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+/** Prose from a patch: no HTML, no markdown structure, no mentions, one line. */
+export function mdText(s: string): string {
+  return s
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(CONTROL, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`)
+    .replace(/@/g, '@\u200b');
+}
+
+function longestRun(s: string, ch: string): number {
+  let best = 0;
+  let run = 0;
+  for (const c of s) {
+    run = c === ch ? run + 1 : 0;
+    if (run > best) best = run;
+  }
+  return best;
+}
+
+/** An inline code span whose delimiter is longer than any backtick run in `s`. */
+export function codeSpan(s: string): string {
+  const text = s.replace(/[\r\n]+/g, ' ').replace(CONTROL, '');
+  const tick = '`'.repeat(longestRun(text, '`') + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') || text === '' ? ' ' : '';
+  return `${tick}${pad}${text}${pad}${tick}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run in `content`. */
+export function fenced(content: string, info: string): string {
+  const fence = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
+  return `${fence}${info}\n${content}\n${fence}`;
+}
+
+function fpSafe(fp: string): string {
+  return fp.replace(/[^A-Za-z0-9._:-]/g, '_');
+}
+
+export function marker(fp: string): string {
+  return `<!-- kapi-review:fp=${fpSafe(fp)} -->`;
+}
+
+export function fixedMarker(fp: string): string {
+  return `<!-- kapi-review:fixed=${fpSafe(fp)} -->`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The review
+
+export interface FixedFinding {
+  fingerprint: string;
+  check: string;
+  spec?: string;
+  subject?: string;
+}
+
+export interface ReviewInput {
+  /** Every finding of the review (inside and outside the diff filter). */
+  findings: readonly ReportFinding[];
+  commitId: string;
+  /** RIGHT-side lines of the PR diff for a path (added and context lines of its hunks). */
+  diffLines: (path: string) => ReadonlySet<number>;
+  /** Fingerprints already commented on at earlier pushes. */
+  previous: ReadonlySet<string>;
+  /** Commented on before, gone now. */
+  fixed: readonly FixedFinding[];
+  maxInline?: number;
+  /** Verbatim post-image line, when the caller has it (needed for an applyable addition). */
+  lineText?: (path: string, line: number) => string | undefined;
+}
+
+export interface ReviewComment {
+  path: string;
+  line: number;
+  side: 'RIGHT';
+  body: string;
+}
+
+export interface ReviewPayload {
+  commit_id: string;
+  event: 'COMMENT';
+  body: string;
+  comments: ReviewComment[];
+}
+
+export function compareFindings(a: ReportFinding, b: ReportFinding): number {
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return (
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    cmp(a.at.path, b.at.path) ||
+    a.at.line - b.at.line ||
+    cmp(a.check, b.check) ||
+    cmp(a.fingerprint, b.fingerprint)
+  );
+}
+
+function evidenceList(f: ReportFinding): string[] {
+  const shown = f.evidence.slice(0, EVIDENCE_MAX);
+  const out = shown.map(
+    (e) => `- ${e.kind ? `${e.kind} ` : ''}${codeSpan(`${e.path}:${e.line}`)}: ${codeSpan(e.text.trim())}`,
+  );
+  const more = f.evidence.length - shown.length;
+  if (more > 0) out.push(`- and ${more} more`);
+  return out;
+}
+
+/** Where an added entry goes: the spec's last evidence line in the finding's file. */
+function additionAnchor(f: ReportFinding): number | undefined {
+  const spec = f.evidence.filter((e) => e.kind === 'spec' && e.path === f.at.path);
+  return spec.length > 0 ? Math.max(...spec.map((e) => e.line)) : undefined;
+}
+
+/** The suggestion part of an inline comment, by the rules in the header. */
+export function suggestionBlock(f: ReportFinding, lineText?: ReviewInput['lineText']): string[] {
+  const s = f.suggestion;
+  if (s === undefined || s.trim() === '') return [];
+  const oneLine = !s.includes('\n');
+  if (REPLACING_CHECKS.has(f.check) && oneLine) return ['Suggested fix:', '', fenced(s, 'suggestion')];
+  if (ADDING_CHECKS.has(f.check)) {
+    const anchor = additionAnchor(f);
+    const original = anchor === f.at.line ? lineText?.(f.at.path, f.at.line) : undefined;
+    if (original !== undefined && oneLine)
+      return ['Suggested addition (keeps this line):', '', fenced(`${original}\n${s}`, 'suggestion')];
+    const where =
+      anchor !== undefined
+        ? `Suggested spec line to add after ${codeSpan(`${f.at.path}:${anchor}`)}:`
+        : 'Suggested spec line to add:';
+    return [where, '', fenced(s, 'c')];
+  }
+  return ['Suggested spec line:', '', fenced(s, 'c')];
+}
+
+function headline(f: ReportFinding): string {
+  return `**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)}: ${mdText(f.message)}`;
+}
+
+/** The body of one inline comment. */
+export function commentBody(f: ReportFinding, lineText?: ReviewInput['lineText']): string {
+  const parts = [marker(f.fingerprint), headline(f)];
+  const ev = evidenceList(f);
+  if (ev.length > 0) parts.push('', ...ev);
+  const sug = suggestionBlock(f, lineText);
+  if (sug.length > 0) parts.push('', ...sug);
+  return parts.join('\n');
+}
+
+function listItem(f: ReportFinding): string {
+  return `- ${marker(f.fingerprint)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`;
+}
+
+function fixedItem(f: FixedFinding): string {
+  const what = [f.spec, f.subject].filter((x): x is string => x !== undefined && x !== '');
+  return `- ${fixedMarker(f.fingerprint)}${codeSpan(f.check)}${what.length > 0 ? ` ${codeSpan(what.join(' '))}` : ''}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function buildReview(input: ReviewInput): ReviewPayload {
+  const max = input.maxInline ?? MAX_INLINE;
+  const current = new Set(input.findings.map((f) => f.fingerprint));
+  const sorted = [...input.findings].sort(compareFindings);
+  const still: ReportFinding[] = [];
+  const inDiff: ReportFinding[] = [];
+  const offDiff: ReportFinding[] = [];
+  for (const f of sorted) {
+    if (input.previous.has(f.fingerprint)) still.push(f);
+    else if (input.diffLines(f.at.path).has(f.at.line)) inDiff.push(f);
+    else offDiff.push(f);
+  }
+  const inline = inDiff.slice(0, Math.max(0, max));
+  const overflow = inDiff.slice(inline.length);
+  const fixed = input.fixed.filter((f) => !current.has(f.fingerprint));
+
+  const comments: ReviewComment[] = inline.map((f) => ({
+    path: f.at.path,
+    line: f.at.line,
+    side: 'RIGHT',
+    body: commentBody(f, input.lineText),
+  }));
+
+  const fresh = inDiff.length + offDiff.length;
+  const head: string[] = ['<!-- kapi-review:review -->', '## kapi-review', ''];
+  if (fresh === 0 && still.length === 0) head.push('No findings.');
+  else
+    head.push(
+      `${plural(fresh, 'new finding')}: ${inline.length} inline, ${fresh - inline.length} below` +
+        (still.length > 0 ? `; ${still.length} still present from an earlier push.` : '.'),
+    );
+  if (fixed.length > 0) head.push('', `${plural(fixed.length, 'finding')} resolved since the last review.`);
+
+  const sections: { title: string; note?: string; items: string[] }[] = [
+    { title: 'Not on a line of this diff', items: offDiff.map(listItem) },
+    {
+      title: `More than ${max} inline comments`,
+      note: `A review carries at most ${max} inline comments; these ${plural(overflow.length, 'finding')} on diff lines are listed here instead.`,
+      items: overflow.map(listItem),
+    },
+    { title: 'Still present (commented on earlier)', items: still.map(listItem) },
+    { title: 'Resolved', items: fixed.map(fixedItem) },
+  ];
+
+  const out = [...head];
+  let length = out.join('\n').length;
+  let cut = 0;
+  for (const s of sections) {
+    if (s.items.length === 0) continue;
+    if (cut > 0) {
+      cut += s.items.length;
+      continue;
+    }
+    const intro = ['', `### ${s.title}`, ...(s.note ? ['', s.note] : []), ''];
+    out.push(...intro);
+    length += intro.join('\n').length + 1;
+    for (const [i, item] of s.items.entries()) {
+      if (length + item.length + 1 > BODY_LIMIT) {
+        cut += s.items.length - i;
+        break;
+      }
+      out.push(item);
+      length += item.length + 1;
+    }
+  }
+  if (cut > 0)
+    out.push(
+      '',
+      `${plural(cut, 'more item')} did not fit in this review; the check run lists every finding.`,
+    );
+  return { commit_id: input.commitId, event: 'COMMENT', body: out.join('\n'), comments };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The check run
+
+export type AnnotationLevel = 'failure' | 'warning' | 'notice';
+const ANNOTATION_LEVEL: Record<Severity, AnnotationLevel> = {
+  error: 'failure',
+  warning: 'warning',
+  info: 'notice',
+};
+
+export interface Annotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: AnnotationLevel;
+  message: string;
+  title: string;
+  raw_details?: string;
+}
+
+export interface CheckRunInput {
+  findings: readonly ReportFinding[];
+  name: 'kapi-review';
+  headSha: string;
+  crashes?: readonly CheckCrash[];
+  notes?: readonly string[];
+  /** False when the pull request touched no spec: the run is neutral. Default true. */
+  specsTouched?: boolean;
+}
+
+export interface CheckRunPayload {
+  name: string;
+  head_sha: string;
+  status: 'completed';
+  conclusion: 'success' | 'neutral' | 'failure';
+  output: { title: string; summary: string; annotations: Annotation[] };
+}
+
+/** Annotations are plain text: only control characters are dropped. */
+function plain(s: string): string {
+  return s.replace(CONTROL, '');
+}
+
+export function annotationOf(f: ReportFinding): Annotation {
+  const what = [f.spec, f.subject].filter((x): x is string => x !== undefined && x !== '');
+  const a: Annotation = {
+    path: f.at.path,
+    start_line: f.at.line,
+    end_line: Math.max(f.at.line, f.at.endLine ?? f.at.line),
+    annotation_level: ANNOTATION_LEVEL[f.severity],
+    message: plain(f.message),
+    title: plain(what.length > 0 ? `${f.check}: ${what.join(' ')}` : f.check),
+  };
+  if (f.evidence.length > 0)
+    a.raw_details = plain(
+      f.evidence.map((e) => `${e.kind ? `${e.kind}: ` : ''}${e.path}:${e.line}: ${e.text.trim()}`).join('\n'),
+    );
+  return a;
+}
+
+export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
+  const sorted = [...input.findings].sort(compareFindings);
+  const crashes = input.crashes ?? [];
+  const notes = input.notes ?? [];
+  const c = { error: 0, warning: 0, info: 0 };
+  for (const f of sorted) c[f.severity]++;
+  const touched = input.specsTouched ?? true;
+  const conclusion: CheckRunPayload['conclusion'] =
+    c.error > 0 ? 'failure' : !touched || crashes.length > 0 ? 'neutral' : 'success';
+  const counts = [
+    c.error > 0 ? plural(c.error, 'error') : '',
+    c.warning > 0 ? plural(c.warning, 'warning') : '',
+    c.info > 0 ? plural(c.info, 'note') : '',
+  ].filter((x) => x !== '');
+  const title =
+    !touched && sorted.length === 0
+      ? 'No spec touched'
+      : counts.length > 0
+        ? counts.join(', ')
+        : 'No findings';
+  const summary: string[] = [`**${mdText(title)}**`];
+  if (!touched) summary.push('', 'This pull request touches no kernel API spec.');
+  if (sorted.length > 0) {
+    // a list, not a table: a `|` in a code span would split a table cell
+    summary.push('');
+    for (const f of sorted)
+      summary.push(
+        `- **${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`,
+      );
+  }
+  if (crashes.length > 0) {
+    summary.push('', '### Checks that crashed', '');
+    for (const x of crashes)
+      summary.push(`- ${codeSpan(x.check)} on ${codeSpan(x.path)}: ${mdText(x.error)}`);
+  }
+  if (notes.length > 0) {
+    summary.push('', '### Notes', '');
+    for (const n of notes) summary.push(`- ${mdText(n)}`);
+  }
+  let text = summary.join('\n');
+  if (text.length > BODY_LIMIT)
+    text = `${text.slice(0, BODY_LIMIT).replace(/\n[^\n]*$/, '')}\n\n(summary cut; every finding is an annotation)`;
+  return {
+    name: input.name,
+    head_sha: input.headSha,
+    status: 'completed',
+    conclusion,
+    output: { title, summary: text, annotations: sorted.map(annotationOf) },
+  };
+}
+
+/** Splits annotations into requests of at most `size` (GitHub: 50). */
+export function annotationBatches<T>(annotations: readonly T[], size = ANNOTATIONS_PER_REQUEST): T[][] {
+  if (size < 1) throw new RangeError('batch size must be at least 1');
+  const out: T[][] = [];
+  for (let i = 0; i < annotations.length; i += size) out.push(annotations.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The check run as REST bodies: the create call with the first batch of annotations, then one
+ * update per further batch (same output title and summary; GitHub appends the annotations).
+ */
+export function checkRunRequests(run: CheckRunPayload): {
+  create: CheckRunPayload;
+  updates: { output: CheckRunPayload['output'] }[];
+} {
+  const [first = [], ...rest] = annotationBatches(run.output.annotations);
+  return {
+    create: { ...run, output: { ...run.output, annotations: first } },
+    updates: rest.map((b) => ({
+      output: { title: run.output.title, summary: run.output.summary, annotations: b },
+    })),
+  };
+}
