@@ -28,7 +28,17 @@ import { issue } from '../types.js';
 import {
   type ApiSpec,
   type CountName,
+  emptyCapability,
+  emptyConstraint,
+  emptyError,
+  emptyLock,
+  emptyParam,
+  emptyReturn,
+  emptySideEffect,
+  emptySignal,
   emptySpec,
+  emptyStateTrans,
+  emptyStruct,
   type KerneldocParts,
   type SpecCapability,
   type SpecConstraint,
@@ -1275,19 +1285,7 @@ class Builder {
   }
 
   newParam(name: string, line: number): SpecParam {
-    const p: SpecParam = {
-      index: this.spec.params.length,
-      name,
-      ctype: null,
-      type: null,
-      flags: [],
-      description: null,
-      constraintType: null,
-      constraint: null,
-      range: null,
-      validMask: null,
-      line,
-    };
+    const p = emptyParam(this.spec.params.length, name, line);
     this.spec.params.push(p);
     if (!this.paramsByName.has(name)) this.paramsByName.set(name, p);
     return this.register('param', p, `param[${p.index}]`);
@@ -1299,115 +1297,52 @@ class Builder {
 
   ensureReturn(line: number): SpecReturn {
     if (this.spec.returns === null) {
-      this.spec.returns = {
-        ctype: null,
-        type: null,
-        checkType: null,
-        success: null,
-        description: null,
-        line,
-      };
+      this.spec.returns = emptyReturn(line);
       this.register('return', this.spec.returns, 'return');
     }
     return this.spec.returns;
   }
 
   newError(codeText: string, line: number): SpecError {
-    const e: SpecError = {
-      index: this.spec.errors.length,
-      code: canonErrno(codeText),
-      codeText: codeText.trim(),
-      name: null,
-      condition: null,
-      description: null,
-      line,
-    };
+    const e = emptyError(this.spec.errors.length, canonErrno(codeText), codeText.trim(), line);
     this.spec.errors.push(e);
     return this.register('error', e, `error[${e.index}]`);
   }
 
   newLock(name: string, line: number): SpecLock {
-    const l: SpecLock = {
-      index: this.spec.locks.length,
-      name,
-      type: null,
-      acquired: null,
-      released: null,
-      description: null,
-      line,
-    };
+    const l = emptyLock(this.spec.locks.length, name, line);
     this.spec.locks.push(l);
     return this.register('lock', l, `lock[${l.index}]`);
   }
 
   newSignal(name: string, line: number): SpecSignal {
-    const s: SpecSignal = {
-      index: this.spec.signals.length,
-      signal: name,
-      direction: null,
-      action: null,
-      condition: null,
-      description: null,
-      error: null,
-      extra: {},
-      line,
-    };
+    const s = emptySignal(this.spec.signals.length, name, line);
     this.spec.signals.push(s);
     return this.register('signal', s, `signal[${s.index}]`);
   }
 
   newSideEffect(line: number): SpecSideEffect {
-    const x: SpecSideEffect = {
-      index: this.spec.sideEffects.length,
-      types: [],
-      target: null,
-      description: null,
-      condition: null,
-      // As in the macro form (a zero-initialised `bool reversible`) and as kdoc_apispec.py and the
-      // tools/kapi kerneldoc parser read it: an effect is reversible only when it says so.
-      reversible: false,
-      line,
-    };
+    // As in the macro form (a zero-initialised `bool reversible`) and as kdoc_apispec.py and the
+    // tools/kapi kerneldoc parser read it: an effect is reversible only when it says so.
+    const x = emptySideEffect(this.spec.sideEffects.length, line);
     this.spec.sideEffects.push(x);
     return this.register('side_effect', x, `side_effect[${x.index}]`);
   }
 
   newStateTrans(line: number): SpecStateTrans {
-    const t: SpecStateTrans = {
-      index: this.spec.stateTransitions.length,
-      object: null,
-      from: null,
-      to: null,
-      condition: null,
-      description: null,
-      line,
-    };
+    const t = emptyStateTrans(this.spec.stateTransitions.length, line);
     this.spec.stateTransitions.push(t);
     return this.register('state_trans', t, `state_trans[${t.index}]`);
   }
 
   newCapability(cap: string, line: number): SpecCapability {
-    const c: SpecCapability = {
-      index: this.spec.capabilities.length,
-      capability: cap,
-      action: null,
-      allows: null,
-      without: null,
-      condition: null,
-      line,
-    };
+    const c = emptyCapability(this.spec.capabilities.length, cap, line);
     this.spec.capabilities.push(c);
     return this.register('capability', c, `capability[${c.index}]`);
   }
 
   newConstraint(name: string, line: number): SpecConstraint {
-    const c: SpecConstraint = {
-      index: this.spec.constraints.length,
-      name,
-      description: null,
-      expr: null,
-      line,
-    };
+    const c = emptyConstraint(this.spec.constraints.length, name, line);
     this.spec.constraints.push(c);
     if (!this.constraintsByName.has(name)) this.constraintsByName.set(name, c);
     return this.register('constraint', c, `constraint[${c.index}]`);
@@ -1419,7 +1354,7 @@ class Builder {
       this.currentStruct = found;
       return found;
     }
-    const s: SpecStruct = { index: this.spec.structs.length, name, description: null, fields: [], line };
+    const s = emptyStruct(this.spec.structs.length, name, line);
     this.spec.structs.push(s);
     this.blockName.set(s, `struct[${s.index}]`);
     this.currentStruct = s;

@@ -33,7 +33,17 @@ import { HELPER_MACROS } from './macro-helpers.js';
 import {
   type ApiSpec,
   type CountName,
+  emptyCapability,
+  emptyConstraint,
+  emptyError,
+  emptyLock,
+  emptyParam,
+  emptyReturn,
+  emptySideEffect,
+  emptySignal,
   emptySpec,
+  emptyStateTrans,
+  emptyStruct,
   type SpecCapability,
   type SpecConstraint,
   type SpecError,
@@ -47,6 +57,12 @@ import {
   type SpecStateTrans,
   type SpecStruct,
 } from './model.js';
+
+/** Appends an entry to its list and returns it. */
+function push<T extends object>(list: T[], entry: T): T {
+  list.push(entry);
+  return entry;
+}
 
 /** A table lookup that ignores Object.prototype ('__proto__', 'constructor'). */
 function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
@@ -1241,142 +1257,43 @@ class SpecParser {
     const s = this.spec;
     let obj: object | null = null;
     switch (kind) {
-      case 'param': {
-        const p: SpecParam = {
-          index,
-          name: '',
-          ctype: null,
-          type: null,
-          flags: [],
-          description: null,
-          constraintType: null,
-          constraint: null,
-          range: null,
-          validMask: null,
-          line,
-        };
-        s.params.push(p);
-        obj = p;
+      case 'param':
+        obj = push(s.params, emptyParam(index, '', line));
         break;
-      }
-      case 'return': {
-        const r: SpecReturn = {
-          ctype: null,
-          type: null,
-          checkType: null,
-          success: null,
-          description: null,
-          line,
-        };
-        s.returns = r;
-        obj = r;
+      case 'return':
+        s.returns = emptyReturn(line);
+        obj = s.returns;
         break;
-      }
-      case 'error': {
-        const e: SpecError = {
-          index,
-          code: '',
-          codeText: '',
-          name: null,
-          condition: null,
-          description: null,
-          line,
-        };
-        s.errors.push(e);
-        obj = e;
+      case 'error':
+        obj = push(s.errors, emptyError(index, '', '', line));
         break;
-      }
-      case 'lock': {
-        const l: SpecLock = {
-          index,
-          name: '',
-          type: null,
-          acquired: null,
-          released: null,
-          description: null,
-          line,
-        };
-        s.locks.push(l);
-        obj = l;
+      case 'lock':
+        obj = push(s.locks, emptyLock(index, '', line));
         break;
-      }
-      case 'signal': {
-        const g: SpecSignal = {
-          index,
-          signal: '',
-          direction: null,
-          action: null,
-          condition: null,
-          description: null,
-          error: null,
-          extra: {},
-          line,
-        };
-        s.signals.push(g);
-        obj = g;
+      case 'signal':
+        obj = push(s.signals, emptySignal(index, '', line));
         break;
-      }
       case 'signal_mask': {
         const m: SpecSignalMask = { index, name: '', description: null, line };
-        s.signalMasks.push(m);
-        obj = m;
+        obj = push(s.signalMasks, m);
         break;
       }
-      case 'side_effect': {
+      case 'side_effect':
         // KAPI_SIDE_EFFECT initializes .reversible = false (R2), and zero-init gives the same.
-        const e: SpecSideEffect = {
-          index,
-          types: [],
-          target: null,
-          description: null,
-          condition: null,
-          reversible: false,
-          line,
-        };
-        s.sideEffects.push(e);
-        obj = e;
+        obj = push(s.sideEffects, emptySideEffect(index, line));
         break;
-      }
-      case 'state_trans': {
-        const e: SpecStateTrans = {
-          index,
-          object: null,
-          from: null,
-          to: null,
-          condition: null,
-          description: null,
-          line,
-        };
-        s.stateTransitions.push(e);
-        obj = e;
+      case 'state_trans':
+        obj = push(s.stateTransitions, emptyStateTrans(index, line));
         break;
-      }
-      case 'capability': {
-        const c: SpecCapability = {
-          index,
-          capability: '',
-          action: null,
-          allows: null,
-          without: null,
-          condition: null,
-          line,
-        };
-        s.capabilities.push(c);
-        obj = c;
+      case 'capability':
+        obj = push(s.capabilities, emptyCapability(index, '', line));
         break;
-      }
-      case 'constraint': {
-        const c: SpecConstraint = { index, name: '', description: null, expr: null, line };
-        s.constraints.push(c);
-        obj = c;
+      case 'constraint':
+        obj = push(s.constraints, emptyConstraint(index, '', line));
         break;
-      }
-      case 'struct': {
-        const c: SpecStruct = { index, name: '', description: null, fields: [], line };
-        s.structs.push(c);
-        obj = c;
+      case 'struct':
+        obj = push(s.structs, emptyStruct(index, '', line));
         break;
-      }
       case 'struct_field': {
         const f = { index, name: '', ctype: null, description: null, line };
         if (parent.kind === 'struct') (parent.obj as SpecStruct).fields.push(f);

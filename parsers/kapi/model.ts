@@ -251,6 +251,73 @@ export function emptySpec(name: string, kind: SpecKind, form: SpecForm, path: st
   };
 }
 
+/*
+ * Empty entries, as both spec forms start them: every optional fact null until the spec says
+ * otherwise. A side effect is not reversible unless it says so, as the zero-initialised C field
+ * (`bool reversible`) and the kerneldoc tools read it.
+ */
+export function emptyParam(index: number | null, name: string, line: number): SpecParam {
+  return {
+    index,
+    name,
+    ctype: null,
+    type: null,
+    flags: [],
+    description: null,
+    constraintType: null,
+    constraint: null,
+    range: null,
+    validMask: null,
+    line,
+  };
+}
+
+export function emptyReturn(line: number): SpecReturn {
+  return { ctype: null, type: null, checkType: null, success: null, description: null, line };
+}
+
+export function emptyError(index: number | null, code: string, codeText: string, line: number): SpecError {
+  return { index, code, codeText, name: null, condition: null, description: null, line };
+}
+
+export function emptyLock(index: number | null, name: string, line: number): SpecLock {
+  return { index, name, type: null, acquired: null, released: null, description: null, line };
+}
+
+export function emptySignal(index: number | null, signal: string, line: number): SpecSignal {
+  return {
+    index,
+    signal,
+    direction: null,
+    action: null,
+    condition: null,
+    description: null,
+    error: null,
+    extra: {},
+    line,
+  };
+}
+
+export function emptySideEffect(index: number | null, line: number): SpecSideEffect {
+  return { index, types: [], target: null, description: null, condition: null, reversible: false, line };
+}
+
+export function emptyStateTrans(index: number | null, line: number): SpecStateTrans {
+  return { index, object: null, from: null, to: null, condition: null, description: null, line };
+}
+
+export function emptyCapability(index: number | null, capability: string, line: number): SpecCapability {
+  return { index, capability, action: null, allows: null, without: null, condition: null, line };
+}
+
+export function emptyConstraint(index: number | null, name: string, line: number): SpecConstraint {
+  return { index, name, description: null, expr: null, line };
+}
+
+export function emptyStruct(index: number | null, name: string, line: number): SpecStruct {
+  return { index, name, description: null, fields: [], line };
+}
+
 /**
  * The facts of a spec with positions, form and bookkeeping removed, for comparing the same
  * syscall written in different forms.
