@@ -18,9 +18,10 @@
  * (the C initializer keeps the last one; another question).
  */
 import type { ApiSpec } from '../parsers/kapi/model.js';
-import { documentedSyscalls, evidenceAt } from './kapi-error-undocumented.js';
+import { documentedSyscalls } from './kapi-error-undocumented.js';
 import { codeText } from './kapi-error-unreachable.js';
 import type { Check, CheckContext, FileUnit } from './types.js';
+import { evidenceAt } from './unit.js';
 
 /** Requirements that exclude sleeping (the caller is not preemptible). */
 const NON_PREEMPTIBLE = ['atomic', 'preempt_disabled', 'irq_disabled'];

@@ -5,6 +5,7 @@
  */
 import type { ApiSpec, CountName } from '../parsers/kapi/model.js';
 import type { Check } from './types.js';
+import { evidenceAt } from './unit.js';
 
 /** The entries each declared count counts. */
 export function entriesOf(spec: ApiSpec, kind: CountName): { line: number }[] {
@@ -69,12 +70,7 @@ export const check: Check = {
         const countText = ctx.unit.line(count.line) ?? '';
         const evidence = [{ path: ctx.unit.path, line: count.line, text: countText.trim() }];
         const last = entries[entries.length - 1];
-        if (last)
-          evidence.push({
-            path: ctx.unit.path,
-            line: last.line,
-            text: (ctx.unit.line(last.line) ?? '').trim(),
-          });
+        if (last) evidence.push(evidenceAt(ctx.unit, last.line));
         // the fix is the count line itself with the right number, when the number appears once
         const written = String(count.value);
         const re = new RegExp(`(?<![\\w.])${written}(?![\\w.])`, 'g');

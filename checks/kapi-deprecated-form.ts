@@ -10,6 +10,7 @@
 import { MACROS } from '../parsers/kapi/macro.js';
 import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
 import type { Check, CheckContext, Evidence, Report, Severity } from './types.js';
+import { evidenceAt } from './unit.js';
 
 export const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
 const DEFAULT_TARGET: SpecForm = 'kerneldoc-3';
@@ -65,7 +66,7 @@ function codeOnly(line: string): string {
 }
 
 function ev(ctx: CheckContext, line: number): Evidence {
-  return { path: ctx.unit.path, line, text: (ctx.unit.line(line) ?? '').trim() };
+  return evidenceAt(ctx.unit, line);
 }
 
 function formFinding(

@@ -9,6 +9,7 @@
 import { canonicalErrno } from '../parsers/c/errno.js';
 import type { ApiSpec, FieldAssignment } from '../parsers/kapi/model.js';
 import type { Check, CheckContext, Evidence } from './types.js';
+import { evidenceAt } from './unit.js';
 
 const MIN_EQUAL_CHARS = 20;
 const MIN_EQUAL_WORDS = 3;
@@ -160,11 +161,7 @@ export const check: Check = {
     for (const spec of ctx.unit.specs) {
       if (spec.partial) continue;
       const reported = new Set<string>();
-      const evidenceOf = (t: Text): Evidence => ({
-        path: ctx.unit.path,
-        line: t.line,
-        text: (ctx.unit.line(t.line) ?? '').trim(),
-      });
+      const evidenceOf = (t: Text): Evidence => evidenceAt(ctx.unit, t.line);
       const report = (dup: Text, orig: Text, what = dup.label, other = orig.label): void => {
         if (reported.has(dup.subject)) return;
         reported.add(dup.subject);

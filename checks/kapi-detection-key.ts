@@ -17,6 +17,7 @@
  */
 import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
 import type { Check, CheckContext, Evidence } from './types.js';
+import { evidenceAt } from './unit.js';
 
 const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
 
@@ -168,9 +169,8 @@ export const check: Check = {
       for (let n = spec.line; n <= spec.endLine; n++) lines.push(ctx.unit.line(n) ?? '');
       const at = firstTextLine(ctx, spec);
       const evidence = (extra: number | null = null): Evidence[] => {
-        const ev = [{ path: ctx.unit.path, line: at, text: (ctx.unit.line(at) ?? '').trim() }];
-        if (extra !== null && extra !== at)
-          ev.push({ path: ctx.unit.path, line: extra, text: (ctx.unit.line(extra) ?? '').trim() });
+        const ev = [evidenceAt(ctx.unit, at)];
+        if (extra !== null && extra !== at) ev.push(evidenceAt(ctx.unit, extra));
         return ev;
       };
 

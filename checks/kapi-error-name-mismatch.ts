@@ -14,6 +14,7 @@
 import { canonicalErrno, ERRNO_NAMES, isErrnoName } from '../parsers/c/errno.js';
 import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
 import type { Check, CheckContext } from './types.js';
+import { evidenceAt } from './unit.js';
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -79,9 +80,8 @@ function checkError(ctx: CheckContext, spec: ApiSpec, e: SpecError): void {
   const bare = written.replace(/^\(\s*([\s\S]*?)\s*\)$/, '$1');
   const codeAt = fieldLine(spec, e, 'error_code', e.codeText);
   const nameAt = e.name === null ? codeAt : fieldLine(spec, e, 'name', e.name);
-  const path = ctx.unit.path;
   const lines = [...new Set([e.line, codeAt, nameAt])].sort((a, b) => a - b);
-  const evidence = lines.map((n) => ({ path, line: n, text: (ctx.unit.line(n) ?? '').trim() }));
+  const evidence = lines.map((n) => evidenceAt(ctx.unit, n));
   const line = ctx.unit.line(codeAt);
   const base = { line: codeAt, spec: spec.name, evidence };
   if (/^[-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+)$/.test(bare)) {

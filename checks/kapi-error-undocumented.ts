@@ -13,7 +13,8 @@
 import { canonicalErrno, isErrnoName } from '../parsers/c/errno.js';
 import type { ErrnoFact, SyscallDef } from '../parsers/c/model.js';
 import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
-import type { Check, Evidence, FileUnit } from './types.js';
+import type { Check, FileUnit } from './types.js';
+import { evidenceAt } from './unit.js';
 
 /** include/linux/errno.h: codes that are not part of the userspace ABI. */
 export const KERNEL_INTERNAL: ReadonlySet<string> = new Set([
@@ -94,10 +95,6 @@ export function documentedSyscalls(unit: FileUnit): { sc: SyscallDef; spec: ApiS
     out.push({ sc, spec });
   }
   return out;
-}
-
-export function evidenceAt(unit: FileUnit, line: number, kind: 'spec' | 'code'): Evidence {
-  return { path: unit.path, line, text: (unit.line(line) ?? '').trim(), kind };
 }
 
 /** The line of a spec that names it (`DEFINE_KERNEL_API_SPEC(sys_x)`, ` * sys_x - ...`). */

@@ -25,12 +25,12 @@ import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../parsers/c
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import {
   documentedSyscalls,
-  evidenceAt,
   KERNEL_INTERNAL,
   RESTARTS_AS_EINTR,
   specErrno,
 } from './kapi-error-undocumented.js';
 import type { Check, CheckContext, Evidence, FileUnit } from './types.js';
+import { evidenceAt } from './unit.js';
 
 /**
  * The code of lines [from, to] with comments, string and character literals blanked out (line

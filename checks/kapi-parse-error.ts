@@ -10,6 +10,7 @@
  */
 import type { Issue } from '../parsers/types.js';
 import type { Check, CheckContext } from './types.js';
+import { evidenceAt } from './unit.js';
 
 /** The spec an issue is about: the one whose lines hold the issue's line. */
 function specAt(ctx: CheckContext, line: number) {
@@ -55,7 +56,7 @@ export const check: Check = {
         line,
         ...(name !== '' ? { spec: name } : {}),
         subject: issue.code,
-        evidence: [{ path: ctx.unit.path, line, text: (ctx.unit.line(line) ?? '').trim() }],
+        evidence: [evidenceAt(ctx.unit, line)],
         severity: unterminated || issue.code.endsWith('-unbalanced') ? 'error' : 'warning',
       });
     }

@@ -6,6 +6,7 @@
  */
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Check, CheckContext } from './types.js';
+import { evidenceAt } from './unit.js';
 
 /** A plain -1 (not n-1, -10, -1UL or 0..-1 of a range written as an expression). */
 const MINUS_ONE = /(?<![\w)\].-])-1(?![\w.])/;
@@ -95,8 +96,7 @@ export const check: Check = {
           phrase === '-1' ? lineWith(ctx, spec, t.line, '-1') : lineWith(ctx, spec, t.line, 'errno');
         const lineText = ctx.unit.line(line) ?? '';
         const evidence = [{ path: ctx.unit.path, line, text: lineText.trim() }];
-        if (line !== t.line)
-          evidence.unshift({ path: ctx.unit.path, line: t.line, text: (ctx.unit.line(t.line) ?? '').trim() });
+        if (line !== t.line) evidence.unshift(evidenceAt(ctx.unit, t.line));
         // the suggestion is the line rewritten, when the whole libc phrase sits on it
         const rewritten = kernelWording(lineText);
         ctx.report({

@@ -12,6 +12,7 @@
 import type { SyscallDef } from '../parsers/c/model.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Check, CheckContext, Evidence } from './types.js';
+import { evidenceAt } from './unit.js';
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -19,7 +20,7 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const baseOf = (name: string): string => name.replace(/^(?:__[a-z0-9]+_)?(?:compat_)?sys_/, '');
 
 function ev(ctx: CheckContext, line: number): Evidence {
-  return { path: ctx.unit.path, line, text: (ctx.unit.line(line) ?? '').trim() };
+  return evidenceAt(ctx.unit, line);
 }
 
 /** The first line of a syscall's definition macro, e.g. 'SYSCALL_DEFINE2(munlock'. */

@@ -13,7 +13,7 @@ import { linkSpecs } from '../parsers/kapi/link.js';
 import { parseMacroSpecs } from '../parsers/kapi/macro.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Issue } from '../parsers/types.js';
-import type { FileUnit } from './types.js';
+import type { Evidence, FileUnit } from './types.js';
 
 /** Post-image lines one hunk shows, from `startLine` on. */
 export interface UnitFragment {
@@ -111,4 +111,11 @@ export function buildUnit(input: UnitInput, parser: Parser | null): FileUnit {
     added,
     hunks,
   };
+}
+
+/** A line of the unit as evidence: its text trimmed (empty when the view does not show it). */
+export function evidenceAt(unit: FileUnit, line: number, kind?: 'spec' | 'code'): Evidence {
+  const e: Evidence = { path: unit.path, line, text: (unit.line(line) ?? '').trim() };
+  if (kind !== undefined) e.kind = kind;
+  return e;
 }
