@@ -11,12 +11,8 @@ import { join } from 'node:path';
 import { type PatchMail, parseMail } from '../parsers/mail.js';
 import { splitMbox } from '../parsers/mbox.js';
 import { buildSeries } from '../parsers/series.js';
+import { arg, median, time } from './common.js';
 import { writeSyntheticMbox } from './synth.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
 
 async function rawScan(path: string): Promise<number> {
   let lines = 0;
@@ -46,17 +42,6 @@ async function fullParse(path: string): Promise<number> {
   }
   buildSeries(patches);
   return n;
-}
-
-async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const t0 = process.hrtime.bigint();
-  const result = await fn();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, result };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
 }
 
 async function main(): Promise<void> {
