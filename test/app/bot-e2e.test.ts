@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Parser } from 'web-tree-sitter';
-import { type Bot, type BotLog, createBot, watchImap } from '../../app/bot/run.js';
+import { type Bot, createBot, watchImap } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
 import { defaultConfig } from '../../app/config/index.js';
-import { defaultMailPolicy, type MailPolicy } from '../../app/mail/policy.js';
+import { defaultMailPolicy } from '../../app/mail/policy.js';
 import type { FolderWatcher } from '../../app/sources/imap.js';
 import { Store } from '../../app/store/store.js';
 import { CHECKS } from '../../checks/index.js';
-import { fnv64 } from '../../checks/runner.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { BOT, LIST, listPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
 import { Dovecot, requireDovecot } from '../helpers/dovecot.js';
 import { type SmtpFixture, startSmtp } from '../helpers/smtp-fixture.js';
 
@@ -23,37 +23,8 @@ import { type SmtpFixture, startSmtp } from '../helpers/smtp-fixture.js';
  * fixtures/tree-frob in 'list' mode.
  */
 const KW = '$KapiReviewed';
-const LIST = 'linux-frob@example.org';
-const BOT = 'kapi-review <bot@example.net>';
 const frob = splitMboxBuffer(readFileSync('fixtures/mail/base-frob-v1.mbox')).map((m) => m.raw);
 const ID = (n: number) => `20260302100000.frob-v1-${n}@example.org`;
-
-interface Line {
-  level: string;
-  msg: string;
-}
-function memoryLog(): BotLog & { lines: Line[]; text(level?: string): string } {
-  const lines: Line[] = [];
-  const at = (level: string) => (_obj: object, msg: string) => void lines.push({ level, msg });
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    text: (level) =>
-      lines
-        .filter((l) => !level || l.level === level)
-        .map((l) => `${l.level}: ${l.msg}`)
-        .join('\n'),
-  };
-}
-
-function policy(): MailPolicy {
-  return { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'list' }] };
-}
-
-const messageIdFor = (key: string): string => `${fnv64(key)}.kapi-review@example.net`;
 
 describe('bot without IMAP: bad mail and mail commands', () => {
   const dirs: string[] = [];
@@ -72,7 +43,7 @@ describe('bot without IMAP: bad mail and mail commands', () => {
       checks: CHECKS,
       config: defaultConfig(),
       tree: null,
-      policy: policy(),
+      policy: listPolicy(),
       transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
       probe: null,
       now: () => new Date('2026-03-02T12:00:00Z'),
@@ -230,7 +201,7 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
       checks: CHECKS,
       config: defaultConfig(),
       tree: 'fixtures/tree-frob',
-      policy: policy(),
+      policy: listPolicy(),
       transport: { host: '127.0.0.1', port: smtp.port, ignoreTLS: true },
       probe: smtp.probe,
       now,

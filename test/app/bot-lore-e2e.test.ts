@@ -18,26 +18,22 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Parser } from 'web-tree-sitter';
 import { pollLore, type WatchLoreOptions, watchLore } from '../../app/bot/lore.js';
-import { type Bot, type BotLog, createBot } from '../../app/bot/run.js';
+import { type Bot, createBot } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
 import { defaultConfig } from '../../app/config/index.js';
-import { defaultMailPolicy, type MailPolicy } from '../../app/mail/policy.js';
 import { Store } from '../../app/store/store.js';
 import { CHECKS } from '../../checks/index.js';
-import { fnv64 } from '../../checks/runner.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { BOT, LIST, listPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
 import type { BotChildArgs } from '../helpers/bot-child.js';
 import { type ReceivedMail, type SmtpFixture, startSmtp } from '../helpers/smtp-fixture.js';
 
-const LIST = 'linux-frob@example.org';
 const INBOX = 'linux-frob';
-const BOT = 'kapi-review <bot@example.net>';
 const ID = (n: number) => `20260302100000.frob-v1-${n}@example.org`;
 const V1 = readFileSync('fixtures/lore/frob-v1.mbox');
 const V1_MESSAGES = splitMboxBuffer(V1).map((m) => m.raw);
-const messageIdFor = (key: string): string => `${fnv64(key)}.kapi-review@example.net`;
 
 // ---------------------------------------------------------------------------------------------
 // the stand-in lore server
@@ -172,31 +168,6 @@ afterAll(async () => {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Line {
-  level: string;
-  msg: string;
-}
-function memoryLog(): BotLog & { lines: Line[]; text(level?: string): string } {
-  const lines: Line[] = [];
-  const at = (level: string) => (_obj: object, msg: string) => void lines.push({ level, msg });
-  return {
-    lines,
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    text: (level) =>
-      lines
-        .filter((l) => !level || l.level === level)
-        .map((l) => `${l.level}: ${l.msg}`)
-        .join('\n'),
-  };
-}
-
-function policy(): MailPolicy {
-  return { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'list' }] };
-}
-
 /** One reply per patch with findings (2/3 and 3/3) and the summary to the cover letter, threaded. */
 function checkReplies(got: readonly ReceivedMail[]): void {
   expect(got.map((m) => m.mail.inReplyTo).sort()).toEqual([ID(0), ID(2), ID(3)]);
@@ -265,7 +236,7 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
       checks: CHECKS,
       config: defaultConfig(),
       tree: 'fixtures/tree-frob',
-      policy: policy(),
+      policy: listPolicy(),
       transport: { host: '127.0.0.1', port: smtp.port, ignoreTLS: true },
       probe: smtp.probe,
       now,
@@ -492,7 +463,7 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
       baseUrl: base,
       list: INBOX,
       smtpPort: smtp.port,
-      policy: policy(),
+      policy: listPolicy(),
       dryRunDir: join(path, '..', 'eml'),
       now: now().toISOString(),
       messageIdDomain: 'example.net',
