@@ -33,7 +33,10 @@ export interface UnitInput {
   changed?: { added: readonly number[]; hunks: readonly { start: number; end: number }[] };
 }
 
-const C_FILE = /\.[ch]$/;
+/** C sources and headers: the only files that carry specs and the code they describe. */
+export function isCFile(path: string): boolean {
+  return /\.[ch]$/.test(path);
+}
 
 function specsOf(text: string, path: string): { specs: ApiSpec[]; issues: Issue[] } {
   const m = parseMacroSpecs(text, path);
@@ -66,7 +69,7 @@ export function buildUnit(input: UnitInput, parser: Parser | null): FileUnit {
   let syscalls: SyscallDef[] = [];
   let code: CFacts | null = null;
   let line: (n: number) => string | undefined;
-  const isC = C_FILE.test(input.path);
+  const isC = isCFile(input.path);
 
   if (input.mode === 'full' && input.post !== null) {
     const lines = input.post.split('\n');

@@ -11,6 +11,7 @@ import {
   type ScopedFinding,
 } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
+import { isCFile } from '../../checks/unit.js';
 import type { FileDiff } from '../../parsers/diff.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
@@ -39,7 +40,7 @@ export interface ReviewOptions {
  * at an offset). Only C files matter to the checks; the test is a walk over the hunks' lines.
  */
 function needsRenumbering(post: string, diff: FileDiff | undefined): boolean {
-  if (!diff || !/\.[ch]$/.test(diff.path)) return false;
+  if (!diff || !isCFile(diff.path)) return false;
   const lines = post.split('\n');
   for (const h of diff.hunks)
     for (const l of h.lines)
@@ -92,7 +93,7 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
     filter: opts.config.filter,
   });
   const hunkOnly = [
-    ...new Set(review.files.filter((f) => f.mode === 'hunks' && /\.[ch]$/.test(f.path)).map((f) => f.path)),
+    ...new Set(review.files.filter((f) => f.mode === 'hunks' && isCFile(f.path)).map((f) => f.path)),
   ];
   if (hunkOnly.length > 0)
     notes.push(
