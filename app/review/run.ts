@@ -86,6 +86,20 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
         : {}),
     })),
   }));
+  const done = reviewPatches(patches, opts);
+  return { series, review: done.review, ignored: done.ignored, notes: [...notes, ...done.notes] };
+}
+
+/**
+ * Runs the checks over patches whose images are already built (the mail pipeline above, or a
+ * pull request's base and head images) and applies the configured ignores. The notes say which
+ * files were checked on hunks only and how many findings the base already had.
+ */
+export function reviewPatches(
+  patches: readonly ReviewPatch[],
+  opts: Omit<ReviewOptions, 'tree'> & { tree?: string | null },
+): { review: ReviewResult; ignored: ScopedFinding[]; notes: string[] } {
+  const notes: string[] = [];
   const review = reviewSeries(patches, {
     checks: opts.checks,
     parser: opts.parser,
@@ -106,7 +120,6 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
   const ignored = [...review.findings, ...review.outside].filter((f) => isIgnored(f, opts.config.ignore));
   const keep = (f: ScopedFinding): boolean => !ignored.includes(f);
   return {
-    series,
     review: { ...review, findings: review.findings.filter(keep), outside: review.outside.filter(keep) },
     ignored,
     notes,
