@@ -10,6 +10,9 @@
  *   ignore:
  *     - kapi-return-convention
  *     - { check: kapi-error-unreachable, spec: sys_mlockall, subject: EAGAIN }
+ *   github:                  # the GitHub App only
+ *     paths: [mm/, kernel/frob.c]   # review only these files (prefix or exact path)
+ *     max-inline: 20         # inline comments per review (at most 50)
  */
 import { readFile } from 'node:fs/promises';
 import type { CheckConfig } from '../../checks/runner.js';
@@ -25,13 +28,30 @@ export interface ReviewConfig {
   filter: 'added' | 'diff-context' | 'file' | 'none';
   checks: CheckConfig;
   ignore: IgnoreRule[];
+  /** The GitHub App's settings; the CLI and the mail bot ignore them. */
+  github: GithubSettings;
 }
+
+export interface GithubSettings {
+  /** When not empty, only files under these prefixes (or these exact paths) are reviewed. */
+  paths: string[];
+  /** Inline comments per review; the rest go into the review body. */
+  maxInline: number;
+}
+
+/** GitHub's own limit is higher; 50 keeps a review readable. */
+export const MAX_INLINE = 50;
 
 export class ConfigError extends Error {}
 
 /** The configuration when there is no file: every check at its default, the `added` filter. */
 export function defaultConfig(): ReviewConfig {
-  return { filter: 'added', checks: { disabled: [], severity: {}, options: {} }, ignore: [] };
+  return {
+    filter: 'added',
+    checks: { disabled: [], severity: {}, options: {} },
+    ignore: [],
+    github: { paths: [], maxInline: MAX_INLINE },
+  };
 }
 
 /** Validates YAML text against the schema (loads zod and yaml on first use). */

@@ -4,7 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, type IgnoreRule, type ReviewConfig } from './index.js';
+import { ConfigError, type IgnoreRule, MAX_INLINE, type ReviewConfig } from './index.js';
 
 const severity = z.enum(['error', 'warning', 'info']);
 const checkSetting = z.union([
@@ -29,6 +29,13 @@ export const configSchema = z
     filter: z.enum(['added', 'diff-context', 'file', 'none']).optional(),
     checks: z.record(z.string(), checkSetting).optional(),
     ignore: z.array(ignoreEntry).optional(),
+    github: z
+      .object({
+        paths: z.array(z.string().min(1)).optional(),
+        'max-inline': z.number().int().min(0).max(50).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -64,7 +71,12 @@ export function resolveConfig(raw: unknown, knownChecks: readonly string[], orig
   for (const [i, r] of ignore.entries())
     if (!known.has(r.check)) unknown.push(`ignore.${i}: unknown check ${r.check}`);
   if (unknown.length > 0) throw new ConfigError(`${origin}: ${unknown.join('; ')}`);
-  return { filter: c.filter ?? 'added', checks: { disabled, severity: sev, options }, ignore };
+  return {
+    filter: c.filter ?? 'added',
+    checks: { disabled, severity: sev, options },
+    ignore,
+    github: { paths: c.github?.paths ?? [], maxInline: c.github?.['max-inline'] ?? MAX_INLINE },
+  };
 }
 
 export function parseConfigText(text: string, knownChecks: readonly string[], origin: string): ReviewConfig {

@@ -19,6 +19,9 @@ describe('.kapi-review.yml', () => {
         'ignore:',
         '  - kapi-desc-duplicated',
         '  - { check: kapi-count-mismatch, spec: sys_frob, subject: "count:signal" }',
+        'github:',
+        '  paths: [mm/, kernel/frob.c]',
+        '  max-inline: 20',
       ].join('\n'),
       KNOWN,
       'x.yml',
@@ -34,6 +37,7 @@ describe('.kapi-review.yml', () => {
         { check: 'kapi-desc-duplicated' },
         { check: 'kapi-count-mismatch', spec: 'sys_frob', subject: 'count:signal' },
       ],
+      github: { paths: ['mm/', 'kernel/frob.c'], maxInline: 20 },
     });
     const f = { check: 'kapi-count-mismatch', spec: 'sys_frob', subject: 'count:signal' } as Finding;
     expect(isIgnored(f, c.ignore)).toBe(true);
@@ -58,12 +62,19 @@ describe('.kapi-review.yml', () => {
     );
     expect(await bad('ignore: [kapi-nope]')).toBe('x.yml: ignore.0: unknown check kapi-nope');
     expect(await bad('checks: [')).toMatch(/^x\.yml: not valid YAML/);
+    expect(await bad('github:\n  max-inline: 500')).toMatch(/^x\.yml: github\.max-inline: /);
+    expect(await bad('github:\n  path: [mm/]')).toMatch(/github.*path/);
   });
 
   it('an absent default file is an empty config; an absent named file is an error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kapi-config-'));
     const c = await loadConfig(null, KNOWN, join(dir, '.kapi-review.yml'));
-    expect(c).toEqual({ filter: 'added', checks: { disabled: [], severity: {}, options: {} }, ignore: [] });
+    expect(c).toEqual({
+      filter: 'added',
+      checks: { disabled: [], severity: {}, options: {} },
+      ignore: [],
+      github: { paths: [], maxInline: 50 },
+    });
     await expect(loadConfig(join(dir, 'nope.yml'), KNOWN)).rejects.toThrow(
       /cannot read config .*nope\.yml: ENOENT/,
     );
