@@ -12,10 +12,11 @@
  *   review body: a comment on a line outside the diff makes GitHub reject the whole review (422).
  *   Comments are single-line (at `at.line`); `endLine` is not used, since a range must lie in the
  *   diff as a whole.
- * - Every finding shown carries `<!-- kapi-review:fp=<fingerprint> -->`, inline or in the body; the
- *   caller collects these markers from earlier reviews to build `previous`. A resolved finding is
- *   marked `<!-- kapi-review:fixed=<fingerprint> -->` instead, so it is not mistaken for one still
- *   commented on. Fingerprints are reduced to `[A-Za-z0-9._:-]` inside markers.
+ * - Every finding shown carries `<!-- kapi-review:fp=<fingerprint> check=.. spec=.. subject=.. -->`,
+ *   inline or in the body; the app reads these markers back (`readMarkers`) from earlier reviews
+ *   to build `previous` and `fixed`. A resolved finding is marked `<!-- kapi-review:fixed=... -->`
+ *   instead, so it is not mistaken for one still commented on. Fingerprints are reduced to
+ *   `[A-Za-z0-9._:-]`; the other values are percent-encoded.
  * - A finding in `previous` is not commented again: the body lists it compactly as still present.
  *   A `fixed` entry whose fingerprint is among the current findings is not listed as resolved.
  * - At most `maxInline` (default 50) inline comments: new in-diff findings sorted by severity
@@ -113,12 +114,56 @@ function fpSafe(fp: string): string {
   return fp.replace(/[^A-Za-z0-9._:-]/g, '_');
 }
 
-export function marker(fp: string): string {
-  return `<!-- kapi-review:fp=${fpSafe(fp)} -->`;
+/** What a marker remembers of a finding, so a later push can say which one was resolved. */
+export interface MarkedFinding {
+  fingerprint: string;
+  check?: string;
+  spec?: string;
+  subject?: string;
 }
 
-export function fixedMarker(fp: string): string {
-  return `<!-- kapi-review:fixed=${fpSafe(fp)} -->`;
+/** Marker values are percent-encoded: no space, no `>`, so nothing can end the comment early. */
+function markerFields(f: MarkedFinding): string {
+  const extra = (['check', 'spec', 'subject'] as const)
+    .filter((k) => f[k] !== undefined && f[k] !== '')
+    .map((k) => ` ${k}=${encodeURIComponent(f[k] as string)}`);
+  return `${fpSafe(f.fingerprint)}${extra.join('')}`;
+}
+
+export function marker(f: MarkedFinding): string {
+  return `<!-- kapi-review:fp=${markerFields(f)} -->`;
+}
+
+export function fixedMarker(f: MarkedFinding): string {
+  return `<!-- kapi-review:fixed=${markerFields(f)} -->`;
+}
+
+export interface ReadMarker extends MarkedFinding {
+  kind: 'fp' | 'fixed';
+}
+
+/**
+ * The markers in a review or comment body, in order. Text that only looks like a marker inside
+ * a code span cannot occur: patch text is never placed in a body unescaped.
+ */
+export function readMarkers(body: string): ReadMarker[] {
+  const out: ReadMarker[] = [];
+  for (const m of body.matchAll(/<!-- kapi-review:(fp|fixed)=([A-Za-z0-9._:-]+)((?: [a-z]+=[^ >]*)*) -->/g)) {
+    const r: ReadMarker = { kind: m[1] as 'fp' | 'fixed', fingerprint: m[2] as string };
+    for (const kv of (m[3] ?? '').trim().split(' ')) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) continue;
+      const key = kv.slice(0, eq);
+      if (key !== 'check' && key !== 'spec' && key !== 'subject') continue;
+      try {
+        r[key] = decodeURIComponent(kv.slice(eq + 1));
+      } catch {
+        // a damaged value: keep the fingerprint, drop the field
+      }
+    }
+    out.push(r);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,6 +189,11 @@ export interface ReviewInput {
   maxInline?: number;
   /** Verbatim post-image line, when the caller has it (needed for an applyable addition). */
   lineText?: (path: string, line: number) => string | undefined;
+  /**
+   * GitHub refused this review's inline comments (a 422): no comments; the findings on diff
+   * lines are listed in the body under their own heading.
+   */
+  bodyOnly?: boolean;
 }
 
 export interface ReviewComment {
@@ -213,7 +263,7 @@ function headline(f: ReportFinding): string {
 
 /** The body of one inline comment. */
 export function commentBody(f: ReportFinding, lineText?: ReviewInput['lineText']): string {
-  const parts = [marker(f.fingerprint), headline(f)];
+  const parts = [marker(f), headline(f)];
   const ev = evidenceList(f);
   if (ev.length > 0) parts.push('', ...ev);
   const sug = suggestionBlock(f, lineText);
@@ -222,12 +272,12 @@ export function commentBody(f: ReportFinding, lineText?: ReviewInput['lineText']
 }
 
 function listItem(f: ReportFinding): string {
-  return `- ${marker(f.fingerprint)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`;
+  return `- ${marker(f)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`;
 }
 
 function fixedItem(f: FixedFinding): string {
   const what = [f.spec, f.subject].filter((x): x is string => x !== undefined && x !== '');
-  return `- ${fixedMarker(f.fingerprint)}${codeSpan(f.check)}${what.length > 0 ? ` ${codeSpan(what.join(' '))}` : ''}`;
+  return `- ${fixedMarker(f)}${codeSpan(f.check)}${what.length > 0 ? ` ${codeSpan(what.join(' '))}` : ''}`;
 }
 
 function plural(n: number, word: string): string {
@@ -246,7 +296,7 @@ export function buildReview(input: ReviewInput): ReviewPayload {
     else if (input.diffLines(f.at.path).has(f.at.line)) inDiff.push(f);
     else offDiff.push(f);
   }
-  const inline = inDiff.slice(0, Math.max(0, max));
+  const inline = input.bodyOnly ? [] : inDiff.slice(0, Math.max(0, max));
   const overflow = inDiff.slice(inline.length);
   const fixed = input.fixed.filter((f) => !current.has(f.fingerprint));
 
@@ -269,11 +319,17 @@ export function buildReview(input: ReviewInput): ReviewPayload {
 
   const sections: { title: string; note?: string; items: string[] }[] = [
     { title: 'Not on a line of this diff', items: offDiff.map(listItem) },
-    {
-      title: `More than ${max} inline comments`,
-      note: `A review carries at most ${max} inline comments; these ${plural(overflow.length, 'finding')} on diff lines are listed here instead.`,
-      items: overflow.map(listItem),
-    },
+    input.bodyOnly
+      ? {
+          title: 'On lines of this diff',
+          note: 'GitHub did not accept inline comments for this review; these findings are listed here instead.',
+          items: overflow.map(listItem),
+        }
+      : {
+          title: `More than ${max} inline comments`,
+          note: `A review carries at most ${max} inline comments; these ${plural(overflow.length, 'finding')} on diff lines are listed here instead.`,
+          items: overflow.map(listItem),
+        },
     { title: 'Still present (commented on earlier)', items: still.map(listItem) },
     { title: 'Resolved', items: fixed.map(fixedItem) },
   ];

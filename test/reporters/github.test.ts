@@ -8,6 +8,7 @@ import {
   commentBody,
   fenced,
   type ReviewInput,
+  readMarkers,
 } from '../../reporters/github.js';
 import { reportToJson } from '../../reporters/json.js';
 import type { ReportFinding } from '../../reporters/report.js';
@@ -90,7 +91,7 @@ describe('buildReview', () => {
           line: 42,
           side: 'RIGHT',
           body: [
-            '<!-- kapi-review:fp=fp-einval -->',
+            '<!-- kapi-review:fp=fp-einval check=kapi-error-undocumented spec=sys_frob subject=EINVAL -->',
             '**Error** `kapi-error-undocumented`: sys\\_frob returns -EINVAL but its spec does not list EINVAL',
             '',
             '- spec `kernel/frob.c:10`: `DEFINE_KERNEL_API_SPEC(sys_frob)`',
@@ -115,15 +116,15 @@ describe('buildReview', () => {
         '',
         '### Not on a line of this diff',
         '',
-        '- <!-- kapi-review:fp=fp-count -->**Warning** `kapi-count-mismatch` `kernel/frob.c:11`: sys\\_frob declares 1 error (KAPI\\_ERROR\\_COUNT) but lists 2',
+        '- <!-- kapi-review:fp=fp-count check=kapi-count-mismatch spec=sys_frob subject=count%3Aerror -->**Warning** `kapi-count-mismatch` `kernel/frob.c:11`: sys\\_frob declares 1 error (KAPI\\_ERROR\\_COUNT) but lists 2',
         '',
         '### Still present (commented on earlier)',
         '',
-        '- <!-- kapi-review:fp=fp-old -->**Warning** `kapi-param-mismatch` `kernel/frob.c:14`: sys\\_frob: param len is size\\_t in the code, int in the spec',
+        '- <!-- kapi-review:fp=fp-old check=kapi-param-mismatch spec=sys_frob subject=param%3Alen -->**Warning** `kapi-param-mismatch` `kernel/frob.c:14`: sys\\_frob: param len is size\\_t in the code, int in the spec',
         '',
         '### Resolved',
         '',
-        '- <!-- kapi-review:fixed=fp-gone -->`kapi-error-undocumented` `sys_frob ENOMEM`',
+        '- <!-- kapi-review:fixed=fp-gone check=kapi-error-undocumented spec=sys_frob subject=ENOMEM -->`kapi-error-undocumented` `sys_frob ENOMEM`',
       ].join('\n'),
     });
   });
@@ -201,7 +202,7 @@ describe('buildReview', () => {
       '**Warning** `kapi-count-mismatch`: x &lt;/details&gt;&lt;script&gt;alert(1)&lt;/script&gt; \\`\\`\\` \\# @\u200bocto' +
         'cat \\*b\\*',
     );
-    expect(body).toContain('<!-- kapi-review:fp=fp_--___b_ -->');
+    expect(body).toContain('<!-- kapi-review:fp=fp_--___b_ check=kapi-count-mismatch');
     expect(body).toContain('- `a.c:3`: `````a ``` b ```` c`````');
     expect(body).toContain('````c\n```\n</details>\n````');
     expect(body).not.toMatch(/<script|<\/details>(?!\n````)/);
@@ -221,7 +222,7 @@ describe('buildReview', () => {
       fixed: [],
     });
     const all = [...r.comments.map((c) => c.body), r.body].join('\n');
-    const fps = [...all.matchAll(/<!-- kapi-review:fp=([^ ]+) -->/g)].map((m) => m[1]);
+    const fps = readMarkers(all).map((m) => m.fingerprint);
     const expected = [...json.findings, ...json.outside].map((f) => f.fingerprint);
     expect([...fps].sort()).toEqual([...expected].sort());
     expect(new Set(fps).size).toBe(fps.length);
@@ -337,5 +338,75 @@ describe('body limit', () => {
     });
     expect(r.body.length).toBeLessThan(65536);
     expect(r.body).toMatch(/\d+ more items did not fit in this review; the check run lists every finding\.$/);
+  });
+});
+
+describe('readMarkers', () => {
+  it('reads back what the review wrote, including hostile spec and subject values', () => {
+    const hostile: ReportFinding = {
+      ...EINVAL,
+      fingerprint: 'fp-h',
+      spec: 'sys_a --> <b> x',
+      subject: 'EINVAL check=fake',
+    };
+    const r = buildReview({
+      findings: [hostile, COUNT],
+      commitId: 'c',
+      diffLines,
+      previous: new Set(),
+      fixed: [{ fingerprint: 'fp-gone', check: 'kapi-error-undocumented', subject: 'ENOMEM' }],
+    });
+    const all = [...r.comments.map((c) => c.body), r.body].join('\n');
+    expect(readMarkers(all)).toEqual([
+      {
+        kind: 'fp',
+        fingerprint: 'fp-h',
+        check: 'kapi-error-undocumented',
+        spec: 'sys_a --> <b> x',
+        subject: 'EINVAL check=fake',
+      },
+      {
+        kind: 'fp',
+        fingerprint: 'fp-count',
+        check: 'kapi-count-mismatch',
+        spec: 'sys_frob',
+        subject: 'count:error',
+      },
+      { kind: 'fixed', fingerprint: 'fp-gone', check: 'kapi-error-undocumented', subject: 'ENOMEM' },
+    ]);
+  });
+
+  it('skips what is not a marker and keeps the fingerprint of a damaged one', () => {
+    expect(readMarkers('<!-- kapi-review:fp= -->')).toEqual([]);
+    expect(readMarkers('text <!-- kapi-review:fp=abc check=%E0%A4%A -->')).toEqual([
+      { kind: 'fp', fingerprint: 'abc' },
+    ]);
+    expect(readMarkers('<!-- kapi-review:review -->')).toEqual([]);
+  });
+});
+
+describe('buildReview bodyOnly', () => {
+  it('puts no comment inline and lists the diff-line findings under their own heading', () => {
+    const r = buildReview(input({ previous: new Set(), fixed: [], bodyOnly: true }));
+    expect(r.comments).toEqual([]);
+    expect(r.body).toBe(
+      [
+        '<!-- kapi-review:review -->',
+        '## kapi-review',
+        '',
+        '3 new findings: 0 inline, 3 below.',
+        '',
+        '### Not on a line of this diff',
+        '',
+        '- <!-- kapi-review:fp=fp-count check=kapi-count-mismatch spec=sys_frob subject=count%3Aerror -->**Warning** `kapi-count-mismatch` `kernel/frob.c:11`: sys\\_frob declares 1 error (KAPI\\_ERROR\\_COUNT) but lists 2',
+        '',
+        '### On lines of this diff',
+        '',
+        'GitHub did not accept inline comments for this review; these findings are listed here instead.',
+        '',
+        '- <!-- kapi-review:fp=fp-einval check=kapi-error-undocumented spec=sys_frob subject=EINVAL -->**Error** `kapi-error-undocumented` `kernel/frob.c:42`: sys\\_frob returns -EINVAL but its spec does not list EINVAL',
+        '- <!-- kapi-review:fp=fp-old check=kapi-param-mismatch spec=sys_frob subject=param%3Alen -->**Warning** `kapi-param-mismatch` `kernel/frob.c:14`: sys\\_frob: param len is size\\_t in the code, int in the spec',
+      ].join('\n'),
+    );
   });
 });
