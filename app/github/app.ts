@@ -1,0 +1,478 @@
+/**
+ * The GitHub App (Probot 14): thin handlers over the same pipeline `kapi-review check` runs.
+ *
+ * - pull_request opened / synchronize / reopened, check_run rerequested, and the comment commands
+ *   `/kapi-review recheck` and `/kapi-review ignore <check-id>` all end in `reviewPullRequest`.
+ * - One review per head SHA: a SHA that already has a review of ours gets a new check run only.
+ *   A review is posted only when it has something to say (new findings, or resolved ones).
+ * - Earlier reviews are read back through their fingerprint markers, so a re-push repeats no
+ *   comment and lists the findings it fixed as resolved.
+ * - The config is `.github/kapi-review.yml` of the default branch (Probot's loader, `_extends`
+ *   included), validated with the CLI's schema; an invalid one fails the check run with the
+ *   reason, and nothing else happens.
+ * - Probot's Octokit throttles and retries (secondary rate limits, 5xx); a 422 on the review is
+ *   retried once with every finding in the body, then recorded in the check run, never fatal.
+ * - Reviews of one pull request run one at a time (a push during a review waits its turn).
+ */
+import type { Context, Probot } from 'probot';
+import type { Check } from '../../checks/types.js';
+import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
+import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
+import {
+  buildCheckRun,
+  buildReview,
+  type CheckRunPayload,
+  checkRunRequests,
+  type FixedFinding,
+  type ReviewPayload,
+} from '../../reporters/github.js';
+import type { ReportFinding } from '../../reporters/report.js';
+import { loadCParser } from '../c/language.js';
+import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '../config/index.js';
+import { worthParsing } from '../index/walk.js';
+import { reviewPatches } from '../review/run.js';
+import {
+  canCommand,
+  candidateFiles,
+  type PastComment,
+  type PastReview,
+  type PrFile,
+  type PrImage,
+  parseCommands,
+  pastState,
+  prPatch,
+  rightSideLines,
+} from './pr.js';
+
+export const CHECK_NAME = 'kapi-review';
+export const CONFIG_FILE = 'kapi-review.yml';
+/** Files larger than this are not fetched (the note says so). */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+const FETCH_CONCURRENCY = 8;
+
+type Octokit = Context['octokit'];
+
+export interface AppOptions {
+  /** The checks to run (the CLI's registry by default). */
+  checks?: readonly Check[];
+}
+
+export interface PullRef {
+  owner: string;
+  repo: string;
+  number: number;
+  title: string;
+  headSha: string;
+  baseSha: string;
+}
+
+/** What one run did; returned for logs and tests. */
+export interface RunOutcome {
+  review: 'posted' | 'posted-without-inline' | 'skipped-same-sha' | 'nothing-to-say' | 'failed' | 'none';
+  conclusion: CheckRunPayload['conclusion'] | 'config-error';
+  findings: number;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function errorStatus(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null && 'status' in e
+    ? Number((e as { status: unknown }).status)
+    : undefined;
+}
+
+function errorMessage(e: unknown): string {
+  const data = (e as { response?: { data?: { message?: unknown } } }).response?.data;
+  const m = typeof data?.message === 'string' ? data.message : (e as Error).message;
+  return String(m).split('\n')[0]?.slice(0, 300) ?? 'unknown error';
+}
+
+/** A file's text at a commit, or null when it does not exist there. */
+async function fetchText(
+  octokit: Octokit,
+  ref: { owner: string; repo: string },
+  path: string,
+  sha: string,
+): Promise<string | null> {
+  try {
+    const r = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+      ...ref,
+      path,
+      ref: sha,
+      mediaType: { format: 'raw' },
+    });
+    const data = r.data as unknown;
+    if (typeof data === 'string') return data;
+    if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
+    throw new Error(`${path}@${sha}: the contents API did not return the file's text`);
+  } catch (e) {
+    if (errorStatus(e) === 404) return null;
+    throw e;
+  }
+}
+
+function hasSpec(text: string, path: string): boolean {
+  return parseMacroSpecs(text, path).value.length > 0 || parseKerneldocSpecs(text, path).value.length > 0;
+}
+
+export function createApp(options: AppOptions = {}): (app: Probot) => Promise<void> {
+  return async (app: Probot) => {
+    const checks = options.checks ?? (await import('../../checks/index.js')).CHECKS;
+    const checkIds = checks.map((c) => c.meta.id);
+    const queues = new Map<string, Promise<unknown>>();
+    let botLogin: Promise<string | null> | null = null;
+
+    /** `<slug>[bot]`, the login our reviews carry; null if the app cannot tell (then: any bot). */
+    const ourLogin = (): Promise<string | null> => {
+      botLogin ??= (async () => {
+        try {
+          const octokit = await app.auth();
+          const { data } = await octokit.request('GET /app');
+          return data?.slug ? `${data.slug}[bot]` : null;
+        } catch (e) {
+          app.log.warn(`cannot read the app's own slug (${errorMessage(e)}); any bot's review marker counts`);
+          botLogin = null;
+          return null;
+        }
+      })();
+      return botLogin;
+    };
+
+    /** Runs `fn` after every earlier run for the same pull request. */
+    function serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      const before = queues.get(key) ?? Promise.resolve();
+      const run = before.then(fn, fn);
+      const settled = run.catch(() => undefined);
+      queues.set(key, settled);
+      void settled.then(() => {
+        if (queues.get(key) === settled) queues.delete(key);
+      });
+      return run;
+    }
+
+    async function loadConfig(context: Context): Promise<ReviewConfig> {
+      let raw: unknown;
+      try {
+        raw = await context.config(CONFIG_FILE);
+      } catch (e) {
+        throw new ConfigError(`.github/${CONFIG_FILE}: ${errorMessage(e)}`);
+      }
+      return resolveConfig(raw ?? {}, checkIds, `.github/${CONFIG_FILE}`);
+    }
+
+    /** `/kapi-review ignore <id>` comments on the PR from users with write access. */
+    async function commandIgnores(octokit: Octokit, pr: PullRef): Promise<IgnoreRule[]> {
+      const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+        owner: pr.owner,
+        repo: pr.repo,
+        issue_number: pr.number,
+        per_page: 100,
+      });
+      const allowed = new Map<string, Promise<boolean>>();
+      const rules: IgnoreRule[] = [];
+      for (const c of comments) {
+        if (!c.body || c.user?.type === 'Bot' || !c.user?.login) continue;
+        const ignores = parseCommands(c.body).commands.filter((x) => x.kind === 'ignore');
+        if (ignores.length === 0) continue;
+        const login = c.user.login;
+        if (!allowed.has(login)) allowed.set(login, permitted(octokit, pr, login));
+        if (!(await allowed.get(login))) continue;
+        for (const x of ignores) if (checkIds.includes(x.check)) rules.push({ check: x.check });
+      }
+      return rules;
+    }
+
+    async function permitted(
+      octokit: Octokit,
+      ref: { owner: string; repo: string },
+      username: string,
+    ): Promise<boolean> {
+      try {
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username });
+        return canCommand(data.role_name === 'maintain' ? 'maintain' : data.permission);
+      } catch (e) {
+        if (errorStatus(e) === 404) return false;
+        throw e;
+      }
+    }
+
+    async function postCheckRun(octokit: Octokit, pr: PullRef, run: CheckRunPayload): Promise<void> {
+      const { create, updates } = checkRunRequests(run);
+      const { data } = await octokit.rest.checks.create({ owner: pr.owner, repo: pr.repo, ...create });
+      for (const u of updates)
+        await octokit.rest.checks.update({ owner: pr.owner, repo: pr.repo, check_run_id: data.id, ...u });
+    }
+
+    async function postReview(
+      octokit: Octokit,
+      pr: PullRef,
+      review: ReviewPayload,
+      bodyOnly: () => ReviewPayload,
+      notes: string[],
+    ): Promise<RunOutcome['review']> {
+      const post = (r: ReviewPayload) =>
+        octokit.rest.pulls.createReview({ owner: pr.owner, repo: pr.repo, pull_number: pr.number, ...r });
+      try {
+        await post(review);
+        return 'posted';
+      } catch (e) {
+        if (errorStatus(e) !== 422) throw e;
+        app.log.warn(`review of ${pr.owner}/${pr.repo}#${pr.number} rejected (422): ${errorMessage(e)}`);
+        if (review.comments.length > 0) {
+          try {
+            await post(bodyOnly());
+            notes.push(
+              `GitHub rejected the inline comments (422: ${errorMessage(e)}); the review lists every finding in its body instead`,
+            );
+            return 'posted-without-inline';
+          } catch (e2) {
+            if (errorStatus(e2) !== 422) throw e2;
+            notes.push(
+              `GitHub rejected the review (422: ${errorMessage(e2)}); only this check run reports the findings`,
+            );
+            return 'failed';
+          }
+        }
+        notes.push(
+          `GitHub rejected the review (422: ${errorMessage(e)}); only this check run reports the findings`,
+        );
+        return 'failed';
+      }
+    }
+
+    /** The whole review of one pull request at one head SHA. */
+    async function reviewPullRequest(context: Context, pr: PullRef): Promise<RunOutcome> {
+      const octokit = context.octokit;
+      const ref = { owner: pr.owner, repo: pr.repo };
+      let config: ReviewConfig;
+      try {
+        config = await loadConfig(context);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        await postCheckRun(octokit, pr, {
+          name: CHECK_NAME,
+          head_sha: pr.headSha,
+          status: 'completed',
+          conclusion: 'failure',
+          output: {
+            title: `Invalid .github/${CONFIG_FILE}`,
+            summary: `kapi-review did not review this pull request: its configuration is invalid.\n\n${e.message}`,
+            annotations: [],
+          },
+        });
+        return { review: 'none', conclusion: 'config-error', findings: 0 };
+      }
+      const ignores = await commandIgnores(octokit, pr);
+      config = { ...config, ignore: [...config.ignore, ...ignores] };
+
+      const notes: string[] = [];
+      const { data: compare } = await octokit.rest.repos.compareCommitsWithBasehead({
+        ...ref,
+        basehead: `${pr.baseSha}...${pr.headSha}`,
+        per_page: 1,
+      });
+      const mergeBase = compare.merge_base_commit.sha;
+      const files = (await octokit.paginate(octokit.rest.pulls.listFiles, {
+        ...ref,
+        pull_number: pr.number,
+        per_page: 100,
+      })) as PrFile[];
+
+      const fetched = await mapLimit(
+        candidateFiles(files, config.github.paths),
+        FETCH_CONCURRENCY,
+        async (file): Promise<PrImage | null> => {
+          const post = await fetchText(octokit, ref, file.filename, pr.headSha);
+          if (post === null) return null;
+          if (post.length > MAX_FILE_BYTES) {
+            notes.push(`${file.filename}: larger than ${MAX_FILE_BYTES >> 20} MB, not reviewed`);
+            return null;
+          }
+          if (!worthParsing(Buffer.from(post))) return null;
+          const pre =
+            file.status === 'added'
+              ? null
+              : await fetchText(octokit, ref, file.previous_filename ?? file.filename, mergeBase);
+          return { file, pre, post };
+        },
+      );
+      const images = fetched.filter((x): x is PrImage => x !== null);
+      const specsTouched = images.some(
+        (i) => hasSpec(i.post, i.file.filename) || (i.pre !== null && hasSpec(i.pre, i.file.filename)),
+      );
+
+      let findings: ReportFinding[] = [];
+      let crashes: Parameters<typeof buildCheckRun>[0]['crashes'] = [];
+      let ignoredFps = new Set<string>();
+      if (images.length > 0) {
+        const parser = await loadCParser();
+        const done = reviewPatches([prPatch(`#${pr.number} ${pr.title}`, images)], {
+          checks,
+          config,
+          parser,
+          tree: 'pull request base',
+        });
+        findings = [...done.review.findings, ...done.review.outside];
+        crashes = done.review.crashes;
+        ignoredFps = new Set(done.ignored.map((f) => f.fingerprint));
+        notes.push(...done.notes);
+      }
+
+      let outcome: RunOutcome['review'] = 'none';
+      if (specsTouched || findings.length > 0) {
+        const [reviews, comments, login] = await Promise.all([
+          octokit.paginate(octokit.rest.pulls.listReviews, { ...ref, pull_number: pr.number, per_page: 100 }),
+          octokit.paginate(octokit.rest.pulls.listReviewComments, {
+            ...ref,
+            pull_number: pr.number,
+            per_page: 100,
+          }),
+          ourLogin(),
+        ]);
+        const past = pastState(reviews as PastReview[], comments as PastComment[], login);
+        const current = new Set(findings.map((f) => f.fingerprint));
+        const previous = new Set([...past.open.keys()].filter((fp) => current.has(fp)));
+        const fixed: FixedFinding[] = [...past.open.values()].filter(
+          (f) => !current.has(f.fingerprint) && !ignoredFps.has(f.fingerprint),
+        );
+        const fresh = findings.filter((f) => !previous.has(f.fingerprint));
+        const lines = new Map(images.map((i) => [i.file.filename, i.post.split('\n')]));
+        const diffLines = new Map(files.map((f) => [f.filename, rightSideLines(f.patch)]));
+        const input = {
+          findings,
+          commitId: pr.headSha,
+          diffLines: (p: string) => diffLines.get(p) ?? new Set<number>(),
+          previous,
+          fixed,
+          maxInline: config.github.maxInline,
+          lineText: (p: string, l: number) => lines.get(p)?.[l - 1],
+        };
+        if (past.reviewedShas.has(pr.headSha)) outcome = 'skipped-same-sha';
+        else if (fresh.length === 0 && fixed.length === 0) outcome = 'nothing-to-say';
+        else
+          outcome = await postReview(
+            octokit,
+            pr,
+            buildReview(input),
+            () => buildReview({ ...input, bodyOnly: true }),
+            notes,
+          );
+      }
+
+      const run = buildCheckRun({
+        findings,
+        name: CHECK_NAME,
+        headSha: pr.headSha,
+        crashes,
+        notes,
+        specsTouched,
+      });
+      await postCheckRun(octokit, pr, run);
+      return { review: outcome, conclusion: run.conclusion, findings: findings.length };
+    }
+
+    function run(context: Context, pr: PullRef): Promise<RunOutcome | undefined> {
+      const key = `${pr.owner}/${pr.repo}#${pr.number}`;
+      return serial(key, async () => {
+        try {
+          const outcome = await reviewPullRequest(context, pr);
+          context.log.info(
+            `${key}@${pr.headSha.slice(0, 12)}: ${outcome.findings} finding(s), review ${outcome.review}, check ${outcome.conclusion}`,
+          );
+          return outcome;
+        } catch (e) {
+          context.log.error(`${key}@${pr.headSha.slice(0, 12)}: review failed: ${errorMessage(e)}`);
+          throw e;
+        }
+      });
+    }
+
+    app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
+      const p = context.payload.pull_request;
+      const r = context.repo();
+      await run(context, {
+        ...r,
+        number: p.number,
+        title: p.title,
+        headSha: p.head.sha,
+        baseSha: p.base.sha,
+      });
+    });
+
+    app.on('check_run.rerequested', async (context) => {
+      const c = context.payload.check_run;
+      if (c.name !== CHECK_NAME) return;
+      const r = context.repo();
+      for (const ref of c.pull_requests) {
+        const { data: p } = await context.octokit.rest.pulls.get({ ...r, pull_number: ref.number });
+        if (p.head.sha !== c.head_sha) continue; // a later push has its own run
+        await run(context, {
+          ...r,
+          number: p.number,
+          title: p.title,
+          headSha: p.head.sha,
+          baseSha: p.base.sha,
+        });
+      }
+    });
+
+    app.on('issue_comment.created', async (context) => {
+      const { issue, comment, sender } = context.payload;
+      if (!issue.pull_request || sender.type === 'Bot') return;
+      const { commands, unknown } = parseCommands(comment.body);
+      if (commands.length === 0 && unknown.length === 0) return;
+      const r = context.repo();
+      const react = (content: '+1' | 'confused') =>
+        context.octokit.rest.reactions.createForIssueComment({ ...r, comment_id: comment.id, content });
+      if (!(await permitted(context.octokit, r, sender.login))) {
+        context.log.info(
+          `${r.owner}/${r.repo}#${issue.number}: command from ${sender.login} without write access`,
+        );
+        await react('confused');
+        return;
+      }
+      const valid = commands.filter((c) => c.kind !== 'ignore' || checkIds.includes(c.check));
+      const bad = [
+        ...unknown,
+        ...commands.flatMap((c) =>
+          c.kind === 'ignore' && !checkIds.includes(c.check) ? [`ignore ${c.check}`] : [],
+        ),
+      ];
+      if (bad.length > 0) {
+        await react('confused');
+        await context.octokit.rest.issues.createComment({
+          ...r,
+          issue_number: issue.number,
+          body: [
+            'kapi-review did not understand:',
+            '',
+            ...bad.map((b) => `- \`${b.replace(/`/g, "'")}\``),
+            '',
+            'Commands: `/kapi-review recheck`, `/kapi-review ignore <check-id>`; the check ids are listed in docs/checks/ of kapi-review.',
+          ].join('\n'),
+        });
+      } else await react('+1');
+      if (valid.length === 0) return;
+      const { data: p } = await context.octokit.rest.pulls.get({ ...r, pull_number: issue.number });
+      if (p.state !== 'open') return;
+      await run(context, {
+        ...r,
+        number: p.number,
+        title: p.title,
+        headSha: p.head.sha,
+        baseSha: p.base.sha,
+      });
+    });
+  };
+}

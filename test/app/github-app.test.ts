@@ -1,0 +1,698 @@
+/**
+ * The GitHub App end to end: Probot's own runner and HTTP server (`run` from probot, configured
+ * through the environment exactly as `npm start` is), signed webhooks over HTTP, and the app
+ * talking to a GitHub API stand-in on loopback (GHE_HOST/GHE_PROTOCOL, /api/v3) that records every
+ * call. The throttling plugin's pacing between writes is shortened for the test; its retry logic
+ * and Probot's retry plugin are the real ones.
+ */
+import { createHash, createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Bottleneck from 'bottleneck';
+import { run } from 'probot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../app/cli/main.js';
+import { createApp } from '../../app/github/app.js';
+import { createOctokit } from '../../app/github/octokit.js';
+import { readMarkers } from '../../reporters/github.js';
+import { GitHubApi, githubPatch } from '../helpers/github-api.js';
+
+const SECRET = 'webhook-secret-for-tests';
+const BASE = readFileSync('fixtures/github/frob-base.c', 'utf8');
+const EINVAL = readFileSync('fixtures/github/frob-einval.c', 'utf8');
+const FIXED = readFileSync('fixtures/github/frob-fixed.c', 'utf8');
+const PLAIN = readFileSync('fixtures/github/plain.c', 'utf8');
+
+const api = new GitHubApi();
+/** A commit id: the name's SHA-1, so tests read `sha('h1')` and the API sees 40 hex digits. */
+const sha = (name: string): string => createHash('sha1').update(name).digest('hex');
+let server: Awaited<ReturnType<typeof run>>;
+let webhookUrl = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const REPO = {
+  id: 1,
+  name: 'linux',
+  full_name: 'kmirror/linux',
+  owner: { login: 'kmirror', type: 'Organization' },
+};
+
+async function deliver(event: string, payload: Record<string, unknown>, secret = SECRET): Promise<number> {
+  const body = JSON.stringify({ ...payload, repository: REPO, installation: { id: 7 } });
+  const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  const res = await fetch(webhookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signature,
+    },
+    body,
+  });
+  await res.text();
+  return res.status;
+}
+
+function prEvent(action: string, number: number, head: string, base: string): Record<string, unknown> {
+  return {
+    action,
+    number,
+    pull_request: {
+      number,
+      title: `frob change ${number}`,
+      state: 'open',
+      head: { sha: head },
+      base: { sha: base },
+    },
+    sender: { login: 'dev', type: 'User' },
+  };
+}
+
+beforeAll(async () => {
+  await api.start();
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const port = await freePort();
+  const fast = () => new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 });
+  server = await run(createApp(), {
+    env: {
+      APP_ID: '1',
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: SECRET,
+      GHE_HOST: api.host,
+      GHE_PROTOCOL: 'http',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'fatal',
+      LOG_FORMAT: 'json',
+    },
+    Octokit: createOctokit({ write: fast(), notifications: fast() }),
+  });
+  webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await api.stop();
+});
+
+/** A file of `n` syscalls, each with a spec listing EPERM; `withEinval` adds an undocumented -EINVAL. */
+function manySyscalls(n: number, withEinval: boolean): string {
+  const out = ['// SPDX-License-Identifier: GPL-2.0', '#include <linux/syscalls.h>', ''];
+  for (let i = 0; i < n; i++)
+    out.push(
+      '/**',
+      ` * sys_frob${i} - Frob number ${i}`,
+      ' * @a: The value',
+      ' *',
+      ' * contexts: process',
+      ' *',
+      ' * param-count: 1',
+      ' *',
+      ' * param: a',
+      ' *   type: int, input',
+      ' *',
+      ' * error: EPERM, a is negative',
+      ' *   desc: Negative values are refused.',
+      ' */',
+      `SYSCALL_DEFINE1(frob${i}, int, a)`,
+      '{',
+      '\tif (a < 0)',
+      '\t\treturn -EPERM;',
+      ...(withEinval ? [`\tif (a > ${i})`, '\t\treturn -EINVAL;'] : []),
+      '\treturn 0;',
+      '}',
+      '',
+    );
+  return out.join('\n');
+}
+
+const EINVAL_FP = 'e112145f44d2e8e5';
+const EINVAL_MARKER = `<!-- kapi-review:fp=${EINVAL_FP} check=kapi-error-undocumented spec=sys_frob subject=EINVAL -->`;
+const EINVAL_MESSAGE = 'sys_frob can return -EINVAL here, but its spec does not list EINVAL';
+/** The inline comment on the undocumented return in frob-einval.c. */
+const EINVAL_COMMENT = {
+  path: 'kernel/frob.c',
+  line: 42,
+  side: 'RIGHT',
+  body: [
+    EINVAL_MARKER,
+    '**Error** `kapi-error-undocumented`: sys\\_frob can return -EINVAL here, but its spec does not list EINVAL',
+    '',
+    '- spec `kernel/frob.c:10`: `* sys_frob - Frobnicate a range of memory`',
+    '- spec `kernel/frob.c:36`: `* error: EPERM, caller lacks CAP_SYS_ADMIN`',
+    '- code `kernel/frob.c:42`: `return -EINVAL;`',
+    '',
+    'Suggested spec line to add after `kernel/frob.c:36`:',
+    '',
+    '```c',
+    ' * error: EINVAL, TODO: condition',
+    ' *   desc: TODO: description',
+    '```',
+  ].join('\n'),
+};
+const EINVAL_ANNOTATION = {
+  path: 'kernel/frob.c',
+  start_line: 42,
+  end_line: 42,
+  annotation_level: 'failure',
+  message: EINVAL_MESSAGE,
+  title: 'kapi-error-undocumented: sys_frob EINVAL',
+  raw_details: [
+    'spec: kernel/frob.c:10: * sys_frob - Frobnicate a range of memory',
+    'spec: kernel/frob.c:36: * error: EPERM, caller lacks CAP_SYS_ADMIN',
+    'code: kernel/frob.c:42: return -EINVAL;',
+  ].join('\n'),
+};
+const EINVAL_SUMMARY_LINE =
+  '- **Error** `kapi-error-undocumented` `kernel/frob.c:42`: sys\\_frob can return -EINVAL here, but its spec does not list EINVAL';
+
+function failingRun(head: string, notes: string[] = []): Record<string, unknown> {
+  return {
+    name: 'kapi-review',
+    head_sha: head,
+    status: 'completed',
+    conclusion: 'failure',
+    output: {
+      title: '1 error',
+      summary: [
+        '**1 error**',
+        '',
+        EINVAL_SUMMARY_LINE,
+        ...(notes.length > 0 ? ['', '### Notes', '', ...notes] : []),
+      ].join('\n'),
+      annotations: [EINVAL_ANNOTATION],
+    },
+  };
+}
+
+/** A PR on the frob fixtures: base b<n> with frob-base.c, head h<n> with `head`. */
+function frobPull(
+  n: number,
+  head: string,
+  extra: Record<string, string> = {},
+): { base: string; head: string } {
+  const b = sha(`b${n}`);
+  const h = sha(`h${n}`);
+  api.commit(b, { 'kernel/frob.c': BASE, 'drivers/misc/plain.c': PLAIN });
+  api.commit(h, { 'kernel/frob.c': head, 'drivers/misc/plain.c': PLAIN, ...extra });
+  api.pull(n, `frob change ${n}`, b, h);
+  return { base: b, head: h };
+}
+
+/** The check runs created since `from`, create bodies only. */
+function runsSince(from: number): Record<string, unknown>[] {
+  return api.checkRuns.slice(from).map((r) => r.create);
+}
+
+describe('kapi-review GitHub App', () => {
+  it('rejects a webhook with a bad signature (400) and calls nothing', async () => {
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 1, sha('x'), sha('y')), 'wrong-secret')).toBe(400);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('reviews a PR that adds an undocumented return -EINVAL: one inline comment, a failing check run', async () => {
+    const pr = frobPull(1, EINVAL);
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 1, pr.head, pr.base))).toBe(200);
+    expect(api.bodies('POST', /\/pulls\/1\/reviews$/)).toEqual([
+      {
+        commit_id: pr.head,
+        event: 'COMMENT',
+        body: ['<!-- kapi-review:review -->', '## kapi-review', '', '1 new finding: 1 inline, 0 below.'].join(
+          '\n',
+        ),
+        comments: [EINVAL_COMMENT],
+      },
+    ]);
+    expect(api.bodies('POST', /\/check-runs$/)).toEqual([failingRun(pr.head)]);
+    expect(api.trace()).toEqual([
+      'GET /repos/kmirror/linux/contents/.github/kapi-review.yml 404',
+      'GET /repos/kmirror/.github/contents/.github/kapi-review.yml 404',
+      'GET /repos/kmirror/linux/issues/1/comments 200',
+      `GET /repos/kmirror/linux/compare/${pr.base}...${pr.head} 200`,
+      'GET /repos/kmirror/linux/pulls/1/files 200',
+      'GET /repos/kmirror/linux/contents/kernel/frob.c 200',
+      'GET /repos/kmirror/linux/contents/kernel/frob.c 200',
+      'GET /repos/kmirror/linux/pulls/1/reviews 200',
+      'GET /repos/kmirror/linux/pulls/1/comments 200',
+      'POST /repos/kmirror/linux/pulls/1/reviews 200',
+      'POST /repos/kmirror/linux/check-runs 201',
+    ]);
+    // the head image at the head SHA, the pre-image at the merge base
+    const refs = api.calls.filter((c) => c.path.endsWith('/contents/kernel/frob.c')).map((c) => c.query.ref);
+    expect(refs).toEqual([pr.head, pr.base]);
+  });
+
+  it('agrees with `kapi-review check --format json` finding for finding', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-gh-cli-'));
+    mkdirSync(join(dir, 'tree/kernel'), { recursive: true });
+    writeFileSync(join(dir, 'tree/kernel/frob.c'), BASE);
+    const mail = [
+      'From: Dev <dev@example.org>',
+      'Subject: [PATCH] frob: refuse unaligned ranges',
+      'Message-ID: <gh-agree@example.org>',
+      'Date: Mon, 23 Nov 2026 10:00:00 +0000',
+      '',
+      'Refuse unaligned starts.',
+      '---',
+      'diff --git a/kernel/frob.c b/kernel/frob.c',
+      '--- a/kernel/frob.c',
+      '+++ b/kernel/frob.c',
+      githubPatch(BASE, EINVAL),
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'p.mbox'), mail);
+    let out = '';
+    const code = await main(
+      ['node', 'kapi-review', 'check', '--tree', join(dir, 'tree'), '--format', 'json', join(dir, 'p.mbox')],
+      {
+        out: (s) => {
+          out += s;
+        },
+        err: () => {},
+      },
+    );
+    expect(code).toBe(1);
+    const json = JSON.parse(out) as {
+      findings: Record<string, unknown>[];
+      outside: Record<string, unknown>[];
+    };
+    const cli = [...json.findings, ...json.outside].map((f) => ({
+      fingerprint: f.fingerprint,
+      check: f.check,
+      severity: f.severity,
+      path: f.path,
+      line: f.line,
+      message: f.message,
+    }));
+    const review = api.reviewsOf(1)[0];
+    const run = api.checkRuns.find((r) => (r.create as { head_sha: string }).head_sha === sha('h1'));
+    const annotations =
+      (run?.create.output as { annotations: (typeof EINVAL_ANNOTATION)[] } | undefined)?.annotations ?? [];
+    const fromGithub = (review?.comments ?? []).map((c, i) => {
+      const m = readMarkers(c.body)[0];
+      const a = annotations[i];
+      return {
+        fingerprint: m?.fingerprint,
+        check: m?.check,
+        severity: a?.annotation_level === 'failure' ? 'error' : a?.annotation_level,
+        path: c.path,
+        line: c.line,
+        message: a?.message,
+      };
+    });
+    expect(cli).toEqual(fromGithub);
+    expect(cli).toHaveLength(1);
+  });
+
+  it('does not repeat itself on a re-push that changes nothing, nor on a redelivered SHA', async () => {
+    const same = sha('h1-amended');
+    api.commit(same, api.commits.get(sha('h1')) ? Object.fromEntries(api.commits.get(sha('h1')) ?? []) : {});
+    api.pull(1, 'frob change 1', sha('b1'), same);
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('synchronize', 1, same, sha('b1')))).toBe(200);
+    expect(await deliver('pull_request', prEvent('reopened', 1, same, sha('b1')))).toBe(200);
+    expect(api.bodies('POST', /\/reviews$/)).toEqual([]);
+    expect(api.reviewsOf(1)).toHaveLength(1);
+    expect(runsSince(before)).toEqual([failingRun(same), failingRun(same)]);
+  });
+
+  it('marks the finding resolved on a re-push that fixes it', async () => {
+    const fixed = sha('h1-fixed');
+    api.commit(fixed, { 'kernel/frob.c': FIXED, 'drivers/misc/plain.c': PLAIN });
+    api.pull(1, 'frob change 1', sha('b1'), fixed);
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('synchronize', 1, fixed, sha('b1')))).toBe(200);
+    expect(api.bodies('POST', /\/pulls\/1\/reviews$/)).toEqual([
+      {
+        commit_id: fixed,
+        event: 'COMMENT',
+        body: [
+          '<!-- kapi-review:review -->',
+          '## kapi-review',
+          '',
+          'No findings.',
+          '',
+          '1 finding resolved since the last review.',
+          '',
+          '### Resolved',
+          '',
+          `- <!-- kapi-review:fixed=${EINVAL_FP} check=kapi-error-undocumented spec=sys_frob subject=EINVAL -->\`kapi-error-undocumented\` \`sys_frob EINVAL\``,
+        ].join('\n'),
+        comments: [],
+      },
+    ]);
+    expect(runsSince(before)).toEqual([
+      {
+        name: 'kapi-review',
+        head_sha: fixed,
+        status: 'completed',
+        conclusion: 'success',
+        output: { title: 'No findings', summary: '**No findings**', annotations: [] },
+      },
+    ]);
+    // resolved once: a further push says nothing more
+    api.reset();
+    expect(await deliver('pull_request', prEvent('reopened', 1, fixed, sha('b1')))).toBe(200);
+    expect(api.bodies('POST', /\/reviews$/)).toEqual([]);
+  });
+
+  it('posts no review and a neutral check run for a PR touching no spec', async () => {
+    const b = sha('b2');
+    const h = sha('h2');
+    api.commit(b, { 'kernel/frob.c': BASE, 'drivers/misc/plain.c': PLAIN });
+    api.commit(h, {
+      'kernel/frob.c': BASE,
+      'drivers/misc/plain.c': PLAIN.replace('return 0;', 'if (id > 64)\n\t\treturn -EIO;\n\treturn 0;'),
+      'Documentation/frob.rst': 'Frob\n====\n',
+    });
+    api.pull(2, 'plain: refuse large ids', b, h);
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 2, h, b))).toBe(200);
+    expect(api.reviewsOf(2)).toEqual([]);
+    expect(runsSince(before)).toEqual([
+      {
+        name: 'kapi-review',
+        head_sha: h,
+        status: 'completed',
+        conclusion: 'neutral',
+        output: {
+          title: 'No spec touched',
+          summary: '**No spec touched**\n\nThis pull request touches no kernel API spec.',
+          annotations: [],
+        },
+      },
+    ]);
+    // the C file is read at the head only (it has no spec or syscall); the .rst not at all
+    expect(api.trace().filter((t) => t.includes('/contents/') && !t.includes('.github'))).toEqual([
+      'GET /repos/kmirror/linux/contents/drivers/misc/plain.c 200',
+    ]);
+  });
+
+  it('waits out a 403 secondary rate limit and posts the review once', async () => {
+    const pr = frobPull(3, EINVAL);
+    api.fail({
+      method: 'POST',
+      path: /\/pulls\/3\/reviews$/,
+      status: 403,
+      headers: { 'retry-after': '1' },
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      },
+    });
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 3, pr.head, pr.base))).toBe(200);
+    const posts = api.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/pulls/3/reviews'));
+    expect(posts.map((c) => c.status)).toEqual([403, 200]);
+    expect(posts[0]?.body).toEqual(posts[1]?.body);
+    expect(api.reviewsOf(3)).toEqual([
+      {
+        id: expect.any(Number),
+        pull: 3,
+        commit_id: pr.head,
+        event: 'COMMENT',
+        body: ['<!-- kapi-review:review -->', '## kapi-review', '', '1 new finding: 1 inline, 0 below.'].join(
+          '\n',
+        ),
+        comments: [EINVAL_COMMENT],
+      },
+    ]);
+    expect(runsSince(before)).toEqual([failingRun(pr.head)]);
+  });
+
+  it('retries a server error on a read (5xx) and goes on', async () => {
+    const pr = frobPull(7, EINVAL);
+    api.fail({ method: 'GET', path: /\/pulls\/7\/files$/, status: 502, body: { message: 'Bad Gateway' } });
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 7, pr.head, pr.base))).toBe(200);
+    expect(api.calls.filter((c) => c.path.endsWith('/pulls/7/files')).map((c) => c.status)).toEqual([
+      502, 200,
+    ]);
+    expect(runsSince(before)).toEqual([failingRun(pr.head)]);
+    expect(api.reviewsOf(7)).toHaveLength(1);
+  });
+
+  it('records a 422 on the review, retries it without inline comments, and still reports', async () => {
+    const pr = frobPull(4, EINVAL);
+    const rejection = 'Unprocessable Entity: pull_request_review_thread.line must be part of the diff';
+    api.fail({ method: 'POST', path: /\/pulls\/4\/reviews$/, status: 422, body: { message: rejection } });
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 4, pr.head, pr.base))).toBe(200);
+    const posts = api.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/pulls/4/reviews'));
+    expect(posts.map((c) => c.status)).toEqual([422, 200]);
+    expect(posts[1]?.body).toEqual({
+      commit_id: pr.head,
+      event: 'COMMENT',
+      body: [
+        '<!-- kapi-review:review -->',
+        '## kapi-review',
+        '',
+        '1 new finding: 0 inline, 1 below.',
+        '',
+        '### On lines of this diff',
+        '',
+        'GitHub did not accept inline comments for this review; these findings are listed here instead.',
+        '',
+        `- ${EINVAL_MARKER}**Error** \`kapi-error-undocumented\` \`kernel/frob.c:42\`: sys\\_frob can return -EINVAL here, but its spec does not list EINVAL`,
+      ].join('\n'),
+      comments: [],
+    });
+    expect(runsSince(before)).toEqual([
+      failingRun(pr.head, [
+        '- GitHub rejected the inline comments (422: Unprocessable Entity: pull\\_request\\_review\\_thread.line must be part of the diff); the review lists every finding in its body instead',
+      ]),
+    ]);
+  });
+
+  it('fails the check run with the reason when .github/kapi-review.yml is invalid', async () => {
+    const pr = frobPull(5, EINVAL);
+    api.config = 'checks:\n  kapi-nope: off\n';
+    const before = api.checkRuns.length;
+    api.reset();
+    try {
+      expect(await deliver('pull_request', prEvent('opened', 5, pr.head, pr.base))).toBe(200);
+    } finally {
+      api.config = undefined;
+    }
+    expect(api.reviewsOf(5)).toEqual([]);
+    expect(runsSince(before)).toEqual([
+      {
+        name: 'kapi-review',
+        head_sha: pr.head,
+        status: 'completed',
+        conclusion: 'failure',
+        output: {
+          title: 'Invalid .github/kapi-review.yml',
+          summary:
+            'kapi-review did not review this pull request: its configuration is invalid.\n\n.github/kapi-review.yml: checks.kapi-nope: unknown check',
+          annotations: [],
+        },
+      },
+    ]);
+    expect(api.trace().some((t) => t.includes('/pulls/5/files'))).toBe(false);
+  });
+
+  it('takes the config from .github/kapi-review.yml: an ignore silences the finding', async () => {
+    const pr = frobPull(8, EINVAL);
+    api.config = 'ignore:\n  - { check: kapi-error-undocumented, spec: sys_frob }\n';
+    const before = api.checkRuns.length;
+    try {
+      expect(await deliver('pull_request', prEvent('opened', 8, pr.head, pr.base))).toBe(200);
+    } finally {
+      api.config = undefined;
+    }
+    expect(api.reviewsOf(8)).toEqual([]);
+    expect(runsSince(before)).toEqual([
+      {
+        name: 'kapi-review',
+        head_sha: pr.head,
+        status: 'completed',
+        conclusion: 'success',
+        output: { title: 'No findings', summary: '**No findings**', annotations: [] },
+      },
+    ]);
+  });
+
+  it('obeys /kapi-review commands from users with write access only', async () => {
+    // PR 3 has its review and a failing check run from the rate-limit test
+    api.permissions.set('maint', 'write');
+    const before = api.checkRuns.length;
+    const visitor = api.comment(3, 'visitor', '/kapi-review ignore kapi-error-undocumented');
+    expect(
+      await deliver('issue_comment', {
+        action: 'created',
+        issue: { number: 3, pull_request: { url: 'x' } },
+        comment: {
+          id: visitor.id,
+          body: '/kapi-review ignore kapi-error-undocumented',
+          user: { login: 'visitor', type: 'User' },
+        },
+        sender: { login: 'visitor', type: 'User' },
+      }),
+    ).toBe(200);
+    expect(api.reactions.at(-1)).toEqual({ comment: visitor.id, content: 'confused' });
+    expect(api.checkRuns.length).toBe(before);
+
+    const typo = api.comment(3, 'maint', '/kapi-review ignore kapi-eror-undocumented');
+    expect(
+      await deliver('issue_comment', {
+        action: 'created',
+        issue: { number: 3, pull_request: { url: 'x' } },
+        comment: {
+          id: typo.id,
+          body: '/kapi-review ignore kapi-eror-undocumented',
+          user: { login: 'maint', type: 'User' },
+        },
+        sender: { login: 'maint', type: 'User' },
+      }),
+    ).toBe(200);
+    expect(api.reactions.at(-1)).toEqual({ comment: typo.id, content: 'confused' });
+    expect(api.issueComments.at(-1)?.body).toBe(
+      [
+        'kapi-review did not understand:',
+        '',
+        '- `ignore kapi-eror-undocumented`',
+        '',
+        'Commands: `/kapi-review recheck`, `/kapi-review ignore <check-id>`; the check ids are listed in docs/checks/ of kapi-review.',
+      ].join('\n'),
+    );
+    expect(api.checkRuns.length).toBe(before);
+
+    const body = 'Known and intended.\n\n/kapi-review ignore kapi-error-undocumented\n';
+    const ok = api.comment(3, 'maint', body);
+    expect(
+      await deliver('issue_comment', {
+        action: 'created',
+        issue: { number: 3, pull_request: { url: 'x' } },
+        comment: { id: ok.id, body, user: { login: 'maint', type: 'User' } },
+        sender: { login: 'maint', type: 'User' },
+      }),
+    ).toBe(200);
+    expect(api.reactions.at(-1)).toEqual({ comment: ok.id, content: '+1' });
+    // same head SHA: no second review; the new check run no longer fails, and the ignored
+    // finding is not called resolved
+    expect(api.reviewsOf(3)).toHaveLength(1);
+    expect(runsSince(before)).toEqual([
+      {
+        name: 'kapi-review',
+        head_sha: sha('h3'),
+        status: 'completed',
+        conclusion: 'success',
+        output: { title: 'No findings', summary: '**No findings**', annotations: [] },
+      },
+    ]);
+
+    // recheck, and the check run's own "Re-run" button, review again with the ignore in force
+    const again = api.comment(3, 'maint', '/kapi-review recheck');
+    expect(
+      await deliver('issue_comment', {
+        action: 'created',
+        issue: { number: 3, pull_request: { url: 'x' } },
+        comment: { id: again.id, body: '/kapi-review recheck', user: { login: 'maint', type: 'User' } },
+        sender: { login: 'maint', type: 'User' },
+      }),
+    ).toBe(200);
+    expect(
+      await deliver('check_run', {
+        action: 'rerequested',
+        check_run: { id: 1, name: 'kapi-review', head_sha: sha('h3'), pull_requests: [{ number: 3 }] },
+        sender: { login: 'maint', type: 'User' },
+      }),
+    ).toBe(200);
+    expect(runsSince(before).map((r) => [r.head_sha, r.conclusion])).toEqual([
+      [sha('h3'), 'success'],
+      [sha('h3'), 'success'],
+      [sha('h3'), 'success'],
+    ]);
+  });
+
+  it('makes one review of a PR with 300 findings: 50 inline, the rest in the body, 300 annotations', async () => {
+    const b = sha('b6');
+    const h = sha('h6');
+    api.commit(b, { 'kernel/many.c': manySyscalls(300, false) });
+    api.commit(h, { 'kernel/many.c': manySyscalls(300, true) });
+    api.pull(6, 'many: refuse large values', b, h);
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 6, h, b))).toBe(200);
+    const reviews = api.reviewsOf(6);
+    expect(reviews).toHaveLength(1);
+    const review = reviews[0] as (typeof reviews)[0];
+    expect(review.comments).toHaveLength(50);
+    expect(review.body.length).toBeLessThan(65_536);
+    expect(review.body.split('\n').slice(0, 8)).toEqual([
+      '<!-- kapi-review:review -->',
+      '## kapi-review',
+      '',
+      '300 new findings: 50 inline, 250 below.',
+      '',
+      '### More than 50 inline comments',
+      '',
+      'A review carries at most 50 inline comments; these 250 findings on diff lines are listed here instead.',
+    ]);
+    const listed = readMarkers(review.body).length;
+    const cut = Number(
+      /(\d+) more items? did not fit in this review; the check run lists every finding\.$/.exec(
+        review.body,
+      )?.[1] ?? 0,
+    );
+    expect(listed + cut).toBe(250);
+    const inline = new Set(review.comments.map((c) => readMarkers(c.body)[0]?.fingerprint));
+    expect(readMarkers(review.body).some((m) => inline.has(m.fingerprint))).toBe(false);
+    const run = api.checkRuns[before];
+    expect(run?.create.conclusion).toBe('failure');
+    const batches = [run?.create.output, ...(run?.updates ?? []).map((u) => u.output)] as {
+      annotations: unknown[];
+    }[];
+    expect(batches.map((o) => o.annotations.length)).toEqual([50, 50, 50, 50, 50, 50]);
+    expect(api.calls.filter((c) => c.method === 'PATCH').length).toBe(5);
+  });
+});
+
+describe('npm start without credentials', () => {
+  it("serves Probot's setup flow with the manifest from app.yml: least permissions, the events handled", async () => {
+    const port = await freePort();
+    const setup = await run(createApp(), {
+      env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' },
+    });
+    try {
+      const page = await (await fetch(`http://127.0.0.1:${port}/probot`)).text();
+      const value = /name="manifest" id="manifest" value='([^']*)'/.exec(page)?.[1];
+      const manifest = JSON.parse(value ?? '{}') as Record<string, unknown>;
+      expect(manifest.default_permissions).toEqual({
+        pull_requests: 'write',
+        checks: 'write',
+        contents: 'read',
+        metadata: 'read',
+      });
+      expect(manifest.default_events).toEqual(['pull_request', 'check_run', 'issue_comment']);
+      expect(manifest.name).toBe('kapi-review');
+    } finally {
+      await setup.stop();
+    }
+  });
+});
