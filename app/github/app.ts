@@ -24,6 +24,7 @@ import {
   type CheckRunPayload,
   checkRunRequests,
   type FixedFinding,
+  mdText,
   type ReviewPayload,
 } from '../../reporters/github.js';
 import type { ReportFinding } from '../../reporters/report.js';
@@ -393,7 +394,20 @@ export function createApp(options: AppOptions = {}): (app: Probot) => Promise<vo
           return outcome;
         } catch (e) {
           context.log.error(`${key}@${pr.headSha.slice(0, 12)}: review failed: ${errorMessage(e)}`);
-          throw e;
+          // say so on the PR rather than leave it without a run; if even that fails, the
+          // webhook delivery fails and GitHub shows it as such
+          await postCheckRun(context.octokit, pr, {
+            name: CHECK_NAME,
+            head_sha: pr.headSha,
+            status: 'completed',
+            conclusion: 'neutral',
+            output: {
+              title: 'kapi-review could not finish',
+              summary: `The review stopped on an error from GitHub or in kapi-review: ${mdText(errorMessage(e))}\n\nComment \`/kapi-review recheck\` to try again.`,
+              annotations: [],
+            },
+          });
+          return undefined;
         }
       });
     }

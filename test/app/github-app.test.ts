@@ -455,6 +455,28 @@ describe('kapi-review GitHub App', () => {
     expect(api.reviewsOf(7)).toHaveLength(1);
   });
 
+  it('says so in a neutral check run when the review cannot finish', async () => {
+    const pr = frobPull(9, EINVAL);
+    api.fail({ method: 'GET', path: /\/pulls\/9\/files$/, status: 404, body: { message: 'Not Found' } });
+    const before = api.checkRuns.length;
+    expect(await deliver('pull_request', prEvent('opened', 9, pr.head, pr.base))).toBe(200);
+    expect(api.reviewsOf(9)).toEqual([]);
+    expect(runsSince(before)).toEqual([
+      {
+        name: 'kapi-review',
+        head_sha: pr.head,
+        status: 'completed',
+        conclusion: 'neutral',
+        output: {
+          title: 'kapi-review could not finish',
+          summary:
+            'The review stopped on an error from GitHub or in kapi-review: Not Found\n\nComment `/kapi-review recheck` to try again.',
+          annotations: [],
+        },
+      },
+    ]);
+  });
+
   it('records a 422 on the review, retries it without inline comments, and still reports', async () => {
     const pr = frobPull(4, EINVAL);
     const rejection = 'Unprocessable Entity: pull_request_review_thread.line must be part of the diff';
