@@ -35,6 +35,7 @@ import {
   formatAddress,
 } from '../../reporters/email.js';
 import type { ReviewConfig } from '../config/index.js';
+import { type DigestMailResult, enqueueDigestIfDue } from '../dashboard/digest.js';
 import { addressOf, type MailPolicy, mayAnswer, parseCommands } from '../mail/policy.js';
 import { type MailTransport, type SendReport, sendPending } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';
@@ -79,6 +80,10 @@ export interface BotDeps {
   maxMessageBytes?: number;
   /** What the signature says the review was made on; default from `tree`. */
   baseTree?: string;
+  /** Mail a digest (app/dashboard/digest.ts) to this address through the outbox once a week. */
+  digestTo?: string | null;
+  /** How often the digest goes out; default a week. */
+  digestEveryMs?: number;
 }
 
 export interface TickReport {
@@ -86,6 +91,8 @@ export interface TickReport {
   queued: number;
   send: SendReport | null;
   processed: number;
+  /** With digestTo: what the digest did this tick (started, not-due, empty, queued). */
+  digest?: DigestMailResult['kind'];
 }
 
 export interface Bot {
@@ -443,6 +450,26 @@ export function createBot(deps: BotDeps): Bot {
           { series: s.id, err: reason(e) },
           `series "${s.title}" v${s.revision} failed: ${reason(e)}`,
         );
+      }
+    }
+    if (deps.digestTo) {
+      try {
+        const d = enqueueDigestIfDue({
+          store,
+          to: deps.digestTo,
+          from: deps.policy.bot,
+          now: deps.now(),
+          messageIdFor: deps.messageIdFor,
+          ...(deps.digestEveryMs ? { everyMs: deps.digestEveryMs } : {}),
+        });
+        report.digest = d.kind;
+        if (d.kind === 'queued')
+          log.info(
+            { to: deps.digestTo, since: d.since },
+            `digest since ${d.since} queued for ${deps.digestTo}`,
+          );
+      } catch (e) {
+        log.error({ err: reason(e) }, `digest for ${deps.digestTo} failed: ${reason(e)}`);
       }
     }
     report.send = await sendPending({

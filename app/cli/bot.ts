@@ -52,6 +52,8 @@ export interface BotOptions {
   listDailyCap?: string;
   /** Addresses (or globs) that asked never to get mail from the bot. */
   optOut?: string[];
+  /** Mail a weekly digest to this address (through the outbox, under the same mode and caps). */
+  digestTo?: string;
 }
 
 export class BotUsageError extends Error {}
@@ -143,6 +145,8 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     if (e instanceof ConfigError) throw new BotUsageError(e.message);
     throw e;
   }
+  if (opts.digestTo !== undefined && !/^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(opts.digestTo)))
+    throw new BotUsageError(`--digest-to ${opts.digestTo}: not an address`);
   const statePath = opts.state ?? defaultStorePath(env, homedir());
   let store: Store;
   try {
@@ -199,6 +203,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     maintainers: opts.maintainer ?? [],
     dryRunDir: opts.out ?? join(dirname(statePath), 'dry-run'),
     stopFile: opts.stopFile ?? null,
+    digestTo: opts.digestTo ?? null,
   });
   io.err(
     `kapi-review bot: mode ${policy.defaultMode}${opts.list ? ` for ${opts.list}` : ''}, state ${statePath}\n`,

@@ -20,6 +20,13 @@ import { readMails } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
 import { type BotOptions, BotUsageError, botCommand } from './bot.js';
+import {
+  type DashboardCliOptions,
+  DashboardUsageError,
+  dashboardCommand,
+  type SummaryCliOptions,
+  summaryCommand,
+} from './dashboard.js';
 import { progressBar } from './progress.js';
 
 /** The package version; the file sits two levels up in the sources and three in dist/. */
@@ -277,11 +284,49 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('--daily-cap <n>', 'at most this many mails in 24 hours, all lists together (default 50)')
     .option('--list-daily-cap <n>', 'at most this many mails in 24 hours to --list')
     .option('--once', 'process what is in the folder (or one poll of the feed), then exit')
+    .option('--digest-to <addr>', 'mail a weekly digest (what arrived, drifted, got fixed) to this address')
     .action(async (opts: BotOptions) => {
       try {
         code = await botCommand(opts, io);
       } catch (e) {
         if (e instanceof BotUsageError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+  program
+    .command('dashboard')
+    .description(
+      "serve the maintainer dashboard over the bot's store (--port) or write it as a static site (--out)",
+    )
+    .option('--state <file>', 'the state file (default: $XDG_STATE_HOME/kapi-review/state.db)')
+    .option('--port <n>', 'serve on this port (0: any free port)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--out <dir>', 'write a static site to this folder')
+    .option('--specs <file>', 'spec index for the coverage page, from `kapi-review specs DIR --format json`')
+    .option('-t, --tree <dir>', 'index this kernel tree for the coverage page')
+    .action(async (opts: DashboardCliOptions) => {
+      try {
+        code = await dashboardCommand(opts, io);
+      } catch (e) {
+        if (e instanceof DashboardUsageError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+  program
+    .command('summary')
+    .description('a maintainer digest over the store: what arrived, what drifted, what got fixed')
+    .option('--state <file>', 'the state file (default: $XDG_STATE_HOME/kapi-review/state.db)')
+    .option('--since <period>', 'the period: 7d, 24h, 2w, or a date', '7d')
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['markdown', 'text', 'json'])
+        .default('markdown'),
+    )
+    .action(async (opts: SummaryCliOptions) => {
+      try {
+        code = await summaryCommand(opts, io);
+      } catch (e) {
+        if (e instanceof DashboardUsageError) throw new UsageError(e.message);
         throw e;
       }
     });

@@ -1,0 +1,102 @@
+/**
+ * The dashboard's pages over the store: each reads what it shows (read-only queries) and hands
+ * it to the pure renderers. Shared by the request handler and the static export.
+ */
+import { CHECKS } from '../../checks/index.js';
+import type { IgnoreRecord, MuteRecord, Store } from '../store/store.js';
+import { buildCoverage, type SpecIndexData } from './coverage.js';
+import { html } from './html.js';
+import type { Links, ListQuery, PageOptions } from './layout.js';
+import { page } from './layout.js';
+import { renderChecksPage } from './render-checks.js';
+import { renderCoveragePage } from './render-coverage.js';
+import { pageCount, renderListPage } from './render-list.js';
+import { type RevisionView, renderSeriesPage } from './render-series.js';
+
+export function listPage(store: Store, query: ListQuery, links: Links, opts: PageOptions): string {
+  const filter = {
+    ...(query.q ? { search: query.q } : {}),
+    ...(query.list ? { list: query.list } : {}),
+    ...(query.state ? { state: query.state } : {}),
+  };
+  let result = store.listSeries({ ...filter, limit: query.per, offset: (query.page - 1) * query.per });
+  const pages = pageCount(result.total, query.per);
+  let q = query;
+  if (query.page > pages) {
+    // past the end (the list shrank, or a hand-made URL): show the last page
+    q = { ...query, page: pages };
+    result = store.listSeries({ ...filter, limit: query.per, offset: (pages - 1) * query.per });
+  }
+  const lists = links.dynamic ? store.seriesLists() : [];
+  return renderListPage({ query: q, result, lists }, links, opts);
+}
+
+function subjectOf(store: Store, messageId: string): string | null {
+  const info = store.seen(messageId)?.info as { subject?: unknown } | null | undefined;
+  return typeof info?.subject === 'string' ? info.subject : null;
+}
+
+/** Null when there is no such series. */
+export function seriesPage(store: Store, id: number, links: Links, opts: PageOptions): string | null {
+  const series = store.getSeries(id);
+  if (!series) return null;
+  const revisions: RevisionView[] = store
+    .revisions(id)
+    .reverse()
+    .map((rev) => {
+      const subjects = new Map<string, string>();
+      for (const m of [...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds]) {
+        const s = subjectOf(store, m);
+        if (s !== null) subjects.set(m, s);
+      }
+      return {
+        rev,
+        replies: store.replyCounts(rev.id),
+        history: rev.reviewedAt ? store.history(id, rev.revision) : null,
+        findings: store.findings(rev.id),
+        subjects,
+        followUps: store.followUps(rev.id),
+      };
+    });
+  const applies = (i: IgnoreRecord) =>
+    i.scope.kind === 'global' ||
+    (i.scope.kind === 'series' && i.scope.seriesId === id) ||
+    (i.scope.kind === 'list' && i.scope.listId === series.listId);
+  const mutes = store.mutes();
+  const mute: MuteRecord | null =
+    mutes.find((m) => m.target.kind === 'series' && m.target.seriesId === id) ??
+    mutes.find((m) => m.target.kind === 'list' && m.target.listId === series.listId) ??
+    null;
+  return renderSeriesPage({ series, revisions, mute, ignores: store.ignores().filter(applies) }, links, opts);
+}
+
+export function checksPage(store: Store, links: Links, opts: PageOptions): string {
+  return renderChecksPage(
+    {
+      figures: store.checkFigures(),
+      perDay: store.findingsPerDay(),
+      checks: CHECKS.map((c) => c.meta),
+    },
+    links,
+    opts,
+  );
+}
+
+export function coveragePage(
+  store: Store,
+  specs: SpecIndexData | null,
+  links: Links,
+  opts: PageOptions,
+): string {
+  return renderCoveragePage(buildCoverage(specs, store.openFindingsBySpec()), links, opts);
+}
+
+export function errorPage(status: number, message: string, links: Links, opts: PageOptions): string {
+  return page(
+    String(status),
+    links,
+    null,
+    html`<h1>${status}</h1><p>${message}</p><p><a href="${links.list()}">All series</a></p>`,
+    opts,
+  );
+}
