@@ -14,7 +14,7 @@
  *   retried once with every finding in the body, then recorded in the check run, never fatal.
  * - Reviews of one pull request run one at a time (a push during a review waits its turn).
  */
-import type { Context, Probot } from 'probot';
+import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { Check } from '../../checks/types.js';
 import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
 import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
@@ -30,8 +30,10 @@ import {
 import type { ReportFinding } from '../../reporters/report.js';
 import { loadCParser } from '../c/language.js';
 import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '../config/index.js';
+import { createDashboardHandler, type DashboardOptions } from '../dashboard/handler.js';
 import { worthParsing } from '../index/walk.js';
 import { reviewPatches } from '../review/run.js';
+import type { Store } from '../store/store.js';
 import {
   canCommand,
   candidateFiles,
@@ -56,7 +58,11 @@ type Octokit = Context['octokit'];
 export interface AppOptions {
   /** The checks to run (the CLI's registry by default). */
   checks?: readonly Check[];
+  /** The bot's store: the maintainer dashboard is served at /kapi-review on Probot's server. */
+  dashboard?: { store: Store; specs?: DashboardOptions['specs'] };
 }
+
+export const DASHBOARD_PATH = '/kapi-review';
 
 export interface PullRef {
   owner: string;
@@ -127,8 +133,19 @@ function hasSpec(text: string, path: string): boolean {
   return parseMacroSpecs(text, path).value.length > 0 || parseKerneldocSpecs(text, path).value.length > 0;
 }
 
-export function createApp(options: AppOptions = {}): (app: Probot) => Promise<void> {
-  return async (app: Probot) => {
+export function createApp(
+  options: AppOptions = {},
+): (app: Probot, probotOptions?: ApplicationFunctionOptions) => Promise<void> {
+  return async (app: Probot, probotOptions?: ApplicationFunctionOptions) => {
+    if (options.dashboard && probotOptions?.addHandler)
+      probotOptions.addHandler(
+        createDashboardHandler({
+          store: options.dashboard.store,
+          basePath: DASHBOARD_PATH,
+          ...(options.dashboard.specs !== undefined ? { specs: options.dashboard.specs } : {}),
+          onError: (e) => app.log.error(`dashboard: ${errorMessage(e)}`),
+        }),
+      );
     const checks = options.checks ?? (await import('../../checks/index.js')).CHECKS;
     const checkIds = checks.map((c) => c.meta.id);
     const queues = new Map<string, Promise<unknown>>();

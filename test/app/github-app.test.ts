@@ -17,6 +17,7 @@ import { main } from '../../app/cli/main.js';
 import { createApp } from '../../app/github/app.js';
 import { createOctokit } from '../../app/github/octokit.js';
 import { readMarkers } from '../../reporters/github.js';
+import { reviewedStore } from '../helpers/dashboard-store.js';
 import { GitHubApi, githubPatch } from '../helpers/github-api.js';
 
 const SECRET = 'webhook-secret-for-tests';
@@ -692,6 +693,45 @@ describe('kapi-review GitHub App', () => {
     }[];
     expect(batches.map((o) => o.annotations.length)).toEqual([50, 50, 50, 50, 50, 50]);
     expect(api.calls.filter((c) => c.method === 'PATCH').length).toBe(5);
+  });
+});
+
+describe('the dashboard on the App server', () => {
+  it('serves the maintainer dashboard at /kapi-review next to the webhooks', async () => {
+    const filled = await reviewedStore(mkdtempSync(join(tmpdir(), 'kapi-gh-dash-')));
+    const port = await freePort();
+    const withDashboard = await run(createApp({ dashboard: { store: filled.store } }), {
+      env: {
+        APP_ID: '1',
+        PRIVATE_KEY: generateKeyPairSync('rsa', {
+          modulusLength: 2048,
+          privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+          publicKeyEncoding: { type: 'spki', format: 'pem' },
+        }).privateKey,
+        WEBHOOK_SECRET: SECRET,
+        GHE_HOST: api.host,
+        GHE_PROTOCOL: 'http',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'fatal',
+        LOG_FORMAT: 'json',
+      },
+    });
+    try {
+      const list = await fetch(`http://127.0.0.1:${port}/kapi-review`);
+      expect(list.status).toBe(200);
+      expect(list.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+      const page = await list.text();
+      expect(page).toContain('frob: bound, document and restrict sys_frob');
+      expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(page).not.toContain('<script>alert(1)');
+      expect((await fetch(`http://127.0.0.1:${port}/kapi-review/nope`)).status).toBe(404);
+      // Probot's own routes are untouched
+      expect((await fetch(`http://127.0.0.1:${port}/ping`)).status).toBe(200);
+    } finally {
+      await withDashboard.stop();
+      filled.store.close();
+    }
   });
 });
 
