@@ -91,12 +91,28 @@ function addressesOf(headers: RawHeader[], name: string, issues: Issue[], firstO
   const out: Address[] = [];
   for (const h of headers) {
     if (h.name !== name) continue;
-    const found: Issue[] = [];
-    for (const a of parseAddressList(h.value, found)) out.push(a);
-    for (const i of found) issues.push(issue(i.code, i.severity, `${h.name}: ${i.message}`, h.line));
+    const parsed = addressList(h.value);
+    for (const a of parsed.addresses) out.push({ name: a.name, address: a.address });
+    for (const i of parsed.issues) issues.push(issue(i.code, i.severity, `${h.name}: ${i.message}`, h.line));
     if (firstOnly) break;
   }
   return out;
+}
+
+/**
+ * parseAddressList, remembered for the last few hundred distinct values: list mail repeats the
+ * same To and Cc lists through a whole thread. Callers get fresh copies of the addresses.
+ */
+const addressCache = new Map<string, { addresses: Address[]; issues: Issue[] }>();
+function addressList(value: string): { addresses: Address[]; issues: Issue[] } {
+  let hit = addressCache.get(value);
+  if (hit === undefined) {
+    const found: Issue[] = [];
+    hit = { addresses: parseAddressList(value, found), issues: found };
+    if (addressCache.size >= 512) addressCache.clear();
+    addressCache.set(value, hit);
+  }
+  return hit;
 }
 
 export function parseDate(value: string | null): string | null {
@@ -227,6 +243,8 @@ function parseInBodyHeaders(lines: string[]): InBody {
   return res;
 }
 
+const EMPTY_SUBJECT = parseSubject('').value;
+
 function emptyMail(size: number): PatchMail {
   return {
     messageId: null,
@@ -238,7 +256,7 @@ function emptyMail(size: number): PatchMail {
     cc: [],
     date: null,
     subject: '',
-    subjectInfo: parseSubject('').value,
+    subjectInfo: { ...EMPTY_SUBJECT, prefixes: [] },
     listId: null,
     autoSubmitted: null,
     mailer: null,
@@ -338,6 +356,13 @@ export function parseMailSync(raw: Uint8Array | string): Parsed<PatchMail> {
   return { value: mail, issues };
 }
 
+/** Offset of line `to` in the text `lines` were split from, given that line `from` starts at `at`. */
+function lineOffset(lines: string[], from: number, at: number, to: number): number {
+  let off = at;
+  for (let i = from; i < to; i++) off += (lines[i] as string).length + 1;
+  return off;
+}
+
 /** Splits a body into commit message, trailers, notes, diff and footer (git am's rules). */
 function analyseBody(mail: PatchMail, attachment: string | null, headerLines: number, issues: Issue[]): void {
   const lines = mail.body.split('\n');
@@ -375,11 +400,16 @@ function analyseBody(mail: PatchMail, attachment: string | null, headerLines: nu
 
   let footerFrom = msgEnd;
   if (diffStart !== -1) {
-    const rest = diffLines.slice(diffStart).join('\n');
-    const pd = parseDiff(rest);
+    // lines are the text split on '\n': a run of them joined is a slice of the text
+    const source = mail.diffSource === 'body' ? mail.body : (attachment as string);
+    const from = lineOffset(diffLines, 0, 0, diffStart);
+    const pd = parseDiff(source.slice(from));
     mail.files = pd.value.files;
     const end = pd.value.endLine > 0 ? pd.value.endLine : diffLines.length - diffStart;
-    diffText = diffLines.slice(diffStart, diffStart + end).join('\n');
+    diffText =
+      diffStart + end >= diffLines.length
+        ? source.slice(from)
+        : source.slice(from, lineOffset(diffLines, diffStart, from, diffStart + end) - 1);
     mail.diff = diffText.endsWith('\n') ? diffText : `${diffText}\n`;
     mail.diffStartLine = diffStart + 1;
     const offset = mail.diffSource === 'body' ? headerLines + diffStart : 0;

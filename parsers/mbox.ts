@@ -7,10 +7,15 @@
  * not start with a From_ line is one raw RFC 822 message and is passed through unchanged.
  *
  * One synchronous push-based state machine (MboxSplitter) does all the work; splitMbox (async,
- * streaming) and splitMboxBuffer (synchronous) only drive it. Lines are found with indexOf(LF) and
- * only their first bytes are looked at; body bytes are kept as slices of the input chunks (runs of
- * untouched lines coalesce into one slice) and copied once, when a message is complete. Memory is
- * bounded by the largest message (capped by maxMessageBytes) plus the chunk being read.
+ * streaming) and splitMboxBuffer (synchronous) only drive it. Only lines that can change anything
+ * are looked at one by one: blank lines, lines starting with CR, and lines starting with `From `
+ * or `>...>From `. Everything between them is plain content, found with one native search for
+ * `From ` per chunk region rather than one call per line, so the splitter does not visit every
+ * line end. Body bytes are kept as slices of the input chunks (runs of plain lines coalesce into
+ * one slice) and copied once, when a message is complete. Memory is bounded by the largest
+ * message (capped by maxMessageBytes) plus the chunk being read.
+ *
+ * Issue lines are lines of the message (1 is the first line of `raw`), like the mail parser's.
  *
  * Chunks pushed into the splitter must not be modified afterwards: slices of them are kept until
  * the message they belong to is complete.
@@ -36,6 +41,12 @@ export interface MboxOptions {
   format?: MboxFormat;
   /** Longer messages are truncated to this many bytes and flagged 'mbox-message-too-large'. Default 64 MiB. */
   maxMessageBytes?: number;
+  /**
+   * false: a message that lies within one input chunk is a view of that chunk instead of a copy.
+   * Only for a consumer that is done with `raw` before it pushes the next chunk and never keeps
+   * it (a bulk ingest that parses and drops); default true.
+   */
+  copy?: boolean;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -104,6 +115,12 @@ export function isFromLine(line: Uint8Array): boolean {
   return TIME_RE.test(date) || (MONTH_RE.test(date) && YEAR_RE.test(date));
 }
 
+function countLineEnds(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(LF); i !== -1; i = b.indexOf(LF, i + 1)) n++;
+  return n;
+}
+
 function clampMax(n: number | undefined): number {
   if (n === undefined || !Number.isFinite(n)) return DEFAULT_MAX_MESSAGE_BYTES;
   return Math.max(0, Math.floor(n));
@@ -118,12 +135,16 @@ class MessageBuilder {
   lastByte = -1;
   crlf = false;
   readonly issues: Issue[] = [];
+  /** Line ends in parts[0, countedParts), and in bytes dropped over the limit. */
+  private lineEnds = 0;
+  private countedParts = 0;
 
   constructor(
     readonly fromLine: string | null,
     readonly index: number,
     readonly offset: number,
     private readonly max: number,
+    private readonly copy: boolean,
   ) {}
 
   append(b: Buffer): void {
@@ -132,10 +153,21 @@ class MessageBuilder {
     this.total += n;
     this.lastByte = b[n - 1] ?? -1;
     const room = this.max - this.size;
-    if (room <= 0) return;
+    if (room <= 0) {
+      this.lineEnds += countLineEnds(b);
+      return;
+    }
     const keep = n <= room ? b : b.subarray(0, room);
+    if (keep !== b) this.lineEnds += countLineEnds(b.subarray(room));
     this.parts.push(keep);
     this.size += keep.length;
+  }
+
+  /** The 1-based message line that the next appended byte starts (counted only when asked). */
+  nextLine(): number {
+    for (; this.countedParts < this.parts.length; this.countedParts++)
+      this.lineEnds += countLineEnds(this.parts[this.countedParts] as Buffer);
+    return this.lineEnds + 1;
   }
 
   build(): MboxMessage {
@@ -153,8 +185,12 @@ class MessageBuilder {
       issues.push(issue('mbox-no-final-newline', 'info', 'the message does not end with a newline'));
     }
     if (this.crlf) issues.push(issue('mbox-crlf', 'info', 'the message uses CRLF line ends'));
+    const raw =
+      !this.copy && this.parts.length === 1
+        ? (this.parts[0] as Buffer)
+        : Buffer.concat(this.parts, this.size);
     return {
-      raw: Buffer.concat(this.parts, this.size),
+      raw,
       fromLine: this.fromLine,
       index: this.index,
       offset: this.offset,
@@ -170,6 +206,7 @@ class MessageBuilder {
 export class MboxSplitter {
   private readonly format: MboxFormat;
   private readonly maxBytes: number;
+  private readonly copy: boolean;
   private mode = MODE_START;
   private msg: MessageBuilder | null = null;
   private count = 0;
@@ -180,8 +217,6 @@ export class MboxSplitter {
   private consumed = 0;
   /** Last byte of the previous chunk (-1 before the first). */
   private lastInputByte = -1;
-  /** 1-based number of the line being read. */
-  private line = 1;
   /** Input offset where the line being read starts. */
   private lineStart = 0;
   private prevBlank = false;
@@ -202,10 +237,21 @@ export class MboxSplitter {
   private cur: Buffer = EMPTY;
   private runStart = 0;
   private runEnd = 0;
+  /**
+   * Per chunk: where its last line end is followed (tailStart: after the last LF), and cached
+   * search hits for `From ` and CR (-2: not searched yet in this chunk, -1: none further on).
+   */
+  private tailStart = 0;
+  private fromHit = -2;
+  private crHit = -2;
+  /** The last From_ line accepted as a separator (lore repeats one line), bytes and text. */
+  private lastFrom: Buffer = EMPTY;
+  private lastFromText = '';
 
   constructor(options: MboxOptions = {}) {
     this.format = options.format === 'mboxo' ? 'mboxo' : 'mboxrd';
     this.maxBytes = clampMax(options.maxMessageBytes);
+    this.copy = options.copy !== false;
   }
 
   /** Feeds the next chunk; returns the messages it completed. The chunk must not be modified afterwards. */
@@ -217,6 +263,9 @@ export class MboxSplitter {
     this.cur = buf;
     this.runStart = 0;
     this.runEnd = 0;
+    this.tailStart = buf.lastIndexOf(LF) + 1;
+    this.fromHit = -2;
+    this.crHit = -2;
     this.scan(buf);
     this.flushRun();
     this.cur = EMPTY;
@@ -264,7 +313,6 @@ export class MboxSplitter {
         if (this.byteBefore(buf, lf) === CR) this.markCrlf();
         this.emitRange(pos, lf + 1);
         this.inLine = false;
-        this.line++;
         this.prevBlank = false;
         pos = lf + 1;
         continue;
@@ -282,15 +330,17 @@ export class MboxSplitter {
         ) {
           // hot path: an ordinary content line, nothing to decide
           if (this.held > 0) this.releaseHeld();
-          this.emitRange(pos, lineEnd);
           if (lf < 0) {
+            this.emitRange(pos, lineEnd);
             this.inLine = true;
             return;
           }
           if (buf[lf - 1] === CR) this.markCrlf();
-          this.line++;
           this.prevBlank = false;
-          pos = lineEnd;
+          // and so are the lines after it, up to the next one that needs a decision
+          const stop = this.plainRunEnd(buf, lineEnd);
+          this.emitRange(pos, stop);
+          pos = stop;
           continue;
         }
         const complete = lf >= 0;
@@ -316,13 +366,77 @@ export class MboxSplitter {
     }
   }
 
+  /**
+   * From line start `from` of the current chunk, the start of the first line that must go through
+   * the line-by-line path: the line before the next line that starts with `>*From ` (it may be the
+   * blank line that makes that one a separator), or the line before the chunk's incomplete tail
+   * (it may be a blank line held back for the next chunk). Every complete line in between is plain
+   * content whatever the state: not blank before a `From ` line, no escape to remove, no
+   * separator. Their CRLF line ends are noted here.
+   */
+  private plainRunEnd(buf: Buffer, from: number): number {
+    const tail = this.tailStart;
+    if (from >= tail) return from;
+    let target = tail;
+    let f = this.fromHit;
+    if (f === -2 || (f >= 0 && f < from)) f = buf.indexOf(FROM_SPACE, from);
+    while (f !== -1 && f < tail) {
+      let k = f - 1;
+      while (k >= from && buf[k] === GT) k--;
+      if (k < from) {
+        target = from;
+        break;
+      }
+      if (buf[k] === LF) {
+        target = k + 1;
+        break;
+      }
+      f = buf.indexOf(FROM_SPACE, f + 1);
+    }
+    this.fromHit = f;
+    if (target <= from + 1) return from;
+    const stop = Math.max(from, buf.lastIndexOf(LF, target - 2) + 1);
+    if (stop > from && this.msg !== null && !this.msg.crlf) {
+      let c = this.crHit;
+      if (c === -2 || (c >= 0 && c < from)) c = buf.indexOf(CR, from);
+      while (c !== -1 && c < stop) {
+        if (buf[c + 1] === LF) {
+          this.msg.crlf = true;
+          break;
+        }
+        c = buf.indexOf(CR, c + 1);
+      }
+      this.crHit = c;
+    }
+    return stop;
+  }
+
+  /** isFromLine for b[s, e), remembering the last accepted line: lore repeats the same one. */
+  private isSeparator(b: Buffer, s: number, e: number): boolean {
+    const end = contentEnd(b, s, e);
+    const last = this.lastFrom;
+    if (last.length === end - s && last.length > 0 && last.compare(b, s, end) === 0) return true;
+    if (!isFromLine(b.subarray(s, e))) return false;
+    this.lastFrom = Buffer.from(b.subarray(s, end));
+    this.lastFromText = b.toString('utf8', s, end);
+    return true;
+  }
+
+  /** The text of the separator b[s, e) (without its line end). */
+  private fromLineText(b: Buffer, s: number, e: number): string {
+    const end = contentEnd(b, s, e);
+    const last = this.lastFrom;
+    if (last.length === end - s && last.compare(b, s, end) === 0) return this.lastFromText;
+    return b.toString('utf8', s, end);
+  }
+
   /** Decides the first line of the input: a From_ line makes it an mbox, anything else a raw message. */
   private classifyFirst(b: Buffer, s: number, e: number, complete: boolean): number {
     const m = matchFrom(b, s, e);
     if (m < 0) return RAW;
     if (m === 0) return complete ? RAW : NEED_MORE;
     if (!complete) return e - s >= HEAD_CAP ? RAW_MALFORMED : NEED_MORE;
-    return isFromLine(b.subarray(s, e)) ? SEPARATOR : RAW_MALFORMED;
+    return this.isSeparator(b, s, e) ? SEPARATOR : RAW_MALFORMED;
   }
 
   /**
@@ -361,7 +475,7 @@ export class MboxSplitter {
       if (m < 0) return BODY;
       if (m === 0) return complete ? BODY : NEED_MORE;
       if (!complete) return n >= HEAD_CAP ? BODY_UNESCAPED_FROM : NEED_MORE;
-      return isFromLine(b.subarray(s, e)) ? SEPARATOR : BODY_UNESCAPED_FROM;
+      return this.isSeparator(b, s, e) ? SEPARATOR : BODY_UNESCAPED_FROM;
     }
     return BODY;
   }
@@ -390,25 +504,24 @@ export class MboxSplitter {
         if (this.held > 0) this.releaseHeld();
         this.held = e - s;
         this.heldPos = fromHead ? -1 : s;
-        this.line++;
         this.prevBlank = true;
         break;
       case SEPARATOR:
         this.finishMessage();
         this.mode = MODE_MBOX;
         this.msg = new MessageBuilder(
-          b.toString('utf8', s, contentEnd(b, s, e)),
+          this.fromLineText(b, s, e),
           this.count++,
           this.lineStart,
           this.maxBytes,
+          this.copy,
         );
-        this.line++;
         this.prevBlank = false;
         break;
       case RAW:
       case RAW_MALFORMED: {
         this.mode = MODE_RAW;
-        const msg = new MessageBuilder(null, this.count++, 0, this.maxBytes);
+        const msg = new MessageBuilder(null, this.count++, 0, this.maxBytes, this.copy);
         this.msg = msg;
         if (d === RAW_MALFORMED) {
           msg.issues.push(
@@ -429,20 +542,21 @@ export class MboxSplitter {
       }
       default: {
         if (this.held > 0) this.releaseHeld();
-        if (d === BODY_UNESCAPED_FROM) {
-          this.msg?.issues.push(
+        if (d === BODY_UNESCAPED_FROM && this.msg) {
+          this.flushRun();
+          const line = this.msg.nextLine();
+          this.msg.issues.push(
             issue(
               'mbox-unescaped-from',
               'warning',
-              `line ${this.line} starts with an unescaped "From " after a blank line; kept in the message body`,
-              this.line,
+              `line ${line} starts with an unescaped "From " after a blank line; kept in the message body`,
+              line,
             ),
           );
         }
         this.emitBytes(b, d === BODY_UNESCAPE ? s + 1 : s, e);
         if (complete) {
           if (e - s >= 2 && b[e - 2] === CR && b[e - 1] === LF) this.markCrlf();
-          this.line++;
           this.prevBlank = false;
         } else {
           this.inLine = true;

@@ -5,6 +5,7 @@
  * Bodies are decoded exactly as sent: no format=flowed reflow and no normalisation beyond CRLF ->
  * LF, since either would corrupt a patch. Address lists and encoded words are in headers.ts.
  */
+import { isAscii } from 'node:buffer';
 import { type Issue, issue } from './types.js';
 
 export interface RawHeader {
@@ -26,14 +27,27 @@ export interface HeaderBlock {
 
 const LF = 10;
 const CR = 13;
+const LF_LF = Buffer.from('\n\n', 'latin1');
 
-/** Decodes header bytes: UTF-8 when valid (raw 8-bit headers are common), otherwise Latin-1. */
-function decodeHeaderBytes(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return new TextDecoder('latin1').decode(bytes);
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
+
+/**
+ * Decodes header bytes buf[start, end): UTF-8 when valid (raw 8-bit headers are common),
+ * otherwise Latin-1. ASCII, by far the most common, is read without a decoder.
+ */
+function decodeHeaderBytes(buf: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    if ((buf[i] as number) >= 0x80) {
+      const bytes = buf.subarray(start, end);
+      try {
+        return utf8Fatal.decode(bytes);
+      } catch {
+        return latin1.decode(bytes);
+      }
+    }
   }
+  return buf.toString('latin1', start, end);
 }
 
 /**
@@ -45,7 +59,14 @@ export function splitHeaders(raw: Uint8Array, issues: Issue[]): HeaderBlock {
   let pos = 0;
   let lineNo = 0;
   let current: RawHeader | null = null;
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  // Mail headers are nearly always ASCII: then the lines up to the first blank one are decoded in
+  // one go and each field is a slice of that text (making a string per line costs more).
+  const blank = buf.indexOf(LF_LF);
+  const asciiEnd = blank === -1 ? buf.length : blank + 2;
+  const ascii = isAscii(buf.subarray(0, asciiEnd)) ? buf.toString('latin1', 0, asciiEnd) : null;
+  const text = (start: number, end: number): string =>
+    ascii !== null && end <= asciiEnd ? ascii.slice(start, end) : decodeHeaderBytes(buf, start, end);
   while (pos < buf.length) {
     let end = buf.indexOf(LF, pos);
     const next = end === -1 ? buf.length : end + 1;
@@ -57,15 +78,19 @@ export function splitHeaders(raw: Uint8Array, issues: Issue[]): HeaderBlock {
       // the blank line that ends the header block
       return { headers, bodyOffset: next, headerLines: lineNo };
     }
-    const text = decodeHeaderBytes(buf.subarray(pos, contentEnd));
-    const first = text.charCodeAt(0);
+    const first = buf[pos] as number;
     if ((first === 32 || first === 9) && current) {
-      current.value += ` ${text.trim()}`;
+      current.value += ` ${text(pos, contentEnd).trim()}`;
     } else {
-      const colon = text.indexOf(':');
-      const name = colon > 0 ? text.slice(0, colon) : '';
-      if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(name)) {
-        if (lineNo === 1 && text.startsWith('From ')) {
+      // a field name: printable ASCII but ':' (and at least one), then ':'
+      let colon = pos;
+      while (colon < contentEnd) {
+        const c = buf[colon] as number;
+        if (c === 58 /* : */ || c < 0x21 || c > 0x7e) break;
+        colon++;
+      }
+      if (colon === pos || colon === contentEnd || buf[colon] !== 58) {
+        if (lineNo === 1 && contentEnd - pos >= 5 && buf.toString('latin1', pos, pos + 5) === 'From ') {
           // an mbox From_ line left on a single message: not a header, not the body either
           pos = next;
           continue;
@@ -80,7 +105,11 @@ export function splitHeaders(raw: Uint8Array, issues: Issue[]): HeaderBlock {
         );
         return { headers, bodyOffset: pos, headerLines: lineNo - 1 };
       }
-      current = { name: name.toLowerCase(), value: text.slice(colon + 1).trim(), line: lineNo };
+      current = {
+        name: text(pos, colon).toLowerCase(),
+        value: text(colon + 1, contentEnd).trim(),
+        line: lineNo,
+      };
       headers.push(current);
     }
     pos = next;

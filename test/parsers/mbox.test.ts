@@ -224,7 +224,9 @@ index 0000001..0000002 100644
       expect(text.endsWith(`+{ return ${i + 1}; }\n \n-- \n2.43.0\n`)).toBe(true);
       // git does not escape From lines: reported, not split on
       expect(codes(m)).toEqual(['mbox-unescaped-from']);
-      expect(m.issues[0]?.line).toBe(data.subarray(0, m.offset).toString().split('\n').length - 1 + 6);
+      // issue lines are lines of the message: the From line is the 5th line of each raw
+      expect(m.issues[0]?.line).toBe(5);
+      expect(m.raw.toString().split('\n')[4]).toMatch(/^From the datasheet/);
     }
     expect(msgs[1]?.offset).toBe(data.indexOf(`From ${shas[1]}`));
   });
@@ -273,8 +275,8 @@ describe('separator rule', () => {
     expect(msgs).toHaveLength(1);
     expect(msgs[0]?.raw.toString()).toBe('Subject: a\n\nFrom the archives we learn\n\nFrom x\n');
     expect(msgs[0]?.issues.map((i) => [i.code, i.severity, i.line])).toEqual([
-      ['mbox-unescaped-from', 'warning', 4],
-      ['mbox-unescaped-from', 'warning', 6],
+      ['mbox-unescaped-from', 'warning', 3],
+      ['mbox-unescaped-from', 'warning', 5],
     ]);
   });
 
