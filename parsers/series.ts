@@ -64,9 +64,10 @@ export interface SeriesSet {
   unattached: PatchMail[];
 }
 
-type Kind = 'patch' | 'cover' | 'followup';
+/** What a mail is to a series: a patch (claims a slot), a cover letter, or anything else. */
+export type SeriesMailKind = 'patch' | 'cover' | 'followup';
 
-function classify(m: PatchMail): Kind {
+export function seriesMailKind(m: PatchMail): SeriesMailKind {
   const s = m.subjectInfo;
   if (s.reply) return 'followup';
   if (s.counter === 0 && (s.expected ?? 0) > 0 && m.files.length === 0) return 'cover';
@@ -106,6 +107,17 @@ interface Group {
   sender: Address | null;
   covers: PatchMail[];
   slots: Map<number, PatchMail[]>;
+}
+
+/**
+ * The group a patch or cover letter belongs to (one revision of one series): the thread root,
+ * revision, size and sender; a lone patch without n/N is a series of its own.
+ */
+export function seriesGroupKey(m: PatchMail): string {
+  const s = m.subjectInfo;
+  if (s.counter === null) return `single\u0000${m.messageId ?? canonicalKey(m)}`;
+  const expected = s.expected ?? 1;
+  return `${threadRoot(m) ?? ''}\u0000${s.revision}\u0000${expected}\u0000${m.from?.address.toLowerCase() ?? ''}`;
 }
 
 /** Builds series from parsed mails. Never throws; inconsistencies become series state or issues. */
@@ -149,7 +161,7 @@ export function buildSeries(input: PatchMail[]): Parsed<SeriesSet> {
   const groups = new Map<string, Group>();
   const followups: PatchMail[] = [];
   for (const m of mails) {
-    const kind = classify(m);
+    const kind = seriesMailKind(m);
     if (kind === 'followup') {
       followups.push(m);
       continue;
@@ -158,11 +170,7 @@ export function buildSeries(input: PatchMail[]): Parsed<SeriesSet> {
     const root = threadRoot(m);
     const expected = s.counter === null ? 1 : (s.expected ?? 1);
     const sender = m.from;
-    // a lone patch without n/N is a series of its own
-    const key =
-      s.counter === null
-        ? `single\u0000${m.messageId ?? canonicalKey(m)}`
-        : `${root ?? ''}\u0000${s.revision}\u0000${expected}\u0000${sender?.address.toLowerCase() ?? ''}`;
+    const key = seriesGroupKey(m);
     let g = groups.get(key);
     if (!g) {
       g = { key, root, revision: s.revision, expected, sender, covers: [], slots: new Map() };

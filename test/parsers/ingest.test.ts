@@ -1,0 +1,280 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { syntheticMessages } from '../../bench/synth.js';
+import { MboxIngest, prefilterMail } from '../../parsers/ingest.js';
+import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
+import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { buildSeries, seriesMailKind } from '../../parsers/series.js';
+import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/** What the full parser makes of a message that the ingest must never skip. */
+function mustParse(raw: Uint8Array): { must: boolean; mail: PatchMail } {
+  const mail = parseMailSync(raw).value;
+  return { must: seriesMailKind(mail) !== 'followup' || mail.files.length > 0, mail };
+}
+
+/** Every message the full parser makes a patch, a cover letter or a mail with a diff is kept. */
+function expectNoMiss(raw: Uint8Array): void {
+  const { must, mail } = mustParse(raw);
+  if (must) {
+    const verdict = prefilterMail(raw);
+    expect(verdict.reason, `skipped: ${mail.subject} (${mail.files.length} files)`).not.toBe('none');
+  }
+}
+
+const DIFF = gitDiff('kernel/frob.c', 'int a;\nint b;\nint c;\n', 'int a;\nint b2;\nint c;\n');
+const PATCH_BODY = patchBody('frob: rename b\n\nSigned-off-by: Ada Example <ada@example.org>', DIFF);
+/** A diff without `+++ ` lines: only its `diff --git ` line can give it away. */
+const MODE_DIFF = 'diff --git a/tools/frob.sh b/tools/frob.sh\nold mode 100644\nnew mode 100755\n';
+
+describe('prefilterMail on the synthetic list mail', () => {
+  const raws = [...syntheticMessages(3000, 0.05, 7)].flatMap((mbox) =>
+    splitMboxBuffer(Buffer.from(mbox)).map((m) => m.raw),
+  );
+
+  it('never skips a patch, a cover letter or a mail with a diff, and skips most discussion', () => {
+    let must = 0;
+    let skipped = 0;
+    for (const raw of raws) {
+      expectNoMiss(raw);
+      if (mustParse(raw).must) must++;
+      if (prefilterMail(raw).reason === 'none') skipped++;
+    }
+    // the generator's mix: about 5% patches plus cover letters; the rest is discussion
+    expect(must).toBeGreaterThan(150);
+    expect(skipped).toBeGreaterThan(raws.length * 0.8);
+  });
+
+  it('classifies like a full parse and buildSeries, through the streaming ingest', () => {
+    const data = Buffer.from([...syntheticMessages(1500, 0.05, 11)].join(''));
+    const seen: { kind: string; key: string | null }[] = [];
+    const ingest = new MboxIngest((m) => seen.push({ kind: m.kind, key: m.seriesKey }));
+    for (let i = 0; i < data.length; i += 65_536) ingest.push(data.subarray(i, i + 65_536));
+    const stats = ingest.end();
+
+    const all = splitMboxBuffer(data).map((m) => parseMailSync(m.raw).value);
+    const kinds = all.map((m) => seriesMailKind(m));
+    expect(stats.messages).toBe(all.length);
+    expect(stats.patches).toBe(kinds.filter((k) => k === 'patch').length);
+    expect(stats.covers).toBe(kinds.filter((k) => k === 'cover').length);
+    expect(stats.withDiff).toBe(all.filter((m) => m.files.length > 0).length);
+    const series = buildSeries(all.filter((_, i) => kinds[i] !== 'followup')).value.series;
+    expect(stats.series).toBe(series.length);
+    // what was skipped is exactly what the full parse calls a follow-up without a diff
+    seen.forEach((s, i) => {
+      if (s.kind === 'other') expect([kinds[i], all[i]?.files.length]).toEqual(['followup', 0]);
+      else expect(s.kind).toBe(kinds[i]);
+    });
+    expect(stats.reasons.none).toBe(seen.filter((s) => s.kind === 'other').length);
+  });
+});
+
+describe('prefilterMail on the fixtures', () => {
+  const files: string[] = [];
+  for (const dir of ['fixtures/mail', 'fixtures/lore', 'fixtures/email'])
+    for (const f of readdirSync(join(root, dir)))
+      if (/\.(mbox|eml|patch)$/.test(f)) files.push(join(root, dir, f));
+
+  it('never skips what the full parser keeps', () => {
+    let messages = 0;
+    for (const f of files)
+      for (const m of splitMboxBuffer(readFileSync(f))) {
+        expectNoMiss(m.raw);
+        messages++;
+      }
+    expect(messages).toBeGreaterThan(20);
+  });
+
+  it('never skips it after random byte mutations either', () => {
+    const raws = files.flatMap((f) => splitMboxBuffer(readFileSync(f)).map((m) => m.raw));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: raws.length - 1 }),
+        fc.array(
+          fc.tuple(fc.nat(), fc.constantFrom(0x0a, 0x0d, 0x20, 0x3a, 0x3d, 0x2b, 0x2d, 0x64, 0xef, 0x80)),
+          {
+            maxLength: 6,
+          },
+        ),
+        (i, edits) => {
+          const raw = Buffer.from(raws[i] as Buffer);
+          for (const [at, byte] of edits) if (raw.length > 0) raw[at % raw.length] = byte;
+          expectNoMiss(raw);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// Generated mails: the pieces that decide where a diff is and how the body is encoded.
+const nameCase = (name: string) =>
+  fc.constantFrom(
+    name,
+    name.toLowerCase(),
+    name.toUpperCase(),
+    name.replace(/[aeiou]/g, (c) => c.toUpperCase()),
+  );
+const subjectArb = fc.constantFrom(
+  '[PATCH 0/3] frob: cover',
+  '[PATCH v2 2/3] frob: middle',
+  '[RFC 1/2] frob: rfc',
+  'PATCH 1/2 frob: bracketless',
+  'Re: [PATCH 1/3] frob: reply',
+  'RE : [PATCH 1/3] frob: reply',
+  'Aw: [PATCH 0/2] frob',
+  '=?UTF-8?q?=5BPATCH_1/2=5D_frob?=',
+  '=?UTF-8?B?W1BBVENIIDAvMl0gZnJvYg==?=',
+  '[GIT PULL] frob 1/2 fixes',
+  'frob: plain subject',
+  '\x01Re: [PATCH 1/2] control',
+);
+const bodyArb = fc.constantFrom(
+  PATCH_BODY,
+  `\ufeff${DIFF}\n`,
+  MODE_DIFF,
+  `\ufeff${MODE_DIFF}`,
+  `words\n\n${MODE_DIFF}`,
+  'just words\n',
+  `> ${DIFF.split('\n').join('\n> ')}\n`,
+  '--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n',
+  'text\n\nFrom the list\n',
+);
+const encodingArb = fc.constantFrom(
+  null,
+  '7bit',
+  '8bit',
+  'quoted-printable',
+  'base64',
+  'x-uuencode',
+  'Base64',
+);
+const charsetArb = fc.constantFrom(
+  null,
+  'utf-8',
+  'us-ascii',
+  'iso-8859-1',
+  'utf-16',
+  'utf-16le',
+  'iso-2022-jp',
+  'x-bogus',
+);
+const layoutArb = fc.constantFrom('single', 'multipart', 'attachment', 'rfc822', 'no-blank', 'malformed');
+
+function encodeBody(text: string, encoding: string | null, charset: string | null): Buffer {
+  let bytes: Buffer = Buffer.from(text, 'utf8');
+  if (charset?.startsWith('utf-16')) bytes = Buffer.from(`\ufeff${text}`, 'utf16le');
+  if (charset === 'iso-2022-jp') bytes = bin(text.replace(/diff/g, 'd\x1b(Biff'));
+  const enc = encoding?.toLowerCase();
+  if (enc === 'base64') return bin(`${(bytes.toString('base64').match(/.{1,76}/g) ?? []).join('\n')}\n`);
+  if (enc === 'quoted-printable')
+    return bin(
+      [...bytes]
+        .map((c, i) =>
+          c === 0x0a
+            ? '\n'
+            : i % 7 === 0 || c > 0x7e || c === 0x3d
+              ? `=${c.toString(16).toUpperCase().padStart(2, '0')}`
+              : String.fromCharCode(c),
+        )
+        .join(''),
+    );
+  return bytes;
+}
+
+function generated(
+  nameCases: string[],
+  subject: string,
+  body: string,
+  encoding: string | null,
+  charset: string | null,
+  layout: string,
+  crlf: boolean,
+): Buffer {
+  const [ct, cte, subj] = nameCases as [string, string, string];
+  const type = `text/plain${charset ? `; charset=${charset}` : ''}`;
+  const head = ['From: Ada <ada@example.org>', `${subj}: ${subject}`, 'Message-ID: <g@example.org>'];
+  const enc = encodeBody(body, encoding, charset);
+  let parts: Buffer[];
+  if (layout === 'single' || layout === 'no-blank' || layout === 'malformed') {
+    head.push(`${ct}: ${type}`);
+    if (encoding) head.push(`${cte}: ${encoding}`);
+    if (layout === 'malformed') head.push('this line is no header field');
+    parts = [bin(`${head.join('\n')}\n${layout === 'no-blank' ? '' : '\n'}`), enc];
+  } else if (layout === 'rfc822') {
+    head.push(`${ct}: message/rfc822`);
+    const inner = `${ct}: ${type}\n${encoding ? `${cte}: ${encoding}\n` : ''}\n`;
+    parts = [bin(`${head.join('\n')}\n\n${inner}`), enc];
+  } else {
+    head.push(`${ct}: multipart/mixed; boundary="b1"`);
+    const disp = layout === 'attachment' ? 'Content-Disposition: attachment; filename="0001-x.patch"\n' : '';
+    const inner = `${ct}: ${layout === 'attachment' ? 'text/x-patch' : type}\n${disp}${encoding ? `${cte}: ${encoding}\n` : ''}\n`;
+    parts = [
+      bin(`${head.join('\n')}\n\npreamble\n--b1\n${ct}: text/plain\n\nsee attached\n--b1\n${inner}`),
+      enc,
+      bin('\n--b1--\n'),
+    ];
+  }
+  const raw = Buffer.concat(parts);
+  return crlf ? bin(raw.toString('latin1').replace(/\n/g, '\r\n')) : raw;
+}
+
+describe('prefilterMail on generated mail', () => {
+  it('never skips what the full parser keeps, whatever the encoding, casing or layout', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(nameCase('Content-Type'), nameCase('Content-Transfer-Encoding'), nameCase('Subject')),
+        subjectArb,
+        bodyArb,
+        encodingArb,
+        charsetArb,
+        layoutArb,
+        fc.boolean(),
+        (names, subject, body, encoding, charset, layout, crlf) => {
+          expectNoMiss(generated(names, subject, body, encoding, charset, layout, crlf));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('finds the patch behind each encoding and skips the plain discussion', () => {
+    const mail = (headers: Record<string, string>, body: string, subject = 'frob: rename b') =>
+      Buffer.from(makeMail({ subject, headers, body }));
+    const reason = (raw: Buffer) => prefilterMail(raw).reason;
+    expect(reason(mail({}, PATCH_BODY))).toBe('diff');
+    expect(parseMailSync(mail({}, MODE_DIFF)).value.files).toHaveLength(1);
+    expect(reason(mail({}, `\ufeff${MODE_DIFF}`))).toBe('diff');
+    expect(reason(mail({}, 'Looks good to me.\n\n> diff --git a/x b/x\n'))).toBe('none');
+    expect(reason(mail({}, 'words\n', 'Re: [PATCH 1/2] frob'))).toBe('none');
+    expect(reason(mail({}, 'words\n', '[PATCH 0/2] frob'))).toBe('subject');
+    const qp = encodeBody(PATCH_BODY, 'quoted-printable', 'utf-8').toString('latin1');
+    expect(reason(mail({ 'Content-Transfer-Encoding': 'quoted-printable' }, qp))).toBe('encoded');
+    expect(prefilterMail(mail({ 'Content-Transfer-Encoding': 'base64' }, 'd29yZHMK\n'))).toEqual({
+      reason: 'none',
+      decoded: true,
+    });
+    expect(reason(mail({ 'Content-Type': 'text/plain; charset=utf-16' }, 'x\n'))).toBe('none');
+  });
+});
+
+describe('MboxIngest', () => {
+  it('gives the same result however the input is cut', () => {
+    const data = Buffer.from([...syntheticMessages(300, 0.1, 3)].join(''));
+    const run = (size: number) => {
+      const kinds: string[] = [];
+      const ingest = new MboxIngest((m) => kinds.push(`${m.index}:${m.kind}:${m.seriesKey}:${m.size}`));
+      for (let i = 0; i < data.length; i += size) ingest.push(data.subarray(i, i + size));
+      return { stats: ingest.end(), kinds };
+    };
+    const whole = run(data.length);
+    expect(whole.stats.messages).toBe(300);
+    expect(run(4096)).toEqual(whole);
+    expect(run(997)).toEqual(whole);
+  });
+});
