@@ -19,14 +19,10 @@ import { indexTree } from '../index/specs.js';
 import { readMails } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
-import { type BotOptions, BotUsageError, botCommand } from './bot.js';
-import {
-  type DashboardCliOptions,
-  DashboardUsageError,
-  dashboardCommand,
-  type SummaryCliOptions,
-  summaryCommand,
-} from './dashboard.js';
+// bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
+// `check` about 0.4 s of start-up otherwise
+import type { BotOptions } from './bot.js';
+import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { progressBar } from './progress.js';
 
 /** The package version; the file sits two levels up in the sources and three in dist/. */
@@ -286,6 +282,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('--once', 'process what is in the folder (or one poll of the feed), then exit')
     .option('--digest-to <addr>', 'mail a weekly digest (what arrived, drifted, got fixed) to this address')
     .action(async (opts: BotOptions) => {
+      const { BotUsageError, botCommand } = await import('./bot.js');
       try {
         code = await botCommand(opts, io);
       } catch (e) {
@@ -305,6 +302,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('--specs <file>', 'spec index for the coverage page, from `kapi-review specs DIR --format json`')
     .option('-t, --tree <dir>', 'index this kernel tree for the coverage page')
     .action(async (opts: DashboardCliOptions) => {
+      const { DashboardUsageError, dashboardCommand } = await import('./dashboard.js');
       try {
         code = await dashboardCommand(opts, io);
       } catch (e) {
@@ -323,6 +321,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
         .default('markdown'),
     )
     .action(async (opts: SummaryCliOptions) => {
+      const { DashboardUsageError, summaryCommand } = await import('./dashboard.js');
       try {
         code = await summaryCommand(opts, io);
       } catch (e) {
