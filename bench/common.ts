@@ -3,7 +3,9 @@
  * own section, keeping the others).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,9 +33,15 @@ export function machine(): { node: string; cpus: number; cpu: string } {
   return { node: process.version, cpus: c.length, cpu: c[0]?.model ?? 'unknown' };
 }
 
-const RESULTS = new URL('../../bench/results.json', import.meta.url);
+/**
+ * bench/results.json (the sources' copy, next to the benches). A --quick run (small inputs, one
+ * run) writes to the temp folder instead, so it never replaces the real figures.
+ */
+export const RESULTS: URL = flag('quick')
+  ? pathToFileURL(join(tmpdir(), 'kapi-review-bench-results.quick.json'))
+  : new URL('../../bench/results.json', import.meta.url);
 
-/** Merges `section` into bench/results.json (the sources' copy, next to the benches). */
+/** Merges `section` into RESULTS. */
 export function recordResults(section: string, figures: unknown): void {
   let all: Record<string, unknown> = {};
   if (existsSync(RESULTS)) {

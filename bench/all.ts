@@ -1,0 +1,186 @@
+/**
+ * Every figure of issue 8, one bench after the other, each in its own process (so one's memory or
+ * JIT state does not colour the next): bulk ingest, C analysis, tree index (whole tree, and its
+ * scaling), review latency. Each prints medians and ratios to a baseline measured in the same run
+ * and merges its figures into bench/results.json; this prints the headline table at the end.
+ *
+ *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N] [-- --only ingest,c,index,index-scale,review]
+ *                 [-- --tree DIR]
+ *
+ * --quick: small inputs and one run each (minutes, not a quarter of an hour); its figures go to
+ * the temp folder, not over bench/results.json. The kernel tree is
+ * Debian's linux-source-6.12 (extracted once to /var/tmp/kapi-review); when the package is missing
+ * the figures that need it are skipped with the command that installs it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { INSTALL_HINT, kernelTree } from '../app/context/kernel-source.js';
+import { arg, flag, RESULTS } from './common.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const project = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Bench {
+  name: string;
+  script: string;
+  needsTree: boolean;
+  args: (o: { quick: boolean; runs: string; tree: string; sizeMb: string }) => string[];
+}
+
+const BENCHES: Bench[] = [
+  {
+    name: 'ingest',
+    script: 'ingest.js',
+    needsTree: false,
+    args: (o) => [
+      ...(o.quick ? ['--quick'] : []),
+      ...(o.runs ? ['--runs', o.runs] : []),
+      ...(o.sizeMb ? ['--size-mb', o.sizeMb] : []),
+    ],
+  },
+  {
+    name: 'c',
+    script: 'c.js',
+    needsTree: true,
+    args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : []), '--tree', o.tree],
+  },
+  {
+    name: 'index',
+    script: 'index.js',
+    needsTree: true,
+    args: (o) => [
+      ...(o.quick ? ['--quick'] : []),
+      ...(o.runs || o.quick ? ['--runs', o.runs || '1'] : []),
+      '--tree',
+      o.tree,
+    ],
+  },
+  {
+    name: 'index-scale',
+    script: 'index-scale.js',
+    needsTree: true,
+    args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : []), '--tree', o.tree],
+  },
+  {
+    name: 'review',
+    script: 'review.js',
+    needsTree: true,
+    args: (o) => [
+      ...(o.quick ? ['--quick'] : []),
+      ...(o.runs || o.quick ? ['--runs', o.runs || '3'] : []),
+      '--tree',
+      o.tree,
+    ],
+  },
+];
+
+function runChild(script: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(here, script), ...args], { stdio: 'inherit' });
+    p.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+type Json = Record<string, unknown>;
+
+function summary(skipped: string[]): void {
+  const file = fileURLToPath(RESULTS);
+  if (!existsSync(file)) return;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Json>;
+  const lines: string[] = [];
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const review = r.review as { checkpatchMs: number; kapiReviewMs: number; speedup: number } | undefined;
+  if (review && !skipped.includes('review'))
+    lines.push(
+      `review latency   kapi-review check ${(review.kapiReviewMs / 1000).toFixed(3)} s vs checkpatch.pl ${(review.checkpatchMs / 1000).toFixed(2)} s: ` +
+        `${review.speedup}x faster (goal 20x: ${verdict(review.speedup >= 20)})`,
+    );
+  const ingest = r.ingest as { sizes: Json[] } | undefined;
+  const big = ingest?.sizes[ingest.sizes.length - 1] as
+    | { megabytes: number; ingestMs: number; rawMs: number; ratioToRaw: number; peakRssMb: number }
+    | undefined;
+  if (big && !skipped.includes('ingest')) {
+    const peak = Math.max(...(ingest?.sizes ?? []).map((s) => s.peakRssMb as number));
+    lines.push(
+      `bulk ingest      ${big.megabytes} MB in ${(big.ingestMs / 1000).toFixed(2)} s vs raw scan ${(big.rawMs / 1000).toFixed(2)} s: ` +
+        `${big.ratioToRaw}x (goal 3x: ${verdict(big.ratioToRaw <= 3)}); peak RSS ${peak} MB (goal 200 MB: ${verdict(peak <= 200)})`,
+    );
+  }
+  const index = r.index as { indexMs: number; grepMs: number; ratioToGrep: number } | undefined;
+  if (index && !skipped.includes('index'))
+    lines.push(
+      `tree index       ${(index.indexMs / 1000).toFixed(2)} s vs grep ${(index.grepMs / 1000).toFixed(2)} s: ${index.ratioToGrep}x ` +
+        `(goals under 60 s and 3x grep: ${verdict(index.indexMs < 60_000 && index.ratioToGrep <= 3)})`,
+    );
+  const c = r.c as { sets: Json[] } | undefined;
+  const c1 = c?.sets.find((s) => s.scale === 1) as
+    | { analysisMbPerS: number; parseMbPerS: number; ratioToParse: number; megabytes: number }
+    | undefined;
+  if (c1 && !skipped.includes('c'))
+    lines.push(
+      `C analysis       ${c1.analysisMbPerS} MB/s over the ten largest syscall files (${c1.megabytes} MB); ` +
+        `tree-sitter parse alone ${c1.parseMbPerS} MB/s (analysis ${c1.ratioToParse}x the parse)`,
+    );
+  const scaling: string[] = [];
+  if (ingest && !skipped.includes('ingest'))
+    scaling.push(
+      `ingest ${(ingest.sizes as { scale: number; ingestMsPerMb: number }[]).map((s) => `${s.scale}x ${s.ingestMsPerMb}`).join(', ')} ms/MB`,
+    );
+  if (c && !skipped.includes('c'))
+    scaling.push(
+      `C analysis ${(c.sets as { scale: number; analysisMsPerMb: number }[]).map((s) => `${s.scale}x ${s.analysisMsPerMb}`).join(', ')} ms/MB`,
+    );
+  const is = r.indexScaling as { sets: { scale: number; indexMsPerMb: number }[] } | undefined;
+  if (is && !skipped.includes('index-scale'))
+    scaling.push(`index ${is.sets.map((s) => `${s.scale}x ${s.indexMsPerMb}`).join(', ')} ms/MB`);
+  if (scaling.length > 0) lines.push(`scaling          ${scaling.join('; ')}`);
+  const shown = file.startsWith(project) ? relative(project, file) : file;
+  if (lines.length > 0) console.log(`\n== summary (${shown})\n${lines.join('\n')}`);
+}
+
+async function main(): Promise<void> {
+  const quick = flag('quick');
+  const runs = arg('runs', '');
+  const sizeMb = arg('size-mb', '');
+  const only = arg('only', '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const chosen = BENCHES.filter((b) => only.length === 0 || only.includes(b.name));
+  let tree = arg('tree', '');
+  const skipped: string[] = BENCHES.filter((b) => !chosen.includes(b)).map((b) => b.name);
+  if (!tree && chosen.some((b) => b.needsTree)) {
+    const t = await kernelTree();
+    if (t.dir) tree = t.dir;
+    else {
+      const names = chosen.filter((b) => b.needsTree).map((b) => b.name);
+      console.log(
+        `skipping ${names.join(', ')}: they need the Debian 6.12 kernel tree: ${t.reason ?? INSTALL_HINT}\n` +
+          '  install it with: sudo apt-get install linux-source-6.12   (or pass --tree DIR / set KAPI_KERNEL_TREE)',
+      );
+      skipped.push(...names);
+    }
+  }
+  const failed: string[] = [];
+  for (const b of chosen) {
+    if (skipped.includes(b.name)) continue;
+    console.log(`\n== ${b.name}`);
+    const code = await runChild(b.script, b.args({ quick, runs, tree, sizeMb }));
+    if (code === 2)
+      skipped.push(b.name); // the bench said what it is missing
+    else if (code !== 0) failed.push(b.name);
+  }
+  summary(skipped);
+  if (skipped.length > 0) console.log(`skipped: ${skipped.join(', ')}`);
+  if (failed.length > 0) {
+    console.error(`failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
