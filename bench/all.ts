@@ -4,7 +4,7 @@
  * scaling), review latency. Each prints medians and ratios to a baseline measured in the same run
  * and merges its figures into bench/results.json; this prints the headline table at the end.
  *
- *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N] [-- --only ingest,c,index,index-scale,review]
+ *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N] [-- --only ingest,c,index,index-scale,dashboard,review]
  *                 [-- --tree DIR]
  *
  * --quick: small inputs and one run each (minutes, not a quarter of an hour); its figures go to
@@ -62,6 +62,15 @@ const BENCHES: Bench[] = [
     script: 'index-scale.js',
     needsTree: true,
     args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : []), '--tree', o.tree],
+  },
+  {
+    name: 'dashboard',
+    script: 'dashboard.js',
+    needsTree: false,
+    args: (o) => [
+      ...(o.quick ? ['--quick', '--series', '1000'] : []),
+      ...(o.runs || o.quick ? ['--runs', o.runs || '1'] : []),
+    ],
   },
   {
     name: 'review',
@@ -122,6 +131,14 @@ function summary(skipped: string[]): void {
     lines.push(
       `C analysis       ${c1.analysisMbPerS} MB/s over the ten largest syscall files (${c1.megabytes} MB); ` +
         `tree-sitter parse alone ${c1.parseMbPerS} MB/s (analysis ${c1.ratioToParse}x the parse)`,
+    );
+  const dash = r.dashboard as
+    | { series: number; listFirstMs: number; rawSqlMs: number; ratioToRawSql: number }
+    | undefined;
+  if (dash && !skipped.includes('dashboard'))
+    lines.push(
+      `dashboard        the list of ${dash.series} series, first page ${dash.listFirstMs} ms vs raw SQL ${dash.rawSqlMs} ms: ` +
+        `${dash.ratioToRawSql}x (goal under 1 s: ${verdict(dash.listFirstMs < 1000)})`,
     );
   const scaling: string[] = [];
   if (ingest && !skipped.includes('ingest'))
