@@ -1394,7 +1394,8 @@ class Builder {
       case 'return':
         return this.ensureReturn(ln);
       case 'error': {
-        // `NAME, summary` (gen 2/3) or `-ECODE, NAME, summary` (as kdoc_apispec.py also reads it)
+        // `NAME, summary` (gen 2/3), or `-ECODE, NAME, summary` (the order of gen 1's error-code
+        // line), accepted as well; kdoc_apispec.py reads only the first form
         const [a = '', rest] = splitPlain(v, 2).map((x) => x.trim());
         if (a === '') this.emptyHeader(key, ln);
         const e = this.newError(a, ln);
