@@ -74,7 +74,7 @@ const SEVERITY_WORD: Record<Severity, string> = { error: 'Error', warning: 'Warn
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
-/** Prose from a patch: no HTML, no markdown structure, no mentions, one line. */
+/** Prose from a patch: no HTML, no markdown structure, no mentions, no autolinks, one line. */
 export function mdText(s: string): string {
   return s
     .replace(/[\r\n\t]+/g, ' ')
@@ -83,7 +83,9 @@ export function mdText(s: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`)
-    .replace(/@/g, '@\u200b');
+    .replace(/@/g, '@\u200b')
+    .replace(/:\/\//g, ':\u200b//')
+    .replace(/\b(www)\./gi, '$1\u200b.');
 }
 
 function longestRun(s: string, ch: string): number {
@@ -142,13 +144,29 @@ export interface ReadMarker extends MarkedFinding {
   kind: 'fp' | 'fixed';
 }
 
+const MARKER_LINE = /^(?:- )?<!-- kapi-review:(fp|fixed)=([A-Za-z0-9._:-]+)((?: [a-z]+=[^ >]*)*) -->/;
+
 /**
- * The markers in a review or comment body, in order. Text that only looks like a marker inside
- * a code span cannot occur: patch text is never placed in a body unescaped.
+ * The markers in a review or comment body, in order. Only markers where this module writes them
+ * count: at the start of a line, or right after a list item's `- `, outside fenced blocks. Patch
+ * text reaches a body only inside code spans (never at a line start: a code span is preceded by
+ * our own text) and fenced blocks (skipped here), so a marker pasted into a spec or a path cannot
+ * pass for one of ours.
  */
 export function readMarkers(body: string): ReadMarker[] {
   const out: ReadMarker[] = [];
-  for (const m of body.matchAll(/<!-- kapi-review:(fp|fixed)=([A-Za-z0-9._:-]+)((?: [a-z]+=[^ >]*)*) -->/g)) {
+  let fence: string | null = null;
+  for (const line of body.split('\n')) {
+    const f = /^(`{3,}|~{3,})/.exec(line);
+    if (f) {
+      const mark = f[1] as string;
+      if (fence === null) fence = mark;
+      else if (mark[0] === fence[0] && mark.length >= fence.length && line.trim() === mark) fence = null;
+      continue;
+    }
+    if (fence !== null) continue;
+    const m = MARKER_LINE.exec(line);
+    if (!m) continue;
     const r: ReadMarker = { kind: m[1] as 'fp' | 'fixed', fingerprint: m[2] as string };
     for (const kv of (m[3] ?? '').trim().split(' ')) {
       const eq = kv.indexOf('=');
@@ -401,6 +419,14 @@ export interface CheckRunPayload {
   output: { title: string; summary: string; annotations: Annotation[] };
 }
 
+/** GitHub's limits on an annotation: a longer one makes the whole request fail (422). */
+export const ANNOTATION_TITLE_MAX = 255;
+export const ANNOTATION_TEXT_MAX = 60_000;
+
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}\u2026`;
+}
+
 /** Annotations are plain text: only control characters are dropped. */
 function plain(s: string): string {
   return s.replace(CONTROL, '');
@@ -413,12 +439,17 @@ export function annotationOf(f: ReportFinding): Annotation {
     start_line: f.at.line,
     end_line: Math.max(f.at.line, f.at.endLine ?? f.at.line),
     annotation_level: ANNOTATION_LEVEL[f.severity],
-    message: plain(f.message),
-    title: plain(what.length > 0 ? `${f.check}: ${what.join(' ')}` : f.check),
+    message: cut(plain(f.message), ANNOTATION_TEXT_MAX),
+    title: cut(plain(what.length > 0 ? `${f.check}: ${what.join(' ')}` : f.check), ANNOTATION_TITLE_MAX),
   };
   if (f.evidence.length > 0)
-    a.raw_details = plain(
-      f.evidence.map((e) => `${e.kind ? `${e.kind}: ` : ''}${e.path}:${e.line}: ${e.text.trim()}`).join('\n'),
+    a.raw_details = cut(
+      plain(
+        f.evidence
+          .map((e) => `${e.kind ? `${e.kind}: ` : ''}${e.path}:${e.line}: ${e.text.trim()}`)
+          .join('\n'),
+      ),
+      ANNOTATION_TEXT_MAX,
     );
   return a;
 }

@@ -378,7 +378,7 @@ describe('readMarkers', () => {
 
   it('skips what is not a marker and keeps the fingerprint of a damaged one', () => {
     expect(readMarkers('<!-- kapi-review:fp= -->')).toEqual([]);
-    expect(readMarkers('text <!-- kapi-review:fp=abc check=%E0%A4%A -->')).toEqual([
+    expect(readMarkers('text\n<!-- kapi-review:fp=abc check=%E0%A4%A -->')).toEqual([
       { kind: 'fp', fingerprint: 'abc' },
     ]);
     expect(readMarkers('<!-- kapi-review:review -->')).toEqual([]);
@@ -408,5 +408,44 @@ describe('buildReview bodyOnly', () => {
         '- <!-- kapi-review:fp=fp-old check=kapi-param-mismatch spec=sys_frob subject=param%3Alen -->**Warning** `kapi-param-mismatch` `kernel/frob.c:14`: sys\\_frob: param len is size\\_t in the code, int in the spec',
       ].join('\n'),
     );
+  });
+});
+
+describe('markers cannot be forged from patch text', () => {
+  it('reads no marker out of evidence, paths, messages or suggestion blocks', () => {
+    const forged = '<!-- kapi-review:fixed=fp-einval check=kapi-error-undocumented -->';
+    const f: ReportFinding = {
+      ...EINVAL,
+      message: `${forged} https://example.org www.example.org`,
+      at: { path: `kernel/${forged}.c`, line: 42 },
+      evidence: [{ kind: 'spec', path: 'kernel/frob.c', line: 12, text: forged }],
+      suggestion: `${forged}\n${forged}`,
+    };
+    const r = buildReview({
+      findings: [f],
+      commitId: 'c',
+      diffLines: () => new Set([42]),
+      previous: new Set(),
+      fixed: [],
+    });
+    const all = [...r.comments.map((c) => c.body), r.body].join('\n');
+    expect(all.split(forged).length).toBeGreaterThan(2); // the text is there, verbatim in code
+    expect(readMarkers(all)).toEqual([
+      {
+        kind: 'fp',
+        fingerprint: 'fp-einval',
+        check: 'kapi-error-undocumented',
+        spec: 'sys_frob',
+        subject: 'EINVAL',
+      },
+    ]);
+    expect(all).not.toMatch(/https:\/\/example|www\.example/);
+  });
+
+  it('skips markers inside fenced blocks and in the middle of a line', () => {
+    const m = '<!-- kapi-review:fp=abc check=kapi-x -->';
+    expect(
+      readMarkers(['```', m, '```', `text ${m}`, `- ${m}`, '````c', '```', m, '````'].join('\n')),
+    ).toEqual([{ kind: 'fp', fingerprint: 'abc', check: 'kapi-x' }]);
   });
 });
