@@ -149,21 +149,22 @@ export function createApp(
     const checks = options.checks ?? (await import('../../checks/index.js')).CHECKS;
     const checkIds = checks.map((c) => c.meta.id);
     const queues = new Map<string, Promise<unknown>>();
-    let botLogin: Promise<string | null> | null = null;
+    let botLogin: Promise<string> | null = null;
 
-    /** `<slug>[bot]`, the login our reviews carry; null if the app cannot tell (then: any bot). */
-    const ourLogin = (): Promise<string | null> => {
+    /**
+     * `<slug>[bot]`, the login our reviews carry. Without it no earlier review can be trusted as
+     * ours (any bot could carry the marker), so a failure to read it fails the run.
+     */
+    const ourLogin = (): Promise<string> => {
       botLogin ??= (async () => {
-        try {
-          const octokit = await app.auth();
-          const { data } = await octokit.request('GET /app');
-          return data?.slug ? `${data.slug}[bot]` : null;
-        } catch (e) {
-          app.log.warn(`cannot read the app's own slug (${errorMessage(e)}); any bot's review marker counts`);
-          botLogin = null;
-          return null;
-        }
+        const octokit = await app.auth();
+        const { data } = await octokit.request('GET /app');
+        if (!data?.slug) throw new Error("GET /app did not name the app's slug");
+        return `${data.slug}[bot]`;
       })();
+      botLogin.catch(() => {
+        botLogin = null;
+      });
       return botLogin;
     };
 
@@ -227,7 +228,13 @@ export function createApp(
 
     async function postCheckRun(octokit: Octokit, pr: PullRef, run: CheckRunPayload): Promise<void> {
       const { create, updates } = checkRunRequests(run);
-      const { data } = await octokit.rest.checks.create({ owner: pr.owner, repo: pr.repo, ...create });
+      // external_id: the PR, for a "Re-run" on a fork's PR (GitHub then lists no pull_requests)
+      const { data } = await octokit.rest.checks.create({
+        owner: pr.owner,
+        repo: pr.repo,
+        ...create,
+        external_id: String(pr.number),
+      });
       for (const u of updates)
         await octokit.rest.checks.update({ owner: pr.owner, repo: pr.repo, check_run_id: data.id, ...u });
     }
@@ -239,8 +246,33 @@ export function createApp(
       bodyOnly: () => ReviewPayload,
       notes: string[],
     ): Promise<RunOutcome['review']> {
-      const post = (r: ReviewPayload) =>
-        octokit.rest.pulls.createReview({ owner: pr.owner, repo: pr.repo, pull_number: pr.number, ...r });
+      // no automatic retry of the POST: after a 5xx GitHub may have stored the review anyway,
+      // so look before posting again (once)
+      const post = async (r: ReviewPayload): Promise<void> => {
+        const send = () =>
+          octokit.rest.pulls.createReview({
+            owner: pr.owner,
+            repo: pr.repo,
+            pull_number: pr.number,
+            ...r,
+            request: { retries: 0 },
+          });
+        try {
+          await send();
+        } catch (e) {
+          const status = errorStatus(e) ?? 0;
+          if (status < 500) throw e;
+          const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
+            owner: pr.owner,
+            repo: pr.repo,
+            pull_number: pr.number,
+            per_page: 100,
+          });
+          const login = await ourLogin();
+          if (pastState(reviews as PastReview[], [], login).reviewedShas.has(pr.headSha)) return;
+          await send();
+        }
+      };
       try {
         await post(review);
         return 'posted';
@@ -313,7 +345,7 @@ export function createApp(
         async (file): Promise<PrImage | null> => {
           const post = await fetchText(octokit, ref, file.filename, pr.headSha);
           if (post === null) return null;
-          if (post.length > MAX_FILE_BYTES) {
+          if (Buffer.byteLength(post) > MAX_FILE_BYTES) {
             notes.push(`${file.filename}: larger than ${MAX_FILE_BYTES >> 20} MB, not reviewed`);
             return null;
           }
@@ -404,20 +436,33 @@ export function createApp(
       const key = `${pr.owner}/${pr.repo}#${pr.number}`;
       return serial(key, async () => {
         try {
-          const outcome = await reviewPullRequest(context, pr);
+          // a later push (or a closed PR) makes this run stale: its review would judge old code
+          const { data: now } = await context.octokit.rest.pulls.get({
+            owner: pr.owner,
+            repo: pr.repo,
+            pull_number: pr.number,
+          });
+          if (now.state !== 'open' || now.head.sha !== pr.headSha) {
+            context.log.info(
+              `${key}@${pr.headSha.slice(0, 12)}: stale (head is ${now.head.sha.slice(0, 12)}, ${now.state}); skipped`,
+            );
+            return undefined;
+          }
+          const outcome = await reviewPullRequest(context, { ...pr, baseSha: now.base.sha });
           context.log.info(
             `${key}@${pr.headSha.slice(0, 12)}: ${outcome.findings} finding(s), review ${outcome.review}, check ${outcome.conclusion}`,
           );
           return outcome;
         } catch (e) {
           context.log.error(`${key}@${pr.headSha.slice(0, 12)}: review failed: ${errorMessage(e)}`);
-          // say so on the PR rather than leave it without a run; if even that fails, the
-          // webhook delivery fails and GitHub shows it as such
+          // say so on the PR rather than leave it without a run, and fail it: a required check
+          // must not pass because the review broke; if even this fails, the webhook delivery
+          // fails and GitHub shows it as such
           await postCheckRun(context.octokit, pr, {
             name: CHECK_NAME,
             head_sha: pr.headSha,
             status: 'completed',
-            conclusion: 'neutral',
+            conclusion: 'failure',
             output: {
               title: 'kapi-review could not finish',
               summary: `The review stopped on an error from GitHub or in kapi-review: ${mdText(errorMessage(e))}\n\nComment \`/kapi-review recheck\` to try again.`,
@@ -445,8 +490,11 @@ export function createApp(
       const c = context.payload.check_run;
       if (c.name !== CHECK_NAME) return;
       const r = context.repo();
-      for (const ref of c.pull_requests) {
-        const { data: p } = await context.octokit.rest.pulls.get({ ...r, pull_number: ref.number });
+      // a fork's PR is not listed in pull_requests; our runs carry the PR number as external_id
+      const numbers = c.pull_requests.map((p) => p.number);
+      if (numbers.length === 0 && /^\d{1,9}$/.test(c.external_id ?? '')) numbers.push(Number(c.external_id));
+      for (const number of numbers) {
+        const { data: p } = await context.octokit.rest.pulls.get({ ...r, pull_number: number });
         if (p.head.sha !== c.head_sha) continue; // a later push has its own run
         await run(context, {
           ...r,

@@ -184,8 +184,9 @@ const EINVAL_ANNOTATION = {
 const EINVAL_SUMMARY_LINE =
   '- **Error** `kapi-error-undocumented` `kernel/frob.c:42`: sys\\_frob can return -EINVAL here, but its spec does not list EINVAL';
 
-function failingRun(head: string, notes: string[] = []): Record<string, unknown> {
+function failingRun(head: string, pull: number, notes: string[] = []): Record<string, unknown> {
   return {
+    external_id: String(pull),
     name: 'kapi-review',
     head_sha: head,
     status: 'completed',
@@ -243,8 +244,9 @@ describe('kapi-review GitHub App', () => {
         comments: [EINVAL_COMMENT],
       },
     ]);
-    expect(api.bodies('POST', /\/check-runs$/)).toEqual([failingRun(pr.head)]);
+    expect(api.bodies('POST', /\/check-runs$/)).toEqual([failingRun(pr.head, 1)]);
     expect(api.trace()).toEqual([
+      'GET /repos/kmirror/linux/pulls/1 200',
       'GET /repos/kmirror/linux/contents/.github/kapi-review.yml 404',
       'GET /repos/kmirror/.github/contents/.github/kapi-review.yml 404',
       'GET /repos/kmirror/linux/issues/1/comments 200',
@@ -334,7 +336,7 @@ describe('kapi-review GitHub App', () => {
     expect(await deliver('pull_request', prEvent('reopened', 1, same, sha('b1')))).toBe(200);
     expect(api.bodies('POST', /\/reviews$/)).toEqual([]);
     expect(api.reviewsOf(1)).toHaveLength(1);
-    expect(runsSince(before)).toEqual([failingRun(same), failingRun(same)]);
+    expect(runsSince(before)).toEqual([failingRun(same, 1), failingRun(same, 1)]);
   });
 
   it('marks the finding resolved on a re-push that fixes it', async () => {
@@ -365,6 +367,7 @@ describe('kapi-review GitHub App', () => {
     ]);
     expect(runsSince(before)).toEqual([
       {
+        external_id: '1',
         name: 'kapi-review',
         head_sha: fixed,
         status: 'completed',
@@ -394,6 +397,7 @@ describe('kapi-review GitHub App', () => {
     expect(api.reviewsOf(2)).toEqual([]);
     expect(runsSince(before)).toEqual([
       {
+        external_id: '2',
         name: 'kapi-review',
         head_sha: h,
         status: 'completed',
@@ -440,7 +444,7 @@ describe('kapi-review GitHub App', () => {
         comments: [EINVAL_COMMENT],
       },
     ]);
-    expect(runsSince(before)).toEqual([failingRun(pr.head)]);
+    expect(runsSince(before)).toEqual([failingRun(pr.head, 3)]);
   });
 
   it('retries a server error on a read (5xx) and goes on', async () => {
@@ -452,11 +456,11 @@ describe('kapi-review GitHub App', () => {
     expect(api.calls.filter((c) => c.path.endsWith('/pulls/7/files')).map((c) => c.status)).toEqual([
       502, 200,
     ]);
-    expect(runsSince(before)).toEqual([failingRun(pr.head)]);
+    expect(runsSince(before)).toEqual([failingRun(pr.head, 7)]);
     expect(api.reviewsOf(7)).toHaveLength(1);
   });
 
-  it('says so in a neutral check run when the review cannot finish', async () => {
+  it('fails the check run, saying why, when the review cannot finish', async () => {
     const pr = frobPull(9, EINVAL);
     api.fail({ method: 'GET', path: /\/pulls\/9\/files$/, status: 404, body: { message: 'Not Found' } });
     const before = api.checkRuns.length;
@@ -464,10 +468,11 @@ describe('kapi-review GitHub App', () => {
     expect(api.reviewsOf(9)).toEqual([]);
     expect(runsSince(before)).toEqual([
       {
+        external_id: '9',
         name: 'kapi-review',
         head_sha: pr.head,
         status: 'completed',
-        conclusion: 'neutral',
+        conclusion: 'failure',
         output: {
           title: 'kapi-review could not finish',
           summary:
@@ -505,10 +510,84 @@ describe('kapi-review GitHub App', () => {
       comments: [],
     });
     expect(runsSince(before)).toEqual([
-      failingRun(pr.head, [
+      failingRun(pr.head, 4, [
         '- GitHub rejected the inline comments (422: Unprocessable Entity: pull\\_request\\_review\\_thread.line must be part of the diff); the review lists every finding in its body instead',
       ]),
     ]);
+  });
+
+  it('posts a review once when GitHub answers 5xx after storing it, and again when it did not', async () => {
+    const stored = frobPull(10, EINVAL);
+    api.fail({ method: 'POST', path: /\/pulls\/10\/reviews$/, status: 502, afterDoing: true });
+    expect(await deliver('pull_request', prEvent('opened', 10, stored.head, stored.base))).toBe(200);
+    expect(
+      api.calls
+        .filter((c) => c.method === 'POST' && c.path.endsWith('/pulls/10/reviews'))
+        .map((c) => c.status),
+    ).toEqual([502]);
+    expect(api.reviewsOf(10)).toHaveLength(1);
+
+    const lost = frobPull(11, EINVAL);
+    api.fail({ method: 'POST', path: /\/pulls\/11\/reviews$/, status: 502 });
+    expect(await deliver('pull_request', prEvent('opened', 11, lost.head, lost.base))).toBe(200);
+    expect(
+      api.calls
+        .filter((c) => c.method === 'POST' && c.path.endsWith('/pulls/11/reviews'))
+        .map((c) => c.status),
+    ).toEqual([502, 200]);
+    expect(api.reviewsOf(11)).toHaveLength(1);
+  });
+
+  it('skips a run whose head is no longer the PR head (a late or redelivered webhook)', async () => {
+    const pr = frobPull(12, EINVAL);
+    const newer = sha('h12-newer');
+    api.commit(newer, { 'kernel/frob.c': FIXED, 'drivers/misc/plain.c': PLAIN });
+    api.pull(12, 'frob change 12', pr.base, newer);
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 12, pr.head, pr.base))).toBe(200);
+    expect(api.trace()).toEqual(['GET /repos/kmirror/linux/pulls/12 200']);
+    expect(api.checkRuns.length).toBe(before);
+  });
+
+  it('reads the pre-image at the merge base, not at the moved tip of the base branch', async () => {
+    const mergeBase = sha('b13');
+    const movedTip = sha('b13-moved');
+    const head = sha('h13');
+    api.commit(mergeBase, { 'kernel/frob.c': BASE });
+    api.commit(movedTip, { 'kernel/frob.c': EINVAL, 'kernel/other.c': PLAIN });
+    api.commit(head, { 'kernel/frob.c': EINVAL });
+    api.pull(13, 'frob change 13', movedTip, head);
+    api.mergeBases.set(`${movedTip}...${head}`, mergeBase);
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 13, head, movedTip))).toBe(200);
+    const refs = api.calls.filter((c) => c.path.endsWith('/contents/kernel/frob.c')).map((c) => c.query.ref);
+    expect(refs).toEqual([head, mergeBase]);
+    // against the merge base the PR adds the undocumented return, so it is reported
+    expect(api.reviewsOf(13).map((r) => r.comments.length)).toEqual([1]);
+  });
+
+  it("re-runs a fork's PR from the check run's external_id (GitHub lists no pull_requests then)", async () => {
+    const pr = frobPull(14, EINVAL);
+    expect(await deliver('pull_request', prEvent('opened', 14, pr.head, pr.base))).toBe(200);
+    const first = api.checkRuns.at(-1);
+    expect(first?.create.external_id).toBe('14');
+    const before = api.checkRuns.length;
+    expect(
+      await deliver('check_run', {
+        action: 'rerequested',
+        check_run: {
+          id: first?.id,
+          name: 'kapi-review',
+          head_sha: pr.head,
+          external_id: '14',
+          pull_requests: [],
+        },
+        sender: { login: 'maint', type: 'User' },
+      }),
+    ).toBe(200);
+    expect(runsSince(before)).toEqual([failingRun(pr.head, 14)]);
+    expect(api.reviewsOf(14)).toHaveLength(1);
   });
 
   it('fails the check run with the reason when .github/kapi-review.yml is invalid', async () => {
@@ -524,6 +603,7 @@ describe('kapi-review GitHub App', () => {
     expect(api.reviewsOf(5)).toEqual([]);
     expect(runsSince(before)).toEqual([
       {
+        external_id: '5',
         name: 'kapi-review',
         head_sha: pr.head,
         status: 'completed',
@@ -551,6 +631,7 @@ describe('kapi-review GitHub App', () => {
     expect(api.reviewsOf(8)).toEqual([]);
     expect(runsSince(before)).toEqual([
       {
+        external_id: '8',
         name: 'kapi-review',
         head_sha: pr.head,
         status: 'completed',
@@ -621,6 +702,7 @@ describe('kapi-review GitHub App', () => {
     expect(api.reviewsOf(3)).toHaveLength(1);
     expect(runsSince(before)).toEqual([
       {
+        external_id: '3',
         name: 'kapi-review',
         head_sha: sha('h3'),
         status: 'completed',

@@ -23,6 +23,8 @@ export interface Fault {
   method: string;
   path: RegExp;
   status: number;
+  /** Do what the call asks (e.g. store the review), then answer with the fault anyway. */
+  afterDoing?: boolean;
   headers?: Record<string, string>;
   body?: unknown;
 }
@@ -74,6 +76,8 @@ export class GitHubApi {
   readonly reactions: { comment: number; content: string }[] = [];
   /** Repository permission of users (`GET .../collaborators/{u}/permission`); others read. */
   readonly permissions = new Map<string, string>();
+  /** Merge bases by `base...head`; the base itself when not set (the base branch did not move). */
+  readonly mergeBases = new Map<string, string>();
   /** `.github/kapi-review.yml` on the default branch, or undefined for none. */
   config: string | undefined;
   private faults: Fault[] = [];
@@ -140,7 +144,9 @@ export class GitHubApi {
   }
 
   private files(pull: Pull): Record<string, unknown>[] {
-    const base = this.commits.get(pull.base) ?? new Map<string, string>();
+    // like GitHub: the PR's files are its changes since the merge base (a three-dot diff)
+    const from = this.mergeBases.get(`${pull.base}...${pull.head}`) ?? pull.base;
+    const base = this.commits.get(from) ?? new Map<string, string>();
     const head = this.commits.get(pull.head) ?? new Map<string, string>();
     const out: Record<string, unknown>[] = [];
     for (const path of [...new Set([...base.keys(), ...head.keys()])].sort()) {
@@ -174,6 +180,10 @@ export class GitHubApi {
     const fault = this.faults.findIndex((f) => f.method === method && f.path.test(path));
     if (fault >= 0) {
       const f = this.faults.splice(fault, 1)[0] as Fault;
+      if (f.afterDoing) {
+        const sink = { writeHead: () => sink, end: () => sink } as unknown as ServerResponse;
+        this.route(method, path, call, sink);
+      }
       call.status = this.send(res, f.status, f.body ?? { message: 'fault' }, f.headers);
       return;
     }
@@ -215,7 +225,11 @@ export class GitHubApi {
       return this.send(res, 200, text);
     }
     if (on('GET', /^compare\/([0-9a-f]+)\.\.\.([0-9a-f]+)$/))
-      return this.send(res, 200, { merge_base_commit: { sha: r[1] }, status: 'ahead', files: [] });
+      return this.send(res, 200, {
+        merge_base_commit: { sha: this.mergeBases.get(`${r[1]}...${r[2]}`) ?? r[1] },
+        status: 'ahead',
+        files: [],
+      });
     if (is(/^pulls\/(\d+)(\/.*)?$/)) {
       const pull = this.pulls.get(Number(r[1]));
       if (!pull) return notFound();
