@@ -64,10 +64,15 @@ export interface AppOptions {
 
 export const DASHBOARD_PATH = '/kapi-review';
 
-export interface PullRef {
+/** Which pull request. */
+export interface PullRequestId {
   owner: string;
   repo: string;
   number: number;
+}
+
+/** A pull request as one run reviews it, read from GitHub when the run starts. */
+export interface PullRef extends PullRequestId {
   title: string;
   headSha: string;
   baseSha: string;
@@ -131,6 +136,17 @@ async function fetchText(
 
 function hasSpec(text: string, path: string): boolean {
   return parseMacroSpecs(text, path).value.length > 0 || parseKerneldocSpecs(text, path).value.length > 0;
+}
+
+/** A completed, failed check run that says why there is no review. */
+function failedRun(headSha: string, title: string, summary: string): CheckRunPayload {
+  return {
+    name: CHECK_NAME,
+    head_sha: headSha,
+    status: 'completed',
+    conclusion: 'failure',
+    output: { title, summary, annotations: [] },
+  };
 }
 
 export function createApp(
@@ -226,7 +242,7 @@ export function createApp(
       }
     }
 
-    async function postCheckRun(octokit: Octokit, pr: PullRef, run: CheckRunPayload): Promise<void> {
+    async function postCheckRun(octokit: Octokit, pr: PullRequestId, run: CheckRunPayload): Promise<void> {
       const { create, updates } = checkRunRequests(run);
       // external_id: the PR, for a "Re-run" on a fork's PR (GitHub then lists no pull_requests)
       const { data } = await octokit.rest.checks.create({
@@ -310,17 +326,15 @@ export function createApp(
         config = await loadConfig(context);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
-        await postCheckRun(octokit, pr, {
-          name: CHECK_NAME,
-          head_sha: pr.headSha,
-          status: 'completed',
-          conclusion: 'failure',
-          output: {
-            title: `Invalid .github/${CONFIG_FILE}`,
-            summary: `kapi-review did not review this pull request: its configuration is invalid.\n\n${e.message}`,
-            annotations: [],
-          },
-        });
+        await postCheckRun(
+          octokit,
+          pr,
+          failedRun(
+            pr.headSha,
+            `Invalid .github/${CONFIG_FILE}`,
+            `kapi-review did not review this pull request: its configuration is invalid.\n\n${e.message}`,
+          ),
+        );
         return { review: 'none', conclusion: 'config-error', findings: 0 };
       }
       const ignores = await commandIgnores(octokit, pr);
@@ -432,43 +446,58 @@ export function createApp(
       return { review: outcome, conclusion: run.conclusion, findings: findings.length };
     }
 
-    function run(context: Context, pr: PullRef): Promise<RunOutcome | undefined> {
-      const key = `${pr.owner}/${pr.repo}#${pr.number}`;
+    /**
+     * Reviews the PR as it is now, one run per PR at a time. The PR is read here, once: a run for
+     * a head SHA that is no longer the head (a later push, a late or redelivered webhook) or for
+     * a closed PR is stale and does nothing.
+     */
+    function run(
+      context: Context,
+      id: PullRequestId,
+      headSha: string | null,
+    ): Promise<RunOutcome | undefined> {
+      const key = `${id.owner}/${id.repo}#${id.number}`;
       return serial(key, async () => {
+        let head = headSha;
         try {
-          // a later push (or a closed PR) makes this run stale: its review would judge old code
           const { data: now } = await context.octokit.rest.pulls.get({
-            owner: pr.owner,
-            repo: pr.repo,
-            pull_number: pr.number,
+            owner: id.owner,
+            repo: id.repo,
+            pull_number: id.number,
           });
-          if (now.state !== 'open' || now.head.sha !== pr.headSha) {
+          if (now.state !== 'open' || (headSha !== null && now.head.sha !== headSha)) {
             context.log.info(
-              `${key}@${pr.headSha.slice(0, 12)}: stale (head is ${now.head.sha.slice(0, 12)}, ${now.state}); skipped`,
+              `${key}@${(headSha ?? now.head.sha).slice(0, 12)}: stale (head is ${now.head.sha.slice(0, 12)}, ${now.state}); skipped`,
             );
             return undefined;
           }
-          const outcome = await reviewPullRequest(context, { ...pr, baseSha: now.base.sha });
+          head = now.head.sha;
+          const outcome = await reviewPullRequest(context, {
+            ...id,
+            title: now.title,
+            headSha: now.head.sha,
+            baseSha: now.base.sha,
+          });
           context.log.info(
-            `${key}@${pr.headSha.slice(0, 12)}: ${outcome.findings} finding(s), review ${outcome.review}, check ${outcome.conclusion}`,
+            `${key}@${head.slice(0, 12)}: ${outcome.findings} finding(s), review ${outcome.review}, check ${outcome.conclusion}`,
           );
           return outcome;
         } catch (e) {
-          context.log.error(`${key}@${pr.headSha.slice(0, 12)}: review failed: ${errorMessage(e)}`);
+          context.log.error(`${key}@${(head ?? '?').slice(0, 12)}: review failed: ${errorMessage(e)}`);
+          // with no head SHA known there is nothing to attach a check run to
+          if (head === null) throw e;
           // say so on the PR rather than leave it without a run, and fail it: a required check
           // must not pass because the review broke; if even this fails, the webhook delivery
           // fails and GitHub shows it as such
-          await postCheckRun(context.octokit, pr, {
-            name: CHECK_NAME,
-            head_sha: pr.headSha,
-            status: 'completed',
-            conclusion: 'failure',
-            output: {
-              title: 'kapi-review could not finish',
-              summary: `The review stopped on an error from GitHub or in kapi-review: ${mdText(errorMessage(e))}\n\nComment \`/kapi-review recheck\` to try again.`,
-              annotations: [],
-            },
-          });
+          await postCheckRun(
+            context.octokit,
+            id,
+            failedRun(
+              head,
+              'kapi-review could not finish',
+              `The review stopped on an error from GitHub or in kapi-review: ${mdText(errorMessage(e))}\n\nComment \`/kapi-review recheck\` to try again.`,
+            ),
+          );
           return undefined;
         }
       });
@@ -476,14 +505,7 @@ export function createApp(
 
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
       const p = context.payload.pull_request;
-      const r = context.repo();
-      await run(context, {
-        ...r,
-        number: p.number,
-        title: p.title,
-        headSha: p.head.sha,
-        baseSha: p.base.sha,
-      });
+      await run(context, { ...context.repo(), number: p.number }, p.head.sha);
     });
 
     app.on('check_run.rerequested', async (context) => {
@@ -493,17 +515,8 @@ export function createApp(
       // a fork's PR is not listed in pull_requests; our runs carry the PR number as external_id
       const numbers = c.pull_requests.map((p) => p.number);
       if (numbers.length === 0 && /^\d{1,9}$/.test(c.external_id ?? '')) numbers.push(Number(c.external_id));
-      for (const number of numbers) {
-        const { data: p } = await context.octokit.rest.pulls.get({ ...r, pull_number: number });
-        if (p.head.sha !== c.head_sha) continue; // a later push has its own run
-        await run(context, {
-          ...r,
-          number: p.number,
-          title: p.title,
-          headSha: p.head.sha,
-          baseSha: p.base.sha,
-        });
-      }
+      // a run for an older head is stale: a later push has its own run
+      for (const number of numbers) await run(context, { ...r, number }, c.head_sha);
     });
 
     app.on('issue_comment.created', async (context) => {
@@ -543,15 +556,7 @@ export function createApp(
         });
       } else await react('+1');
       if (valid.length === 0) return;
-      const { data: p } = await context.octokit.rest.pulls.get({ ...r, pull_number: issue.number });
-      if (p.state !== 'open') return;
-      await run(context, {
-        ...r,
-        number: p.number,
-        title: p.title,
-        headSha: p.head.sha,
-        baseSha: p.base.sha,
-      });
+      await run(context, { ...r, number: issue.number }, null);
     });
   };
 }
