@@ -82,27 +82,44 @@ function prEvent(action: string, number: number, head: string, base: string): Re
   };
 }
 
-beforeAll(async () => {
-  await api.start();
+/** The environment `npm start` would read, for an app on `port` talking to the stand-in. */
+function appEnv(port: number): Record<string, string> {
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
+  return {
+    APP_ID: '1',
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: SECRET,
+    GHE_HOST: api.host,
+    GHE_PROTOCOL: 'http',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'fatal',
+    LOG_FORMAT: 'json',
+  };
+}
+
+/** A user's PR comment: stored at the stand-in, then delivered as issue_comment.created. */
+async function command(pull: number, login: string, body: string): Promise<{ id: number; status: number }> {
+  const { id } = api.comment(pull, login, body);
+  const status = await deliver('issue_comment', {
+    action: 'created',
+    issue: { number: pull, pull_request: { url: 'x' } },
+    comment: { id, body, user: { login, type: 'User' } },
+    sender: { login, type: 'User' },
+  });
+  return { id, status };
+}
+
+beforeAll(async () => {
+  await api.start();
   const port = await freePort();
   const fast = () => new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 });
   server = await run(createApp(), {
-    env: {
-      APP_ID: '1',
-      PRIVATE_KEY: privateKey,
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: api.host,
-      GHE_PROTOCOL: 'http',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'fatal',
-      LOG_FORMAT: 'json',
-    },
+    env: appEnv(port),
     Octokit: createOctokit({ write: fast(), notifications: fast() }),
   });
   webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
@@ -645,35 +662,13 @@ describe('kapi-review GitHub App', () => {
     // PR 3 has its review and a failing check run from the rate-limit test
     api.permissions.set('maint', 'write');
     const before = api.checkRuns.length;
-    const visitor = api.comment(3, 'visitor', '/kapi-review ignore kapi-error-undocumented');
-    expect(
-      await deliver('issue_comment', {
-        action: 'created',
-        issue: { number: 3, pull_request: { url: 'x' } },
-        comment: {
-          id: visitor.id,
-          body: '/kapi-review ignore kapi-error-undocumented',
-          user: { login: 'visitor', type: 'User' },
-        },
-        sender: { login: 'visitor', type: 'User' },
-      }),
-    ).toBe(200);
+    const visitor = await command(3, 'visitor', '/kapi-review ignore kapi-error-undocumented');
+    expect(visitor.status).toBe(200);
     expect(api.reactions.at(-1)).toEqual({ comment: visitor.id, content: 'confused' });
     expect(api.checkRuns.length).toBe(before);
 
-    const typo = api.comment(3, 'maint', '/kapi-review ignore kapi-eror-undocumented');
-    expect(
-      await deliver('issue_comment', {
-        action: 'created',
-        issue: { number: 3, pull_request: { url: 'x' } },
-        comment: {
-          id: typo.id,
-          body: '/kapi-review ignore kapi-eror-undocumented',
-          user: { login: 'maint', type: 'User' },
-        },
-        sender: { login: 'maint', type: 'User' },
-      }),
-    ).toBe(200);
+    const typo = await command(3, 'maint', '/kapi-review ignore kapi-eror-undocumented');
+    expect(typo.status).toBe(200);
     expect(api.reactions.at(-1)).toEqual({ comment: typo.id, content: 'confused' });
     expect(api.issueComments.at(-1)?.body).toBe(
       [
@@ -686,16 +681,12 @@ describe('kapi-review GitHub App', () => {
     );
     expect(api.checkRuns.length).toBe(before);
 
-    const body = 'Known and intended.\n\n/kapi-review ignore kapi-error-undocumented\n';
-    const ok = api.comment(3, 'maint', body);
-    expect(
-      await deliver('issue_comment', {
-        action: 'created',
-        issue: { number: 3, pull_request: { url: 'x' } },
-        comment: { id: ok.id, body, user: { login: 'maint', type: 'User' } },
-        sender: { login: 'maint', type: 'User' },
-      }),
-    ).toBe(200);
+    const ok = await command(
+      3,
+      'maint',
+      'Known and intended.\n\n/kapi-review ignore kapi-error-undocumented\n',
+    );
+    expect(ok.status).toBe(200);
     expect(api.reactions.at(-1)).toEqual({ comment: ok.id, content: '+1' });
     // same head SHA: no second review; the new check run no longer fails, and the ignored
     // finding is not called resolved
@@ -712,15 +703,7 @@ describe('kapi-review GitHub App', () => {
     ]);
 
     // recheck, and the check run's own "Re-run" button, review again with the ignore in force
-    const again = api.comment(3, 'maint', '/kapi-review recheck');
-    expect(
-      await deliver('issue_comment', {
-        action: 'created',
-        issue: { number: 3, pull_request: { url: 'x' } },
-        comment: { id: again.id, body: '/kapi-review recheck', user: { login: 'maint', type: 'User' } },
-        sender: { login: 'maint', type: 'User' },
-      }),
-    ).toBe(200);
+    expect((await command(3, 'maint', '/kapi-review recheck')).status).toBe(200);
     expect(
       await deliver('check_run', {
         action: 'rerequested',
@@ -782,23 +765,7 @@ describe('the dashboard on the App server', () => {
   it('serves the maintainer dashboard at /kapi-review next to the webhooks', async () => {
     const filled = await reviewedStore(mkdtempSync(join(tmpdir(), 'kapi-gh-dash-')));
     const port = await freePort();
-    const withDashboard = await run(createApp({ dashboard: { store: filled.store } }), {
-      env: {
-        APP_ID: '1',
-        PRIVATE_KEY: generateKeyPairSync('rsa', {
-          modulusLength: 2048,
-          privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-          publicKeyEncoding: { type: 'spki', format: 'pem' },
-        }).privateKey,
-        WEBHOOK_SECRET: SECRET,
-        GHE_HOST: api.host,
-        GHE_PROTOCOL: 'http',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'fatal',
-        LOG_FORMAT: 'json',
-      },
-    });
+    const withDashboard = await run(createApp({ dashboard: { store: filled.store } }), { env: appEnv(port) });
     try {
       const list = await fetch(`http://127.0.0.1:${port}/kapi-review`);
       expect(list.status).toBe(200);
