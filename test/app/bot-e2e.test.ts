@@ -6,13 +6,10 @@ import type { Parser } from 'web-tree-sitter';
 import { type Bot, createBot, watchImap } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
-import { defaultConfig } from '../../app/config/index.js';
-import { defaultMailPolicy } from '../../app/mail/policy.js';
 import type { FolderWatcher } from '../../app/sources/imap.js';
 import { Store } from '../../app/store/store.js';
-import { CHECKS } from '../../checks/index.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
-import { BOT, LIST, listPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
+import { BOT, botDeps, dryRunPolicy, LIST, memoryLog } from '../helpers/bot.js';
 import { Dovecot, requireDovecot } from '../helpers/dovecot.js';
 import { type SmtpFixture, startSmtp } from '../helpers/smtp-fixture.js';
 
@@ -37,22 +34,15 @@ describe('bot without IMAP: bad mail and mail commands', () => {
     dirs.push(dir);
     const store = Store.open({ path: join(dir, 'state.db'), now: () => new Date('2026-03-02T12:00:00Z') });
     const log = memoryLog();
-    const bot = createBot({
-      store,
-      parser: null,
-      checks: CHECKS,
-      config: defaultConfig(),
-      tree: null,
-      policy: listPolicy(),
-      transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
-      probe: null,
-      now: () => new Date('2026-03-02T12:00:00Z'),
-      log,
-      messageIdFor,
-      incompleteAfterMs: 3_600_000,
-      dryRunDir: join(dir, 'eml'),
-      maxMessageBytes: 4096,
-    });
+    const bot = createBot(
+      botDeps({
+        store,
+        now: () => new Date('2026-03-02T12:00:00Z'),
+        log,
+        dryRunDir: join(dir, 'eml'),
+        maxMessageBytes: 4096,
+      }),
+    );
     const noId = Buffer.from('From: a@example.org\nSubject: [PATCH] x\n\nhello\n');
     const html = Buffer.from(
       'Message-ID: <html@example.org>\nFrom: a@example.org\nSubject: [PATCH] y\nContent-Type: text/html\n\n<p>hi</p>\n',
@@ -120,21 +110,17 @@ describe('bot without IMAP: a crash between recording a review and queuing its r
         },
       });
       const log = memoryLog();
-      const bot = createBot({
-        store: crashing,
-        parser: await loadCParser(),
-        checks: CHECKS,
-        config: defaultConfig(),
-        tree: 'fixtures/tree-frob',
-        policy: { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'dry-run' }] },
-        transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
-        probe: null,
-        now,
-        log,
-        messageIdFor,
-        incompleteAfterMs: 3_600_000,
-        dryRunDir: join(dir, 'eml'),
-      });
+      const bot = createBot(
+        botDeps({
+          store: crashing,
+          parser: await loadCParser(),
+          tree: 'fixtures/tree-frob',
+          policy: dryRunPolicy(),
+          now,
+          log,
+          dryRunDir: join(dir, 'eml'),
+        }),
+      );
       for (const m of frob) await bot.ingest(m, 'test');
       const first = await bot.tick();
       expect(first.decisions.map((d) => d.kind)).toEqual(['review']);
@@ -195,21 +181,18 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
     const store = Store.open({ path, now });
     stores.push(store);
     const log = memoryLog();
-    const bot = createBot({
-      store,
-      parser,
-      checks: CHECKS,
-      config: defaultConfig(),
-      tree: 'fixtures/tree-frob',
-      policy: listPolicy(),
-      transport: { host: '127.0.0.1', port: smtp.port, ignoreTLS: true },
-      probe: smtp.probe,
-      now,
-      log,
-      messageIdFor,
-      incompleteAfterMs: 3_600_000,
-      dryRunDir: join(path, '..', 'eml'),
-    });
+    const bot = createBot(
+      botDeps({
+        store,
+        parser,
+        tree: 'fixtures/tree-frob',
+        transport: { host: '127.0.0.1', port: smtp.port, ignoreTLS: true },
+        probe: smtp.probe,
+        now,
+        log,
+        dryRunDir: join(path, '..', 'eml'),
+      }),
+    );
     const w = watchImap({
       ...server.endpoint,
       folder,

@@ -21,12 +21,10 @@ import { pollLore, type WatchLoreOptions, watchLore } from '../../app/bot/lore.j
 import { type Bot, createBot } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
-import { defaultConfig } from '../../app/config/index.js';
 import { Store } from '../../app/store/store.js';
-import { CHECKS } from '../../checks/index.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
-import { BOT, LIST, listPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
+import { BOT, botDeps, LIST, listPolicy, memoryLog } from '../helpers/bot.js';
 import type { BotChildArgs } from '../helpers/bot-child.js';
 import { type ReceivedMail, type SmtpFixture, startSmtp } from '../helpers/smtp-fixture.js';
 
@@ -230,21 +228,18 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
     const store = Store.open({ path, now });
     stores.push(store);
     const log = memoryLog();
-    const bot = createBot({
-      store,
-      parser,
-      checks: CHECKS,
-      config: defaultConfig(),
-      tree: 'fixtures/tree-frob',
-      policy: listPolicy(),
-      transport: { host: '127.0.0.1', port: smtp.port, ignoreTLS: true },
-      probe: smtp.probe,
-      now,
-      log,
-      messageIdFor,
-      incompleteAfterMs: 3_600_000,
-      dryRunDir: join(path, '..', 'eml'),
-    });
+    const bot = createBot(
+      botDeps({
+        store,
+        parser,
+        tree: 'fixtures/tree-frob',
+        transport: { host: '127.0.0.1', port: smtp.port, ignoreTLS: true },
+        probe: smtp.probe,
+        now,
+        log,
+        dryRunDir: join(path, '..', 'eml'),
+      }),
+    );
     const sleeps: number[] = [];
     const opts: WatchLoreOptions = {
       bot,

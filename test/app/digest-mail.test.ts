@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../app/bot/run.js';
 import { BotUsageError, botCommand } from '../../app/cli/bot.js';
-import { defaultConfig } from '../../app/config/index.js';
 import { digestCursor, enqueueDigestIfDue } from '../../app/dashboard/digest.js';
-import { defaultMailPolicy } from '../../app/mail/policy.js';
 import { Store } from '../../app/store/store.js';
-import { CHECKS } from '../../checks/index.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
-import { BOT, LIST, memoryLog, messageIdFor } from '../helpers/bot.js';
+import { BOT, botDeps, dryRunPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
 
 /** The weekly digest mail: queued through the outbox once a week (app/dashboard/digest.ts). */
 
@@ -114,22 +111,16 @@ describe('kapi-review bot --digest-to', () => {
     const now = () => new Date(t);
     const store = Store.open({ path: join(dir, 'state.db'), now });
     const log = memoryLog();
-    const bot = createBot({
-      store,
-      parser: null,
-      checks: CHECKS,
-      config: defaultConfig(),
-      tree: null,
-      policy: { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'dry-run' }] },
-      transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
-      probe: null,
-      now,
-      log,
-      messageIdFor,
-      incompleteAfterMs: 3_600_000,
-      dryRunDir: join(dir, 'eml'),
-      digestTo: TO,
-    });
+    const bot = createBot(
+      botDeps({
+        store,
+        policy: dryRunPolicy(),
+        now,
+        log,
+        dryRunDir: join(dir, 'eml'),
+        digestTo: TO,
+      }),
+    );
     try {
       expect((await bot.tick()).digest).toBe('started');
       for (const m of splitMboxBuffer(readFileSync('fixtures/mail/base-frob-v1.mbox')))

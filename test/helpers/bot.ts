@@ -2,8 +2,10 @@
  * What the bot's end-to-end tests share: the list and bot addresses, deterministic reply
  * Message-IDs, the policy that sends to the list, and a log that keeps its lines.
  */
-import type { BotLog } from '../../app/bot/run.js';
+import type { BotDeps, BotLog } from '../../app/bot/run.js';
+import { defaultConfig } from '../../app/config/index.js';
 import { defaultMailPolicy, type MailPolicy } from '../../app/mail/policy.js';
+import { CHECKS } from '../../checks/index.js';
 import { fnv64 } from '../../checks/runner.js';
 
 export const LIST = 'linux-frob@example.org';
@@ -14,6 +16,33 @@ export const messageIdFor = (key: string): string => `${fnv64(key)}.kapi-review@
 /** Mode 'list' for LIST: replies go to the author with the list in Cc. */
 export function listPolicy(): MailPolicy {
   return { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'list' }] };
+}
+
+/** Mode 'dry-run' for LIST: replies are written as .eml files, nothing is sent. */
+export function dryRunPolicy(): MailPolicy {
+  return { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'dry-run' }] };
+}
+
+/**
+ * A bot's dependencies as the tests use them: every check at its default, hunks only, LIST in
+ * mode 'list', an SMTP port nothing listens on, no delivery probe, deterministic Message-IDs and
+ * an hour's wait for incomplete series. A test gives what is its own and overrides the rest.
+ */
+export function botDeps(
+  own: Pick<BotDeps, 'store' | 'log' | 'now' | 'dryRunDir'> & Partial<BotDeps>,
+): BotDeps {
+  return {
+    parser: null,
+    checks: CHECKS,
+    config: defaultConfig(),
+    tree: null,
+    policy: listPolicy(),
+    transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
+    probe: null,
+    messageIdFor,
+    incompleteAfterMs: 3_600_000,
+    ...own,
+  };
 }
 
 export interface LogLine {

@@ -8,12 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBot } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
-import { defaultConfig } from '../../app/config/index.js';
-import { defaultMailPolicy } from '../../app/mail/policy.js';
 import { Store } from '../../app/store/store.js';
-import { CHECKS } from '../../checks/index.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
-import { BOT, LIST, memoryLog, messageIdFor } from './bot.js';
+import { BOT, botDeps, dryRunPolicy, memoryLog } from './bot.js';
 import { gitDiff, makeMail, patchBody } from './mailgen.js';
 
 export const HOSTILE_TITLE = '<script>alert(1)</script>';
@@ -54,21 +51,17 @@ export async function reviewedStore(dir: string): Promise<ReviewedStore> {
   const now = () => new Date(t);
   const store = Store.open({ path: join(dir, 'state.db'), now });
   const log = memoryLog();
-  const bot = createBot({
-    store,
-    parser: await loadCParser(),
-    checks: CHECKS,
-    config: defaultConfig(),
-    tree: 'fixtures/tree-frob',
-    policy: { ...defaultMailPolicy(BOT), lists: [{ address: LIST, mode: 'dry-run' }] },
-    transport: { host: '127.0.0.1', port: 9, ignoreTLS: true },
-    probe: null,
-    now,
-    log,
-    messageIdFor,
-    incompleteAfterMs: 3_600_000,
-    dryRunDir: join(dir, 'eml'),
-  });
+  const bot = createBot(
+    botDeps({
+      store,
+      parser: await loadCParser(),
+      tree: 'fixtures/tree-frob',
+      policy: dryRunPolicy(),
+      now,
+      log,
+      dryRunDir: join(dir, 'eml'),
+    }),
+  );
   for (const m of mbox('base-frob-v1.mbox')) await bot.ingest(m, 'test');
   await bot.tick();
   const ours = store
