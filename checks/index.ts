@@ -44,3 +44,16 @@ export const CHECKS: readonly Check[] = [
 export function checkById(id: string): Check | undefined {
   return CHECKS.find((c) => c.meta.id === id);
 }
+
+const OPERATOR_ONLY: ReadonlySet<string> = new Set(
+  CHECKS.filter((c) => c.meta.operatorOnly).map((c) => c.meta.id),
+);
+
+/**
+ * Whether a check's findings are for operators only (`meta.operatorOnly`, e.g. kapi-parse-error):
+ * the reporters that post (the mail reply, the GitHub review and check run) leave them out; the
+ * CLI's reporters show them. An id the registry does not know is not operator-only.
+ */
+export function isOperatorOnly(check: string): boolean {
+  return OPERATOR_ONLY.has(check);
+}

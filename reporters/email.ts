@@ -11,7 +11,7 @@
  * Pure: the Message-ID maker and the date are passed in. Every header value taken from a mail is
  * stripped of control characters here, so nothing a patch says can add a header.
  */
-import { CHECKS } from '../checks/index.js';
+import { isOperatorOnly } from '../checks/index.js';
 import type { ScopedFinding } from '../checks/review.js';
 import { fnv64 } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
@@ -397,8 +397,6 @@ function commentBlocks(
 // ---------------------------------------------------------------------------------------------
 // Building the replies
 
-const OPERATOR_ONLY = new Set(CHECKS.filter((c) => c.meta.operatorOnly).map((c) => c.meta.id));
-
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -652,7 +650,13 @@ function historyBlocks(
     else old.push(f);
   }
   const fixed = [...history.entries()]
-    .filter(([fp, h]) => h.status === 'fixed' && (h.fixedIn ?? rev) === rev && !present.has(fp))
+    .filter(
+      ([fp, h]) =>
+        h.status === 'fixed' &&
+        (h.fixedIn ?? rev) === rev &&
+        !present.has(fp) &&
+        !(h.check !== undefined && isOperatorOnly(h.check)),
+    )
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (old.length === 0 && fixed.length === 0) return [];
   lines.push({ prose: `Compared with earlier revisions of this series:` }, { verbatim: [''] });
@@ -682,8 +686,9 @@ function historyBlocks(
 /**
  * The replies for one reviewed series: one per patch with findings, in that patch's thread, and a
  * summary to the cover letter (else to patch 1) when the series has more than one patch. Findings
- * of operator-only checks are never mailed; a patch without a usable Message-ID gets no reply of
- * its own (its findings are counted in the summary).
+ * of operator-only checks (`isOperatorOnly`) are never mailed, nor named among the fixed ones of
+ * the history; a patch without a usable Message-ID gets no reply of its own (its findings are
+ * counted in the summary).
  */
 export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
   const { series, policy } = input;
@@ -694,7 +699,7 @@ export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
     if (id && !byId.has(id)) byId.set(id, p);
   }
   const mine = input.findings.filter(
-    (f) => !OPERATOR_ONLY.has(f.check) && f.at.messageId !== undefined && byId.has(f.at.messageId),
+    (f) => !isOperatorOnly(f.check) && f.at.messageId !== undefined && byId.has(f.at.messageId),
   );
   if (mine.length === 0) return [];
   const of = (p: SeriesPatch): ScopedFinding[] => mine.filter((f) => f.at.messageId === p.mail.messageId);

@@ -43,10 +43,17 @@
  * - The body stays under GitHub's 65536-character limit: if the listed findings would exceed
  *   BODY_LIMIT, the list is cut and the body says how many more the check run shows.
  * - Check run conclusion: failure on any error-severity finding; else neutral when no spec was
- *   touched (`specsTouched: false`) or a check crashed (the review is incomplete); else success.
- *   Annotations: error→failure, warning→warning, info→notice; GitHub takes 50 per request, so
- *   `checkRunRequests` splits them: the create call carries the first batch, updates the rest.
+ *   touched (`specsTouched: false`), a check crashed or a spec could not be read (the review is
+ *   incomplete); else success. Annotations: error→failure, warning→warning, info→notice; GitHub
+ *   takes 50 per request, so `checkRunRequests` splits them: the create call carries the first
+ *   batch, updates the rest.
+ * - Findings of operator-only checks (`isOperatorOnly`: kapi-parse-error) are posted nowhere: not
+ *   in the review (body, comments, markers, resolved list), not as annotations, not counted. A
+ *   parser's complaint may be the parser's own limit. The check run only names the specs they are
+ *   about (spec and `path:line`, never the message) as not read in full, so that the maintainer
+ *   knows why a spec may have gone unchecked.
  */
+import { isOperatorOnly } from '../checks/index.js';
 import type { CheckCrash } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
 import type { ReportFinding } from './report.js';
@@ -195,7 +202,7 @@ export interface FixedFinding {
 }
 
 export interface ReviewInput {
-  /** Every finding of the review (inside and outside the diff filter). */
+  /** Every finding of the review (inside and outside the diff filter); operator-only ones are left out. */
   findings: readonly ReportFinding[];
   commitId: string;
   /** RIGHT-side lines of the PR diff for a path (added and context lines of its hunks). */
@@ -305,7 +312,7 @@ function plural(n: number, word: string): string {
 export function buildReview(input: ReviewInput): ReviewPayload {
   const max = input.maxInline ?? MAX_INLINE;
   const current = new Set(input.findings.map((f) => f.fingerprint));
-  const sorted = [...input.findings].sort(compareFindings);
+  const sorted = input.findings.filter((f) => !isOperatorOnly(f.check)).sort(compareFindings);
   const still: ReportFinding[] = [];
   const inDiff: ReportFinding[] = [];
   const offDiff: ReportFinding[] = [];
@@ -316,7 +323,7 @@ export function buildReview(input: ReviewInput): ReviewPayload {
   }
   const inline = input.bodyOnly ? [] : inDiff.slice(0, Math.max(0, max));
   const overflow = inDiff.slice(inline.length);
-  const fixed = input.fixed.filter((f) => !current.has(f.fingerprint));
+  const fixed = input.fixed.filter((f) => !current.has(f.fingerprint) && !isOperatorOnly(f.check));
 
   const comments: ReviewComment[] = inline.map((f) => ({
     path: f.at.path,
@@ -402,6 +409,7 @@ export interface Annotation {
 }
 
 export interface CheckRunInput {
+  /** Every finding; operator-only ones only name their spec as not read in full. */
   findings: readonly ReportFinding[];
   name: 'kapi-review';
   headSha: string;
@@ -454,26 +462,52 @@ export function annotationOf(f: ReportFinding): Annotation {
   return a;
 }
 
+/** A spec that an operator-only finding is about: its name (when known) and first line. */
+export interface UnreadSpec {
+  path: string;
+  line: number;
+  spec?: string;
+}
+
+/**
+ * The specs operator-only findings are about, one entry per spec (by path and name; an unnamed
+ * one by its line), at the first line reported, in path and line order.
+ */
+export function unreadSpecs(findings: readonly ReportFinding[]): UnreadSpec[] {
+  const bySpec = new Map<string, UnreadSpec>();
+  for (const f of findings) {
+    if (!isOperatorOnly(f.check)) continue;
+    const named = f.spec !== undefined && f.spec !== '';
+    const key = JSON.stringify([f.at.path, named ? f.spec : f.at.line]);
+    const seen = bySpec.get(key);
+    if (seen && seen.line <= f.at.line) continue;
+    bySpec.set(key, { path: f.at.path, line: f.at.line, ...(named ? { spec: f.spec } : {}) });
+  }
+  return [...bySpec.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+}
+
 export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
-  const sorted = [...input.findings].sort(compareFindings);
+  const sorted = input.findings.filter((f) => !isOperatorOnly(f.check)).sort(compareFindings);
+  const unread = unreadSpecs(input.findings);
   const crashes = input.crashes ?? [];
   const notes = input.notes ?? [];
   const c = { error: 0, warning: 0, info: 0 };
   for (const f of sorted) c[f.severity]++;
   const touched = input.specsTouched ?? true;
   const conclusion: CheckRunPayload['conclusion'] =
-    c.error > 0 ? 'failure' : !touched || crashes.length > 0 ? 'neutral' : 'success';
+    c.error > 0 ? 'failure' : !touched || crashes.length > 0 || unread.length > 0 ? 'neutral' : 'success';
   const counts = [
     c.error > 0 ? plural(c.error, 'error') : '',
     c.warning > 0 ? plural(c.warning, 'warning') : '',
     c.info > 0 ? plural(c.info, 'note') : '',
   ].filter((x) => x !== '');
   const title =
-    !touched && sorted.length === 0
+    !touched && sorted.length === 0 && unread.length === 0
       ? 'No spec touched'
-      : counts.length > 0
-        ? counts.join(', ')
-        : 'No findings';
+      : [
+          ...(counts.length > 0 ? counts : ['No findings']),
+          ...(unread.length > 0 ? [`${plural(unread.length, 'spec')} not read in full`] : []),
+        ].join(', ');
   const summary: string[] = [`**${mdText(title)}**`];
   if (!touched) summary.push('', 'This pull request touches no kernel API spec.');
   if (sorted.length > 0) {
@@ -482,6 +516,19 @@ export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
     for (const f of sorted)
       summary.push(
         `- **${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`,
+      );
+  }
+  if (unread.length > 0) {
+    summary.push(
+      '',
+      '### Specs not read in full',
+      '',
+      `kapi-review could not read ${plural(unread.length, 'spec')} in full, so its checks of ${unread.length === 1 ? 'it' : 'them'} may be incomplete:`,
+      '',
+    );
+    for (const u of unread)
+      summary.push(
+        `- ${u.spec !== undefined ? codeSpan(u.spec) : 'a spec'} at ${codeSpan(`${u.path}:${u.line}`)}`,
       );
   }
   if (crashes.length > 0) {

@@ -5,6 +5,8 @@
  *   `/kapi-review recheck` and `/kapi-review ignore <check-id>` all end in `reviewPullRequest`.
  * - One review per head SHA: a SHA that already has a review of ours gets a new check run only.
  *   A review is posted only when it has something to say (new findings, or resolved ones).
+ * - Findings of operator-only checks (kapi-parse-error) are never posted, neither in the review
+ *   nor as annotations; the check run names their specs as not read in full.
  * - Earlier reviews are read back through their fingerprint markers, so a re-push repeats no
  *   comment and lists the findings it fixed as resolved.
  * - The config is `.github/kapi-review.yml` of the default branch (Probot's loader, `_extends`
@@ -15,6 +17,7 @@
  * - Reviews of one pull request run one at a time (a push during a review waits its turn).
  */
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
+import { isOperatorOnly } from '../../checks/index.js';
 import type { Check } from '../../checks/types.js';
 import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
 import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
@@ -405,12 +408,14 @@ export function createApp(
           ourLogin(),
         ]);
         const past = pastState(reviews as PastReview[], comments as PastComment[], login);
+        // operator-only findings are never posted: they alone are nothing to say
+        const posted = findings.filter((f) => !isOperatorOnly(f.check));
         const current = new Set(findings.map((f) => f.fingerprint));
         const previous = new Set([...past.open.keys()].filter((fp) => current.has(fp)));
         const fixed: FixedFinding[] = [...past.open.values()].filter(
-          (f) => !current.has(f.fingerprint) && !ignoredFps.has(f.fingerprint),
+          (f) => !current.has(f.fingerprint) && !ignoredFps.has(f.fingerprint) && !isOperatorOnly(f.check),
         );
-        const fresh = findings.filter((f) => !previous.has(f.fingerprint));
+        const fresh = posted.filter((f) => !previous.has(f.fingerprint));
         const lines = new Map(images.map((i) => [i.file.filename, i.post.split('\n')]));
         const diffLines = new Map(files.map((f) => [f.filename, rightSideLines(f.patch)]));
         const input = {

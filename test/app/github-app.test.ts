@@ -25,6 +25,8 @@ const BASE = readFileSync('fixtures/github/frob-base.c', 'utf8');
 const EINVAL = readFileSync('fixtures/github/frob-einval.c', 'utf8');
 const FIXED = readFileSync('fixtures/github/frob-fixed.c', 'utf8');
 const PLAIN = readFileSync('fixtures/github/plain.c', 'utf8');
+/** A new syscall whose macro spec has no KAPI_END_SPEC: kapi-parse-error, for operators only. */
+const GIZMO = readFileSync('fixtures/github/gizmo-unterminated.c', 'utf8');
 
 const api = new GitHubApi();
 /** A commit id: the name's SHA-1, so tests read `sha('h1')` and the API sees 40 hex digits. */
@@ -200,6 +202,22 @@ const EINVAL_ANNOTATION = {
 };
 const EINVAL_SUMMARY_LINE =
   '- **Error** `kapi-error-undocumented` `kernel/frob.c:42`: sys\\_frob can return -EINVAL here, but its spec does not list EINVAL';
+
+/** The check run's words for gizmo-unterminated.c: the spec named, the parser's message not. */
+const GIZMO_UNREAD = [
+  '### Specs not read in full',
+  '',
+  'kapi-review could not read 1 spec in full, so its checks of it may be incomplete:',
+  '',
+  '- `sys_gizmo` at `kernel/gizmo.c:10`',
+];
+/** What the parser's complaint about gizmo-unterminated.c would leave in anything posted. */
+const GIZMO_LEAKS = ['kapi-parse-error', 'KAPI_END_SPEC', 'kapi-macro-unterminated', 'SYSCALL_DEFINE1'];
+
+/** Every body the app sent to GitHub since the last reset (reviews, check runs and their updates). */
+function sentBodies(): string {
+  return JSON.stringify(api.calls.filter((c) => c.method !== 'GET').map((c) => c.body));
+}
 
 function failingRun(head: string, pull: number, notes: string[] = []): Record<string, unknown> {
   return {
@@ -716,6 +734,80 @@ describe('kapi-review GitHub App', () => {
       [sha('h3'), 'success'],
       [sha('h3'), 'success'],
     ]);
+  });
+
+  it('posts nothing of a spec that does not parse: the review and annotations leave it out, the check run names it', async () => {
+    // kernel/frob.c gains the undocumented -EINVAL, and the PR adds kernel/gizmo.c with a spec
+    // the parser cannot read in full (an error-severity kapi-parse-error finding)
+    const pr = frobPull(15, EINVAL, { 'kernel/gizmo.c': GIZMO });
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 15, pr.head, pr.base))).toBe(200);
+    expect(api.trace()).toContain('GET /repos/kmirror/linux/contents/kernel/gizmo.c 200');
+    // the review is the one a PR with the -EINVAL alone gets
+    expect(api.bodies('POST', /\/pulls\/15\/reviews$/)).toEqual([
+      {
+        commit_id: pr.head,
+        event: 'COMMENT',
+        body: ['<!-- kapi-review:review -->', '## kapi-review', '', '1 new finding: 1 inline, 0 below.'].join(
+          '\n',
+        ),
+        comments: [EINVAL_COMMENT],
+      },
+    ]);
+    expect(runsSince(before)).toEqual([
+      {
+        external_id: '15',
+        name: 'kapi-review',
+        head_sha: pr.head,
+        status: 'completed',
+        conclusion: 'failure',
+        output: {
+          title: '1 error, 1 spec not read in full',
+          summary: [
+            '**1 error, 1 spec not read in full**',
+            '',
+            EINVAL_SUMMARY_LINE,
+            '',
+            ...GIZMO_UNREAD,
+          ].join('\n'),
+          annotations: [EINVAL_ANNOTATION],
+        },
+      },
+    ]);
+    const sent = sentBodies();
+    for (const leak of GIZMO_LEAKS) expect(sent).not.toContain(leak);
+    const review = api.reviewsOf(15)[0];
+    const markers = readMarkers(
+      [review?.body ?? '', ...(review?.comments ?? []).map((c) => c.body)].join('\n'),
+    );
+    expect(markers.map((m) => m.check)).toEqual(['kapi-error-undocumented']);
+  });
+
+  it('a PR whose only finding is a spec that does not parse gets no review and a neutral check run', async () => {
+    const pr = frobPull(16, BASE, { 'kernel/gizmo.c': GIZMO });
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 16, pr.head, pr.base))).toBe(200);
+    expect(api.reviewsOf(16)).toEqual([]);
+    expect(api.bodies('POST', /\/reviews$/)).toEqual([]);
+    expect(runsSince(before)).toEqual([
+      {
+        external_id: '16',
+        name: 'kapi-review',
+        head_sha: pr.head,
+        status: 'completed',
+        // the finding is of severity error, yet it never fails the run: it only makes it incomplete
+        conclusion: 'neutral',
+        output: {
+          title: 'No findings, 1 spec not read in full',
+          summary: ['**No findings, 1 spec not read in full**', '', ...GIZMO_UNREAD].join('\n'),
+          annotations: [],
+        },
+      },
+    ]);
+    const sent = sentBodies();
+    for (const leak of GIZMO_LEAKS) expect(sent).not.toContain(leak);
   });
 
   it('makes one review of a PR with 300 findings: 50 inline, the rest in the body, 300 annotations', async () => {

@@ -570,8 +570,39 @@ describe('what the reply contains', () => {
 
   it('operator-only checks are never mailed', () => {
     const base = v1.review.findings[0] as ScopedFinding;
-    const op: ScopedFinding = { ...base, check: 'kapi-parse-error', fingerprint: 'ffff0000ffff0000' };
+    const op: ScopedFinding = {
+      ...base,
+      check: 'kapi-parse-error',
+      severity: 'error',
+      message: 'sys_frob: the spec parser lost its way here (kapi-macro-unbalanced)',
+      subject: 'kapi-macro-unbalanced',
+      suggestion: undefined,
+      fingerprint: 'ffff0000ffff0000',
+    };
     expect(buildReplies({ ...input(v1), findings: [op] })).toEqual([]);
+    // among other findings: the very mails they get alone, with nothing of the parser's complaint
+    const plain = buildReplies(input(v1));
+    const mails = buildReplies({ ...input(v1), findings: [...v1.review.findings, op] });
+    expect(plain.length).toBeGreaterThan(1);
+    expect(mails).toEqual(plain);
+    for (const m of mails) {
+      for (const leak of ['kapi-parse-error', 'lost its way', 'kapi-macro-unbalanced', op.fingerprint])
+        expect(m.text).not.toContain(leak);
+    }
+    // nor named among the findings a new revision fixed
+    const history = historyFrom(v1, v2);
+    history.set(op.fingerprint, {
+      firstRevision: 1,
+      status: 'fixed',
+      fixedIn: 2,
+      check: op.check,
+      spec: 'sys_frob',
+      subject: 'kapi-macro-unbalanced',
+    });
+    const summary = buildReplies(input(v2, { history })).find((m) => m.key.includes('/summary/'));
+    expect(summary?.text).toMatch(/^ {2}fixed in v2: \[kapi-error-undocumented\] sys_frob EPERM$/m);
+    expect(summary?.text).not.toContain('kapi-parse-error');
+    expect(summary?.text).not.toContain('kapi-macro-unbalanced');
   });
 
   it("no findings, no mail; findings of another series are not this series' business", () => {

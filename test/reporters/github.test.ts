@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   annotationBatches,
+  annotationOf,
   buildCheckRun,
   buildReview,
   checkRunRequests,
@@ -9,10 +10,11 @@ import {
   fenced,
   type ReviewInput,
   readMarkers,
+  unreadSpecs,
 } from '../../reporters/github.js';
 import { reportToJson } from '../../reporters/json.js';
 import type { ReportFinding } from '../../reporters/report.js';
-import { ERROR, OUTSIDE, sampleReport, WARNING } from './sample.js';
+import { ERROR, OUTSIDE, PARSE_ERROR, sampleReport, WARNING } from './sample.js';
 
 /** An undocumented `return -EINVAL;` on an added line, with a KAPI_ERROR entry to add. */
 const EINVAL: ReportFinding = {
@@ -318,6 +320,147 @@ describe('buildCheckRun', () => {
     expect(req.updates.map((u) => u.output.annotations.length)).toEqual([50, 20]);
     expect(req.updates[1]?.output.annotations[19]?.start_line).toBe(120);
     expect(annotationBatches([])).toEqual([]);
+  });
+});
+
+describe('operator-only findings (kapi-parse-error)', () => {
+  /** A second parser complaint about the same spec, and one about a comment that names no spec. */
+  const BAD_ARGS: ReportFinding = {
+    ...PARSE_ERROR,
+    severity: 'warning',
+    message: 'sys_gizmo: KAPI_DESCRIPTION takes 1 argument(s), got 2 (kapi-macro-bad-args)',
+    at: { path: 'kernel/gizmo.c', line: 11 },
+    subject: 'kapi-macro-bad-args',
+    fingerprint: 'fp-bad-args',
+  };
+  const NO_NAME: ReportFinding = {
+    check: 'kapi-parse-error',
+    severity: 'warning',
+    message: 'KAPI kerneldoc comment names no API (kapi-doc-no-name)',
+    at: { path: 'drivers/misc/plain.c', line: 3 },
+    subject: 'kapi-doc-no-name',
+    evidence: [{ path: 'drivers/misc/plain.c', line: 3, text: '/**' }],
+    fingerprint: 'fp-no-name',
+  };
+  const PARSE_ERRORS = [PARSE_ERROR, BAD_ARGS, NO_NAME];
+  /** What a parser complaint would leave in posted text: its check id, message, codes, fingerprints. */
+  const LEAKS = [
+    'kapi-parse-error',
+    'KAPI_END_SPEC',
+    'kapi-macro-',
+    'kapi-doc-',
+    'names no API',
+    PARSE_ERROR.fingerprint,
+    'fp-bad-args',
+    'fp-no-name',
+  ];
+  const noLeak = (text: string): void => {
+    for (const l of LEAKS) expect(text).not.toContain(l);
+  };
+
+  it('the review leaves them out: no comment, no body entry, no marker, no resolved entry', () => {
+    const withThem = buildReview(
+      input({
+        findings: [EINVAL, PARSE_ERROR, COUNT, BAD_ARGS, OLD, NO_NAME],
+        // their lines are diff lines: they would be inline comments
+        diffLines: (p) =>
+          new Set({ ...DIFF, 'kernel/gizmo.c': [10, 11], 'drivers/misc/plain.c': [3] }[p] ?? []),
+        fixed: [
+          { fingerprint: 'fp-gone', check: 'kapi-error-undocumented', spec: 'sys_frob', subject: 'ENOMEM' },
+          {
+            fingerprint: 'fp-parse-gone',
+            check: 'kapi-parse-error',
+            spec: 'sys_frob',
+            subject: 'kapi-doc-x',
+          },
+        ],
+      }),
+    );
+    expect(withThem).toEqual(buildReview(input()));
+    noLeak(JSON.stringify(withThem));
+    expect(withThem.comments.map((c) => c.path)).toEqual(['kernel/frob.c']);
+    expect(readMarkers(withThem.body).map((m) => m.fingerprint)).toEqual(['fp-count', 'fp-old', 'fp-gone']);
+  });
+
+  it('a review with nothing but them says nothing about them', () => {
+    const r = buildReview({
+      findings: PARSE_ERRORS,
+      commitId: 'c',
+      diffLines: () => new Set([3, 10, 11]),
+      previous: new Set(),
+      fixed: [],
+    });
+    expect(r).toEqual({
+      commit_id: 'c',
+      event: 'COMMENT',
+      body: ['<!-- kapi-review:review -->', '## kapi-review', '', 'No findings.'].join('\n'),
+      comments: [],
+    });
+  });
+
+  it('the check run has no annotation for them and names the specs not read, not the messages', () => {
+    const run = buildCheckRun({
+      findings: [COUNT, ...PARSE_ERRORS],
+      name: 'kapi-review',
+      headSha: 'abc123',
+    });
+    expect(run).toEqual({
+      name: 'kapi-review',
+      head_sha: 'abc123',
+      status: 'completed',
+      // PARSE_ERROR is of severity error: it does not fail the run, it makes it incomplete
+      conclusion: 'neutral',
+      output: {
+        title: '1 warning, 2 specs not read in full',
+        summary: [
+          '**1 warning, 2 specs not read in full**',
+          '',
+          '- **Warning** `kapi-count-mismatch` `kernel/frob.c:11`: sys\\_frob declares 1 error (KAPI\\_ERROR\\_COUNT) but lists 2',
+          '',
+          '### Specs not read in full',
+          '',
+          'kapi-review could not read 2 specs in full, so its checks of them may be incomplete:',
+          '',
+          '- a spec at `drivers/misc/plain.c:3`',
+          '- `sys_gizmo` at `kernel/gizmo.c:10`',
+        ].join('\n'),
+        annotations: [annotationOf(COUNT)],
+      },
+    });
+    noLeak(JSON.stringify(run));
+  });
+
+  it('they alone never fail the run; another error still does', () => {
+    const run = (findings: ReportFinding[]) => buildCheckRun({ findings, name: 'kapi-review', headSha: 's' });
+    expect(run([PARSE_ERROR])).toMatchObject({
+      conclusion: 'neutral',
+      output: {
+        title: 'No findings, 1 spec not read in full',
+        summary: [
+          '**No findings, 1 spec not read in full**',
+          '',
+          '### Specs not read in full',
+          '',
+          'kapi-review could not read 1 spec in full, so its checks of it may be incomplete:',
+          '',
+          '- `sys_gizmo` at `kernel/gizmo.c:10`',
+        ].join('\n'),
+        annotations: [],
+      },
+    });
+    expect(run([PARSE_ERROR, EINVAL])).toMatchObject({
+      conclusion: 'failure',
+      output: { title: '1 error, 1 spec not read in full', annotations: [annotationOf(EINVAL)] },
+    });
+    expect(run([PARSE_ERROR]).output.summary).not.toContain(PARSE_ERROR.message);
+  });
+
+  it('one entry per spec, at its first line, in path and line order', () => {
+    expect(unreadSpecs([BAD_ARGS, COUNT, NO_NAME, PARSE_ERROR])).toEqual([
+      { path: 'drivers/misc/plain.c', line: 3 },
+      { path: 'kernel/gizmo.c', line: 10, spec: 'sys_gizmo' },
+    ]);
+    expect(unreadSpecs([EINVAL, COUNT])).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJson, reportToJson } from '../../reporters/json.js';
 import type { ReportFinding } from '../../reporters/report.js';
-import { ERROR, OUTSIDE, P1, P2, sampleReport, WARNING } from './sample.js';
+import { ERROR, OUTSIDE, P1, P2, PARSE_ERROR, sampleReport, WARNING } from './sample.js';
 
 const FINDING_KEYS = [
   'check',
@@ -221,6 +221,19 @@ describe('renderJson (the version 1 contract)', () => {
     const swapped = Object.fromEntries(Object.entries(f ?? {}).reverse());
     expect(conforms({ ...j, findings: [swapped] }, REVIEW_V1).length).toBeGreaterThan(0);
     expect(conforms({ ...j, version: 2 }, REVIEW_V1)).toEqual(['$.version: not 1']);
+  });
+
+  it('keeps operator-only findings (kapi-parse-error), inside the filter and outside it', () => {
+    const r = sampleReport();
+    r.findings = [ERROR, PARSE_ERROR];
+    r.outside = [{ ...PARSE_ERROR, fingerprint: '33a8ddb1868c0f85', scope: 'file' }];
+    const j = reportToJson(r);
+    expect(j.findings.map((f) => [f.check, f.fingerprint])).toEqual([
+      ['kapi-error-undocumented', ERROR.fingerprint],
+      ['kapi-parse-error', PARSE_ERROR.fingerprint],
+    ]);
+    expect(j.findings[1]).toMatchObject({ message: PARSE_ERROR.message, spec: 'sys_gizmo', line: 10 });
+    expect(j.outside.map((f) => f.check)).toEqual(['kapi-parse-error']);
   });
 
   it('is text with two-space indentation and a final newline', () => {

@@ -53,6 +53,22 @@ export const OUTSIDE: ReportFinding = {
   scope: 'file',
 };
 
+/**
+ * A spec the parser could not read (kapi-parse-error, an operator-only check): not in the sample
+ * report; the reporters that post leave it out, the CLI's show it.
+ */
+export const PARSE_ERROR: ReportFinding = {
+  check: 'kapi-parse-error',
+  severity: 'error',
+  message: "sys_gizmo: no KAPI_END_SPEC (or closing '};') before SYSCALL_DEFINE1 (kapi-macro-unterminated)",
+  at: { path: 'kernel/gizmo.c', line: 10, messageId: P1 },
+  spec: 'sys_gizmo',
+  subject: 'kapi-macro-unterminated',
+  evidence: [{ path: 'kernel/gizmo.c', line: 10, text: 'DEFINE_KERNEL_API_SPEC(sys_gizmo)' }],
+  fingerprint: '33a8ddb1868c0f84',
+  scope: 'added',
+};
+
 export function sampleReport(): ReviewReport {
   return {
     series: [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReviewReport } from '../../reporters/report.js';
 import { findingBlock, findingLine, renderTerminal } from '../../reporters/terminal.js';
-import { ERROR, OUTSIDE, sampleReport, WARNING } from './sample.js';
+import { ERROR, OUTSIDE, PARSE_ERROR, sampleReport, WARNING } from './sample.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -123,6 +123,26 @@ describe('renderTerminal', () => {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
       expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     }
+  });
+
+  it('shows operator-only findings (kapi-parse-error) like any other: the CLI is for operators', () => {
+    const r = sampleReport();
+    r.findings = [ERROR, PARSE_ERROR];
+    r.outside = [];
+    r.crashes = [];
+    r.notes = [];
+    expect(renderTerminal(r, { colour: false }).split('\n').slice(4)).toEqual([
+      '[PATCH v2 1/2] frob: add a KAPI spec for sys_frob <20260302-frob-v2-1@example.org>',
+      'kernel/frob.c:42: ERROR:kapi-error-undocumented: sys_frob returns -EINVAL but its spec does not list EINVAL',
+      '  spec: kernel/frob.c:12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")',
+      '  code: kernel/frob.c:42: return -EINVAL;',
+      '  suggestion: KAPI_ERROR(1, -EINVAL, "EINVAL", "len too large", "")',
+      "kernel/gizmo.c:10: ERROR:kapi-parse-error: sys_gizmo: no KAPI_END_SPEC (or closing '};') before SYSCALL_DEFINE1 (kapi-macro-unterminated)",
+      '  evidence: kernel/gizmo.c:10: DEFINE_KERNEL_API_SPEC(sys_gizmo)',
+      '',
+      'total: 2 errors, 0 warnings, 0 checks',
+      '',
+    ]);
   });
 
   it('blocks a finding without evidence or suggestion as one line', () => {
