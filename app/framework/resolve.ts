@@ -1,0 +1,129 @@
+/**
+ * Which KAPI framework a series is judged by, in this order:
+ * 1. the series itself, when it adds or changes the framework's files (its post-image after the
+ *    whole series): RFC v2's 01/22 defines every macro its specs use, so those specs are judged by
+ *    it. Framework files the series only shows in hunks (no tree) are laid over the fallback below;
+ * 2. the tree (`--tree`, or the App's base), when it holds a framework;
+ * 3. the built-in model of the latest known posting.
+ * Each fact keeps the file and line it was learned from, so a finding can cite it.
+ */
+import {
+  FRAMEWORK_PATHS,
+  type Framework,
+  type FrameworkFile,
+  holdsFramework,
+  learnFramework,
+  overlay,
+  roleOf,
+  wholeFile,
+} from '../../parsers/kapi/framework.js';
+import { latestBuiltin } from '../../parsers/kapi/frameworks.js';
+import type { Series } from '../../parsers/series.js';
+import { buildPostImages, type PatchImage, type TreeReader } from '../context/postimage.js';
+import { openTree } from '../context/tree.js';
+
+/** The last image of every framework file the patches touch; deleted files map to null. */
+export function frameworkFilesOf(patches: readonly PatchImage[]): Map<string, FrameworkFile | null> {
+  const out = new Map<string, FrameworkFile | null>();
+  for (const p of patches)
+    for (const f of p.files) {
+      if (roleOf(f.path) === null) continue;
+      if (f.mode === 'deleted') out.set(f.path, null);
+      else if (f.mode === 'full' && f.post !== null) out.set(f.path, wholeFile(f.path, f.post));
+      else {
+        const lines = f.fragments.flatMap((fr) => fr.lines.map((text, i) => ({ n: fr.startLine + i, text })));
+        const prev = out.get(f.path);
+        // a later patch's hunks add to what earlier hunks showed of the same file
+        const merged = new Map<number, string>();
+        if (prev && !prev.whole) for (const l of prev.lines) merged.set(l.n, l.text);
+        for (const l of lines) merged.set(l.n, l.text);
+        out.set(f.path, {
+          path: f.path,
+          lines: [...merged.entries()].sort((a, b) => a[0] - b[0]).map(([n, text]) => ({ n, text })),
+          whole: false,
+        });
+      }
+    }
+  return out;
+}
+
+async function treeFiles(tree: TreeReader, extra: Iterable<string>): Promise<FrameworkFile[]> {
+  const out: FrameworkFile[] = [];
+  for (const path of new Set([...FRAMEWORK_PATHS, ...extra])) {
+    const text = await tree.read(path).catch(() => null);
+    if (text !== null) out.push(wholeFile(path, text));
+  }
+  return out;
+}
+
+/** The tree's framework, or null when the tree holds none. */
+export async function frameworkOfTree(
+  tree: TreeReader,
+  extra: Iterable<string> = [],
+): Promise<Framework | null> {
+  const files = await treeFiles(tree, extra);
+  return holdsFramework(files) ? learnFramework(files, 'the tree', 'tree') : null;
+}
+
+export interface FrameworkChoice {
+  framework: Framework;
+  /** One line for the report: which framework and why. */
+  note: string;
+}
+
+/**
+ * The framework for a series whose post-images are built. `tree` is the base the images were
+ * built on (or null).
+ */
+export async function chooseFramework(
+  patches: readonly PatchImage[],
+  tree: TreeReader | null,
+): Promise<FrameworkChoice> {
+  const touched = frameworkFilesOf(patches);
+  const treeFw = tree ? await frameworkOfTree(tree, touched.keys()) : null;
+  const fallback = treeFw ?? latestBuiltin();
+  const series = [...touched.values()].filter((f): f is FrameworkFile => f !== null);
+  if (series.length === 0)
+    return {
+      framework: fallback,
+      note: treeFw
+        ? `judged by the KAPI framework of the tree (${treeFw.files.join(', ')})`
+        : `judged by the KAPI framework of ${fallback.name}, the latest known (neither the series nor the tree carries one)`,
+    };
+  // the series' own files, completed from the tree where the series does not touch a file
+  const files = new Map<string, FrameworkFile>();
+  if (tree) for (const f of await treeFiles(tree, touched.keys())) files.set(f.path, f);
+  for (const [path, f] of touched) {
+    if (f === null) files.delete(path);
+    else files.set(path, f);
+  }
+  const all = [...files.values()];
+  const partial = series.some((f) => !f.whole);
+  const own = learnFramework(all, 'this series', 'series');
+  if (holdsFramework(all) && !partial)
+    return {
+      framework: own,
+      note: `judged by the KAPI framework this series carries (${series.map((f) => f.path).join(', ')})`,
+    };
+  const framework = overlay(fallback, learnFramework(series, 'this series', 'series'));
+  return {
+    framework,
+    note: `judged by ${fallback.name === 'the tree' ? 'the framework of the tree' : `the KAPI framework of ${fallback.name}`} with the changes this series makes to ${series.map((f) => f.path).join(', ')}`,
+  };
+}
+
+/** The framework a review of `series` on `treeDir` (or none) would use. */
+export async function frameworkForSeries(series: Series, treeDir: string | null): Promise<FrameworkChoice> {
+  const tree = treeDir ? (await openTree(treeDir, series.baseCommit)).tree : null;
+  const mails = [...series.patches].sort((a, b) => a.counter - b.counter);
+  const images = await buildPostImages(
+    mails.map((p) => ({ messageId: p.mail.messageId, label: p.mail.subject, files: p.mail.files })),
+    tree,
+  );
+  return chooseFramework(images.patches, tree);
+}
+
+/** The framework for a tree alone (no series): the tree's, else the latest known posting's. */
+export async function frameworkForTree(tree: TreeReader | null): Promise<FrameworkChoice> {
+  return chooseFramework([], tree);
+}
