@@ -1,26 +1,46 @@
 /**
- * kapi-deprecated-form: a spec written in a form the framework dropped. `since-version` /
- * KAPI_SINCE_VERSION (removed in PATCH v2 after Corbet and Greg KH asked what it means) is always
- * reported. Otherwise the spec's form is compared with the target generation of the framework
- * (option `target`: 'macro' | 'kerneldoc-1' | 'kerneldoc-2' | 'kerneldoc-3', default the latest):
- * a form older than the target is reported, as a warning where the target no longer reads it
- * (hand-written macro specs and *_END macros in PATCH v3/v4, gen-1 flat keys PATCH v4's kernel-doc
- * no longer parses) and as info where it still works (gen 2's KAPI_* constants under gen 3).
+ * kapi-deprecated-form: a spec written in a form, or with a word, that the framework it is judged
+ * by (ctx.framework: the series', else the tree's, else the latest known posting's) removed or
+ * superseded:
+ * - `since-version` / KAPI_SINCE_VERSION (removed in PATCH v2 after Corbet and Greg KH asked what it
+ *   means) when the framework no longer defines it;
+ * - the spec's form when the framework no longer reads it, as a warning: hand-written macro specs
+ *   once its headers have no *_END macros (PATCH v3/v4 generate the macros from kerneldoc), gen-1
+ *   flat keys its kernel-doc no longer knows as sections;
+ * - an older kerneldoc generation the framework still reads but has superseded, as info: gen 2's
+ *   KAPI_* constants where it has short tokens, gen 1's flat keys where it has blocks.
+ * A form the framework reads and has not superseded is not reported: a macro spec in a series that
+ * carries RFC v2's headers is what that framework asks for. Option `target` ('macro' |
+ * 'kerneldoc-1' | 'kerneldoc-2' | 'kerneldoc-3') judges by that generation instead, as the
+ * postings of that generation did.
  */
+import {
+  endMacros,
+  type FactSource,
+  FORM_RANK,
+  type Framework,
+  formsOf,
+  knowsKey,
+  knowsName,
+  newestForm,
+} from '../parsers/kapi/framework.js';
 import { MACROS } from '../parsers/kapi/macro.js';
 import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
 import type { Check, CheckContext, Evidence, Report, Severity } from './types.js';
-import { evidenceAt } from './unit.js';
+import { evidenceAt, frameworkEvidence } from './unit.js';
 
 export const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
 const DEFAULT_TARGET: SpecForm = 'kerneldoc-3';
 
 /** The target generation from the options; an unknown value falls back to the default. */
 export function targetOf(options: Readonly<Record<string, unknown>>): SpecForm {
+  return explicitTarget(options) ?? DEFAULT_TARGET;
+}
+
+/** The target the options name, or null: then the framework decides. */
+function explicitTarget(options: Readonly<Record<string, unknown>>): SpecForm | null {
   const t = options.target;
-  return typeof t === 'string' && (TARGETS as readonly string[]).includes(t)
-    ? (t as SpecForm)
-    : DEFAULT_TARGET;
+  return typeof t === 'string' && (TARGETS as readonly string[]).includes(t) ? (t as SpecForm) : null;
 }
 
 const RANK: Record<SpecForm, number> = { macro: 0, 'kerneldoc-1': 1, 'kerneldoc-2': 2, 'kerneldoc-3': 3 };
@@ -115,6 +135,76 @@ function formFinding(
   };
 }
 
+/** The form finding under the framework the series is judged by. */
+function frameworkFormFinding(
+  ctx: CheckContext,
+  spec: ApiSpec,
+): { line: number; severity: Severity; why: string; evidence: Evidence[]; target: SpecForm } | null {
+  const fw = ctx.framework;
+  const newest = newestForm(fw);
+  if (newest === null || FORM_RANK[spec.form] >= FORM_RANK[newest]) return null;
+  const reads = formsOf(fw).includes(spec.form);
+  if (spec.form === 'macro') {
+    if (reads || /\.apispec\.h$/.test(ctx.unit.path)) return null;
+    const header = fw.header;
+    const def = knowsName(fw, 'DEFINE_KERNEL_API_SPEC');
+    return {
+      line: spec.line,
+      severity: 'warning',
+      why: `${header ?? 'the KAPI headers'} of ${def?.from ?? fw.name} define${header ? 's' : ''} no *_END macros: specs are kerneldoc comments and the build generates the macros`,
+      evidence: [ev(ctx, spec.line), ...frameworkEvidence(def)],
+      target: newest,
+    };
+  }
+  const flat = spec.assignments.filter((a) => /^@?[a-z]+(?:-[a-z]+)+:$/.test(a.via) && a.line >= spec.line);
+  const keyOf = (via: string): string => via.replace(/^@/, '').replace(/:$/, '').toLowerCase();
+  if (spec.form === 'kerneldoc-1') {
+    // the first flat key this framework's kernel-doc does not know as a section
+    const dropped = reads ? undefined : flat.find((a) => knowsKey(fw, keyOf(a.via)) === null);
+    if (!dropped && reads && newest === 'kerneldoc-1') return null;
+    const first =
+      dropped ?? flat.find((a) => /^@?(param|error|lock|signal|capability)-/.test(a.via)) ?? flat[0];
+    const line = first?.line ?? spec.line;
+    const parser = fw.kerneldoc?.parser ?? fw.kerneldoc?.generator ?? null;
+    return {
+      line,
+      severity: dropped ? 'warning' : 'info',
+      why: dropped
+        ? `${parser ?? 'kernel-doc'} of ${fw.name} no longer parses flat keys such as '${dropped.via}'; use blocks (param: with indented type:)`
+        : 'use blocks with indented sub-keys',
+      evidence: [ev(ctx, line)],
+      target: newest,
+    };
+  }
+  // kerneldoc-2 under a framework with short tokens
+  if (newest !== 'kerneldoc-3') return null;
+  const konst = spec.assignments.find((a) => /\bKAPI_[A-Z]/.test(a.value) && a.line >= spec.line);
+  const line = konst?.line ?? spec.line;
+  return {
+    line,
+    severity: reads ? 'info' : 'warning',
+    why: 'use the short tokens (contexts: process, type: uint, ...)',
+    evidence: [ev(ctx, line)],
+    target: newest,
+  };
+}
+
+/** How the since message says the word is gone. */
+function sinceGone(fw: Framework, spec: ApiSpec, explicit: SpecForm | null): string {
+  if (explicit) return 'was removed in PATCH v2';
+  const where =
+    spec.form === 'macro'
+      ? (fw.header ?? 'the KAPI headers')
+      : (fw.kerneldoc?.parser ?? fw.kerneldoc?.generator ?? 'kernel-doc');
+  return `is not part of the framework (${where} of ${fw.name} does not define it)`;
+}
+
+/** Does the framework still define since-version in the spec's form? */
+function definesSince(fw: Framework, spec: ApiSpec): boolean {
+  if (spec.form === 'macro') return knowsName(fw, 'KAPI_SINCE_VERSION') !== null;
+  return knowsKey(fw, 'since-version') !== null || knowsKey(fw, 'since') !== null;
+}
+
 export const check: Check = {
   meta: {
     id: 'kapi-deprecated-form',
@@ -122,25 +212,24 @@ export const check: Check = {
       'A spec uses a form the framework dropped: since-version, hand-written macros, *_END macros, or an older kerneldoc generation.',
     severity: 'warning',
     messages: {
-      since:
-        '{spec}: {via} was removed in PATCH v2; a spec describes the kernel as it is now, not when the API appeared',
+      since: '{spec}: {via} {gone}; a spec describes the kernel as it is now, not when the API appeared',
       form: '{spec} is written in {form}, older than the target {target}: {why}',
-      handwritten:
-        '{spec} is a hand-written macro spec (the RFC v1/v2 form); since PATCH v3 specs are kerneldoc comments and the build generates the macros{ends}',
+      handwritten: '{spec} is a hand-written macro spec (the RFC v1/v2 form); {why}{ends}',
     },
   },
   run(ctx) {
-    const target = targetOf(ctx.options);
+    const explicit = explicitTarget(ctx.options);
+    const fw = ctx.framework;
     for (const spec of ctx.unit.specs) {
       if (spec.partial) continue;
       // reported in line order, as a reader meets them
       const out: Report[] = [];
 
       const since = [...spec.assignments].reverse().find((a) => a.field === 'since_version');
-      if (since)
+      if (since && (explicit !== null || !definesSince(fw, spec)))
         out.push({
           messageId: 'since',
-          data: { spec: spec.name, via: since.via.replace(/:$/, '') },
+          data: { spec: spec.name, via: since.via.replace(/:$/, ''), gone: sinceGone(fw, spec, explicit) },
           line: since.line,
           spec: spec.name,
           subject: 'since',
@@ -148,8 +237,17 @@ export const check: Check = {
           severity: 'warning',
         });
 
-      const form = formFinding(ctx, spec, target);
-      if (form && spec.form === 'macro' && target === 'kerneldoc-3') {
+      const form = explicit
+        ? (() => {
+            const f = formFinding(ctx, spec, explicit);
+            return f ? { ...f, target: explicit } : null;
+          })()
+        : frameworkFormFinding(ctx, spec);
+      const target = form?.target ?? explicit ?? DEFAULT_TARGET;
+      const gone = explicit
+        ? target === 'kerneldoc-3'
+        : spec.form === 'macro' && form?.severity === 'warning';
+      if (form && spec.form === 'macro' && gone) {
         // one finding per spec: the *_END macros are part of the same cause, not a second one
         const ends: number[] = [];
         for (let n = spec.line; n <= spec.endLine; n++) {
@@ -158,10 +256,15 @@ export const check: Check = {
         }
         const first = ends[0];
         if (first !== undefined) form.evidence.push(ev(ctx, first));
+        // the spec's own lines first, then the framework's
+        form.evidence.sort((a, b) => Number(a.kind === 'framework') - Number(b.kind === 'framework'));
         out.push({
           messageId: 'handwritten',
           data: {
             spec: spec.name,
+            why: explicit
+              ? 'since PATCH v3 specs are kerneldoc comments and the build generates the macros'
+              : form.why,
             ends:
               first === undefined
                 ? ''

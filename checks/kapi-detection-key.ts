@@ -5,94 +5,50 @@
  * used `contexts:`; PATCH v4's tools/kapi hands its kerneldoc parser only comments that contain
  * `context-flags:`, `param-count:`, `side-effect:`, `state-trans:` or `error-code:`.
  *
- * The rules, per target generation (option `target`, default 'kerneldoc-3'), from each posting's
- * own scripts (see docs/checks/kapi-detection-key.md):
+ * The rules are the framework's own (ctx.framework: the series', the tree's or the latest known
+ * posting's), learned from its files:
  * - kbuild: some line of the file must match the Makefile.build grep, or no .apispec.h is made
  *   for the file (option `keys` replaces the grep's key list, e.g. ['context-flags'] for PATCH v3);
- * - generator: kernel-doc -apispec skips a comment with too few indicator sections (PATCH v4: two
- *   distinct, RFC v3: one);
- * - extractor (option `tools`: 'extractor' or 'both'): PATCH v4's source_parser.rs substrings.
- * The macro form is always found. Silent on kerneldoc-2's generator and extractor (those postings
- * are not in the corpus) and, in hunks mode, on the file-level grep when the spec lacks the key.
+ * - generator: kernel-doc -apispec skips a comment with too few indicator sections;
+ * - extractor (option `tools`: 'extractor' or 'both'): the strings tools/kapi's source parser
+ *   looks for.
+ * Option `target` judges by a known posting instead ('kerneldoc-1': RFC v3, 'kerneldoc-3': PATCH
+ * v4; 'kerneldoc-2': no posting of that generation is known, so only a kbuild grep, RFC v3's,
+ * which holds context-flags like every grep of that time). A rule the framework does not have is
+ * not checked. The macro form is always found. In hunks mode, silent on the file-level grep when
+ * the spec lacks the key.
  */
+import type { FactSource, Framework } from '../parsers/kapi/framework.js';
+import { builtinByPosting } from '../parsers/kapi/frameworks.js';
 import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
 import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt } from './unit.js';
+import { evidenceAt, frameworkEvidence } from './unit.js';
 
 const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
 
-/** RFC v3 scripts/Makefile.build: `grep -qE '^\s*\*\s*(api-type|long-desc|...):'`. */
-const R3_KBUILD = [
-  'api-type',
-  'long-desc',
-  'context-flags',
-  'param-type',
-  'error-code',
-  'capability',
-  'signal',
-  'lock',
-  'side-effect',
-  'state-trans',
-];
-/** PATCH v4 scripts/Makefile.build: `grep -lE '^[[:space:]]*\*[[:space:]]*(contexts|context-flags|context):'`. */
-const P4_KBUILD = ['contexts', 'context-flags', 'context'];
+type Rules = Pick<Framework, 'kbuild' | 'generator' | 'extractor'> & { name: string };
 
-/**
- * The file-level grep keys per target. Gen 2's Makefile (RFC v4 to PATCH v2) is not in the corpus:
- * PATCH v3 still grepped `context-flags` alone, RFC v3 grepped the wider list; the wider one (which
- * holds context-flags) is used so that nothing is reported that either would have found.
- */
-const KBUILD_KEYS: Record<SpecForm, readonly string[] | null> = {
-  macro: null,
-  'kerneldoc-1': R3_KBUILD,
-  'kerneldoc-2': R3_KBUILD,
-  'kerneldoc-3': P4_KBUILD,
-};
+/** The rules of the posting a `target` option names. */
+function rulesOfTarget(target: SpecForm): Rules {
+  const none: Rules = { name: target, kbuild: null, generator: null, extractor: null };
+  const r3 = builtinByPosting('rfc-v3');
+  const p4 = builtinByPosting('patch-v4');
+  switch (target) {
+    case 'kerneldoc-1':
+      return r3 ?? none;
+    case 'kerneldoc-2':
+      return { ...none, name: r3?.name ?? target, kbuild: r3?.kbuild ?? null };
+    case 'kerneldoc-3':
+      return p4 ?? none;
+    default:
+      return none;
+  }
+}
 
-/** kernel-doc -apispec's `_has_api_spec` / RFC v3's `api_indicators`: section-name prefixes and how many it needs. */
-const GENERATOR: Record<SpecForm, { indicators: readonly string[]; need: number } | null> = {
-  macro: null,
-  'kerneldoc-1': {
-    indicators: [
-      'api-type',
-      'context-flags',
-      'param-type',
-      'error-code',
-      'capability',
-      'signal',
-      'lock',
-      'side-effect',
-      'state-trans',
-    ],
-    need: 1,
-  },
-  'kerneldoc-2': null,
-  'kerneldoc-3': {
-    indicators: [
-      'api-type',
-      'context-flags',
-      'contexts',
-      'param-type',
-      'error-code',
-      'capability',
-      'signal',
-      'lock',
-      'state-trans',
-      'constraint',
-      'side-effect',
-      'long-desc',
-    ],
-    need: 2,
-  },
-};
-
-/** PATCH v4 tools/kapi/src/extractor/source_parser.rs: `current_doc.contains(...)`. */
-const P4_EXTRACTOR = ['context-flags:', 'param-count:', 'side-effect:', 'state-trans:', 'error-code:'];
-
-function option(options: Readonly<Record<string, unknown>>) {
+function option(options: Readonly<Record<string, unknown>>, fw: Framework) {
   const t = options.target;
-  const target: SpecForm =
-    typeof t === 'string' && (TARGETS as readonly string[]).includes(t) ? (t as SpecForm) : 'kerneldoc-3';
+  const rules: Rules =
+    typeof t === 'string' && (TARGETS as readonly string[]).includes(t) ? rulesOfTarget(t as SpecForm) : fw;
   const tools = options.tools === 'extractor' || options.tools === 'both' ? options.tools : 'kbuild';
   const keys =
     Array.isArray(options.keys) &&
@@ -100,7 +56,7 @@ function option(options: Readonly<Record<string, unknown>>) {
     options.keys.every((k) => typeof k === 'string' && /^[\w-]+$/.test(k))
       ? (options.keys as string[])
       : null;
-  return { target, tools, keys };
+  return { rules, tools, keys };
 }
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -145,8 +101,8 @@ export const check: Check = {
     },
   },
   run(ctx) {
-    const { target, tools, keys } = option(ctx.options);
-    const grepKeys = keys ?? KBUILD_KEYS[target];
+    const { rules, tools, keys } = option(ctx.options, ctx.framework);
+    const grepKeys = keys ?? rules.kbuild?.keys ?? null;
     const grep = grepKeys
       ? new RegExp(`^[ \\t\\f\\v]*\\*[ \\t\\f\\v]*(?:${grepKeys.map(escapeRe).join('|')}):`)
       : null;
@@ -168,9 +124,10 @@ export const check: Check = {
       const lines: string[] = [];
       for (let n = spec.line; n <= spec.endLine; n++) lines.push(ctx.unit.line(n) ?? '');
       const at = firstTextLine(ctx, spec);
-      const evidence = (extra: number | null = null): Evidence[] => {
+      const evidence = (extra: number | null = null, src: FactSource | null = null): Evidence[] => {
         const ev = [evidenceAt(ctx.unit, at)];
         if (extra !== null && extra !== at) ev.push(evidenceAt(ctx.unit, extra));
+        ev.push(...frameworkEvidence(src));
         return ev;
       };
 
@@ -185,11 +142,11 @@ export const check: Check = {
             line: at,
             spec: spec.name,
             subject: 'detect:kbuild',
-            evidence: evidence(ctxLine),
+            evidence: evidence(ctxLine, keys ? null : (rules.kbuild?.source ?? null)),
           });
         }
         // kernel-doc -apispec's indicator sections in this comment
-        const gen = GENERATOR[target];
+        const gen = rules.generator;
         if (gen) {
           const have = new Set<string>();
           for (const l of lines) {
@@ -210,22 +167,23 @@ export const check: Check = {
               line: at,
               spec: spec.name,
               subject: 'detect:generator',
-              evidence: evidence(),
+              evidence: evidence(null, gen.source),
             });
         }
       }
 
-      if (tools !== 'kbuild' && target === 'kerneldoc-3') {
+      const ext = rules.extractor;
+      if (tools !== 'kbuild' && ext) {
         // source_parser.rs reads the comment from the line after `/**` to the line before `*/`
         const doc = lines.slice(1, -1).join('\n');
-        if (!P4_EXTRACTOR.some((k) => doc.includes(k)))
+        if (!ext.needles.some((k) => doc.includes(k)))
           ctx.report({
             messageId: 'extractor',
-            data: { spec: spec.name, keys: quoteList(P4_EXTRACTOR) },
+            data: { spec: spec.name, keys: quoteList(ext.needles) },
             line: at,
             spec: spec.name,
             subject: 'detect:extractor',
-            evidence: evidence(),
+            evidence: evidence(null, ext.source),
           });
       }
     }

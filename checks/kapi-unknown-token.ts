@@ -5,15 +5,33 @@
  * flags to 0) and drops unknown keys, so the fact silently goes missing. The nearest known key or
  * token is suggested when it is close (edit distance) and the only one that close.
  *
+ * Judged by the framework the series is written for (ctx.framework): a word that framework defines
+ * is no typo, whatever older or newer postings say (a series that brings its own macros may use
+ * them), and the message names the file that should define the word ("not defined in
+ * include/linux/kernel_api_spec.h of this series"). A word this framework lacks but an earlier
+ * known posting defined is left to kapi-deprecated-form. Where the framework has no such part (no
+ * kerneldoc, say), the parsers' own vocabulary judges.
+ *
  * Stays silent on what is legitimate C or kerneldoc inside a spec: preprocessor lines, counts that
  * are expressions, identifiers outside the KAPI_ namespace in the macro form, `kapi-*` extension
  * keys, and a plain `word:` at the top level of a comment that is no near miss of a key (prose).
  */
+
+import {
+  type FactSource,
+  type Framework,
+  knowsKey,
+  knowsName,
+  knowsSubKey,
+  knowsToken,
+} from '../parsers/kapi/framework.js';
+import { postingsWith, type WordKind } from '../parsers/kapi/frameworks.js';
 import { KERNELDOC_VOCABULARY } from '../parsers/kapi/kerneldoc.js';
 import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../parsers/kapi/macro.js';
 import { HELPER_MACROS } from '../parsers/kapi/macro-helpers.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
+import type { Check, CheckContext, Evidence } from './types.js';
+import { frameworkEvidence } from './unit.js';
 
 /** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), capped at `max + 1`. */
 export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
@@ -67,6 +85,49 @@ const MACRO_NAMES: ReadonlySet<string> = new Set([
 
 type Kind = 'key' | 'subkey' | 'token' | 'macro' | 'constant' | 'misused' | 'misplaced';
 
+/** The framework's words of a kind, when it has that part; null when it has not. */
+function frameworkWords(fw: Framework, kind: Kind): ReadonlySet<string> | null {
+  const kd = fw.kerneldoc;
+  switch (kind) {
+    case 'macro':
+      return fw.header ? new Set(Object.keys(fw.macros)) : null;
+    case 'constant':
+      return fw.header ? new Set([...Object.keys(fw.constants), ...Object.keys(fw.macros)]) : null;
+    case 'key':
+      return kd ? new Set(Object.keys(kd.keys)) : null;
+    case 'subkey':
+      return kd ? new Set(Object.keys(kd.subKeys)) : null;
+    case 'token':
+      return kd && Object.keys(kd.tokens).length > 0 ? new Set(Object.keys(kd.tokens)) : null;
+    default:
+      return null;
+  }
+}
+
+/** Where the framework defines a word of a kind, or null. */
+function definedAt(fw: Framework, kind: Kind, word: string): FactSource | null {
+  switch (kind) {
+    case 'macro':
+    case 'constant':
+      return knowsName(fw, word);
+    case 'key':
+      return knowsKey(fw, word);
+    case 'subkey':
+      return knowsSubKey(fw, word);
+    case 'token':
+      return knowsToken(fw, word) ?? (/^KAPI_/.test(word) ? knowsName(fw, word) : null);
+    default:
+      return null;
+  }
+}
+
+/** The file of the framework that would define a word of this kind. */
+function homeOf(fw: Framework, kind: Kind): string | null {
+  if (kind === 'macro' || kind === 'constant') return fw.header;
+  if (kind === 'token') return fw.kerneldoc?.generator ?? null;
+  return fw.kerneldoc?.parser ?? fw.kerneldoc?.generator ?? null;
+}
+
 /** The line with `text` replaced by `by`, when `text` occurs there exactly once as a whole word. */
 function replaced(line: string, text: string, by: string): string | null {
   const esc = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -112,6 +173,15 @@ function classify(
   return null;
 }
 
+/** The message under a framework that has the part: names the file that should define the word. */
+const WHAT_IN: Partial<Record<Kind, (text: string, home: string) => string>> = {
+  key: (t, h) => `'${t}:' is not a key of ${h}`,
+  subkey: (t, h) => `'${t}:' is not a sub-key of ${h}`,
+  token: (t, h) => `'${t}' is not a token of ${h}`,
+  macro: (t, h) => `${t} is not defined in ${h}`,
+  constant: (t, h) => `${t} is not defined in ${h}`,
+};
+
 const WHAT: Record<Kind, (text: string) => string> = {
   key: (t) => `'${t}:' is not a KAPI key`,
   subkey: (t) => `'${t}:' is not a KAPI sub-key`,
@@ -126,10 +196,16 @@ const NO_HINT: Record<Kind, string> = {
   key: '; the generator drops it',
   subkey: '; the generator drops it',
   token: '; the generator passes it through unchanged',
-  macro: '; no version of the KAPI headers defines it',
-  constant: '; no version of the KAPI headers defines it',
+  macro: '; no known version of the KAPI headers defines it',
+  constant: '; no known version of the KAPI headers defines it',
   misused: '',
   misplaced: '',
+};
+
+const NO_HINT_IN: Record<Kind, string> = {
+  ...NO_HINT,
+  macro: '',
+  constant: '',
 };
 
 function hintFor(kind: Kind, best: string): string {
@@ -148,6 +224,7 @@ export const check: Check = {
     },
   },
   run(ctx: CheckContext) {
+    const fw = ctx.framework;
     for (const spec of ctx.unit.specs) {
       if (spec.partial) continue;
       const seen = new Set<string>();
@@ -159,6 +236,13 @@ export const check: Check = {
         const word = c.lower ? u.text.replace(/^@/, '').toLowerCase() : u.text;
         // a known word in the wrong place: say so instead of suggesting itself
         if (c.known.has(word)) c.kind = c.kind === 'key' || c.kind === 'subkey' ? 'misplaced' : 'misused';
+        const misuse = c.kind === 'misused' || c.kind === 'misplaced';
+        // what this framework defines is what its specs may use
+        if (!misuse && definedAt(fw, c.kind, word) !== null) continue;
+        // what an earlier posting defined and this framework dropped is kapi-deprecated-form's
+        if (!misuse && postingsWith(c.kind as WordKind, word).length > 0) continue;
+        const own = misuse ? null : frameworkWords(fw, c.kind);
+        if (own) c.known = own;
         const text = u.text;
         const key = `${u.line}\u0000${text}`;
         if (seen.has(key)) continue;
@@ -168,17 +252,22 @@ export const check: Check = {
         if (c.kind === 'key' && best === null && !word.includes('-')) continue;
         const bare = c.kind === 'key' || c.kind === 'subkey' ? text.replace(/^@/, '') : text;
         const suggestion = best !== null ? replaced(lineText, bare, best) : null;
+        const home = own ? homeOf(fw, c.kind) : null;
+        const inFw = home !== null ? WHAT_IN[c.kind] : undefined;
+        const evidence: Evidence[] = [{ path: ctx.unit.path, line: u.line, text: lineText.trim() }];
+        const bestAt = best !== null && own ? definedAt(fw, c.kind, best) : null;
+        evidence.push(...frameworkEvidence(bestAt));
         ctx.report({
           messageId: 'unknown',
           data: {
             spec: spec.name,
-            what: WHAT[c.kind](text),
-            hint: best !== null ? hintFor(c.kind, best) : NO_HINT[c.kind],
+            what: inFw && home !== null ? inFw(text, `${home} of ${fw.name}`) : WHAT[c.kind](text),
+            hint: best !== null ? hintFor(c.kind, best) : inFw ? NO_HINT_IN[c.kind] : NO_HINT[c.kind],
           },
           line: u.line,
           spec: spec.name,
           subject: `unknown:${text}`,
-          evidence: [{ path: ctx.unit.path, line: u.line, text: lineText.trim() }],
+          evidence,
           ...(suggestion !== null ? { suggestion } : {}),
         });
       }

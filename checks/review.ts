@@ -7,6 +7,7 @@
  */
 import type { Parser } from 'web-tree-sitter';
 import type { FileDiff } from '../parsers/diff.js';
+import type { Framework } from '../parsers/kapi/framework.js';
 import { type CheckConfig, type CheckCrash, runChecks } from './runner.js';
 import type { Check, Finding } from './types.js';
 import { buildUnit, type UnitFragment, type UnitInput } from './unit.js';
@@ -58,6 +59,8 @@ export interface ReviewOptions {
   parser: Parser | null;
   config?: CheckConfig;
   filter?: DiffFilter;
+  /** The framework the series is judged by; the latest known posting's when absent. */
+  framework?: Framework;
 }
 
 function inFilter(scope: Scope, filter: DiffFilter): boolean {
@@ -90,7 +93,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
           opts.parser,
         );
         const seeded = new Map<string, ScopedFinding>();
-        for (const f of runChecks(base, opts.checks, opts.config, null).findings)
+        for (const f of runChecks(base, opts.checks, opts.config, null, opts.framework).findings)
           seeded.set(f.fingerprint, { ...f, scope: 'file', patch: -1 });
         current.set(file.path, seeded);
       }
@@ -106,7 +109,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         opts.parser,
       );
       files.push({ path: file.path, patch: k, mode: unit.mode });
-      const r = runChecks(unit, opts.checks, opts.config, patch.messageId);
+      const r = runChecks(unit, opts.checks, opts.config, patch.messageId, opts.framework);
       crashes.push(...r.crashes);
       const before = current.get(file.path) ?? new Map<string, ScopedFinding>();
       const now = new Map<string, ScopedFinding>();

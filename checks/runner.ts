@@ -3,6 +3,8 @@
  * fingerprints, and crash isolation (a check that throws becomes an internal error naming the
  * check; the other checks still run).
  */
+import type { Framework } from '../parsers/kapi/framework.js';
+import { latestBuiltin } from '../parsers/kapi/frameworks.js';
 import type { Check, FileUnit, Finding, Report, Severity } from './types.js';
 
 export interface CheckConfig {
@@ -58,6 +60,7 @@ export function runChecks(
   checks: readonly Check[],
   config: CheckConfig = {},
   messageId: string | null = null,
+  framework: Framework = latestBuiltin(),
 ): { findings: Finding[]; crashes: CheckCrash[] } {
   const findings: Finding[] = [];
   const crashes: CheckCrash[] = [];
@@ -95,7 +98,7 @@ export function runChecks(
       own.push(f);
     };
     try {
-      check.run({ unit, options: config.options?.[id] ?? {}, report });
+      check.run({ unit, framework, options: config.options?.[id] ?? {}, report });
       findings.push(...own);
     } catch (e) {
       crashes.push({

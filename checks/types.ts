@@ -3,6 +3,7 @@
  * file of one patch's post-image, with its specs, its C facts and the lines the patch added.
  */
 import type { CFacts, SyscallDef } from '../parsers/c/model.js';
+import type { Framework } from '../parsers/kapi/framework.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Issue } from '../parsers/types.js';
 
@@ -20,8 +21,11 @@ export interface Evidence {
   path: string;
   line: number;
   text: string;
-  /** What the line is: part of the spec, or of the code; labels it in text output. */
-  kind?: 'spec' | 'code';
+  /**
+   * What the line is: part of the spec, of the code, or of the KAPI framework the spec is judged
+   * by (a kbuild rule, a header); labels it in text output.
+   */
+  kind?: 'spec' | 'code' | 'framework';
 }
 
 export interface Finding {
@@ -87,6 +91,11 @@ export interface Report {
 
 export interface CheckContext {
   unit: FileUnit;
+  /**
+   * The KAPI framework the series is judged by: the one it carries, else the tree's, else the
+   * latest known posting's (app/framework/resolve.ts).
+   */
+  framework: Framework;
   /** The check's options from the configuration (defaults applied by the check itself). */
   options: Readonly<Record<string, unknown>>;
   report(r: Report): void;

@@ -8,6 +8,7 @@ import { analyzeC } from '../parsers/c/index.js';
 import type { CFacts, SyscallDef } from '../parsers/c/model.js';
 import { findSyscalls } from '../parsers/c/preprocess.js';
 import type { FileDiff } from '../parsers/diff.js';
+import type { FactSource } from '../parsers/kapi/framework.js';
 import { parseKerneldocSpecs } from '../parsers/kapi/kerneldoc.js';
 import { linkSpecs } from '../parsers/kapi/link.js';
 import { parseMacroSpecs } from '../parsers/kapi/macro.js';
@@ -121,4 +122,15 @@ export function evidenceAt(unit: FileUnit, line: number, kind?: 'spec' | 'code')
   const e: Evidence = { path: unit.path, line, text: (unit.line(line) ?? '').trim() };
   if (kind !== undefined) e.kind = kind;
   return e;
+}
+
+/**
+ * The line of the framework that defines a rule or a word, as evidence. Only where its text is
+ * known (a framework of the series or the tree): the built-in frameworks keep no text, and a bare
+ * line number of a posting is nothing a reader can check, so the message's naming of the file
+ * stands alone there.
+ */
+export function frameworkEvidence(src: FactSource | null | undefined): Evidence[] {
+  if (!src || src.text === undefined) return [];
+  return [{ path: src.path, line: src.line, text: src.text, kind: 'framework' }];
 }

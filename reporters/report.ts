@@ -26,13 +26,11 @@ export interface ReportSeries {
 }
 
 /**
- * Evidence as reporters see it. `kind` labels the line in text output (`spec:` or `code:`); the
- * checks' Evidence has no kind yet, and without one the line is labelled `evidence:`. The machine
- * formats (JSON, SARIF) never carry it.
+ * Evidence as reporters see it. `kind` labels the line in text output (`spec:`, `code:` or
+ * `framework:`); without one the line is labelled `evidence:`. The machine formats (JSON, SARIF)
+ * never carry it.
  */
-export interface ReportEvidence extends Evidence {
-  kind?: 'spec' | 'code';
-}
+export type ReportEvidence = Evidence;
 
 /** A finding as reporters see it: a ScopedFinding fits (its `patch` index is not rendered). */
 export interface ReportFinding extends Finding {

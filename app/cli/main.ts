@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { buildSeries } from '../../parsers/series.js';
 import { renderB4 } from '../../reporters/b4.js';
+import { type FrameworkView, frameworksToJson, renderFrameworkText } from '../../reporters/framework.js';
 import { renderJson } from '../../reporters/json.js';
 import { buildReport } from '../../reporters/report.js';
 import { renderSarif } from '../../reporters/sarif.js';
@@ -15,6 +16,8 @@ import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
 import { ConfigError, loadConfig } from '../config/index.js';
+import { directoryTree } from '../context/tree.js';
+import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
 import { readMails } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
@@ -85,6 +88,43 @@ async function specsCommand(
   }
   if (opts.format === 'json') out(`${JSON.stringify(specIndexToJson(index), null, 2)}\n`);
   else out(renderSpecIndexText(index));
+  return 0;
+}
+
+async function frameworkCommand(
+  inputs: string[],
+  opts: { format: string; tree?: string; all?: boolean },
+  io: CliIo,
+): Promise<number> {
+  if (opts.tree) {
+    const { stat } = await import('node:fs/promises');
+    const st = await stat(opts.tree).catch(() => null);
+    if (!st?.isDirectory()) throw new UsageError(`--tree ${opts.tree}: not a directory`);
+  }
+  const views: FrameworkView[] = [];
+  if (inputs.length === 0) {
+    const choice = await frameworkForTree(opts.tree ? directoryTree(opts.tree) : null);
+    views.push({ subject: opts.tree ? `tree ${opts.tree}` : 'no series, no tree', ...choice });
+  } else {
+    const mails = [];
+    try {
+      for await (const m of readMails(inputs, io.stdin)) mails.push(m.mail);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
+        throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
+      throw e;
+    }
+    const set = buildSeries(mails).value;
+    if (set.series.length === 0) throw new UsageError('no patch series in the input');
+    for (const series of set.series)
+      views.push({
+        subject: `${series.title} (v${series.revision})`,
+        ...(await frameworkForSeries(series, opts.tree ?? null)),
+      });
+  }
+  if (opts.format === 'json') io.out(`${JSON.stringify(frameworksToJson(views), null, 2)}\n`);
+  else io.out(renderFrameworkText(views, { all: opts.all ?? false }));
   return 0;
 }
 
@@ -236,6 +276,22 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts: { format: string }) => {
       code = await specsCommand(inputs, opts, io.out);
+    });
+  program
+    .command('framework')
+    .description('show the KAPI framework a review would judge by, and where each part came from')
+    .argument(
+      '[inputs...]',
+      'the series (.patch/.eml/.mbox files, folders, or - for stdin); none: the tree alone',
+    )
+    .option(
+      '-t, --tree <dir>',
+      'kernel tree the series applies to (its framework when the series carries none)',
+    )
+    .option('--all', 'list every macro, constant, key, sub-key and token with the file and line defining it')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (inputs: string[], opts: { format: string; tree?: string; all?: boolean }) => {
+      code = await frameworkCommand(inputs, opts, io);
     });
   program
     .command('bot')

@@ -60,9 +60,11 @@ async function treeFiles(tree: TreeReader, extra: Iterable<string>): Promise<Fra
 export async function frameworkOfTree(
   tree: TreeReader,
   extra: Iterable<string> = [],
+  name = 'the tree',
+  origin: Framework['origin'] = 'tree',
 ): Promise<Framework | null> {
   const files = await treeFiles(tree, extra);
-  return holdsFramework(files) ? learnFramework(files, 'the tree', 'tree') : null;
+  return holdsFramework(files) ? learnFramework(files, name, origin) : null;
 }
 
 export interface FrameworkChoice {
@@ -98,9 +100,12 @@ export async function chooseFramework(
     else files.set(path, f);
   }
   const all = [...files.values()];
-  const partial = series.some((f) => !f.whole);
+  // A series that brings a framework of its own (a KAPI header or generator it adds whole, or that
+  // the tree completes) is judged by that alone; what it shows only in hunks (the KAPI lines it adds
+  // to kernel-doc or kbuild) is part of it. A series that only changes a framework it does not
+  // show whole is the fallback with those changes.
   const own = learnFramework(all, 'this series', 'series');
-  if (holdsFramework(all) && !partial)
+  if (holdsFramework(all.filter((f) => f.whole)))
     return {
       framework: own,
       note: `judged by the KAPI framework this series carries (${series.map((f) => f.path).join(', ')})`,

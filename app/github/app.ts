@@ -19,6 +19,8 @@
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import { isOperatorOnly } from '../../checks/index.js';
 import type { Check } from '../../checks/types.js';
+import { roleOf } from '../../parsers/kapi/framework.js';
+import { latestBuiltin } from '../../parsers/kapi/frameworks.js';
 import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
 import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
 import {
@@ -33,7 +35,9 @@ import {
 import type { ReportFinding } from '../../reporters/report.js';
 import { loadCParser } from '../c/language.js';
 import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '../config/index.js';
+import type { TreeReader } from '../context/postimage.js';
 import { createDashboardHandler, type DashboardOptions } from '../dashboard/handler.js';
+import { type FrameworkChoice, frameworkOfTree } from '../framework/resolve.js';
 import { worthParsing } from '../index/walk.js';
 import { reviewPatches } from '../review/run.js';
 import type { Store } from '../store/store.js';
@@ -135,6 +139,42 @@ async function fetchText(
     if (errorStatus(e) === 404) return null;
     throw e;
   }
+}
+
+/**
+ * The KAPI framework a pull request is judged by: the framework files as they are at its head (the
+ * base tree's, with whatever the pull request changes in them), else the latest known posting's.
+ */
+async function pullRequestFramework(
+  octokit: Octokit,
+  ref: { owner: string; repo: string },
+  headSha: string,
+  files: readonly PrFile[],
+): Promise<FrameworkChoice> {
+  const head: TreeReader = {
+    read: (path) => fetchText(octokit, ref, path, headSha),
+    describe: () => `the pull request head ${headSha.slice(0, 12)}`,
+  };
+  const touched = files.filter((f) => roleOf(f.filename) !== null).map((f) => f.filename);
+  const own = touched.length > 0;
+  const fw = await frameworkOfTree(
+    head,
+    touched,
+    own ? 'this pull request' : 'the base tree',
+    own ? 'series' : 'tree',
+  );
+  if (fw)
+    return {
+      framework: fw,
+      note: own
+        ? `judged by the KAPI framework as this pull request leaves it (${touched.join(', ')})`
+        : `judged by the KAPI framework of the base tree (${fw.files.join(', ')})`,
+    };
+  const latest = latestBuiltin();
+  return {
+    framework: latest,
+    note: `judged by the KAPI framework of ${latest.name}, the latest known (the repository carries none)`,
+  };
 }
 
 function hasSpec(text: string, path: string): boolean {
@@ -384,11 +424,15 @@ export function createApp(
       let ignoredFps = new Set<string>();
       if (images.length > 0) {
         const parser = await loadCParser();
+        const framework = await pullRequestFramework(octokit, ref, pr.headSha, files);
+        // the latest known posting is the default: only a framework of the repository's own is worth a note
+        if (framework.framework.origin !== 'builtin') notes.push(framework.note);
         const done = reviewPatches([prPatch(`#${pr.number} ${pr.title}`, images)], {
           checks,
           config,
           parser,
           tree: 'pull request base',
+          framework: framework.framework,
         });
         findings = [...done.review.findings, ...done.review.outside];
         crashes = done.review.crashes;

@@ -13,10 +13,12 @@ import {
 import type { Check } from '../../checks/types.js';
 import { isCFile } from '../../checks/unit.js';
 import type { FileDiff } from '../../parsers/diff.js';
+import type { Framework } from '../../parsers/kapi/framework.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
+import { chooseFramework } from '../framework/resolve.js';
 
 export interface SeriesReview {
   series: Series;
@@ -25,6 +27,8 @@ export interface SeriesReview {
   ignored: ScopedFinding[];
   /** What the reader should know about how the series was checked. */
   notes: string[];
+  /** The KAPI framework the series was judged by (absent where a caller built the review itself). */
+  framework?: Framework;
 }
 
 export interface ReviewOptions {
@@ -33,6 +37,8 @@ export interface ReviewOptions {
   parser: Parser | null;
   /** A kernel tree to apply the series on (directory or git checkout), or null for hunks only. */
   tree: string | null;
+  /** Judge by this framework instead of choosing one (series, tree, latest known). */
+  framework?: Framework;
 }
 
 /**
@@ -86,8 +92,14 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
         : {}),
     })),
   }));
-  const done = reviewPatches(patches, opts);
-  return { series, review: done.review, ignored: done.ignored, notes: [...notes, ...done.notes] };
+  let framework = opts.framework;
+  if (!framework) {
+    const choice = await chooseFramework(images.patches, tree);
+    framework = choice.framework;
+    notes.push(choice.note);
+  }
+  const done = reviewPatches(patches, { ...opts, framework });
+  return { series, review: done.review, ignored: done.ignored, notes: [...notes, ...done.notes], framework };
 }
 
 /**
@@ -105,6 +117,7 @@ export function reviewPatches(
     parser: opts.parser,
     config: opts.config.checks,
     filter: opts.config.filter,
+    ...(opts.framework ? { framework: opts.framework } : {}),
   });
   const hunkOnly = [
     ...new Set(review.files.filter((f) => f.mode === 'hunks' && isCFile(f.path)).map((f) => f.path)),

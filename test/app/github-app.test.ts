@@ -14,8 +14,11 @@ import Bottleneck from 'bottleneck';
 import { run } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.js';
+import { applyFileDiff } from '../../app/context/postimage.js';
 import { createApp } from '../../app/github/app.js';
 import { createOctokit } from '../../app/github/octokit.js';
+import { FRAMEWORK_PATHS } from '../../parsers/kapi/framework.js';
+import { parseMailSync } from '../../parsers/mail.js';
 import { readMarkers } from '../../reporters/github.js';
 import { reviewedStore } from '../helpers/dashboard-store.js';
 import { GitHubApi, githubPatch } from '../helpers/github-api.js';
@@ -239,6 +242,15 @@ function failingRun(head: string, pull: number, notes: string[] = []): Record<st
   };
 }
 
+/** kernel/frob.c after the one patch of an mbox, applied with kapi-review's own diff code. */
+function applyFrobSpecs(base: string, mbox: string): string {
+  const diff = parseMailSync(mbox).value.files.find((f) => f.path === 'kernel/frob.c');
+  if (!diff) throw new Error('the mbox changes no kernel/frob.c');
+  const { post, failure } = applyFileDiff(base, diff);
+  if (post === null) throw new Error(`the specs patch does not apply: ${failure}`);
+  return post;
+}
+
 /** A PR on the frob fixtures: base b<n> with frob-base.c, head h<n> with `head`. */
 function frobPull(
   n: number,
@@ -289,6 +301,8 @@ describe('kapi-review GitHub App', () => {
       'GET /repos/kmirror/linux/pulls/1/files 200',
       'GET /repos/kmirror/linux/contents/kernel/frob.c 200',
       'GET /repos/kmirror/linux/contents/kernel/frob.c 200',
+      // the KAPI framework files at the head: this mirror carries none
+      ...FRAMEWORK_PATHS.map((p) => `GET /repos/kmirror/linux/contents/${p} 404`),
       'GET /repos/kmirror/linux/pulls/1/reviews 200',
       'GET /repos/kmirror/linux/pulls/1/comments 200',
       'POST /repos/kmirror/linux/pulls/1/reviews 200',
@@ -808,6 +822,50 @@ describe('kapi-review GitHub App', () => {
     ]);
     const sent = sentBodies();
     for (const leak of GIZMO_LEAKS) expect(sent).not.toContain(leak);
+  });
+
+  it('judges a PR by the framework the mirror carries (frob v2), and says so in the check run', async () => {
+    const fw = join(import.meta.dirname, '..', '..', 'fixtures', 'framework');
+    const v2 = Object.fromEntries(
+      [
+        'include/linux/kernel_api_spec.h',
+        'tools/lib/python/kdoc/kdoc_parser.py',
+        'tools/lib/python/kdoc/kdoc_apispec.py',
+        'scripts/Makefile.build',
+      ].map((p) => [p, readFileSync(join(fw, 'tree-v2', p), 'utf8')]),
+    );
+    // the specs written for frob v1 (fixtures/framework/frob-specs-v1.mbox), as a PR on a v2 mirror
+    const base = readFileSync(join(fw, 'tree-v2', 'kernel', 'frob.c'), 'utf8');
+    const mail = readFileSync(join(fw, 'frob-specs-v1.mbox'), 'utf8');
+    const head = applyFrobSpecs(base, mail);
+    const b = sha('b17');
+    const h = sha('h17');
+    api.commit(b, { 'kernel/frob.c': base, ...v2 });
+    api.commit(h, { 'kernel/frob.c': head, ...v2 });
+    api.pull(17, 'frob: add KAPI specifications', b, h);
+    const before = api.checkRuns.length;
+    api.reset();
+    expect(await deliver('pull_request', prEvent('opened', 17, h, b))).toBe(200);
+    const [run] = runsSince(before) as { output: { summary: string; annotations: { message: string }[] } }[];
+    expect(run?.output.summary).toMatch(
+      /judged by the KAPI framework of the base tree \(include\/linux\/kernel\\_api\\_spec\.h/,
+    );
+    const messages = run?.output.annotations.map((a) => a.message) ?? [];
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /KAPI_FROB_HINT is not defined in include\/linux\/kernel_api_spec\.h of the base tree/,
+      ),
+    );
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /'frob-hint:' is not a key of tools\/lib\/python\/kdoc\/kdoc_parser\.py of the base tree/,
+      ),
+    );
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /sys_frob is a hand-written macro spec .* of the base tree defines no \*_END macros/,
+      ),
+    );
   });
 
   it('makes one review of a PR with 300 findings: 50 inline, the rest in the body, 300 annotations', async () => {

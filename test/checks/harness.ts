@@ -13,6 +13,7 @@ import { runChecks } from '../../checks/runner.js';
 import type { Finding, Severity } from '../../checks/types.js';
 import { buildUnit } from '../../checks/unit.js';
 import { type FileDiff, parseDiff } from '../../parsers/diff.js';
+import type { Framework } from '../../parsers/kapi/framework.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -73,6 +74,8 @@ export interface CaseInput {
   options?: Record<string, unknown>;
   /** Check the hunks only, as without a tree (default: the whole post-image). */
   hunksOnly?: boolean;
+  /** The framework to judge by (default: the latest known posting's). */
+  framework?: Framework;
 }
 
 export async function findingsOf(id: string, input: CaseInput): Promise<Finding[]> {
@@ -90,7 +93,13 @@ export async function findingsOf(id: string, input: CaseInput): Promise<Finding[
     { path, mode: input.hunksOnly ? 'hunks' : 'full', post: input.text, fragments, diff },
     parser,
   );
-  const r = runChecks(unit, [check], input.options ? { options: { [id]: input.options } } : {});
+  const r = runChecks(
+    unit,
+    [check],
+    input.options ? { options: { [id]: input.options } } : {},
+    null,
+    input.framework,
+  );
   if (r.crashes.length > 0) throw new Error(`${id} crashed: ${r.crashes[0]?.error}`);
   return r.findings;
 }
