@@ -242,12 +242,15 @@ export const check: Check = {
         // what an earlier posting defined and this framework dropped is kapi-deprecated-form's
         if (!misuse && postingsWith(c.kind as WordKind, word).length > 0) continue;
         const own = misuse ? null : frameworkWords(fw, c.kind);
+        // suggest from this framework's words first, else from every form's (a typo of a word this
+        // framework dropped is still a typo of that word; kapi-deprecated-form says it is dropped)
+        const parsers = c.known;
         if (own) c.known = own;
         const text = u.text;
         const key = `${u.line}\u0000${text}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const best = c.kind === 'misused' || c.kind === 'misplaced' ? null : nearest(word, c.known);
+        const best = misuse ? null : (nearest(word, c.known) ?? (own ? nearest(word, parsers) : null));
         // a plain word with a colon at the top level is prose unless it is a near miss of a key
         if (c.kind === 'key' && best === null && !word.includes('-')) continue;
         const bare = c.kind === 'key' || c.kind === 'subkey' ? text.replace(/^@/, '') : text;

@@ -13,7 +13,13 @@ import { runChecks } from '../../checks/runner.js';
 import type { Finding, Severity } from '../../checks/types.js';
 import { buildUnit } from '../../checks/unit.js';
 import { type FileDiff, parseDiff } from '../../parsers/diff.js';
-import type { Framework } from '../../parsers/kapi/framework.js';
+import {
+  type Framework,
+  type FrameworkFile,
+  learnFramework,
+  wholeFile,
+} from '../../parsers/kapi/framework.js';
+import { parseMailSync } from '../../parsers/mail.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -162,4 +168,33 @@ export function tableTest(id: string, table: { valid: ValidCase[]; invalid: Inva
         }
       });
   });
+}
+
+/**
+ * The made-up frob framework of fixtures/framework/ (make-frob-framework.sh): v1 as the series
+ * that adds it carries it (its new files, read from patch 1/2), v2 as the tree has it.
+ */
+export function frobFramework(version: 1 | 2): Framework {
+  if (version === 2) {
+    const paths = [
+      'include/linux/kernel_api_spec.h',
+      'tools/lib/python/kdoc/kdoc_parser.py',
+      'tools/lib/python/kdoc/kdoc_apispec.py',
+      'scripts/Makefile.build',
+    ];
+    return learnFramework(
+      paths.map((p) => wholeFile(p, fixture(`framework/tree-v2/${p}`))),
+      'the tree',
+      'tree',
+    );
+  }
+  const first = fixture('framework/frob-fw-v1.mbox').split(/\n(?=From 0{40} )/)[0] as string;
+  const files: FrameworkFile[] = parseMailSync(first).value.files.map((f) => ({
+    path: f.path,
+    lines: f.hunks.flatMap((h) =>
+      h.lines.filter((l) => l.kind === 'add').map((l) => ({ n: l.newLine as number, text: l.text })),
+    ),
+    whole: f.status === 'added',
+  }));
+  return learnFramework(files, 'this series', 'series');
 }

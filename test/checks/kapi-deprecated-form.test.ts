@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { targetOf } from '../../checks/kapi-deprecated-form.js';
-import { edit, fixture, tableTest } from './harness.js';
+import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
+import { edit, fixture, frobFramework, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -40,6 +41,22 @@ SYSCALL_DEFINE2(frob, unsigned long, start, size_t, len)
 
 tableTest('kapi-deprecated-form', {
   valid: [
+    {
+      name: 'the macro form with KAPI_SINCE_VERSION, judged by RFC v2 (which defines both)',
+      text: macroSince,
+      framework: builtinByPosting('rfc-v2') ?? undefined,
+    },
+    {
+      name: 'kerneldoc gen 1 with since-version, judged by RFC v3 (which reads both)',
+      text: kd1Since,
+      framework: builtinByPosting('rfc-v3') ?? undefined,
+    },
+    {
+      name: 'the macro form, judged by frob v1 (it has the *_END macros)',
+      text: macro,
+      framework: frobFramework(1),
+    },
+    { name: 'kerneldoc gen 3 under frob v2', text: kd3, framework: frobFramework(2) },
     { name: 'kerneldoc gen 3 under the default target (the latest form)', text: kd3 },
     { name: "target 'kerneldoc-3' given explicitly", text: kd3, options: { target: 'kerneldoc-3' } },
     {
@@ -61,6 +78,44 @@ tableTest('kapi-deprecated-form', {
   ],
   invalid: [
     {
+      name: 'the macro form on a tree whose framework (frob v2) has no *_END macros, its header as evidence',
+      text: macro,
+      framework: frobFramework(2),
+      errors: [
+        {
+          line: line(macro, 'DEFINE_KERNEL_API_SPEC(sys_frob)'),
+          subject: 'form:macro',
+          severity: 'warning',
+          message:
+            /^sys_frob is a hand-written macro spec \(the RFC v1\/v2 form\); include\/linux\/kernel_api_spec\.h of the tree defines no \*_END macros: specs are kerneldoc comments and the build generates the macros, so its \d+ \*_END\/KAPI_END_SPEC macros no longer exist$/,
+          evidence: [
+            'DEFINE_KERNEL_API_SPEC(sys_frob)',
+            'KAPI_PARAM_END',
+            '#define DEFINE_KERNEL_API_SPEC(fn)',
+          ],
+        },
+      ],
+    },
+    {
+      name: 'KAPI_SINCE_VERSION under a framework that does not define it (frob v1), named in the message',
+      text: macroSince,
+      framework: frobFramework(1),
+      errors: [
+        {
+          line: line(macroSince, 'KAPI_SINCE_VERSION'),
+          subject: 'since',
+          message:
+            /^sys_frob: KAPI_SINCE_VERSION is not part of the framework \(include\/linux\/kernel_api_spec\.h of this series does not define it\)/,
+        },
+      ],
+    },
+    {
+      name: 'kerneldoc gen 2 under frob v2: KAPI_* constants where it has short tokens (info)',
+      text: kd2,
+      framework: frobFramework(2),
+      errors: [{ subject: 'form:kerneldoc-2', severity: 'info', message: /use the short tokens/ }],
+    },
+    {
       name: 'macro form under the default target: hand-written macros and *_END (PATCH v3/v4)',
       text: macro,
       errors: [
@@ -70,7 +125,7 @@ tableTest('kapi-deprecated-form', {
           subject: 'form:macro',
           severity: 'warning',
           message:
-            /^sys_frob is a hand-written macro spec \(the RFC v1\/v2 form\); since PATCH v3 specs are kerneldoc comments and the build generates the macros, so its 11 \*_END\/KAPI_END_SPEC macros no longer exist$/,
+            /^sys_frob is a hand-written macro spec \(the RFC v1\/v2 form\); include\/linux\/kernel_api_spec\.h of PATCH v4 defines no \*_END macros: specs are kerneldoc comments and the build generates the macros, so its 11 \*_END\/KAPI_END_SPEC macros no longer exist$/,
           evidence: ['DEFINE_KERNEL_API_SPEC(sys_frob)', 'KAPI_PARAM_END'],
         },
       ],
@@ -109,7 +164,7 @@ tableTest('kapi-deprecated-form', {
           subject: 'form:kerneldoc-1',
           severity: 'warning',
           message:
-            /kerneldoc gen 1, flat keys \(RFC v3\), older than the target kerneldoc-3: PATCH v4's kernel-doc no longer parses flat keys such as 'param-type:'/,
+            /kerneldoc gen 1, flat keys \(RFC v3\), older than the target kerneldoc-3: tools\/lib\/python\/kdoc\/kdoc_parser\.py of PATCH v4 no longer parses flat keys such as 'param-type:'/,
           evidence: ['param-type: start, KAPI_TYPE_UINT'],
         },
       ],
@@ -181,7 +236,12 @@ tableTest('kapi-deprecated-form', {
       name: 'kerneldoc gen 3: since: under the default target',
       text: kd3Since,
       errors: [
-        { line: line(kd3Since, 'since: 6.1'), subject: 'since', message: /since was removed in PATCH v2/ },
+        {
+          line: line(kd3Since, 'since: 6.1'),
+          subject: 'since',
+          message:
+            /since is not part of the framework \(tools\/lib\/python\/kdoc\/kdoc_parser\.py of PATCH v4 does not define it\)/,
+        },
       ],
     },
     {

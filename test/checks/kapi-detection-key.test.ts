@@ -1,4 +1,21 @@
-import { edit, fixture, tableTest } from './harness.js';
+import { learnFramework, overlay, wholeFile } from '../../parsers/kapi/framework.js';
+import { builtinByPosting, latestBuiltin } from '../../parsers/kapi/frameworks.js';
+import { edit, fixture, frobFramework, tableTest } from './harness.js';
+
+/** PATCH v4 with PATCH v3's kbuild rule, as a series that changes only scripts/Makefile.build. */
+const p3Kbuild = overlay(
+  latestBuiltin(),
+  learnFramework(
+    [
+      wholeFile(
+        'scripts/Makefile.build',
+        "# kbuild\nhas-apispec = $(shell grep -lE '^[[:space:]]*\\*[[:space:]]*(context-flags):' $(1) 2>/dev/null)\n",
+      ),
+    ],
+    'this series',
+    'series',
+  ),
+);
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -83,6 +100,16 @@ SYSCALL_DEFINE1(frob2, unsigned long, start)
 
 tableTest('kapi-detection-key', {
   valid: [
+    {
+      name: 'a framework without kerneldoc (RFC v2): no rule to break',
+      text: small2,
+      framework: builtinByPosting('rfc-v2') ?? undefined,
+    },
+    {
+      name: "frob v2's own grep (contexts|frob-ctx) and indicators (2 of contexts, param, error)",
+      text: kd3,
+      framework: frobFramework(2),
+    },
     { name: 'kerneldoc gen 3 (contexts:, and many indicator sections)', text: kd3 },
     { name: 'kerneldoc gen 2 (context-flags:)', text: kd2 },
     { name: 'kerneldoc gen 1 (context-flags:)', text: kd1 },
@@ -124,6 +151,19 @@ tableTest('kapi-detection-key', {
     },
   ],
   invalid: [
+    {
+      name: "PATCH v3's break learned from the series' own Makefile.build: its line is the evidence",
+      text: kd3,
+      framework: p3Kbuild,
+      errors: [
+        {
+          line: line(kd3, 'sys_frob - '),
+          subject: 'detect:kbuild',
+          message: /has 'context-flags:', and none does$/,
+          evidence: ['sys_frob - Frobnicate', 'contexts: process, sleepable', 'grep -lE'],
+        },
+      ],
+    },
     {
       name: "kerneldoc gen 3 without contexts: (PATCH v4's kbuild greps contexts|context-flags|context)",
       text: kd3NoContexts,

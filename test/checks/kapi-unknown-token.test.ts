@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { editDistance, nearest } from '../../checks/kapi-unknown-token.js';
-import { edit, fixture, tableTest } from './harness.js';
+import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
+import { edit, fixture, frobFramework, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -18,10 +19,57 @@ const macroTypo = edit(
   '\t\tKAPI_PARAM_FLAGS(KAPI_PARAM_IN)\n\t\tKAPI_PARAM_CONSTRAINT_TYPE(KAPI_CONSTRAINT_ALIGNMENT)',
   '\t\tKAPI_PARAM_FLAG(KAPI_PARAM_IN)\n\t\tKAPI_PARAM_CONSTRAINT_TYPE(KAPI_CONSTRAINT_ALIGNMENT)',
 );
+/** A spec written for frob v1: its macro KAPI_FROB_HINT and its key frob-hint: (v2 has neither). */
+const frobSpecs = `// SPDX-License-Identifier: GPL-2.0
+DEFINE_KERNEL_API_SPEC(sys_frob)
+	KAPI_DESCRIPTION("Frobnicate a range of memory")
+	KAPI_FROB_HINT("frobnicate whole pages only")
+	KAPI_PARAM(0, "start", "unsigned long", "Start of the range")
+		KAPI_PARAM_TYPE(KAPI_TYPE_UINT)
+	KAPI_PARAM_END
+KAPI_END_SPEC;
+
+SYSCALL_DEFINE1(frob, unsigned long, start)
+{
+	return 0;
+}
+
+/**
+ * sys_unfrob - Undo the frobnication of a page
+ * @start: Start of the page
+ *
+ * contexts: process, sleepable
+ *
+ * frob-hint: only pages frobnicated before
+ *
+ * param: start
+ *   type: uint, input
+ */
+SYSCALL_DEFINE1(unfrob, unsigned long, start)
+{
+	return 0;
+}
+`;
+
 const kd3Contexts = edit(kd3, ' * contexts: process, sleepable', ' * contexts: process, sleepabel');
 
 tableTest('kapi-unknown-token', {
   valid: [
+    {
+      name: "a macro and a key the series' own framework defines (frob v1)",
+      text: frobSpecs,
+      framework: frobFramework(1),
+    },
+    {
+      name: 'the RFC v2 macro form under RFC v2',
+      text: macro,
+      framework: builtinByPosting('rfc-v2') ?? undefined,
+    },
+    {
+      name: 'the RFC v3 flat keys under RFC v3',
+      text: kd1,
+      framework: builtinByPosting('rfc-v3') ?? undefined,
+    },
     { name: 'macro form', text: macro },
     { name: 'kerneldoc gen 1', text: kd1 },
     { name: 'kerneldoc gen 2', text: kd2 },
@@ -56,6 +104,37 @@ tableTest('kapi-unknown-token', {
   ],
   invalid: [
     {
+      name: 'the same words on a tree whose framework (frob v2) dropped the macro and renamed the key',
+      text: frobSpecs,
+      framework: frobFramework(2),
+      errors: [
+        {
+          line: line(frobSpecs, 'KAPI_FROB_HINT'),
+          subject: 'unknown:KAPI_FROB_HINT',
+          message:
+            /^sys_frob: KAPI_FROB_HINT is not defined in include\/linux\/kernel_api_spec\.h of the tree$/,
+        },
+        {
+          line: line(frobSpecs, 'frob-hint:'),
+          subject: 'unknown:frob-hint',
+          message:
+            /^sys_unfrob: 'frob-hint:' is not a key of tools\/lib\/python\/kdoc\/kdoc_parser\.py of the tree; the generator drops it$/,
+        },
+      ],
+    },
+    {
+      name: "a typo judged by the framework it is written for (RFC v3's kernel-doc), the suggestion's line as evidence",
+      text: edit(kd1, ' * param-type: start, KAPI_TYPE_UINT', ' * param-tpye: start, KAPI_TYPE_UINT'),
+      framework: builtinByPosting('rfc-v3') ?? undefined,
+      errors: [
+        {
+          subject: 'unknown:param-tpye',
+          message:
+            /^sys_frob: 'param-tpye:' is not a key of scripts\/lib\/kdoc\/kdoc_parser\.py of RFC v3; did you mean 'param-type:'\?$/,
+        },
+      ],
+    },
+    {
       name: 'macro form: a misspelt macro (KAPI_PARAM_FLAG)',
       text: macroTypo,
       errors: [
@@ -64,7 +143,8 @@ tableTest('kapi-unknown-token', {
           spec: 'sys_frob',
           subject: 'unknown:KAPI_PARAM_FLAG',
           severity: 'warning',
-          message: /^sys_frob: KAPI_PARAM_FLAG is not a KAPI macro; did you mean KAPI_PARAM_FLAGS\?$/,
+          message:
+            /^sys_frob: KAPI_PARAM_FLAG is not defined in include\/linux\/kernel_api_spec\.h of PATCH v4; did you mean KAPI_PARAM_FLAGS\?$/,
           evidence: ['KAPI_PARAM_FLAG(KAPI_PARAM_IN)'],
           suggestion: '\t\tKAPI_PARAM_FLAGS(KAPI_PARAM_IN)',
         },
@@ -81,7 +161,8 @@ tableTest('kapi-unknown-token', {
         {
           line: line(macro, 'KAPI_PARAM(1,') + 1,
           subject: 'unknown:KAPI_TYPE_UNIT',
-          message: /KAPI_TYPE_UNIT is not a KAPI constant; did you mean KAPI_TYPE_UINT\?/,
+          message:
+            /KAPI_TYPE_UNIT is not defined in include\/linux\/kernel_api_spec\.h of PATCH v4; did you mean KAPI_TYPE_UINT\?/,
           suggestion: '\t\tKAPI_PARAM_TYPE(KAPI_TYPE_UINT)',
         },
       ],
@@ -104,7 +185,8 @@ tableTest('kapi-unknown-token', {
         {
           line: line(kd1, 'param-type: len'),
           subject: 'unknown:param-tpye',
-          message: /'param-tpye:' is not a KAPI key; did you mean 'param-type:'\?/,
+          message:
+            /'param-tpye:' is not a key of tools\/lib\/python\/kdoc\/kdoc_parser\.py of PATCH v4; did you mean 'param-type:'\?/,
           suggestion: ' * param-type: len, KAPI_TYPE_UINT',
         },
       ],
@@ -131,7 +213,8 @@ tableTest('kapi-unknown-token', {
         {
           line: line(kd2, 'param: start') + 1,
           subject: 'unknown:flgs',
-          message: /'flgs:' is not a KAPI sub-key; did you mean 'flags:'\?/,
+          message:
+            /'flgs:' is not a sub-key of tools\/lib\/python\/kdoc\/kdoc_parser\.py of PATCH v4; did you mean 'flags:'\?/,
           suggestion: ' *   flags: KAPI_PARAM_IN',
         },
       ],
@@ -142,7 +225,8 @@ tableTest('kapi-unknown-token', {
       errors: [
         {
           subject: 'unknown:__u64',
-          message: /'__u64' is not a KAPI token; the generator passes it through unchanged$/,
+          message:
+            /'__u64' is not a token of tools\/lib\/python\/kdoc\/kdoc_apispec\.py of PATCH v4; the generator passes it through unchanged$/,
         },
       ],
     },
@@ -153,7 +237,8 @@ tableTest('kapi-unknown-token', {
         {
           line: line(kd3Contexts, 'contexts:'),
           subject: 'unknown:sleepabel',
-          message: /^sys_frob: 'sleepabel' is not a KAPI token; did you mean 'sleepable'\?$/,
+          message:
+            /^sys_frob: 'sleepabel' is not a token of tools\/lib\/python\/kdoc\/kdoc_apispec\.py of PATCH v4; did you mean 'sleepable'\?$/,
           evidence: ['contexts: process, sleepabel'],
           suggestion: ' * contexts: process, sleepable',
         },
@@ -182,7 +267,11 @@ tableTest('kapi-unknown-token', {
       name: 'kerneldoc gen 3: an invented key',
       text: edit(kd3, ' * param-count: 2', ' * errno-map: EINTR=restart\n *\n * param-count: 2'),
       errors: [
-        { subject: 'unknown:errno-map', message: /'errno-map:' is not a KAPI key; the generator drops it$/ },
+        {
+          subject: 'unknown:errno-map',
+          message:
+            /'errno-map:' is not a key of tools\/lib\/python\/kdoc\/kdoc_parser\.py of PATCH v4; the generator drops it$/,
+        },
       ],
     },
     {
