@@ -4,6 +4,7 @@
  * (for `kapi-review bot --digest-to ADDR`). The digest itself is built and rendered by
  * reporters/digest.ts.
  */
+import { isOperatorOnly } from '../../checks/index.js';
 import type { Severity } from '../../checks/types.js';
 import {
   buildDigest,
@@ -30,8 +31,18 @@ function digestFinding(f: StoredFinding): DigestFinding {
   };
 }
 
-/** The digest of the period [since, until) (ISO times). */
-export function collectDigest(store: Store, since: string, until: string): Digest {
+/**
+ * The digest of the period [since, until) (ISO times). `mailed`: the digest goes out as mail, so
+ * operator-only findings (kapi-parse-error) are left out of it, as out of every reply; the
+ * operator's own `kapi-review summary` shows them.
+ */
+export function collectDigest(
+  store: Store,
+  since: string,
+  until: string,
+  opts: { mailed?: boolean } = {},
+): Digest {
+  const shown = (f: StoredFinding): boolean => !(opts.mailed && isOperatorOnly(f.finding.check));
   const revisions: DigestRevision[] = [];
   for (const rev of store.revisionsActive(since, until)) {
     const series = store.getSeries(rev.seriesId);
@@ -58,12 +69,14 @@ export function collectDigest(store: Store, since: string, until: string): Diges
       const h = store.history(series.id, rev.revision);
       base.previous = h.previous;
       for (const e of h.entries) {
-        for (const f of e.findings) base.findings[f.finding.severity as Severity]++;
-        const first = e.findings[0];
+        const findings = e.findings.filter(shown);
+        for (const f of findings) base.findings[f.finding.severity as Severity]++;
+        const first = findings[0];
         if (e.status === 'new' && first) base.newFindings.push(digestFinding(first));
         else if (e.status === 'still') base.stillOpen++;
       }
       for (const x of h.fixed) {
+        if (!shown(x.finding)) continue;
         const f = x.finding.finding;
         const silenced = store.isIgnored({
           check: f.check,
@@ -124,7 +137,7 @@ export function enqueueDigestIfDue(o: DigestMailOptions): DigestMailResult {
   if (o.now.getTime() - lastMs < every)
     return { kind: 'not-due', next: new Date(lastMs + every).toISOString() };
   const since = new Date(lastMs).toISOString();
-  const digest = collectDigest(o.store, since, now);
+  const digest = collectDigest(o.store, since, now, { mailed: true });
   if (digest.empty) {
     o.store.set(cursor, now);
     return { kind: 'empty', since, until: now };

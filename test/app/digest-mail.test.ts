@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../app/bot/run.js';
 import { BotUsageError, botCommand } from '../../app/cli/bot.js';
-import { digestCursor, enqueueDigestIfDue } from '../../app/dashboard/digest.js';
+import { collectDigest, digestCursor, enqueueDigestIfDue } from '../../app/dashboard/digest.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { BOT, botDeps, dryRunPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
@@ -49,6 +49,59 @@ function filled(now: () => Date): Store {
   ]);
   return s;
 }
+
+describe('operator-only findings in the digest', () => {
+  it('the mailed digest leaves kapi-parse-error out; the summary the operator reads keeps it', () => {
+    let t = Date.parse('2026-03-03T10:00:00.000Z');
+    const store = filled(() => new Date(t));
+    const ser = store.upsertSeries({ lineage: 'b', title: 'mm: b', author: 'Bo <bo@x>', listId: null });
+    const r = store.addRevision(ser.id, {
+      revision: 1,
+      coverMessageId: null,
+      patchMessageIds: ['b1@x'],
+      state: 'complete',
+      stateDetail: null,
+      baseCommit: null,
+      changeId: null,
+    });
+    store.recordFindings(r.id, [
+      {
+        check: 'kapi-parse-error',
+        severity: 'error',
+        message: 'sys_b: KAPI_END_SPEC missing (kapi-macro-unterminated)',
+        at: { path: 'mm/b.c', line: 9, messageId: 'b1@x' },
+        spec: 'sys_b',
+        subject: 'kapi-macro-unterminated',
+        evidence: [],
+        fingerprint: 'fp-parse',
+      },
+    ]);
+    const since = '2026-03-01T00:00:00.000Z';
+    const until = '2026-03-04T00:00:00.000Z';
+    const operator = collectDigest(store, since, until);
+    expect(operator.reviewed.flatMap((x) => x.newFindings.map((f) => f.check))).toContain(
+      'kapi-parse-error',
+    );
+    const mailed = collectDigest(store, since, until, { mailed: true });
+    expect(mailed.reviewed.flatMap((x) => x.newFindings.map((f) => f.check))).toEqual([
+      'kapi-error-undocumented',
+    ]);
+    // and the mail itself
+    const at = (iso: string) => {
+      t = Date.parse(iso);
+      return { store, to: TO, from: BOT, now: new Date(t), messageIdFor };
+    };
+    expect(enqueueDigestIfDue(at('2026-03-01T00:00:00.000Z')).kind).toBe('started');
+    expect(enqueueDigestIfDue(at('2026-03-09T00:00:00.000Z')).kind).toBe('queued');
+    const text = store
+      .outboxList()
+      .map((m) => m.mail.text)
+      .join('\n');
+    expect(text).toContain('kapi-error-undocumented');
+    expect(text).not.toContain('kapi-parse-error');
+    expect(text).not.toContain('KAPI_END_SPEC missing');
+  });
+});
 
 describe('enqueueDigestIfDue', () => {
   it('starts the clock, waits a week, queues one mail per period, and moves on past empty ones', () => {
