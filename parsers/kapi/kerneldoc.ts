@@ -7,13 +7,17 @@
  *   continuation lines are indented (two spaces after `* `).
  * - gen 2 (RFC v4 .. PATCH v2): a header line opens a block and indented sub-keys follow
  *   (`param: len, KAPI_TYPE_UINT` + `  flags: KAPI_PARAM_IN`), values are KAPI_* constants.
+ *   Blocks nest: `struct: NAME, desc` holds `field: NAME, CTYPE` blocks with their own sub-keys,
+ *   and a field may hold the `struct:` of its own type, to any depth.
  * - gen 3 (PATCH v3/v4): the same blocks with short tokens (`contexts: process`,
  *   `type: uint, input`, `constraint-type: range(0, X)`, `side-effect: alloc_memory`).
  *
  * The parser accepts the union of the three grammars in every comment; the generation it reports
  * is decided per comment from the keys and values seen (see detectGeneration) and only changes how
- * indented lines are read (gen 1: always continuation; gen 2/3: sub-key when the block knows the
- * key) and the few places where the real generators differ (state-trans one-liners).
+ * indented lines are read (gen 1: always continuation; gen 2/3: sub-key or nested block when the
+ * block knows the key) and the few places where the real generators differ (state-trans
+ * one-liners). Which keys open blocks, which sub-keys each block takes and which blocks nest in
+ * which is the table of kerneldoc-blocks.ts, not code (see `structure`).
  *
  * Facts that the kerneldoc forms do not write but that the real generator (kdoc_apispec.py) takes
  * from the C declaration below the comment: parameter C types and the return C type. They are
@@ -25,6 +29,14 @@
  */
 import type { Issue, Parsed } from '../types.js';
 import { issue } from '../types.js';
+import {
+  type DocBlockKind,
+  type DocBlockTable,
+  type DocGrammar,
+  docGrammar,
+  KERNELDOC_BLOCKS,
+  lookup,
+} from './kerneldoc-blocks.js';
 import {
   type ApiSpec,
   type CountName,
@@ -39,6 +51,7 @@ import {
   emptySpec,
   emptyStateTrans,
   emptyStruct,
+  emptyStructField,
   type KerneldocParts,
   type SpecCapability,
   type SpecConstraint,
@@ -51,6 +64,8 @@ import {
   type SpecSignal,
   type SpecStateTrans,
   type SpecStruct,
+  type SpecStructField,
+  splitEnumValues,
 } from './model.js';
 
 /* ------------------------------------------------------------------------------------------------
@@ -214,152 +229,8 @@ const ARCHES = new Set([
   'xtensa',
 ]);
 
-type BlockKind =
-  | 'param'
-  | 'return'
-  | 'error'
-  | 'lock'
-  | 'signal'
-  | 'side_effect'
-  | 'state_trans'
-  | 'capability'
-  | 'constraint'
-  | 'struct_field';
-
-/** Top-level keys that open a block which takes indented sub-keys (gen 2/3). */
-const BLOCK_OF_KEY: Readonly<Record<string, BlockKind>> = {
-  param: 'param',
-  return: 'return',
-  error: 'error',
-  lock: 'lock',
-  signal: 'signal',
-  'side-effect': 'side_effect',
-  'state-trans': 'state_trans',
-  capability: 'capability',
-  constraint: 'constraint',
-  'struct-field': 'struct_field',
-};
-
-/** Sub-key (normalised: lower case, '_' -> '-') -> canonical struct field, per block. */
-const SUBKEYS: Readonly<Record<BlockKind, Readonly<Record<string, string>>>> = {
-  param: {
-    type: 'type',
-    flags: 'flags',
-    size: 'size',
-    'constraint-type': 'constraint_type',
-    constraint: 'constraints',
-    cdesc: 'constraints',
-    range: 'range',
-    mask: 'valid_mask',
-    'valid-mask': 'valid_mask',
-    'valid-values': 'enum_values',
-    enum: 'enum_values',
-    'enum-values': 'enum_values',
-    alignment: 'alignment',
-    'size-param': 'size_param_idx',
-    'size-multiplier': 'size_multiplier',
-    'struct-type': 'struct_type',
-    'arch-mask': 'arch_mask',
-    validate: 'validate',
-    desc: 'description',
-    description: 'description',
-  },
-  return: {
-    type: 'type',
-    'check-type': 'check_type',
-    check: 'check_type',
-    success: 'success_value',
-    'success-range': 'success_range',
-    'error-values': 'error_values',
-    desc: 'description',
-    description: 'description',
-  },
-  error: { desc: 'description', description: 'description', condition: 'condition' },
-  lock: {
-    type: 'lock_type',
-    acquired: 'acquired',
-    released: 'released',
-    'held-on-entry': 'held_on_entry',
-    'held-on-exit': 'held_on_exit',
-    scope: 'scope',
-    desc: 'description',
-    description: 'description',
-  },
-  signal: {
-    direction: 'direction',
-    action: 'action',
-    condition: 'condition',
-    desc: 'description',
-    description: 'description',
-    errno: 'error_on_signal',
-    error: 'error_on_signal',
-    timing: 'timing',
-    priority: 'priority',
-    restartable: 'restartable',
-    interruptible: 'interruptible',
-    queue: 'queue_behavior',
-    'queue-behavior': 'queue_behavior',
-    transform: 'transform_to',
-    'transform-to': 'transform_to',
-    target: 'target',
-    number: 'signal_num',
-    'state-req': 'state_required',
-    'state-required': 'state_required',
-    'state-forbid': 'state_forbidden',
-    'state-forbidden': 'state_forbidden',
-    'sa-flags-req': 'sa_flags_required',
-    'sa-flags-required': 'sa_flags_required',
-    'sa-flags-forbid': 'sa_flags_forbidden',
-    'sa-flags-forbidden': 'sa_flags_forbidden',
-  },
-  side_effect: {
-    type: 'type',
-    target: 'target',
-    desc: 'description',
-    description: 'description',
-    condition: 'condition',
-    reversible: 'reversible',
-  },
-  state_trans: {
-    object: 'object',
-    from: 'from_state',
-    to: 'to_state',
-    condition: 'condition',
-    desc: 'description',
-    description: 'description',
-  },
-  capability: {
-    type: 'action',
-    action: 'action',
-    allows: 'allows',
-    without: 'without_cap',
-    condition: 'check_condition',
-    priority: 'priority',
-    desc: 'cap_name',
-    name: 'cap_name',
-    alternative: 'alternative',
-  },
-  constraint: { desc: 'description', description: 'description', expr: 'expression', name: 'name' },
-  struct_field: {
-    type: 'type_name',
-    desc: 'description',
-    description: 'description',
-    range: 'range',
-    mask: 'valid_mask',
-    enum: 'enum_values',
-    'valid-values': 'enum_values',
-    validate: 'validate',
-    policy: 'policy',
-    version: 'version',
-    flag: 'flag',
-    alignment: 'alignment',
-    size: 'size',
-    offset: 'offset',
-  },
-};
-
-/** Union of every block's sub-keys (for recognising orphan sub-keys). */
-const ANY_SUBKEY = new Set(Object.values(SUBKEYS).flatMap((m) => Object.keys(m)));
+/** Block kinds of the gen 2/3 block grammar (the table is in kerneldoc-blocks.ts). */
+type BlockKind = DocBlockKind;
 
 /** Gen-1 flat families: `<prefix>-<sub>: ...` applying to an entry (KAPI.md (c), gen 1). */
 const FLAT_FAMILIES: readonly {
@@ -469,12 +340,20 @@ const PLAIN_KEYS = new Set([
 /** Keys that a plain kerneldoc comment may carry too: they do not make a comment a KAPI spec. */
 const NON_INDICATORS = new Set(['examples', 'notes', 'desc', 'return']);
 
+/**
+ * Keys that mark a spec only when indented sub-keys follow them: `struct: foo` alone may be prose
+ * in a plain comment, `struct: foo` with a `field:` below it is not.
+ */
+const INDICATORS_WITH_SUBKEYS = new Set(['struct']);
+
 /** Is `key` (lower case, no '@') a KAPI top-level key? 'unknown' for `kapi-*` (recognised, no meaning). */
-function topKeyKind(key: string): 'known' | 'catch-all' | null {
-  if (BLOCK_OF_KEY[key] !== undefined || PLAIN_KEYS.has(key) || COUNT_KEYS[key] !== undefined) return 'known';
+function topKeyKind(key: string, g: DocGrammar): 'known' | 'catch-all' | null {
+  if (lookup(g.table.top, key) !== undefined || PLAIN_KEYS.has(key) || lookup(COUNT_KEYS, key) !== undefined)
+    return 'known';
   if (key.startsWith('struct-field-')) return 'known';
   for (const fam of FLAT_FAMILIES)
-    if (key.startsWith(fam.prefix) && fam.subs[key.slice(fam.prefix.length)] !== undefined) return 'known';
+    if (key.startsWith(fam.prefix) && lookup(fam.subs, key.slice(fam.prefix.length)) !== undefined)
+      return 'known';
   if (key.startsWith('kapi-')) return 'catch-all';
   return null;
 }
@@ -488,9 +367,9 @@ function isFlatKey(key: string): boolean {
     key.startsWith('api-')
   )
     return true;
-  if (COUNT_KEYS[key] !== undefined || key.startsWith('struct-field-')) return false;
+  if (lookup(COUNT_KEYS, key) !== undefined || key.startsWith('struct-field-')) return false;
   return FLAT_FAMILIES.some(
-    (f) => key.startsWith(f.prefix) && f.subs[key.slice(f.prefix.length)] !== undefined,
+    (f) => key.startsWith(f.prefix) && lookup(f.subs, key.slice(f.prefix.length)) !== undefined,
   );
 }
 
@@ -524,7 +403,8 @@ function matchKey(text: string): KeyMatch | null {
  * `@name:` is a kerneldoc parameter; it is a KAPI key (RFC v3 allowed `@param-type:`) only when the
  * name has a '-', which no C identifier has.
  */
-const isAtKapiKey = (m: KeyMatch): boolean => m.at && m.key.includes('-') && topKeyKind(m.key) !== null;
+const isAtKapiKey = (m: KeyMatch, g: DocGrammar): boolean =>
+  m.at && m.key.includes('-') && topKeyKind(m.key, g) !== null;
 
 /** Split a C expression list on commas outside (), [] and {}. */
 function splitTop(s: string, limit = Number.POSITIVE_INFINITY): string[] {
@@ -695,7 +575,7 @@ function scanComments(src: readonly string[]): DocComment[] {
 }
 
 /** Does the comment carry KAPI keys (not just `@x:` and `Return:`)? */
-function isSpecComment(lines: readonly DocLine[]): boolean {
+function isSpecComment(lines: readonly DocLine[], g: DocGrammar): boolean {
   // kerneldoc `DOC:` sections are prose, never API specs.
   const firstText = lines.find((l) => l.text !== '');
   if (firstText && /^DOC:/.test(firstText.text)) return false;
@@ -704,7 +584,12 @@ function isSpecComment(lines: readonly DocLine[]): boolean {
     if (l.text === '') continue;
     const m = matchKey(l.text);
     if (l.indent > 0) {
-      if (pendingReturn && m && SUBKEYS.return[m.subKey] !== undefined && m.raw === m.raw.toLowerCase())
+      if (
+        pendingReturn &&
+        m &&
+        lookup(g.table.blocks.return.subKeys, m.subKey) !== undefined &&
+        m.raw === m.raw.toLowerCase()
+      )
         return true;
       continue;
     }
@@ -714,12 +599,12 @@ function isSpecComment(lines: readonly DocLine[]): boolean {
       pendingReturn = true;
       continue;
     }
-    if (m.raw !== m.raw.toLowerCase() || (m.at && !isAtKapiKey(m))) continue;
-    const kind = topKeyKind(m.key);
+    if (m.raw !== m.raw.toLowerCase() || (m.at && !isAtKapiKey(m, g))) continue;
+    const kind = topKeyKind(m.key, g);
     if (kind !== 'known' || NON_INDICATORS.has(m.key)) continue;
     // A key with no value is a spec key only when indented sub-keys follow; otherwise it is
     // likely a prose line that happens to end in a colon ("... deferred creation of LR\n contexts:").
-    if (m.value !== '') return true;
+    if (m.value !== '' && !INDICATORS_WITH_SUBKEYS.has(m.key)) return true;
     const next = lines.slice(i + 1).find((x) => x.text !== '');
     if (next && next.indent > 0 && matchKey(next.text)) return true;
   }
@@ -749,7 +634,7 @@ const TYPED_SUBS = new Set([
  * KAPI_* constants vs short tokens in the typed slots. Deterministic; ties go to the later form
  * among blocks, and a comment without any distinguishing evidence is gen 3.
  */
-function detectGeneration(lines: readonly DocLine[]): 1 | 2 | 3 {
+function detectGeneration(lines: readonly DocLine[], g: DocGrammar): 1 | 2 | 3 {
   let flat = 0;
   let block = 0;
   let short = 0;
@@ -773,7 +658,7 @@ function detectGeneration(lines: readonly DocLine[]): 1 | 2 | 3 {
         top = 'return';
         continue;
       }
-      if (m.at && !isAtKapiKey(m)) continue;
+      if (m.at && !isAtKapiKey(m, g)) continue;
       const k = m.key;
       if (isFlatKey(k)) {
         flat++;
@@ -781,7 +666,7 @@ function detectGeneration(lines: readonly DocLine[]): 1 | 2 | 3 {
         if (k === 'context-flags' || k.endsWith('-type') || k.endsWith('-flags')) typed(parts[1] ?? m.value);
         continue;
       }
-      const b = BLOCK_OF_KEY[k];
+      const b = lookup(g.table.top, k);
       if (b !== undefined) top = b;
       if (k === 'param' || k === 'error') block++;
       if (k === 'contexts') {
@@ -793,7 +678,8 @@ function detectGeneration(lines: readonly DocLine[]): 1 | 2 | 3 {
         if (second !== undefined) typed(second);
       } else if (k === 'side-effect' && !m.value.includes(',')) typed(m.value);
       else if ((k === 'side-effect' || k === 'state-trans') && m.value.includes(',')) flat++;
-    } else if (m && top !== null && SUBKEYS[top][m.subKey] !== undefined) {
+    } else if (m && top !== null && g.subtreeKeys[top].has(m.subKey)) {
+      // a sub-key of the block or of a block nested in it, at any depth
       block++;
       if (TYPED_SUBS.has(m.subKey)) typed(m.value);
     }
@@ -816,10 +702,19 @@ interface Value {
   line: number;
 }
 
+/**
+ * An indented `key: value` line read as a sub-key of the block above it, or as the header of a
+ * block nested in it (`field:` under `struct:`), which then holds the deeper lines.
+ */
 interface SubItem extends Value {
   key: string;
   raw: string;
   indent: number;
+  /** The block this sub-key opens (a nested header), or null for a plain sub-key. */
+  block: BlockKind | null;
+  subs: SubItem[];
+  /** Indent of the block's first sub-key: its sub-keys' level. Null until one is read. */
+  subIndent: number | null;
 }
 
 type Item =
@@ -832,6 +727,8 @@ type Item =
       key: string;
       raw: string;
       at: boolean;
+      /** The block the key opens, or null for a plain key. */
+      block: BlockKind | null;
       subs: SubItem[];
       subIndent: number | null;
     } & Value);
@@ -843,21 +740,71 @@ const SUMMARY_RE = /^(?:(?:struct|union|enum|typedef)\s+)?([A-Za-z_][A-Za-z0-9_]
 /** Keys whose value is free text that may carry arbitrary continuation lines. */
 const TEXT_KEYS = new Set(['long-desc', 'notes', 'examples', 'desc']);
 
-function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean, issues: Issue[]): Item[] {
+const keyItem = (
+  key: string,
+  raw: string,
+  at: boolean,
+  block: BlockKind | null,
+  parts: string[],
+  line: number,
+): KeyItem => ({ kind: 'key', key, raw, at, block, subs: [], subIndent: null, parts, line });
+
+/** The header keys of the blocks that take `key` as a nested header, for messages. */
+function parentsOf(key: string, g: DocGrammar): string[] {
+  const kinds = (Object.keys(g.table.blocks) as BlockKind[]).filter(
+    (k) => lookup(g.table.blocks[k].nests, key) !== undefined,
+  );
+  const headers = new Set<string>();
+  for (const k of kinds) {
+    for (const [h, kind] of Object.entries(g.table.top)) if (kind === k) headers.add(h);
+    for (const def of Object.values(g.table.blocks))
+      for (const [h, kind] of Object.entries(def.nests)) if (kind === k) headers.add(h);
+  }
+  return [...headers];
+}
+
+function misplacedBlock(key: string, raw: string, line: number, g: DocGrammar, issues: Issue[]): void {
+  const parents = parentsOf(key, g);
+  const where = parents.length > 0 ? parents.map((p) => `'${p}:'`).join(' or ') : 'another block';
+  issues.push(
+    issue(
+      'kapi-doc-misplaced-block',
+      'warning',
+      `'${raw}:' opens a block that belongs inside ${where}; read as a block of its own here`,
+      line,
+    ),
+  );
+}
+
+/**
+ * Comment lines -> items. At the top level a key opens an item; in gen 2/3 an indented line is a
+ * sub-key of the nearest less-indented open block when that block takes the key at that depth, a
+ * nested header opens a block below it (to any depth, as the block table says), and every other
+ * indented line continues the value written last.
+ */
+function structure(
+  lines: readonly DocLine[],
+  gen: 1 | 2 | 3,
+  headless: boolean,
+  issues: Issue[],
+  g: DocGrammar,
+): Item[] {
   const items: Item[] = [];
   let cur: Item | null = null;
+  /** The open blocks, outermost first: the current top-level block and the nested ones in it. */
+  let open: { node: KeyItem | SubItem; kind: BlockKind; indent: number }[] = [];
   let sawBlank = false;
   let first = !headless;
-  const target = (it: Item): Value => {
-    if (it.kind === 'key') {
-      const last = it.subs[it.subs.length - 1];
-      if (last) return last;
-    }
-    return it;
-  };
-  const push = (it: Item): void => {
+  /**
+   * The value written last, where a continuation line goes: the current item or the deepest last
+   * sub-key in it.
+   */
+  let last: Value | null = null;
+  const push = (it: Item, indent = 0): void => {
     items.push(it);
     cur = it;
+    last = it;
+    open = it.kind === 'key' && it.block !== null ? [{ node: it, kind: it.block, indent }] : [];
   };
   for (const l of lines) {
     if (l.text === '') {
@@ -870,49 +817,80 @@ function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean,
     first = false;
     const m = matchKey(l.text);
     const c = cur as Item | null;
+    const lower = m !== null && m.raw === m.raw.toLowerCase();
 
     if (l.indent > 0) {
       // A fragment's leading indented lines belong to a block whose header the hunk cut off.
       if (headless && c === null) continue;
-      if (gen !== 1 && m && c?.kind === 'key') {
-        const block = BLOCK_OF_KEY[c.key];
-        if (block !== undefined) {
-          const known = SUBKEYS[block][m.subKey] !== undefined;
-          const atLevel =
-            c.subIndent === null
-              ? known
-                ? true
-                : l.indent <= 3
-              : known
-                ? l.indent <= c.subIndent
-                : l.indent === c.subIndent;
-          if (atLevel && m.raw === m.raw.toLowerCase()) {
-            if (c.subIndent === null) c.subIndent = l.indent;
-            c.subs.push({ key: m.subKey, raw: m.raw, parts: [m.value], line: l.line, indent: l.indent });
-            continue;
-          }
+      if (gen !== 1 && m && lower && open.length > 0) {
+        // the nearest open block whose header is less indented than this line; the blocks nested
+        // at this line's indent or deeper end here
+        while (open.length > 1 && (open[open.length - 1]?.indent ?? 0) >= l.indent) open.pop();
+        const n = open[open.length - 1] as (typeof open)[number];
+        const def = g.table.blocks[n.kind];
+        const nest = lookup(def.nests, m.subKey);
+        const known = nest !== undefined || lookup(def.subKeys, m.subKey) !== undefined;
+        const si = n.node.subIndent;
+        const atLevel =
+          si === null ? (known ? true : l.indent <= n.indent + 3) : known ? l.indent <= si : l.indent === si;
+        if (atLevel) {
+          // a key the block does not take, but that opens a block elsewhere: read as that block
+          const misplaced = known
+            ? undefined
+            : (lookup(g.nestedOnly, m.subKey) ?? lookup(g.table.top, m.subKey));
+          if (si === null) n.node.subIndent = l.indent;
+          else if (l.indent < si)
+            issues.push(
+              issue(
+                'kapi-doc-indent',
+                'warning',
+                `'${m.raw}:' is indented ${l.indent} columns, less than the ${si} of the lines before it ` +
+                  `under '${n.node.raw}:'; read as part of '${n.node.raw}:'`,
+                l.line,
+              ),
+            );
+          if (misplaced !== undefined) misplacedBlock(m.subKey, m.raw, l.line, g, issues);
+          const sub: SubItem = {
+            key: m.subKey,
+            raw: m.raw,
+            parts: [m.value],
+            line: l.line,
+            indent: l.indent,
+            block: nest ?? misplaced ?? null,
+            subs: [],
+            subIndent: null,
+          };
+          n.node.subs.push(sub);
+          last = sub;
+          if (sub.block !== null) open.push({ node: sub, kind: sub.block, indent: l.indent });
+          continue;
         }
       }
-      if (
-        gen !== 1 &&
-        m &&
-        m.raw === m.raw.toLowerCase() &&
-        ANY_SUBKEY.has(m.subKey) &&
-        !(c?.kind === 'key' && BLOCK_OF_KEY[c.key] !== undefined) &&
-        (c === null || blankBefore || c.kind !== 'key' || !TEXT_KEYS.has(c.key))
-      ) {
-        issues.push(
-          issue(
-            'kapi-doc-orphan-subkey',
-            'warning',
-            `indented sub-key '${m.raw}:' is not inside a block (param:, error:, lock:, ...)`,
-            l.line,
-          ),
-        );
-        continue;
+      if (gen !== 1 && m && lower && open.length === 0) {
+        const nested = lookup(g.nestedOnly, m.subKey);
+        if (nested !== undefined) {
+          // `field:` with no `struct:` above it: its own sub-keys are still read
+          misplacedBlock(m.subKey, m.raw, l.line, g, issues);
+          push(keyItem(m.subKey, m.raw, false, nested, [m.value], l.line), l.indent);
+          continue;
+        }
+        if (
+          g.anySubKey.has(m.subKey) &&
+          (c === null || blankBefore || c.kind !== 'key' || !TEXT_KEYS.has(c.key))
+        ) {
+          issues.push(
+            issue(
+              'kapi-doc-orphan-subkey',
+              'warning',
+              `indented sub-key '${m.raw}:' is not inside a block (param:, error:, lock:, ...)`,
+              l.line,
+            ),
+          );
+          continue;
+        }
       }
-      if (c !== null && !((c.kind === 'summary' || c.kind === 'kdparam') && blankBefore)) {
-        target(c).parts.push(l.text);
+      if (c !== null && last !== null && !((c.kind === 'summary' || c.kind === 'kdparam') && blankBefore)) {
+        (last as Value).parts.push(l.text);
         continue;
       }
       push({ kind: 'desc', parts: [l.text], line: l.line });
@@ -928,8 +906,7 @@ function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean,
       }
     }
     if (m) {
-      const lower = m.raw === m.raw.toLowerCase();
-      if (m.at && !isAtKapiKey(m)) {
+      if (m.at && !isAtKapiKey(m, g)) {
         push({ kind: 'kdparam', name: m.raw, parts: [m.value], line: l.line });
         continue;
       }
@@ -939,16 +916,7 @@ function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean,
       }
       if ((m.key === 'return' || m.key === 'returns') && !m.at) {
         if (m.value === '')
-          push({
-            kind: 'key',
-            key: 'return',
-            raw: m.raw,
-            at: false,
-            subs: [],
-            subIndent: null,
-            parts: [],
-            line: l.line,
-          });
+          push(keyItem('return', m.raw, false, lookup(g.table.top, 'return') ?? null, [], l.line));
         else push({ kind: 'section', name: 'return', parts: [m.value], line: l.line });
         continue;
       }
@@ -958,45 +926,23 @@ function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean,
       }
       if ((m.key === 'note' || m.key === 'notes' || m.key === 'example' || m.key === 'examples') && !m.at) {
         const key = m.key.startsWith('note') ? 'notes' : 'examples';
-        push({
-          kind: 'key',
-          key,
-          raw: m.raw,
-          at: false,
-          subs: [],
-          subIndent: null,
-          parts: [m.value],
-          line: l.line,
-        });
+        push(keyItem(key, m.raw, false, null, [m.value], l.line));
         continue;
       }
-      if ((lower || m.at) && topKeyKind(m.key) !== null) {
-        push({
-          kind: 'key',
-          key: m.key,
-          raw: m.raw,
-          at: m.at,
-          subs: [],
-          subIndent: null,
-          parts: [m.value],
-          line: l.line,
-        });
+      if ((lower || m.at) && topKeyKind(m.key, g) !== null) {
+        push(keyItem(m.key, m.raw, m.at, lookup(g.table.top, m.key) ?? null, [m.value], l.line));
         continue;
       }
       // An unknown lower-case key: kept as a fact, unless it sits inside running prose.
       const inProse =
         c !== null && (c.kind === 'desc' || c.kind === 'summary' || c.kind === 'kdparam') && !blankBefore;
       if (lower && !m.at && !m.raw.includes('.') && !inProse) {
-        push({
-          kind: 'key',
-          key: m.key,
-          raw: m.raw,
-          at: false,
-          subs: [],
-          subIndent: null,
-          parts: [m.value],
-          line: l.line,
-        });
+        const nested = gen === 1 ? undefined : lookup(g.nestedOnly, m.subKey);
+        // `field:` outside `struct:`: reported, and read as a block so that its sub-keys are kept
+        if (nested !== undefined) misplacedBlock(m.subKey, m.raw, l.line, g, issues);
+        push(
+          keyItem(nested === undefined ? m.key : m.subKey, m.raw, false, nested ?? null, [m.value], l.line),
+        );
         continue;
       }
     }
@@ -1009,8 +955,8 @@ function structure(lines: readonly DocLine[], gen: 1 | 2 | 3, headless: boolean,
         c.kind === 'section' ||
         c.kind === 'desc' ||
         (c.kind === 'key' && TEXT_KEYS.has(c.key));
-      if (continues) {
-        target(c).parts.push(l.text);
+      if (continues && last !== null) {
+        (last as Value).parts.push(l.text);
         continue;
       }
     }
@@ -1182,8 +1128,11 @@ class Builder {
   private validations = -1;
   private readonly pendingExprs: { name: string; value: string; line: number; via: string }[] = [];
   private currentStruct: SpecStruct | null = null;
-  private readonly structFieldBlocks = new Map<object, { st: SpecStruct; fi: number }>();
-  private readonly fieldsByName = new Map<SpecStruct, Map<string, object>>();
+  /** Structs named by a `struct-type:` before (or without) a `struct:` block of their own. */
+  private readonly referencedStructs = new Set<SpecStruct>();
+  private readonly fieldsByName = new Map<SpecStruct, Map<string, SpecStructField>>();
+  /** Fields whose constraint type was written (`constraint-type:`), not implied by `range:` & co. */
+  private readonly explicitConstraint = new Set<SpecStructField>();
 
   constructor(
     readonly gen: 1 | 2 | 3,
@@ -1191,6 +1140,7 @@ class Builder {
     path: string,
     line: number,
     private readonly issues: Issue[],
+    private readonly g: DocGrammar,
   ) {
     this.spec = emptySpec('', 'function', form, path, line);
     this.spec.kerneldoc = this.kd;
@@ -1225,13 +1175,13 @@ class Builder {
       if (t.startsWith(p)) {
         const rest = t.slice(p.length).toLowerCase();
         if (v.known.has(rest)) return rest;
-        const alias = v.aliases[t.toLowerCase()];
+        const alias = lookup(v.aliases, t.toLowerCase());
         if (alias !== undefined) return alias;
         this.unknownToken(t, line);
         return t;
       }
     const lower = t.toLowerCase();
-    const alias = v.aliases[lower];
+    const alias = lookup(v.aliases, lower);
     if (alias !== undefined) return alias;
     if (v.known.has(lower)) return lower;
     this.unknownToken(t, line);
@@ -1348,38 +1298,59 @@ class Builder {
     return this.register('constraint', c, `constraint[${c.index}]`);
   }
 
+  private newStruct(name: string, line: number): SpecStruct {
+    const s = emptyStruct(this.spec.structs.length, name, line);
+    this.spec.structs.push(s);
+    this.register('struct', s, `struct[${s.index}]`);
+    this.currentStruct = s;
+    return s;
+  }
+
+  /** The struct a `struct-type:` names (gen 1, or a param's sub-key): found by name, or new. */
   structNamed(name: string, line: number): SpecStruct {
     const found = this.spec.structs.find((s) => s.name === name);
     if (found) {
       this.currentStruct = found;
       return found;
     }
-    const s = emptyStruct(this.spec.structs.length, name, line);
-    this.spec.structs.push(s);
-    this.blockName.set(s, `struct[${s.index}]`);
-    this.currentStruct = s;
+    const s = this.newStruct(name, line);
+    this.referencedStructs.add(s);
     return s;
   }
 
-  newStructField(name: string, ctype: string | null, description: string | null, line: number): object {
-    const st = this.currentStruct ?? this.structNamed('', line);
-    const f = { index: st.fields.length, name, ctype, description, line };
+  /**
+   * A `struct: NAME` block: a new struct, or the one a `struct-type:` named before it (the block
+   * is its definition, and its line).
+   */
+  openStruct(name: string, line: number): SpecStruct {
+    const found = this.spec.structs.find((s) => s.name === name && this.referencedStructs.has(s));
+    if (found) {
+      this.referencedStructs.delete(found);
+      found.line = line;
+      this.currentStruct = found;
+      return found;
+    }
+    return this.newStruct(name, line);
+  }
+
+  /** A field of `parent` (a `field:` nested in `struct:`), or of the struct named last. */
+  newStructField(name: string, line: number, parent: SpecStruct | null = null): SpecStructField {
+    const st = parent ?? this.currentStruct ?? this.structNamed('', line);
+    const f = emptyStructField(st.fields.length, name, line);
     st.fields.push(f);
-    const key = f as object;
-    this.structFieldBlocks.set(key, { st, fi: f.index });
     let byName = this.fieldsByName.get(st);
     if (byName === undefined) {
       byName = new Map();
       this.fieldsByName.set(st, byName);
     }
-    if (!byName.has(name)) byName.set(name, key);
-    this.register('struct_field', key, `struct[${st.index ?? 0}].field[${f.index}]`);
-    return key;
+    if (!byName.has(name)) byName.set(name, f);
+    return this.register('struct_field', f, `struct[${st.index ?? 0}].field[${f.index}]`);
   }
 
   /* header lines */
 
-  header(kind: BlockKind, key: string, h: Header): object | null {
+  /** A block's header line; `parent` is the entry of the block it is nested in, if any. */
+  header(kind: BlockKind, key: string, h: Header, parent: object | null = null): object | null {
     const v = h.value;
     const ln = h.line;
     switch (kind) {
@@ -1449,14 +1420,54 @@ class Builder {
         return c;
       }
       case 'struct_field': {
+        // `struct-field: NAME, CTYPE, desc` (PATCH v4) or `field: NAME[, CTYPE[, desc]]` (in `struct:`)
         const [name = '', ctype, desc] = splitPlain(v, 3).map((s) => s.trim());
         if (name === '') this.emptyHeader(key, ln);
-        const f = this.newStructField(name, orNull(ctype), orNull(desc), ln);
+        const st = parent !== null && this.kindOf(parent) === 'struct' ? (parent as SpecStruct) : null;
+        const f = this.newStructField(name, ln, st);
+        f.ctype = orNull(ctype);
+        f.description = orNull(desc);
         this.assign(this.nameOf(f), 'name', name, ln, h.via);
         if (orNull(ctype) !== null) this.assign(this.nameOf(f), 'type_name', ctype ?? '', ln, h.via);
         if (orNull(desc) !== null) this.assign(this.nameOf(f), 'description', desc ?? '', ln, h.via);
         return f;
       }
+      case 'struct': {
+        // `struct: NAME[, desc]`, at the top level, in a `param:` (the struct it points to) or in a
+        // `field:` (the field's own struct type)
+        const [name = '', desc] = splitPlain(v, 2).map((s) => s.trim());
+        if (name === '') this.emptyHeader(key, ln);
+        const st = this.openStruct(name, ln);
+        this.assign(this.nameOf(st), 'name', name, ln, h.via);
+        if (desc !== undefined && desc !== '') {
+          st.description = desc;
+          this.assign(this.nameOf(st), 'description', desc, ln, h.via);
+        }
+        const parentKind = parent === null ? null : this.kindOf(parent);
+        if (parent !== null && (parentKind === 'param' || parentKind === 'struct_field'))
+          this.assign(this.nameOf(parent), 'struct_type', name, ln, h.via);
+        return st;
+      }
+    }
+  }
+
+  /** The sub-keys and nested blocks of a block, in order, to any depth (no recursion). */
+  children(entry: object, subs: readonly SubItem[]): void {
+    const stack: { entry: object; subs: readonly SubItem[]; i: number }[] = [{ entry, subs, i: 0 }];
+    for (let top = stack[0]; top !== undefined; top = stack[stack.length - 1]) {
+      const s = top.subs[top.i++];
+      if (s === undefined) {
+        stack.pop();
+        // after a nested struct, later `struct-field:` keys belong to the struct they follow
+        if (this.kindOf(top.entry) === 'struct') this.currentStruct = top.entry as SpecStruct;
+        continue;
+      }
+      if (s.block === null) {
+        this.sub(top.entry, s.key, this.subHeader(s));
+        continue;
+      }
+      const child = this.header(s.block, s.key, this.subHeader(s), top.entry);
+      if (child !== null) stack.push({ entry: child, subs: s.subs, i: 0 });
     }
   }
 
@@ -1561,7 +1572,7 @@ class Builder {
   sub(entry: object, key: string, h: Header): void {
     const kind = this.kindOf(entry);
     if (kind === null) return;
-    const field = SUBKEYS[kind][key];
+    const field = lookup(this.g.table.blocks[kind].subKeys, key);
     const block = this.nameOf(entry);
     const v = h.value;
     const ln = h.line;
@@ -1658,21 +1669,82 @@ class Builder {
         this.assign(block, field, v, ln, h.via);
         return;
       }
-      case 'struct_field': {
-        const ref = this.structFieldBlocks.get(entry);
-        const f = ref?.st.fields[ref.fi];
-        if (f) {
-          if (field === 'type_name') f.ctype = orNull(v);
-          else if (field === 'description') f.description = orNull(v);
-        }
-        if (field === 'range') {
-          const [lo = '', hi = ''] = splitTop(v, 2).map((s) => s.trim());
-          this.assign(block, 'min_value', lo, ln, h.via);
-          this.assign(block, 'max_value', hi, ln, h.via);
-        } else this.assign(block, field, v, ln, h.via);
+      case 'struct': {
+        const st = entry as SpecStruct;
+        if (field === 'name') st.name = v;
+        else if (field === 'description') st.description = orNull(v);
+        else if (field === 'size') st.size = orNull(v);
+        else if (field === 'alignment') st.alignment = orNull(v);
+        this.assign(block, field, v, ln, h.via);
         return;
       }
+      case 'struct_field':
+        this.fieldSub(entry as SpecStructField, field, h);
+        return;
     }
+  }
+
+  /**
+   * A struct field's sub-key (`field:` / `struct-field:` blocks, gen-1 `struct-field-*:` keys).
+   * `range:`, `mask:` and `enum:` imply the constraint type when the field writes none, as the
+   * only macros that set those values (KAPI_FIELD_CONSTRAINT_RANGE/MASK/ENUM) set it too.
+   */
+  private fieldSub(f: SpecStructField, field: string, h: Header): void {
+    const block = this.nameOf(f);
+    const v = h.value;
+    const ln = h.line;
+    const implied = (ct: string): void => {
+      if (!this.explicitConstraint.has(f)) f.constraintType = ct;
+    };
+    switch (field) {
+      case 'type': {
+        // `type: KAPI_TYPE_UINT` / `type: uint[, flags]`; a C type (`type: __u32`) is the C type
+        const [ty = '', ...flags] = splitPlain(v).map((x) => x.trim());
+        const lower = ty.toLowerCase();
+        const kapi =
+          ty.startsWith('KAPI_TYPE_') || TYPES.known.has(lower) || lookup(TYPES.aliases, lower) !== undefined;
+        if (!kapi) {
+          f.ctype = orNull(v);
+          this.assign(block, 'type_name', v, ln, h.via);
+          return;
+        }
+        f.type = orNull(this.norm(ty, TYPES, ln));
+        this.assign(block, 'type', ty, ln, h.via);
+        const extra = flags.flatMap((x) => this.normList(x, FLAGS, ln));
+        if (extra.length > 0) this.assign(block, 'flags', extra.join(' | '), ln, h.via);
+        return;
+      }
+      case 'type_name':
+        f.ctype = orNull(v);
+        break;
+      case 'description':
+        f.description = orNull(v);
+        break;
+      case 'flags':
+        this.normList(v, FLAGS, ln);
+        break;
+      case 'constraint_type':
+        this.explicitConstraint.add(f);
+        this.constraintType(f, v, h);
+        return;
+      case 'range': {
+        const [lo = '', hi = ''] = splitTop(v, 2).map((x) => x.trim());
+        f.range = { min: lo, max: hi };
+        implied('range');
+        this.assign(block, 'min_value', lo, ln, h.via);
+        this.assign(block, 'max_value', hi, ln, h.via);
+        return;
+      }
+      case 'valid_mask':
+        f.validMask = orNull(v);
+        implied('mask');
+        break;
+      case 'enum_values':
+        f.enumValues = splitEnumValues(v);
+        implied('enum');
+        break;
+    }
+    this.assign(block, field, v, ln, h.via);
   }
 
   private kindOf(entry: object): BlockKind | null {
@@ -1741,8 +1813,11 @@ class Builder {
     }
   }
 
-  /** `constraint-type: KAPI_CONSTRAINT_RANGE` or `range(lo, hi)` / `mask(x)` / `alignment(N)` / ... */
-  private constraintType(p: SpecParam, value: string, h: Header): void {
+  /**
+   * `constraint-type: KAPI_CONSTRAINT_RANGE` or `range(lo, hi)` / `mask(x)` / `alignment(N)` / ...,
+   * of a param or a struct field (which also keeps the values of `enum(a, b)`).
+   */
+  private constraintType(p: SpecParam | SpecStructField, value: string, h: Header): void {
     const block = this.nameOf(p);
     const ln = h.line;
     const v = value.trim();
@@ -1751,7 +1826,7 @@ class Builder {
     if (call) {
       const fn = (call[1] ?? '').toLowerCase();
       const args = (call[2] ?? '').trim();
-      const ct = CONSTRAINTS.known.has(fn) ? fn : CONSTRAINTS.aliases[fn];
+      const ct = CONSTRAINTS.known.has(fn) ? fn : lookup(CONSTRAINTS.aliases, fn);
       if (ct === undefined) {
         this.unknownToken(call[1] ?? v, ln);
         p.constraintType = v;
@@ -1767,8 +1842,10 @@ class Builder {
       } else if (ct === 'mask') {
         p.validMask = args;
         this.assign(block, 'valid_mask', args, ln, h.via);
-      } else if (ct === 'enum') this.assign(block, 'enum_values', args, ln, h.via);
-      else if (ct === 'alignment') this.assign(block, 'alignment', args, ln, h.via);
+      } else if (ct === 'enum') {
+        if ('enumValues' in p) p.enumValues = splitEnumValues(args);
+        this.assign(block, 'enum_values', args, ln, h.via);
+      } else if (ct === 'alignment') this.assign(block, 'alignment', args, ln, h.via);
       else if (ct === 'buffer') this.assign(block, 'size_param_idx', args, ln, h.via);
       else if (ct === 'user_string') this.assign(block, 'size', args, ln, h.via);
       else if (ct === 'custom') this.assign(block, 'validate', args, ln, h.via);
@@ -1789,14 +1866,13 @@ class Builder {
     const via = `${it.at ? '@' : ''}${it.raw}:`;
     const h: Header = { value, line: it.line, via };
     const k = it.key;
-    const kind = BLOCK_OF_KEY[k];
-    if (kind !== undefined) {
-      const entry = this.header(kind, k, h);
-      if (entry !== null) for (const s of it.subs) this.sub(entry, s.key, this.subHeader(s));
+    if (it.block !== null) {
+      const entry = this.header(it.block, k, h);
+      if (entry !== null) this.children(entry, it.subs);
       return;
     }
     if (it.subs.length > 0) for (const s of it.subs) this.orphan(`'${s.raw}:' is not inside a block`, s.line);
-    const count = COUNT_KEYS[k];
+    const count = lookup(COUNT_KEYS, k);
     if (count !== undefined) {
       this.assign('spec', k.replaceAll('-', '_'), value, it.line, via);
       if (/^\d+$/.test(value)) this.spec.counts[count] = { value: Number(value), line: it.line, via };
@@ -1872,7 +1948,7 @@ class Builder {
     }
     for (const fam of FLAT_FAMILIES) {
       if (!k.startsWith(fam.prefix)) continue;
-      const subKey = fam.subs[k.slice(fam.prefix.length)];
+      const subKey = lookup(fam.subs, k.slice(fam.prefix.length));
       if (subKey === undefined) continue;
       this.flat(fam.block, fam.byName, subKey, it, h);
       return;
@@ -2020,11 +2096,17 @@ class Builder {
  * Entry point
  * --------------------------------------------------------------------------------------------- */
 
-function buildSpec(c: DocComment, src: readonly string[], path: string, issues: Issue[]): ApiSpec {
-  const gen = detectGeneration(c.lines);
+function buildSpec(
+  c: DocComment,
+  src: readonly string[],
+  path: string,
+  issues: Issue[],
+  g: DocGrammar,
+): ApiSpec {
+  const gen = detectGeneration(c.lines, g);
   const form: SpecForm = gen === 1 ? 'kerneldoc-1' : gen === 2 ? 'kerneldoc-2' : 'kerneldoc-3';
-  const b = new Builder(gen, form, path, c.startLine, issues);
-  const items = structure(c.lines, gen, c.headless, issues);
+  const b = new Builder(gen, form, path, c.startLine, issues, g);
+  const items = structure(c.lines, gen, c.headless, issues, g);
   for (const it of items) {
     if (it.kind !== 'key') {
       b.kerneldocItem(it);
@@ -2059,18 +2141,28 @@ function buildSpec(c: DocComment, src: readonly string[], path: string, issues: 
   return b.spec;
 }
 
+export interface KerneldocOptions {
+  /** The block grammar (which keys open blocks, their sub-keys, what nests in what). */
+  blocks?: DocBlockTable;
+}
+
 /**
  * Every KAPI spec written as a kerneldoc comment in `text` (a C file, or the post-image of a
  * hunk), in order. `path` is copied into each spec.
  */
-export function parseKerneldocSpecs(text: string, path = ''): Parsed<ApiSpec[]> {
+export function parseKerneldocSpecs(
+  text: string,
+  path = '',
+  options: KerneldocOptions = {},
+): Parsed<ApiSpec[]> {
   const issues: Issue[] = [];
   const specs: ApiSpec[] = [];
   try {
+    const g = docGrammar(options.blocks ?? KERNELDOC_BLOCKS);
     const src = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
     for (const c of scanComments(src)) {
-      if (!isSpecComment(c.lines)) continue;
-      specs.push(buildSpec(c, src, path, issues));
+      if (!isSpecComment(c.lines, g)) continue;
+      specs.push(buildSpec(c, src, path, issues, g));
     }
   } catch (err) {
     // Defensive: a bug here must not take the bot down; report it next to what was parsed.
@@ -2090,12 +2182,12 @@ export const KERNELDOC_VOCABULARY: {
   readonly tokens: ReadonlySet<string>;
 } = {
   topKeys: new Set([
-    ...Object.keys(BLOCK_OF_KEY),
+    ...Object.keys(KERNELDOC_BLOCKS.top),
     ...PLAIN_KEYS,
     ...Object.keys(COUNT_KEYS),
     ...FLAT_FAMILIES.flatMap((f) => Object.keys(f.subs).map((s) => f.prefix + s)),
   ]),
-  subKeys: ANY_SUBKEY,
+  subKeys: docGrammar(KERNELDOC_BLOCKS).anySubKey,
   tokens: new Set([
     ...[
       TYPES,

@@ -44,6 +44,7 @@ import {
   emptySpec,
   emptyStateTrans,
   emptyStruct,
+  emptyStructField,
   type SpecCapability,
   type SpecConstraint,
   type SpecError,
@@ -56,6 +57,8 @@ import {
   type SpecSignalMask,
   type SpecStateTrans,
   type SpecStruct,
+  type SpecStructField,
+  splitEnumValues,
 } from './model.js';
 
 /** Appends an entry to its list and returns it. */
@@ -1295,7 +1298,7 @@ class SpecParser {
         obj = push(s.structs, emptyStruct(index, '', line));
         break;
       case 'struct_field': {
-        const f = { index, name: '', ctype: null, description: null, line };
+        const f = emptyStructField(index, '', line);
         if (parent.kind === 'struct') (parent.obj as SpecStruct).fields.push(f);
         else this.unknown(`${via} outside a struct spec`, line, 'misplaced');
         obj = f;
@@ -1677,10 +1680,13 @@ class SpecParser {
         const c = o as SpecStruct;
         if (field === 'name') c.name = text ?? '';
         else if (field === 'description') c.description = text;
+        else if (field === 'size') c.size = textOf(v);
+        else if (field === 'alignment') c.alignment = textOf(v);
         return false;
       }
       case 'struct_field': {
-        const f = o as SpecStruct['fields'][number];
+        // A KAPI_STRUCT_FIELD outside a struct spec still fills its own (unlisted) entry.
+        const f = o as SpecStructField;
         switch (field) {
           case 'name':
             f.name = text ?? '';
@@ -1692,14 +1698,27 @@ class SpecParser {
             f.description = text;
             return false;
           case 'type':
-            this.enumOf(v, 'type', line);
+            f.type = this.enumOf(v, 'type', line);
             return true;
           case 'flags':
             this.flags(v, 'param_flags', line);
             return true;
           case 'constraint_type':
-            this.enumOf(v, 'constraint', line);
+            f.constraintType = this.enumOf(v, 'constraint', line);
             return true;
+          case 'min_value':
+            f.range = { min: shown(v), max: f.range?.max ?? '' };
+            return false;
+          case 'max_value':
+            f.range = { min: f.range?.min ?? '', max: shown(v) };
+            return false;
+          case 'valid_mask':
+            f.validMask = text;
+            return false;
+          case 'enum_values':
+            // `"A, B"` (a string, as the generators emit it) or `A, B` (the variadic arguments)
+            f.enumValues = v.toks.length === 0 ? null : splitEnumValues(v.str ?? v.text);
+            return false;
           default:
             return false;
         }

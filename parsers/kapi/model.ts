@@ -143,17 +143,38 @@ export interface SpecConstraint {
   line: number;
 }
 
-export interface SpecStruct {
+/**
+ * One field of a struct spec (KAPI_STRUCT_FIELD and its KAPI_FIELD_* macros; `field:` blocks or
+ * `struct-field:` keys in kerneldoc). The constraint facts mirror the C struct: as
+ * KAPI_FIELD_CONSTRAINT_RANGE/MASK/ENUM set the constraint type together with its values, a
+ * kerneldoc `range:`, `mask:` or `enum:` of a field implies the constraint type when the field
+ * states none.
+ */
+export interface SpecStructField {
   index: number | null;
   name: string;
+  /** Normalized KAPI type token: 'uint', 'int', 'enum', 'struct', ... */
+  type: string | null;
+  /** The C type as written: '__u32', 'struct frob_range'. */
+  ctype: string | null;
   description: string | null;
-  fields: {
-    index: number | null;
-    name: string;
-    ctype: string | null;
-    description: string | null;
-    line: number;
-  }[];
+  constraintType: string | null;
+  range: { min: string; max: string } | null;
+  validMask: string | null;
+  /** The valid values, split on top-level commas ('A(0), B(1)' -> ['A(0)', 'B(1)']). */
+  enumValues: string[] | null;
+  line: number;
+}
+
+export interface SpecStruct {
+  index: number | null;
+  /** As written: 'frob_attr' (KAPI_STRUCT_SPEC stringifies its argument), 'struct sched_attr'. */
+  name: string;
+  description: string | null;
+  /** KAPI_STRUCT_SIZE(size, alignment) or `size:` / `alignment:`, as written. */
+  size: string | null;
+  alignment: string | null;
+  fields: SpecStructField[];
   line: number;
 }
 
@@ -315,7 +336,44 @@ export function emptyConstraint(index: number | null, name: string, line: number
 }
 
 export function emptyStruct(index: number | null, name: string, line: number): SpecStruct {
-  return { index, name, description: null, fields: [], line };
+  return { index, name, description: null, size: null, alignment: null, fields: [], line };
+}
+
+export function emptyStructField(index: number | null, name: string, line: number): SpecStructField {
+  return {
+    index,
+    name,
+    type: null,
+    ctype: null,
+    description: null,
+    constraintType: null,
+    range: null,
+    validMask: null,
+    enumValues: null,
+    line,
+  };
+}
+
+/**
+ * A list of enum values as both forms write it (`A, B`, `"A(0), B(1)"` contents, `enum(A, B)`
+ * arguments): split on commas outside parentheses, brackets and braces, trimmed, empty parts
+ * dropped. Shared by the parsers so that every form normalizes the list the same way.
+ */
+export function splitEnumValues(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if (i === text.length || (c === ',' && depth === 0)) {
+      const part = text.slice(start, i).trim();
+      if (part !== '') out.push(part);
+      start = i + 1;
+    }
+  }
+  return out;
 }
 
 /**
@@ -346,6 +404,11 @@ export function specFacts(spec: ApiSpec): unknown {
     stateTransitions: strip(spec.stateTransitions),
     capabilities: strip(spec.capabilities),
     constraints: strip(spec.constraints),
+    signalMasks: strip(spec.signalMasks),
+    structs: strip(spec.structs).map((st) => ({
+      ...(st as object),
+      fields: strip((st as SpecStruct).fields),
+    })),
   };
 }
 

@@ -266,6 +266,8 @@ describe('parseMacroSpecs: frob.macro.c', () => {
           expr: 'len <= FROB_MAX_LEN',
         },
       ],
+      signalMasks: [],
+      structs: [],
     });
   });
 
@@ -617,9 +619,34 @@ describe('parseMacroSpecs: every block kind', () => {
             index: 0,
             name: 't_args',
             description: 'Arguments',
+            size: 'sizeof(struct t_args)',
+            alignment: '__alignof__(struct t_args)',
             fields: [
-              { index: 0, name: 'size', ctype: '__u32', description: 'Size of the struct', line: 5 },
-              { index: 1, name: 'mode', ctype: '__u32', description: 'Mode', line: 10 },
+              {
+                index: 0,
+                name: 'size',
+                type: 'uint',
+                ctype: '__u32',
+                description: 'Size of the struct',
+                constraintType: 'range',
+                range: { min: '8', max: '64' },
+                validMask: null,
+                enumValues: null,
+                line: 5,
+              },
+              {
+                index: 1,
+                name: 'mode',
+                type: 'enum',
+                ctype: '__u32',
+                description: 'Mode',
+                constraintType: 'enum',
+                range: null,
+                validMask: null,
+                // from the variadic arguments T_M0, T_M1
+                enumValues: ['T_M0', 'T_M1'],
+                line: 10,
+              },
             ],
             line: 2,
           },
