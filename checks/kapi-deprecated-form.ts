@@ -15,8 +15,6 @@
  * postings of that generation did.
  */
 import {
-  endMacros,
-  type FactSource,
   FORM_RANK,
   type Framework,
   formsOf,

@@ -343,10 +343,10 @@ function historyNote(
 
 /**
  * What to do about a finding that comes without a suggested line, where the message leaves it
- * unsaid. Mail-only wording, keyed by check and matched on the message so that a variant whose
- * message already says what to do gets no hint.
+ * unsaid. Mail-only wording, keyed by check and matched on the message (or the subject) so that a
+ * variant whose message already says what to do gets no hint.
  */
-const FIX_HINTS: Record<string, (message: string) => string | null> = {
+const FIX_HINTS: Record<string, (message: string, subject: string | undefined) => string | null> = {
   'kapi-field-override': (m) =>
     /set twice to the same value/.test(m)
       ? 'Drop one of the two lines.'
@@ -354,12 +354,13 @@ const FIX_HINTS: Record<string, (message: string) => string | null> = {
         ? 'Keep one of the two lines, or merge their text into one.'
         : null,
   'kapi-error-unreachable': () => 'Drop the entry, unless the code is meant to return it.',
-  'kapi-deprecated-form': (m) => (/ was removed in /.test(m) ? 'Drop the line.' : null),
+  // the since line (KAPI_SINCE_VERSION, since-version:) has no successor: it goes
+  'kapi-deprecated-form': (_m, subject) => (subject === 'since' ? 'Drop the line.' : null),
   'kapi-index-sequence': (m) => (/is defined twice/.test(m) ? 'Give each entry its own index.' : null),
 };
 
 function fixHint(f: ScopedFinding): string | null {
-  return FIX_HINTS[f.check]?.(f.message) ?? null;
+  return FIX_HINTS[f.check]?.(f.message, f.subject) ?? null;
 }
 
 function commentBlocks(

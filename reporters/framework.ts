@@ -13,7 +13,7 @@ export interface FrameworkView {
   note: string;
 }
 
-const where = (fw: Framework, s: FactSource): string => `${s.path}:${s.line}${s.from ? ` (${s.from})` : ''}`;
+const where = (s: FactSource): string => `${s.path}:${s.line}${s.from ? ` (${s.from})` : ''}`;
 
 function sorted<T>(table: Record<string, T>): [string, T][] {
   return Object.entries(table).sort((a, b) => a[0].localeCompare(b[0]));
@@ -53,9 +53,8 @@ export function renderFrameworkText(views: readonly FrameworkView[], opts: { all
           : ''),
     );
     if (opts.all) {
-      for (const [m, s] of macros)
-        out.push(`    ${m}${s.arity === null ? '' : `/${s.arity}`}  ${where(fw, s)}`);
-      for (const [c, s] of constants) out.push(`    ${c} [${s.group ?? '#define'}]  ${where(fw, s)}`);
+      for (const [m, s] of macros) out.push(`    ${m}${s.arity === null ? '' : `/${s.arity}`}  ${where(s)}`);
+      for (const [c, s] of constants) out.push(`    ${c} [${s.group ?? '#define'}]  ${where(s)}`);
     }
     const kd = fw.kerneldoc;
     if (kd) {
@@ -71,24 +70,24 @@ export function renderFrameworkText(views: readonly FrameworkView[], opts: { all
       const tokens = sorted(kd.tokens);
       out.push(`    tokens (${tokens.length}): ${tokens.map(([k]) => k).join(' ')}`);
       if (opts.all) {
-        for (const [k, s] of sorted(kd.keys)) out.push(`    key ${k}  ${where(fw, s)}`);
-        for (const [k, s] of sorted(kd.subKeys)) out.push(`    sub-key ${k}  ${where(fw, s)}`);
-        for (const [k, s] of tokens) out.push(`    token ${k} -> ${s.constants.join(', ')}  ${where(fw, s)}`);
+        for (const [k, s] of sorted(kd.keys)) out.push(`    key ${k}  ${where(s)}`);
+        for (const [k, s] of sorted(kd.subKeys)) out.push(`    sub-key ${k}  ${where(s)}`);
+        for (const [k, s] of tokens) out.push(`    token ${k} -> ${s.constants.join(', ')}  ${where(s)}`);
       }
     } else out.push('  kerneldoc: none (no apispec generator)');
     out.push(
       fw.kbuild
-        ? `  kbuild grep: ${fw.kbuild.keys.map((k) => `${k}:`).join(' ')}  ${where(fw, fw.kbuild.source)}`
+        ? `  kbuild grep: ${fw.kbuild.keys.map((k) => `${k}:`).join(' ')}  ${where(fw.kbuild.source)}`
         : '  kbuild grep: none',
     );
     out.push(
       fw.generator
-        ? `  generator: needs ${fw.generator.need} of ${fw.generator.indicators.map((k) => `${k}:`).join(' ')}  ${where(fw, fw.generator.source)}`
+        ? `  generator: needs ${fw.generator.need} of ${fw.generator.indicators.map((k) => `${k}:`).join(' ')}  ${where(fw.generator.source)}`
         : '  generator: none',
     );
     out.push(
       fw.extractor
-        ? `  extractor: looks for ${fw.extractor.needles.join(' ')}  ${where(fw, fw.extractor.source)}`
+        ? `  extractor: looks for ${fw.extractor.needles.join(' ')}  ${where(fw.extractor.source)}`
         : '  extractor: none',
     );
     out.push('');

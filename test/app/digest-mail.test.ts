@@ -79,9 +79,7 @@ describe('operator-only findings in the digest', () => {
     const since = '2026-03-01T00:00:00.000Z';
     const until = '2026-03-04T00:00:00.000Z';
     const operator = collectDigest(store, since, until);
-    expect(operator.reviewed.flatMap((x) => x.newFindings.map((f) => f.check))).toContain(
-      'kapi-parse-error',
-    );
+    expect(operator.reviewed.flatMap((x) => x.newFindings.map((f) => f.check))).toContain('kapi-parse-error');
     const mailed = collectDigest(store, since, until, { mailed: true });
     expect(mailed.reviewed.flatMap((x) => x.newFindings.map((f) => f.check))).toEqual([
       'kapi-error-undocumented',
