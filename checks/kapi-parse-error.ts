@@ -7,7 +7,10 @@
  * Reports the spec parsers' issues (codes 'kapi-…') of severity error or warning: error for an
  * unterminated or unbalanced spec, warning otherwise. In hunks mode a spec or comment that runs
  * to the end of its hunk is cut off by the hunk, not by its author: its 'unterminated' is dropped.
+ * A macro the parser thinks has the wrong number of arguments is not reported when the framework
+ * the series is written for (ctx.framework) defines it with exactly that number.
  */
+import type { Framework } from '../parsers/kapi/framework.js';
 import type { Issue } from '../parsers/types.js';
 import type { Check, CheckContext } from './types.js';
 import { evidenceAt } from './unit.js';
@@ -30,6 +33,22 @@ function cutByHunk(ctx: CheckContext, issue: Issue, endLine: number): boolean {
   return true;
 }
 
+/**
+ * A macro called with a number of arguments the parser does not expect, but that the framework
+ * the series is written for defines with exactly that arity (a posting that changed the macro):
+ * the framework's header is the judge, not the parser's table.
+ */
+function arityFitsFramework(issue: Issue, fw: Framework): boolean {
+  if (issue.code !== 'kapi-macro-bad-args') return false;
+  const macro = issue.data?.macro;
+  const args = issue.data?.args;
+  if (typeof macro !== 'string' || typeof args !== 'number' || !fw.header) return false;
+  const def = Object.hasOwn(fw.macros, macro) ? fw.macros[macro] : undefined;
+  if (!def) return false;
+  if (def.arity === null) return args === -1; // object-like, used without parentheses
+  return def.variadic ? args >= def.arity - 1 : def.arity === args;
+}
+
 export const check: Check = {
   meta: {
     id: 'kapi-parse-error',
@@ -44,6 +63,7 @@ export const check: Check = {
     for (const issue of ctx.unit.specIssues) {
       if (!issue.code.startsWith('kapi-')) continue;
       if (issue.severity !== 'error' && issue.severity !== 'warning') continue;
+      if (arityFitsFramework(issue, ctx.framework)) continue;
       const line = issue.line ?? 1;
       const spec = specAt(ctx, line);
       const unterminated = issue.code.endsWith('-unterminated');

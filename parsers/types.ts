@@ -11,6 +11,11 @@ export interface Issue {
   message: string;
   /** 1-based line in the input the parser was given, when known. */
   line?: number;
+  /**
+   * What the issue is about, for a reader that judges it further: a macro called with the wrong
+   * number of arguments carries `{ macro, args }` (args: -1 for none, not even parentheses).
+   */
+  data?: Readonly<Record<string, string | number>>;
 }
 
 export interface Parsed<T> {

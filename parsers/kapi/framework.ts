@@ -41,6 +41,8 @@ export interface FactSource {
 export interface MacroFact extends FactSource {
   /** Number of parameters of a function-like macro (a trailing `...` counts as one); null when object-like. */
   arity: number | null;
+  /** Ends in `...`: takes `arity - 1` arguments or more. */
+  variadic?: boolean;
 }
 
 export interface ConstantFact extends FactSource {
@@ -217,7 +219,8 @@ function learnHeader(file: FrameworkFile, fw: Framework): void {
       const params = def[3];
       const arity =
         def[2] === undefined ? null : params?.trim() === '' ? 0 : (params ?? '').split(',').length;
-      put(fw.macros, name, { ...sourceAt(file, n), arity });
+      const variadic = /\.\.\.\s*$/.test(params ?? '');
+      put(fw.macros, name, { ...sourceAt(file, n), arity, ...(variadic ? { variadic } : {}) });
       continue;
     }
     if (/^\s*#/.test(text)) continue;

@@ -439,6 +439,7 @@ export const BUILTIN_FRAMEWORKS: readonly Framework[] = [
         path: 'include/linux/kernel_api_spec.h',
         line: 1178,
         arity: 1,
+        variadic: true,
       },
       KAPI_STRUCT_FIELD_END: {
         path: 'include/linux/kernel_api_spec.h',
@@ -749,11 +750,13 @@ export const BUILTIN_FRAMEWORKS: readonly Framework[] = [
         path: 'include/linux/kernel_api_spec.h',
         line: 1545,
         arity: 1,
+        variadic: true,
       },
       KAPI_SOCKET_STATE_FORBID: {
         path: 'include/linux/kernel_api_spec.h',
         line: 1550,
         arity: 1,
+        variadic: true,
       },
       KAPI_SOCKET_STATE_RESULT: {
         path: 'include/linux/kernel_api_spec.h',
@@ -889,6 +892,7 @@ export const BUILTIN_FRAMEWORKS: readonly Framework[] = [
         path: 'include/linux/kernel_api_spec.h',
         line: 1674,
         arity: 2,
+        variadic: true,
       },
       DEFINE_KAPI_IOCTL_SPEC: {
         path: 'include/linux/kernel_api_spec.h',
@@ -2430,11 +2434,13 @@ export const BUILTIN_FRAMEWORKS: readonly Framework[] = [
         path: 'include/linux/kernel_api_spec.h',
         line: 1394,
         arity: 1,
+        variadic: true,
       },
       KAPI_SOCKET_STATE_FORBID: {
         path: 'include/linux/kernel_api_spec.h',
         line: 1399,
         arity: 1,
+        variadic: true,
       },
       KAPI_SOCKET_STATE_RESULT: {
         path: 'include/linux/kernel_api_spec.h',
@@ -3974,6 +3980,7 @@ export const BUILTIN_FRAMEWORKS: readonly Framework[] = [
         path: 'include/linux/kernel_api_spec.h',
         line: 805,
         arity: 2,
+        variadic: true,
       },
       KAPI_RETURN_TYPE: {
         path: 'include/linux/kernel_api_spec.h',
@@ -4149,6 +4156,7 @@ export const BUILTIN_FRAMEWORKS: readonly Framework[] = [
         path: 'include/linux/kernel_api_spec.h',
         line: 985,
         arity: 1,
+        variadic: true,
       },
       KAPI_STRUCT_SPEC: {
         path: 'include/linux/kernel_api_spec.h',

@@ -841,7 +841,13 @@ class SpecParser {
     this.spec.unknown.push({ text, line, where });
   }
 
-  private report(code: string, message: string, line: number, partial = true): void {
+  private report(
+    code: string,
+    message: string,
+    line: number,
+    partial = true,
+    data?: Readonly<Record<string, string | number>>,
+  ): void {
     if (partial) this.spec.partial = true;
     if (code === 'kapi-macro-unterminated') {
       this.issues.push(issue(code, 'error', message, line));
@@ -857,7 +863,8 @@ class SpecParser {
         ),
       );
     if (this.reported++ >= MAX_ISSUES_PER_SPEC) return;
-    this.issues.push(issue(code, 'warning', message, line));
+    const i = issue(code, 'warning', message, line);
+    this.issues.push(data ? { ...i, data } : i);
   }
 
   private get current(): Block {
@@ -1045,13 +1052,20 @@ class SpecParser {
     if (max === 0) {
       const next = this.st.peek();
       if (isPunct(next, '(') && next && next.line === t.line && !next.space) {
-        this.report('kapi-macro-bad-args', `${t.text} takes no arguments`, t.line, false);
-        this.collectArgs(t.text, t);
+        const args = this.collectArgs(t.text, t);
+        const argc = !args || (args.length === 1 && (args[0] as MTok[]).length === 0) ? 0 : args.length;
+        this.report('kapi-macro-bad-args', `${t.text} takes no arguments`, t.line, false, {
+          macro: t.text,
+          args: argc,
+        });
       }
       return [];
     }
     if (!isPunct(this.st.peek(), '(')) {
-      this.report('kapi-macro-bad-args', `${t.text} needs arguments`, t.line, false);
+      this.report('kapi-macro-bad-args', `${t.text} needs arguments`, t.line, false, {
+        macro: t.text,
+        args: -1,
+      });
       return null;
     }
     const args = this.collectArgs(t.text, t);
@@ -1060,7 +1074,10 @@ class SpecParser {
     if (argc < min || argc > max) {
       const want =
         min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} to ${max}`;
-      this.report('kapi-macro-bad-args', `${t.text} takes ${want} argument(s), got ${argc}`, t.line, false);
+      this.report('kapi-macro-bad-args', `${t.text} takes ${want} argument(s), got ${argc}`, t.line, false, {
+        macro: t.text,
+        args: argc,
+      });
     }
     return argc === 0 ? [] : args;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkById } from '../../checks/index.js';
+import { learnFramework, wholeFile } from '../../parsers/kapi/framework.js';
 import { edit, findingsOf, fixture, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
@@ -23,9 +24,35 @@ const noName = `// SPDX-License-Identifier: GPL-2.0
 static int frob_count;
 `;
 
+/** A framework whose KAPI_DESCRIPTION takes a second argument (a posting that changed the macro). */
+const twoArgDescription = learnFramework(
+  [
+    wholeFile(
+      'include/linux/kernel_api_spec.h',
+      [
+        '#define DEFINE_KERNEL_API_SPEC(fn) static const struct kernel_api_spec __kapi_##fn = {',
+        '#define KAPI_DESCRIPTION(d, when) .description = d, .when = when,',
+        '#define KAPI_END_SPEC };',
+      ].join('\n'),
+    ),
+  ],
+  'this series',
+  'series',
+);
+const rawTwoArgs = edit(
+  raw,
+  'KAPI_DESCRIPTION("Adjust the gizmo")',
+  'KAPI_DESCRIPTION("Adjust the gizmo", "now")',
+);
+
 tableTest('kapi-parse-error', {
   valid: [
     { name: 'macro form', text: macro },
+    {
+      name: "a macro's arity as the series' own header defines it: the framework is the judge, not the parser",
+      text: rawTwoArgs,
+      framework: twoArgDescription,
+    },
     { name: 'kerneldoc gen 1', text: kd1 },
     { name: 'kerneldoc gen 2', text: kd2 },
     { name: 'kerneldoc gen 3', text: kd3 },
@@ -94,6 +121,16 @@ tableTest('kapi-parse-error', {
           message: /^sys_gizmo: KAPI_DESCRIPTION takes 1 argument\(s\), got 2 \(kapi-macro-bad-args\)$/,
         },
       ],
+    },
+    {
+      name: "the framework's header does not make any arity right: 3 arguments to its 2-argument macro",
+      text: edit(
+        raw,
+        'KAPI_DESCRIPTION("Adjust the gizmo")',
+        'KAPI_DESCRIPTION("Adjust the gizmo", "now", 3)',
+      ),
+      framework: twoArgDescription,
+      errors: [{ subject: 'kapi-macro-bad-args', message: /KAPI_DESCRIPTION takes 1 argument\(s\), got 3/ }],
     },
     {
       name: "generated macro form: the closing '};' missing",
