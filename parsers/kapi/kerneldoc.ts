@@ -67,6 +67,7 @@ import {
   type SpecStructField,
   splitEnumValues,
 } from './model.js';
+import { KERNELDOC_VALUES, type VocabCategory } from './vocabulary.js';
 
 /* ------------------------------------------------------------------------------------------------
  * Vocabulary
@@ -86,123 +87,20 @@ const vocab = (prefixes: string[], known: string[], aliases: Record<string, stri
   aliases,
 });
 
-const TYPES = vocab(
-  ['KAPI_TYPE_'],
-  [
-    'void',
-    'int',
-    'uint',
-    'ptr',
-    'struct',
-    'union',
-    'enum',
-    'func_ptr',
-    'array',
-    'fd',
-    'user_ptr',
-    'path',
-    'custom',
-  ],
-  { uptr: 'user_ptr' },
-);
-const FLAGS = vocab(
-  ['KAPI_PARAM_'],
-  ['in', 'out', 'inout', 'optional', 'const', 'volatile', 'user', 'dma', 'aligned'],
-  { input: 'in', output: 'out' },
-);
-const CONTEXTS = vocab(
-  ['KAPI_CTX_'],
-  ['process', 'softirq', 'hardirq', 'nmi', 'atomic', 'sleepable', 'preempt_disabled', 'irq_disabled'],
-);
-const CONSTRAINTS = vocab(
-  ['KAPI_CONSTRAINT_'],
-  [
-    'none',
-    'range',
-    'mask',
-    'enum',
-    'custom',
-    'alignment',
-    'power_of_two',
-    'page_aligned',
-    'nonzero',
-    'user_string',
-    'user_path',
-    'user_ptr',
-    'buffer',
-  ],
-  { align: 'alignment', kapi_constraint_bitmask: 'mask' },
-);
-const LOCKS = vocab(
-  ['KAPI_LOCK_'],
-  ['none', 'mutex', 'spinlock', 'rwlock', 'seqlock', 'rcu', 'semaphore', 'custom'],
-);
-const CHECKS = vocab(['KAPI_RETURN_'], ['exact', 'range', 'error_check', 'fd', 'custom', 'no_return']);
-const EFFECTS = vocab(
-  ['KAPI_EFFECT_'],
-  [
-    'none',
-    'alloc_memory',
-    'free_memory',
-    'modify_state',
-    'signal_send',
-    'file_position',
-    'lock_acquire',
-    'lock_release',
-    'resource_create',
-    'resource_destroy',
-    'schedule',
-    'hardware',
-    'network',
-    'filesystem',
-    'process_state',
-    'irreversible',
-  ],
-);
-const CAP_ACTIONS = vocab(
-  ['KAPI_CAP_'],
-  [
-    'bypass_check',
-    'increase_limit',
-    'override_restriction',
-    'grant_permission',
-    'modify_behavior',
-    'access_resource',
-    'perform_operation',
-  ],
-  {
-    // aliases accepted by PATCH v4's kdoc_apispec.py
-    required: 'perform_operation',
-    kapi_cap_required: 'perform_operation',
-    bypass: 'bypass_check',
-    grant: 'grant_permission',
-    override: 'override_restriction',
-    access: 'access_resource',
-    modify: 'modify_behavior',
-    limit: 'increase_limit',
-  },
-);
-const SIG_DIRECTIONS = vocab(['KAPI_SIGNAL_'], ['receive', 'send', 'handle', 'block', 'ignore']);
-const SIG_ACTIONS = vocab(
-  ['KAPI_SIGNAL_ACTION_'],
-  [
-    'default',
-    'terminate',
-    'coredump',
-    'stop',
-    'continue',
-    'custom',
-    'return',
-    'restart',
-    'queue',
-    'discard',
-    'transform',
-  ],
-);
-const SIG_TIMINGS = vocab(
-  ['KAPI_SIGNAL_TIME_'],
-  ['before', 'during', 'after', 'entry', 'exit', 'anytime', 'blocking', 'sleeping'],
-);
+/** A category of the one vocabulary (vocabulary.ts), as kerneldoc reads it. */
+const fromVocabulary = (c: VocabCategory): Vocab => vocab([c.prefix], [...c.tokens], { ...c.aliases });
+
+const TYPES = fromVocabulary(KERNELDOC_VALUES.type);
+const FLAGS = fromVocabulary(KERNELDOC_VALUES.param_flags);
+const CONTEXTS = fromVocabulary(KERNELDOC_VALUES.context);
+const CONSTRAINTS = fromVocabulary(KERNELDOC_VALUES.constraint);
+const LOCKS = fromVocabulary(KERNELDOC_VALUES.lock_type);
+const CHECKS = fromVocabulary(KERNELDOC_VALUES.return_check);
+const EFFECTS = fromVocabulary(KERNELDOC_VALUES.effect);
+const CAP_ACTIONS = fromVocabulary(KERNELDOC_VALUES.cap_action);
+const SIG_DIRECTIONS = fromVocabulary(KERNELDOC_VALUES.signal_dir);
+const SIG_ACTIONS = fromVocabulary(KERNELDOC_VALUES.signal_action);
+const SIG_TIMINGS = fromVocabulary(KERNELDOC_VALUES.signal_timing);
 
 /** Architectures of `arch-mask: <arch> = <bits>` (kdoc_apispec.py's _ARCH_CONFIG). */
 const ARCHES = new Set([

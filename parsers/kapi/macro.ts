@@ -60,6 +60,7 @@ import {
   type SpecStructField,
   splitEnumValues,
 } from './model.js';
+import { type CategoryName, VOCABULARY, type VocabCategory } from './vocabulary.js';
 
 /** Appends an entry to its list and returns it. */
 function push<T extends object>(list: T[], entry: T): T {
@@ -552,98 +553,23 @@ export interface ConstCategory {
   strings?: boolean;
 }
 
-const words = (s: string): string[] => s.split(/\s+/).filter(Boolean);
-
-export const CATEGORIES = {
-  type: {
-    prefix: 'KAPI_TYPE_',
-    // STRING..BITMAP: RFC v2 19/22 (sysfs)
-    names: words(
-      'VOID INT UINT PTR STRUCT UNION ENUM FUNC_PTR ARRAY FD USER_PTR PATH CUSTOM STRING BOOL HEX BINARY BITMAP',
-    ),
-  },
-  param_flags: {
-    prefix: 'KAPI_PARAM_',
-    names: words(
-      'IN OUT INOUT OPTIONAL CONST VOLATILE USER DMA ALIGNED SYSFS_READONLY SYSFS_WRITEONLY SYSFS_RW SYSFS_BINARY',
-    ),
-    aliases: {
-      KAPI_PARAM_USER_PTR: ['user'],
-      KAPI_PARAM_FLAGS_INOUT: ['inout'],
-      KAPI_PARAM_FLAGS_USER: ['user', 'in'],
+/**
+ * The enumerated values by category, in the macro form's spelling (names after the prefix), from
+ * the one vocabulary both parsers read (vocabulary.ts, learned from the built-in frameworks).
+ */
+export const CATEGORIES: Readonly<Record<CategoryName, ConstCategory>> = Object.fromEntries(
+  (Object.entries(VOCABULARY) as [CategoryName, VocabCategory][]).map(([name, c]) => [
+    name,
+    {
+      prefix: c.prefix,
+      names: c.tokens.map((t) => t.toUpperCase()),
+      ...(Object.keys(c.groups).length > 0 ? { aliases: c.groups } : {}),
+      ...(c.strings ? { strings: true } : {}),
     },
-  },
-  context: {
-    prefix: 'KAPI_CTX_',
-    names: words('PROCESS SOFTIRQ HARDIRQ NMI ATOMIC SLEEPABLE PREEMPT_DISABLED IRQ_DISABLED'),
-  },
-  lock_type: {
-    prefix: 'KAPI_LOCK_',
-    names: words('NONE MUTEX SPINLOCK RWLOCK SEQLOCK RCU SEMAPHORE CUSTOM'),
-  },
-  lock_scope: { prefix: 'KAPI_LOCK_', names: words('INTERNAL ACQUIRES RELEASES CALLER_HELD') },
-  constraint: {
-    prefix: 'KAPI_CONSTRAINT_',
-    names: words(
-      'NONE RANGE MASK ENUM CUSTOM ALIGNMENT POWER_OF_TWO PAGE_ALIGNED NONZERO USER_STRING USER_PATH USER_PTR BUFFER',
-    ),
-  },
-  return_check: { prefix: 'KAPI_RETURN_', names: words('EXACT RANGE ERROR_CHECK FD CUSTOM NO_RETURN') },
-  signal_dir: { prefix: 'KAPI_SIGNAL_', names: words('RECEIVE SEND HANDLE BLOCK IGNORE') },
-  signal_action: {
-    prefix: 'KAPI_SIGNAL_ACTION_',
-    names: words('DEFAULT TERMINATE COREDUMP STOP CONTINUE CUSTOM RETURN RESTART QUEUE DISCARD TRANSFORM'),
-  },
-  signal_timing: {
-    prefix: 'KAPI_SIGNAL_TIME_',
-    names: words('ENTRY DURING EXIT ANYTIME BLOCKING SLEEPING BEFORE AFTER'),
-    strings: true,
-  },
-  signal_queue: {
-    prefix: 'KAPI_SIGNAL_QUEUE_',
-    names: words('STANDARD REALTIME COALESCE REPLACE DISCARD'),
-    strings: true,
-  },
-  signal_state: { prefix: 'KAPI_SIGNAL_STATE_', names: words('RUNNING SLEEPING STOPPED TRACED ZOMBIE DEAD') },
-  cap_action: {
-    prefix: 'KAPI_CAP_',
-    names: words(
-      'BYPASS_CHECK INCREASE_LIMIT OVERRIDE_RESTRICTION GRANT_PERMISSION MODIFY_BEHAVIOR ACCESS_RESOURCE PERFORM_OPERATION',
-    ),
-  },
-  effect: {
-    prefix: 'KAPI_EFFECT_',
-    names: words(
-      'NONE ALLOC_MEMORY FREE_MEMORY MODIFY_STATE SIGNAL_SEND FILE_POSITION LOCK_ACQUIRE LOCK_RELEASE ' +
-        'RESOURCE_CREATE RESOURCE_DESTROY SCHEDULE HARDWARE NETWORK FILESYSTEM PROCESS_STATE IRREVERSIBLE',
-    ),
-    aliases: {
-      KAPI_EFFECTS_MEMORY: ['alloc_memory', 'free_memory'],
-      KAPI_EFFECTS_LOCKING: ['lock_acquire', 'lock_release'],
-      KAPI_EFFECTS_RESOURCES: ['resource_create', 'resource_destroy'],
-      KAPI_EFFECTS_IO: ['network', 'filesystem'],
-    },
-  },
-  sock_state: {
-    prefix: 'KAPI_SOCK_STATE_',
-    names: words(
-      'UNSPEC CLOSED OPEN BOUND LISTEN SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE_WAIT CLOSING ' +
-        'LAST_ACK TIME_WAIT CONNECTED DISCONNECTED',
-    ),
-  },
-  proto: { prefix: 'KAPI_PROTO_', names: words('TCP UDP UNIX RAW PACKET NETLINK SCTP DCCP ALL') },
-  buf: {
-    prefix: 'KAPI_BUF_',
-    names: words('PEEK TRUNCATE SCATTER ZERO_COPY KERNEL_ALLOC DMA_CAPABLE FRAGMENT'),
-  },
-  async: {
-    prefix: 'KAPI_ASYNC_',
-    names: words('BLOCK NONBLOCK POLL_READY SIGNAL_DRIVEN AIO IO_URING EPOLL'),
-  },
-  api: { prefix: 'KAPI_API_', names: words('FUNCTION IOCTL SYSFS') },
-} as const satisfies Record<string, ConstCategory>;
+  ]),
+) as unknown as Record<CategoryName, ConstCategory>;
 
-export type CategoryName = keyof typeof CATEGORIES;
+export type { CategoryName };
 
 /** Every KAPI_* constant (and constant alias) any version defines. */
 export const KNOWN_CONSTANTS: ReadonlySet<string> = new Set(
