@@ -47,24 +47,40 @@ export function frameworkFilesOf(patches: readonly PatchImage[]): Map<string, Fr
   return out;
 }
 
-async function treeFiles(tree: TreeReader, extra: Iterable<string>): Promise<FrameworkFile[]> {
-  const out: FrameworkFile[] = [];
-  for (const path of new Set([...FRAMEWORK_PATHS, ...extra])) {
-    const text = await tree.read(path).catch(() => null);
-    if (text !== null) out.push(wholeFile(path, text));
-  }
-  return out;
+async function readAll(tree: TreeReader, paths: Iterable<string>): Promise<FrameworkFile[]> {
+  const read = await Promise.all(
+    [...new Set(paths)].map(async (path) => {
+      const text = await tree.read(path).catch(() => null);
+      return text === null ? null : wholeFile(path, text);
+    }),
+  );
+  return read.filter((f): f is FrameworkFile => f !== null);
 }
 
-/** The tree's framework, or null when the tree holds none. */
+async function treeFiles(tree: TreeReader, extra: Iterable<string>): Promise<FrameworkFile[]> {
+  return readAll(tree, [...FRAMEWORK_PATHS, ...extra]);
+}
+
+/**
+ * The tree's framework, or null when the tree holds none. The files that make a framework (a KAPI
+ * header, the apispec generator) are read first, in parallel; the rest only when there is one, so
+ * a tree without KAPI (every kernel before it) costs a handful of reads.
+ */
 export async function frameworkOfTree(
   tree: TreeReader,
   extra: Iterable<string> = [],
   name = 'the tree',
   origin: Framework['origin'] = 'tree',
 ): Promise<Framework | null> {
-  const files = await treeFiles(tree, extra);
-  return holdsFramework(files) ? learnFramework(files, name, origin) : null;
+  const all = [...new Set([...FRAMEWORK_PATHS, ...extra])];
+  const defining = all.filter((p) => roleOf(p) === 'header' || roleOf(p) === 'generator');
+  const first = await readAll(tree, defining);
+  if (!holdsFramework(first)) return null;
+  const rest = await readAll(
+    tree,
+    all.filter((p) => !defining.includes(p)),
+  );
+  return learnFramework([...first, ...rest], name, origin);
 }
 
 export interface FrameworkChoice {
