@@ -19,7 +19,7 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
-import { readMails } from '../io/inputs.js';
+import { type InputMail, readMails } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
 // bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
@@ -46,22 +46,35 @@ function version(): string {
 
 class UsageError extends Error {}
 
-async function seriesCommand(inputs: string[], opts: { format: string }, io: CliIo): Promise<number> {
-  const out = io.out;
-  const mails = [];
-  const mailIssues: MailIssues[] = [];
+/** Every mail of the inputs, with their issues; an unreadable input is a usage error. */
+async function readAllMails(inputs: string[], io: CliIo): Promise<InputMail[]> {
+  const out: InputMail[] = [];
   try {
-    for await (const m of readMails(inputs, io.stdin)) {
-      mails.push(m.mail);
-      if (m.issues.length > 0)
-        mailIssues.push({ origin: m.origin, messageId: m.mail.messageId, issues: m.issues });
-    }
+    for await (const m of readMails(inputs, io.stdin)) out.push(m);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
       throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
     throw e;
   }
+  return out;
+}
+
+/** `--tree DIR` must name a directory. */
+async function checkTreeOption(tree: string | undefined): Promise<void> {
+  if (!tree) return;
+  const { stat } = await import('node:fs/promises');
+  const st = await stat(tree).catch(() => null);
+  if (!st?.isDirectory()) throw new UsageError(`--tree ${tree}: not a directory`);
+}
+
+async function seriesCommand(inputs: string[], opts: { format: string }, io: CliIo): Promise<number> {
+  const out = io.out;
+  const read = await readAllMails(inputs, io);
+  const mails = read.map((m) => m.mail);
+  const mailIssues: MailIssues[] = read
+    .filter((m) => m.issues.length > 0)
+    .map((m) => ({ origin: m.origin, messageId: m.mail.messageId, issues: m.issues }));
   const built = buildSeries(mails);
   if (built.issues.length > 0) mailIssues.push({ origin: '(series)', messageId: null, issues: built.issues });
   if (opts.format === 'json') out(`${JSON.stringify(seriesToJson(built.value, mailIssues), null, 2)}\n`);
@@ -96,26 +109,13 @@ async function frameworkCommand(
   opts: { format: string; tree?: string; all?: boolean },
   io: CliIo,
 ): Promise<number> {
-  if (opts.tree) {
-    const { stat } = await import('node:fs/promises');
-    const st = await stat(opts.tree).catch(() => null);
-    if (!st?.isDirectory()) throw new UsageError(`--tree ${opts.tree}: not a directory`);
-  }
+  await checkTreeOption(opts.tree);
   const views: FrameworkView[] = [];
   if (inputs.length === 0) {
     const choice = await frameworkForTree(opts.tree ? directoryTree(opts.tree) : null);
     views.push({ subject: opts.tree ? `tree ${opts.tree}` : 'no series, no tree', ...choice });
   } else {
-    const mails = [];
-    try {
-      for await (const m of readMails(inputs, io.stdin)) mails.push(m.mail);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
-        throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
-      throw e;
-    }
-    const set = buildSeries(mails).value;
+    const set = buildSeries((await readAllMails(inputs, io)).map((m) => m.mail)).value;
     if (set.series.length === 0) throw new UsageError('no patch series in the input');
     for (const series of set.series)
       views.push({
@@ -160,23 +160,11 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     if (!ids.includes(id)) throw new UsageError(`--ignore: unknown check ${id}`);
     config.ignore.push({ check: id });
   }
-  if (opts.tree) {
-    const { stat } = await import('node:fs/promises');
-    const st = await stat(opts.tree).catch(() => null);
-    if (!st?.isDirectory()) throw new UsageError(`--tree ${opts.tree}: not a directory`);
-  }
+  await checkTreeOption(opts.tree);
   // lore: a lore URL or a Message-ID (not a file) is fetched as its whole thread (app/sources/lore.ts)
   const loreRefs = inputs.filter((i) => looksLikeLoreRef(i, existsSync));
   const files = inputs.filter((i) => !loreRefs.includes(i));
-  const mails = [];
-  try {
-    for await (const m of readMails(files, io.stdin)) mails.push(m.mail);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
-      throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
-    throw e;
-  }
+  const mails = (await readAllMails(files, io)).map((m) => m.mail);
   const baseUrl = opts.loreUrl || process.env.KAPI_LORE_URL || DEFAULT_LORE_URL;
   for (const ref of loreRefs) {
     try {
