@@ -30,7 +30,10 @@ export type DocBlockKind =
   | 'struct_field';
 
 export interface DocBlockDef {
-  /** Sub-key (lower case, '_' -> '-') -> the canonical field it sets (the C struct's name). */
+  /**
+   * Sub-key (lower case, '_' -> '-') -> the canonical field it sets (the C struct's name), which
+   * the field table (fields.ts) maps onto the model.
+   */
   readonly subKeys: Readonly<Record<string, string>>;
   /** Sub-keys that open a nested block instead, and the kind of block they open. */
   readonly nests: Readonly<Record<string, DocBlockKind>>;

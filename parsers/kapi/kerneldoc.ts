@@ -19,6 +19,13 @@
  * one-liners). Which keys open blocks, which sub-keys each block takes and which blocks nest in
  * which is the table of kerneldoc-blocks.ts, not code (see `structure`).
  *
+ * A value reaches the model through the field table (fields.ts), as in the macro form: a header
+ * part, a sub-key or a gen-1 flat key names its canonical field (the C struct's, by the table of
+ * kerneldoc-blocks.ts for sub-keys), `Builder.set` reads the text as the field's kind and records
+ * the assignment. Only what kerneldoc writes its own way is read here: `type: uint, input`,
+ * `constraint-type: range(lo, hi)`, `range: lo, hi`, a struct field's implied constraint type and
+ * C type, a constraint's two descriptions, the side-effect and state-trans one-liners.
+ *
  * Facts that the kerneldoc forms do not write but that the real generator (kdoc_apispec.py) takes
  * from the C declaration below the comment: parameter C types and the return C type. They are
  * filled from the `SYSCALL_DEFINEn(...)` / function declaration, recorded in `assignments` with
@@ -29,6 +36,7 @@
  */
 import type { Issue, Parsed } from '../types.js';
 import { issue } from '../types.js';
+import { type FieldReader, fieldDef, KERNELDOC_AS_WRITTEN, setField } from './fields.js';
 import {
   type DocBlockKind,
   type DocBlockTable,
@@ -39,7 +47,6 @@ import {
 } from './kerneldoc-blocks.js';
 import {
   type ApiSpec,
-  type CountName,
   emptyCapability,
   emptyConstraint,
   emptyError,
@@ -67,7 +74,7 @@ import {
   type SpecStructField,
   splitEnumValues,
 } from './model.js';
-import { KERNELDOC_VALUES, type VocabCategory } from './vocabulary.js';
+import { type CategoryName, KERNELDOC_VALUES, type VocabCategory } from './vocabulary.js';
 
 /* ------------------------------------------------------------------------------------------------
  * Vocabulary
@@ -90,17 +97,17 @@ const vocab = (prefixes: string[], known: string[], aliases: Record<string, stri
 /** A category of the one vocabulary (vocabulary.ts), as kerneldoc reads it. */
 const fromVocabulary = (c: VocabCategory): Vocab => vocab([c.prefix], [...c.tokens], { ...c.aliases });
 
-const TYPES = fromVocabulary(KERNELDOC_VALUES.type);
-const FLAGS = fromVocabulary(KERNELDOC_VALUES.param_flags);
-const CONTEXTS = fromVocabulary(KERNELDOC_VALUES.context);
-const CONSTRAINTS = fromVocabulary(KERNELDOC_VALUES.constraint);
-const LOCKS = fromVocabulary(KERNELDOC_VALUES.lock_type);
-const CHECKS = fromVocabulary(KERNELDOC_VALUES.return_check);
-const EFFECTS = fromVocabulary(KERNELDOC_VALUES.effect);
-const CAP_ACTIONS = fromVocabulary(KERNELDOC_VALUES.cap_action);
-const SIG_DIRECTIONS = fromVocabulary(KERNELDOC_VALUES.signal_dir);
-const SIG_ACTIONS = fromVocabulary(KERNELDOC_VALUES.signal_action);
-const SIG_TIMINGS = fromVocabulary(KERNELDOC_VALUES.signal_timing);
+/** Every category, as kerneldoc reads it. */
+const VOCAB = Object.fromEntries(
+  (Object.entries(KERNELDOC_VALUES) as [CategoryName, VocabCategory][]).map(([k, c]) => [
+    k,
+    fromVocabulary(c),
+  ]),
+) as Record<CategoryName, Vocab>;
+const TYPES = VOCAB.type;
+const FLAGS = VOCAB.param_flags;
+const CONSTRAINTS = VOCAB.constraint;
+const EFFECTS = VOCAB.effect;
 
 /** Architectures of `arch-mask: <arch> = <bits>` (kdoc_apispec.py's _ARCH_CONFIG). */
 const ARCHES = new Set([
@@ -201,39 +208,63 @@ const FLAT_FAMILIES: readonly {
   },
 ];
 
-const COUNT_KEYS: Readonly<Record<string, CountName>> = {
-  'param-count': 'param',
-  'error-count': 'error',
-  'lock-count': 'lock',
-  'signal-count': 'signal',
-  'signal-mask-count': 'signal_mask',
-  'side-effect-count': 'side_effect',
-  'state-trans-count': 'state_trans',
-  'capability-count': 'capability',
-  'constraint-count': 'constraint',
-  'struct-count': 'struct',
-  'struct-spec-count': 'struct',
+/** Count keys -> the canonical count field (`struct-count:` is recorded under its own name). */
+export const COUNT_KEYS: Readonly<Record<string, string>> = {
+  'param-count': 'param_count',
+  'error-count': 'error_count',
+  'lock-count': 'lock_count',
+  'signal-count': 'signal_count',
+  'signal-mask-count': 'signal_mask_count',
+  'side-effect-count': 'side_effect_count',
+  'state-trans-count': 'state_trans_count',
+  'capability-count': 'capability_count',
+  'constraint-count': 'constraint_count',
+  'struct-count': 'struct_spec_count',
+  'struct-spec-count': 'struct_spec_count',
+};
+
+/** Top-level keys that set a field of the spec -> the canonical field. */
+export const SPEC_KEYS: Readonly<Record<string, string>> = {
+  contexts: 'context_flags',
+  'context-flags': 'context_flags',
+  'long-desc': 'long_description',
+  desc: 'description',
+  since: 'since_version',
+  'since-version': 'since_version',
+  examples: 'examples',
+  notes: 'notes',
+  'api-type': 'api_type',
+  'api-version': 'version',
 };
 
 /** Top-level keys with their own handler (besides blocks, flat families and counts). */
 const PLAIN_KEYS = new Set([
-  'contexts',
-  'context-flags',
-  'long-desc',
-  'desc',
+  ...Object.keys(SPEC_KEYS),
   'error-code',
-  'since',
-  'since-version',
-  'examples',
-  'notes',
   'struct-type',
-  'api-type',
-  'api-version',
   'validation-group',
   'validation-policy',
   'validation-flag',
   'validation-rule',
 ]);
+
+/** The values in a `constraint-type: range(lo, hi)` (and mask(), enum(), ...) -> their field. */
+const CONSTRAINT_ARGS: Readonly<Record<string, string>> = {
+  range: 'range',
+  mask: 'valid_mask',
+  enum: 'enum_values',
+  alignment: 'alignment',
+  buffer: 'size_param_idx',
+  user_string: 'size',
+  custom: 'validate',
+};
+
+/** A struct field's values that imply its constraint type when it writes none. */
+const IMPLIED_CONSTRAINT: Readonly<Record<string, string>> = {
+  range: 'range',
+  valid_mask: 'mask',
+  enum_values: 'enum',
+};
 
 /** Keys that a plain kerneldoc comment may carry too: they do not make a comment a KAPI spec. */
 const NON_INDICATORS = new Set(['examples', 'notes', 'desc', 'return']);
@@ -1004,6 +1035,9 @@ interface Header {
   via: string;
 }
 
+/** A part of a header or key's value, written where the whole was. */
+const part = (h: Header, value: string): Header => ({ ...h, value });
+
 class Builder {
   readonly spec: ApiSpec;
   readonly kd: KerneldocParts = {
@@ -1018,11 +1052,10 @@ class Builder {
   private explicitDescription = false;
   private lastOf: Partial<Record<BlockKind, object>> = {};
   private readonly blockName = new Map<object, string>();
-  private readonly kinds = new Map<object, BlockKind>();
+  private readonly kinds = new Map<object, BlockKind | 'spec'>();
   private readonly paramsByName = new Map<string, SpecParam>();
   private readonly constraintsByName = new Map<string, SpecConstraint>();
   private readonly constraintHeaderDesc = new Map<SpecConstraint, string>();
-  private readonly constraintSubDesc = new Map<SpecConstraint, string>();
   private validations = -1;
   private readonly pendingExprs: { name: string; value: string; line: number; via: string }[] = [];
   private currentStruct: SpecStruct | null = null;
@@ -1042,6 +1075,8 @@ class Builder {
   ) {
     this.spec = emptySpec('', 'function', form, path, line);
     this.spec.kerneldoc = this.kd;
+    this.kinds.set(this.spec, 'spec');
+    this.blockName.set(this.spec, 'spec');
   }
 
   /* bookkeeping */
@@ -1121,6 +1156,10 @@ class Builder {
 
   /* entries */
 
+  private kindOf(entry: object): BlockKind | 'spec' | null {
+    return this.kinds.get(entry) ?? null;
+  }
+
   private register<T extends object>(kind: BlockKind, entry: T, name: string): T {
     this.blockName.set(entry, name);
     this.kinds.set(entry, kind);
@@ -1151,10 +1190,12 @@ class Builder {
     return this.spec.returns;
   }
 
-  newError(codeText: string, line: number): SpecError {
-    const e = emptyError(this.spec.errors.length, canonErrno(codeText), codeText.trim(), line);
+  newError(code: Header): SpecError {
+    const e = emptyError(this.spec.errors.length, '', '', code.line);
     this.spec.errors.push(e);
-    return this.register('error', e, `error[${e.index}]`);
+    this.register('error', e, `error[${e.index}]`);
+    this.set(e, 'error_code', code);
+    return e;
   }
 
   newLock(name: string, line: number): SpecLock {
@@ -1251,13 +1292,18 @@ class Builder {
   header(kind: BlockKind, key: string, h: Header, parent: object | null = null): object | null {
     const v = h.value;
     const ln = h.line;
+    /** The header's first part, the entry's name: reported when empty. */
+    const named = (n: number): string[] => {
+      const parts = splitPlain(v, n).map((s) => s.trim());
+      if (parts[0] === '') this.emptyHeader(key, ln);
+      return parts;
+    };
     switch (kind) {
       case 'param': {
-        const [name = '', type] = splitPlain(v, 2).map((s) => s.trim());
-        if (name === '') this.emptyHeader(key, ln);
+        const [name = '', type] = named(2);
         const p = this.newParam(name, ln);
-        this.assign(this.nameOf(p), 'name', name, ln, h.via);
-        if (type !== undefined && type !== '') this.sub(p, 'type', { value: type, line: ln, via: h.via });
+        this.set(p, 'name', part(h, name));
+        if (type) this.sub(p, 'type', part(h, type));
         return p;
       }
       case 'return':
@@ -1265,30 +1311,26 @@ class Builder {
       case 'error': {
         // `NAME, summary` (gen 2/3), or `-ECODE, NAME, summary` (the order of gen 1's error-code
         // line), accepted as well; kdoc_apispec.py reads only the first form
-        const [a = '', rest] = splitPlain(v, 2).map((x) => x.trim());
-        if (a === '') this.emptyHeader(key, ln);
-        const e = this.newError(a, ln);
-        this.assign(this.nameOf(e), 'error_code', a, ln, h.via);
+        const [a = '', rest] = named(2);
+        const e = this.newError(part(h, a));
         const [b = '', c] = splitPlain(rest ?? '', 2).map((x) => x.trim());
         if (rest !== undefined && ERRNO_RE.test(b)) {
-          e.name = b;
-          this.assign(this.nameOf(e), 'name', b, ln, h.via);
-          if (c !== undefined) this.setErrorField(e, 'condition', c, ln, h.via);
-        } else if (rest !== undefined) this.setErrorField(e, 'condition', rest, ln, h.via);
+          this.set(e, 'name', part(h, b));
+          if (c !== undefined) this.set(e, 'condition', part(h, c));
+        } else if (rest !== undefined) this.set(e, 'condition', part(h, rest));
         return e;
       }
       case 'lock': {
-        const [name = '', type] = splitPlain(v, 2).map((s) => s.trim());
-        if (name === '') this.emptyHeader(key, ln);
+        const [name = '', type] = named(2);
         const l = this.newLock(name, ln);
-        this.assign(this.nameOf(l), 'lock_name', name, ln, h.via);
-        if (type !== undefined && type !== '') this.sub(l, 'type', { value: type, line: ln, via: h.via });
+        this.set(l, 'lock_name', part(h, name));
+        if (type) this.sub(l, 'type', part(h, type));
         return l;
       }
       case 'signal': {
         if (v === '') this.emptyHeader(key, ln);
         const s = this.newSignal(v, ln);
-        this.assign(this.nameOf(s), 'signal_name', v, ln, h.via);
+        this.set(s, 'signal_name', h);
         return s;
       }
       case 'side_effect':
@@ -1296,54 +1338,43 @@ class Builder {
       case 'state_trans':
         return this.stateTransHeader(h);
       case 'capability': {
-        const [cap = '', action, name] = splitPlain(v, 3).map((s) => s.trim());
-        if (cap === '') this.emptyHeader(key, ln);
+        const [cap = '', action, name] = named(3);
         const c = this.newCapability(cap, ln);
-        this.assign(this.nameOf(c), 'capability', cap, ln, h.via);
-        if (action !== undefined && action !== '')
-          this.sub(c, 'type', { value: action, line: ln, via: h.via });
-        if (name !== undefined && name !== '') this.assign(this.nameOf(c), 'cap_name', name, ln, h.via);
+        this.set(c, 'capability', part(h, cap));
+        if (action) this.sub(c, 'type', part(h, action));
+        if (name) this.set(c, 'cap_name', part(h, name));
         return c;
       }
       case 'constraint': {
-        const [name = '', desc] = splitPlain(v, 2).map((s) => s.trim());
-        if (name === '') this.emptyHeader(key, ln);
+        const [name = '', desc] = named(2);
         const c = this.newConstraint(name, ln);
-        this.assign(this.nameOf(c), 'name', name, ln, h.via);
-        if (desc !== undefined && desc !== '') {
+        this.set(c, 'name', part(h, name));
+        if (desc) {
           this.constraintHeaderDesc.set(c, desc);
-          c.description = desc;
-          this.assign(this.nameOf(c), 'description', desc, ln, h.via);
+          this.set(c, 'description', part(h, desc));
         }
         return c;
       }
       case 'struct_field': {
         // `struct-field: NAME, CTYPE, desc` (PATCH v4) or `field: NAME[, CTYPE[, desc]]` (in `struct:`)
-        const [name = '', ctype, desc] = splitPlain(v, 3).map((s) => s.trim());
-        if (name === '') this.emptyHeader(key, ln);
+        const [name = '', ctype, desc] = named(3);
         const st = parent !== null && this.kindOf(parent) === 'struct' ? (parent as SpecStruct) : null;
         const f = this.newStructField(name, ln, st);
-        f.ctype = orNull(ctype);
-        f.description = orNull(desc);
-        this.assign(this.nameOf(f), 'name', name, ln, h.via);
-        if (orNull(ctype) !== null) this.assign(this.nameOf(f), 'type_name', ctype ?? '', ln, h.via);
-        if (orNull(desc) !== null) this.assign(this.nameOf(f), 'description', desc ?? '', ln, h.via);
+        this.set(f, 'name', part(h, name));
+        if (ctype) this.set(f, 'type_name', part(h, ctype));
+        if (desc) this.set(f, 'description', part(h, desc));
         return f;
       }
       case 'struct': {
         // `struct: NAME[, desc]`, at the top level, in a `param:` (the struct it points to) or in a
         // `field:` (the field's own struct type)
-        const [name = '', desc] = splitPlain(v, 2).map((s) => s.trim());
-        if (name === '') this.emptyHeader(key, ln);
+        const [name = '', desc] = named(2);
         const st = this.openStruct(name, ln);
-        this.assign(this.nameOf(st), 'name', name, ln, h.via);
-        if (desc !== undefined && desc !== '') {
-          st.description = desc;
-          this.assign(this.nameOf(st), 'description', desc, ln, h.via);
-        }
+        this.set(st, 'name', part(h, name));
+        if (desc) this.set(st, 'description', part(h, desc));
         const parentKind = parent === null ? null : this.kindOf(parent);
         if (parent !== null && (parentKind === 'param' || parentKind === 'struct_field'))
-          this.assign(this.nameOf(parent), 'struct_type', name, ln, h.via);
+          this.set(parent, 'struct_type', part(h, name));
         return st;
       }
     }
@@ -1373,34 +1404,19 @@ class Builder {
     this.issues.push(issue('kapi-doc-empty-header', 'warning', `'${key}:' has no name`, line));
   }
 
-  private setErrorField(
-    e: SpecError,
-    field: 'condition' | 'description',
-    value: string,
-    line: number,
-    via: string,
-  ) {
-    e[field] = orNull(value);
-    this.assign(this.nameOf(e), field, value, line, via);
-  }
-
   /** `side-effect: TYPES` (block) or `side-effect: TYPES, target, desc[, condition=..][, reversible=yes]`. */
   private sideEffectHeader(h: Header): SpecSideEffect {
     const x = this.newSideEffect(h.line);
-    const name = this.nameOf(x);
     const parts = splitPlain(h.value);
     const allTypes = parts.every((p) => {
       const t = p.trim();
       return /^KAPI_EFFECT_[A-Z_]+$/.test(t) || EFFECTS.known.has(t.toLowerCase());
     });
     if (parts.length === 1 || allTypes) {
-      x.types = this.normList(h.value, EFFECTS, h.line);
-      this.assign(name, 'type', h.value, h.line, h.via);
+      this.set(x, 'type', h);
       return x;
     }
     // one-liner: peel the key=value tails from the end
-    let condition: string | null = null;
-    let reversible = false;
     const tails: { k: string; v: string }[] = [];
     while (parts.length > 1) {
       const last = (parts[parts.length - 1] ?? '').trim();
@@ -1410,351 +1426,161 @@ class Builder {
       tails.unshift({ k: (kv[1] ?? '').toLowerCase(), v: (kv[2] ?? '').trim() });
     }
     const [types = '', target, ...rest] = parts;
-    x.types = this.normList(types, EFFECTS, h.line);
-    this.assign(name, 'type', types.trim(), h.line, h.via);
-    x.target = orNull(target);
-    if (target !== undefined) this.assign(name, 'target', target.trim(), h.line, h.via);
-    const desc = rest.join(',').trim();
-    x.description = orNull(desc);
-    if (rest.length > 0) this.assign(name, 'description', desc, h.line, h.via);
-    for (const t of tails) {
-      if (t.k === 'condition') {
-        condition = t.v;
-        this.assign(name, 'condition', t.v, h.line, h.via);
-      } else {
-        const b = this.normBool(t.v, h.line);
-        reversible = b === true;
-        this.assign(name, 'reversible', t.v, h.line, h.via);
-      }
-    }
-    x.condition = orNull(condition ?? undefined);
+    this.set(x, 'type', part(h, types.trim()));
+    if (target !== undefined) this.set(x, 'target', part(h, target.trim()));
+    if (rest.length > 0) this.set(x, 'description', part(h, rest.join(',').trim()));
+    for (const t of tails) this.set(x, t.k, part(h, t.v));
     // Without `reversible=yes` the effect is not reversible (the default of every form).
-    x.reversible = reversible;
+    x.reversible = x.reversible === true;
     return x;
   }
 
   /** `state-trans: object` (block) or `state-trans: object, from, to, desc` (one-liner). */
   private stateTransHeader(h: Header): SpecStateTrans {
     const t = this.newStateTrans(h.line);
-    const name = this.nameOf(t);
-    const parts = splitPlain(h.value, 4).map((s) => s.trim());
-    const [object = '', from, to, desc] = parts;
-    t.object = orNull(object);
-    this.assign(name, 'object', object, h.line, h.via);
-    if (from !== undefined) {
-      t.from = orNull(from);
-      this.assign(name, 'from_state', from, h.line, h.via);
-    }
-    if (to !== undefined) {
-      t.to = orNull(to);
-      this.assign(name, 'to_state', to, h.line, h.via);
-    }
-    if (desc !== undefined) {
-      // RFC v3 keeps the whole tail as the description; PATCH v4 reads "condition, desc".
-      const split = this.gen === 1 ? [desc] : splitPlain(desc, 2).map((s) => s.trim());
-      if (split.length === 2) {
-        t.condition = orNull(split[0]);
-        this.assign(name, 'condition', split[0] ?? '', h.line, h.via);
-        t.description = orNull(split[1]);
-        this.assign(name, 'description', split[1] ?? '', h.line, h.via);
-      } else {
-        t.description = orNull(desc);
-        this.assign(name, 'description', desc, h.line, h.via);
-      }
-    }
+    const [object = '', from, to, desc] = splitPlain(h.value, 4).map((s) => s.trim());
+    this.set(t, 'object', part(h, object));
+    if (from !== undefined) this.set(t, 'from_state', part(h, from));
+    if (to !== undefined) this.set(t, 'to_state', part(h, to));
+    if (desc === undefined) return t;
+    // RFC v3 keeps the whole tail as the description; PATCH v4 reads "condition, desc".
+    const split = this.gen === 1 ? [desc] : splitPlain(desc, 2).map((s) => s.trim());
+    if (split.length === 2) this.set(t, 'condition', part(h, split[0] ?? ''));
+    this.set(t, 'description', part(h, split.length === 2 ? (split[1] ?? '') : desc));
     return t;
   }
+
+  /* fields */
+
+  /**
+   * Sets `field` of `entry` as the field table says (fields.ts), reading the value as kerneldoc
+   * text, and records the assignment (as `recordAs`). A `pair` (`range: lo, hi`) sets its two
+   * fields.
+   */
+  set(entry: object, field: string, h: Header, recordAs = field): void {
+    const kind = this.kindOf(entry);
+    const def = kind === null ? undefined : fieldDef(kind, field, KERNELDOC_AS_WRITTEN);
+    if (def?.pair) {
+      const [lo = '', hi = ''] = splitTop(h.value, 2).map((s) => s.trim());
+      this.set(entry, def.pair[0], part(h, lo));
+      this.set(entry, def.pair[1], part(h, hi));
+      return;
+    }
+    if (def !== undefined) setField(entry, def, h, this.reader);
+    this.assign(this.nameOf(entry), recordAs, h.value, h.line, h.via);
+  }
+
+  /** Kerneldoc's reading of a value of each kind: text, short tokens or KAPI_* constants. */
+  private readonly reader: FieldReader<Header> = {
+    shown: (h) => h.value,
+    text: (h) => orNull(h.value),
+    expr: (h) => h.value,
+    enum: (h, cat) => orNull(this.norm(h.value, VOCAB[cat], h.line)),
+    enums: (h, cat) => orNull(this.normList(h.value, VOCAB[cat], h.line).join(' | ')),
+    list: (h, cat) => this.normList(h.value, VOCAB[cat], h.line),
+    bool: (h) => this.normBool(h.value, h.line),
+    switch: (h) => this.normBool(h.value, h.line),
+    flag: (h) => this.normFlagWord(h.value, h.line),
+    values: (h) => splitEnumValues(h.value),
+    errno: (h) => ({ code: canonErrno(h.value), codeText: h.value.trim() }),
+    count: (h) => {
+      if (/^\d+$/.test(h.value)) return Number(h.value);
+      this.unknownToken(h.value, h.line);
+      return null;
+    },
+  };
 
   /* sub-keys (gen 2/3 indented, or gen 1 flat keys routed to the preceding entry) */
 
   sub(entry: object, key: string, h: Header): void {
     const kind = this.kindOf(entry);
-    if (kind === null) return;
+    if (kind === null || kind === 'spec') return;
     const field = lookup(this.g.table.blocks[kind].subKeys, key);
-    const block = this.nameOf(entry);
-    const v = h.value;
-    const ln = h.line;
     if (field === undefined) {
-      this.unknownKey(h.via.replace(/:$/, ''), ln);
-      this.assign(block, key.replaceAll('-', '_'), v, ln, h.via);
-      return;
-    }
-    switch (kind) {
-      case 'param':
-        this.paramSub(entry as SpecParam, field, h);
-        return;
-      case 'return': {
-        const r = entry as SpecReturn;
-        if (field === 'type') r.type = orNull(this.norm(v, TYPES, ln));
-        else if (field === 'check_type') r.checkType = orNull(this.norm(v, CHECKS, ln));
-        else if (field === 'success_value') r.success = orNull(v);
-        else if (field === 'description') r.description = orNull(v);
-        if (field === 'success_range') {
-          const [lo = '', hi = ''] = splitTop(v, 2).map((s) => s.trim());
-          this.assign(block, 'success_min', lo, ln, h.via);
-          this.assign(block, 'success_max', hi, ln, h.via);
-        } else this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'error': {
-        const e = entry as SpecError;
-        if (field === 'condition' || field === 'description') this.setErrorField(e, field, v, ln, h.via);
-        return;
-      }
-      case 'lock': {
-        const l = entry as SpecLock;
-        if (field === 'lock_type') l.type = orNull(this.norm(v, LOCKS, ln));
-        else if (field === 'acquired') l.acquired = this.normFlagWord(v, ln);
-        else if (field === 'released') l.released = this.normFlagWord(v, ln);
-        else if (field === 'description') l.description = orNull(v);
-        this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'signal': {
-        const s = entry as SpecSignal;
-        if (field === 'direction') s.direction = orNull(this.normList(v, SIG_DIRECTIONS, ln).join(' | '));
-        else if (field === 'action') s.action = orNull(this.norm(v, SIG_ACTIONS, ln));
-        else if (field === 'condition') s.condition = orNull(v);
-        else if (field === 'description') s.description = orNull(v);
-        else if (field === 'error_on_signal') s.error = orNull(v);
-        else if (field === 'timing') s.extra.timing = this.normList(v, SIG_TIMINGS, ln).join(' | ');
-        else if (field === 'restartable' || field === 'interruptible') {
-          // Booleans as the macro form has them (KAPI_SIGNAL_INTERRUPTIBLE is `.interruptible = true`).
-          const b = this.normBool(v, ln);
-          s.extra[field] = b === null ? v : String(b);
-        } else s.extra[field] = v;
-        this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'side_effect': {
-        const x = entry as SpecSideEffect;
-        if (field === 'type') x.types = this.normList(v, EFFECTS, ln);
-        else if (field === 'target') x.target = orNull(v);
-        else if (field === 'description') x.description = orNull(v);
-        else if (field === 'condition') x.condition = orNull(v);
-        else if (field === 'reversible') x.reversible = this.normBool(v, ln);
-        this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'state_trans': {
-        const t = entry as SpecStateTrans;
-        if (field === 'object') t.object = orNull(v);
-        else if (field === 'from_state') t.from = orNull(v);
-        else if (field === 'to_state') t.to = orNull(v);
-        else if (field === 'condition') t.condition = orNull(v);
-        else if (field === 'description') t.description = orNull(v);
-        this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'capability': {
-        const c = entry as SpecCapability;
-        if (field === 'action') c.action = orNull(this.norm(v, CAP_ACTIONS, ln));
-        else if (field === 'allows') c.allows = orNull(v);
-        else if (field === 'without_cap') c.without = orNull(v);
-        else if (field === 'check_condition') c.condition = orNull(v);
-        this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'constraint': {
-        const c = entry as SpecConstraint;
-        if (field === 'expression') c.expr = orNull(v);
-        else if (field === 'name') c.name = v;
-        else if (field === 'description') {
-          // kdoc_apispec.py: the header's ", desc" and the desc: sub-key are joined.
-          this.constraintSubDesc.set(c, v);
-          c.description = orNull(joinText([this.constraintHeaderDesc.get(c) ?? '', v]));
-        }
-        this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'struct': {
-        const st = entry as SpecStruct;
-        if (field === 'name') st.name = v;
-        else if (field === 'description') st.description = orNull(v);
-        else if (field === 'size') st.size = orNull(v);
-        else if (field === 'alignment') st.alignment = orNull(v);
-        this.assign(block, field, v, ln, h.via);
-        return;
-      }
-      case 'struct_field':
-        this.fieldSub(entry as SpecStructField, field, h);
-        return;
-    }
+      this.unknownKey(h.via.replace(/:$/, ''), h.line);
+      this.assign(this.nameOf(entry), key.replaceAll('-', '_'), h.value, h.line, h.via);
+    } else if (kind === 'param' || kind === 'struct_field') this.typedSub(entry as SpecParam, field, h);
+    else if (kind === 'constraint' && field === 'description') {
+      // kdoc_apispec.py: the header's ", desc" and the desc: sub-key are joined.
+      const c = entry as SpecConstraint;
+      c.description = orNull(joinText([this.constraintHeaderDesc.get(c) ?? '', h.value]));
+      this.assign(this.nameOf(c), field, h.value, h.line, h.via);
+    } else this.set(entry, field, h);
   }
 
   /**
-   * A struct field's sub-key (`field:` / `struct-field:` blocks, gen-1 `struct-field-*:` keys).
-   * `range:`, `mask:` and `enum:` imply the constraint type when the field writes none, as the
-   * only macros that set those values (KAPI_FIELD_CONSTRAINT_RANGE/MASK/ENUM) set it too.
+   * A sub-key of a param or a struct field (`field:` / `struct-field:` blocks, gen-1
+   * `struct-field-*:` keys). A field's `range:`, `mask:` and `enum:` imply its constraint type
+   * when it writes none, as the only macros that set those values
+   * (KAPI_FIELD_CONSTRAINT_RANGE/MASK/ENUM) set it too.
    */
-  private fieldSub(f: SpecStructField, field: string, h: Header): void {
-    const block = this.nameOf(f);
-    const v = h.value;
-    const ln = h.line;
-    const implied = (ct: string): void => {
-      if (!this.explicitConstraint.has(f)) f.constraintType = ct;
-    };
+  private typedSub(p: SpecParam | SpecStructField, field: string, h: Header): void {
+    const f = 'enumValues' in p ? p : null;
     switch (field) {
       case 'type': {
-        // `type: KAPI_TYPE_UINT` / `type: uint[, flags]`; a C type (`type: __u32`) is the C type
-        const [ty = '', ...flags] = splitPlain(v).map((x) => x.trim());
+        // `type: uint, input, user`: the type, then flag tokens OR'd into the flags; a field's
+        // C type (`type: __u32`) is its C type
+        const [ty = '', ...flags] = splitPlain(h.value).map((s) => s.trim());
         const lower = ty.toLowerCase();
         const kapi =
           ty.startsWith('KAPI_TYPE_') || TYPES.known.has(lower) || lookup(TYPES.aliases, lower) !== undefined;
-        if (!kapi) {
-          f.ctype = orNull(v);
-          this.assign(block, 'type_name', v, ln, h.via);
+        if (f && !kapi) {
+          this.set(p, 'type_name', h);
           return;
         }
-        f.type = orNull(this.norm(ty, TYPES, ln));
-        this.assign(block, 'type', ty, ln, h.via);
-        const extra = flags.flatMap((x) => this.normList(x, FLAGS, ln));
-        if (extra.length > 0) this.assign(block, 'flags', extra.join(' | '), ln, h.via);
-        return;
-      }
-      case 'type_name':
-        f.ctype = orNull(v);
-        break;
-      case 'description':
-        f.description = orNull(v);
-        break;
-      case 'flags':
-        this.normList(v, FLAGS, ln);
-        break;
-      case 'constraint_type':
-        this.explicitConstraint.add(f);
-        this.constraintType(f, v, h);
-        return;
-      case 'range': {
-        const [lo = '', hi = ''] = splitTop(v, 2).map((x) => x.trim());
-        f.range = { min: lo, max: hi };
-        implied('range');
-        this.assign(block, 'min_value', lo, ln, h.via);
-        this.assign(block, 'max_value', hi, ln, h.via);
-        return;
-      }
-      case 'valid_mask':
-        f.validMask = orNull(v);
-        implied('mask');
-        break;
-      case 'enum_values':
-        f.enumValues = splitEnumValues(v);
-        implied('enum');
-        break;
-    }
-    this.assign(block, field, v, ln, h.via);
-  }
-
-  private kindOf(entry: object): BlockKind | null {
-    return this.kinds.get(entry) ?? null;
-  }
-
-  private paramSub(p: SpecParam, field: string, h: Header): void {
-    const block = this.nameOf(p);
-    const v = h.value;
-    const ln = h.line;
-    switch (field) {
-      case 'type': {
-        // `type: uint, input, user`: the type, then flag tokens OR'd into the flags.
-        const [ty = '', ...flags] = splitPlain(v).map((s) => s.trim());
-        p.type = orNull(this.norm(ty, TYPES, ln));
-        this.assign(block, 'type', ty, ln, h.via);
-        const extra = flags.flatMap((f) => this.normList(f, FLAGS, ln));
-        if (this.gen === 3 && (p.type === 'user_ptr' || p.type === 'path') && !extra.includes('user'))
+        this.set(p, 'type', part(h, ty));
+        const extra = flags.flatMap((x) => this.normList(x, FLAGS, h.line));
+        if (!f && this.gen === 3 && (p.type === 'user_ptr' || p.type === 'path') && !extra.includes('user'))
           extra.push('user');
-        if (extra.length > 0) {
-          p.flags = [...new Set([...p.flags, ...extra])];
-          this.assign(block, 'flags', extra.join(' | '), ln, h.via);
-        }
+        if (extra.length === 0) return;
+        if ('flags' in p) p.flags = [...new Set([...p.flags, ...extra])];
+        this.assign(this.nameOf(p), 'flags', extra.join(' | '), h.line, h.via);
         return;
       }
-      case 'flags':
-        p.flags = this.normList(v, FLAGS, ln);
-        this.assign(block, 'flags', v, ln, h.via);
-        return;
       case 'constraint_type':
-        this.constraintType(p, v, h);
-        return;
-      case 'constraints':
-        p.constraint = orNull(v);
-        this.assign(block, 'constraints', v, ln, h.via);
-        return;
-      case 'range': {
-        const [lo = '', hi = ''] = splitTop(v, 2).map((s) => s.trim());
-        p.range = { min: lo, max: hi };
-        this.assign(block, 'min_value', lo, ln, h.via);
-        this.assign(block, 'max_value', hi, ln, h.via);
-        return;
-      }
-      case 'valid_mask':
-        p.validMask = orNull(v);
-        this.assign(block, 'valid_mask', v, ln, h.via);
-        return;
-      case 'description':
-        p.description = orNull(v);
-        this.assign(block, 'description', v, ln, h.via);
+        if (f) this.explicitConstraint.add(f);
+        this.constraintType(p, h);
         return;
       case 'arch_mask': {
         // `arch-mask: <arch> = <bits>`: the generator wraps the bits in #ifdef CONFIG_<ARCH>.
-        const eq = v.indexOf('=');
-        const arch = (eq >= 0 ? v.slice(0, eq) : v).trim();
-        if (eq < 0 || !ARCHES.has(arch.toLowerCase())) this.unknownToken(arch === '' ? v : arch, ln);
-        this.assign(block, 'arch_mask', v, ln, h.via);
-        return;
+        const eq = h.value.indexOf('=');
+        const arch = (eq >= 0 ? h.value.slice(0, eq) : h.value).trim();
+        if (eq < 0 || !ARCHES.has(arch.toLowerCase()))
+          this.unknownToken(arch === '' ? h.value : arch, h.line);
+        break;
       }
       case 'struct_type':
-        this.structNamed(v, ln);
-        this.assign(block, 'struct_type', v, ln, h.via);
-        return;
-      default:
-        this.assign(block, field, v, ln, h.via);
+        this.structNamed(h.value, h.line);
+        break;
     }
+    this.set(p, field, h);
+    const implied = lookup(IMPLIED_CONSTRAINT, field);
+    if (f && implied !== undefined && !this.explicitConstraint.has(f)) f.constraintType = implied;
   }
 
   /**
    * `constraint-type: KAPI_CONSTRAINT_RANGE` or `range(lo, hi)` / `mask(x)` / `alignment(N)` / ...,
-   * of a param or a struct field (which also keeps the values of `enum(a, b)`).
+   * of a param or a struct field: the constraint type and, in parentheses, its values.
    */
-  private constraintType(p: SpecParam | SpecStructField, value: string, h: Header): void {
-    const block = this.nameOf(p);
-    const ln = h.line;
-    const v = value.trim();
-    this.assign(block, 'constraint_type', v, ln, h.via);
+  private constraintType(p: SpecParam | SpecStructField, h: Header): void {
+    const v = h.value.trim();
     const call = /^([A-Za-z_][A-Za-z0-9_]*)\s*\(([\s\S]*)\)$/.exec(v);
-    if (call) {
-      const fn = (call[1] ?? '').toLowerCase();
-      const args = (call[2] ?? '').trim();
-      const ct = CONSTRAINTS.known.has(fn) ? fn : lookup(CONSTRAINTS.aliases, fn);
-      if (ct === undefined) {
-        this.unknownToken(call[1] ?? v, ln);
-        p.constraintType = v;
-        return;
-      }
-      p.constraintType = ct;
-      if (args === '') return;
-      if (ct === 'range') {
-        const [lo = '', hi = ''] = splitTop(args, 2).map((s) => s.trim());
-        p.range = { min: lo, max: hi };
-        this.assign(block, 'min_value', lo, ln, h.via);
-        this.assign(block, 'max_value', hi, ln, h.via);
-      } else if (ct === 'mask') {
-        p.validMask = args;
-        this.assign(block, 'valid_mask', args, ln, h.via);
-      } else if (ct === 'enum') {
-        if ('enumValues' in p) p.enumValues = splitEnumValues(args);
-        this.assign(block, 'enum_values', args, ln, h.via);
-      } else if (ct === 'alignment') this.assign(block, 'alignment', args, ln, h.via);
-      else if (ct === 'buffer') this.assign(block, 'size_param_idx', args, ln, h.via);
-      else if (ct === 'user_string') this.assign(block, 'size', args, ln, h.via);
-      else if (ct === 'custom') this.assign(block, 'validate', args, ln, h.via);
+    if (!call && !(/\s/.test(v) && !v.startsWith('KAPI_'))) {
+      this.set(p, 'constraint_type', part(h, v));
       return;
     }
-    if (/\s/.test(v) && !v.startsWith('KAPI_')) {
-      this.unknownToken(v, ln);
+    this.assign(this.nameOf(p), 'constraint_type', v, h.line, h.via);
+    const fn = (call?.[1] ?? '').toLowerCase();
+    const ct = call ? (CONSTRAINTS.known.has(fn) ? fn : lookup(CONSTRAINTS.aliases, fn)) : undefined;
+    if (ct === undefined) {
+      this.unknownToken(call?.[1] ?? v, h.line);
       p.constraintType = v;
       return;
     }
-    p.constraintType = orNull(this.norm(v, CONSTRAINTS, ln));
+    p.constraintType = ct;
+    const args = (call?.[2] ?? '').trim();
+    const field = lookup(CONSTRAINT_ARGS, ct);
+    if (args !== '' && field !== undefined) this.set(p, field, part(h, args));
   }
 
   /* top-level keys */
@@ -1772,54 +1598,23 @@ class Builder {
     if (it.subs.length > 0) for (const s of it.subs) this.orphan(`'${s.raw}:' is not inside a block`, s.line);
     const count = lookup(COUNT_KEYS, k);
     if (count !== undefined) {
-      this.assign('spec', k.replaceAll('-', '_'), value, it.line, via);
-      if (/^\d+$/.test(value)) this.spec.counts[count] = { value: Number(value), line: it.line, via };
-      else this.unknownToken(value, it.line);
+      this.set(this.spec, count, h, k.replaceAll('-', '_'));
+      return;
+    }
+    const field = lookup(SPEC_KEYS, k);
+    if (field !== undefined) {
+      this.set(this.spec, field, h);
+      if (field === 'description') this.explicitDescription = true;
       return;
     }
     switch (k) {
-      case 'contexts':
-      case 'context-flags':
-        this.spec.contexts = this.normList(value, CONTEXTS, it.line);
-        this.assign('spec', 'context_flags', value, it.line, via);
-        return;
-      case 'long-desc':
-        this.spec.longDescription = orNull(value);
-        this.assign('spec', 'long_description', value, it.line, via);
-        return;
-      case 'desc':
-        this.spec.description = orNull(value);
-        this.explicitDescription = true;
-        this.assign('spec', 'description', value, it.line, via);
-        return;
-      case 'examples':
-        this.spec.examples = orNull(value);
-        this.assign('spec', 'examples', value, it.line, via);
-        return;
-      case 'notes':
-        this.spec.notes = orNull(value);
-        this.assign('spec', 'notes', value, it.line, via);
-        return;
-      case 'since':
-      case 'since-version':
-        this.spec.since = orNull(value);
-        this.assign('spec', 'since_version', value, it.line, via);
-        return;
-      case 'api-type':
-        this.assign('spec', 'api_type', value, it.line, via);
-        return;
-      case 'api-version':
-        this.assign('spec', 'version', value, it.line, via);
-        return;
       case 'error-code':
         this.errorCode(h);
         return;
       case 'struct-type': {
         const [param = '', sname = ''] = splitPlain(value, 2).map((s) => s.trim());
-        const st = this.structNamed(sname, it.line);
-        this.assign(this.nameOf(st), 'name', sname, it.line, via);
-        if (param !== '')
-          this.assign(this.nameOf(this.paramByName(param, it.line)), 'struct_type', sname, it.line, via);
+        this.set(this.structNamed(sname, it.line), 'name', part(h, sname));
+        if (param !== '') this.set(this.paramByName(param, it.line), 'struct_type', part(h, sname));
         return;
       }
       case 'validation-group':
@@ -1873,12 +1668,12 @@ class Builder {
           this.orphan(`'${it.raw}:' names no parameter`, it.line);
           return;
         }
-        this.sub(this.paramByName(name, it.line), subKey, { ...h, value: rest });
+        this.sub(this.paramByName(name, it.line), subKey, part(h, rest));
         return;
       }
       // constraint-expr: NAME, expr (the constraint may be declared later)
       const c = this.constraintsByName.get(name);
-      if (c) this.sub(c, subKey, { ...h, value: rest });
+      if (c) this.sub(c, subKey, part(h, rest));
       else this.pendingExprs.push({ name, value: rest, line: it.line, via: h.via });
       return;
     }
@@ -1894,15 +1689,10 @@ class Builder {
   private errorCode(h: Header): void {
     const [code = '', name, cond, desc] = splitPlain(h.value, 4).map((s) => s.trim());
     if (code === '') this.emptyHeader('error-code', h.line);
-    const e = this.newError(code, h.line);
-    const block = this.nameOf(e);
-    this.assign(block, 'error_code', code, h.line, h.via);
-    if (name !== undefined) {
-      e.name = orNull(name);
-      this.assign(block, 'name', name, h.line, h.via);
-    }
-    if (cond !== undefined) this.setErrorField(e, 'condition', cond, h.line, h.via);
-    if (desc !== undefined) this.setErrorField(e, 'description', desc, h.line, h.via);
+    const e = this.newError(part(h, code));
+    if (name !== undefined) this.set(e, 'name', part(h, name));
+    if (cond !== undefined) this.set(e, 'condition', part(h, cond));
+    if (desc !== undefined) this.set(e, 'description', part(h, desc));
   }
 
   /* kerneldoc parts */
@@ -2087,20 +1877,22 @@ export const KERNELDOC_VOCABULARY: {
   ]),
   subKeys: docGrammar(KERNELDOC_BLOCKS).anySubKey,
   tokens: new Set([
-    ...[
-      TYPES,
-      FLAGS,
-      CONTEXTS,
-      CONSTRAINTS,
-      LOCKS,
-      CHECKS,
-      EFFECTS,
-      CAP_ACTIONS,
-      SIG_DIRECTIONS,
-      SIG_ACTIONS,
-      SIG_TIMINGS,
-    ]
-      .flatMap((v) => [...v.known, ...Object.keys(v.aliases)])
+    ...(
+      [
+        'type',
+        'param_flags',
+        'context',
+        'constraint',
+        'lock_type',
+        'return_check',
+        'effect',
+        'cap_action',
+        'signal_dir',
+        'signal_action',
+        'signal_timing',
+      ] as const
+    )
+      .flatMap((c) => [...VOCAB[c].known, ...Object.keys(VOCAB[c].aliases)])
       .filter((t) => !t.startsWith('kapi_')),
     ...ARCHES,
     'yes',

@@ -9,7 +9,9 @@
  * a field macro sets its field in whatever block is open. Raw initializers mixed in (`.type =
  * KAPI_TYPE_UINT,`, `.error_count = 5,`, `.locks[0] = { … },`, `.return_spec = { … },`) go
  * through the same path, and every assignment is kept in order in `assignments`, under the field
- * name of the C struct (PATCH v4 semantics: KAPI_LOCK_ACQUIRED sets `scope`). Helper macros that
+ * name of the C struct (PATCH v4 semantics: KAPI_LOCK_ACQUIRED sets `scope`), which the field
+ * table (fields.ts) maps onto the model, as for kerneldoc; here only the reading of C values
+ * (`reader`) and RFC v2's signal number and capability name (finish()). Helper macros that
  * stand for whole blocks (macro-helpers.ts) are expanded first, so their hard-coded indices count.
  *
  * What the DSL does not define is kept in `unknown`, not reported as an issue: `where` is 'macro'
@@ -29,10 +31,10 @@
 import type { Issue, Parsed } from '../types.js';
 import { issue } from '../types.js';
 import { type CToken, tokenizeC, tokensText } from './ctokens.js';
+import { type FieldReader, fieldDef, setField, type Written } from './fields.js';
 import { HELPER_MACROS } from './macro-helpers.js';
 import {
   type ApiSpec,
-  type CountName,
   emptyCapability,
   emptyConstraint,
   emptyError,
@@ -45,19 +47,9 @@ import {
   emptyStateTrans,
   emptyStruct,
   emptyStructField,
-  type SpecCapability,
-  type SpecConstraint,
-  type SpecError,
   type SpecKind,
-  type SpecLock,
-  type SpecParam,
-  type SpecReturn,
-  type SpecSideEffect,
-  type SpecSignal,
   type SpecSignalMask,
-  type SpecStateTrans,
   type SpecStruct,
-  type SpecStructField,
   splitEnumValues,
 } from './model.js';
 import { type CategoryName, VOCABULARY, type VocabCategory } from './vocabulary.js';
@@ -530,20 +522,6 @@ export const TOP_DESIGNATORS: Readonly<Record<string, { kind: BlockKind; indexed
   addr_families: { kind: 'addr_family', indexed: true },
 };
 
-/** Top-level count fields and the count they declare. */
-export const COUNT_FIELDS: Readonly<Record<string, CountName>> = {
-  param_count: 'param',
-  error_count: 'error',
-  signal_count: 'signal',
-  lock_count: 'lock',
-  side_effect_count: 'side_effect',
-  state_trans_count: 'state_trans',
-  capability_count: 'capability',
-  constraint_count: 'constraint',
-  struct_spec_count: 'struct',
-  signal_mask_count: 'signal_mask',
-};
-
 export interface ConstCategory {
   prefix: string;
   names: readonly string[];
@@ -659,6 +637,15 @@ const shown = (v: Val): string => v.str ?? v.text;
 /** A text field: the string, an expression as written, or null when nothing was given. */
 const textOf = (v: Val): string | null => v.str ?? (v.toks.length > 0 ? v.text : null);
 
+/** `.reversible = 1` means what KAPI_EFFECT_REVERSIBLE (`= true`) means. */
+const boolOf = (text: string): boolean | null =>
+  /^(true|1)$/.test(text) ? true : /^(false|0)$/.test(text) ? false : null;
+
+/** A value with where it was written, as the field table's readers take it. */
+interface MacroValue extends Written {
+  v: Val;
+}
+
 function intOf(text: string): number | null {
   const m = /^\(?\s*(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)[uUlL]*\s*\)?$/.exec(text);
   if (!m) return null;
@@ -741,7 +728,8 @@ class SpecParser {
   readonly spec: ApiSpec;
   private readonly stack: Block[] = [];
   private readonly top: Block;
-  private readonly scratch = new Map<object, Record<string, string>>();
+  /** The `late` fields of an entry (fields.ts), read by finish(). */
+  private readonly scratch = new Map<object, Record<string, Val>>();
   private lastLine: number;
   private reported = 0;
 
@@ -1264,7 +1252,7 @@ class SpecParser {
     if (top.kind !== kind) this.unknown(`${via} closes ${top.label}`, line, 'misplaced');
   }
 
-  private scratchOf(obj: object): Record<string, string> {
+  private scratchOf(obj: object): Record<string, Val> {
     let s = this.scratch.get(obj);
     if (!s) {
       s = {};
@@ -1352,334 +1340,59 @@ class SpecParser {
     if (!this.applyField(block, field, v, line, via)) this.checkConstants(v, line);
   }
 
-  /** Returns true when the value's constants were normalized (and checked) here. */
+  /**
+   * Sets the model as the field table says (fields.ts); returns true when the value's constants
+   * were normalized (and checked) there. The `late` fields wait for finish().
+   */
   private applyField(block: Block, field: string, v: Val, line: number, via: string): boolean {
-    const o = block.obj;
-    const text = textOf(v);
-    switch (block.kind) {
-      case 'spec': {
-        const s = this.spec;
-        switch (field) {
-          case 'description':
-            s.description = text;
-            return false;
-          case 'long_description':
-            s.longDescription = text;
-            return false;
-          case 'context_flags':
-            s.contexts = this.flags(v, 'context', line);
-            return true;
-          case 'examples':
-            s.examples = text;
-            return false;
-          case 'notes':
-            s.notes = text;
-            return false;
-          case 'since_version':
-            s.since = text;
-            return false;
-          default: {
-            const count: CountName | undefined = own(COUNT_FIELDS, field);
-            if (count) {
-              const n = intOf(v.text);
-              if (n !== null) s.counts[count] = { value: n, line, via };
-              else this.unknown(`${via}: ${v.text}`, line, 'count');
-            }
-            return false;
-          }
-        }
-      }
-      case 'param': {
-        const p = o as SpecParam;
-        switch (field) {
-          case 'name':
-            p.name = text ?? '';
-            return false;
-          case 'type_name':
-            p.ctype = text;
-            return false;
-          case 'description':
-            p.description = text;
-            return false;
-          case 'type':
-            p.type = this.enumOf(v, 'type', line);
-            return true;
-          case 'flags':
-            p.flags = this.flags(v, 'param_flags', line);
-            return true;
-          case 'constraint_type':
-            p.constraintType = this.enumOf(v, 'constraint', line);
-            return true;
-          case 'constraints':
-            p.constraint = text;
-            return false;
-          case 'min_value':
-            p.range = { min: shown(v), max: p.range?.max ?? '' };
-            return false;
-          case 'max_value':
-            p.range = { min: p.range?.min ?? '', max: shown(v) };
-            return false;
-          case 'valid_mask':
-            p.validMask = text;
-            return false;
-          default:
-            return false;
-        }
-      }
-      case 'return': {
-        const r = o as SpecReturn;
-        switch (field) {
-          case 'type_name':
-            r.ctype = text;
-            return false;
-          case 'description':
-            r.description = text;
-            return false;
-          case 'type':
-            r.type = this.enumOf(v, 'type', line);
-            return true;
-          case 'check_type':
-            r.checkType = this.enumOf(v, 'return_check', line);
-            return true;
-          case 'success_value':
-            r.success = text;
-            return false;
-          default:
-            return false;
-        }
-      }
-      case 'error': {
-        const e = o as SpecError;
-        switch (field) {
-          case 'error_code': {
-            const m = /^\(?\s*-?\s*(E[A-Z0-9_]+)\s*\)?$/.exec(v.text);
-            e.codeText = v.text;
-            e.code = m ? (m[1] as string) : v.text;
-            return false;
-          }
-          case 'name':
-            e.name = text;
-            return false;
-          case 'condition':
-            e.condition = text;
-            return false;
-          case 'description':
-            e.description = text;
-            return false;
-          default:
-            return false;
-        }
-      }
-      case 'lock': {
-        const l = o as SpecLock;
-        switch (field) {
-          case 'lock_name':
-            l.name = text ?? '';
-            return false;
-          case 'lock_type':
-            l.type = this.enumOf(v, 'lock_type', line);
-            return true;
-          case 'scope': {
-            // P4: ACQUIRED and RELEASED overwrite each other in C; the model keeps both facts.
-            const scope = this.enumOf(v, 'lock_scope', line);
-            if (scope === 'acquires' || scope === 'internal') l.acquired = 'true';
-            if (scope === 'releases' || scope === 'internal') l.released = 'true';
-            return true;
-          }
-          case 'acquired':
-            l.acquired = shown(v);
-            return false;
-          case 'released':
-            l.released = shown(v);
-            return false;
-          case 'description':
-            l.description = text;
-            return false;
-          default:
-            return false;
-        }
-      }
-      case 'signal': {
-        const g = o as SpecSignal;
-        switch (field) {
-          case 'signal_num':
-            this.scratchOf(g).signum = v.text;
-            return false;
-          case 'signal_name':
-            g.signal = text ?? '';
-            return false;
-          case 'direction':
-            g.direction = this.enumOf(v, 'signal_dir', line);
-            return true;
-          case 'action':
-            g.action = this.enumOf(v, 'signal_action', line);
-            return true;
-          case 'condition':
-            g.condition = text;
-            return false;
-          case 'description':
-            g.description = text;
-            return false;
-          case 'error_on_signal':
-            g.error = text;
-            return false;
-          case 'timing':
-            g.extra.timing = this.enumOf(v, 'signal_timing', line) ?? '';
-            return true;
-          case 'queue_behavior':
-            g.extra.queue = this.enumOf(v, 'signal_queue', line) ?? '';
-            return true;
-          case 'state_required':
-          case 'state_forbidden':
-            g.extra[field] = this.flags(v, 'signal_state', line).join('|');
-            return true;
-          case 'restartable':
-          case 'interruptible':
-            // `.restartable = 1` means what KAPI_SIGNAL_RESTARTABLE (`= true`) means.
-            g.extra[field] = /^(true|1)$/.test(v.text)
-              ? 'true'
-              : /^(false|0)$/.test(v.text)
-                ? 'false'
-                : shown(v);
-            return false;
-          default:
-            if (field !== '__proto__') g.extra[field] = shown(v);
-            return false;
-        }
-      }
-      case 'signal_mask': {
-        const m = o as SpecSignalMask;
-        if (field === 'mask_name') m.name = text ?? '';
-        else if (field === 'description') m.description = text;
-        return false;
-      }
-      case 'side_effect': {
-        const e = o as SpecSideEffect;
-        switch (field) {
-          case 'type':
-            e.types = this.flags(v, 'effect', line);
-            return true;
-          case 'target':
-            e.target = text;
-            return false;
-          case 'description':
-            e.description = text;
-            return false;
-          case 'condition':
-            e.condition = text;
-            return false;
-          case 'reversible': {
-            const b = /^(true|1)$/.test(v.text) ? true : /^(false|0)$/.test(v.text) ? false : null;
-            if (b === null) this.unknown(v.text, line, 'constant');
-            e.reversible = b;
-            return false;
-          }
-          default:
-            return false;
-        }
-      }
-      case 'state_trans': {
-        const e = o as SpecStateTrans;
-        if (field === 'object') e.object = text;
-        else if (field === 'from_state') e.from = text;
-        else if (field === 'to_state') e.to = text;
-        else if (field === 'condition') e.condition = text;
-        else if (field === 'description') e.description = text;
-        return false;
-      }
-      case 'capability': {
-        const c = o as SpecCapability;
-        switch (field) {
-          case 'capability':
-            c.capability = v.text;
-            return false;
-          case 'cap_name':
-            this.scratchOf(c).capName = text ?? '';
-            return false;
-          case 'action':
-            c.action = this.enumOf(v, 'cap_action', line);
-            return true;
-          case 'allows':
-            c.allows = text;
-            return false;
-          case 'without_cap':
-            c.without = text;
-            return false;
-          case 'check_condition':
-            c.condition = text;
-            return false;
-          default:
-            return false;
-        }
-      }
-      case 'constraint': {
-        const c = o as SpecConstraint;
-        if (field === 'name') c.name = text ?? '';
-        else if (field === 'description') c.description = text;
-        else if (field === 'expression') c.expr = text;
-        return false;
-      }
-      case 'struct': {
-        const c = o as SpecStruct;
-        if (field === 'name') c.name = text ?? '';
-        else if (field === 'description') c.description = text;
-        else if (field === 'size') c.size = textOf(v);
-        else if (field === 'alignment') c.alignment = textOf(v);
-        return false;
-      }
-      case 'struct_field': {
-        // A KAPI_STRUCT_FIELD outside a struct spec still fills its own (unlisted) entry.
-        const f = o as SpecStructField;
-        switch (field) {
-          case 'name':
-            f.name = text ?? '';
-            return false;
-          case 'type_name':
-            f.ctype = text;
-            return false;
-          case 'description':
-            f.description = text;
-            return false;
-          case 'type':
-            f.type = this.enumOf(v, 'type', line);
-            return true;
-          case 'flags':
-            this.flags(v, 'param_flags', line);
-            return true;
-          case 'constraint_type':
-            f.constraintType = this.enumOf(v, 'constraint', line);
-            return true;
-          case 'min_value':
-            f.range = { min: shown(v), max: f.range?.max ?? '' };
-            return false;
-          case 'max_value':
-            f.range = { min: f.range?.min ?? '', max: shown(v) };
-            return false;
-          case 'valid_mask':
-            f.validMask = text;
-            return false;
-          case 'enum_values':
-            // `"A, B"` (a string, as the generators emit it) or `A, B` (the variadic arguments)
-            f.enumValues = v.toks.length === 0 ? null : splitEnumValues(v.str ?? v.text);
-            return false;
-          default:
-            return false;
-        }
-      }
-      default:
-        return false;
+    const def = block.obj === null ? undefined : fieldDef(block.kind, field);
+    if (block.obj === null || def === undefined) return false;
+    if (def.kind === 'late') {
+      this.scratchOf(block.obj)[field] = v;
+      return false;
     }
+    return setField(block.obj, def, { v, line, via }, this.reader);
   }
+
+  /** The macro form's reading of a value of each kind: C tokens, strings and numbers. */
+  private readonly reader: FieldReader<MacroValue> = {
+    shown: (x) => shown(x.v),
+    text: (x) => textOf(x.v),
+    expr: (x) => x.v.text,
+    enum: (x, cat) => this.enumOf(x.v, cat, x.line),
+    enums: (x, cat) => this.enumOf(x.v, cat, x.line),
+    list: (x, cat) => this.flags(x.v, cat, x.line),
+    bool: (x) => {
+      const b = boolOf(x.v.text);
+      if (b === null) this.unknown(x.v.text, x.line, 'constant');
+      return b;
+    },
+    // `.restartable = 1` means what KAPI_SIGNAL_RESTARTABLE (`= true`) means.
+    switch: (x) => boolOf(x.v.text),
+    flag: (x) => shown(x.v),
+    // `"A, B"` (a string, as the generators emit it) or `A, B` (the variadic arguments)
+    values: (x) => (x.v.toks.length === 0 ? null : splitEnumValues(x.v.str ?? x.v.text)),
+    errno: (x) => {
+      const m = /^\(?\s*-?\s*(E[A-Z0-9_]+)\s*\)?$/.exec(x.v.text);
+      return { code: m ? (m[1] as string) : x.v.text, codeText: x.v.text };
+    },
+    count: (x) => {
+      const n = intOf(x.v.text);
+      if (n === null) this.unknown(`${x.via}: ${x.v.text}`, x.line, 'count');
+      return n;
+    },
+  };
 
   private finish(): void {
     for (const g of this.spec.signals) {
-      const signum = this.scratch.get(g)?.signum;
+      const signum = this.scratch.get(g)?.signal_num?.text;
       if (!signum || signum === '0') continue;
       if (g.signal === '') g.signal = signum;
       else if (signum !== g.signal) g.extra.signum = signum;
     }
     for (const c of this.spec.capabilities) {
-      const name = this.scratch.get(c)?.capName;
+      const cap = this.scratch.get(c)?.cap_name;
+      const name = cap ? textOf(cap) : null;
       if (name && (c.capability === '' || (!/^CAP_/.test(c.capability) && /^CAP_/.test(name))))
         c.capability = name;
     }
