@@ -44,7 +44,7 @@ function openStore(db: string | undefined, env: NodeJS.ProcessEnv): Store {
       `no store at ${resolve(path)} (the bot writes one: kapi-review bot --state FILE); give --state FILE`,
     );
   try {
-    return Store.open({ path, now: () => new Date() });
+    return Store.open({ path, now: () => new Date(), readonly: true });
   } catch (e) {
     if (e instanceof StoreError) throw new DashboardUsageError(e.message);
     throw e;

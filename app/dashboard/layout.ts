@@ -97,18 +97,41 @@ export function defaultListQuery(): ListQuery {
   return { q: '', list: null, state: null, page: 1, per: DEFAULT_PER_PAGE };
 }
 
-/** Reads the list's query parameters; anything invalid falls back to the default, never throws. */
+/** A list query parameter that is not one the dashboard's form or links could have made. */
+export class QueryError extends Error {
+  override name = 'QueryError';
+}
+
+/** Beyond any real list (a million pages); keeps page * per far from unsafe integers. */
+export const MAX_PAGE = 1_000_000;
+
+function whole(params: URLSearchParams, key: string, min: number, max: number): number | null {
+  const raw = (params.get(key) ?? '').trim();
+  if (raw === '') return null;
+  const n = /^\d{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new QueryError(`${key} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/**
+ * Reads the list's query parameters. Empty ones (a form left blank) are the defaults; the search
+ * text and the list are trimmed and cut to their length; a page, page size or state that is not
+ * valid throws QueryError (the server answers 400). A page past the end is not an error: the list
+ * shows its last page.
+ */
 export function parseListQuery(params: URLSearchParams): ListQuery {
   const q = defaultListQuery();
   q.q = (params.get('q') ?? '').trim().slice(0, 200);
   const list = (params.get('list') ?? '').trim();
   if (list !== '') q.list = list.slice(0, 320);
-  const state = params.get('state');
-  if (state && (STATES as readonly string[]).includes(state)) q.state = state as RevisionState;
-  const page = Number(params.get('page'));
-  if (Number.isInteger(page) && page >= 1) q.page = page;
-  const per = Number(params.get('per'));
-  if (Number.isInteger(per) && per >= 1) q.per = Math.min(per, MAX_PER_PAGE);
+  const state = params.get('state') ?? '';
+  if (state !== '') {
+    if (!(STATES as readonly string[]).includes(state))
+      throw new QueryError(`state must be one of ${STATES.join(', ')}`);
+    q.state = state as RevisionState;
+  }
+  q.page = whole(params, 'page', 1, MAX_PAGE) ?? q.page;
+  q.per = whole(params, 'per', 1, MAX_PER_PAGE) ?? q.per;
   return q;
 }
 

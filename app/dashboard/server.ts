@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
 import type { SpecIndexData } from './coverage.js';
-import { createDashboardHandler } from './handler.js';
+import { createDashboardHandler, type DashboardAuth } from './handler.js';
 import {
   DEFAULT_PER_PAGE,
   defaultListQuery,
@@ -21,8 +21,10 @@ import { pageCount } from './render-list.js';
 
 export interface ServeOptions {
   store: Store;
-  /** Default 127.0.0.1: the dashboard has no login, so it stays on loopback unless asked. */
+  /** Default 127.0.0.1: without `auth` the dashboard has no login, so it stays on loopback unless asked. */
   host?: string;
+  /** A token or a user and password every request must carry (handler.ts). */
+  auth?: DashboardAuth | null;
   /** 0: any free port. */
   port: number;
   specs?: SpecIndexData | null;
@@ -42,6 +44,7 @@ export async function serveDashboard(opts: ServeOptions): Promise<DashboardServe
     store: opts.store,
     basePath: '',
     specs: opts.specs ?? null,
+    ...(opts.auth ? { auth: opts.auth } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onError ? { onError: (e: unknown) => opts.onError?.(e) } : {}),
   });

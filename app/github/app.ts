@@ -15,6 +15,10 @@
  * - Probot's Octokit throttles and retries (secondary rate limits, 5xx); a 422 on the review is
  *   retried once with every finding in the body, then recorded in the check run, never fatal.
  * - Reviews of one pull request run one at a time (a push during a review waits its turn).
+ * - Webhooks reach the handlers through webhook.ts, in front of Probot's own route: a size limit
+ *   while the body streams, the signature before any parsing, the payload's fields checked
+ *   (payload.ts), replayed deliveries dropped.
+ * - The dashboard, when given, is served at /kapi-review behind a token or a user and password.
  */
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import { isOperatorOnly } from '../../checks/index.js';
@@ -36,11 +40,12 @@ import type { ReportFinding } from '../../reporters/report.js';
 import { loadCParser } from '../c/language.js';
 import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '../config/index.js';
 import type { TreeReader } from '../context/postimage.js';
-import { createDashboardHandler, type DashboardOptions } from '../dashboard/handler.js';
+import { createDashboardHandler, type DashboardAuth, type DashboardOptions } from '../dashboard/handler.js';
 import { type FrameworkChoice, frameworkOfTree } from '../framework/resolve.js';
 import { worthParsing } from '../index/walk.js';
 import { reviewPatches } from '../review/run.js';
 import type { Store } from '../store/store.js';
+import { checkWebhook, readCheckRunEvent, readIssueCommentEvent, readPullRequestEvent } from './payload.js';
 import {
   canCommand,
   candidateFiles,
@@ -53,6 +58,7 @@ import {
   prPatch,
   rightSideLines,
 } from './pr.js';
+import { createWebhookRoute, type WebhookLimits } from './webhook.js';
 
 export const CHECK_NAME = 'kapi-review';
 export const CONFIG_FILE = 'kapi-review.yml';
@@ -65,8 +71,13 @@ type Octokit = Context['octokit'];
 export interface AppOptions {
   /** The checks to run (the CLI's registry by default). */
   checks?: readonly Check[];
-  /** The bot's store: the maintainer dashboard is served at /kapi-review on Probot's server. */
-  dashboard?: { store: Store; specs?: DashboardOptions['specs'] };
+  /**
+   * The bot's store: the maintainer dashboard is served at /kapi-review on Probot's server, to
+   * requests that carry `auth` (there is no unauthenticated dashboard on the App's server).
+   */
+  dashboard?: { store: Store; specs?: DashboardOptions['specs']; auth: DashboardAuth };
+  /** The webhook route's limits (webhook.ts); the defaults suit GitHub. */
+  webhook?: WebhookLimits;
 }
 
 export const DASHBOARD_PATH = '/kapi-review';
@@ -196,11 +207,28 @@ export function createApp(
   options: AppOptions = {},
 ): (app: Probot, probotOptions?: ApplicationFunctionOptions) => Promise<void> {
   return async (app: Probot, probotOptions?: ApplicationFunctionOptions) => {
+    // Probot's server puts its webhook middleware first and reads a whole body before it looks
+    // at the signature: our route takes the webhook path in front of it (Probot's server and
+    // createNodeMiddleware both ask the app's Probot for its middleware after loading the app)
+    const probotMiddleware = app.getNodeMiddleware.bind(app);
+    app.getNodeMiddleware = async (o = {}) => {
+      const inner = await probotMiddleware(o);
+      const route = createWebhookRoute({
+        ...options.webhook,
+        path: o.path ?? app.webhookPath,
+        verify: (payload, signature) => app.webhooks.verify(payload, signature),
+        receive: (event) => app.receive(event as Parameters<Probot['receive']>[0]),
+        check: checkWebhook,
+        log: app.log,
+      });
+      return async (req, res, next) => (await route(req, res)) || inner(req, res, next);
+    };
     if (options.dashboard && probotOptions?.addHandler)
       probotOptions.addHandler(
         createDashboardHandler({
           store: options.dashboard.store,
           basePath: DASHBOARD_PATH,
+          auth: options.dashboard.auth,
           ...(options.dashboard.specs !== undefined ? { specs: options.dashboard.specs } : {}),
           onError: (e) => app.log.error(`dashboard: ${errorMessage(e)}`),
         }),
@@ -552,34 +580,46 @@ export function createApp(
       });
     }
 
+    /**
+     * The webhook route answers 400 to a payload these readers reject; a handler reached another
+     * way (`app.receive`, another server's middleware) logs it and does nothing.
+     */
+    function skip(context: Context, reason: string): void {
+      context.log.warn(`${context.name} ${context.id}: ignored: ${reason}`);
+    }
+
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
-      const p = context.payload.pull_request;
-      await run(context, { ...context.repo(), number: p.number }, p.head.sha);
+      const p = readPullRequestEvent(context.payload);
+      if (!p.ok) return skip(context, p.reason);
+      const { repo, number, headSha } = p.value;
+      await run(context, { owner: repo.owner, repo: repo.repo, number }, headSha);
     });
 
     app.on('check_run.rerequested', async (context) => {
-      const c = context.payload.check_run;
+      const p = readCheckRunEvent(context.payload);
+      if (!p.ok) return skip(context, p.reason);
+      const c = p.value;
       if (c.name !== CHECK_NAME) return;
-      const r = context.repo();
+      const r = { owner: c.repo.owner, repo: c.repo.repo };
       // a fork's PR is not listed in pull_requests; our runs carry the PR number as external_id
-      const numbers = c.pull_requests.map((p) => p.number);
-      if (numbers.length === 0 && /^\d{1,9}$/.test(c.external_id ?? '')) numbers.push(Number(c.external_id));
+      const numbers = [...c.pullNumbers];
+      if (numbers.length === 0 && /^\d{1,9}$/.test(c.externalId ?? '')) numbers.push(Number(c.externalId));
       // a run for an older head is stale: a later push has its own run
-      for (const number of numbers) await run(context, { ...r, number }, c.head_sha);
+      for (const number of numbers) await run(context, { ...r, number }, c.headSha);
     });
 
     app.on('issue_comment.created', async (context) => {
-      const { issue, comment, sender } = context.payload;
-      if (!issue.pull_request || sender.type === 'Bot') return;
-      const { commands, unknown } = parseCommands(comment.body);
+      const p = readIssueCommentEvent(context.payload);
+      if (!p.ok) return skip(context, p.reason);
+      const { issue, isPull, commentId, body, sender } = p.value;
+      if (!isPull || sender.type === 'Bot') return;
+      const { commands, unknown } = parseCommands(body);
       if (commands.length === 0 && unknown.length === 0) return;
-      const r = context.repo();
+      const r = { owner: p.value.repo.owner, repo: p.value.repo.repo };
       const react = (content: '+1' | 'confused') =>
-        context.octokit.rest.reactions.createForIssueComment({ ...r, comment_id: comment.id, content });
+        context.octokit.rest.reactions.createForIssueComment({ ...r, comment_id: commentId, content });
       if (!(await permitted(context.octokit, r, sender.login))) {
-        context.log.info(
-          `${r.owner}/${r.repo}#${issue.number}: command from ${sender.login} without write access`,
-        );
+        context.log.info(`${r.owner}/${r.repo}#${issue}: command from ${sender.login} without write access`);
         await react('confused');
         return;
       }
@@ -594,7 +634,7 @@ export function createApp(
         await react('confused');
         await context.octokit.rest.issues.createComment({
           ...r,
-          issue_number: issue.number,
+          issue_number: issue,
           body: [
             'kapi-review did not understand:',
             '',
@@ -605,7 +645,7 @@ export function createApp(
         });
       } else await react('+1');
       if (valid.length === 0) return;
-      await run(context, { ...r, number: issue.number }, null);
+      await run(context, { ...r, number: issue }, null);
     });
   };
 }

@@ -4,14 +4,11 @@
  * GHE_PROTOCOL for GitHub Enterprise, LOG_LEVEL) or from a `.env` file, and runs its setup flow
  * (register the app from app.yml in the browser) when no APP_ID is set.
  *
- * KAPI_REVIEW_STATE names the mail bot's state file; when set, the maintainer dashboard over it
- * is served at /kapi-review on the same server.
+ * KAPI_REVIEW_STATE names the mail bot's state file; with it, the maintainer dashboard over it is
+ * served at /kapi-review behind KAPI_DASHBOARD_TOKEN (or KAPI_DASHBOARD_USER and
+ * KAPI_DASHBOARD_PASS), or on KAPI_DASHBOARD_PORT (settings.ts). A bad setting or state file is
+ * one line on stderr and exit status 1.
  */
-import { run } from 'probot';
-import { Store } from '../store/store.js';
-import { createApp } from './app.js';
-import { createOctokit } from './octokit.js';
+import { main } from './start.js';
 
-const state = process.env.KAPI_REVIEW_STATE?.trim();
-const store = state ? Store.open({ path: state, now: () => new Date() }) : null;
-await run(createApp(store ? { dashboard: { store } } : {}), { Octokit: createOctokit() });
+await main();

@@ -11,8 +11,11 @@
  *   error (no guessing at a schema we do not know); a file that is some other program's database is
  *   refused too (`PRAGMA application_id`).
  * - The parent directory of the path is created when missing.
+ * - Readers (the dashboard, the summary, the GitHub App's dashboard) open it `readonly`: the file
+ *   must exist and be a kapi-review state file at this code's schema version; nothing is created,
+ *   migrated or written.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -205,6 +208,8 @@ export interface OpenOptions {
   migrations?: readonly Migration[];
   /** How long to wait for another connection's write lock, in ms (default 5000). */
   busyTimeoutMs?: number;
+  /** For readers: open an existing file read-only; create, migrate and write nothing. */
+  readonly?: boolean;
 }
 
 /**
@@ -238,6 +243,7 @@ export function openDatabase(path: string, opts: OpenOptions): Db {
   checkMigrationList(migrations);
   const memory = path === ':memory:' || path === '';
   const where = memory ? 'the in-memory store' : `the store ${resolve(path)}`;
+  if (opts.readonly) return openReader(path, migrations, opts, where);
   if (!memory) {
     try {
       mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
@@ -280,6 +286,60 @@ export function openDatabase(path: string, opts: OpenOptions): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, migrations, opts.now, where);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/** An existing state file, read-only, at exactly the schema version `migrations` make. */
+function openReader(path: string, migrations: readonly Migration[], opts: OpenOptions, where: string): Db {
+  if (path === ':memory:' || path === '') throw new StoreError('a reader needs a state file, not :memory:');
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new StoreError(`${where} is a directory, not a state file`);
+    if (!st.isFile()) throw new StoreError(`${where} is not a regular file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new StoreError(`${where} does not exist (the bot writes it: kapi-review bot --state FILE)`);
+    throw new StoreError(`cannot read ${where}: ${code ?? reason(e)}`);
+  }
+  if (size === 0) throw new StoreError(`${where} is empty, not a kapi-review state file`);
+  let db: Db;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: opts.busyTimeoutMs ?? 5000 });
+  } catch (e) {
+    throw new StoreError(`cannot open ${where}: ${reason(e)}`);
+  }
+  try {
+    let version: number;
+    let appId: number;
+    try {
+      version = db.pragma('user_version', { simple: true }) as number;
+      appId = db.pragma('application_id', { simple: true }) as number;
+    } catch (e) {
+      throw new StoreError(`${where} is not a kapi-review state file: ${reason(e)}`);
+    }
+    if (appId !== APPLICATION_ID)
+      throw new StoreError(
+        appId === 0
+          ? `${where} is an SQLite file but not a kapi-review state file`
+          : `${where} belongs to another program (application_id ${appId})`,
+      );
+    if (version > migrations.length)
+      throw new StoreError(
+        `${where} has schema version ${version}, newer than this kapi-review knows (${migrations.length}); upgrade kapi-review`,
+      );
+    if (version < migrations.length)
+      throw new StoreError(
+        `${where} has schema version ${version}, older than this kapi-review reads (${migrations.length}); ` +
+          'run the bot of this version on it once (kapi-review bot --state FILE) to migrate it',
+      );
     return db;
   } catch (e) {
     db.close();

@@ -23,6 +23,11 @@ export interface StoreOptions {
   /** For tests: apply only these migrations. */
   migrations?: readonly Migration[];
   busyTimeoutMs?: number;
+  /**
+   * For readers: the file must exist and be a state file at this schema version; it is opened
+   * read-only and never created or migrated (a write throws).
+   */
+  readonly?: boolean;
 }
 
 export interface SeenMessage {
@@ -311,12 +316,13 @@ export class Store implements Outbox, CursorStore {
     return st;
   }
 
-  /** Opens the state file, creating and migrating it as needed (see db.ts). */
+  /** Opens the state file, creating and migrating it as needed, or only reading it (see db.ts). */
   static open(opts: StoreOptions): Store {
     const db = openDatabase(opts.path, {
       now: opts.now,
       ...(opts.migrations ? { migrations: opts.migrations } : {}),
       ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
+      ...(opts.readonly ? { readonly: true } : {}),
     });
     return new Store(db, opts.path, opts.now);
   }

@@ -12,10 +12,12 @@ import { esc, html, joinHtml, raw } from '../../app/dashboard/html.js';
 import {
   CSP,
   defaultListQuery,
+  MAX_PAGE,
   META_CSP,
   normalizeBase,
   type PageOptions,
   parseListQuery,
+  QueryError,
   serverLinks,
   staticLinks,
 } from '../../app/dashboard/layout.js';
@@ -201,15 +203,35 @@ describe('dashboard: the series list', () => {
     );
   });
 
-  it('reads the query leniently', () => {
-    expect(parseListQuery(new URLSearchParams('page=-3&per=99999&state=evil&list=%20&q=%20x%20'))).toEqual({
+  it('reads the query the form makes, and refuses a page, size or state it could not have made', () => {
+    expect(parseListQuery(new URLSearchParams('page=&per=&state=&list=%20&q=%20x%20'))).toEqual({
+      ...defaultListQuery(),
       q: 'x',
-      list: null,
-      state: null,
-      page: 1,
+    });
+    expect(parseListQuery(new URLSearchParams('page=7&per=500&state=corrupted&list=linux-mm'))).toEqual({
+      q: '',
+      list: 'linux-mm',
+      state: 'corrupted',
+      page: 7,
       per: 500,
     });
-    expect(parseListQuery(new URLSearchParams('page=2.5&per=abc'))).toEqual(defaultListQuery());
+    expect(parseListQuery(new URLSearchParams(`q=${'y'.repeat(300)}`)).q).toHaveLength(200);
+    for (const bad of [
+      'page=-3',
+      'page=0',
+      'page=2.5',
+      'page=1e3',
+      'page=99999999999999999999',
+      `page=${MAX_PAGE + 1}`,
+      'per=99999',
+      'per=abc',
+      'per=0',
+      'state=evil',
+    ])
+      expect(() => parseListQuery(new URLSearchParams(bad)), bad).toThrow(QueryError);
+    expect(() => parseListQuery(new URLSearchParams('page=99999999999999999999'))).toThrow(
+      'page must be a whole number from 1 to 1000000',
+    );
     expect(normalizeBase('/kapi-review/')).toBe('/kapi-review');
     expect(normalizeBase('')).toBe('');
     expect(normalizeBase('/')).toBe('');

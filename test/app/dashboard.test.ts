@@ -249,6 +249,43 @@ describe('kapi-review dashboard and summary commands', () => {
     expect(got).toContain('Index: fixtures/tree-frob. 1 syscall, 0 with a spec (0%)');
   });
 
+  it('--port answers a bad query parameter 400, not 500', async () => {
+    const got: Record<string, number> = {};
+    const errors: string[] = [];
+    const code = await dashboardCommand(
+      { state: r.store.path, port: '0', host: '127.0.0.1' },
+      { out: () => undefined, err: (s) => void errors.push(s) },
+      {},
+      async (url) => {
+        for (const q of ['page=99999999999999999999', 'page=0', 'per=abc', 'state=evil', 'page=2', 'page='])
+          got[q] = (await fetch(`${url}?${q}`)).status;
+      },
+    );
+    expect(code).toBe(0);
+    expect(got).toEqual({
+      'page=99999999999999999999': 400,
+      'page=0': 400,
+      'per=abc': 400,
+      'state=evil': 400,
+      'page=2': 200,
+      'page=': 200,
+    });
+    expect(errors.join('')).not.toMatch(/Error|\bat /);
+  });
+
+  it('a state file that is a directory or garbage is a usage error that says so; nothing is written', async () => {
+    const dir = temp();
+    writeFileSync(join(dir, 'garbage.db'), 'garbage\n'.repeat(1000));
+    const garbage = await run(['dashboard', '--state', join(dir, 'garbage.db'), '--out', join(dir, 'site')]);
+    expect(garbage.code).toBe(2);
+    expect(garbage.err).toMatch(/garbage\.db is not a kapi-review state file: file is not a database/);
+    const folder = await run(['summary', '--state', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toMatch(/is a directory, not a state file/);
+    expect(readFileSync(join(dir, 'garbage.db'), 'utf8')).toBe('garbage\n'.repeat(1000));
+    expect(readdirSync(dir)).toEqual(['garbage.db']);
+  });
+
   it('--since takes a period or a date', () => {
     const now = new Date('2026-03-09T12:00:00.000Z');
     expect(parseSince('7d', now)?.toISOString()).toBe('2026-03-02T12:00:00.000Z');

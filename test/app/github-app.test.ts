@@ -5,8 +5,11 @@
  * call. The throttling plugin's pacing between writes is shortened for the test; its retry logic
  * and Probot's retry plugin are the real ones.
  */
+
+import { spawnSync } from 'node:child_process';
 import { createHash, createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +20,8 @@ import { main } from '../../app/cli/main.js';
 import { applyFileDiff } from '../../app/context/postimage.js';
 import { createApp } from '../../app/github/app.js';
 import { createOctokit } from '../../app/github/octokit.js';
+import { SettingsError } from '../../app/github/settings.js';
+import { type StartedApp, startApp } from '../../app/github/start.js';
 import { FRAMEWORK_PATHS, roleOf } from '../../parsers/kapi/framework.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { readMarkers } from '../../reporters/github.js';
@@ -55,21 +60,36 @@ const REPO = {
   owner: { login: 'kmirror', type: 'Organization' },
 };
 
-async function deliver(event: string, payload: Record<string, unknown>, secret = SECRET): Promise<number> {
-  const body = JSON.stringify({ ...payload, repository: REPO, installation: { id: 7 } });
-  const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** Posts `body` as a webhook delivery, signed with `secret`; the status and the answer's text. */
+async function post(
+  event: string,
+  body: string,
+  opts: { secret?: string; id?: string } = {},
+): Promise<{ status: number; text: string }> {
+  const signature = `sha256=${createHmac('sha256', opts.secret ?? SECRET)
+    .update(body)
+    .digest('hex')}`;
   const res = await fetch(webhookUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'x-github-event': event,
-      'x-github-delivery': randomUUID(),
+      'x-github-delivery': opts.id ?? randomUUID(),
       'x-hub-signature-256': signature,
     },
     body,
   });
-  await res.text();
-  return res.status;
+  return { status: res.status, text: await res.text() };
+}
+
+async function deliver(
+  event: string,
+  payload: Record<string, unknown>,
+  secret = SECRET,
+  id: string = randomUUID(),
+): Promise<number> {
+  const body = JSON.stringify({ ...payload, repository: REPO, installation: { id: 7 } });
+  return (await post(event, body, { secret, id })).status;
 }
 
 function prEvent(action: string, number: number, head: string, base: string): Record<string, unknown> {
@@ -918,26 +938,433 @@ describe('kapi-review GitHub App', () => {
   });
 });
 
-describe('the dashboard on the App server', () => {
-  it('serves the maintainer dashboard at /kapi-review next to the webhooks', async () => {
-    const filled = await reviewedStore(mkdtempSync(join(tmpdir(), 'kapi-gh-dash-')));
+/** What an answer must never show: an exception's name or text, a stack frame, a path of ours. */
+function expectNoInternals(text: string): void {
+  expect(text).not.toMatch(
+    /TypeError|ReferenceError|SyntaxError|Cannot read|undefined|\bat \S+:\d+|\/app\/|node_modules/,
+  );
+}
+
+/**
+ * Streams `total` bytes of one generated 64 KiB chunk to the webhook without a Content-Length
+ * (chunked), honouring back-pressure, and reports when the answer came and how much was sent.
+ */
+function streamBody(
+  total: number,
+  headers: Record<string, string>,
+): Promise<{ status: number; sentAtAnswer: number; sent: number; cut: boolean }> {
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  return new Promise((resolve) => {
+    let sent = 0;
+    let sentAtAnswer = -1;
+    let status = 0;
+    let cut = false;
+    const req = httpRequest(webhookUrl, { method: 'POST', headers });
+    req.on('response', (res) => {
+      status = res.statusCode ?? 0;
+      sentAtAnswer = sent;
+      res.resume();
+    });
+    req.on('error', () => {
+      cut = true;
+    });
+    req.on('close', () => resolve({ status, sentAtAnswer, sent, cut }));
+    const pump = (): void => {
+      while (sent < total && !req.destroyed) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!req.destroyed) req.end();
+    };
+    pump();
+  });
+}
+
+describe('hostile input at the webhook', () => {
+  const MB = 1024 * 1024;
+  const unsigned = {
+    'content-type': 'application/json',
+    'x-github-event': 'pull_request',
+    'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+  };
+
+  it('refuses a 50 MB unsigned body with 413 while it streams, drops the connection and keeps no memory', async () => {
+    api.reset();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 2);
+    const r = await streamBody(50 * MB, { ...unsigned, 'x-github-delivery': randomUUID() });
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    expect(r.status).toBe(413);
+    // the answer came once the limit (25 MB) was passed (plus what the sockets buffer), not at
+    // the end; the connection was dropped and the rest never sent
+    expect(r.sentAtAnswer).toBeGreaterThan(25 * MB);
+    expect(r.sentAtAnswer).toBeLessThan(38 * MB);
+    expect(r.cut).toBe(true);
+    expect(r.sent).toBeLessThan(45 * MB);
+    expect(peak - before).toBeLessThan(50 * MB);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('refuses a declared Content-Length over 25 MB before reading the body', async () => {
+    const answer = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(webhookUrl, {
+        method: 'POST',
+        headers: { ...unsigned, 'x-github-delivery': randomUUID(), 'content-length': String(50 * MB) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('{"a":');
+    });
+    expect(answer).toBe(413);
+  });
+
+  it('answers a malformed signature, a missing header or another content type before reading anything', async () => {
+    const body = JSON.stringify(prEvent('opened', 1, sha('x'), sha('y')));
+    const send = (headers: Record<string, string>) =>
+      fetch(webhookUrl, { method: 'POST', headers, body }).then((r) => r.status);
+    api.reset();
+    const good = { ...unsigned, 'x-github-delivery': randomUUID() };
+    expect(await send({ ...good, 'x-hub-signature-256': 'sha256=zz' })).toBe(400);
+    expect(await send({ ...good, 'x-hub-signature-256': 'sha1=0123' })).toBe(400);
+    expect(await send({ ...good, 'x-github-delivery': 'a'.repeat(500) })).toBe(400);
+    expect(await send({ ...good, 'x-github-event': '../../etc' })).toBe(400);
+    expect(await send({ ...good, 'content-type': 'text/plain' })).toBe(415);
+    expect((await fetch(webhookUrl)).status).toBe(405);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('answers a signed payload with null, missing or mistyped fields 400, naming the field, without internal text', async () => {
+    const pr = prEvent('opened', 1, sha('x'), sha('y'));
+    const full = { ...pr, repository: REPO, installation: { id: 7 } };
+    const pullRequest = pr.pull_request as Record<string, unknown>;
+    const cases: [string, unknown, RegExp][] = [
+      ['pull_request', null, /the payload is not an object/],
+      ['pull_request', [], /the payload is not an object/],
+      ['pull_request', { ...full, pull_request: null }, /pull_request is not an object/],
+      ['pull_request', { ...full, pull_request: undefined }, /pull_request is missing/],
+      [
+        'pull_request',
+        { ...full, pull_request: { ...pullRequest, head: null } },
+        /pull_request\.head is not an object/,
+      ],
+      [
+        'pull_request',
+        { ...full, pull_request: { ...pullRequest, number: '1' } },
+        /pull_request\.number is not a positive integer/,
+      ],
+      [
+        'pull_request',
+        { ...full, pull_request: { ...pullRequest, head: { sha: '../x' } } },
+        /pull_request\.head\.sha is not a commit id/,
+      ],
+      ['pull_request', { ...full, repository: null }, /repository is not an object/],
+      [
+        'pull_request',
+        { ...full, repository: { ...REPO, owner: null } },
+        /repository\.owner is not an object/,
+      ],
+      [
+        'pull_request',
+        { ...full, repository: { ...REPO, name: '..' } },
+        /repository\.name is not a GitHub name/,
+      ],
+      ['pull_request', { ...full, installation: undefined }, /installation is missing/],
+      ['pull_request', { ...full, action: 7 }, /action is not a string/],
+      ['check_run', { ...full, action: 'rerequested', check_run: null }, /check_run is not an object/],
+      [
+        'check_run',
+        {
+          ...full,
+          action: 'rerequested',
+          check_run: { name: 'kapi-review', head_sha: sha('x'), pull_requests: null },
+        },
+        /check_run\.pull_requests is not a list/,
+      ],
+      [
+        'check_run',
+        {
+          ...full,
+          action: 'rerequested',
+          check_run: { name: 'kapi-review', head_sha: sha('x'), pull_requests: [null] },
+        },
+        /check_run\.pull_requests\[0\]\.number is missing/,
+      ],
+      [
+        'issue_comment',
+        { ...full, action: 'created', issue: { number: 1 }, comment: null },
+        /comment is not an object/,
+      ],
+      [
+        'issue_comment',
+        {
+          ...full,
+          action: 'created',
+          issue: { number: 1 },
+          comment: { id: 3, body: null },
+          sender: { login: 'x', type: 'User' },
+        },
+        /comment\.body is not a string/,
+      ],
+    ];
+    api.reset();
+    for (const [event, payload, reason] of cases) {
+      const r = await post(event, JSON.stringify(payload));
+      expect(r.status, r.text).toBe(400);
+      expect(JSON.parse(r.text).error, JSON.stringify(payload)).toMatch(reason);
+      expectNoInternals(r.text);
+    }
+    const notJson = await post('pull_request', '{"action": "opened", ');
+    expect(notJson).toEqual({ status: 400, text: JSON.stringify({ error: 'the payload is not JSON' }) });
+    // an action the App does not handle passes with fewer fields, and does nothing
+    expect(
+      (await post('pull_request', JSON.stringify({ action: 'closed', pull_request: null }))).status,
+    ).toBe(200);
+    expect((await post('ping', JSON.stringify({ zen: 'Keep it logically awesome.' }))).status).toBe(200);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('does nothing on a replayed delivery: one check run for one delivery id', async () => {
+    const pr = frobPull(21, EINVAL);
+    const id = randomUUID();
+    const before = api.checkRuns.length;
+    expect(await deliver('pull_request', prEvent('opened', 21, pr.head, pr.base), SECRET, id)).toBe(200);
+    expect(runsSince(before)).toHaveLength(1);
+    api.reset();
+    const again = await post(
+      'pull_request',
+      JSON.stringify({
+        ...prEvent('opened', 21, pr.head, pr.base),
+        repository: REPO,
+        installation: { id: 7 },
+      }),
+      { id },
+    );
+    expect(again.status).toBe(200);
+    expect(again.text).toMatch(/already received/);
+    expect(api.calls).toEqual([]);
+    expect(runsSince(before)).toHaveLength(1);
+    expect(api.reviewsOf(21)).toHaveLength(1);
+  });
+
+  it('lets GitHub redeliver (same id) a delivery whose handler failed', async () => {
+    const pr = frobPull(22, EINVAL);
+    const id = randomUUID();
+    const before = api.checkRuns.length;
+    // the PR cannot be read, and the check run that would say so is refused: the delivery fails
+    api.fail({ method: 'GET', path: /\/pulls\/22$/, status: 404 });
+    api.fail({ method: 'POST', path: /\/check-runs$/, status: 422 });
+    const failed = await post(
+      'pull_request',
+      JSON.stringify({
+        ...prEvent('opened', 22, pr.head, pr.base),
+        repository: REPO,
+        installation: { id: 7 },
+      }),
+      { id },
+    );
+    expect(failed.status).toBe(500);
+    expectNoInternals(failed.text);
+    expect(failed.text).not.toMatch(/Not Found|HttpError/);
+    expect(await deliver('pull_request', prEvent('opened', 22, pr.head, pr.base), SECRET, id)).toBe(200);
+    expect(runsSince(before)).toHaveLength(1);
+  });
+});
+
+describe('the dashboard under the App', () => {
+  const TOKEN = 'a-dashboard-token-of-some-length';
+  let filled: Awaited<ReturnType<typeof reviewedStore>>;
+  let dir = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kapi-gh-dash-'));
+    filled = await reviewedStore(dir);
+  }, 60_000);
+  afterAll(() => filled?.store.close());
+
+  /** startApp as `npm start` runs it, on a free port, with the App's environment and `extra`. */
+  async function start(extra: Record<string, string>): Promise<{ app: StartedApp; base: string }> {
     const port = await freePort();
-    const withDashboard = await run(createApp({ dashboard: { store: filled.store } }), { env: appEnv(port) });
+    const app = await startApp({ env: { ...appEnv(port), ...extra } });
+    return { app, base: `http://127.0.0.1:${port}` };
+  }
+
+  const basic = (user: string, pass: string): string =>
+    `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+  it('is off by default: no /kapi-review on the App server', async () => {
+    expect((await fetch(webhookUrl.replace('/api/github/webhooks', '/kapi-review'))).status).toBe(404);
+    const { app, base } = await start({});
     try {
-      const list = await fetch(`http://127.0.0.1:${port}/kapi-review`);
+      expect((await fetch(`${base}/kapi-review`)).status).toBe(404);
+      expect((await fetch(`${base}/ping`)).status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('with KAPI_DASHBOARD_TOKEN: 401 without the token, 200 with it; a bad page number is 400', async () => {
+    const { app, base } = await start({ KAPI_REVIEW_STATE: filled.store.path, KAPI_DASHBOARD_TOKEN: TOKEN });
+    try {
+      const none = await fetch(`${base}/kapi-review`);
+      expect(none.status).toBe(401);
+      expect(none.headers.get('www-authenticate')).toBe('Basic realm="kapi-review", charset="UTF-8"');
+      expect(await none.text()).not.toContain('frob');
+      for (const authorization of [
+        `Bearer ${TOKEN}x`,
+        `Bearer ${TOKEN.slice(0, -1)}`,
+        'Bearer ',
+        basic('maint', 'wrong'),
+        `Basic ${TOKEN}`,
+        TOKEN,
+      ])
+        expect(
+          (await fetch(`${base}/kapi-review/checks`, { headers: { authorization } })).status,
+          authorization,
+        ).toBe(401);
+      const list = await fetch(`${base}/kapi-review`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(list.status).toBe(200);
       expect(list.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
       const page = await list.text();
       expect(page).toContain('frob: bound, document and restrict sys_frob');
       expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(page).not.toContain('<script>alert(1)');
-      expect((await fetch(`http://127.0.0.1:${port}/kapi-review/nope`)).status).toBe(404);
-      // Probot's own routes are untouched
-      expect((await fetch(`http://127.0.0.1:${port}/ping`)).status).toBe(200);
+      // what a browser sends after the prompt: any user, the token as the password
+      expect(
+        (await fetch(`${base}/kapi-review/`, { headers: { authorization: basic('me', TOKEN) } })).status,
+      ).toBe(200);
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const bad = await fetch(`${base}/kapi-review/?page=99999999999999999999`, { headers: auth });
+      expect(bad.status).toBe(400);
+      const text = await bad.text();
+      expect(text).toContain('Bad query: page must be a whole number from 1 to 1000000.');
+      expectNoInternals(text);
+      expect((await fetch(`${base}/kapi-review/?state=evil`, { headers: auth })).status).toBe(400);
+      expect((await fetch(`${base}/kapi-review/nope`, { headers: auth })).status).toBe(404);
+      // Probot's own routes and the webhooks are untouched
+      expect((await fetch(`${base}/ping`)).status).toBe(200);
     } finally {
-      await withDashboard.stop();
-      filled.store.close();
+      await app.stop();
     }
+  });
+
+  it('with KAPI_DASHBOARD_USER and KAPI_DASHBOARD_PASS: basic authentication, both must match', async () => {
+    const { app, base } = await start({
+      KAPI_REVIEW_STATE: filled.store.path,
+      KAPI_DASHBOARD_USER: 'maint',
+      KAPI_DASHBOARD_PASS: 'correct horse battery',
+    });
+    try {
+      const get = (authorization?: string) =>
+        fetch(`${base}/kapi-review`, authorization ? { headers: { authorization } } : {}).then(
+          (r) => r.status,
+        );
+      expect(await get()).toBe(401);
+      expect(await get(basic('maint', 'correct horse battery'))).toBe(200);
+      expect(await get(basic('maint', 'correct horse batter'))).toBe(401);
+      expect(await get(basic('other', 'correct horse battery'))).toBe(401);
+      expect(await get(`Bearer correct horse battery`)).toBe(401);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('with KAPI_DASHBOARD_PORT: on a separate loopback port, not on the App server', async () => {
+    const { app, base } = await start({ KAPI_REVIEW_STATE: filled.store.path, KAPI_DASHBOARD_PORT: '0' });
+    try {
+      expect((await fetch(`${base}/kapi-review`)).status).toBe(404);
+      expect(app.dashboard?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const side = await fetch(app.dashboard?.url ?? '');
+      expect(side.status).toBe(200);
+      expect(await side.text()).toContain('frob: bound, document and restrict sys_frob');
+      expect((await fetch(`${app.dashboard?.url}?page=0`)).status).toBe(400);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('refuses to start, with one clear reason, on a bad state file or an open dashboard; creates no file', async () => {
+    const garbage = join(dir, 'garbage.db');
+    writeFileSync(garbage, 'this is not an SQLite database, just some text '.repeat(100));
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    const missing = join(dir, 'no', 'such', 'state.db');
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder);
+    const withToken = { KAPI_DASHBOARD_TOKEN: TOKEN };
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { KAPI_REVIEW_STATE: garbage, ...withToken },
+        /^KAPI_REVIEW_STATE: the store .*garbage\.db is not a kapi-review state file: file is not a database$/,
+      ],
+      [
+        { KAPI_REVIEW_STATE: empty, ...withToken },
+        /^KAPI_REVIEW_STATE: the store .*empty\.db is empty, not a kapi-review state file$/,
+      ],
+      [
+        { KAPI_REVIEW_STATE: folder, ...withToken },
+        /^KAPI_REVIEW_STATE: the store .*a-folder is a directory, not a state file$/,
+      ],
+      [
+        { KAPI_REVIEW_STATE: missing, ...withToken },
+        /^KAPI_REVIEW_STATE: the store .*state\.db does not exist \(the bot writes it/,
+      ],
+      [
+        { KAPI_REVIEW_STATE: filled.store.path },
+        /^KAPI_REVIEW_STATE is set, but the dashboard would be open to anyone/,
+      ],
+      [
+        { KAPI_REVIEW_STATE: filled.store.path, KAPI_DASHBOARD_TOKEN: 'short' },
+        /KAPI_DASHBOARD_TOKEN must have at least 16 characters/,
+      ],
+      [
+        { KAPI_REVIEW_STATE: filled.store.path, KAPI_DASHBOARD_PORT: '8080', KAPI_DASHBOARD_HOST: '0.0.0.0' },
+        /KAPI_DASHBOARD_HOST 0\.0\.0\.0 is not a loopback address/,
+      ],
+      [{ KAPI_DASHBOARD_TOKEN: TOKEN }, /KAPI_DASHBOARD_TOKEN set, but KAPI_REVIEW_STATE is not/],
+    ];
+    for (const [extra, reason] of cases) {
+      const port = await freePort();
+      const err = await startApp({ env: { ...appEnv(port), ...extra } }).then(
+        (app) => app.stop().then(() => null),
+        (e: unknown) => e,
+      );
+      expect(err, JSON.stringify(extra)).toBeInstanceOf(SettingsError);
+      expect((err as Error).message).toMatch(reason);
+      // nothing started
+      await expect(fetch(`http://127.0.0.1:${port}/ping`)).rejects.toThrow();
+    }
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+  });
+
+  it('`npm start` says what is wrong in one line and exits 1, no stack trace', async () => {
+    const garbage = join(dir, 'garbage-start.db');
+    writeFileSync(garbage, 'x'.repeat(4096));
+    const runTs = join(import.meta.dirname, '..', 'helpers', 'run-ts.mjs');
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: tmpdir(),
+      KAPI_REVIEW_STATE: garbage,
+      KAPI_DASHBOARD_TOKEN: TOKEN,
+    };
+    const r = spawnSync(process.execPath, [runTs, 'app/github/start.ts'], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toBe(
+      `kapi-review: KAPI_REVIEW_STATE: the store ${garbage} is not a kapi-review state file: file is not a database\n`,
+    );
   });
 });
 

@@ -1045,3 +1045,62 @@ senderSuite('the SQLite store', {
   persistent: true,
   childModule: join(childDir, 'open-store.ts'),
 });
+
+describe('store: opened by a reader (readonly)', () => {
+  const reader = (path: string) => Store.open({ path, now: clock().now, readonly: true });
+
+  it('reads an existing state file and writes nothing to it', () => {
+    const path = join(tempDir(), 'state.db');
+    const w = open(path);
+    const { series } = seriesWith(w, 'frob', 1, ['p1@example.org']);
+    const r = reader(path);
+    try {
+      expect(r.getSeries(series.id)?.lineage).toBe('frob');
+      expect(() => r.markSeen('m@x', 'imap')).toThrow(/readonly/);
+      // the writer's later work is visible to the reader
+      seriesWith(w, 'other', 1, ['p2@example.org']);
+      expect(r.listSeries({ limit: 10 }).total).toBe(2);
+    } finally {
+      r.close();
+      w.close();
+    }
+  });
+
+  it('refuses a missing path, and creates neither the file nor its directory', () => {
+    const dir = tempDir();
+    const path = join(dir, 'sub', 'state.db');
+    expect(() => reader(path)).toThrow(/state\.db does not exist \(the bot writes it/);
+    expect(existsSync(join(dir, 'sub'))).toBe(false);
+  });
+
+  it('refuses a directory, an empty file, a file of garbage and another program’s SQLite file, by name', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'folder'));
+    writeFileSync(join(dir, 'empty.db'), '');
+    writeFileSync(join(dir, 'garbage.db'), 'not sqlite at all\n'.repeat(500));
+    const other = new Database(join(dir, 'other.db'));
+    other.exec('CREATE TABLE t (a)');
+    other.close();
+    const cases: [string, RegExp][] = [
+      ['folder', /folder is a directory, not a state file/],
+      ['empty.db', /empty\.db is empty, not a kapi-review state file/],
+      ['garbage.db', /garbage\.db is not a kapi-review state file: file is not a database/],
+      ['other.db', /other\.db is an SQLite file but not a kapi-review state file/],
+    ];
+    for (const [name, msg] of cases) {
+      expect(() => reader(join(dir, name)), name).toThrow(StoreError);
+      expect(() => reader(join(dir, name)), name).toThrow(msg);
+    }
+  });
+
+  it('refuses a file of an older schema instead of migrating it', () => {
+    const path = join(tempDir(), 'state.db');
+    open(path, clock(), MIGRATIONS.slice(0, 1)).close();
+    expect(() => reader(path)).toThrow(
+      new RegExp(`schema version 1, older than this kapi-review reads \\(${MIGRATIONS.length}\\)`),
+    );
+    const db = raw(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    db.close();
+  });
+});
