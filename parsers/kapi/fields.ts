@@ -104,7 +104,7 @@ export interface FieldDef<P extends string = string> {
   readonly kind: FieldKind;
   /** The model property set (min/max: `range`; errno: `code`, `codeText`; scope: `acquired`, `released`). */
   readonly prop?: P;
-  /** A signal's other facts: the key in `extra`, the value as a string (a list joined by '|'). */
+  /** A signal's other facts: the key in `extra`, the value as a string (a list joined by ' | '). */
   readonly extra?: string;
   readonly cat?: CategoryName;
   readonly count?: CountName;
@@ -283,14 +283,13 @@ export const FIELDS: FieldTable = {
  *   from `acquired:`/`released:`), so it states nothing about the lock;
  * - capability `desc:`/`name:` (cap_name): the header names the capability; the macro form's
  *   late pick is for RFC v2's constants;
- * - signal `number:`, `queue:`, `state-required:`, `state-forbidden:`: kept as written, where the
- *   macro form normalizes them (KAPI_SIGNAL's number names an unnamed signal, or is `signum`;
- *   KAPI_SIGNAL_QUEUE is `extra.queue`; the states are signal_state values joined by '|').
+ * - signal `number:`: kept as written, where the macro form's KAPI_SIGNAL number names an unnamed
+ *   signal, or is `signum` (RFC v2's numbering, which no kerneldoc form has).
  */
 export const KERNELDOC_AS_WRITTEN: Readonly<Partial<Record<FieldBlock, readonly string[]>>> = {
   lock: ['scope'],
   capability: ['cap_name'],
-  signal: ['signal_num', 'queue_behavior', 'state_required', 'state_forbidden'],
+  signal: ['signal_num'],
 };
 
 /**
@@ -401,7 +400,7 @@ export function setField<V extends Written>(
   }
   if (def.extra !== undefined)
     (o.extra as Record<string, string>)[def.extra] = Array.isArray(value)
-      ? value.join('|')
+      ? value.join(' | ')
       : String(value ?? '');
   else if (def.prop !== undefined) o[def.prop] = value;
   return ENUMERATED.has(def.kind);

@@ -1318,7 +1318,8 @@ class SpecParser {
         this.unknown(t.text, line, 'constant');
       }
     }
-    return parts.length > 0 ? parts.join('|') : v.text;
+    // OR'd values joined as kerneldoc joins them, so both forms give the same fact
+    return parts.length > 0 ? parts.join(' | ') : v.text;
   }
 
   /** KAPI_* identifiers in a value that no version defines. */

@@ -313,3 +313,48 @@ describe('both parsers set each field as the table says', () => {
     expect(fieldDef('socket_state', 'required_states')).toBeUndefined();
   });
 });
+
+describe('signal facts the two forms used to state differently', () => {
+  it('OR-ed directions, the queue behaviour and the required states give equal facts', () => {
+    const macro = parseMacroSpecs(`DEFINE_KERNEL_API_SPEC(sys_frob)
+	KAPI_DESCRIPTION("Frobnicate")
+	KAPI_SIGNAL(0, SIGINT, "SIGINT", KAPI_SIGNAL_RECEIVE | KAPI_SIGNAL_SEND, KAPI_SIGNAL_ACTION_RETURN)
+		KAPI_SIGNAL_QUEUE(KAPI_SIGNAL_QUEUE_REALTIME)
+		KAPI_SIGNAL_STATE_REQ(KAPI_SIGNAL_STATE_RUNNING | KAPI_SIGNAL_STATE_SLEEPING)
+	KAPI_SIGNAL_END
+KAPI_END_SPEC;
+`).value[0];
+    const kerneldoc = parseKerneldocSpecs(`/**
+ * sys_frob - Frobnicate
+ *
+ * contexts: process
+ *
+ * signal: SIGINT
+ *   direction: KAPI_SIGNAL_RECEIVE | KAPI_SIGNAL_SEND
+ *   action: KAPI_SIGNAL_ACTION_RETURN
+ *   queue: KAPI_SIGNAL_QUEUE_REALTIME
+ *   state-required: KAPI_SIGNAL_STATE_RUNNING | KAPI_SIGNAL_STATE_SLEEPING
+ */
+SYSCALL_DEFINE0(frob)
+{
+	return 0;
+}
+`).value[0];
+    const facts = (s: typeof macro) => {
+      const g = s?.signals[0];
+      return {
+        direction: g?.direction,
+        action: g?.action,
+        queue: g?.extra.queue,
+        states: g?.extra.state_required,
+      };
+    };
+    expect(facts(macro)).toEqual({
+      direction: 'receive | send',
+      action: 'return',
+      queue: 'realtime',
+      states: 'running | sleeping',
+    });
+    expect(facts(kerneldoc)).toEqual(facts(macro));
+  });
+});

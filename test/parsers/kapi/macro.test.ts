@@ -474,7 +474,7 @@ describe('parseMacroSpecs: every block kind', () => {
               priority: '2',
               interruptible: 'true',
               queue: 'realtime',
-              state_required: 'running|sleeping',
+              state_required: 'running | sleeping',
               state_forbidden: 'zombie',
             },
             line: 2,
