@@ -17,11 +17,13 @@ import { main } from '../../app/cli/main.js';
 import { applyFileDiff } from '../../app/context/postimage.js';
 import { createApp } from '../../app/github/app.js';
 import { createOctokit } from '../../app/github/octokit.js';
+import { createReviewPool } from '../../app/review/pool.js';
 import { FRAMEWORK_PATHS, roleOf } from '../../parsers/kapi/framework.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { readMarkers } from '../../reporters/github.js';
 import { reviewedStore } from '../helpers/dashboard-store.js';
 import { GitHubApi, githubPatch } from '../helpers/github-api.js';
+import { slowCFile, until } from '../helpers/hostile.js';
 
 const SECRET = 'webhook-secret-for-tests';
 const BASE = readFileSync('fixtures/github/frob-base.c', 'utf8');
@@ -55,10 +57,15 @@ const REPO = {
   owner: { login: 'kmirror', type: 'Organization' },
 };
 
-async function deliver(event: string, payload: Record<string, unknown>, secret = SECRET): Promise<number> {
+async function deliver(
+  event: string,
+  payload: Record<string, unknown>,
+  secret = SECRET,
+  url = webhookUrl,
+): Promise<number> {
   const body = JSON.stringify({ ...payload, repository: REPO, installation: { id: 7 } });
   const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-  const res = await fetch(webhookUrl, {
+  const res = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -939,6 +946,102 @@ describe('the dashboard on the App server', () => {
       filled.store.close();
     }
   });
+});
+
+describe('a hostile pull request on the App server', () => {
+  it('while its review runs in a worker, another PR is reviewed and the dashboard serves within 100 ms', async () => {
+    const filled = await reviewedStore(mkdtempSync(join(tmpdir(), 'kapi-gh-load-')));
+    // two workers whatever the machine: one for the hostile review, one for the other PR
+    const pool = createReviewPool({ size: 2 });
+    const port = await freePort();
+    const fast = () => new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 });
+    const busy = await run(createApp({ dashboard: { store: filled.store }, pool }), {
+      env: appEnv(port),
+      Octokit: createOctokit({ write: fast(), notifications: fast() }),
+    });
+    const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+    const budget = 6;
+    api.config = `limits:\n  seconds: ${budget}\n`;
+    try {
+      // PR 30 adds three C files of 3.5 MB (under the 4 MB limit), each seconds of real analysis
+      const b = sha('b30');
+      const h = sha('h30');
+      api.commit(b, { 'kernel/frob.c': BASE });
+      api.commit(h, {
+        'kernel/frob.c': BASE,
+        ...Object.fromEntries(
+          [1, 2, 3].map((i) => [`kernel/huge${i}.c`, slowCFile(3.5 * 1024 * 1024, `huge${i}`)]),
+        ),
+      });
+      api.pull(30, 'huge: three very large files', b, h);
+      const other = frobPull(31, EINVAL);
+      const before = api.checkRuns.length;
+      let hostileAnswered = false;
+      const hostile = deliver('pull_request', prEvent('opened', 30, h, b), SECRET, url).finally(() => {
+        hostileAnswered = true;
+      });
+      await until(() => pool.stats().busy > 0, 60_000, 'the hostile review started');
+
+      // the main thread is free: each dashboard page is served in milliseconds, not after the review
+      const dashboardMs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const page = await fetch(`http://127.0.0.1:${port}/kapi-review`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('frob: bound, document and restrict sys_frob');
+        dashboardMs.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // and another PR's webhook is answered, its review done in the other worker
+      const t = performance.now();
+      expect(await deliver('pull_request', prEvent('opened', 31, other.head, other.base), SECRET, url)).toBe(
+        200,
+      );
+      const webhookMs = performance.now() - t;
+      expect(hostileAnswered).toBe(false);
+      dashboardMs.sort((x, y) => x - y);
+      expect(dashboardMs[2]).toBeLessThan(100);
+      expect(dashboardMs[4]).toBeLessThan(1_000);
+      expect(webhookMs).toBeLessThan(budget * 1000);
+      expect(api.reviewsOf(31).map((r) => r.comments)).toEqual([[EINVAL_COMMENT]]);
+
+      // the hostile PR ends at its budget: a neutral check run that says so, and no review
+      // (202 when the handler outlasts the webhook middleware's own wait, about ten seconds)
+      expect([200, 202]).toContain(await hostile);
+      await until(() => runsSince(before).some((r) => r.head_sha === h), 60_000, 'the hostile check run');
+      const runs = runsSince(before) as {
+        head_sha: string;
+        conclusion: string;
+        output: Record<string, unknown>;
+      }[];
+      expect(runs.find((r) => r.head_sha === h)).toEqual({
+        external_id: '30',
+        name: 'kapi-review',
+        head_sha: h,
+        status: 'completed',
+        conclusion: 'neutral',
+        output: {
+          title: 'Too large to review',
+          summary: [
+            '**Too large to review**',
+            '',
+            `kapi-review did not review this pull request: the review took longer than its time budget of ${budget} s (limits.seconds).`,
+            '',
+            'Nothing of it was checked. The limits are set under `limits:` in `.github/kapi-review.yml`.',
+          ].join('\n'),
+          annotations: [],
+        },
+      });
+      expect(runs.find((r) => r.head_sha === other.head)?.conclusion).toBe('failure');
+      expect(api.reviewsOf(30)).toEqual([]);
+      expect(pool.stats()).toMatchObject({ busy: 0, replaced: 1 });
+    } finally {
+      api.config = undefined;
+      await busy.stop();
+      await pool.close();
+      filled.store.close();
+    }
+  }, 120_000);
 });
 
 describe('npm start without credentials', () => {
