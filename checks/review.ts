@@ -61,6 +61,19 @@ export interface ReviewOptions {
   filter?: DiffFilter;
   /** The framework the series is judged by; the latest known posting's when absent. */
   framework?: Framework;
+  /**
+   * Asked before each file is checked: true stops the review with ReviewStopped (the caller's
+   * time budget; the clock stays out of this pure module).
+   */
+  stop?: () => boolean;
+}
+
+/** Thrown by reviewSeries when `stop` says so: the review is abandoned, nothing of it is kept. */
+export class ReviewStopped extends Error {
+  constructor() {
+    super('the review was stopped');
+    this.name = 'ReviewStopped';
+  }
 }
 
 function inFilter(scope: Scope, filter: DiffFilter): boolean {
@@ -80,8 +93,10 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
   const files: ReviewResult['files'] = [];
   /** For each path: the findings present after the latest patch that touched it. */
   const current = new Map<string, Map<string, ScopedFinding>>();
+  const stop = opts.stop ?? (() => false);
   for (const [k, patch] of patches.entries()) {
     for (const file of patch.files) {
+      if (stop()) throw new ReviewStopped();
       if (file.mode === 'deleted') {
         current.delete(file.path);
         continue;
@@ -96,6 +111,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         for (const f of runChecks(base, opts.checks, opts.config, null, opts.framework).findings)
           seeded.set(f.fingerprint, { ...f, scope: 'file', patch: -1 });
         current.set(file.path, seeded);
+        if (stop()) throw new ReviewStopped();
       }
       const unit = buildUnit(
         {
@@ -109,6 +125,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         opts.parser,
       );
       files.push({ path: file.path, patch: k, mode: unit.mode });
+      if (stop()) throw new ReviewStopped();
       const r = runChecks(unit, opts.checks, opts.config, patch.messageId, opts.framework);
       crashes.push(...r.crashes);
       const before = current.get(file.path) ?? new Map<string, ScopedFinding>();

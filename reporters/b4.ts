@@ -19,8 +19,8 @@
  * call it reporting "several tools in one invocation"), but one per check or per file would either
  * share the tool name and be collapsed by the cache, or each add a column to the matrix. We never
  * answer `[]`: a pass with its notes (e.g. a file checked by hunks only) says the review ran and
- * how. Status: an error inside the diff filter fails; a warning inside it, or a crashed check,
- * warns; anything else passes. Findings outside the filter are counted in the summary and listed
+ * how. Status: an error inside the diff filter fails; a warning inside it, a crashed check, or a
+ * series too large to review (nothing of it was checked), warns; anything else passes. Findings outside the filter are counted in the summary and listed
  * in the details but do not set the status, as the filter decides what a review reports.
  */
 import { countLevels, type ReviewReport } from './report.js';
@@ -44,7 +44,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 export function b4Status(report: ReviewReport): B4Status {
   const c = countLevels(report.findings);
   if (c.errors > 0) return 'fail';
-  if (c.warnings > 0 || report.crashes.length > 0) return 'warn';
+  if (c.warnings > 0 || report.crashes.length > 0 || (report.tooLarge?.length ?? 0) > 0) return 'warn';
   return 'pass';
 }
 
@@ -52,6 +52,7 @@ export function b4Status(report: ReviewReport): B4Status {
 export function b4Summary(report: ReviewReport): string {
   const c = countLevels(report.findings);
   const parts: string[] = [];
+  if ((report.tooLarge?.length ?? 0) > 0) parts.push('too large to review');
   if (c.errors > 0) parts.push(plural(c.errors, 'error'));
   if (c.warnings > 0) parts.push(plural(c.warnings, 'warning'));
   if (c.checks > 0) parts.push(plural(c.checks, 'check'));

@@ -552,6 +552,37 @@ export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
   };
 }
 
+/**
+ * The check run of a pull request too large to review (a limit of the review was hit): neutral,
+ * since nothing of it was checked, with the reason and where the limits are set.
+ */
+export function tooLargeRun(input: {
+  name: 'kapi-review';
+  headSha: string;
+  reason: string;
+  notes?: readonly string[];
+}): CheckRunPayload {
+  const summary = [
+    '**Too large to review**',
+    '',
+    `kapi-review did not review this pull request: ${mdText(input.reason)}.`,
+    '',
+    'Nothing of it was checked. The limits are set under `limits:` in `.github/kapi-review.yml`.',
+  ];
+  const notes = input.notes ?? [];
+  if (notes.length > 0) {
+    summary.push('', '### Notes', '');
+    for (const n of notes) summary.push(`- ${mdText(n)}`);
+  }
+  return {
+    name: input.name,
+    head_sha: input.headSha,
+    status: 'completed',
+    conclusion: 'neutral',
+    output: { title: 'Too large to review', summary: summary.join('\n'), annotations: [] },
+  };
+}
+
 /** Splits annotations into requests of at most `size` (GitHub: 50). */
 export function annotationBatches<T>(annotations: readonly T[], size = ANNOTATIONS_PER_REQUEST): T[][] {
   if (size < 1) throw new RangeError('batch size must be at least 1');

@@ -47,6 +47,8 @@ export interface ReviewReport {
   crashes: CheckCrash[];
   /** How the review was made, e.g. 'mm/mlock.c: checked without a kernel tree, hunks only'. */
   notes: string[];
+  /** Why series were not reviewed at all (a limit of the review, app/review/limits.ts); also in notes. */
+  tooLarge?: string[];
 }
 
 /** One reviewed series, as the pipeline hands it over (app/review/run.ts's SeriesReview fits). */
@@ -56,6 +58,8 @@ export interface ReviewedSeries {
   review: ReviewResult;
   /** The pipeline's notes: hunks-only files and why, findings already in the base tree, ... */
   notes: readonly string[];
+  /** Set when the review hit a limit and nothing was checked. */
+  tooLarge?: { reason: string };
 }
 
 /**
@@ -66,7 +70,8 @@ export interface ReviewedSeries {
 export function buildReport(items: readonly ReviewedSeries[]): ReviewReport {
   const report: ReviewReport = { series: [], findings: [], outside: [], crashes: [], notes: [] };
   const notes: string[] = [];
-  for (const { series: s, review, notes: own } of items) {
+  for (const { series: s, review, notes: own, tooLarge } of items) {
+    if (tooLarge) report.tooLarge = [...(report.tooLarge ?? []), tooLarge.reason];
     if (s)
       report.series.push({
         title: s.title,

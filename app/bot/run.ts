@@ -19,6 +19,11 @@
  *   only after that. A crash in between leaves the revision reviewed with none of its mail
  *   processed; the next tick then queues its replies again from the recorded findings (the same
  *   keys, so nothing is queued twice).
+ * - Reviews run in worker threads (app/review/pool.ts), the series of one tick side by side, each
+ *   within its limits (app/review/limits.ts): a series too large to review (or whose review
+ *   overran its time budget, or whose worker died) is recorded as reviewed with the reason as its
+ *   state detail, logged for the operator, and never answered by mail nor retried. The replies of a
+ *   series are sent as soon as its review is recorded, not after the slowest series of the tick.
  * - `watchImap(opts)` runs the IMAP watcher with onMessage = ingest + tick, so the server's keyword
  *   is set only after the message's review (when it completes a series) is recorded.
  */
@@ -39,7 +44,10 @@ import { type DigestMailResult, enqueueDigestIfDue } from '../dashboard/digest.j
 import { addressOf, type MailPolicy, mayAnswer, parseCommands } from '../mail/policy.js';
 import { type MailTransport, type SendReport, sendPending } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';
-import { reviewOneSeries } from '../review/run.js';
+import { checkIds, submitReview } from '../review/job.js';
+import { TOO_LARGE, tooLargeText } from '../review/limits.js';
+import { ReviewFailed, type ReviewPool, sharedReviewPool } from '../review/pool.js';
+import { seriesInput } from '../review/run.js';
 import { type FolderWatcher, type WatchFolderOptions, watchFolder } from '../sources/imap.js';
 import { type RevisionRecord, type Store, StoreError } from '../store/store.js';
 import { type Decision, planQueue } from './queue.js';
@@ -84,6 +92,8 @@ export interface BotDeps {
   digestTo?: string | null;
   /** How often the digest goes out; default a week. */
   digestEveryMs?: number;
+  /** The workers reviews run in; default the process's pool (sharedReviewPool), null: this thread. */
+  pool?: ReviewPool | null;
 }
 
 export interface TickReport {
@@ -133,6 +143,12 @@ function stateDetail(s: Series): string | null {
     case 'corrupted':
       return s.state.reasons.join('; ');
   }
+}
+
+/** The state detail of a revision recorded without a review: too large, or its review failed. */
+const REVIEW_FAILED = 'review failed';
+function unreviewed(detail: string | null): boolean {
+  return detail !== null && (detail.startsWith(TOO_LARGE) || detail.startsWith(REVIEW_FAILED));
 }
 
 function allMails(s: Series): PatchMail[] {
@@ -269,7 +285,12 @@ export function createBot(deps: BotDeps): Bot {
     return store.revisions(rec.id).find((r) => r.revision === s.revision) ?? null;
   }
 
-  function recordRevision(s: Series, firstSeen: Date | undefined, state = s.state.kind): RevisionRecord {
+  function recordRevision(
+    s: Series,
+    firstSeen: Date | undefined,
+    state = s.state.kind,
+    detail = stateDetail(s),
+  ): RevisionRecord {
     const mails = allMails(s);
     const sender = s.sender ? formatAddress(s.sender) : null;
     const rec = store.upsertSeries({
@@ -286,7 +307,7 @@ export function createBot(deps: BotDeps): Bot {
         .map((p) => p.mail.messageId)
         .filter((m): m is string => m !== null),
       state,
-      stateDetail: stateDetail(s),
+      stateDetail: detail,
       baseCommit: s.baseCommit,
       changeId: s.changeId,
       ...(firstSeen ? { receivedAt: firstSeen.toISOString() } : {}),
@@ -295,6 +316,8 @@ export function createBot(deps: BotDeps): Bot {
 
   /** Builds the replies of a reviewed revision from its recorded findings and queues them. */
   function deliver(s: Series, rev: RevisionRecord): number {
+    // a revision too large to review (or whose review failed) is for the operator: no mail, ever
+    if (unreviewed(rev.stateDetail)) return 0;
     const series = store.getSeries(rev.seriesId);
     const listId = series?.listId ?? null;
     if (store.isMuted({ seriesId: rev.seriesId, listId })) {
@@ -339,12 +362,29 @@ export function createBot(deps: BotDeps): Bot {
 
   async function review(s: Series, firstSeen: Date | undefined): Promise<number> {
     const rev = recordRevision(s, firstSeen);
-    const result = await reviewOneSeries(s, {
-      checks: deps.checks,
-      config: deps.config,
-      parser: deps.parser,
-      tree: deps.tree,
-    });
+    let result: Awaited<ReturnType<typeof submitReview>>;
+    try {
+      result = await submitReview(
+        {
+          kind: 'series',
+          series: seriesInput(s, { asText: true }),
+          tree: deps.tree,
+          config: deps.config,
+          checks: checkIds(deps.checks),
+          parser: deps.parser !== null,
+        },
+        {
+          pool: deps.pool === undefined ? sharedReviewPool() : deps.pool,
+          checks: deps.checks,
+          parser: deps.parser,
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof ReviewFailed)) throw e;
+      // the worker died on it: recorded for the operator, not retried (it would die again)
+      return notReviewed(s, firstSeen, rev, `${REVIEW_FAILED}: ${e.message}`);
+    }
+    if (result.tooLarge) return notReviewed(s, firstSeen, rev, tooLargeText(result.tooLarge));
     const listId = store.getSeries(rev.seriesId)?.listId ?? null;
     const kept = result.review.findings.filter(
       (f) => !store.isIgnored({ check: f.check, subject: f.subject ?? null, seriesId: rev.seriesId, listId }),
@@ -355,6 +395,17 @@ export function createBot(deps: BotDeps): Bot {
       `reviewed v${rev.revision} of "${s.title}": ${kept.length} finding(s)`,
     );
     return deliver(s, rev);
+  }
+
+  /** Records a revision as reviewed without findings, with why as its state detail; no mail. */
+  function notReviewed(s: Series, firstSeen: Date | undefined, rev: RevisionRecord, why: string): number {
+    recordRevision(s, firstSeen, s.state.kind, why);
+    store.recordFindings(rev.id, []);
+    log.warn(
+      { seriesId: rev.seriesId, revision: rev.revision, reason: why },
+      `v${rev.revision} of "${s.title}" not reviewed, ${why}; no mail sent`,
+    );
+    return 0;
   }
 
   function processed(id: string): boolean {
@@ -396,13 +447,53 @@ export function createBot(deps: BotDeps): Bot {
     });
     const report: TickReport = { decisions: [], queued: 0, send: null, processed: 0 };
     const waiting = new Set<string>();
+    const failed = (s: Series, e: unknown): void => {
+      // one series' failure must not hold up the others; its mail stays unprocessed for the next tick
+      for (const id of seriesMessageIds(s)) waiting.add(id);
+      log.error({ series: s.id, err: reason(e) }, `series "${s.title}" v${s.revision} failed: ${reason(e)}`);
+    };
+    // sends run one at a time: after each review that queued replies, and once at the end
+    const sends: SendReport[] = [];
+    const sendOnce = async (): Promise<void> => {
+      sends.push(
+        await sendPending({
+          outbox: store,
+          transport: deps.transport,
+          policy: deps.policy,
+          dryRunDir: deps.dryRunDir,
+          stopFile: deps.stopFile ?? null,
+          ...(!recovered && deps.probe ? { probe: deps.probe } : {}),
+          log,
+          now: deps.now,
+        }),
+      );
+      recovered = true;
+    };
+    let sending = Promise.resolve();
+    const sendSoon = (): void => {
+      sending = sending.then(sendOnce).catch((e) => {
+        log.error({ err: reason(e) }, `sending replies failed: ${reason(e)}`);
+      });
+    };
+    // the series of this tick are reviewed side by side (in the pool's workers): a slow one
+    // holds up no other, and each one's replies leave as soon as they are queued
+    const reviews: Promise<void>[] = [];
+    const reviewAndSend = async (s: Series): Promise<void> => {
+      try {
+        const queued = await review(s, firstSeenOf(s));
+        report.queued += queued;
+        if (queued > 0) sendSoon();
+      } catch (e) {
+        failed(s, e);
+      }
+    };
     for (const d of decisions) {
       report.decisions.push({ kind: d.kind, series: d.series.id, revision: d.series.revision });
       const s = d.series;
       try {
         switch (d.kind) {
           case 'review':
-            report.queued += await review(s, firstSeenOf(s));
+            reviews.push(reviewAndSend(s));
             break;
           case 'superseded': {
             const old = recordRevision(s, firstSeenOf(s));
@@ -444,14 +535,10 @@ export function createBot(deps: BotDeps): Bot {
           }
         }
       } catch (e) {
-        // one series' failure must not hold up the others; its mail stays unprocessed for the next tick
-        for (const id of seriesMessageIds(s)) waiting.add(id);
-        log.error(
-          { series: s.id, err: reason(e) },
-          `series "${s.title}" v${s.revision} failed: ${reason(e)}`,
-        );
+        failed(s, e);
       }
     }
+    await Promise.all(reviews);
     if (deps.digestTo) {
       try {
         const d = enqueueDigestIfDue({
@@ -472,17 +559,13 @@ export function createBot(deps: BotDeps): Bot {
         log.error({ err: reason(e) }, `digest for ${deps.digestTo} failed: ${reason(e)}`);
       }
     }
-    report.send = await sendPending({
-      outbox: store,
-      transport: deps.transport,
-      policy: deps.policy,
-      dryRunDir: deps.dryRunDir,
-      stopFile: deps.stopFile ?? null,
-      ...(!recovered && deps.probe ? { probe: deps.probe } : {}),
-      log,
-      now: deps.now,
-    });
-    recovered = true;
+    await sending;
+    await sendOnce();
+    report.send = {
+      outcomes: sends.flatMap((r) => r.outcomes),
+      stopped: sends.some((r) => r.stopped),
+      recovered: sends.find((r) => r.recovered !== null)?.recovered ?? null,
+    };
     for (const r of raws) {
       if (waiting.has(r.messageId)) continue;
       try {

@@ -13,10 +13,16 @@
  *   github:                  # the GitHub App only
  *     paths: [mm/, kernel/frob.c]   # review only these files (prefix or exact path)
  *     max-inline: 20         # inline comments per review (at most 50)
+ *   limits:                  # what one review may take (app/review/limits.ts); over one, the
+ *     spec-entries: 5000     #   review is reported as too large to review, never half done
+ *     hunks: 20000
+ *     file-mb: 4
+ *     seconds: 60
  */
 import { readFile } from 'node:fs/promises';
 import type { CheckConfig } from '../../checks/runner.js';
 import type { Finding } from '../../checks/types.js';
+import { DEFAULT_LIMITS, type ReviewLimits } from '../review/limits.js';
 
 export interface IgnoreRule {
   check: string;
@@ -30,6 +36,8 @@ export interface ReviewConfig {
   ignore: IgnoreRule[];
   /** The GitHub App's settings; the CLI and the mail bot ignore them. */
   github: GithubSettings;
+  /** What one review may take; a review over a limit is reported as too large to review. */
+  limits: ReviewLimits;
 }
 
 export interface GithubSettings {
@@ -51,6 +59,7 @@ export function defaultConfig(): ReviewConfig {
     checks: { disabled: [], severity: {}, options: {} },
     ignore: [],
     github: { paths: [], maxInline: MAX_INLINE },
+    limits: { ...DEFAULT_LIMITS },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_LIMITS } from '../review/limits.js';
 import { ConfigError, type IgnoreRule, MAX_INLINE, type ReviewConfig } from './index.js';
 
 const severity = z.enum(['error', 'warning', 'info']);
@@ -33,6 +34,16 @@ export const configSchema = z
       .object({
         paths: z.array(z.string().min(1)).optional(),
         'max-inline': z.number().int().min(0).max(50).optional(),
+      })
+      .strict()
+      .optional(),
+    // upper bounds keep one repository's configuration from holding a worker of the App for long
+    limits: z
+      .object({
+        'spec-entries': z.number().int().min(1).max(1_000_000).optional(),
+        hunks: z.number().int().min(1).max(1_000_000).optional(),
+        'file-mb': z.number().positive().max(64).optional(),
+        seconds: z.number().positive().max(600).optional(),
       })
       .strict()
       .optional(),
@@ -76,6 +87,15 @@ export function resolveConfig(raw: unknown, knownChecks: readonly string[], orig
     checks: { disabled, severity: sev, options },
     ignore,
     github: { paths: c.github?.paths ?? [], maxInline: c.github?.['max-inline'] ?? MAX_INLINE },
+    limits: {
+      specEntries: c.limits?.['spec-entries'] ?? DEFAULT_LIMITS.specEntries,
+      hunks: c.limits?.hunks ?? DEFAULT_LIMITS.hunks,
+      fileBytes:
+        c.limits?.['file-mb'] !== undefined
+          ? Math.round(c.limits['file-mb'] * 1024 * 1024)
+          : DEFAULT_LIMITS.fileBytes,
+      timeMs: c.limits?.seconds !== undefined ? Math.round(c.limits.seconds * 1000) : DEFAULT_LIMITS.timeMs,
+    },
   };
 }
 

@@ -19,14 +19,15 @@
  *   while the body streams, the signature before any parsing, the payload's fields checked
  *   (payload.ts), replayed deliveries dropped.
  * - The dashboard, when given, is served at /kapi-review behind a token or a user and password.
+ * - The review itself runs in a worker thread (app/review/pool.ts), within the configured limits
+ *   (app/review/limits.ts): webhooks and the dashboard are answered while it runs. A pull request
+ *   too large to review gets a neutral check run that says which limit it hit, and no review.
  */
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import { isOperatorOnly } from '../../checks/index.js';
 import type { Check } from '../../checks/types.js';
 import { roleOf } from '../../parsers/kapi/framework.js';
 import { latestBuiltin } from '../../parsers/kapi/frameworks.js';
-import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
-import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
 import {
   buildCheckRun,
   buildReview,
@@ -35,15 +36,16 @@ import {
   type FixedFinding,
   mdText,
   type ReviewPayload,
+  tooLargeRun,
 } from '../../reporters/github.js';
 import type { ReportFinding } from '../../reporters/report.js';
-import { loadCParser } from '../c/language.js';
 import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '../config/index.js';
 import type { TreeReader } from '../context/postimage.js';
 import { createDashboardHandler, type DashboardAuth, type DashboardOptions } from '../dashboard/handler.js';
 import { type FrameworkChoice, frameworkOfTree } from '../framework/resolve.js';
 import { worthParsing } from '../index/walk.js';
-import { reviewPatches } from '../review/run.js';
+import { checkIds as idsOf, submitReview } from '../review/job.js';
+import { type ReviewPool, sharedReviewPool } from '../review/pool.js';
 import type { Store } from '../store/store.js';
 import { checkWebhook, readCheckRunEvent, readIssueCommentEvent, readPullRequestEvent } from './payload.js';
 import {
@@ -55,15 +57,12 @@ import {
   type PrImage,
   parseCommands,
   pastState,
-  prPatch,
   rightSideLines,
 } from './pr.js';
 import { createWebhookRoute, type WebhookLimits } from './webhook.js';
 
 export const CHECK_NAME = 'kapi-review';
 export const CONFIG_FILE = 'kapi-review.yml';
-/** Files larger than this are not fetched (the note says so). */
-export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const FETCH_CONCURRENCY = 8;
 
 type Octokit = Context['octokit'];
@@ -78,6 +77,8 @@ export interface AppOptions {
   dashboard?: { store: Store; specs?: DashboardOptions['specs']; auth: DashboardAuth };
   /** The webhook route's limits (webhook.ts); the defaults suit GitHub. */
   webhook?: WebhookLimits;
+  /** The workers reviews run in; default the process's pool (sharedReviewPool), null: this thread. */
+  pool?: ReviewPool | null;
 }
 
 export const DASHBOARD_PATH = '/kapi-review';
@@ -98,7 +99,14 @@ export interface PullRef extends PullRequestId {
 
 /** What one run did; returned for logs and tests. */
 export interface RunOutcome {
-  review: 'posted' | 'posted-without-inline' | 'skipped-same-sha' | 'nothing-to-say' | 'failed' | 'none';
+  review:
+    | 'posted'
+    | 'posted-without-inline'
+    | 'skipped-same-sha'
+    | 'nothing-to-say'
+    | 'failed'
+    | 'too-large'
+    | 'none';
   conclusion: CheckRunPayload['conclusion'] | 'config-error';
   findings: number;
 }
@@ -188,10 +196,6 @@ async function pullRequestFramework(
   };
 }
 
-function hasSpec(text: string, path: string): boolean {
-  return parseMacroSpecs(text, path).value.length > 0 || parseKerneldocSpecs(text, path).value.length > 0;
-}
-
 /** A completed, failed check run that says why there is no review. */
 function failedRun(headSha: string, title: string, summary: string): CheckRunPayload {
   return {
@@ -234,6 +238,7 @@ export function createApp(
         }),
       );
     const checks = options.checks ?? (await import('../../checks/index.js')).CHECKS;
+    const pool = options.pool === undefined ? sharedReviewPool() : options.pool;
     const checkIds = checks.map((c) => c.meta.id);
     const queues = new Map<string, Promise<unknown>>();
     let botLogin: Promise<string> | null = null;
@@ -430,10 +435,6 @@ export function createApp(
         async (file): Promise<PrImage | null> => {
           const post = await fetchText(octokit, ref, file.filename, pr.headSha);
           if (post === null) return null;
-          if (Buffer.byteLength(post) > MAX_FILE_BYTES) {
-            notes.push(`${file.filename}: larger than ${MAX_FILE_BYTES >> 20} MB, not reviewed`);
-            return null;
-          }
           if (!worthParsing(Buffer.from(post))) return null;
           const pre =
             file.status === 'added'
@@ -443,25 +444,36 @@ export function createApp(
         },
       );
       const images = fetched.filter((x): x is PrImage => x !== null);
-      const specsTouched = images.some(
-        (i) => hasSpec(i.post, i.file.filename) || (i.pre !== null && hasSpec(i.pre, i.file.filename)),
-      );
 
+      let specsTouched = false;
       let findings: ReportFinding[] = [];
       let crashes: Parameters<typeof buildCheckRun>[0]['crashes'] = [];
       let ignoredFps = new Set<string>();
       if (images.length > 0) {
-        const parser = await loadCParser();
         const framework = await pullRequestFramework(octokit, ref, pr.headSha, files);
         // the latest known posting is the default: only a framework of the repository's own is worth a note
         if (framework.framework.origin !== 'builtin') notes.push(framework.note);
-        const done = reviewPatches([prPatch(`#${pr.number} ${pr.title}`, images)], {
-          checks,
-          config,
-          parser,
-          tree: 'pull request base',
-          framework: framework.framework,
-        });
+        // in a worker: the images, config and framework cross as data, the findings come back
+        const done = await submitReview(
+          {
+            kind: 'pull-request',
+            label: `#${pr.number} ${pr.title}`,
+            images,
+            config,
+            checks: idsOf(checks),
+            framework: framework.framework,
+          },
+          { pool, checks },
+        );
+        if (done.tooLarge) {
+          await postCheckRun(
+            octokit,
+            pr,
+            tooLargeRun({ name: CHECK_NAME, headSha: pr.headSha, reason: done.tooLarge.reason, notes }),
+          );
+          return { review: 'too-large', conclusion: 'neutral', findings: 0 };
+        }
+        specsTouched = done.specsTouched ?? false;
         findings = [...done.review.findings, ...done.review.outside];
         crashes = done.review.crashes;
         ignoredFps = new Set(done.ignored.map((f) => f.fingerprint));

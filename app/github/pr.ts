@@ -70,9 +70,14 @@ export interface PrImage {
 /**
  * The pull request as one patch from its merge base to its head, every file whole. The diff
  * filter's added lines come from the two images (they are exact); GitHub's hunks, when present,
- * give the diff context.
+ * give the diff context. `changed: false` leaves the added lines out (a diff of the two images,
+ * which can be slow: the review measures its limits first and adds them after).
  */
-export function prPatch(label: string, images: readonly PrImage[]): ReviewPatch {
+export function prPatch(
+  label: string,
+  images: readonly PrImage[],
+  opts: { changed?: boolean } = {},
+): ReviewPatch {
   const files: ReviewFile[] = images.map(({ file, pre, post }) => {
     const oldPath = file.previous_filename ?? file.filename;
     let diff: ReviewFile['diff'] = null;
@@ -91,7 +96,7 @@ export function prPatch(label: string, images: readonly PrImage[]): ReviewPatch 
       post,
       fragments: [],
       diff,
-      changed: changedLines(pre ?? '', post),
+      ...(opts.changed === false ? {} : { changed: changedLines(pre ?? '', post) }),
     };
   });
   return { messageId: null, label, files };

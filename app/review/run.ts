@@ -1,24 +1,32 @@
 /**
  * The review pipeline behind `kapi-review check` (and the bots): series -> post-images on an
- * optional kernel tree -> checks -> findings, with ignores applied. I/O here is only the kernel
- * tree; the rest is the pure pipeline.
+ * optional kernel tree -> limits -> checks -> findings, with ignores applied. I/O here is only the
+ * kernel tree; the rest is the pure pipeline.
+ *
+ * Every review is bounded (app/review/limits.ts): the hunks are counted before any image is built,
+ * file sizes and spec entries before any check runs, and the time budget is asked before each
+ * file. A review over a limit comes back empty with `tooLarge` set, never half done. The bot and
+ * the App run this in worker threads (app/review/job.ts, pool.ts), which also end a review that
+ * overruns its budget inside one file; `kapi-review check` runs it here.
  */
 import type { Parser } from 'web-tree-sitter';
 import {
   type ReviewPatch,
   type ReviewResult,
+  ReviewStopped,
   reviewSeries,
   type ScopedFinding,
 } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
 import { isCFile } from '../../checks/unit.js';
-import type { FileDiff } from '../../parsers/diff.js';
+import { type FileDiff, parseDiff } from '../../parsers/diff.js';
 import type { Framework } from '../../parsers/kapi/framework.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
 import { chooseFramework } from '../framework/resolve.js';
+import { countHunks, measureReview, overHunks, overTime, type TooLarge, tooLargeText } from './limits.js';
 
 export interface SeriesReview {
   series: Series;
@@ -29,6 +37,8 @@ export interface SeriesReview {
   notes: string[];
   /** The KAPI framework the series was judged by (absent where a caller built the review itself). */
   framework?: Framework;
+  /** Set when the review hit a limit: nothing was checked and `review` is empty. */
+  tooLarge?: TooLarge;
 }
 
 export interface ReviewOptions {
@@ -39,6 +49,65 @@ export interface ReviewOptions {
   tree: string | null;
   /** Judge by this framework instead of choosing one (series, tree, latest known). */
   framework?: Framework;
+  /** When the review started (ms since the epoch), for the time budget; default now. */
+  startedAt?: number;
+}
+
+/** What a review comes back with: a SeriesReview without its series (plain data, from a worker). */
+export interface ReviewOutcome {
+  review: ReviewResult;
+  ignored: ScopedFinding[];
+  notes: string[];
+  framework?: Framework;
+  tooLarge?: TooLarge;
+}
+
+/**
+ * What the review of a series needs of it: the patches' diffs in order, as plain data. For a
+ * worker, each diff goes as its text (`asText`): copying a string to another thread is a memcpy,
+ * while the parsed diff of a 10 MB patch is a million small objects to copy (a second of the main
+ * thread's time); the worker parses the text again, as the mail parser did.
+ */
+export interface SeriesInput {
+  expected: number;
+  baseCommit: string | null;
+  patches: {
+    counter: number;
+    messageId: string | null;
+    subject: string;
+    /** The parsed diff, or (from seriesInput's asText) `diff`, its text. */
+    files?: FileDiff[];
+    diff?: string | null;
+  }[];
+}
+
+export function seriesInput(series: Series, opts: { asText?: boolean } = {}): SeriesInput {
+  return {
+    expected: series.expected,
+    baseCommit: series.baseCommit,
+    patches: [...series.patches]
+      .sort((a, b) => a.counter - b.counter)
+      .map((p) => ({
+        counter: p.counter,
+        messageId: p.mail.messageId,
+        subject: p.mail.subject,
+        ...(opts.asText ? { diff: p.mail.diff } : { files: p.mail.files }),
+      })),
+  };
+}
+
+function filesOf(p: SeriesInput['patches'][number]): FileDiff[] {
+  if (p.files) return p.files;
+  return p.diff ? parseDiff(p.diff).value.files : [];
+}
+
+export function emptyReview(): ReviewResult {
+  return { findings: [], outside: [], crashes: [], preexisting: 0, files: [] };
+}
+
+/** The outcome of a review that hit a limit: nothing checked, the reason in `tooLarge` and a note. */
+export function tooLargeOutcome(tooLarge: TooLarge, notes: readonly string[] = []): ReviewOutcome {
+  return { review: emptyReview(), ignored: [], notes: [tooLargeText(tooLarge), ...notes], tooLarge };
 }
 
 /**
@@ -54,26 +123,38 @@ function needsRenumbering(post: string, diff: FileDiff | undefined): boolean {
   return false;
 }
 
-function patchLabel(series: Series, counter: number, subject: string): string {
-  return series.expected > 1 ? `[${counter}/${series.expected}] ${subject}` : subject;
+function patchLabel(expected: number, counter: number, subject: string): string {
+  return expected > 1 ? `[${counter}/${expected}] ${subject}` : subject;
 }
 
-export async function reviewOneSeries(series: Series, opts: ReviewOptions): Promise<SeriesReview> {
+/** The time budget of a review that started at `startedAt`: a test to ask, and the outcome. */
+export function budget(opts: { config: ReviewConfig; startedAt?: number }): () => boolean {
+  const deadline = (opts.startedAt ?? Date.now()) + opts.config.limits.timeMs;
+  return () => Date.now() > deadline;
+}
+
+/** Reviews a series given as plain data (the worker's entry, and the inline path's). */
+export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions): Promise<ReviewOutcome> {
+  const limits = opts.config.limits;
+  const over = budget(opts);
   const notes: string[] = [];
+  const diffs = input.patches.map(filesOf);
+  const hunks = overHunks(countHunks(diffs.map((files) => ({ files }))), limits);
+  if (hunks) return tooLargeOutcome(hunks);
   let tree: TreeReader | null = null;
   if (opts.tree) {
-    const t = await openTree(opts.tree, series.baseCommit);
+    const t = await openTree(opts.tree, input.baseCommit);
     tree = t.tree;
     if (t.note) notes.push(t.note);
   }
-  const mails = [...series.patches].sort((a, b) => a.counter - b.counter);
-  const inputs = mails.map((p) => ({
-    messageId: p.mail.messageId,
-    label: patchLabel(series, p.counter, p.mail.subject),
-    files: p.mail.files,
+  const inputs = input.patches.map((p, k) => ({
+    messageId: p.messageId,
+    label: patchLabel(input.expected, p.counter, p.subject),
+    files: diffs[k] ?? [],
   }));
   const images = await buildPostImages(inputs, tree);
   for (const i of images.issues) notes.push(i.message);
+  if (over()) return tooLargeOutcome(overTime(limits), notes);
   const patches: ReviewPatch[] = images.patches.map((img, k) => ({
     messageId: img.messageId,
     label: img.label,
@@ -84,41 +165,61 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
       post: f.post,
       fragments: f.fragments,
       diff: inputs[k]?.files[j] ?? null,
-      ...(f.mode === 'full' &&
-      f.pre !== null &&
-      f.post !== null &&
-      needsRenumbering(f.post, inputs[k]?.files[j])
-        ? { changed: changedLines(f.pre, f.post) }
-        : {}),
     })),
   }));
+  const tooLarge = measureReview(patches, limits);
+  if (tooLarge) return tooLargeOutcome(tooLarge, notes);
+  // the added lines from the images themselves where a hunk applied at an offset
+  for (const p of patches)
+    for (const f of p.files)
+      if (
+        f.mode === 'full' &&
+        f.pre !== null &&
+        f.post !== null &&
+        needsRenumbering(f.post, f.diff ?? undefined)
+      )
+        f.changed = changedLines(f.pre, f.post);
   let framework = opts.framework;
   if (!framework) {
     const choice = await chooseFramework(images.patches, tree);
     framework = choice.framework;
     notes.push(choice.note);
   }
-  const done = reviewPatches(patches, { ...opts, framework });
-  return { series, review: done.review, ignored: done.ignored, notes: [...notes, ...done.notes], framework };
+  const done = reviewPatches(patches, { ...opts, framework, stop: over });
+  return { ...done, notes: [...notes, ...done.notes], framework };
+}
+
+/** Reviews one series here, on this thread (`kapi-review check`; the bot and the App use workers). */
+export async function reviewOneSeries(series: Series, opts: ReviewOptions): Promise<SeriesReview> {
+  return { series, ...(await reviewSeriesInput(seriesInput(series), opts)) };
 }
 
 /**
  * Runs the checks over patches whose images are already built (the mail pipeline above, or a
  * pull request's base and head images) and applies the configured ignores. The notes say which
- * files were checked on hunks only and how many findings the base already had.
+ * files were checked on hunks only and how many findings the base already had. The caller has
+ * measured the patches against the limits; `stop` (the time budget) may end the review, which
+ * then comes back empty with `tooLarge` set.
  */
 export function reviewPatches(
   patches: readonly ReviewPatch[],
-  opts: Omit<ReviewOptions, 'tree'> & { tree?: string | null },
-): { review: ReviewResult; ignored: ScopedFinding[]; notes: string[] } {
+  opts: Omit<ReviewOptions, 'tree'> & { tree?: string | null; stop?: () => boolean },
+): ReviewOutcome {
   const notes: string[] = [];
-  const review = reviewSeries(patches, {
-    checks: opts.checks,
-    parser: opts.parser,
-    config: opts.config.checks,
-    filter: opts.config.filter,
-    ...(opts.framework ? { framework: opts.framework } : {}),
-  });
+  let review: ReviewResult;
+  try {
+    review = reviewSeries(patches, {
+      checks: opts.checks,
+      parser: opts.parser,
+      config: opts.config.checks,
+      filter: opts.config.filter,
+      ...(opts.framework ? { framework: opts.framework } : {}),
+      ...(opts.stop ? { stop: opts.stop } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ReviewStopped) return tooLargeOutcome(overTime(opts.config.limits));
+    throw e;
+  }
   const hunkOnly = [
     ...new Set(review.files.filter((f) => f.mode === 'hunks' && isCFile(f.path)).map((f) => f.path)),
   ];

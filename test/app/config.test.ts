@@ -22,6 +22,10 @@ describe('.kapi-review.yml', () => {
         'github:',
         '  paths: [mm/, kernel/frob.c]',
         '  max-inline: 20',
+        'limits:',
+        '  spec-entries: 800',
+        '  file-mb: 0.5',
+        '  seconds: 2.5',
       ].join('\n'),
       KNOWN,
       'x.yml',
@@ -38,6 +42,8 @@ describe('.kapi-review.yml', () => {
         { check: 'kapi-count-mismatch', spec: 'sys_frob', subject: 'count:signal' },
       ],
       github: { paths: ['mm/', 'kernel/frob.c'], maxInline: 20 },
+      // what is not given keeps its default
+      limits: { specEntries: 800, hunks: 20_000, fileBytes: 512 * 1024, timeMs: 2500 },
     });
     const f = { check: 'kapi-count-mismatch', spec: 'sys_frob', subject: 'count:signal' } as Finding;
     expect(isIgnored(f, c.ignore)).toBe(true);
@@ -64,6 +70,10 @@ describe('.kapi-review.yml', () => {
     expect(await bad('checks: [')).toMatch(/^x\.yml: not valid YAML/);
     expect(await bad('github:\n  max-inline: 500')).toMatch(/^x\.yml: github\.max-inline: /);
     expect(await bad('github:\n  path: [mm/]')).toMatch(/github.*path/);
+    expect(await bad('limits:\n  seconds: 0')).toMatch(/^x\.yml: limits\.seconds: /);
+    expect(await bad('limits:\n  seconds: 3600')).toMatch(/^x\.yml: limits\.seconds: /);
+    expect(await bad('limits:\n  spec-entries: 1.5')).toMatch(/^x\.yml: limits\.spec-entries: /);
+    expect(await bad('limits:\n  time: 10')).toMatch(/limits.*time/);
   });
 
   it('an absent default file is an empty config; an absent named file is an error', async () => {
@@ -74,6 +84,7 @@ describe('.kapi-review.yml', () => {
       checks: { disabled: [], severity: {}, options: {} },
       ignore: [],
       github: { paths: [], maxInline: 50 },
+      limits: { specEntries: 5000, hunks: 20_000, fileBytes: 4 * 1024 * 1024, timeMs: 60_000 },
     });
     await expect(loadConfig(join(dir, 'nope.yml'), KNOWN)).rejects.toThrow(
       /cannot read config .*nope\.yml: ENOENT/,

@@ -22,11 +22,13 @@ import { createApp } from '../../app/github/app.js';
 import { createOctokit } from '../../app/github/octokit.js';
 import { SettingsError } from '../../app/github/settings.js';
 import { type StartedApp, startApp } from '../../app/github/start.js';
+import { createReviewPool } from '../../app/review/pool.js';
 import { FRAMEWORK_PATHS, roleOf } from '../../parsers/kapi/framework.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { readMarkers } from '../../reporters/github.js';
 import { reviewedStore } from '../helpers/dashboard-store.js';
 import { GitHubApi, githubPatch } from '../helpers/github-api.js';
+import { slowCFile, until } from '../helpers/hostile.js';
 
 const SECRET = 'webhook-secret-for-tests';
 const BASE = readFileSync('fixtures/github/frob-base.c', 'utf8');
@@ -64,12 +66,12 @@ const REPO = {
 async function post(
   event: string,
   body: string,
-  opts: { secret?: string; id?: string } = {},
+  opts: { secret?: string; id?: string; url?: string } = {},
 ): Promise<{ status: number; text: string }> {
   const signature = `sha256=${createHmac('sha256', opts.secret ?? SECRET)
     .update(body)
     .digest('hex')}`;
-  const res = await fetch(webhookUrl, {
+  const res = await fetch(opts.url ?? webhookUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -87,9 +89,10 @@ async function deliver(
   payload: Record<string, unknown>,
   secret = SECRET,
   id: string = randomUUID(),
+  url: string = webhookUrl,
 ): Promise<number> {
   const body = JSON.stringify({ ...payload, repository: REPO, installation: { id: 7 } });
-  return (await post(event, body, { secret, id })).status;
+  return (await post(event, body, { secret, id, url })).status;
 }
 
 function prEvent(action: string, number: number, head: string, base: string): Record<string, unknown> {
@@ -1366,6 +1369,107 @@ describe('the dashboard under the App', () => {
       `kapi-review: KAPI_REVIEW_STATE: the store ${garbage} is not a kapi-review state file: file is not a database\n`,
     );
   });
+});
+
+describe('a hostile pull request on the App server', () => {
+  it('while its review runs in a worker, another PR is reviewed and the dashboard serves within 100 ms', async () => {
+    const filled = await reviewedStore(mkdtempSync(join(tmpdir(), 'kapi-gh-load-')));
+    // two workers whatever the machine: one for the hostile review, one for the other PR
+    const pool = createReviewPool({ size: 2 });
+    const port = await freePort();
+    const fast = () => new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 });
+    const token = 'load-test-dashboard-token';
+    const busy = await run(createApp({ dashboard: { store: filled.store, auth: { token } }, pool }), {
+      env: appEnv(port),
+      Octokit: createOctokit({ write: fast(), notifications: fast() }),
+    });
+    const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+    const budget = 6;
+    api.config = `limits:\n  seconds: ${budget}\n`;
+    try {
+      // PR 30 adds three C files of 3.5 MB (under the 4 MB limit), each seconds of real analysis
+      const b = sha('b30');
+      const h = sha('h30');
+      api.commit(b, { 'kernel/frob.c': BASE });
+      api.commit(h, {
+        'kernel/frob.c': BASE,
+        ...Object.fromEntries(
+          [1, 2, 3].map((i) => [`kernel/huge${i}.c`, slowCFile(3.5 * 1024 * 1024, `huge${i}`)]),
+        ),
+      });
+      api.pull(30, 'huge: three very large files', b, h);
+      const other = frobPull(31, EINVAL);
+      const before = api.checkRuns.length;
+      let hostileAnswered = false;
+      const hostile = deliver('pull_request', prEvent('opened', 30, h, b), SECRET, undefined, url).finally(
+        () => {
+          hostileAnswered = true;
+        },
+      );
+      await until(() => pool.stats().busy > 0, 60_000, 'the hostile review started');
+
+      // the main thread is free: each dashboard page is served in milliseconds, not after the review
+      const dashboardMs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const page = await fetch(`http://127.0.0.1:${port}/kapi-review`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('frob: bound, document and restrict sys_frob');
+        dashboardMs.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // and another PR's webhook is answered, its review done in the other worker
+      const t = performance.now();
+      expect(
+        await deliver('pull_request', prEvent('opened', 31, other.head, other.base), SECRET, undefined, url),
+      ).toBe(200);
+      const webhookMs = performance.now() - t;
+      expect(hostileAnswered).toBe(false);
+      dashboardMs.sort((x, y) => x - y);
+      expect(dashboardMs[2]).toBeLessThan(100);
+      expect(dashboardMs[4]).toBeLessThan(1_000);
+      expect(webhookMs).toBeLessThan(budget * 1000);
+      expect(api.reviewsOf(31).map((r) => r.comments)).toEqual([[EINVAL_COMMENT]]);
+
+      // the hostile PR ends at its budget: a neutral check run that says so, and no review
+      // (202 when the handler outlasts the webhook middleware's own wait, about ten seconds)
+      expect([200, 202]).toContain(await hostile);
+      await until(() => runsSince(before).some((r) => r.head_sha === h), 60_000, 'the hostile check run');
+      const runs = runsSince(before) as {
+        head_sha: string;
+        conclusion: string;
+        output: Record<string, unknown>;
+      }[];
+      expect(runs.find((r) => r.head_sha === h)).toEqual({
+        external_id: '30',
+        name: 'kapi-review',
+        head_sha: h,
+        status: 'completed',
+        conclusion: 'neutral',
+        output: {
+          title: 'Too large to review',
+          summary: [
+            '**Too large to review**',
+            '',
+            `kapi-review did not review this pull request: the review took longer than its time budget of ${budget} s (limits.seconds).`,
+            '',
+            'Nothing of it was checked. The limits are set under `limits:` in `.github/kapi-review.yml`.',
+          ].join('\n'),
+          annotations: [],
+        },
+      });
+      expect(runs.find((r) => r.head_sha === other.head)?.conclusion).toBe('failure');
+      expect(api.reviewsOf(30)).toEqual([]);
+      expect(pool.stats()).toMatchObject({ busy: 0, replaced: 1 });
+    } finally {
+      api.config = undefined;
+      await busy.stop();
+      await pool.close();
+      filled.store.close();
+    }
+  }, 120_000);
 });
 
 describe('npm start without credentials', () => {

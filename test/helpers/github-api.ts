@@ -55,7 +55,8 @@ export function githubPatch(pre: string, post: string): string | undefined {
   const out: string[] = [];
   for (const h of p.hunks) {
     out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`);
-    out.push(...h.lines);
+    // not push(...h.lines): a hunk of a few MB has more lines than a call takes arguments
+    for (const l of h.lines) out.push(l);
   }
   return out.join('\n');
 }

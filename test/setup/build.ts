@@ -1,0 +1,24 @@
+/**
+ * vitest's global setup: builds dist/ from this tree before any test runs. The review pool runs
+ * its workers from the build (dist/app/review/worker.js: a worker thread cannot load the .ts
+ * sources vitest runs), so a stale build would test old code in the workers. tsc takes about 1.5 s.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export default function setup(): void {
+  const root = join(import.meta.dirname, '..', '..');
+  try {
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+        stdio: 'pipe',
+      },
+    );
+  } catch (e) {
+    const out = (e as { stdout?: Buffer }).stdout?.toString() ?? '';
+    throw new Error(`the build for the review workers failed (tsc -p tsconfig.build.json):\n${out}`);
+  }
+}
