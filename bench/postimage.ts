@@ -69,6 +69,16 @@ async function main(): Promise<void> {
     `one file of ${lineCount} lines, one-line hunks; median of ${runs} runs; ${m.cpus} x ${m.cpu}, node ${m.node}`,
   );
   const rows: Record<string, number | null>[] = [];
+  {
+    // warm-up: compile the paths measured below, so the first size does not pay for it
+    const { pre, file } = makeCase(lineCount, sizes[0] as number);
+    const images = await buildPostImages([{ messageId: 'w', label: 'w', files: [file] }], {
+      read: async () => pre,
+      describe: () => 'memory',
+    });
+    const fragments = images.patches[0]?.files[0]?.fragments ?? [];
+    buildUnit({ path: file.path, mode: 'hunks', post: null, fragments, diff: file }, null);
+  }
   for (const hunks of sizes) {
     const { pre, file } = makeCase(lineCount, hunks);
     const tree = { read: async () => pre, describe: () => 'memory' };

@@ -14,9 +14,10 @@
  *     paths: [mm/, kernel/frob.c]   # review only these files (prefix or exact path)
  *     max-inline: 20         # inline comments per review (at most 50)
  */
-import { readFile } from 'node:fs/promises';
+
 import type { CheckConfig } from '../../checks/runner.js';
 import type { Finding } from '../../checks/types.js';
+import { FileError, readRegularFile } from '../io/files.js';
 
 export interface IgnoreRule {
   check: string;
@@ -83,11 +84,13 @@ export async function loadConfig(
   const file = path ?? fallback;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // a regular file only: a FIFO or a device would block or never end
+    text = await readRegularFile(file);
   } catch (e) {
-    if (path === null && (e as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
+    if (!(e instanceof FileError)) throw e;
+    if (path === null && e.code === 'ENOENT') return defaultConfig();
     throw new ConfigError(
-      `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      e.code ? `cannot read config ${file}: ${e.code}` : `cannot read config ${file}: ${e.message}`,
     );
   }
   return parseConfigText(text, knownChecks, file);

@@ -1,13 +1,20 @@
 /**
  * Turns command-line inputs (files, folders, `-` for stdin) into parsed mails. The only place the
  * CLI reads mail from disk; everything after this is pure.
+ *
+ * Only regular files are read, and stdin when `-` says so: a FIFO, a device or a socket given as
+ * an input (or found in a folder under a mail-like name) is refused before it is opened, and so
+ * is every path that cannot be read, with a FileError that names it (app/io/files.ts).
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
 import { splitMbox } from '../../parsers/mbox.js';
 import type { Issue } from '../../parsers/types.js';
+import { notRegular, regularFileChunks, statFile, toFileError } from './files.js';
+
+export { FileError } from './files.js';
 
 export interface InputMail {
   /** Where the message came from: `file` or `file#N` for the N-th message of an mbox. */
@@ -18,7 +25,11 @@ export interface InputMail {
 
 const MAIL_EXTENSIONS = /\.(patch|eml|mbox|mbx|txt|diff|msg)$/i;
 
-/** Expands folders (recursively, sorted) into the mail-like files they contain. */
+/**
+ * Expands folders (recursively, sorted) into the mail-like files they contain. Throws a FileError
+ * for an input that cannot be read or is not a regular file or folder, and for a special file in
+ * a folder under a mail-like name; symbolic links inside folders are not followed.
+ */
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const input of inputs) {
@@ -26,24 +37,29 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
       out.push(input);
       continue;
     }
-    const st = await stat(input);
+    const st = await statFile(input);
     if (st.isDirectory()) {
-      const entries = (await readdir(input, { withFileTypes: true })).sort((a, b) =>
-        a.name.localeCompare(b.name),
-      );
+      let entries: Dirent[];
+      try {
+        entries = await readdir(input, { withFileTypes: true });
+      } catch (e) {
+        throw toFileError(e, input);
+      }
+      entries.sort((a, b) => a.name.localeCompare(b.name));
       const nested: string[] = [];
       for (const e of entries) {
         const p = join(input, e.name);
         if (e.isDirectory()) nested.push(p);
-        else if (e.isFile() && MAIL_EXTENSIONS.test(e.name)) out.push(p);
+        else if (!MAIL_EXTENSIONS.test(e.name) || e.isSymbolicLink()) continue;
+        else if (e.isFile()) out.push(p);
+        else throw notRegular(p, await statFile(p));
       }
       out.push(...(await expandInputs(nested)));
-    } else out.push(input);
+    } else if (st.isFile()) out.push(input);
+    else throw notRegular(input, st);
   }
   return out;
 }
-
-const SMALL_FILE = 4 * 1024 * 1024;
 
 /** Reads every message of every input, streaming each file through the mbox splitter. */
 export async function* readMails(
@@ -51,11 +67,10 @@ export async function* readMails(
   stdin: AsyncIterable<Uint8Array> = process.stdin,
 ): AsyncGenerator<InputMail> {
   for (const file of await expandInputs(inputs)) {
-    // small files in one read (a patch is a few KB: streaming it costs more event-loop turns
-    // than bytes); big mboxes stream, so memory stays bounded by the largest message
-    const small = file !== '-' && statSync(file).size <= SMALL_FILE;
-    const stream = file === '-' ? stdin : small ? [readFileSync(file)] : createReadStream(file);
-    for await (const msg of splitMbox(stream as AsyncIterable<Uint8Array>)) {
+    // a regular file, checked again when it is opened; memory stays bounded by the largest
+    // message whatever the file's size (the splitter caps each message)
+    const chunks = file === '-' ? stdin : regularFileChunks(file);
+    for await (const msg of splitMbox(chunks)) {
       const parsed = parseMailSync(msg.raw);
       const origin = msg.fromLine === null ? file : `${file}#${msg.index + 1}`;
       yield { origin, mail: parsed.value, issues: [...msg.issues, ...parsed.issues] };
