@@ -69,6 +69,11 @@ export interface PatchMail {
   footer: PatchFooter;
   /** Size of the raw message in bytes. */
   size: number;
+  /**
+   * Set on a compacted follow-up (parsers/series.ts compactMail), whose body, diff and files were
+   * dropped: the digest of the body it had.
+   */
+  bodyDigest?: string;
 }
 
 /** Message-IDs without the angle brackets, in order of appearance. */

@@ -22,7 +22,7 @@ import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
 import { FileError, fsErrorText, isFsError } from '../io/files.js';
-import { type InputMail, readMails } from '../io/inputs.js';
+import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
 // bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
@@ -56,16 +56,21 @@ function describeInputs(inputs: string[]): string {
 
 const NO_MAIL_HINT = 'a folder is searched for .patch, .eml, .mbox, .mbx, .txt, .diff and .msg files';
 
-/** Every mail of the inputs, with their issues; an unreadable input is a usage error. */
-async function readAllMails(inputs: string[], io: CliIo): Promise<InputMail[]> {
-  const out: InputMail[] = [];
+/**
+ * Every mail of the inputs for series building (copies dropped as read, follow-ups compacted:
+ * app/io/inputs.ts collectMails), with their issues; an unreadable input is a usage error.
+ */
+async function readAllMails(
+  inputs: string[],
+  io: CliIo,
+  more?: () => Promise<readonly InputMail[]>,
+): Promise<CollectedMails> {
   try {
-    for await (const m of readMails(inputs, io.stdin)) out.push(m);
+    return await collectMails(inputs, io.stdin, more);
   } catch (e) {
     if (e instanceof FileError) throw new UsageError(e.message);
     throw e;
   }
-  return out;
 }
 
 /** A usage error when the inputs held no mail at all (an empty file, folder or stdin). */
@@ -97,12 +102,9 @@ async function checkTreeOption(tree: string | undefined): Promise<void> {
 async function seriesCommand(inputs: string[], opts: { format: string }, io: CliIo): Promise<number> {
   const out = io.out;
   const read = await readAllMails(inputs, io);
-  requireMail(read.length, inputs);
-  const mails = read.map((m) => m.mail);
-  const mailIssues: MailIssues[] = read
-    .filter((m) => m.issues.length > 0)
-    .map((m) => ({ origin: m.origin, messageId: m.mail.messageId, issues: m.issues }));
-  const built = buildSeries(mails);
+  requireMail(read.messages, inputs);
+  const mailIssues: MailIssues[] = read.issues;
+  const built = buildSeries(read.mails, read.dropped);
   if (built.issues.length > 0) mailIssues.push({ origin: '(series)', messageId: null, issues: built.issues });
   if (opts.format === 'json') out(`${JSON.stringify(seriesToJson(built.value, mailIssues), null, 2)}\n`);
   else out(renderSeriesText(built.value, mailIssues));
@@ -143,8 +145,8 @@ async function frameworkCommand(
     views.push({ subject: opts.tree ? `tree ${opts.tree}` : 'no series, no tree', ...choice });
   } else {
     const read = await readAllMails(inputs, io);
-    requireMail(read.length, inputs);
-    const set = buildSeries(read.map((m) => m.mail)).value;
+    requireMail(read.messages, inputs);
+    const set = buildSeries(read.mails, read.dropped).value;
     if (set.series.length === 0) throw new UsageError('no patch series in the input');
     for (const series of set.series)
       views.push({
@@ -193,18 +195,21 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   // lore: a lore URL or a Message-ID (not a file) is fetched as its whole thread (app/sources/lore.ts)
   const loreRefs = inputs.filter((i) => looksLikeLoreRef(i, existsSync));
   const files = inputs.filter((i) => !loreRefs.includes(i));
-  const mails = (await readAllMails(files, io)).map((m) => m.mail);
   const baseUrl = opts.loreUrl || process.env.KAPI_LORE_URL || DEFAULT_LORE_URL;
-  for (const ref of loreRefs) {
-    try {
-      for (const m of await fetchThreadMails(ref, { baseUrl })) mails.push(m.mail);
-    } catch (e) {
-      if (e instanceof LoreError) throw new UsageError(e.message);
-      throw e;
+  const read = await readAllMails(files, io, async () => {
+    const fetched: InputMail[] = [];
+    for (const ref of loreRefs) {
+      try {
+        fetched.push(...(await fetchThreadMails(ref, { baseUrl })));
+      } catch (e) {
+        if (e instanceof LoreError) throw new UsageError(e.message);
+        throw e;
+      }
     }
-  }
-  requireMail(mails.length, inputs);
-  const set = buildSeries(mails).value;
+    return fetched;
+  });
+  requireMail(read.messages, inputs);
+  const set = buildSeries(read.mails, read.dropped).value;
   // mail without a patch (a cover letter alone, a discussion): say so rather than a bare total
   if (set.series.length === 0) io.err('kapi-review: no patch in the input: nothing was reviewed\n');
   const parser = (await parserReady) ?? (await loadCParser());

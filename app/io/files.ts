@@ -109,7 +109,8 @@ export async function openRegular(path: string, st?: Stats): Promise<{ fh: FileH
 }
 
 const MIN_CHUNK = 64 * 1024;
-const MAX_CHUNK = 1024 * 1024;
+/** Big files stream in chunks of this size: larger ones left more memory behind (measured). */
+const MAX_CHUNK = 256 * 1024;
 
 /**
  * The bytes of a regular file as chunks, read until the end whatever size stat reported (files
@@ -119,7 +120,7 @@ export async function* regularFileChunks(path: string, st?: Stats): AsyncGenerat
   const { fh, size } = await openRegular(path, st);
   try {
     // a small file in one read (plus the one that finds its end)
-    let want = Math.min(MAX_CHUNK * 4, Math.max(MIN_CHUNK, size + 1));
+    let want = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, size + 1));
     for (;;) {
       const buf = Buffer.allocUnsafe(want);
       let n: number;
