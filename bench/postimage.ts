@@ -126,11 +126,11 @@ async function main(): Promise<void> {
         `hunks only ${row.hunksMs} ms${vs(row.hunksMs, row.hunksOldMs)}; one split+join ${row.onePassMs} ms`,
     );
   }
-  const first = rows[0] as { hunks: number; treeMs: number };
-  const last = rows[rows.length - 1] as { hunks: number; treeMs: number };
+  const first = rows[0] as { hunks: number; treeMs: number; hunksMs: number };
+  const last = rows[rows.length - 1] as { hunks: number; treeMs: number; hunksMs: number };
   console.log(
-    `cost per hunk with a tree: ${((first.treeMs / first.hunks) * 1000).toFixed(1)} us at ${first.hunks}, ` +
-      `${((last.treeMs / last.hunks) * 1000).toFixed(1)} us at ${last.hunks}`,
+    `from ${first.hunks} to ${last.hunks} hunks (${last.hunks / first.hunks}x): ` +
+      `${(last.treeMs / first.treeMs).toFixed(1)}x the time with a tree, ${(last.hunksMs / first.hunksMs).toFixed(1)}x from the hunks`,
   );
   recordResults('postimage', { runs, lines: lineCount, sizes: rows });
 }
