@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { collectMails } from '../../app/io/inputs.js';
 import { syntheticMessages } from '../../bench/synth.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
@@ -17,6 +17,15 @@ import { makeMail, makeSeries, patchBody, smallDiff } from '../helpers/mailgen.j
  * series built are the same as from every mail.
  */
 const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'mail');
+const scratches: string[] = [];
+afterAll(() => {
+  for (const d of scratches) rmSync(d, { recursive: true, force: true });
+});
+function scratch(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kapi-collect-'));
+  scratches.push(d);
+  return d;
+}
 
 const asMbox = (raws: string[]): string =>
   raws.map((r) => `From x@y Mon Sep 17 00:00:00 2001\n${r}\n`).join('');
@@ -70,7 +79,7 @@ describe('collecting mails for series', () => {
           for (const m of all) c.add(m);
           expect(json(c.mails, c.dropped)).toEqual(json(all));
           // and through the reader, where byte-identical copies are not even parsed again
-          const dir = mkdtempSync(join(tmpdir(), 'kapi-collect-'));
+          const dir = scratch();
           writeFileSync(join(dir, 'in.mbox'), asMbox(chosen));
           const read = await collectMails([join(dir, 'in.mbox')]);
           expect(read.messages).toBe(chosen.length);
@@ -102,7 +111,7 @@ describe('collecting mails for series', () => {
   it('keeps one copy per Message-ID, and follow-ups without their text', async () => {
     // 2,000 messages of list mail, twenty times over: about 20 MB, generated here
     const once = [...syntheticMessages(2000, 0.05, 11)].join('');
-    const dir = mkdtempSync(join(tmpdir(), 'kapi-collect-'));
+    const dir = scratch();
     writeFileSync(join(dir, 'once.mbox'), once);
     writeFileSync(join(dir, 'many.mbox'), once.repeat(20));
     const one = await collectMails([join(dir, 'once.mbox')]);

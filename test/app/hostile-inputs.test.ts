@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.js';
 import { directoryTree } from '../../app/context/tree.js';
 import { FileError, readRegularFile, regularFileChunks } from '../../app/io/files.js';
@@ -29,8 +29,14 @@ async function run(
   return { code, out, err };
 }
 
+const scratches: string[] = [];
+afterAll(() => {
+  for (const d of scratches) rmSync(d, { recursive: true, force: true });
+});
 function scratch(): string {
-  return mkdtempSync(join(tmpdir(), 'kapi-hostile-'));
+  const d = mkdtempSync(join(tmpdir(), 'kapi-hostile-'));
+  scratches.push(d);
+  return d;
 }
 
 function fifo(path: string): string {
