@@ -1,11 +1,12 @@
 /**
  * Every figure of issue 8, one bench after the other, each in its own process (so one's memory or
  * JIT state does not colour the next): bulk ingest, C analysis, tree index (whole tree, and its
- * scaling), review latency. Each prints medians and ratios to a baseline measured in the same run
- * and merges its figures into bench/results.json; this prints the headline table at the end.
+ * scaling), the dashboard, post-images at many hunks (issue 14), review latency. Each prints
+ * medians and ratios to a baseline measured in the same run and merges its figures into
+ * bench/results.json; this prints the headline table at the end.
  *
- *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N] [-- --only ingest,c,index,index-scale,dashboard,review]
- *                 [-- --tree DIR]
+ *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N]
+ *                 [-- --only ingest,c,index,index-scale,dashboard,postimage,review] [-- --tree DIR]
  *
  * --quick: small inputs and one run each (minutes, not a quarter of an hour); its figures go to
  * the temp folder, not over bench/results.json. The kernel tree is
@@ -71,6 +72,12 @@ const BENCHES: Bench[] = [
       ...(o.quick ? ['--quick', '--series', '1000'] : []),
       ...(o.runs || o.quick ? ['--runs', o.runs || '1'] : []),
     ],
+  },
+  {
+    name: 'postimage',
+    script: 'postimage.js',
+    needsTree: false,
+    args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : [])],
   },
   {
     name: 'review',
@@ -139,6 +146,18 @@ function summary(skipped: string[]): void {
     lines.push(
       `dashboard        the list of ${dash.series} series, first page ${dash.listFirstMs} ms vs raw SQL ${dash.rawSqlMs} ms: ` +
         `${dash.ratioToRawSql}x (goal under 1 s: ${verdict(dash.listFirstMs < 1000)})`,
+    );
+  const post = r.postimage as
+    | { lines: number; sizes: { hunks: number; treeMs: number; treeOldMs: number | null; hunksMs: number }[] }
+    | undefined;
+  const postBig = post?.sizes[post.sizes.length - 1];
+  const postOld = post?.sizes.filter((s) => s.treeOldMs !== null).at(-1);
+  if (post && postBig && !skipped.includes('postimage'))
+    lines.push(
+      `post-images      ${postBig.hunks} hunks on ${post.lines} lines: ${postBig.treeMs} ms with a tree, ${postBig.hunksMs} ms from the hunks` +
+        (postOld?.treeOldMs
+          ? `; at ${postOld.hunks} hunks the old way ${postOld.treeOldMs} ms vs ${postOld.treeMs} ms`
+          : ''),
     );
   const scaling: string[] = [];
   if (ingest && !skipped.includes('ingest'))

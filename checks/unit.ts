@@ -45,6 +45,23 @@ function specsOf(text: string, path: string): { specs: ApiSpec[]; issues: Issue[
   return { specs: [...m.value, ...k.value], issues: [...m.issues, ...k.issues] };
 }
 
+/**
+ * A copy of parser output with every `line` and `endLine` moved down by `by`: what the parser gives
+ * for the same text after `by` empty lines (a test compares the two on fixtures and the corpus).
+ */
+export function shiftLines<T>(value: T, by: number): T {
+  if (by === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v))
+      out[k] = (k === 'line' || k === 'endLine') && typeof x === 'number' ? x + by : walk(x);
+    return out;
+  };
+  return walk(value) as T;
+}
+
 function syscallsFromPrep(text: string): SyscallDef[] {
   return findSyscalls(text).syscalls.map((s) => ({
     name: s.name,
@@ -91,12 +108,20 @@ export function buildUnit(input: UnitInput, parser: Parser | null): FileUnit {
     line = (n) => known.get(n);
     if (isC)
       for (const f of input.fragments) {
-        // pad with empty lines so that parser lines are post-image lines
-        const text = '\n'.repeat(Math.max(0, f.startLine - 1)) + f.lines.join('\n');
+        // parser lines become post-image lines by the fragment's offset (padding the text with
+        // empty lines instead would cost hunks x file lines)
+        const text = f.lines.join('\n');
+        const by = Math.max(0, f.startLine - 1);
         const r = specsOf(text, input.path);
-        specs.push(...r.specs);
-        specIssues.push(...r.issues);
-        syscalls.push(...syscallsFromPrep(text));
+        specs.push(...shiftLines(r.specs, by));
+        specIssues.push(
+          ...r.issues.map((i) => (i.line === undefined || by === 0 ? i : { ...i, line: i.line + by })),
+        );
+        syscalls.push(
+          ...syscallsFromPrep(text).map((s) =>
+            by === 0 ? s : { ...s, line: s.line + by, endLine: s.endLine + by },
+          ),
+        );
       }
   }
   specs.sort((a, b) => a.line - b.line);

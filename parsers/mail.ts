@@ -52,6 +52,7 @@ export interface PatchMail {
   subject: string;
   subjectInfo: SubjectInfo;
   listId: string | null;
+  /** Of every Auto-Submitted header, the first that is not `no`, else the first (null: none). */
   autoSubmitted: string | null;
   mailer: string | null;
   /** The decoded text that carries the patch (CRLF normalised to LF, nothing else changed). */
@@ -69,6 +70,11 @@ export interface PatchMail {
   footer: PatchFooter;
   /** Size of the raw message in bytes. */
   size: number;
+  /**
+   * Set on a compacted follow-up (parsers/series.ts compactMail), whose body, diff and files were
+   * dropped: the digest of the body it had.
+   */
+  bodyDigest?: string;
 }
 
 /** Message-IDs without the angle brackets, in order of appearance. */
@@ -288,6 +294,20 @@ function chooseBody(parts: MimePart[]): { body: MimePart | null; patch: MimePart
   return { body, patch };
 }
 
+/** The keyword of an Auto-Submitted value (RFC 3834): `no`, `auto-generated`, ...; comments dropped. */
+export function autoSubmittedKeyword(value: string): string {
+  return (value.replace(/\([^()]*\)/g, ' ').split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/**
+ * The Auto-Submitted value that counts when a mail has several: the first whose keyword is not
+ * `no` (any one of them makes the mail automated), else the first.
+ */
+function autoSubmitted(headers: RawHeader[]): string | null {
+  const values = headers.filter((h) => h.name === 'auto-submitted').map((h) => h.value);
+  return values.find((v) => autoSubmittedKeyword(v) !== 'no') ?? values[0] ?? null;
+}
+
 function describeIdList(headers: RawHeader[], name: string, issues: Issue[]): string[] {
   const raw = headers.filter((h) => h.name === name).map((h) => h.value);
   const ids = raw.flatMap((v) => extractMessageIds(v));
@@ -339,7 +359,7 @@ export function parseMailSync(raw: Uint8Array | string): Parsed<PatchMail> {
   issues.push(...subj.issues);
   const listId = headerValue(headers, 'list-id');
   mail.listId = listId ? (extractMessageIds(listId)[0] ?? listId.trim()) : null;
-  mail.autoSubmitted = headerValue(headers, 'auto-submitted');
+  mail.autoSubmitted = autoSubmitted(headers);
   mail.mailer = headerValue(headers, 'x-mailer');
 
   const bodyBytes = bytes.subarray(block.bodyOffset);

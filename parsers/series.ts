@@ -6,6 +6,7 @@
  * The result does not depend on the order the mails arrive in: the input is put in a canonical
  * order first and every later choice is made on content.
  */
+import { createHash } from 'node:crypto';
 import type { Address, PatchMail } from './mail.js';
 import { type Issue, issue, type Parsed } from './types.js';
 
@@ -78,8 +79,46 @@ export function seriesMailKind(m: PatchMail): SeriesMailKind {
   return 'followup';
 }
 
+const digests = new WeakMap<PatchMail, string>();
+
+/** A digest of the body: what the canonical order and copy comparisons use instead of the text. */
+export function bodyDigest(m: PatchMail): string {
+  if (m.bodyDigest !== undefined) return m.bodyDigest;
+  let d = digests.get(m);
+  if (d === undefined) {
+    d = createHash('sha256').update(m.body).digest('base64');
+    digests.set(m, d);
+  }
+  return d;
+}
+
+/**
+ * The canonical order: Message-ID, date, subject, then the body's digest (two copies that agree
+ * on the rest are ordered by their content, not by which arrived first).
+ */
 function canonicalKey(m: PatchMail): string {
-  return `${m.messageId ?? '\uffff'}\u0000${m.date ?? ''}\u0000${m.subject}\u0000${m.body}`;
+  return `${m.messageId ?? '\uffff'}\u0000${m.date ?? ''}\u0000${m.subject}\u0000${bodyDigest(m)}`;
+}
+
+/** What decides whether two copies of one Message-ID conflict: diff, title and body, as a digest. */
+function copyFingerprint(m: PatchMail): string {
+  const h = createHash('sha256');
+  h.update(m.diff === null ? '-' : `+${m.diff}`);
+  h.update(`\u0000${bodyDigest(m)}\u0000${m.subjectInfo.title}`);
+  return h.digest('base64');
+}
+
+/**
+ * A string that holds its own characters. Header fields are slices of the message's header block
+ * (V8 keeps the whole block alive for a slice of it); what is kept for long is detached from it.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/** A copy of plain data whose strings hold their own characters (undefined members dropped). */
+function detach<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 function threadRoot(m: PatchMail): string | null {
@@ -120,14 +159,30 @@ export function seriesGroupKey(m: PatchMail): string {
   return `${threadRoot(m) ?? ''}\u0000${s.revision}\u0000${expected}\u0000${m.from?.address.toLowerCase() ?? ''}`;
 }
 
-/** Builds series from parsed mails. Never throws; inconsistencies become series state or issues. */
-export function buildSeries(input: PatchMail[]): Parsed<SeriesSet> {
+/** A copy of a Message-ID dropped before buildSeries saw it (MailCollector). */
+export interface DroppedCopy {
+  messageId: string;
+  /** It differs from the copy that was kept (diff, title or body). */
+  conflict: boolean;
+}
+
+/**
+ * Builds series from parsed mails. Never throws; inconsistencies become series state or issues.
+ * `dropped`: copies a MailCollector already dropped, reported as if they had been in `input`.
+ */
+export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] = []): Parsed<SeriesSet> {
   const issues: Issue[] = [];
+  const keys = new Map<PatchMail, string>();
+  for (const m of input) keys.set(m, canonicalKey(m));
   const sorted = [...input].sort((a, b) => {
-    const ka = canonicalKey(a);
-    const kb = canonicalKey(b);
+    const ka = keys.get(a) as string;
+    const kb = keys.get(b) as string;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
+  const droppedById = new Map<string, DroppedCopy[]>();
+  for (const d of dropped) droppedById.set(d.messageId, [...(droppedById.get(d.messageId) ?? []), d]);
+  const conflicting = (id: string) =>
+    issue('series-conflicting-copies', 'warning', `two different messages share Message-ID <${id}>`);
 
   // 1. the same Message-ID twice: keep one copy, deterministically the canonical first
   const byId = new Map<string, PatchMail>();
@@ -142,17 +197,14 @@ export function buildSeries(input: PatchMail[]): Parsed<SeriesSet> {
           keptMessageId: kept.messageId,
           reason: 'same-message-id',
         });
-        if (!samePatch(kept, m) || kept.body !== m.body)
-          issues.push(
-            issue(
-              'series-conflicting-copies',
-              'warning',
-              `two different messages share Message-ID <${m.messageId}>`,
-            ),
-          );
+        if (!samePatch(kept, m) || bodyDigest(kept) !== bodyDigest(m)) issues.push(conflicting(m.messageId));
         continue;
       }
       byId.set(m.messageId, m);
+      for (const d of droppedById.get(m.messageId) ?? []) {
+        idDuplicates.push({ messageId: d.messageId, keptMessageId: m.messageId, reason: 'same-message-id' });
+        if (d.conflict) issues.push(conflicting(d.messageId));
+      }
     }
     mails.push(m);
   }
@@ -383,4 +435,88 @@ function sameContent(a: Series, b: Series): boolean {
     const q = b.patches[i];
     return q !== undefined && q.counter === p.counter && samePatch(p.mail, q.mail);
   });
+}
+
+/**
+ * Drops copies of a Message-ID as mails are read, keeping the one buildSeries would keep (the
+ * first in the canonical order; of equal ones the first read) and, per dropped copy, only whether
+ * it conflicts with the kept one: buildSeries(mails, dropped) gives what buildSeries of every mail
+ * read gives. With `compact`, a mail that can only be a follow-up keeps no body, diff or
+ * recipients (compactMail): a big mbox is mostly discussion, and a series needs only its thread.
+ */
+export class MailCollector {
+  private readonly kept: PatchMail[] = [];
+  private readonly byId = new Map<
+    string,
+    { index: number; key: string; fingerprint: string; copies: string[] }
+  >();
+
+  constructor(private readonly opts: { compact?: boolean } = {}) {}
+
+  /**
+   * Adds a mail; returns its copy fingerprint and Message-ID (a string of its own), what addCopy
+   * needs for an identical mail later.
+   */
+  add(mail: PatchMail): { fingerprint: string; messageId: string | null } {
+    const fingerprint = copyFingerprint(mail);
+    const key = own(canonicalKey(mail));
+    const m = this.opts.compact ? compactMail(mail) : mail;
+    const id = mail.messageId === null ? null : own(mail.messageId);
+    const had = id ? this.byId.get(id) : undefined;
+    if (!id) this.kept.push(m);
+    else if (!had) {
+      this.byId.set(id, { index: this.kept.length, key, fingerprint, copies: [] });
+      this.kept.push(m);
+    } else if (key < had.key) {
+      had.copies.push(had.fingerprint);
+      this.kept[had.index] = m;
+      had.key = key;
+      had.fingerprint = fingerprint;
+    } else had.copies.push(fingerprint);
+    return { fingerprint, messageId: id };
+  }
+
+  /**
+   * Another copy of a mail added before, byte for byte (so never kept: its key is not below that
+   * mail's): counted without being parsed again.
+   */
+  addCopy(messageId: string, fingerprint: string): void {
+    this.byId.get(messageId)?.copies.push(fingerprint);
+  }
+
+  get mails(): PatchMail[] {
+    return this.kept;
+  }
+
+  get dropped(): DroppedCopy[] {
+    const out: DroppedCopy[] = [];
+    for (const [messageId, e] of this.byId)
+      for (const fp of e.copies) out.push({ messageId, conflict: fp !== e.fingerprint });
+    return out;
+  }
+}
+
+/**
+ * A follow-up without what no series uses of it: body (kept as its digest), diff, files, commit
+ * message, notes, trailers, recipients, and detached from the message it was parsed from.
+ * Patches and cover letters come back unchanged, and so does any mail that would then classify
+ * otherwise.
+ */
+export function compactMail(m: PatchMail): PatchMail {
+  if (seriesMailKind(m) !== 'followup') return m;
+  const c: PatchMail = detach({
+    ...m,
+    to: [],
+    cc: [],
+    body: '',
+    bodyDigest: bodyDigest(m),
+    diffSource: null,
+    commitMessage: '',
+    trailers: [],
+    notes: '',
+    diff: null,
+    diffStartLine: null,
+    files: [],
+  });
+  return seriesMailKind(c) === 'followup' ? c : m;
 }

@@ -78,7 +78,12 @@ const ANCHOR_REACH = 6;
 const MAX_SHARED_QUOTE = 18;
 /** References kept: the thread root and the newest ones (RFC 5322 3.6.4 allows trimming). */
 const MAX_REFERENCES = 20;
-const MAX_MESSAGE_ID = 250;
+/**
+ * The longest Message-ID a reply threads under: `In-Reply-To: <id>`, and ` <id>` as a folded line
+ * of References, must stay within RFC 5322's 998 characters a line. A reply to a longer one goes
+ * out without it (planReplies says so).
+ */
+export const MAX_MESSAGE_ID = 900;
 /** Display names are cut to this many characters. */
 const MAX_NAME = 200;
 
@@ -464,17 +469,35 @@ function mailKey(kind: string, target: string, fps: readonly string[]): string {
   return `kapi-review/${kind}/${target}/${fnv64([...fps].sort().join(' '))}`;
 }
 
+/**
+ * What a reply needs of its parent's Message-ID: the id it threads under (null when no header can
+ * carry it: over-long, or nothing usable left once cleaned), the id its outbox entry is about, and
+ * the target of its key (a stand-in digest for an id that cannot be threaded under).
+ */
+interface Parent {
+  inReplyTo: string | null;
+  about: string;
+  target: string;
+}
+
+function parentOf(mail: PatchMail): Parent | null {
+  const raw = mail.messageId;
+  if (!raw) return null;
+  const clean = cleanMessageId(raw);
+  return { inReplyTo: clean, about: clean ?? raw, target: clean ?? `unthreadable.${fnv64(raw)}` };
+}
+
 function outgoing(
   kind: string,
   parent: PatchMail,
-  parentId: string,
+  ref: Parent,
   recipientsOf: { to: string[]; cc: string[] },
   findings: readonly ScopedFinding[],
   text: string,
   input: BuildRepliesInput,
 ): OutgoingMail {
   const fps = fingerprints(findings);
-  const key = mailKey(kind, parentId, fps);
+  const key = mailKey(kind, ref.target, fps);
   const messageId = cleanMessageId(input.messageIdFor(key)) ?? `${fnv64(key)}@kapi-review.invalid`;
   return {
     key,
@@ -483,7 +506,8 @@ function outgoing(
     cc: recipientsOf.cc,
     subject: replySubject(parent.subject),
     messageId,
-    inReplyTo: parentId,
+    inReplyTo: ref.inReplyTo,
+    // the parent's own id is left out when it cannot be carried (replyReferences drops it)
     references: replyReferences(parent),
     headers: {
       'Auto-Submitted': 'auto-generated',
@@ -491,8 +515,18 @@ function outgoing(
       'X-Kapi-Review-Fingerprints': fps.join(' '),
     },
     text,
-    about: { messageId: parentId, fingerprints: fps },
+    about: { messageId: ref.about, fingerprints: fps },
   };
+}
+
+/** Why a reply to `mail` goes out unthreaded, or null when it is threaded. */
+function threadingNote(what: string, mail: PatchMail, ref: Parent): string | null {
+  if (ref.inReplyTo !== null) return null;
+  const id = mail.messageId ?? '';
+  const shown = JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}...` : id);
+  return id.length > MAX_MESSAGE_ID
+    ? `the reply to ${what} goes out without In-Reply-To: its Message-ID ${shown} is ${id.length} characters, longer than a header line can carry (${MAX_MESSAGE_ID})`
+    : `the reply to ${what} goes out without In-Reply-To: its Message-ID ${shown} is not usable in a header`;
 }
 
 interface Group {
@@ -684,14 +718,27 @@ function historyBlocks(
   return lines;
 }
 
+/** planReplies without its notes. */
+export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
+  return planReplies(input).mails;
+}
+
 /**
  * The replies for one reviewed series: one per patch with findings, in that patch's thread, and a
  * summary to the cover letter (else to patch 1) when the series has more than one patch. Findings
  * of operator-only checks (`isOperatorOnly`) are never mailed, nor named among the fixed ones of
- * the history; a patch without a usable Message-ID gets no reply of its own (its findings are
- * counted in the summary).
+ * the history. A message whose Message-ID no header can carry (over MAX_MESSAGE_ID characters) is
+ * still answered, without In-Reply-To and with the References that can be carried (RFC 5322
+ * 3.6.4 allows trimming them). `notes` says, for the operator's log, every reply that goes out
+ * unthreaded and every one that cannot go out at all (no Message-ID, no address to send to).
  */
-export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
+export function planReplies(input: BuildRepliesInput): { mails: OutgoingMail[]; notes: string[] } {
+  const notes: string[] = [];
+  const mails = repliesOf(input, notes);
+  return { mails, notes };
+}
+
+function repliesOf(input: BuildRepliesInput, notes: string[]): OutgoingMail[] {
   const { series, policy } = input;
   const patches = [...series.patches].sort((a, b) => a.counter - b.counter);
   const byId = new Map<string, SeriesPatch>();
@@ -712,28 +759,48 @@ export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
   };
   const summaryWanted = series.cover !== null || patches.length > 1;
   const out: OutgoingMail[] = [];
+  const noAddress = (what: string, mail: PatchMail) =>
+    `no reply to ${what}: no address to send it to (From ${JSON.stringify(headerText(mail.from?.address ?? '').slice(0, 80))})`;
   for (const p of patches) {
     const found = of(p);
-    const id = cleanMessageId(p.mail.messageId);
+    const ref = parentOf(p.mail);
     // a slot filled from an earlier revision was posted in another thread: the summary counts it
-    if (found.length === 0 || !id || p.fromRevision !== undefined) continue;
+    if (found.length === 0 || !ref || p.fromRevision !== undefined) continue;
+    const what = `patch ${counterText(p)}`;
     const to = recipients(p.mail, policy);
-    if (!to) continue;
+    if (!to) {
+      notes.push(noAddress(what, p.mail));
+      continue;
+    }
+    const note = threadingNote(what, p.mail, ref);
+    if (note) notes.push(note);
     const extra = summaryWanted ? [] : historyBlocks(input, found, counterOf);
     const body = patchBody(p, found, input, extra);
-    out.push(outgoing('reply', p.mail, id, to, body.ordered, body.text, input));
+    out.push(outgoing('reply', p.mail, ref, to, body.ordered, body.text, input));
   }
   if (!summaryWanted) return out;
 
-  // the summary: to the cover letter, else to the first patch that can be replied to
+  // the summary: to the cover letter, else to the first patch that can be replied to, in a
+  // thread when one of them can be threaded under
+  const candidates = [...(series.cover ? [series.cover] : []), ...patches.map((p) => p.mail)];
   const target =
-    series.cover && cleanMessageId(series.cover.messageId)
-      ? series.cover
-      : (patches.find((p) => cleanMessageId(p.mail.messageId))?.mail ?? null);
-  const targetId = target ? cleanMessageId(target.messageId) : null;
-  if (!target || !targetId) return out;
+    candidates.find((m) => parentOf(m)?.inReplyTo) ?? candidates.find((m) => parentOf(m)) ?? null;
+  const ref = target ? parentOf(target) : null;
+  if (!target || !ref) {
+    notes.push('no summary: neither the cover letter nor a patch has a Message-ID to answer');
+    return out;
+  }
+  const what =
+    target === series.cover
+      ? 'the cover letter'
+      : `patch ${counterText(patches.find((p) => p.mail === target) as SeriesPatch)}`;
   const to = recipients(target, policy);
-  if (!to) return out;
+  if (!to) {
+    notes.push(noAddress(`${what} (the summary)`, target));
+    return out;
+  }
+  const note = threadingNote(`${what} (the summary)`, target, ref);
+  if (note) notes.push(note);
   const name = headerText(policy.botName ?? 'kapi-review') || 'kapi-review';
   const blocks: Block[] = [
     {
@@ -766,7 +833,7 @@ export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
   if (history.length > 0) blocks.push({ verbatim: [''] }, ...history);
   blocks.push({ verbatim: [''] });
   const text = `${[...renderBlocks(blocks), ...footer(policy)].join('\n')}\n`;
-  out.push(outgoing('summary', target, targetId, to, mine, text, input));
+  out.push(outgoing('summary', target, ref, to, mine, text, input));
   return out;
 }
 

@@ -34,10 +34,10 @@ import type { Check } from '../../checks/types.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
 import {
-  buildReplies,
   DEFAULT_SILENCE_HINT,
   type FindingHistory,
   formatAddress,
+  planReplies,
 } from '../../reporters/email.js';
 import type { ReviewConfig } from '../config/index.js';
 import { type DigestMailResult, enqueueDigestIfDue } from '../dashboard/digest.js';
@@ -343,7 +343,7 @@ export function createBot(deps: BotDeps): Bot {
           ...(f.finding.finding.subject ? { subject: f.finding.finding.subject } : {}),
         });
     }
-    const replies = buildReplies({
+    const { mails: replies, notes } = planReplies({
       series: s,
       findings,
       ...(history ? { history } : {}),
@@ -356,6 +356,13 @@ export function createBot(deps: BotDeps): Bot {
       },
       messageIdFor: deps.messageIdFor,
     });
+    // a reply that goes out unthreaded or not at all (an over-long Message-ID, no address) is
+    // logged, so a review without an answer always says why
+    for (const note of notes)
+      log.warn(
+        { seriesId: rev.seriesId, revision: rev.revision },
+        `series ${rev.seriesId} v${rev.revision}: ${note}`,
+      );
     for (const m of replies) store.enqueue(m);
     return replies.length;
   }

@@ -221,6 +221,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     if (opts.once) {
       try {
         const r = await pollLore(loreOpts);
+        if (r.entries === 0) io.err(`kapi-review bot: nothing new in the feed of ${source.list}\n`);
         return r.retry.length > 0 ? 1 : 0;
       } catch (e) {
         io.err(`kapi-review bot: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -258,7 +259,10 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
   try {
     if (opts.once) {
       await Promise.race([watcher.caughtUp(), watcher.done]);
-      await bot.tick();
+      const tick = await bot.tick();
+      // an empty folder (or one whose mail was all seen before) says so rather than nothing
+      if (watcher.status().processed === 0 && tick.decisions.length === 0)
+        io.err(`kapi-review bot: no new mail in folder ${opts.folder}\n`);
       await watcher.stop();
     }
     await watcher.done;

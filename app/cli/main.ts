@@ -1,8 +1,10 @@
 /**
  * The kapi-review command line. Thin: it reads inputs, calls the pure pipeline and prints.
- * Exit codes: 0 done, 1 findings at error severity (check), 2 bad usage or unreadable input.
+ * Exit codes: 0 done, 1 findings at error severity (check), 2 bad usage, an input that cannot be
+ * read (a missing file, a FIFO or device, any filesystem error) or one with nothing in it (no
+ * mail at all; for `specs`, no C file).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { buildSeries } from '../../parsers/series.js';
@@ -19,7 +21,8 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
-import { type InputMail, readMails } from '../io/inputs.js';
+import { FileError, fsErrorText, isFsError } from '../io/files.js';
+import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
 // bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
@@ -46,36 +49,62 @@ function version(): string {
 
 class UsageError extends Error {}
 
-/** Every mail of the inputs, with their issues; an unreadable input is a usage error. */
-async function readAllMails(inputs: string[], io: CliIo): Promise<InputMail[]> {
-  const out: InputMail[] = [];
+/** The inputs in a message: `x.mbox`, `stdin`, `the folder d/`. */
+function describeInputs(inputs: string[]): string {
+  return inputs.map((i) => (i === '-' ? 'stdin' : i)).join(', ') || 'the input';
+}
+
+const NO_MAIL_HINT = 'a folder is searched for .patch, .eml, .mbox, .mbx, .txt, .diff and .msg files';
+
+/**
+ * Every mail of the inputs for series building (copies dropped as read, follow-ups compacted:
+ * app/io/inputs.ts collectMails), with their issues; an unreadable input is a usage error.
+ */
+async function readAllMails(
+  inputs: string[],
+  io: CliIo,
+  more?: () => Promise<readonly InputMail[]>,
+): Promise<CollectedMails> {
   try {
-    for await (const m of readMails(inputs, io.stdin)) out.push(m);
+    return await collectMails(inputs, io.stdin, more);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
-      throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
+    if (e instanceof FileError) throw new UsageError(e.message);
     throw e;
   }
-  return out;
+}
+
+/** A usage error when the inputs held no mail at all (an empty file, folder or stdin). */
+function requireMail(count: number, inputs: string[]): void {
+  if (count > 0) return;
+  const folders = inputs.some((i) => {
+    try {
+      return i !== '-' && statSync(i).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+  const where = inputs.length === 1 && inputs[0] === '-' ? 'on stdin' : `in ${describeInputs(inputs)}`;
+  throw new UsageError(`no mail ${where}${folders ? ` (${NO_MAIL_HINT})` : ''}`);
 }
 
 /** `--tree DIR` must name a directory. */
 async function checkTreeOption(tree: string | undefined): Promise<void> {
   if (!tree) return;
   const { stat } = await import('node:fs/promises');
-  const st = await stat(tree).catch(() => null);
-  if (!st?.isDirectory()) throw new UsageError(`--tree ${tree}: not a directory`);
+  let why = 'not a directory';
+  const st = await stat(tree).catch((e: unknown) => {
+    if (isFsError(e)) why = `not a directory: ${fsErrorText(e, tree).slice(`cannot read ${tree}: `.length)}`;
+    return null;
+  });
+  if (!st?.isDirectory()) throw new UsageError(`--tree ${tree}: ${why}`);
 }
 
 async function seriesCommand(inputs: string[], opts: { format: string }, io: CliIo): Promise<number> {
   const out = io.out;
   const read = await readAllMails(inputs, io);
-  const mails = read.map((m) => m.mail);
-  const mailIssues: MailIssues[] = read
-    .filter((m) => m.issues.length > 0)
-    .map((m) => ({ origin: m.origin, messageId: m.mail.messageId, issues: m.issues }));
-  const built = buildSeries(mails);
+  requireMail(read.messages, inputs);
+  const mailIssues: MailIssues[] = read.issues;
+  const built = buildSeries(read.mails, read.dropped);
   if (built.issues.length > 0) mailIssues.push({ origin: '(series)', messageId: null, issues: built.issues });
   if (opts.format === 'json') out(`${JSON.stringify(seriesToJson(built.value, mailIssues), null, 2)}\n`);
   else out(renderSeriesText(built.value, mailIssues));
@@ -92,13 +121,13 @@ async function specsCommand(
   try {
     index = await indexTree(inputs, { onProgress: (d, t) => bar.update(d, t) });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES')
-      throw new UsageError(`cannot read ${err.path ?? 'input'}: ${err.code}`);
+    if (e instanceof FileError) throw new UsageError(e.message);
+    if (isFsError(e)) throw new UsageError(fsErrorText(e));
     throw e;
   } finally {
     bar.done();
   }
+  if (index.stats.files === 0) throw new UsageError(`no .c or .h file in ${describeInputs(inputs)}`);
   if (opts.format === 'json') out(`${JSON.stringify(specIndexToJson(index), null, 2)}\n`);
   else out(renderSpecIndexText(index));
   return 0;
@@ -115,7 +144,9 @@ async function frameworkCommand(
     const choice = await frameworkForTree(opts.tree ? directoryTree(opts.tree) : null);
     views.push({ subject: opts.tree ? `tree ${opts.tree}` : 'no series, no tree', ...choice });
   } else {
-    const set = buildSeries((await readAllMails(inputs, io)).map((m) => m.mail)).value;
+    const read = await readAllMails(inputs, io);
+    requireMail(read.messages, inputs);
+    const set = buildSeries(read.mails, read.dropped).value;
     if (set.series.length === 0) throw new UsageError('no patch series in the input');
     for (const series of set.series)
       views.push({
@@ -164,17 +195,23 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   // lore: a lore URL or a Message-ID (not a file) is fetched as its whole thread (app/sources/lore.ts)
   const loreRefs = inputs.filter((i) => looksLikeLoreRef(i, existsSync));
   const files = inputs.filter((i) => !loreRefs.includes(i));
-  const mails = (await readAllMails(files, io)).map((m) => m.mail);
   const baseUrl = opts.loreUrl || process.env.KAPI_LORE_URL || DEFAULT_LORE_URL;
-  for (const ref of loreRefs) {
-    try {
-      for (const m of await fetchThreadMails(ref, { baseUrl })) mails.push(m.mail);
-    } catch (e) {
-      if (e instanceof LoreError) throw new UsageError(e.message);
-      throw e;
+  const read = await readAllMails(files, io, async () => {
+    const fetched: InputMail[] = [];
+    for (const ref of loreRefs) {
+      try {
+        fetched.push(...(await fetchThreadMails(ref, { baseUrl })));
+      } catch (e) {
+        if (e instanceof LoreError) throw new UsageError(e.message);
+        throw e;
+      }
     }
-  }
-  const set = buildSeries(mails).value;
+    return fetched;
+  });
+  requireMail(read.messages, inputs);
+  const set = buildSeries(read.mails, read.dropped).value;
+  // mail without a patch (a cover letter alone, a discussion): say so rather than a bare total
+  if (set.series.length === 0) io.err('kapi-review: no patch in the input: nothing was reviewed\n');
   const parser = (await parserReady) ?? (await loadCParser());
   const reviewed = await reviewSeriesSet(set, { checks: CHECKS, config, parser, tree: opts.tree ?? null });
   const report = buildReport(reviewed);
@@ -377,8 +414,13 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof FileError) {
       io.err(`kapi-review: ${e.message}\n`);
+      return 2;
+    }
+    // any other filesystem error is about an input or a file named on the command line
+    if (isFsError(e)) {
+      io.err(`kapi-review: ${fsErrorText(e)}\n`);
       return 2;
     }
     throw e;

@@ -19,9 +19,10 @@
  *     file-mb: 4
  *     seconds: 60
  */
-import { readFile } from 'node:fs/promises';
+
 import type { CheckConfig } from '../../checks/runner.js';
 import type { Finding } from '../../checks/types.js';
+import { FileError, readRegularFile } from '../io/files.js';
 import { DEFAULT_LIMITS, type ReviewLimits } from '../review/limits.js';
 
 export interface IgnoreRule {
@@ -92,11 +93,13 @@ export async function loadConfig(
   const file = path ?? fallback;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // a regular file only: a FIFO or a device would block or never end
+    text = await readRegularFile(file);
   } catch (e) {
-    if (path === null && (e as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
+    if (!(e instanceof FileError)) throw e;
+    if (path === null && e.code === 'ENOENT') return defaultConfig();
     throw new ConfigError(
-      `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      e.code ? `cannot read config ${file}: ${e.code}` : `cannot read config ${file}: ${e.message}`,
     );
   }
   return parseConfigText(text, knownChecks, file);

@@ -6,9 +6,10 @@
  * files are known only by their hunk fragments.
  */
 import { createHash } from 'node:crypto';
-import { applyPatch, type StructuredPatch, structuredPatch } from 'diff';
-import type { FileDiff, Hunk } from '../../parsers/diff.js';
+import { structuredPatch } from 'diff';
+import type { FileDiff } from '../../parsers/diff.js';
 import { type Issue, issue } from '../../parsers/types.js';
+import { applyHunks } from './apply.js';
 
 /** Post-image lines of one hunk (context and added lines), starting at `startLine`. */
 export interface Fragment {
@@ -60,30 +61,6 @@ export function gitBlobId(text: string): string {
     .digest('hex');
 }
 
-function hunkToStructured(path: string, h: Hunk, oldStart: number): StructuredPatch {
-  const lines: string[] = [];
-  for (const l of h.lines) {
-    lines.push(`${l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' '}${l.text}`);
-    if (l.noNewlineAtEof) lines.push('\\ No newline at end of file');
-  }
-  return {
-    oldFileName: path,
-    newFileName: path,
-    oldHeader: '',
-    newHeader: '',
-    // jsdiff counts an empty old range from the line after it, as its own parser does
-    hunks: [
-      {
-        oldStart: h.oldLines === 0 ? oldStart + 1 : oldStart,
-        oldLines: h.oldLines,
-        newStart: h.newStart,
-        newLines: h.newLines,
-        lines,
-      },
-    ],
-  };
-}
-
 export function fragmentsOf(f: FileDiff): Fragment[] {
   return f.hunks.map((h) => ({
     startLine: h.newStart,
@@ -91,24 +68,20 @@ export function fragmentsOf(f: FileDiff): Fragment[] {
   }));
 }
 
-/** Applies one file diff to a pre-image, hunk by hunk, so a failure names its hunk. */
+/**
+ * Applies one file diff to a pre-image, hunk by hunk, so a failure names its hunk. Each hunk fits
+ * as jsdiff's applyPatch fits it alone (exactly, else with a fuzz factor of 2) on the text the
+ * previous hunks left, in one pass over the file however many hunks there are (app/context/apply.ts).
+ */
 export function applyFileDiff(pre: string, f: FileDiff): { post: string | null; failure: string | null } {
-  let text = pre;
-  let delta = 0;
-  for (const [i, h] of f.hunks.entries()) {
-    const out = applyPatch(text, hunkToStructured(f.path, h, h.oldStart + delta), { fuzzFactor: 0 });
-    if (out === false) {
-      const fuzzy = applyPatch(text, hunkToStructured(f.path, h, h.oldStart + delta), { fuzzFactor: 2 });
-      if (fuzzy === false)
-        return {
-          post: null,
-          failure: `hunk ${i + 1} (@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@) does not apply: its context is not in the file`,
-        };
-      text = fuzzy;
-    } else text = out;
-    delta += h.newLines - h.oldLines;
-  }
-  return { post: text, failure: null };
+  const { post, failed } = applyHunks(pre, f.hunks);
+  const h = f.hunks[failed];
+  if (post === null && h)
+    return {
+      post: null,
+      failure: `hunk ${failed + 1} (@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@) does not apply: its context is not in the file`,
+    };
+  return { post, failure: null };
 }
 
 /**

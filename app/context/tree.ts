@@ -3,10 +3,11 @@
  * series' base-commit when that commit exists there (else its working tree, and we say so).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { FileError, fsErrorText, isFsError, notRegular, readRegularFile } from '../io/files.js';
 import type { TreeReader } from './postimage.js';
 
 const run = promisify(execFile);
@@ -18,15 +19,35 @@ export function safeJoin(root: string, path: string): string | null {
   return join(root, p);
 }
 
+/**
+ * A plain directory. A path that is not there (or runs through a file) is not in the tree: null.
+ * A FIFO, a device or a socket at a path a patch touches is never opened, and any other
+ * filesystem error (a symbolic link loop, permissions) is not taken for a missing file: both throw
+ * a FileError that names the path (`check` exits 2 with it; the bot logs it for that series).
+ */
 export function directoryTree(root: string, label = `directory ${root}`): TreeReader {
   return {
     async read(path) {
       const full = safeJoin(root, path);
       if (!full) return null;
+      let st: Stats;
       try {
-        return await readFile(full, 'utf8');
-      } catch {
-        return null;
+        st = await stat(full);
+      } catch (e) {
+        if (isFsError(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return null;
+        if (isFsError(e)) throw new FileError(`${label}: ${fsErrorText(e, path)}`, full, e.code ?? null);
+        throw e;
+      }
+      if (st.isDirectory()) return null;
+      if (!st.isFile()) {
+        const refused = notRegular(path, st);
+        throw new FileError(`${label}: ${refused.message}`, full);
+      }
+      try {
+        return await readRegularFile(full, st);
+      } catch (e) {
+        if (e instanceof FileError) throw new FileError(`${label}: ${e.message}`, full, e.code);
+        throw e;
       }
     },
     describe: () => label,

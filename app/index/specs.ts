@@ -24,9 +24,9 @@ export async function indexTree(
   const clock = opts.clock ?? (() => performance.now());
   const t0 = clock();
   let base = opts.base ?? process.cwd();
+  const files = await listSourceFiles(inputs);
   if (!opts.base && inputs.length === 1 && inputs[0] && (await stat(inputs[0])).isDirectory())
     base = inputs[0];
-  const files = await listSourceFiles(inputs);
   const specs: IndexedSpec[] = [];
   const syscalls: IndexedSyscall[] = [];
   const issues: IndexIssue[] = [];

@@ -5,6 +5,7 @@
  */
 import { type Dirent, promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { notRegular, statFile } from '../io/files.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.pc', 'debian']);
 
@@ -27,9 +28,12 @@ export async function listSourceFiles(inputs: string[]): Promise<string[]> {
     await Promise.all(subdirs.map(walk));
   };
   for (const input of inputs) {
-    const st = await fsp.stat(input);
+    // an input that cannot be read, or a FIFO or device (which would block or never end), is
+    // refused with a FileError; inside folders only regular files are listed
+    const st = await statFile(input);
     if (st.isDirectory()) await walk(input);
-    else out.push(input);
+    else if (st.isFile()) out.push(input);
+    else throw notRegular(input, st);
   }
   return out.sort();
 }

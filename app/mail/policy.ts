@@ -17,7 +17,7 @@
  * - Mail commands in replies to our reviews: `parseCommands`.
  */
 import { CHECKS } from '../../checks/index.js';
-import type { Address } from '../../parsers/mail.js';
+import { type Address, autoSubmittedKeyword } from '../../parsers/mail.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 
 export type MailMode = 'dry-run' | 'reflect' | 'author-only' | 'list';
@@ -160,10 +160,9 @@ export function mayAnswer(mail: IncomingFacts, policy: MailPolicy): Verdict {
   if (from !== '' && from === addressOf(policy.bot)) reasons.push(`it is our own mail (From ${from})`);
   if (mail.mailer !== null && /^\s*kapi-review\b/i.test(mail.mailer))
     reasons.push(`it is our own mail (X-Mailer: ${mail.mailer.trim()})`);
-  if (mail.autoSubmitted !== null) {
-    const value = mail.autoSubmitted.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (value !== 'no') reasons.push(`it is automated (Auto-Submitted: ${mail.autoSubmitted.trim()})`);
-  }
+  // every Auto-Submitted header counts: the parser hands over the first that is not `no`
+  if (mail.autoSubmitted !== null && autoSubmittedKeyword(mail.autoSubmitted) !== 'no')
+    reasons.push(`it is automated (Auto-Submitted: ${mail.autoSubmitted.trim()})`);
   for (const bot of matchingBots(mail, policy.bots)) reasons.push(`it comes from a known bot (${bot})`);
   if (optedOut(from, policy)) reasons.push(`${from} opted out`);
   return reasons.length ? { ok: false, reasons } : { ok: true, reasons: ['no rule refuses it'] };

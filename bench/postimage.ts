@@ -1,0 +1,141 @@
+/**
+ * Post-images at many hunks: one C file of `--lines` lines (default 40,000) and a patch that
+ * changes one line in each of N hunks (1,000, 4,000 and 10,000; one line of context either side),
+ * applied the way `check --tree` does (buildPostImages on a tree) and read the way `check` without
+ * a tree does (the unit of the checks, built from the hunks). Each figure is the median of
+ * `--runs` runs next to baselines measured in the same run:
+ *
+ * - the old way, hunk by hunk over the whole text (jsdiff's applyPatch once per hunk, and each
+ *   hunk parsed after as many empty lines as its start line), at every size up to
+ *   `--baseline-max` hunks (default 4,000: the old way takes tens of seconds at 10,000);
+ * - one pass over the file: splitting it into lines and joining them again, the least any
+ *   post-image costs.
+ *
+ *   npm run bench:postimage [-- --quick] [-- --runs 5] [-- --lines 40000] [-- --baseline-max 4000]
+ */
+
+import { buildPostImages } from '../app/context/postimage.js';
+import { buildUnit } from '../checks/unit.js';
+import { findSyscalls } from '../parsers/c/preprocess.js';
+import type { FileDiff } from '../parsers/diff.js';
+import { parseKerneldocSpecs } from '../parsers/kapi/kerneldoc.js';
+import { parseMacroSpecs } from '../parsers/kapi/macro.js';
+import { parseMailSync } from '../parsers/mail.js';
+import { arg, flag, machine, median, recordResults, time } from './common.js';
+import { applyFileDiffPerHunk } from './postimage-baseline.js';
+
+function makeCase(lineCount: number, hunks: number): { pre: string; file: FileDiff } {
+  const lines = Array.from({ length: lineCount }, (_, i) => `\tint v${i} = ${i};`);
+  const step = Math.floor(lineCount / hunks);
+  if (step < 3) throw new Error(`${hunks} hunks of 3 lines do not fit in ${lineCount} lines`);
+  let diff =
+    'diff --git a/kernel/big.c b/kernel/big.c\nindex 1111111..2222222 100644\n--- a/kernel/big.c\n+++ b/kernel/big.c\n';
+  for (let k = 0; k < hunks; k++) {
+    const at = k * step + 2; // the changed line, 1-based
+    diff += `@@ -${at - 1},3 +${at - 1},3 @@\n ${lines[at - 2]}\n-${lines[at - 1]}\n+\tint v${at - 1} = -1;\n ${lines[at]}\n`;
+  }
+  const mail = parseMailSync(
+    `From: A <a@example.org>\nSubject: [PATCH] big: change ${hunks} lines\nMessage-ID: <big@example.org>\n\nx\n\nSigned-off-by: A <a@example.org>\n---\n${diff}-- \n2.40.0\n`,
+  ).value;
+  const file = mail.files[0];
+  if (!file || file.hunks.length !== hunks) throw new Error('the generated patch did not parse');
+  return { pre: `${lines.join('\n')}\n`, file };
+}
+
+/** The old hunks-only unit: each fragment parsed after as many empty lines as its start line. */
+function paddedSpecs(file: FileDiff): number {
+  let n = 0;
+  for (const h of file.hunks) {
+    const text =
+      '\n'.repeat(Math.max(0, h.newStart - 1)) +
+      h.lines
+        .filter((l) => l.kind !== 'del')
+        .map((l) => l.text)
+        .join('\n');
+    n += parseMacroSpecs(text, file.path).value.length + parseKerneldocSpecs(text, file.path).value.length;
+    n += findSyscalls(text).syscalls.length;
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const quick = flag('quick');
+  const runs = Number(arg('runs', quick ? '1' : '5'));
+  const lineCount = Number(arg('lines', quick ? '10000' : '40000'));
+  const sizes = quick ? [500, 2000] : [1000, 4000, 10000];
+  const baselineMax = Number(arg('baseline-max', quick ? '2000' : '4000'));
+  const m = machine();
+  console.log(
+    `one file of ${lineCount} lines, one-line hunks; median of ${runs} runs; ${m.cpus} x ${m.cpu}, node ${m.node}`,
+  );
+  const rows: Record<string, number | null>[] = [];
+  {
+    // warm-up: compile the paths measured below, so the first size does not pay for it
+    const { pre, file } = makeCase(lineCount, sizes[0] as number);
+    const images = await buildPostImages([{ messageId: 'w', label: 'w', files: [file] }], {
+      read: async () => pre,
+      describe: () => 'memory',
+    });
+    const fragments = images.patches[0]?.files[0]?.fragments ?? [];
+    buildUnit({ path: file.path, mode: 'hunks', post: null, fragments, diff: file }, null);
+  }
+  for (const hunks of sizes) {
+    const { pre, file } = makeCase(lineCount, hunks);
+    const tree = { read: async () => pre, describe: () => 'memory' };
+    const input = [{ messageId: 'big@example.org', label: 'big', files: [file] }];
+    const onePass: number[] = [];
+    const withTree: number[] = [];
+    const hunksOnly: number[] = [];
+    const oldTree: number[] = [];
+    const oldHunks: number[] = [];
+    let want = '';
+    for (let r = 0; r < runs; r++) {
+      onePass.push((await time(() => pre.split('\n').join('\n'))).ms);
+      const t = await time(() => buildPostImages(input, tree));
+      withTree.push(t.ms);
+      want = t.result.patches[0]?.files[0]?.post ?? '';
+      const fragments = t.result.patches[0]?.files[0]?.fragments ?? [];
+      hunksOnly.push(
+        (
+          await time(() =>
+            buildUnit({ path: file.path, mode: 'hunks', post: null, fragments, diff: file }, null),
+          )
+        ).ms,
+      );
+      if (hunks <= baselineMax) {
+        const old = await time(() => applyFileDiffPerHunk(pre, file));
+        if (old.result.post !== want) throw new Error('the old and the new post-image differ');
+        oldTree.push(old.ms);
+        oldHunks.push((await time(() => paddedSpecs(file))).ms);
+      }
+    }
+    const row = {
+      hunks,
+      lines: lineCount,
+      onePassMs: +median(onePass).toFixed(2),
+      treeMs: +median(withTree).toFixed(1),
+      treeOldMs: oldTree.length ? +median(oldTree).toFixed(0) : null,
+      hunksMs: +median(hunksOnly).toFixed(1),
+      hunksOldMs: oldHunks.length ? +median(oldHunks).toFixed(0) : null,
+    };
+    rows.push(row);
+    const vs = (now: number, old: number | null) =>
+      old === null ? '' : `, the old way ${old} ms (${(old / now).toFixed(0)}x)`;
+    console.log(
+      `${String(hunks).padStart(6)} hunks: with a tree ${row.treeMs} ms${vs(row.treeMs, row.treeOldMs)}; ` +
+        `hunks only ${row.hunksMs} ms${vs(row.hunksMs, row.hunksOldMs)}; one split+join ${row.onePassMs} ms`,
+    );
+  }
+  const first = rows[0] as { hunks: number; treeMs: number; hunksMs: number };
+  const last = rows[rows.length - 1] as { hunks: number; treeMs: number; hunksMs: number };
+  console.log(
+    `from ${first.hunks} to ${last.hunks} hunks (${last.hunks / first.hunks}x): ` +
+      `${(last.treeMs / first.treeMs).toFixed(1)}x the time with a tree, ${(last.hunksMs / first.hunksMs).toFixed(1)}x from the hunks`,
+  );
+  recordResults('postimage', { runs, lines: lineCount, sizes: rows });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
