@@ -478,7 +478,7 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('exit', (code, signal) => resolve({ code, signal })),
     );
-    // the kill goes out right after smtp-server wrote its 250, before the child can read it
+    // the kill goes out when smtp-server holds the mail, before it writes its 250 (smtp-fixture.ts)
     smtp.onAccepted = () => {
       smtp.onAccepted = null;
       child.kill('SIGKILL');

@@ -720,13 +720,13 @@ export function senderSuite(name: string, factory: OutboxFactory): void {
           expect(smtp.received).toHaveLength(1);
         });
 
-        it('killed by the server the moment it answered 250 (no hook in the child)', async () => {
+        it('killed by the server the moment it held the mail, before its 250 (no hook in the child)', async () => {
           const e = outbox.enqueue(reply(1));
           const run = startChild(null);
           smtp.onAccepted = () => run.child.kill('SIGKILL');
           const { signal, code } = await run.exited;
-          // the kill usually lands before the child reads the 250; if the child was faster it
-          // recorded the send itself. Either way: one mail, and the entry ends 'sent'.
+          // the kill lands before the server writes its 250 (smtp-fixture.ts); a child that somehow
+          // got further recorded the send itself. Either way: one mail, and the entry ends 'sent'.
           expect(signal === 'SIGKILL' || code === 0).toBe(true);
           outbox = factory.open(storeDir, now);
           const report = await send({ probe: smtp.probe });

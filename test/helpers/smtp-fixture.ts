@@ -32,7 +32,11 @@ export interface SmtpFixture {
   dataScript: Answer[];
   /** Answers for the next RCPT TO commands, consumed in order; when empty: accept. */
   rcptScript: Answer[];
-  /** Called right after the server answered 250 to a message. */
+  /**
+   * Called when the server holds a message, just before it answers 250: a test that kills the
+   * sender here has the case "the server accepted the mail, the sender never learned it" without
+   * racing the sender for the 250 (a sender that read it first would record the mail as sent).
+   */
   onAccepted: ((m: ReceivedMail) => void) | null;
   /** Asks the server's own record: is a mail with this Message-ID here? */
   probe: DeliveryProbe;
@@ -104,8 +108,8 @@ export async function startSmtp(): Promise<SmtpFixture> {
         };
         fx.received.push(received);
         if (answer === 'drop') return dropSession(session.id);
-        callback(null, `Ok: queued as q${fx.received.length}`);
         fx.onAccepted?.(received);
+        callback(null, `Ok: queued as q${fx.received.length}`);
       });
     },
   });
