@@ -79,12 +79,17 @@ function ambiguous(block: string, shared: Set<string>): boolean {
   return false;
 }
 
-function accumulates(spec: ApiSpec, a: FieldAssignment, group: FieldAssignment[]): boolean {
+/**
+ * Whether an assignment adds to its field rather than setting it. `typed` says whether any of
+ * the group is a type key (asked once per group: per member, it made a param's many flags
+ * quadratic).
+ */
+function accumulates(spec: ApiSpec, a: FieldAssignment, typed: () => boolean): boolean {
   if (spec.form === 'macro') return a.field === 'signals' && macroOf(a.via) === 'KAPI_SIGNAL_MASK_ADD';
   if (a.block.startsWith('error[')) return true;
   if (a.block === 'spec') return !KERNELDOC_SPEC_FIELDS.has(a.field) && !a.field.endsWith('_count');
   if (a.block.startsWith('validation[')) return true;
-  if (a.block.startsWith('param[') && a.field === 'flags') return group.some((x) => TYPE_KEYS.test(x.via));
+  if (a.block.startsWith('param[') && a.field === 'flags') return typed();
   if (a.block.startsWith('constraint[') && a.field === 'description') return /^@?constraint:$/.test(a.via);
   return false;
 }
@@ -139,7 +144,12 @@ function checkSpec(ctx: CheckContext, spec: ApiSpec): void {
   const currentHeaders = spec.form === 'macro' && !usesEndMacros(ctx, spec);
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    const kept = group.filter((a) => !accumulates(spec, a, group));
+    let typedKey: boolean | undefined;
+    const typed = (): boolean => {
+      typedKey ??= group.some((x) => TYPE_KEYS.test(x.via));
+      return typedKey;
+    };
+    const kept = group.filter((a) => !accumulates(spec, a, typed));
     if (kept.length < 2) continue;
     const [first, second] = kept as [FieldAssignment, FieldAssignment];
     const last = kept[kept.length - 1] as FieldAssignment;
