@@ -88,10 +88,15 @@ const SLEEPING = [
 ];
 const SLEEPING_CALL = new RegExp(`(?<![\\w.>$])(${SLEEPING.join('|')})\\s*\\(`);
 
+/** The line of the spec's one contexts assignment (null: none, or more than one). */
 function contextLine(spec: ApiSpec): number | null {
-  const set = spec.assignments.filter((a) => a.block === 'spec' && a.field === 'context_flags');
-  if (set.length !== 1) return null;
-  return (set[0] as { line: number }).line;
+  let line: number | null = null;
+  for (const a of spec.assignments) {
+    if (a.block !== 'spec' || a.field !== 'context_flags') continue;
+    if (line !== null) return null;
+    line = a.line;
+  }
+  return line;
 }
 
 /** The contexts line without `tokens`, when each occurs exactly once on it. */

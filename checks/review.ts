@@ -146,7 +146,11 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
           now.set(f.fingerprint, old);
           continue;
         }
-        const scope: Scope = unit.added.has(f.at.line) ? 'added' : inHunk(f.at.line) ? 'diff-context' : 'file';
+        const scope: Scope = unit.added.has(f.at.line)
+          ? 'added'
+          : inHunk(f.at.line)
+            ? 'diff-context'
+            : 'file';
         now.set(f.fingerprint, { ...f, scope, patch: k });
       }
       // what this view cannot judge again stays as it was: a check that crashed says nothing,

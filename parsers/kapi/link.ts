@@ -36,35 +36,45 @@ function countAtMost<T>(xs: readonly T[], key: (x: T) => number, at: number): nu
 }
 
 export function linkSpecs<S extends SyscallRef>(specs: ApiSpec[], syscalls: S[]): Linked<S> {
-  // stable sorts: among equal lines, the earlier in the input comes first
-  const byLine = [...syscalls].sort((a, b) => a.line - b.line);
-  const byName = new Map<string, ApiSpec[]>();
-  for (const sp of specs) {
+  // specs by index (each spec object read as few times as may be: in a file of thousands of
+  // pairs every read is a cache miss), grouped by name, each group sorted by line; stable, so
+  // among equal lines the earlier in the input comes first
+  const lineOf = specs.map((sp) => sp.line);
+  const byName = new Map<string, number | number[]>();
+  for (const [i, sp] of specs.entries()) {
     const group = byName.get(sp.name);
-    if (group) group.push(sp);
-    else byName.set(sp.name, [sp]);
+    if (group === undefined) byName.set(sp.name, i);
+    else if (typeof group === 'number') byName.set(sp.name, [group, i]);
+    else group.push(i);
   }
-  for (const group of byName.values()) group.sort((a, b) => a.line - b.line);
-  const specLine = (sp: ApiSpec): number => sp.line;
+  for (const group of byName.values())
+    if (typeof group !== 'number') group.sort((a, b) => (lineOf[a] as number) - (lineOf[b] as number));
+  const specLine = (i: number): number => lineOf[i] as number;
   const specOf: (ApiSpec | null)[] = syscalls.map(() => null);
-  const used = new Set<ApiSpec>();
+  const used = new Uint8Array(specs.length);
   for (const [i, sc] of syscalls.entries()) {
     // the spec of its name on the greatest line not below the syscall; of several on that line,
     // the first in the input
     const group = byName.get(sc.fnName);
-    if (!group) continue;
-    const n = countAtMost(group, specLine, sc.line);
-    if (n === 0) continue;
-    const line = (group[n - 1] as ApiSpec).line;
-    const best = group[countAtMost(group, specLine, line - 1)] as ApiSpec;
-    specOf[i] = best;
-    used.add(best);
+    if (group === undefined) continue;
+    let best: number;
+    if (typeof group === 'number') {
+      if (specLine(group) > sc.line) continue;
+      best = group;
+    } else {
+      const n = countAtMost(group, specLine, sc.line);
+      if (n === 0) continue;
+      best = group[countAtMost(group, specLine, specLine(group[n - 1] as number) - 1)] as number;
+    }
+    specOf[i] = specs[best] as ApiSpec;
+    used[best] = 1;
   }
+  const byLine = [...syscalls].sort((a, b) => a.line - b.line);
+  const scLine = (sc: S): number => sc.line;
   const orphans: ApiSpec[] = [];
   const misnamed: { spec: ApiSpec; next: S }[] = [];
-  const scLine = (sc: S): number => sc.line;
-  for (const sp of specs) {
-    if (used.has(sp) || sp.kind !== 'syscall') continue;
+  for (const [i, sp] of specs.entries()) {
+    if (used[i] === 1 || sp.kind !== 'syscall') continue;
     const next = byLine[countAtMost(byLine, scLine, sp.endLine)];
     if (next && next.line - sp.endLine <= 10) misnamed.push({ spec: sp, next });
     else orphans.push(sp);
