@@ -411,6 +411,31 @@ describe('hostile probes at a bounded size, through every check', () => {
     expect(findings.every((f) => f.subject === 'kapi-doc-unterminated')).toBe(true);
   });
 
+  it('a macro spec with 150,000 lexer issues, and 2,000 specs that share 20,000 of them', () => {
+    const open = ['DEFINE_KERNEL_API_SPEC(sys_x)', '\tKAPI_DESCRIPTION("x")'];
+    const one = [...open, ...Array.from({ length: 150_000 }, () => "\t'"), 'KAPI_END_SPEC;'].join('\n');
+    const r = parseMacroSpecs(one, 'kernel/x.c');
+    expect(r.value).toHaveLength(1);
+    expect(r.value[0]?.partial).toBe(true);
+    expect(r.issues.filter((i) => i.line !== undefined && i.line >= 3)).toHaveLength(150_000);
+    // each spec takes the lexer issues of its own lines, in line order
+    const many = Array.from({ length: 2_000 }, (_, k) =>
+      [
+        `DEFINE_KERNEL_API_SPEC(sys_x${k})`,
+        ...Array.from({ length: 10 }, () => "\t'"),
+        'KAPI_END_SPEC;',
+      ].join('\n'),
+    ).join('\n');
+    const m = parseMacroSpecs(many, 'kernel/x.c');
+    expect(m.value).toHaveLength(2_000);
+    for (const [k, spec] of m.value.entries()) {
+      expect(spec.line).toBe(12 * k + 1);
+      expect(spec.partial).toBe(true);
+    }
+    const lexLines = m.issues.map((i) => i.line);
+    expect(lexLines).toEqual([...lexLines].sort((a, b) => (a ?? 0) - (b ?? 0)));
+  });
+
   it('2,000 spec + syscall pairs in one file', async () => {
     const n = 2_000;
     const { unit, findings } = await reviewAll(specPairs(n));
