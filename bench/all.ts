@@ -1,12 +1,12 @@
 /**
  * Every figure of issue 8, one bench after the other, each in its own process (so one's memory or
  * JIT state does not colour the next): bulk ingest, C analysis, tree index (whole tree, and its
- * scaling), the dashboard, post-images at many hunks (issue 14), review latency. Each prints
- * medians and ratios to a baseline measured in the same run and merges its figures into
- * bench/results.json; this prints the headline table at the end.
+ * scaling), the dashboard, post-images at many hunks (issue 14), review latency; and issue 14's
+ * scaling under hostile input. Each prints medians and ratios to a baseline measured in the same
+ * run and merges its figures into bench/results.json; this prints the headline table at the end.
  *
  *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N]
- *                 [-- --only ingest,c,index,index-scale,dashboard,postimage,review] [-- --tree DIR]
+ *                 [-- --only ingest,c,index,index-scale,dashboard,postimage,review,scaling] [-- --tree DIR]
  *
  * --quick: small inputs and one run each (minutes, not a quarter of an hour); its figures go to
  * the temp folder, not over bench/results.json. The kernel tree is
@@ -27,6 +27,8 @@ interface Bench {
   name: string;
   script: string;
   needsTree: boolean;
+  /** Options for node itself. */
+  node?: string[];
   args: (o: { quick: boolean; runs: string; tree: string; sizeMb: string }) => string[];
 }
 
@@ -80,6 +82,13 @@ const BENCHES: Bench[] = [
     args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : [])],
   },
   {
+    name: 'scaling',
+    script: 'scaling.js',
+    needsTree: false,
+    node: ['--expose-gc'],
+    args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : [])],
+  },
+  {
     name: 'review',
     script: 'review.js',
     needsTree: true,
@@ -92,9 +101,9 @@ const BENCHES: Bench[] = [
   },
 ];
 
-function runChild(script: string, args: string[]): Promise<number> {
+function runChild(script: string, args: string[], node: string[] = []): Promise<number> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(here, script), ...args], { stdio: 'inherit' });
+    const p = spawn(process.execPath, [...node, join(here, script), ...args], { stdio: 'inherit' });
     p.on('close', (code) => resolve(code ?? 1));
   });
 }
@@ -172,6 +181,20 @@ function summary(skipped: string[]): void {
   if (is && !skipped.includes('index-scale'))
     scaling.push(`index ${is.sets.map((s) => `${s.scale}x ${s.indexMsPerMb}`).join(', ')} ms/MB`);
   if (scaling.length > 0) lines.push(`scaling          ${scaling.join('; ')}`);
+  const hostile = r.scaling as
+    | {
+        met: number;
+        tooCheap: number;
+        notMet: number;
+        rows: number;
+        goal: number;
+      }
+    | undefined;
+  if (hostile && !skipped.includes('scaling'))
+    lines.push(
+      `hostile input    cost per entry from 1x to 16x within ${hostile.goal}x: ${hostile.met} of ${hostile.rows} rows met, ` +
+        `${hostile.tooCheap} too cheap to judge, ${hostile.notMet} not met (npm run bench:scaling for the table)`,
+    );
   const shown = file.startsWith(project) ? relative(project, file) : file;
   if (lines.length > 0) console.log(`\n== summary (${shown})\n${lines.join('\n')}`);
 }
@@ -203,7 +226,7 @@ async function main(): Promise<void> {
   for (const b of chosen) {
     if (skipped.includes(b.name)) continue;
     console.log(`\n== ${b.name}`);
-    const code = await runChild(b.script, b.args({ quick, runs, tree, sizeMb }));
+    const code = await runChild(b.script, b.args({ quick, runs, tree, sizeMb }), b.node);
     if (code === 2)
       skipped.push(b.name); // the bench said what it is missing
     else if (code !== 0) failed.push(b.name);

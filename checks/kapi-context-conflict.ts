@@ -17,6 +17,7 @@
  * Silent for specs cut off by the hunks and for specs that set their contexts more than once
  * (the C initializer keeps the last one; another question).
  */
+import type { CFunction } from '../parsers/c/model.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import { documentedSyscalls } from './kapi-error-undocumented.js';
 import { codeText } from './kapi-error-unreachable.js';
@@ -87,10 +88,15 @@ const SLEEPING = [
 ];
 const SLEEPING_CALL = new RegExp(`(?<![\\w.>$])(${SLEEPING.join('|')})\\s*\\(`);
 
+/** The line of the spec's one contexts assignment (null: none, or more than one). */
 function contextLine(spec: ApiSpec): number | null {
-  const set = spec.assignments.filter((a) => a.block === 'spec' && a.field === 'context_flags');
-  if (set.length !== 1) return null;
-  return (set[0] as { line: number }).line;
+  let line: number | null = null;
+  for (const a of spec.assignments) {
+    if (a.block !== 'spec' || a.field !== 'context_flags') continue;
+    if (line !== null) return null;
+    line = a.line;
+  }
+  return line;
 }
 
 /** The contexts line without `tokens`, when each occurs exactly once on it. */
@@ -182,6 +188,14 @@ export const check: Check = {
     }
     const code = unit.code;
     if (unit.mode !== 'full' || code === null) return;
+    // the syscall definitions by name, indexed once (not searched for each syscall)
+    const syscallDefs = new Map<string, CFunction[]>();
+    for (const f of code.functions) {
+      if (!f.isSyscall) continue;
+      const same = syscallDefs.get(f.name);
+      if (same) same.push(f);
+      else syscallDefs.set(f.name, [f]);
+    }
     for (const { sc, spec } of documentedSyscalls(unit)) {
       const line = contextLine(spec);
       if (line === null || spec.contexts.includes('sleepable')) continue;
@@ -190,7 +204,7 @@ export const check: Check = {
         !spec.contexts.includes('process') && INTERRUPT.filter((c) => spec.contexts.includes(c));
       const why = required.length > 0 ? required : onlyInterrupt || [];
       if (why.length === 0) continue;
-      const defs = code.functions.filter((f) => f.name === sc.fnName && f.isSyscall);
+      const defs = syscallDefs.get(sc.fnName) ?? [];
       if (defs.length !== 1 || defs.some((d) => d.hasParseErrors)) continue;
       const def = defs[0] as (typeof defs)[number];
       const found = sleepingCall(unit, def.line, def.endLine);

@@ -10,7 +10,7 @@
  *   when the spec's spelling also appears in the code.
  */
 import { canonicalErrno, isErrnoName } from '../parsers/c/errno.js';
-import type { ErrnoFact } from '../parsers/c/model.js';
+import type { CFunction, ErrnoFact } from '../parsers/c/model.js';
 import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
 import type { Check, CheckContext } from './types.js';
 
@@ -42,15 +42,19 @@ export const check: Check = {
     }
     const code = ctx.unit.code;
     if (!code) return;
+    // the first syscall definition of each name, indexed once (not searched for each syscall)
+    const syscallDef = new Map<string, CFunction>();
+    for (const f of code.functions) if (f.isSyscall && !syscallDef.has(f.name)) syscallDef.set(f.name, f);
+    const inCode = new SpelledInCode(ctx);
     const done = new Set<ApiSpec>();
     for (const [i, sc] of ctx.unit.syscalls.entries()) {
       const spec = ctx.unit.specOf[i];
       if (!spec || spec.partial || done.has(spec)) continue;
       done.add(spec);
-      const fn = code.functions.find((f) => f.name === sc.fnName && f.isSyscall);
+      const fn = syscallDef.get(sc.fnName);
       const facts = code.errors[sc.fnName];
       if (!fn || fn.hasParseErrors || !facts) continue;
-      spelledOtherwise(ctx, spec, facts.errnos);
+      spelledOtherwise(ctx, spec, facts.errnos, inCode);
     }
   },
 };
@@ -93,7 +97,12 @@ function listedTwice(ctx: CheckContext, spec: ApiSpec): void {
   }
 }
 
-function spelledOtherwise(ctx: CheckContext, spec: ApiSpec, errnos: readonly ErrnoFact[]): void {
+function spelledOtherwise(
+  ctx: CheckContext,
+  spec: ApiSpec,
+  errnos: readonly ErrnoFact[],
+  inCode: SpelledInCode,
+): void {
   const names = new Map<string, Set<string>>();
   const entry = new Map<string, SpecError>();
   for (const e of spec.errors) {
@@ -112,7 +121,7 @@ function spelledOtherwise(ctx: CheckContext, spec: ApiSpec, errnos: readonly Err
     if (!listed || !e || listed.size !== 1 || listed.has(fact.written)) continue;
     const specName = [...listed][0] as string;
     // the spec's spelling is returned somewhere too (the facts keep one spelling per errno)
-    if (spelledInCode(ctx, specName)) continue;
+    if (inCode.has(specName)) continue;
     const chain = fact.chain.map((c) => ({ path, line: c.line, text: c.text }));
     const first = chain[0];
     const at = !ctx.unit.added.has(e.line) && first && ctx.unit.added.has(first.line) ? first.line : e.line;
@@ -138,13 +147,57 @@ function spelledOtherwise(ctx: CheckContext, spec: ApiSpec, errnos: readonly Err
   }
 }
 
-/** Whether `-NAME` appears in the file outside every spec. */
-function spelledInCode(ctx: CheckContext, name: string): boolean {
-  const re = new RegExp(`-\\s*\\(?\\s*${name}(?![A-Z0-9_])`);
-  const inSpec = (n: number): boolean => ctx.unit.specs.some((s) => n >= s.line && n <= s.endLine);
-  for (let n = 1; ; n++) {
-    const l = ctx.unit.line(n);
-    if (l === undefined) return false;
-    if (!inSpec(n) && re.test(l)) return true;
+/**
+ * Whether `-NAME` appears in the file outside every spec. The lines inside specs are marked once,
+ * and each name is looked up once (a file of 16,000 specs used to test every spec for every line,
+ * for every errno a spec spells otherwise).
+ */
+class SpelledInCode {
+  private inSpec: Uint8Array | null = null;
+  private readonly memo = new Map<string, boolean>();
+
+  constructor(private readonly ctx: CheckContext) {}
+
+  has(name: string): boolean {
+    let found = this.memo.get(name);
+    if (found === undefined) {
+      found = this.search(name);
+      this.memo.set(name, found);
+    }
+    return found;
+  }
+
+  private specLines(): Uint8Array {
+    if (this.inSpec === null) {
+      const { unit } = this.ctx;
+      let last = 0;
+      while (unit.line(last + 1) !== undefined) last++;
+      // +1 at each spec's first line, -1 after its last: a running sum above 0 is inside one
+      const delta = new Int32Array(last + 2);
+      for (const s of unit.specs) {
+        const from = Math.max(1, s.line);
+        const to = Math.min(last, s.endLine);
+        if (from > to) continue;
+        (delta[from] as number)++;
+        (delta[to + 1] as number)--;
+      }
+      this.inSpec = new Uint8Array(last + 1);
+      let depth = 0;
+      for (let n = 1; n <= last; n++) {
+        depth += delta[n] as number;
+        this.inSpec[n] = depth > 0 ? 1 : 0;
+      }
+    }
+    return this.inSpec;
+  }
+
+  private search(name: string): boolean {
+    const re = new RegExp(`-\\s*\\(?\\s*${name}(?![A-Z0-9_])`);
+    const inSpec = this.specLines();
+    for (let n = 1; ; n++) {
+      const l = this.ctx.unit.line(n);
+      if (l === undefined) return false;
+      if (inSpec[n] !== 1 && re.test(l)) return true;
+    }
   }
 }

@@ -61,27 +61,63 @@ export const check: Check = {
   run(ctx) {
     for (const spec of ctx.unit.specs) {
       if (spec.partial) continue;
-      for (const e of spec.errors) checkError(ctx, spec, e);
+      const lines = new FieldLines(spec);
+      for (const e of spec.errors) checkError(ctx, spec, e, lines);
     }
   },
 };
 
-/** The line that sets an entry's field (a raw `.name = "X",` may sit below `.errors[0] = {`). */
-function fieldLine(spec: ApiSpec, e: SpecError, field: string, value: string | null): number {
-  const a = spec.assignments.find(
-    (x) => x.block.startsWith('error[') && x.field === field && x.value === value && x.line >= e.line,
-  );
-  return a ? a.line : e.line;
+/**
+ * The lines of a spec's error-entry assignments, indexed once by field and value (a spec with
+ * 10,000 error entries used to search all of its assignments for each).
+ */
+class FieldLines {
+  /** For each field and value: the lines of the assignments that set it, in the spec's order. */
+  private readonly groups = new Map<string, number[]>();
+  /** The keys whose lines are not in increasing order (searched one by one). */
+  private readonly unsorted = new Set<string>();
+
+  constructor(spec: ApiSpec) {
+    for (const x of spec.assignments) {
+      if (!x.block.startsWith('error[')) continue;
+      const key = `${x.field}\u0000${x.value}`;
+      const lines = this.groups.get(key);
+      if (!lines) this.groups.set(key, [x.line]);
+      else {
+        if (x.line < (lines[lines.length - 1] as number)) this.unsorted.add(key);
+        lines.push(x.line);
+      }
+    }
+  }
+
+  /** The line that sets an entry's field (a raw `.name = "X",` may sit below `.errors[0] = {`). */
+  of(e: SpecError, field: string, value: string | null): number {
+    if (value === null) return e.line;
+    const key = `${field}\u0000${value}`;
+    const lines = this.groups.get(key);
+    if (!lines) return e.line;
+    // the first assignment in the spec's order on or below the entry's line
+    if (this.unsorted.has(key)) return lines.find((l) => l >= e.line) ?? e.line;
+    let lo = 0;
+    let hi = lines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((lines[mid] as number) < e.line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lines[lo] ?? e.line;
+  }
 }
 
-function checkError(ctx: CheckContext, spec: ApiSpec, e: SpecError): void {
+function checkError(ctx: CheckContext, spec: ApiSpec, e: SpecError, lines: FieldLines): void {
   const written = e.codeText.trim();
   if (written === '') return;
   const bare = written.replace(/^\(\s*([\s\S]*?)\s*\)$/, '$1');
-  const codeAt = fieldLine(spec, e, 'error_code', e.codeText);
-  const nameAt = e.name === null ? codeAt : fieldLine(spec, e, 'name', e.name);
-  const lines = [...new Set([e.line, codeAt, nameAt])].sort((a, b) => a - b);
-  const evidence = lines.map((n) => evidenceAt(ctx.unit, n));
+  const codeAt = lines.of(e, 'error_code', e.codeText);
+  const nameAt = e.name === null ? codeAt : lines.of(e, 'name', e.name);
+  const evidence = [...new Set([e.line, codeAt, nameAt])]
+    .sort((a, b) => a - b)
+    .map((n) => evidenceAt(ctx.unit, n));
   const line = ctx.unit.line(codeAt);
   const base = { line: codeAt, spec: spec.name, evidence };
   if (/^[-+]?\s*(?:0[xX][0-9a-fA-F]+|\d+)$/.test(bare)) {

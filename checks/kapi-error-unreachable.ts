@@ -78,9 +78,87 @@ export function codeText(unit: FileUnit, from: number, to: number): string[] {
   return out.split('\n');
 }
 
-/** Definitions of `name` in the file. */
-function defsOf(code: CFacts, name: string): CFunction[] {
-  return code.functions.filter((f) => f.name === name);
+/**
+ * The file's functions indexed once per run: definitions by name, and each definition's code text
+ * and same-file callees computed at most once (a file with 16,000 syscalls used to filter every
+ * function, and rebuild the set of their names, for each syscall).
+ */
+class CodeIndex {
+  private readonly defs = new Map<string, CFunction[]>();
+  private readonly texts = new Map<CFunction, string[]>();
+  private readonly calls = new Map<CFunction, string[]>();
+  private readonly opaque = new Map<CFunction, boolean>();
+
+  constructor(
+    private readonly unit: FileUnit,
+    code: CFacts,
+  ) {
+    for (const f of code.functions) {
+      const same = this.defs.get(f.name);
+      if (same) same.push(f);
+      else this.defs.set(f.name, [f]);
+    }
+  }
+
+  /** Definitions of `name` in the file, in the facts' order. */
+  defsOf(name: string): readonly CFunction[] {
+    return this.defs.get(name) ?? [];
+  }
+
+  /** codeText of a definition's lines. */
+  text(f: CFunction): string[] {
+    let t = this.texts.get(f);
+    if (!t) {
+      t = codeText(this.unit, f.line, f.endLine);
+      this.texts.set(f, t);
+    }
+    return t;
+  }
+
+  /** The names of same-file functions a definition calls, in the order of their calls. */
+  callees(f: CFunction): string[] {
+    let out = this.calls.get(f);
+    if (!out) {
+      out = [];
+      for (const m of this.text(f)
+        .join('\n')
+        .matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+        const callee = m[1] as string;
+        if (this.defs.has(callee)) out.push(callee);
+      }
+      this.calls.set(f, out);
+    }
+    return out;
+  }
+
+  opaqueReturn(f: CFunction): boolean {
+    let o = this.opaque.get(f);
+    if (o === undefined) {
+      o = opaqueReturn(this.text(f));
+      this.opaque.set(f, o);
+    }
+    return o;
+  }
+
+  /** callClosure over this index. */
+  closure(fn: string): CFunction[] {
+    const seen = new Set<string>([fn]);
+    const todo = [fn];
+    const out: CFunction[] = [];
+    while (todo.length > 0) {
+      const name = todo.pop() as string;
+      for (const def of this.defsOf(name)) {
+        out.push(def);
+        for (const callee of this.callees(def)) {
+          if (!seen.has(callee)) {
+            seen.add(callee);
+            todo.push(callee);
+          }
+        }
+      }
+    }
+    return out;
+  }
 }
 
 /**
@@ -88,25 +166,7 @@ function defsOf(code: CFacts, name: string): CFunction[] {
  * (a superset of what the analysis follows: used for evidence and for the guard only).
  */
 export function callClosure(unit: FileUnit, code: CFacts, fn: string): CFunction[] {
-  const names = new Set(code.functions.map((f) => f.name));
-  const seen = new Set<string>([fn]);
-  const todo = [fn];
-  const out: CFunction[] = [];
-  while (todo.length > 0) {
-    const name = todo.pop() as string;
-    for (const def of defsOf(code, name)) {
-      out.push(def);
-      const text = codeText(unit, def.line, def.endLine).join('\n');
-      for (const m of text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
-        const callee = m[1] as string;
-        if (names.has(callee) && !seen.has(callee)) {
-          seen.add(callee);
-          todo.push(callee);
-        }
-      }
-    }
-  }
-  return out;
+  return new CodeIndex(unit, code).closure(fn);
 }
 
 /** `expr` with every call's argument list emptied (calls are what the analysis follows). */
@@ -209,15 +269,16 @@ export const check: Check = {
     const { unit } = ctx;
     const code = unit.code;
     if (unit.mode !== 'full' || code === null) return;
+    const index = new CodeIndex(unit, code);
     for (const { sc, spec } of documentedSyscalls(unit)) {
       const facts = code.errors[sc.fnName];
-      const defs = defsOf(code, sc.fnName);
+      const defs = index.defsOf(sc.fnName);
       if (!facts || defs.length === 0 || defs.some((d) => d.hasParseErrors)) continue;
       // an open set says only what its `never` says
       const never = new Set(facts.complete ? [] : facts.never.map(canonicalErrno));
       if (!facts.complete && never.size === 0) continue;
-      const closure = callClosure(unit, code, sc.fnName);
-      if (closure.some((f) => f.hasParseErrors || opaqueReturn(codeText(unit, f.line, f.endLine)))) continue;
+      const closure = index.closure(sc.fnName);
+      if (closure.some((f) => f.hasParseErrors || index.opaqueReturn(f))) continue;
 
       const returned = new Set(facts.errnos.map((e) => canonicalErrno(e.errno)));
       const reachable = new Set(returned);
@@ -228,7 +289,9 @@ export const check: Check = {
       for (const e of spec.errors) {
         const errno = specErrno(e);
         if (!errno) continue;
-        byErrno.set(errno, [...(byErrno.get(errno) ?? []), e.line]);
+        const lines = byErrno.get(errno);
+        if (lines) lines.push(e.line);
+        else byErrno.set(errno, [e.line]);
       }
       for (const [errno, lines] of byErrno) {
         if (reachable.has(errno) || KERNEL_INTERNAL.has(errno) || errno === 'ENOSYS') continue;
@@ -249,7 +312,7 @@ export const check: Check = {
         const mentions: number[] = [];
         const codeLines = new Map<number, string>();
         for (const f of closure) {
-          const body = codeText(unit, f.line, f.endLine);
+          const body = index.text(f);
           for (const [k, l] of body.entries())
             if (mention.test(l) && !codeLines.has(f.line + k)) {
               mentions.push(f.line + k);

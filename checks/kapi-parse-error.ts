@@ -15,22 +15,65 @@ import type { Issue } from '../parsers/types.js';
 import type { Check, CheckContext } from './types.js';
 import { evidenceAt } from './unit.js';
 
-/** The spec an issue is about: the one whose lines hold the issue's line. */
-function specAt(ctx: CheckContext, line: number) {
-  return ctx.unit.specs.find((s) => s.line <= line && line <= s.endLine) ?? null;
+/**
+ * The first of `ranges` (in their order) that holds `line`. Ranges sorted by start are searched
+ * by bisection over the running maximum of their ends (a file with 40,000 issues and as many
+ * specs used to search every spec for each issue); ranges in another order one by one.
+ */
+class RangeFinder<R extends { start: number; end: number }> {
+  private readonly maxEnd: number[] | null = null;
+
+  constructor(private readonly ranges: readonly R[]) {
+    let sorted = true;
+    for (let i = 1; i < ranges.length && sorted; i++)
+      sorted = (ranges[i - 1] as R).start <= (ranges[i] as R).start;
+    if (!sorted) return;
+    this.maxEnd = [];
+    let max = Number.NEGATIVE_INFINITY;
+    for (const r of ranges) {
+      max = Math.max(max, r.end);
+      this.maxEnd.push(max);
+    }
+  }
+
+  at(line: number): R | null {
+    const { ranges, maxEnd } = this;
+    if (maxEnd === null) return ranges.find((r) => r.start <= line && line <= r.end) ?? null;
+    // the first range whose end (or an earlier range's) reaches the line; it holds the line if it
+    // starts at or above it, and no later range starts above it
+    let lo = 0;
+    let hi = maxEnd.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((maxEnd[mid] as number) < line) lo = mid + 1;
+      else hi = mid;
+    }
+    const r = ranges[lo];
+    return r !== undefined && r.start <= line ? r : null;
+  }
 }
 
-/** The hunk (post-image range) that holds a line. */
-function hunkAt(ctx: CheckContext, line: number) {
-  return ctx.unit.hunks.find((h) => h.start <= line && line <= h.end) ?? null;
-}
-
-/** In hunks mode: does the text a spec starts at run to the end of what the hunk shows? */
-function cutByHunk(ctx: CheckContext, issue: Issue, endLine: number): boolean {
-  const h = hunkAt(ctx, issue.line ?? 0);
+/**
+ * In hunks mode: does the text a spec starts at run to the end of what the hunk shows? `memo`
+ * keeps the answer per hunk and end line (many issues of one spec look past it once).
+ */
+function cutByHunk(
+  ctx: CheckContext,
+  hunks: RangeFinder<{ start: number; end: number }>,
+  memo: Map<string, boolean>,
+  issue: Issue,
+  endLine: number,
+): boolean {
+  const h = hunks.at(issue.line ?? 0);
   if (!h) return true;
-  for (let n = endLine + 1; n <= h.end; n++) if ((ctx.unit.line(n) ?? '').trim() !== '') return false;
-  return true;
+  const key = `${h.start}:${h.end}:${endLine}`;
+  let cut = memo.get(key);
+  if (cut === undefined) {
+    cut = true;
+    for (let n = endLine + 1; n <= h.end && cut; n++) if ((ctx.unit.line(n) ?? '').trim() !== '') cut = false;
+    memo.set(key, cut);
+  }
+  return cut;
 }
 
 /**
@@ -60,14 +103,26 @@ export const check: Check = {
     },
   },
   run(ctx) {
+    // the spec an issue is about: the one whose lines hold the issue's line
+    const specs = new RangeFinder(
+      ctx.unit.specs.map((spec) => ({ start: spec.line, end: spec.endLine, spec })),
+    );
+    // the hunk (post-image range) that holds a line
+    const hunks = new RangeFinder(ctx.unit.hunks);
+    const cut = new Map<string, boolean>();
     for (const issue of ctx.unit.specIssues) {
       if (!issue.code.startsWith('kapi-')) continue;
       if (issue.severity !== 'error' && issue.severity !== 'warning') continue;
       if (arityFitsFramework(issue, ctx.framework)) continue;
       const line = issue.line ?? 1;
-      const spec = specAt(ctx, line);
+      const spec = specs.at(line)?.spec ?? null;
       const unterminated = issue.code.endsWith('-unterminated');
-      if (ctx.unit.mode === 'hunks' && unterminated && cutByHunk(ctx, issue, spec?.endLine ?? line)) continue;
+      if (
+        ctx.unit.mode === 'hunks' &&
+        unterminated &&
+        cutByHunk(ctx, hunks, cut, issue, spec?.endLine ?? line)
+      )
+        continue;
       const name = spec?.name ?? '';
       const prefix = name !== '' && !issue.message.startsWith(name) ? `${name}: ` : '';
       ctx.report({

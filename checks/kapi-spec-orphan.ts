@@ -48,6 +48,28 @@ function lineOf(ctx: CheckContext, spec: ApiSpec): number {
   return spec.form === 'macro' ? spec.line : (summaryOf(ctx, spec)?.line ?? spec.line);
 }
 
+/**
+ * The lines that mention each syscall name (`sys_NAME` as a word, or `SYSCALL…(NAME`), in one
+ * pass over the file: a file of 16,000 specs used to be read once per orphan.
+ */
+function mentionIndex(ctx: CheckContext): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const add = (name: string, n: number): void => {
+    const lines = out.get(name);
+    if (lines) lines.push(n);
+    else out.set(name, [n]);
+  };
+  for (let n = 1; ; n++) {
+    const l = ctx.unit.line(n);
+    if (l === undefined) break;
+    if (!l.includes('sys_') && !l.includes('SYSCALL')) continue;
+    for (const m of l.matchAll(/\bsys_(\w+)/g)) add(m[1] as string, n);
+    // a lookahead, so that `SYSCALL_X(SYSCALL_Y(name` reaches the second one too
+    for (const m of l.matchAll(/SYSCALL\w*\(\s*(?=(\w+))/g)) add(m[1] as string, n);
+  }
+  return out;
+}
+
 export const check: Check = {
   meta: {
     id: 'kapi-spec-orphan',
@@ -107,21 +129,31 @@ export const check: Check = {
 
     // a syscall spec with no syscall of its name in the file
     if (ctx.unit.mode !== 'full') return;
+    const defined = new Set(ctx.unit.syscalls.map((s) => s.fnName));
+    let mentions: Map<string, number[]> | null = null;
     for (const spec of ctx.unit.orphans) {
       if (spec.partial || spec.kind !== 'syscall') continue;
-      if (ctx.unit.syscalls.some((s) => s.fnName === spec.name)) continue;
+      if (defined.has(spec.name)) continue;
       const base = baseOf(spec.name);
       if (base === '' || base === spec.name) continue;
       // any mention of the syscall outside the spec (an unusual definition macro, a prototype)
-      const mention = new RegExp(`\\bsys_${escapeRe(base)}\\b|SYSCALL\\w*\\(\\s*${escapeRe(base)}\\b`);
       let mentioned = false;
-      for (let n = 1; ; n++) {
-        const l = ctx.unit.line(n);
-        if (l === undefined) break;
-        if (n >= spec.line && n <= spec.endLine) continue;
-        if (mention.test(l)) {
-          mentioned = true;
-          break;
+      if (/^\w+$/.test(base)) {
+        mentions ??= mentionIndex(ctx);
+        const lines = mentions.get(base) ?? [];
+        mentioned =
+          lines.length > 0 &&
+          ((lines[0] as number) < spec.line || (lines[lines.length - 1] as number) > spec.endLine);
+      } else {
+        const mention = new RegExp(`\\bsys_${escapeRe(base)}\\b|SYSCALL\\w*\\(\\s*${escapeRe(base)}\\b`);
+        for (let n = 1; ; n++) {
+          const l = ctx.unit.line(n);
+          if (l === undefined) break;
+          if (n >= spec.line && n <= spec.endLine) continue;
+          if (mention.test(l)) {
+            mentioned = true;
+            break;
+          }
         }
       }
       if (mentioned) continue;

@@ -87,6 +87,32 @@ function inFilter(scope: Scope, filter: DiffFilter): boolean {
   }
 }
 
+/**
+ * Whether any of the hunks holds a line: the hunks sorted by start once, then a bisection over
+ * the running maximum of their ends (40,000 findings in a patch of 16,000 hunks used to test
+ * every hunk for each finding).
+ */
+function hunkTest(hunks: readonly { start: number; end: number }[]): (line: number) => boolean {
+  const sorted = [...hunks].sort((a, b) => a.start - b.start);
+  const maxEnd: number[] = [];
+  let max = Number.NEGATIVE_INFINITY;
+  for (const h of sorted) {
+    max = Math.max(max, h.end);
+    maxEnd.push(max);
+  }
+  return (line) => {
+    // the last hunk that starts at or above the line; some hunk up to it must reach the line
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as { start: number }).start <= line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && (maxEnd[lo - 1] as number) >= line;
+  };
+}
+
 export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOptions): ReviewResult {
   const filter = opts.filter ?? 'added';
   const crashes: CheckCrash[] = [];
@@ -130,14 +156,18 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
       crashes.push(...r.crashes);
       const before = current.get(file.path) ?? new Map<string, ScopedFinding>();
       const now = new Map<string, ScopedFinding>();
+      const inHunk = hunkTest(unit.hunks);
       for (const f of r.findings) {
         const old = before.get(f.fingerprint);
         if (old) {
           now.set(f.fingerprint, old);
           continue;
         }
-        const inHunk = unit.hunks.some((h) => f.at.line >= h.start && f.at.line <= h.end);
-        const scope: Scope = unit.added.has(f.at.line) ? 'added' : inHunk ? 'diff-context' : 'file';
+        const scope: Scope = unit.added.has(f.at.line)
+          ? 'added'
+          : inHunk(f.at.line)
+            ? 'diff-context'
+            : 'file';
         now.set(f.fingerprint, { ...f, scope, patch: k });
       }
       // what this view cannot judge again stays as it was: a check that crashed says nothing,

@@ -71,13 +71,23 @@ export function analyzeC(parser: Parser, text: string, path?: string): Parsed<CF
       }
     }
 
+    // indexed once (a file with 16,000 syscalls searched every function for each)
+    const syscallAt = new Map<number, CFunction>();
+    const syscallsNamed = new Map<string, CFunction[]>();
+    for (const f of value.functions) {
+      if (!f.isSyscall) continue;
+      if (!syscallAt.has(f.line)) syscallAt.set(f.line, f);
+      const named = syscallsNamed.get(f.name);
+      if (named) named.push(f);
+      else syscallsNamed.set(f.name, [f]);
+    }
     value.syscalls = prep.syscalls.map((m): SyscallDef => {
       // alternative headers of one body (#ifdef'd variants) share the kept header's function
       const fn =
-        value.functions.find((f: CFunction) => f.isSyscall && f.line === m.line) ??
-        value.functions
-          .filter((f) => f.isSyscall && f.name === m.fnName)
-          .sort((a, b) => Math.abs(a.line - m.line) - Math.abs(b.line - m.line))[0];
+        syscallAt.get(m.line) ??
+        [...(syscallsNamed.get(m.fnName) ?? [])].sort(
+          (a, b) => Math.abs(a.line - m.line) - Math.abs(b.line - m.line),
+        )[0];
       return {
         name: m.name,
         fnName: m.fnName,

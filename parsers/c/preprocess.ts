@@ -45,7 +45,18 @@ const NON_CODE = /\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\\n]|\\.)*"?|'(?:[^'
 
 /** Replaces comments, string and character literals with spaces, keeping newlines and length. */
 export function maskNonCode(text: string): string {
-  return text.replace(NON_CODE, (m) => m.replace(/[^\n]/g, ' '));
+  return masked(text).code;
+}
+
+/** maskNonCode, and whether the text ends inside a block comment that is never closed. */
+function masked(text: string): { code: string; openComment: boolean } {
+  let openComment = false;
+  const code = text.replace(NON_CODE, (m) => {
+    // an unclosed comment runs to the end of the text: it is the last match
+    openComment = m.startsWith('/*') && (m.length < 4 || !m.endsWith('*/'));
+    return m.replace(/[^\n]/g, ' ');
+  });
+  return { code, openComment };
 }
 
 /** Index of the `)` matching the `(` at `open` in masked text, or -1. */
@@ -511,12 +522,17 @@ export function findSyscalls(text: string): { syscalls: SyscallMacro[]; issues: 
 
 export function prepareC(text: string): Prepared {
   const issues: Issue[] = [];
-  const code0 = maskNonCode(text);
+  const { code: code0, openComment } = masked(text);
   const sys = syscallMacros(text, code0, issues);
   // same-length edits first: they keep every index, so the mask stays valid after applying them
   const same = [...sys.blank, ...annotationEdits(code0), ...typeArgEdits(code0)];
   const text1 = applyEdits(text, same);
   const code1 = applyEdits(code0, same);
   const structural = [...sys.structural, ...loopMacros(text1, code1), ...bitmapEdits(text1, code1)];
-  return { text: applyEdits(text1, structural), syscalls: sys.syscalls, issues };
+  // A comment never closed comments out the rest of the file, as in C. tree-sitter instead
+  // recovers by lexing on after its `/*`, and every later `/*` scans to the end of the file again
+  // (quadratic: 4,000 unclosed `/**` took 50 s). Closing it at the end, on the last line, keeps
+  // every line number.
+  const out = applyEdits(text1, structural);
+  return { text: openComment ? `${out}*/` : out, syscalls: sys.syscalls, issues };
 }

@@ -1428,6 +1428,10 @@ export function parseMacroSpecs(text: string, path = ''): Parsed<ApiSpec[]> {
   if (!hasOpenerOutsideDefines(text)) return { value: specs, issues };
   const lexed = tokenizeC(text);
   const toks = lexed.value;
+  // the lexer's issues by line, found per spec by bisection (not all of them searched per spec)
+  const lexIssues = lexed.issues
+    .filter((li) => li.line !== undefined)
+    .sort((a, b) => (a.line as number) - (b.line as number));
   let i = 0;
   while (i < toks.length) {
     const t = toks[i] as MTok;
@@ -1436,14 +1440,23 @@ export function parseMacroSpecs(text: string, path = ''): Parsed<ApiSpec[]> {
       const st = new Stream(toks, i);
       const specIssues: Issue[] = [];
       const spec = new SpecParser(st, specIssues, t, kind, path).run(t);
-      for (const li of lexed.issues) {
-        if (li.line !== undefined && li.line >= spec.line && li.line <= spec.endLine) {
-          specIssues.push(li);
-          spec.partial = true;
-        }
+      let lo = 0;
+      let hi = lexIssues.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (((lexIssues[mid] as Issue).line as number) < spec.line) lo = mid + 1;
+        else hi = mid;
+      }
+      for (
+        let k = lo;
+        k < lexIssues.length && ((lexIssues[k] as Issue).line as number) <= spec.endLine;
+        k++
+      ) {
+        specIssues.push(lexIssues[k] as Issue);
+        spec.partial = true;
       }
       specIssues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-      issues.push(...specIssues);
+      for (const si of specIssues) issues.push(si); // not push(...): 150,000 issues overflow the stack
       specs.push(spec);
       i = Math.max(st.base, i + 1);
       continue;
