@@ -69,6 +69,12 @@ export const check: Check = {
   },
 };
 
+/** A list for a message: whole up to 16 items, else its first 8 and last 4 around a count. */
+function abbreviated(items: readonly string[]): string {
+  if (items.length <= 16) return items.join(', ');
+  return `${items.slice(0, 8).join(', ')}, ... (${items.length - 12} more), ${items.slice(-4).join(', ')}`;
+}
+
 function check1(ctx: CheckContext, spec: ApiSpec, label: string, what: string, entries: Entry[]): void {
   if (entries.length === 0) return;
   // an index we cannot evaluate (a macro constant): say nothing about the sequence
@@ -90,25 +96,45 @@ function check1(ctx: CheckContext, spec: ApiSpec, label: string, what: string, e
   for (let k = 0; k < n; k++) if (!firstAt.has(k)) missing.push(k);
   const path = ctx.unit.path;
   const text = (line: number): string => (ctx.unit.line(line) ?? '').trim();
+  // computed once for the spec, not per problem: a spec with thousands of misnumbered entries
+  // would otherwise cost problems x entries, and print every index in every message
+  let maxGood = Number.NEGATIVE_INFINITY;
+  for (const k of firstAt.keys()) if (k >= 0 && k < n && k > maxGood) maxGood = k;
+  const present = abbreviated([...firstAt.keys()].sort((a, b) => a - b).map(String));
+  const missingText = abbreviated(missing.map((k) => `${label}[${k}]`));
+  /** The entries by index, for the one just below an index (by bisection). */
+  const byIndex = [...entries].sort((x, y) => (x.index as number) - (y.index as number));
+  /** Where the first entry with an index of at least `k` stands in byIndex. */
+  const firstFrom = (k: number): number => {
+    let lo = 0;
+    let hi = byIndex.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (((byIndex[mid] as Entry).index as number) < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // the first (in the spec's order) of the entries with the highest index below `index`
+  const below = (index: number): Entry | undefined => {
+    const at = firstFrom(index);
+    if (at === 0) return undefined;
+    return byIndex[firstFrom((byIndex[at - 1] as Entry).index as number)];
+  };
   for (const [i, p] of problems.entries()) {
     const index = p.entry.index as number;
     const to = missing[i];
     // renumber only what is certainly right: one wrong entry per hole, and the holes above
     // every good index (a hole at the start means an entry is missing, not misnumbered)
-    const good = [...firstAt.keys()].filter((k) => k >= 0 && k < n);
     const certain =
-      problems.length === missing.length &&
-      to !== undefined &&
-      (p.kind === 'repeated' || good.every((k) => k < to));
+      problems.length === missing.length && to !== undefined && (p.kind === 'repeated' || maxGood < to);
     const suggestion = certain ? renumbered(ctx.unit.line(p.entry.line), index, to as number) : undefined;
     const evidence = [{ path, line: p.entry.line, text: text(p.entry.line) }];
     if (p.first) evidence.unshift({ path, line: p.first.line, text: text(p.first.line) });
     else {
       // the entry just below it in the sequence
-      const below = entries
-        .filter((e) => e !== p.entry && (e.index as number) < index)
-        .sort((x, y) => (y.index as number) - (x.index as number))[0];
-      if (below) evidence.unshift({ path, line: below.line, text: text(below.line) });
+      const b = below(index);
+      if (b) evidence.unshift({ path, line: b.line, text: text(b.line) });
     }
     ctx.report({
       messageId: p.kind,
@@ -118,8 +144,8 @@ function check1(ctx: CheckContext, spec: ApiSpec, label: string, what: string, e
         index,
         first: p.first?.line ?? 0,
         what,
-        present: [...firstAt.keys()].sort((a, b) => a - b).join(', '),
-        missing: missing.map((k) => `${label}[${k}]`).join(', '),
+        present,
+        missing: missingText,
       },
       line: p.entry.line,
       spec: spec.name,

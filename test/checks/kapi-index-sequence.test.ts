@@ -203,3 +203,36 @@ describe('kapi-index-sequence on the real postings', () => {
     },
   );
 });
+
+describe('kapi-index-sequence on a spec with thousands of misnumbered entries', () => {
+  it('says each once, with the index lists abbreviated, and the right neighbour as evidence', async () => {
+    // errors indexed 1..3000 (every one off by one): 3000 gaps, and nothing defines error[0]
+    const n = 3000;
+    const errors = Array.from(
+      { length: n },
+      (_, i) => `\tKAPI_ERROR(${i + 1}, -EINVAL, "EINVAL", "case ${i}", "description ${i}")`,
+    );
+    const text = [
+      'DEFINE_KERNEL_API_SPEC(sys_frob)',
+      '\tKAPI_DESCRIPTION("Frobnicate")',
+      ...errors,
+      `\tKAPI_ERROR_COUNT(${n})`,
+      'KAPI_END_SPEC;',
+      '',
+      'SYSCALL_DEFINE0(frob)',
+      '{',
+      '\treturn -EINVAL;',
+      '}',
+      '',
+    ].join('\n');
+    const found = await findingsOf('kapi-index-sequence', { text });
+    // only error[3000] lies outside 0..2999; error[0] is the one hole
+    expect(found.map((f) => f.subject)).toEqual([`index:error[${n}]`]);
+    const [f] = found;
+    expect(f?.message).toMatch(
+      /^sys_frob: error\[3000\] is out of sequence: errors are indexed 1, 2, 3, 4, 5, 6, 7, 8, \.\.\. \(2988 more\), 2997, 2998, 2999, 3000 and nothing defines error\[0\]$/,
+    );
+    // the entry just below it: error[2999]
+    expect(f?.evidence[0]?.text).toContain('KAPI_ERROR(2999,');
+  });
+});
