@@ -57,10 +57,6 @@ async function readAll(tree: TreeReader, paths: Iterable<string>): Promise<Frame
   return read.filter((f): f is FrameworkFile => f !== null);
 }
 
-async function treeFiles(tree: TreeReader, extra: Iterable<string>): Promise<FrameworkFile[]> {
-  return readAll(tree, [...FRAMEWORK_PATHS, ...extra]);
-}
-
 /**
  * The tree's framework, or null when the tree holds none. The files that make a framework (a KAPI
  * header, the apispec generator) are read first, in parallel; the rest only when there is one, so
@@ -98,19 +94,20 @@ export async function chooseFramework(
   tree: TreeReader | null,
 ): Promise<FrameworkChoice> {
   const touched = frameworkFilesOf(patches);
-  const treeFw = tree ? await frameworkOfTree(tree, touched.keys()) : null;
-  const fallback = treeFw ?? latestBuiltin();
   const series = [...touched.values()].filter((f): f is FrameworkFile => f !== null);
-  if (series.length === 0)
-    return {
-      framework: fallback,
-      note: treeFw
-        ? `judged by the KAPI framework of the tree (${treeFw.files.join(', ')})`
-        : `judged by the KAPI framework of ${fallback.name}, the latest known (neither the series nor the tree carries one)`,
-    };
-  // the series' own files, completed from the tree where the series does not touch a file
-  const files = new Map<string, FrameworkFile>();
-  if (tree) for (const f of await treeFiles(tree, touched.keys())) files.set(f.path, f);
+  if (series.length === 0) {
+    const treeFw = tree ? await frameworkOfTree(tree) : null;
+    const latest = latestBuiltin();
+    return treeFw
+      ? { framework: treeFw, note: `judged by the KAPI framework of the tree (${treeFw.files.join(', ')})` }
+      : {
+          framework: latest,
+          note: `judged by the KAPI framework of ${latest.name}, the latest known (neither the series nor the tree carries one)`,
+        };
+  }
+  // the tree read once: its own framework (the fallback), and the files the series leaves alone
+  const base = tree ? await readAll(tree, [...FRAMEWORK_PATHS, ...touched.keys()]) : [];
+  const files = new Map(base.map((f) => [f.path, f]));
   for (const [path, f] of touched) {
     if (f === null) files.delete(path);
     else files.set(path, f);
@@ -120,16 +117,16 @@ export async function chooseFramework(
   // the tree completes) is judged by that alone; what it shows only in hunks (the KAPI lines it adds
   // to kernel-doc or kbuild) is part of it. A series that only changes a framework it does not
   // show whole is the fallback with those changes.
-  const own = learnFramework(all, 'this series', 'series');
   if (holdsFramework(all.filter((f) => f.whole)))
     return {
-      framework: own,
+      framework: learnFramework(all, 'this series', 'series'),
       note: `judged by the KAPI framework this series carries (${series.map((f) => f.path).join(', ')})`,
     };
-  const framework = overlay(fallback, learnFramework(series, 'this series', 'series'));
+  const treeFw = holdsFramework(base) ? learnFramework(base, 'the tree', 'tree') : null;
+  const fallback = treeFw ?? latestBuiltin();
   return {
-    framework,
-    note: `judged by ${fallback.name === 'the tree' ? 'the framework of the tree' : `the KAPI framework of ${fallback.name}`} with the changes this series makes to ${series.map((f) => f.path).join(', ')}`,
+    framework: overlay(fallback, learnFramework(series, 'this series', 'series')),
+    note: `judged by ${treeFw ? 'the framework of the tree' : `the KAPI framework of ${fallback.name}`} with the changes this series makes to ${series.map((f) => f.path).join(', ')}`,
   };
 }
 
