@@ -17,15 +17,8 @@
  * keys, and a plain `word:` at the top level of a comment that is no near miss of a key (prose).
  */
 
-import {
-  type FactSource,
-  type Framework,
-  knowsKey,
-  knowsName,
-  knowsSubKey,
-  knowsToken,
-} from '../parsers/kapi/framework.js';
-import { postingsWith, type WordKind } from '../parsers/kapi/frameworks.js';
+import { type Framework, knowsWord, type WordKind } from '../parsers/kapi/framework.js';
+import { postingsWith } from '../parsers/kapi/frameworks.js';
 import { KERNELDOC_VOCABULARY } from '../parsers/kapi/kerneldoc.js';
 import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../parsers/kapi/macro.js';
 import { HELPER_MACROS } from '../parsers/kapi/macro-helpers.js';
@@ -85,40 +78,34 @@ const MACRO_NAMES: ReadonlySet<string> = new Set([
 
 type Kind = 'key' | 'subkey' | 'token' | 'macro' | 'constant' | 'misused' | 'misplaced';
 
-/** The framework's words of a kind, when it has that part; null when it has not. */
-function frameworkWords(fw: Framework, kind: Kind): ReadonlySet<string> | null {
-  const kd = fw.kerneldoc;
-  switch (kind) {
-    case 'macro':
-      return fw.header ? new Set(Object.keys(fw.macros)) : null;
-    case 'constant':
-      return fw.header ? new Set([...Object.keys(fw.constants), ...Object.keys(fw.macros)]) : null;
-    case 'key':
-      return kd ? new Set(Object.keys(kd.keys)) : null;
-    case 'subkey':
-      return kd ? new Set(Object.keys(kd.subKeys)) : null;
-    case 'token':
-      return kd && Object.keys(kd.tokens).length > 0 ? new Set(Object.keys(kd.tokens)) : null;
-    default:
-      return null;
-  }
-}
+/** What a word of a kind is judged by: words of the header, of kerneldoc, or neither. */
+const wordKind = (kind: Kind): WordKind | null => (kind === 'misused' || kind === 'misplaced' ? null : kind);
 
-/** Where the framework defines a word of a kind, or null. */
-function definedAt(fw: Framework, kind: Kind, word: string): FactSource | null {
-  switch (kind) {
-    case 'macro':
-    case 'constant':
-      return knowsName(fw, word);
-    case 'key':
-      return knowsKey(fw, word);
-    case 'subkey':
-      return knowsSubKey(fw, word);
-    case 'token':
-      return knowsToken(fw, word) ?? (/^KAPI_/.test(word) ? knowsName(fw, word) : null);
-    default:
-      return null;
+/** The framework's words of each kind it has a part for, made once per framework. */
+const WORDS = new WeakMap<Framework, Map<WordKind, ReadonlySet<string> | null>>();
+
+/** The framework's words of a kind, when it has that part; null when it has not. */
+function frameworkWords(fw: Framework, kind: WordKind): ReadonlySet<string> | null {
+  let byKind = WORDS.get(fw);
+  if (!byKind) {
+    byKind = new Map();
+    WORDS.set(fw, byKind);
   }
+  if (byKind.has(kind)) return byKind.get(kind) ?? null;
+  const kd = fw.kerneldoc;
+  const words =
+    kind === 'macro'
+      ? fw.header && Object.keys(fw.macros)
+      : kind === 'constant'
+        ? fw.header && [...Object.keys(fw.constants), ...Object.keys(fw.macros)]
+        : kind === 'key'
+          ? kd && Object.keys(kd.keys)
+          : kind === 'subkey'
+            ? kd && Object.keys(kd.subKeys)
+            : kd && Object.keys(kd.tokens).length > 0 && Object.keys(kd.tokens);
+  const set = words ? new Set(words) : null;
+  byKind.set(kind, set);
+  return set;
 }
 
 /** The file of the framework that would define a word of this kind. */
@@ -236,12 +223,13 @@ export const check: Check = {
         const word = c.lower ? u.text.replace(/^@/, '').toLowerCase() : u.text;
         // a known word in the wrong place: say so instead of suggesting itself
         if (c.known.has(word)) c.kind = c.kind === 'key' || c.kind === 'subkey' ? 'misplaced' : 'misused';
-        const misuse = c.kind === 'misused' || c.kind === 'misplaced';
+        const kind = wordKind(c.kind);
+        const misuse = kind === null;
         // what this framework defines is what its specs may use
-        if (!misuse && definedAt(fw, c.kind, word) !== null) continue;
+        if (kind && knowsWord(fw, kind, word) !== null) continue;
         // what an earlier posting defined and this framework dropped is kapi-deprecated-form's
-        if (!misuse && postingsWith(c.kind as WordKind, word).length > 0) continue;
-        const own = misuse ? null : frameworkWords(fw, c.kind);
+        if (kind && postingsWith(kind, word).length > 0) continue;
+        const own = kind ? frameworkWords(fw, kind) : null;
         // suggest from this framework's words first, else from every form's (a typo of a word this
         // framework dropped is still a typo of that word; kapi-deprecated-form says it is dropped)
         const parsers = c.known;
@@ -258,7 +246,7 @@ export const check: Check = {
         const home = own ? homeOf(fw, c.kind) : null;
         const inFw = home !== null ? WHAT_IN[c.kind] : undefined;
         const evidence: Evidence[] = [{ path: ctx.unit.path, line: u.line, text: lineText.trim() }];
-        const bestAt = best !== null && own ? definedAt(fw, c.kind, best) : null;
+        const bestAt = best !== null && own && kind ? knowsWord(fw, kind, best) : null;
         evidence.push(...frameworkEvidence(bestAt));
         ctx.report({
           messageId: 'unknown',

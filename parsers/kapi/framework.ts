@@ -609,6 +609,24 @@ export function knowsToken(fw: Framework, token: string): FactSource | null {
   return own(kd.tokens, t) ? (kd.tokens[t] as FactSource) : null;
 }
 
+/** The kinds of word a spec uses: a header's names, kerneldoc's keys and sub-keys, short tokens. */
+export type WordKind = 'macro' | 'constant' | 'key' | 'subkey' | 'token';
+
+/** Where the framework defines a word of a kind, or null. */
+export function knowsWord(fw: Framework, kind: WordKind, word: string): FactSource | null {
+  switch (kind) {
+    case 'macro':
+    case 'constant':
+      return knowsName(fw, word);
+    case 'key':
+      return knowsKey(fw, word);
+    case 'subkey':
+      return knowsSubKey(fw, word);
+    case 'token':
+      return knowsToken(fw, word);
+  }
+}
+
 /** A KAPI_* (or DEFINE_*) name the headers define, as a macro or an enum member. */
 export function knowsName(fw: Framework, name: string): FactSource | null {
   if (own(fw.macros, name)) return fw.macros[name] as FactSource;
@@ -621,7 +639,9 @@ export function knowsName(fw: Framework, name: string): FactSource | null {
  * a hand-written spec needs; kerneldoc gen 1 while kernel-doc knows the flat keys (`param-type:`);
  * gen 2 while the generator reads blocks; gen 3 when it also has short tokens.
  */
-export function formsOf(fw: Framework): SpecForm[] {
+export function formsOf(fw: Framework): readonly SpecForm[] {
+  const known = FORMS.get(fw);
+  if (known) return known;
   const forms: SpecForm[] = [];
   if (own(fw.macros, 'DEFINE_KERNEL_API_SPEC') && endMacros(fw).length > 0) forms.push('macro');
   const kd = fw.kerneldoc;
@@ -630,16 +650,15 @@ export function formsOf(fw: Framework): SpecForm[] {
     if (knowsKey(fw, 'param') || knowsKey(fw, 'error')) forms.push('kerneldoc-2');
     if (Object.keys(kd.tokens).length > 0) forms.push('kerneldoc-3');
   }
+  FORMS.set(fw, forms);
   return forms;
 }
+
+/** formsOf per framework, asked per spec by kapi-deprecated-form: worked out once. */
+const FORMS = new WeakMap<Framework, readonly SpecForm[]>();
 
 /** The newest form the framework reads (what a new spec should be written in), or null. */
 export function newestForm(fw: Framework): SpecForm | null {
   const forms = formsOf(fw);
   return forms.length === 0 ? null : (forms[forms.length - 1] as SpecForm);
-}
-
-/** "include/linux/kernel_api_spec.h of this series", "... of PATCH v4": how messages name a file. */
-export function describeSource(fw: Framework, src: { path: string; from?: string }): string {
-  return `${src.path} of ${src.from ?? fw.name}`;
 }

@@ -4,14 +4,7 @@
  * neither the series nor the tree carries a framework, and as the history that tells a word the
  * framework dropped from a word no framework ever had.
  */
-import {
-  type FactSource,
-  type Framework,
-  knowsKey,
-  knowsName,
-  knowsSubKey,
-  knowsToken,
-} from './framework.js';
+import { type FactSource, type Framework, knowsWord, type WordKind } from './framework.js';
 import { BUILTIN_FRAMEWORKS } from './frameworks.data.js';
 
 export function builtinFrameworks(): readonly Framework[] {
@@ -29,20 +22,11 @@ export function builtinByPosting(posting: string): Framework | null {
   return BUILTIN_FRAMEWORKS.find((f) => f.posting === posting) ?? null;
 }
 
-export type WordKind = 'macro' | 'constant' | 'key' | 'subkey' | 'token';
-
 /** The known postings whose framework has this word, with where each defines it. */
 export function postingsWith(kind: WordKind, word: string): { framework: Framework; source: FactSource }[] {
   const out: { framework: Framework; source: FactSource }[] = [];
   for (const fw of BUILTIN_FRAMEWORKS) {
-    const src =
-      kind === 'macro' || kind === 'constant'
-        ? knowsName(fw, word)
-        : kind === 'key'
-          ? knowsKey(fw, word)
-          : kind === 'subkey'
-            ? knowsSubKey(fw, word)
-            : knowsToken(fw, word);
+    const src = knowsWord(fw, kind, word);
     if (src) out.push({ framework: fw, source: src });
   }
   return out;
