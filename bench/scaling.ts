@@ -29,7 +29,7 @@ import { runChecks } from '../checks/runner.js';
 import type { FileUnit } from '../checks/types.js';
 import { buildUnit } from '../checks/unit.js';
 import { findSyscalls } from '../parsers/c/preprocess.js';
-import type { FileDiff } from '../parsers/diff.js';
+import { addedFileDiff } from '../parsers/diff.js';
 import { parseKerneldocSpecs } from '../parsers/kapi/kerneldoc.js';
 import { linkSpecs } from '../parsers/kapi/link.js';
 import { parseMacroSpecs } from '../parsers/kapi/macro.js';
@@ -80,31 +80,6 @@ interface Subject {
   /** Needs the unit the buildUnit subject builds. */
   needsUnit?: boolean;
   run(p: Prepared, parser: Parser): unknown;
-}
-
-/** The diff of a new file: every line added. */
-function addedDiff(text: string): FileDiff {
-  const lines = text.split('\n');
-  return {
-    oldPath: null,
-    newPath: PATH,
-    path: PATH,
-    status: 'added',
-    binary: false,
-    headerLine: 1,
-    hunks: [
-      {
-        oldStart: 0,
-        oldLines: 0,
-        newStart: 1,
-        newLines: lines.length,
-        section: '',
-        headerLine: 1,
-        truncated: false,
-        lines: lines.map((t, i) => ({ kind: 'add' as const, text: t, newLine: i + 1, patchLine: i + 2 })),
-      },
-    ],
-  };
 }
 
 /** What linkSpecs gets in buildUnit (both parsers' specs by line, the syscalls), and the patch. */
@@ -193,7 +168,7 @@ const SUBJECTS: Subject[] = [
                     pre: null,
                     post: p.text,
                     fragments: [],
-                    diff: addedDiff(p.text),
+                    diff: addedFileDiff(PATH, p.text),
                   },
             ],
           },

@@ -905,3 +905,32 @@ function displayPath(b: FileBuilder): string {
 function clip(line: string): string {
   return line.length > 60 ? `${JSON.stringify(line.slice(0, 60))}...` : JSON.stringify(line);
 }
+
+/**
+ * The diff that adds `text` as a new file at `path`: one hunk, every line added, as `git diff`
+ * gives it (a final newline ends the last line; it adds no empty line).
+ */
+export function addedFileDiff(path: string, text: string): FileDiff {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return {
+    oldPath: null,
+    newPath: path,
+    path,
+    status: 'added',
+    binary: false,
+    headerLine: 1,
+    hunks: [
+      {
+        oldStart: 0,
+        oldLines: 0,
+        newStart: 1,
+        newLines: lines.length,
+        section: '',
+        headerLine: 1,
+        truncated: false,
+        lines: lines.map((t, i) => ({ kind: 'add' as const, text: t, newLine: i + 1, patchLine: i + 2 })),
+      },
+    ],
+  };
+}

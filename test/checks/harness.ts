@@ -12,7 +12,7 @@ import { checkById } from '../../checks/index.js';
 import { runChecks } from '../../checks/runner.js';
 import type { Finding, Severity } from '../../checks/types.js';
 import { buildUnit } from '../../checks/unit.js';
-import { type FileDiff, parseDiff } from '../../parsers/diff.js';
+import { addedFileDiff, type FileDiff, parseDiff } from '../../parsers/diff.js';
 import {
   type Framework,
   type FrameworkFile,
@@ -34,32 +34,6 @@ export function edit(text: string, from: string, to: string): string {
   if (at < 0 || text.indexOf(from, at + 1) >= 0)
     throw new Error(`edit: ${JSON.stringify(from)} must occur once`);
   return text.slice(0, at) + to + text.slice(at + from.length);
-}
-
-/** The diff of a new file: every line added. */
-function newFileDiff(path: string, text: string): FileDiff {
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return {
-    oldPath: null,
-    newPath: path,
-    path,
-    status: 'added',
-    binary: false,
-    headerLine: 1,
-    hunks: [
-      {
-        oldStart: 0,
-        oldLines: 0,
-        newStart: 1,
-        newLines: lines.length,
-        section: '',
-        headerLine: 1,
-        truncated: false,
-        lines: lines.map((t, i) => ({ kind: 'add' as const, text: t, newLine: i + 1, patchLine: i + 2 })),
-      },
-    ],
-  };
 }
 
 /** The diff from `pre` to `post`, through our own diff parser. */
@@ -90,7 +64,7 @@ export async function findingsOf(id: string, input: CaseInput): Promise<Finding[
   parser ??= await loadCParser();
   const path = input.path ?? 'kernel/example.c';
   const diff =
-    input.pre === undefined ? newFileDiff(path, input.text) : changeDiff(path, input.pre, input.text);
+    input.pre === undefined ? addedFileDiff(path, input.text) : changeDiff(path, input.pre, input.text);
   const fragments = diff.hunks.map((h) => ({
     startLine: h.newStart,
     lines: h.lines.filter((l) => l.kind !== 'del').map((l) => l.text),
