@@ -258,14 +258,7 @@ export function openDatabase(path: string, opts: OpenOptions): Db {
     throw new StoreError(`cannot open ${where}: ${reason(e)}`);
   }
   try {
-    let version: number;
-    let appId: number;
-    try {
-      version = db.pragma('user_version', { simple: true }) as number;
-      appId = db.pragma('application_id', { simple: true }) as number;
-    } catch (e) {
-      throw new StoreError(`${where} is not a kapi-review state file: ${reason(e)}`);
-    }
+    const { version, appId } = identity(db, where);
     if (appId !== 0 && appId !== APPLICATION_ID)
       throw new StoreError(`${where} belongs to another program (application_id ${appId}); not touching it`);
     if (appId === 0 && version !== 0)
@@ -293,6 +286,18 @@ export function openDatabase(path: string, opts: OpenOptions): Db {
   }
 }
 
+/** The file's schema version and application id; a file SQLite cannot read is no state file. */
+function identity(db: Db, where: string): { version: number; appId: number } {
+  try {
+    return {
+      version: db.pragma('user_version', { simple: true }) as number,
+      appId: db.pragma('application_id', { simple: true }) as number,
+    };
+  } catch (e) {
+    throw new StoreError(`${where} is not a kapi-review state file: ${reason(e)}`);
+  }
+}
+
 /** An existing state file, read-only, at exactly the schema version `migrations` make. */
 function openReader(path: string, migrations: readonly Migration[], opts: OpenOptions, where: string): Db {
   if (path === ':memory:' || path === '') throw new StoreError('a reader needs a state file, not :memory:');
@@ -317,14 +322,7 @@ function openReader(path: string, migrations: readonly Migration[], opts: OpenOp
     throw new StoreError(`cannot open ${where}: ${reason(e)}`);
   }
   try {
-    let version: number;
-    let appId: number;
-    try {
-      version = db.pragma('user_version', { simple: true }) as number;
-      appId = db.pragma('application_id', { simple: true }) as number;
-    } catch (e) {
-      throw new StoreError(`${where} is not a kapi-review state file: ${reason(e)}`);
-    }
+    const { version, appId } = identity(db, where);
     if (appId !== APPLICATION_ID)
       throw new StoreError(
         appId === 0
