@@ -3,6 +3,8 @@
  * the latest known posting's. End to end through `kapi-review check` and `kapi-review framework`,
  * on the made-up frob framework of fixtures/framework/ (see make-frob-framework.sh there).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.js';
@@ -97,6 +99,56 @@ describe('judged by the framework the series carries', () => {
       'scripts/Makefile.build:6',
     ]);
     expect(finding?.evidence[2]?.text).toMatch(/grep -lE .*\(context-flags\):/);
+  });
+});
+
+describe('a framework in a shape the corpus does not have (the gen-2 era, RFC v4 to PATCH v2)', () => {
+  // fixtures/framework/gen2-era.mbox: 1/2 adds a framework that still defines the *_END macros, a
+  // generator of blocks with KAPI_* constants and no short tokens, kernel-doc's sections as a regex
+  // with (?!-) lookaheads, and RFC v3's escaped `find -exec grep` kbuild rule; 2/2 adds one spec in
+  // each form written for it
+  it('is learned from its own files: both forms read, gen 2 the newest, its escaped grep and rule', async () => {
+    const { out } = await run(['framework', '--format', 'json', f('gen2-era.mbox')]);
+    const [fw] = (
+      JSON.parse(out) as {
+        frameworks: {
+          forms: string[];
+          newestForm: string;
+          kbuild: { keys: string[] };
+          generator: { indicators: string[]; need: number };
+          kerneldoc: { keys: Record<string, unknown>; tokens: Record<string, unknown> };
+        }[];
+      }
+    ).frameworks;
+    expect(fw?.forms).toEqual(['macro', 'kerneldoc-2']);
+    expect(fw?.newestForm).toBe('kerneldoc-2');
+    expect(fw?.kbuild.keys).toEqual(['context-flags', 'long-desc']);
+    expect(fw?.generator).toMatchObject({
+      indicators: ['context-flags', 'param', 'error', 'long-desc'],
+      need: 2,
+    });
+    expect(Object.keys(fw?.kerneldoc.keys ?? {})).toEqual(
+      expect.arrayContaining(['param', 'error', 'context-flags']),
+    );
+    expect(fw?.kerneldoc.tokens).toEqual({});
+  });
+
+  it('its specs are clean under it, and judged by PATCH v4 only when the framework patch is not there', async () => {
+    expect(await findings([f('gen2-era.mbox')])).toEqual([]);
+    // the specs patch alone: no framework in the series or a tree, so the latest known judges
+    const mbox = readFileSync(f('gen2-era.mbox'), 'utf8');
+    const specsOnly = mbox.slice(mbox.indexOf('\nFrom 0000000000000000000000000000000000000000', 1) + 1);
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-gen2-'));
+    try {
+      writeFileSync(join(dir, 'specs.mbox'), specsOnly);
+      const alone = await findings([join(dir, 'specs.mbox')]);
+      expect(alone.map((x) => `${x.check} ${x.spec} ${x.subject} ${x.severity}`).sort()).toEqual([
+        'kapi-deprecated-form sys_gadget_off form:macro warning',
+        'kapi-deprecated-form sys_gadget_on form:kerneldoc-2 info',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
