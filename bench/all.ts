@@ -184,6 +184,7 @@ function summary(skipped: string[]): void {
   const hostile = r.scaling as
     | {
         met: number;
+        metFrom4x?: number;
         tooCheap: number;
         notMet: number;
         rows: number;
@@ -193,6 +194,7 @@ function summary(skipped: string[]): void {
   if (hostile && !skipped.includes('scaling'))
     lines.push(
       `hostile input    cost per entry from 1x to 16x within ${hostile.goal}x: ${hostile.met} of ${hostile.rows} rows met, ` +
+        `${hostile.metFrom4x ?? 0} more from 4x to 64x, ` +
         `${hostile.tooCheap} too cheap to judge, ${hostile.notMet} not met (npm run bench:scaling for the table)`,
     );
   const shown = file.startsWith(project) ? relative(project, file) : file;
