@@ -396,337 +396,353 @@ export function parseDiff(text: string): Parsed<ParsedDiff> {
       );
     }
   };
-  const lines = splitLines(typeof text === 'string' ? text : '', report);
-  const n = lines.length;
-  const builders: FileBuilder[] = [];
+  const reader = new DiffReader(splitLines(typeof text === 'string' ? text : '', report), report);
+  const files = reader.read().map((b) => finishFile(b, report));
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { value: { files, endLine: reader.endLine }, issues };
+}
 
-  let state = 'seek' as State;
-  let cur: FileBuilder | undefined;
-  let hunk: Hunk | undefined;
-  let remOld = 0;
-  let remNew = 0;
-  let oldNo = 0;
-  let newNo = 0;
+/**
+ * The state machine of parseDiff: one method per state, each reading the line at `i` and
+ * deciding the next state. A method returns true to end the diff (the signature separator).
+ */
+class DiffReader {
+  readonly builders: FileBuilder[] = [];
+  state: State = 'seek';
+  cur: FileBuilder | undefined;
+  hunk: Hunk | undefined;
+  remOld = 0;
+  remNew = 0;
+  oldNo = 0;
+  newNo = 0;
   /** Last body line of the most recent hunk, target of '\ No newline at end of file'. */
-  let lastLine: DiffLine | undefined;
-  let endLine = 0;
+  lastLine: DiffLine | undefined;
+  endLine = 0;
   /** First line skipped after leaving diff content, 0 when nothing is pending report. */
-  let skipStart = 0;
-  let i = 0;
+  skipStart = 0;
+  i = 0;
 
-  const lineAt = (k: number): string | undefined => lines[k];
+  constructor(
+    private readonly lines: string[],
+    private readonly report: Report,
+  ) {}
 
-  const isPlainHeaderAt = (k: number): boolean =>
-    (lineAt(k) ?? '').startsWith('--- ') && (lineAt(k + 1) ?? '').startsWith('+++ ');
+  /** Reads every line; the file builders, in order. */
+  read(): FileBuilder[] {
+    const n = this.lines.length;
+    while (this.i < n) {
+      const line = this.lines[this.i] as string;
+      const ln = this.i + 1;
+      let stop = false;
+      switch (this.state) {
+        case 'hunk':
+          this.hunkLine(line, ln);
+          break;
+        case 'header':
+          this.headerLine(line, ln);
+          break;
+        case 'binary':
+          this.binaryLine(line, ln);
+          break;
+        case 'body':
+          stop = this.bodyLine(line, ln);
+          break;
+        case 'seek':
+          stop = this.seekLine(line, ln);
+          break;
+      }
+      if (stop) break;
+    }
+    if (this.state === 'hunk' && this.hunk !== undefined)
+      this.truncate(this.hunk, 'is cut off by the end of input');
+    return this.builders;
+  }
 
-  const newBuilder = (headerLine: number, isGit: boolean): FileBuilder => {
+  private lineAt(k: number): string | undefined {
+    return this.lines[k];
+  }
+
+  private isPlainHeaderAt(k: number): boolean {
+    return (this.lineAt(k) ?? '').startsWith('--- ') && (this.lineAt(k + 1) ?? '').startsWith('+++ ');
+  }
+
+  private newBuilder(headerLine: number, isGit: boolean): FileBuilder {
     const b: FileBuilder = { headerLine, isGit, isNew: false, isDeleted: false, binary: false, hunks: [] };
-    builders.push(b);
-    cur = b;
-    hunk = undefined;
-    lastLine = undefined;
-    skipStart = 0;
+    this.builders.push(b);
+    this.cur = b;
+    this.hunk = undefined;
+    this.lastLine = undefined;
+    this.skipStart = 0;
     return b;
-  };
+  }
 
-  const pathIssue = (r: PathResult, ln: number): string | null => {
-    if (!r.ok) report(issue('diff-bad-path', 'warning', 'malformed quoted path; kept as written', ln));
+  private pathIssue(r: PathResult, ln: number): string | null {
+    if (!r.ok) this.report(issue('diff-bad-path', 'warning', 'malformed quoted path; kept as written', ln));
     return r.path;
-  };
+  }
 
-  const startGitFile = (line: string, ln: number): void => {
-    const b = newBuilder(ln, true);
+  /** A `diff --git` line: a new file diff, its headers next. */
+  private startGitFile(line: string, ln: number): void {
+    const b = this.newBuilder(ln, true);
     const paths = parseGitHeaderPaths(line.slice('diff --git '.length));
     if (paths === null) {
-      report(issue('diff-bad-file-header', 'warning', 'cannot read the paths of this diff --git line', ln));
+      this.report(
+        issue('diff-bad-file-header', 'warning', 'cannot read the paths of this diff --git line', ln),
+      );
     } else {
       b.gitOld = paths.oldPath;
       b.gitNew = paths.newPath;
     }
-    endLine = ln;
-    state = 'header';
-  };
+    this.endLine = ln;
+    this.state = 'header';
+    this.i++;
+  }
 
-  /** Reads `---`/`+++` at line index k (the `+++` line is optional). Returns lines consumed. */
-  const readMinusPlus = (b: FileBuilder, k: number): number => {
-    b.minus = pathIssue(parseHeaderPath((lineAt(k) ?? '').slice(4), 'a/'), k + 1);
-    const plusLine = lineAt(k + 1) ?? '';
+  /** Reads `---`/`+++` at line index i (the `+++` line is optional) and moves past them. */
+  private readMinusPlus(b: FileBuilder): void {
+    const k = this.i;
+    b.minus = this.pathIssue(parseHeaderPath((this.lineAt(k) ?? '').slice(4), 'a/'), k + 1);
+    const plusLine = this.lineAt(k + 1) ?? '';
+    let used = 2;
     if (!plusLine.startsWith('+++ ')) {
-      report(issue('diff-bad-file-header', 'warning', "'---' line not followed by '+++'", k + 1));
-      return 1;
-    }
-    b.plus = pathIssue(parseHeaderPath(plusLine.slice(4), 'b/'), k + 2);
-    return 2;
-  };
+      this.report(issue('diff-bad-file-header', 'warning', "'---' line not followed by '+++'", k + 1));
+      used = 1;
+    } else b.plus = this.pathIssue(parseHeaderPath(plusLine.slice(4), 'b/'), k + 2);
+    this.endLine = k + used;
+    this.i += used;
+  }
 
-  /** Starts a hunk at line index i for the current file. */
-  const startHunk = (line: string, ln: number): void => {
+  /** Starts a hunk at line index i for the current file, and moves past its header. */
+  private startHunk(line: string, ln: number): void {
+    this.i++;
     const h = parseHunkHeader(line);
-    if (h === null || cur === undefined) {
-      report(issue('diff-bad-hunk-header', 'error', `malformed hunk header: ${clip(line)}`, ln));
+    if (h === null || this.cur === undefined) {
+      this.report(issue('diff-bad-hunk-header', 'error', `malformed hunk header: ${clip(line)}`, ln));
       // The body of a hunk we cannot read is skipped until the next recognisable header.
-      hunk = undefined;
-      lastLine = undefined;
-      skipStart = 0;
-      state = 'seek';
+      this.hunk = undefined;
+      this.lastLine = undefined;
+      this.skipStart = 0;
+      this.state = 'seek';
       return;
     }
-    hunk = { ...h, headerLine: ln, lines: [], truncated: false };
-    cur.hunks.push(hunk);
-    remOld = h.oldLines;
-    remNew = h.newLines;
-    oldNo = h.oldStart;
-    newNo = h.newStart;
-    lastLine = undefined;
-    skipStart = 0;
-    endLine = ln;
-    state = remOld > 0 || remNew > 0 ? 'hunk' : 'body';
-  };
+    const hunk: Hunk = { ...h, headerLine: ln, lines: [], truncated: false };
+    this.hunk = hunk;
+    this.cur.hunks.push(hunk);
+    this.remOld = h.oldLines;
+    this.remNew = h.newLines;
+    this.oldNo = h.oldStart;
+    this.newNo = h.newStart;
+    this.lastLine = undefined;
+    this.skipStart = 0;
+    this.endLine = ln;
+    this.state = this.remOld > 0 || this.remNew > 0 ? 'hunk' : 'body';
+  }
 
-  const truncate = (h: Hunk, reason: string): void => {
+  private truncate(h: Hunk, reason: string): void {
     h.truncated = true;
     const announced = `-${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines}`;
-    report(
+    this.report(
       issue(
         'diff-truncated-hunk',
         'error',
-        `hunk ${announced} ${reason} with ${remOld} old and ${remNew} new lines missing`,
+        `hunk ${announced} ${reason} with ${this.remOld} old and ${this.remNew} new lines missing`,
         h.headerLine,
       ),
     );
-  };
+  }
 
-  main: while (i < n) {
-    const line = lines[i] as string;
-    const ln = i + 1;
-    switch (state) {
-      case 'hunk': {
-        const h = hunk as Hunk;
-        const c = line.length === 0 ? -1 : line.charCodeAt(0);
-        let dl: DiffLine | undefined;
-        if (c === CH_SPACE || c === -1) {
-          // An empty line is a context line whose trailing space was eaten by a mailer.
-          if (remOld > 0 && remNew > 0) {
-            dl = {
-              kind: 'context',
-              text: c === -1 ? '' : line.slice(1),
-              oldLine: oldNo++,
-              newLine: newNo++,
-              patchLine: ln,
-            };
-            remOld--;
-            remNew--;
-          }
-        } else if (c === CH_MINUS) {
-          if (remOld > 0) {
-            dl = { kind: 'del', text: line.slice(1), oldLine: oldNo++, patchLine: ln };
-            remOld--;
-          }
-        } else if (c === CH_PLUS) {
-          if (remNew > 0) {
-            dl = { kind: 'add', text: line.slice(1), newLine: newNo++, patchLine: ln };
-            remNew--;
-          }
-        } else if (c === CH_BACKSLASH && lastLine !== undefined) {
-          lastLine.noNewlineAtEof = true;
-          endLine = ln;
-          i++;
-          continue;
-        }
-        if (dl !== undefined) {
-          h.lines.push(dl);
-          lastLine = dl;
-          endLine = ln;
-          i++;
-          if (remOld === 0 && remNew === 0) state = 'body';
-          continue;
-        }
-        // The line does not fit in what the hunk still expects: the hunk ends early.
-        hunk = undefined;
-        if (
-          c === -1 ||
-          line.startsWith('diff --git ') ||
-          line.startsWith('@@') ||
-          isSignature(line) ||
-          isPlainHeaderAt(i)
-        ) {
-          truncate(h, 'ends early');
-          lastLine = undefined;
-          state = 'body';
-          continue; // re-read this line as a header
-        }
-        h.truncated = true;
-        report(
-          issue(
-            'diff-unexpected-line',
-            'error',
-            `unexpected line inside hunk at line ${h.headerLine} (still expecting ${remOld} old and ${remNew} new lines): ${clip(line)}`,
-            ln,
-          ),
-        );
-        lastLine = undefined;
-        skipStart = 0;
-        state = 'seek';
-        i++;
-        continue;
+  /** The body line of a hunk, as its counts announced. */
+  private bodyLineOf(line: string, ln: number, c: number): DiffLine | undefined {
+    if (c === CH_SPACE || c === -1) {
+      // An empty line is a context line whose trailing space was eaten by a mailer.
+      if (this.remOld > 0 && this.remNew > 0) {
+        this.remOld--;
+        this.remNew--;
+        return {
+          kind: 'context',
+          text: c === -1 ? '' : line.slice(1),
+          oldLine: this.oldNo++,
+          newLine: this.newNo++,
+          patchLine: ln,
+        };
       }
+    } else if (c === CH_MINUS) {
+      if (this.remOld > 0) {
+        this.remOld--;
+        return { kind: 'del', text: line.slice(1), oldLine: this.oldNo++, patchLine: ln };
+      }
+    } else if (c === CH_PLUS) {
+      if (this.remNew > 0) {
+        this.remNew--;
+        return { kind: 'add', text: line.slice(1), newLine: this.newNo++, patchLine: ln };
+      }
+    }
+    return undefined;
+  }
 
-      case 'header': {
-        const b = cur as FileBuilder;
-        if (line.startsWith('diff --git ')) {
-          startGitFile(line, ln);
-          i++;
-          continue;
-        }
-        if (line.startsWith('@@')) {
-          state = 'body';
-          continue;
-        }
-        if (line.startsWith('--- ')) {
-          const used = readMinusPlus(b, i);
-          endLine = i + used;
-          i += used;
-          state = 'body';
-          continue;
-        }
-        if (readExtendedHeader(b, line, ln, report)) {
-          endLine = ln;
-          i++;
-          if (line.startsWith('GIT binary patch')) state = 'binary';
-          continue;
-        }
-        // Not a header line: the file diff ends here (e.g. a mode-only change before the footer).
-        skipStart = ln;
-        state = 'seek';
-        i++;
-        continue;
-      }
+  private hunkLine(line: string, ln: number): void {
+    const h = this.hunk as Hunk;
+    const c = line.length === 0 ? -1 : line.charCodeAt(0);
+    if (c === CH_BACKSLASH && this.lastLine !== undefined) {
+      this.lastLine.noNewlineAtEof = true;
+      this.endLine = ln;
+      this.i++;
+      return;
+    }
+    const dl = this.bodyLineOf(line, ln, c);
+    if (dl !== undefined) {
+      h.lines.push(dl);
+      this.lastLine = dl;
+      this.endLine = ln;
+      this.i++;
+      if (this.remOld === 0 && this.remNew === 0) this.state = 'body';
+      return;
+    }
+    // The line does not fit in what the hunk still expects: the hunk ends early.
+    this.hunk = undefined;
+    this.lastLine = undefined;
+    if (
+      c === -1 ||
+      line.startsWith('diff --git ') ||
+      line.startsWith('@@') ||
+      isSignature(line) ||
+      this.isPlainHeaderAt(this.i)
+    ) {
+      this.truncate(h, 'ends early');
+      this.state = 'body'; // re-read this line as a header
+      return;
+    }
+    h.truncated = true;
+    this.report(
+      issue(
+        'diff-unexpected-line',
+        'error',
+        `unexpected line inside hunk at line ${h.headerLine} (still expecting ${this.remOld} old and ${this.remNew} new lines): ${clip(line)}`,
+        ln,
+      ),
+    );
+    this.skipStart = 0;
+    this.state = 'seek';
+    this.i++;
+  }
 
-      case 'binary': {
-        if (line.startsWith('diff --git ') || isSignature(line)) {
-          state = 'body';
-          continue;
-        }
-        if (line.length === 0) {
-          endLine = ln;
-          i++;
-          const next = lineAt(i) ?? '';
-          if (!(next.startsWith('literal ') || next.startsWith('delta '))) state = 'body';
-          continue;
-        }
-        if (line.startsWith('literal ') || line.startsWith('delta ') || isBinaryDataLine(line)) {
-          endLine = ln;
-          i++;
-          continue;
-        }
-        state = 'body';
-        continue;
-      }
-
-      case 'body': {
-        if (line.startsWith('@@')) {
-          startHunk(line, ln);
-          i++;
-          continue;
-        }
-        if (line.startsWith('diff --git ')) {
-          startGitFile(line, ln);
-          i++;
-          continue;
-        }
-        const c = line.charCodeAt(0);
-        if (c === CH_BACKSLASH && lastLine !== undefined && endLine === i) {
-          lastLine.noNewlineAtEof = true;
-          endLine = ln;
-          i++;
-          continue;
-        }
-        if (isPlainHeaderAt(i)) {
-          const b = newBuilder(ln, false);
-          const used = readMinusPlus(b, i);
-          endLine = i + used;
-          i += used;
-          continue;
-        }
-        if (isSignature(line)) break main;
-        // Leaving the diff. Content-like lines right after a complete hunk mean wrong counts.
-        const previous = cur?.hunks[cur.hunks.length - 1];
-        if (
-          previous !== undefined &&
-          endLine === i &&
-          (c === CH_PLUS || c === CH_MINUS || c === CH_SPACE || c === CH_BACKSLASH)
-        ) {
-          report(
-            issue(
-              'diff-unexpected-line',
-              'warning',
-              `hunk at line ${previous.headerLine} is complete but is followed by: ${clip(line)}`,
-              ln,
-            ),
-          );
-          skipStart = 0;
-        } else {
-          skipStart = ln;
-        }
-        lastLine = undefined;
-        state = 'seek';
-        i++;
-        continue;
-      }
-
-      case 'seek': {
-        if (line.startsWith('diff --git ')) {
-          startGitFile(line, ln);
-          i++;
-          continue;
-        }
-        if (isPlainHeaderAt(i)) {
-          const b = newBuilder(ln, false);
-          const used = readMinusPlus(b, i);
-          endLine = i + used;
-          i += used;
-          state = 'body';
-          continue;
-        }
-        if (line.startsWith('@@')) {
-          if (cur === undefined) {
-            // Hunk-only text without file headers (or prose that starts with '@@').
-            if (parseHunkHeader(line) !== null) {
-              report(issue('diff-orphan-hunk', 'warning', 'hunk header outside any file diff; skipped', ln));
-            }
-            i++;
-            continue;
-          }
-          if (skipStart > 0) {
-            report(
-              issue(
-                'diff-unexpected-line',
-                'warning',
-                `lines ${skipStart}-${ln - 1} inside the diff of ${displayPath(cur)} were skipped`,
-                skipStart,
-              ),
-            );
-          }
-          startHunk(line, ln);
-          i++;
-          continue;
-        }
-        if (builders.length > 0 && isSignature(line)) break main;
-        i++;
-        continue;
-      }
+  private headerLine(line: string, ln: number): void {
+    const b = this.cur as FileBuilder;
+    if (line.startsWith('diff --git ')) this.startGitFile(line, ln);
+    else if (line.startsWith('@@')) this.state = 'body';
+    else if (line.startsWith('--- ')) {
+      this.readMinusPlus(b);
+      this.state = 'body';
+    } else if (readExtendedHeader(b, line, ln, this.report)) {
+      this.endLine = ln;
+      this.i++;
+      if (line.startsWith('GIT binary patch')) this.state = 'binary';
+    } else {
+      // Not a header line: the file diff ends here (e.g. a mode-only change before the footer).
+      this.skipStart = ln;
+      this.state = 'seek';
+      this.i++;
     }
   }
 
-  if (state === 'hunk' && hunk !== undefined) truncate(hunk, 'is cut off by the end of input');
-
-  const files: FileDiff[] = [];
-  for (const b of builders) {
-    const f = finishFile(b, report);
-    files.push(f);
+  private binaryLine(line: string, ln: number): void {
+    if (line.startsWith('diff --git ') || isSignature(line)) {
+      this.state = 'body';
+    } else if (line.length === 0) {
+      this.endLine = ln;
+      this.i++;
+      const next = this.lineAt(this.i) ?? '';
+      if (!(next.startsWith('literal ') || next.startsWith('delta '))) this.state = 'body';
+    } else if (line.startsWith('literal ') || line.startsWith('delta ') || isBinaryDataLine(line)) {
+      this.endLine = ln;
+      this.i++;
+    } else this.state = 'body';
   }
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return { value: { files, endLine }, issues };
+
+  /** After a hunk or the headers of a file; true at the signature separator. */
+  private bodyLine(line: string, ln: number): boolean {
+    if (line.startsWith('@@')) {
+      this.startHunk(line, ln);
+      return false;
+    }
+    if (line.startsWith('diff --git ')) {
+      this.startGitFile(line, ln);
+      return false;
+    }
+    const c = line.charCodeAt(0);
+    if (c === CH_BACKSLASH && this.lastLine !== undefined && this.endLine === this.i) {
+      this.lastLine.noNewlineAtEof = true;
+      this.endLine = ln;
+      this.i++;
+      return false;
+    }
+    if (this.isPlainHeaderAt(this.i)) {
+      this.readMinusPlus(this.newBuilder(ln, false));
+      return false;
+    }
+    if (isSignature(line)) return true;
+    // Leaving the diff. Content-like lines right after a complete hunk mean wrong counts.
+    const previous = this.cur?.hunks[this.cur.hunks.length - 1];
+    if (
+      previous !== undefined &&
+      this.endLine === this.i &&
+      (c === CH_PLUS || c === CH_MINUS || c === CH_SPACE || c === CH_BACKSLASH)
+    ) {
+      this.report(
+        issue(
+          'diff-unexpected-line',
+          'warning',
+          `hunk at line ${previous.headerLine} is complete but is followed by: ${clip(line)}`,
+          ln,
+        ),
+      );
+      this.skipStart = 0;
+    } else {
+      this.skipStart = ln;
+    }
+    this.lastLine = undefined;
+    this.state = 'seek';
+    this.i++;
+    return false;
+  }
+
+  /** Outside any diff: looking for the next file or hunk; true at the signature separator. */
+  private seekLine(line: string, ln: number): boolean {
+    if (line.startsWith('diff --git ')) {
+      this.startGitFile(line, ln);
+      return false;
+    }
+    if (this.isPlainHeaderAt(this.i)) {
+      this.readMinusPlus(this.newBuilder(ln, false));
+      this.state = 'body';
+      return false;
+    }
+    if (line.startsWith('@@')) {
+      if (this.cur === undefined) {
+        // Hunk-only text without file headers (or prose that starts with '@@').
+        if (parseHunkHeader(line) !== null) {
+          this.report(issue('diff-orphan-hunk', 'warning', 'hunk header outside any file diff; skipped', ln));
+        }
+        this.i++;
+        return false;
+      }
+      if (this.skipStart > 0) {
+        this.report(
+          issue(
+            'diff-unexpected-line',
+            'warning',
+            `lines ${this.skipStart}-${ln - 1} inside the diff of ${displayPath(this.cur)} were skipped`,
+            this.skipStart,
+          ),
+        );
+      }
+      this.startHunk(line, ln);
+      return false;
+    }
+    if (this.builders.length > 0 && isSignature(line)) return true;
+    this.i++;
+    return false;
+  }
 }
 
 /** Handles one git extended header line; returns false when the line is not one. */
