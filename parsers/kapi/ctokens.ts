@@ -224,6 +224,102 @@ function countUpTo(xs: readonly number[], v: number, strict: boolean): number {
   return lo;
 }
 
+/** Line numbers and offsets in the original text, for positions in the spliced one. */
+class Positions {
+  // newlines in the spliced text plus the splices before the position; token positions only
+  // grow, so one forward cursor keeps this linear
+  private lnPos = 0;
+  private lnCount = 1;
+  private nextNl: number;
+
+  constructor(
+    private readonly s: string,
+    private readonly sp: Splices,
+  ) {
+    this.nextNl = s.indexOf('\n');
+  }
+
+  lineAt(pos: number): number {
+    if (pos < this.lnPos) {
+      this.lnPos = 0;
+      this.lnCount = 1;
+      this.nextNl = this.s.indexOf('\n');
+    }
+    while (this.nextNl !== -1 && this.nextNl < pos) {
+      this.lnCount++;
+      this.nextNl = this.s.indexOf('\n', this.nextNl + 1);
+    }
+    this.lnPos = pos;
+    return this.lnCount + (this.sp.at.length ? countUpTo(this.sp.at, pos, false) : 0);
+  }
+
+  origStart(pos: number): number {
+    if (!this.sp.at.length) return pos;
+    const k = countUpTo(this.sp.at, pos, false);
+    return pos + (k ? (this.sp.removed[k - 1] as number) : 0);
+  }
+
+  origEnd(pos: number): number {
+    if (!this.sp.at.length) return pos;
+    const k = countUpTo(this.sp.at, pos, true);
+    return pos + (k ? (this.sp.removed[k - 1] as number) : 0);
+  }
+}
+
+/**
+ * A directive from its `#` at `i` to the end of its (spliced) line: its end, its text with
+ * comments replaced by a space (block comments inside it may span lines, as in C), and where an
+ * unclosed comment starts (-1: none).
+ */
+function scanDirective(s: string, i: number): { end: number; value: string; unclosedAt: number } {
+  const n = s.length;
+  let j = i + 1;
+  let value = '#';
+  while (j < n) {
+    const d = s.charCodeAt(j);
+    if (d === 10) break;
+    if (d === 47 && j + 1 < n && s.charCodeAt(j + 1) === 42) {
+      const close = s.indexOf('*/', j + 2);
+      if (close === -1) return { end: n, value, unclosedAt: j };
+      value += ' ';
+      j = close + 2;
+      continue;
+    }
+    if (d === 47 && j + 1 < n && s.charCodeAt(j + 1) === 47) {
+      const nl = s.indexOf('\n', j);
+      j = nl === -1 ? n : nl;
+      break;
+    }
+    value += s[j];
+    j++;
+  }
+  return { end: j, value, unclosedAt: -1 };
+}
+
+/** The end of the number (a C preprocessing number) that starts at `i`. */
+function numberEnd(s: string, i: number): number {
+  const n = s.length;
+  let j = i + 1;
+  while (j < n) {
+    const d = s.charCodeAt(j);
+    const prev = s.charCodeAt(j - 1) | 32;
+    if ((d === 43 || d === 45) && (prev === 101 || prev === 112)) {
+      j++;
+      continue;
+    }
+    if (d === 39 && j + 1 < n && isIdentPart(s.charCodeAt(j + 1))) {
+      j += 2;
+      continue;
+    }
+    if (isIdentPart(d) || d === 46) {
+      j++;
+      continue;
+    }
+    break;
+  }
+  return j;
+}
+
 export function tokenizeC(text: string, options: TokenizeOptions = {}): Parsed<CToken[]> {
   const { s, sp } = splice(text);
   const n = s.length;
@@ -231,34 +327,8 @@ export function tokenizeC(text: string, options: TokenizeOptions = {}): Parsed<C
   const issues: Issue[] = [];
   const keepComments = options.comments === true;
 
-  // Line numbers: newlines in the spliced text plus the splices before the position. Token
-  // positions only grow, so one forward cursor keeps this linear.
-  let lnPos = 0;
-  let lnCount = 1;
-  let nextNl = s.indexOf('\n');
-  const lineAt = (pos: number): number => {
-    if (pos < lnPos) {
-      lnPos = 0;
-      lnCount = 1;
-      nextNl = s.indexOf('\n');
-    }
-    while (nextNl !== -1 && nextNl < pos) {
-      lnCount++;
-      nextNl = s.indexOf('\n', nextNl + 1);
-    }
-    lnPos = pos;
-    return lnCount + (sp.at.length ? countUpTo(sp.at, pos, false) : 0);
-  };
-  const origStart = (pos: number): number => {
-    if (!sp.at.length) return pos;
-    const k = countUpTo(sp.at, pos, false);
-    return pos + (k ? (sp.removed[k - 1] as number) : 0);
-  };
-  const origEnd = (pos: number): number => {
-    if (!sp.at.length) return pos;
-    const k = countUpTo(sp.at, pos, true);
-    return pos + (k ? (sp.removed[k - 1] as number) : 0);
-  };
+  const pos = new Positions(s, sp);
+  const lineAt = (p: number): number => pos.lineAt(p);
 
   let space = false;
   let bol = true;
@@ -272,8 +342,8 @@ export function tokenizeC(text: string, options: TokenizeOptions = {}): Parsed<C
       value: raw,
       line,
       endLine,
-      start: origStart(a),
-      end: origEnd(b),
+      start: pos.origStart(a),
+      end: pos.origEnd(b),
       space,
       bol,
     };
@@ -360,32 +430,9 @@ export function tokenizeC(text: string, options: TokenizeOptions = {}): Parsed<C
       continue;
     }
     if (c === 35 && bol) {
-      // A directive runs to the end of its (spliced) line; block comments inside it are skipped
-      // and may span lines, as in C.
-      let j = i + 1;
-      let value = '#';
-      while (j < n) {
-        const d = s.charCodeAt(j);
-        if (d === 10) break;
-        if (d === 47 && j + 1 < n && s.charCodeAt(j + 1) === 42) {
-          const close = s.indexOf('*/', j + 2);
-          if (close === -1) {
-            issues.push(issue('c-unterminated-comment', 'warning', 'comment is not closed', lineAt(j)));
-            j = n;
-            break;
-          }
-          value += ' ';
-          j = close + 2;
-          continue;
-        }
-        if (d === 47 && j + 1 < n && s.charCodeAt(j + 1) === 47) {
-          const nl = s.indexOf('\n', j);
-          j = nl === -1 ? n : nl;
-          break;
-        }
-        value += s[j];
-        j++;
-      }
+      const { end: j, value, unclosedAt } = scanDirective(s, i);
+      if (unclosedAt >= 0)
+        issues.push(issue('c-unterminated-comment', 'warning', 'comment is not closed', lineAt(unclosedAt)));
       const norm = value.replace(/\s+/g, ' ').trim();
       const m = /^#\s*([A-Za-z_]\w*)?/.exec(norm);
       const directive = m?.[1] ?? '';
@@ -407,24 +454,7 @@ export function tokenizeC(text: string, options: TokenizeOptions = {}): Parsed<C
       continue;
     }
     if (isDigit(c) || (c === 46 && isDigit(c1))) {
-      let j = i + 1;
-      while (j < n) {
-        const d = s.charCodeAt(j);
-        const prev = s.charCodeAt(j - 1) | 32;
-        if ((d === 43 || d === 45) && (prev === 101 || prev === 112)) {
-          j++;
-          continue;
-        }
-        if (d === 39 && j + 1 < n && isIdentPart(s.charCodeAt(j + 1))) {
-          j += 2;
-          continue;
-        }
-        if (isIdentPart(d) || d === 46) {
-          j++;
-          continue;
-        }
-        break;
-      }
+      const j = numberEnd(s, i);
       emit('number', i, j);
       i = j;
       continue;
