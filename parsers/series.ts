@@ -179,12 +179,43 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
     const kb = keys.get(b) as string;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
+  const { mails, idDuplicates } = keepOneCopy(sorted, dropped, issues);
+  const { groups, followups } = groupMails(mails);
+  const series: Series[] = [];
+  const seriesOfMessage = new Map<string, Series>();
+  for (const g of groups.values()) {
+    const made = seriesOfGroup(g);
+    if (!made) continue;
+    series.push(made.series);
+    for (const m of made.members) if (m.messageId) seriesOfMessage.set(m.messageId, made.series);
+  }
+  adoptRerolledSlots(series, seriesOfMessage);
+  markIncomplete(series);
+  const { unattached, ownerOf } = attachFollowups(followups, seriesOfMessage);
+  linkRevisions(series, issues);
+  // message-id duplicates go to the series that kept the copy
+  for (const d of idDuplicates) {
+    const s = d.keptMessageId ? ownerOf(d.keptMessageId) : undefined;
+    if (s) s.duplicates.push(d);
+  }
+
+  series.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id));
+  return { value: { series, unattached }, issues };
+}
+
+/**
+ * The same Message-ID twice: one copy is kept, deterministically the first of `sorted` (the
+ * canonical order); the copies a MailCollector dropped count as if they had been there.
+ */
+function keepOneCopy(
+  sorted: PatchMail[],
+  dropped: readonly DroppedCopy[],
+  issues: Issue[],
+): { mails: PatchMail[]; idDuplicates: Duplicate[] } {
   const droppedById = new Map<string, DroppedCopy[]>();
   for (const d of dropped) droppedById.set(d.messageId, [...(droppedById.get(d.messageId) ?? []), d]);
   const conflicting = (id: string) =>
     issue('series-conflicting-copies', 'warning', `two different messages share Message-ID <${id}>`);
-
-  // 1. the same Message-ID twice: keep one copy, deterministically the canonical first
   const byId = new Map<string, PatchMail>();
   const mails: PatchMail[] = [];
   const idDuplicates: Duplicate[] = [];
@@ -208,8 +239,11 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
     }
     mails.push(m);
   }
+  return { mails, idDuplicates };
+}
 
-  // 2. group patches and cover letters by thread, revision, size and sender
+/** Patches and cover letters grouped by thread, revision, size and sender; the rest follow-ups. */
+function groupMails(mails: PatchMail[]): { groups: Map<string, Group>; followups: PatchMail[] } {
   const groups = new Map<string, Group>();
   const followups: PatchMail[] = [];
   for (const m of mails) {
@@ -236,83 +270,81 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
       g.slots.set(n, list);
     }
   }
+  return { groups, followups };
+}
 
-  // 3. each group becomes a series
-  const series: Series[] = [];
-  const seriesOfMessage = new Map<string, Series>();
-  for (const g of groups.values()) {
-    const reasons: string[] = [];
-    const duplicates: Duplicate[] = [];
-    const covers = [...g.covers].sort(byDateThenId);
-    const cover = covers[0] ?? null;
-    for (const c of covers.slice(1)) {
-      if (cover && c.body === cover.body)
-        duplicates.push({ messageId: c.messageId, keptMessageId: cover.messageId, reason: 'resend' });
-      else reasons.push(`two different cover letters: <${cover?.messageId}> and <${c.messageId}>`);
-    }
-    const patches: SeriesPatch[] = [];
-    for (const n of [...g.slots.keys()].sort((a, b) => a - b)) {
-      // of identical copies the original wins over a RESEND, then the earliest
-      const cands = (g.slots.get(n) ?? []).sort(
-        (a, b) => Number(a.subjectInfo.resend) - Number(b.subjectInfo.resend) || byDateThenId(a, b),
-      );
-      const first = cands[0] as PatchMail;
-      for (const c of cands.slice(1)) {
-        if (samePatch(first, c))
-          duplicates.push({ messageId: c.messageId, keptMessageId: first.messageId, reason: 'resend' });
-        else
-          reasons.push(
-            `two different mails claim ${n}/${g.expected}: <${first.messageId}> and <${c.messageId}>`,
-          );
-      }
-      if (n > g.expected) reasons.push(`patch ${n}/${g.expected} is beyond the announced count`);
-      if (first.files.length === 0) reasons.push(`patch ${n}/${g.expected} carries no diff`);
-      else if (first.files.some((f) => f.hunks.some((h) => h.truncated)))
-        reasons.push(`patch ${n}/${g.expected} has a truncated diff`);
-      patches.push({ counter: n, mail: first });
-    }
-    const lead = cover ?? patches[0]?.mail ?? null;
-    if (!lead) continue;
-    const changeId =
-      cover?.footer.changeId ?? patches.find((p) => p.mail.footer.changeId)?.mail.footer.changeId ?? null;
-    const baseCommit =
-      cover?.footer.baseCommit ??
-      patches.find((p) => p.mail.footer.baseCommit)?.mail.footer.baseCommit ??
-      null;
-    const title = lead.subjectInfo.title;
-    const sender = g.sender;
-    const s: Series = {
-      id: lead.messageId ?? `no-message-id:${title}`,
-      title,
-      sender,
-      revision: g.revision,
-      rfc: lead.subjectInfo.rfc,
-      treeHint: lead.subjectInfo.treeHint,
-      expected: g.expected,
-      cover,
-      patches,
-      state: { kind: 'complete' },
-      followUps: [],
-      duplicates: [...duplicates],
-      changeId,
-      baseCommit,
-      threadRoot: g.root,
-      date: lead.date,
-      lineage: changeId
-        ? `change-id:${changeId}`
-        : `title:${sender?.address.toLowerCase() ?? ''}:${lead.subjectInfo.normalizedTitle}`,
-      previousRevision: null,
-      nextRevision: null,
-      rerollOf: null,
-      resendOf: null,
-    };
-    if (reasons.length > 0) s.state = { kind: 'corrupted', reasons };
-    series.push(s);
-    for (const m of [cover, ...covers, ...patches.map((p) => p.mail), ...[...g.slots.values()].flat()])
-      if (m?.messageId) seriesOfMessage.set(m.messageId, s);
+/** One group as a series, with every mail of it (null: a group with neither cover nor patch). */
+function seriesOfGroup(g: Group): { series: Series; members: PatchMail[] } | null {
+  const reasons: string[] = [];
+  const duplicates: Duplicate[] = [];
+  const covers = [...g.covers].sort(byDateThenId);
+  const cover = covers[0] ?? null;
+  for (const c of covers.slice(1)) {
+    if (cover && c.body === cover.body)
+      duplicates.push({ messageId: c.messageId, keptMessageId: cover.messageId, reason: 'resend' });
+    else reasons.push(`two different cover letters: <${cover?.messageId}> and <${c.messageId}>`);
   }
+  const patches: SeriesPatch[] = [];
+  for (const n of [...g.slots.keys()].sort((a, b) => a - b)) {
+    // of identical copies the original wins over a RESEND, then the earliest
+    const cands = (g.slots.get(n) ?? []).sort(
+      (a, b) => Number(a.subjectInfo.resend) - Number(b.subjectInfo.resend) || byDateThenId(a, b),
+    );
+    const first = cands[0] as PatchMail;
+    for (const c of cands.slice(1)) {
+      if (samePatch(first, c))
+        duplicates.push({ messageId: c.messageId, keptMessageId: first.messageId, reason: 'resend' });
+      else
+        reasons.push(
+          `two different mails claim ${n}/${g.expected}: <${first.messageId}> and <${c.messageId}>`,
+        );
+    }
+    if (n > g.expected) reasons.push(`patch ${n}/${g.expected} is beyond the announced count`);
+    if (first.files.length === 0) reasons.push(`patch ${n}/${g.expected} carries no diff`);
+    else if (first.files.some((f) => f.hunks.some((h) => h.truncated)))
+      reasons.push(`patch ${n}/${g.expected} has a truncated diff`);
+    patches.push({ counter: n, mail: first });
+  }
+  const lead = cover ?? patches[0]?.mail ?? null;
+  if (!lead) return null;
+  const changeId =
+    cover?.footer.changeId ?? patches.find((p) => p.mail.footer.changeId)?.mail.footer.changeId ?? null;
+  const baseCommit =
+    cover?.footer.baseCommit ?? patches.find((p) => p.mail.footer.baseCommit)?.mail.footer.baseCommit ?? null;
+  const title = lead.subjectInfo.title;
+  const sender = g.sender;
+  const s: Series = {
+    id: lead.messageId ?? `no-message-id:${title}`,
+    title,
+    sender,
+    revision: g.revision,
+    rfc: lead.subjectInfo.rfc,
+    treeHint: lead.subjectInfo.treeHint,
+    expected: g.expected,
+    cover,
+    patches,
+    state: { kind: 'complete' },
+    followUps: [],
+    duplicates: [...duplicates],
+    changeId,
+    baseCommit,
+    threadRoot: g.root,
+    date: lead.date,
+    lineage: changeId
+      ? `change-id:${changeId}`
+      : `title:${sender?.address.toLowerCase() ?? ''}:${lead.subjectInfo.normalizedTitle}`,
+    previousRevision: null,
+    nextRevision: null,
+    rerollOf: null,
+    resendOf: null,
+  };
+  if (reasons.length > 0) s.state = { kind: 'corrupted', reasons };
+  const members = [cover, ...covers, ...patches.map((p) => p.mail), ...[...g.slots.values()].flat()];
+  return { series: s, members: members.filter((m): m is PatchMail => m !== null) };
+}
 
-  // 4. partial rerolls: a `[PATCH v2 3/5]` sent in reply to v1's 3/5 takes the other slots from v1
+/** Partial rerolls: a `[PATCH v2 3/5]` sent in reply to v1's 3/5 takes the other slots from v1. */
+function adoptRerolledSlots(series: Series[], seriesOfMessage: Map<string, Series>): void {
   for (const s of series) {
     if (s.cover || s.patches.length === 0 || s.patches.length >= s.expected) continue;
     let base: Series | null = null;
@@ -341,8 +373,10 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
     s.title = base.title;
     s.lineage = base.lineage;
   }
+}
 
-  // 5. state
+/** A series that lacks some of its n/N (and is not corrupted) is incomplete. */
+function markIncomplete(series: Series[]): void {
   for (const s of series) {
     if (s.state.kind === 'corrupted') continue;
     const have = new Set(s.patches.map((p) => p.counter));
@@ -350,9 +384,17 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
     for (let n = 1; n <= s.expected; n++) if (!have.has(n)) missing.push(n);
     if (missing.length > 0) s.state = { kind: 'incomplete', missing };
   }
+}
 
-  // 6. follow-ups hang off the nearest ancestor that belongs to a series, also through other
-  //    follow-ups (a reply to a review), whatever order they arrived in
+/**
+ * Follow-ups hang off the nearest ancestor that belongs to a series, also through other
+ * follow-ups (a reply to a review), whatever order they arrived in. Returns those that hang off
+ * nothing, and the series that owns a message (a series mail or an attached follow-up).
+ */
+function attachFollowups(
+  followups: PatchMail[],
+  seriesOfMessage: Map<string, Series>,
+): { unattached: PatchMail[]; ownerOf: (id: string) => Series | undefined } {
   const followupById = new Map<string, PatchMail>();
   for (const m of followups)
     if (m.messageId && !seriesOfMessage.has(m.messageId)) followupById.set(m.messageId, m);
@@ -384,8 +426,11 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
     const f = followupById.get(id);
     return f ? (resolved.get(f) ?? undefined) : undefined;
   };
+  return { unattached, ownerOf };
+}
 
-  // 7. revisions: link v1..vN within a lineage; the same revision twice is a re-post
+/** Revisions: links v1..vN within a lineage; the same revision twice is a re-post. */
+function linkRevisions(series: Series[], issues: Issue[]): void {
   const lineages = new Map<string, Series[]>();
   for (const s of series) {
     const list = lineages.get(s.lineage) ?? [];
@@ -418,15 +463,6 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
       prev = s;
     }
   }
-
-  // message-id duplicates go to the series that kept the copy
-  for (const d of idDuplicates) {
-    const s = d.keptMessageId ? ownerOf(d.keptMessageId) : undefined;
-    if (s) s.duplicates.push(d);
-  }
-
-  series.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id));
-  return { value: { series, unattached }, issues };
 }
 
 function sameContent(a: Series, b: Series): boolean {
