@@ -12,8 +12,9 @@ import { type CheckConfig, type CheckCrash, runChecks } from './runner.js';
 import type { Check, Finding } from './types.js';
 import { buildUnit, type UnitFragment, type UnitInput } from './unit.js';
 
-export type DiffFilter = 'added' | 'diff-context' | 'file' | 'none';
-export const DIFF_FILTERS: readonly DiffFilter[] = ['added', 'diff-context', 'file', 'none'];
+/** Which findings are reported inline; the one list the config, the CLI and the docs read. */
+export const DIFF_FILTERS = ['added', 'diff-context', 'file', 'none'] as const;
+export type DiffFilter = (typeof DIFF_FILTERS)[number];
 
 /** Where a finding's line lies in the diff of the patch that introduced it. */
 export type Scope = 'added' | 'diff-context' | 'file';

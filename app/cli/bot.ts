@@ -4,6 +4,7 @@
  * default: the mode is dry-run (replies are written as .eml files under --out) unless another mode
  * is given explicitly; --list names the list the mode applies to.
  */
+
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,7 @@ import { imapDeliveryProbe, loreDeliveryProbe } from '../mail/probe.js';
 import { defaultStorePath } from '../store/db.js';
 import { Store, StoreError } from '../store/store.js';
 import type { CliIo } from './main.js';
+import { UsageError } from './usage.js';
 
 export interface BotOptions {
   imapHost?: string;
@@ -56,18 +58,16 @@ export interface BotOptions {
   digestTo?: string;
 }
 
-export class BotUsageError extends Error {}
-
 function port(what: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new BotUsageError(`${what}: not a port: ${v}`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${what}: not a port: ${v}`);
   return n;
 }
 
 /** Builds the mail policy from the options: nothing leaves in dry-run, the default. */
 function count(what: string, v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new BotUsageError(`${what}: not a count: ${v}`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what}: not a count: ${v}`);
   return n;
 }
 
@@ -75,10 +75,10 @@ export function botPolicy(
   opts: Pick<BotOptions, 'from' | 'mode' | 'list' | 'operator' | 'dailyCap' | 'listDailyCap' | 'optOut'>,
 ): MailPolicy {
   if (!MAIL_MODES.includes(opts.mode as MailMode))
-    throw new BotUsageError(`--mode: one of ${MAIL_MODES.join(', ')}, not ${opts.mode}`);
+    throw new UsageError(`--mode: one of ${MAIL_MODES.join(', ')}, not ${opts.mode}`);
   const mode = opts.mode as MailMode;
   if (!/^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(opts.from)))
-    throw new BotUsageError(`--from ${opts.from}: not an address`);
+    throw new UsageError(`--from ${opts.from}: not an address`);
   const policy = defaultMailPolicy(opts.from);
   policy.defaultMode = mode;
   policy.operator = opts.operator ?? null;
@@ -98,25 +98,23 @@ type BotSource =
 function botSource(opts: BotOptions, env: NodeJS.ProcessEnv): BotSource {
   const lore = opts.loreUrl !== undefined || opts.loreList !== undefined;
   if (lore) {
-    if (opts.imapHost !== undefined)
-      throw new BotUsageError('--imap-host and --lore-url: one source at a time');
-    if (!opts.loreUrl || !opts.loreList) throw new BotUsageError('--lore-url and --lore-list go together');
+    if (opts.imapHost !== undefined) throw new UsageError('--imap-host and --lore-url: one source at a time');
+    if (!opts.loreUrl || !opts.loreList) throw new UsageError('--lore-url and --lore-list go together');
     if (!/^https?:\/\//i.test(opts.loreUrl))
-      throw new BotUsageError(`--lore-url ${opts.loreUrl}: not an http(s) URL`);
+      throw new UsageError(`--lore-url ${opts.loreUrl}: not an http(s) URL`);
     if (!/^[\w.-]+$/.test(opts.loreList))
-      throw new BotUsageError(`--lore-list ${opts.loreList}: not a list name`);
+      throw new UsageError(`--lore-list ${opts.loreList}: not a list name`);
     const seconds = Number(opts.poll ?? '300');
-    if (!Number.isFinite(seconds) || seconds < 1)
-      throw new BotUsageError(`--poll: seconds, not ${opts.poll}`);
+    if (!Number.isFinite(seconds) || seconds < 1) throw new UsageError(`--poll: seconds, not ${opts.poll}`);
     return { kind: 'lore', baseUrl: opts.loreUrl, list: opts.loreList, pollMs: seconds * 1000 };
   }
   if (!opts.imapHost || !opts.imapUser || !opts.imapPassEnv)
-    throw new BotUsageError(
+    throw new UsageError(
       'a source is needed: --imap-host, --imap-user and --imap-pass-env, or --lore-url and --lore-list',
     );
   const pass = env[opts.imapPassEnv];
   if (pass === undefined || pass === '')
-    throw new BotUsageError(`--imap-pass-env ${opts.imapPassEnv}: that environment variable is not set`);
+    throw new UsageError(`--imap-pass-env ${opts.imapPassEnv}: that environment variable is not set`);
   return { kind: 'imap', host: opts.imapHost, user: opts.imapUser, pass };
 }
 
@@ -130,10 +128,10 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
   const smtpPort = port('--smtp-port', opts.smtpPort);
   const incompleteMin = Number(opts.incompleteAfter);
   if (!Number.isFinite(incompleteMin) || incompleteMin < 0)
-    throw new BotUsageError(`--incomplete-after: minutes, not ${opts.incompleteAfter}`);
+    throw new UsageError(`--incomplete-after: minutes, not ${opts.incompleteAfter}`);
   if (opts.tree) {
     const st = await stat(opts.tree).catch(() => null);
-    if (!st?.isDirectory()) throw new BotUsageError(`--tree ${opts.tree}: not a directory`);
+    if (!st?.isDirectory()) throw new UsageError(`--tree ${opts.tree}: not a directory`);
   }
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
@@ -142,17 +140,17 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
       CHECKS.map((c) => c.meta.id),
     );
   } catch (e) {
-    if (e instanceof ConfigError) throw new BotUsageError(e.message);
+    if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
   if (opts.digestTo !== undefined && !/^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(opts.digestTo)))
-    throw new BotUsageError(`--digest-to ${opts.digestTo}: not an address`);
+    throw new UsageError(`--digest-to ${opts.digestTo}: not an address`);
   const statePath = opts.state ?? defaultStorePath(env, homedir());
   let store: Store;
   try {
     store = Store.open({ path: statePath, now: () => new Date() });
   } catch (e) {
-    if (e instanceof StoreError) throw new BotUsageError(e.message);
+    if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;
   }
   const line =

@@ -3,6 +3,7 @@
  * and `kapi-review summary` (the maintainer digest of a period). Both only read the store; a
  * missing store file is an error here, never created.
  */
+
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
@@ -19,8 +20,7 @@ import { indexTree } from '../index/specs.js';
 import { defaultStorePath } from '../store/db.js';
 import { Store, StoreError } from '../store/store.js';
 import type { CliIo } from './main.js';
-
-export class DashboardUsageError extends Error {}
+import { UsageError } from './usage.js';
 
 export interface DashboardCliOptions {
   state?: string;
@@ -40,36 +40,36 @@ export interface SummaryCliOptions {
 function openStore(db: string | undefined, env: NodeJS.ProcessEnv): Store {
   const path = db ?? defaultStorePath(env, homedir());
   if (!existsSync(path))
-    throw new DashboardUsageError(
+    throw new UsageError(
       `no store at ${resolve(path)} (the bot writes one: kapi-review bot --state FILE); give --state FILE`,
     );
   try {
     return Store.open({ path, now: () => new Date(), readonly: true });
   } catch (e) {
-    if (e instanceof StoreError) throw new DashboardUsageError(e.message);
+    if (e instanceof StoreError) throw new UsageError(e.message);
     throw e;
   }
 }
 
 async function loadSpecs(opts: DashboardCliOptions): Promise<SpecIndexData | null> {
-  if (opts.specs && opts.tree) throw new DashboardUsageError('--specs and --tree: one or the other');
+  if (opts.specs && opts.tree) throw new UsageError('--specs and --tree: one or the other');
   if (opts.specs) {
     let text: string;
     try {
       text = readFileSync(opts.specs, 'utf8');
     } catch (e) {
-      throw new DashboardUsageError(`--specs ${opts.specs}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new UsageError(`--specs ${opts.specs}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     try {
       return parseSpecIndexJson(text, opts.specs);
     } catch (e) {
-      if (e instanceof SpecIndexError) throw new DashboardUsageError(e.message);
+      if (e instanceof SpecIndexError) throw new UsageError(e.message);
       throw e;
     }
   }
   if (opts.tree) {
     if (!existsSync(opts.tree) || !statSync(opts.tree).isDirectory())
-      throw new DashboardUsageError(`--tree ${opts.tree}: not a directory`);
+      throw new UsageError(`--tree ${opts.tree}: not a directory`);
     return specIndexData(await indexTree([opts.tree]), opts.tree);
   }
   return null;
@@ -77,7 +77,7 @@ async function loadSpecs(opts: DashboardCliOptions): Promise<SpecIndexData | nul
 
 function port(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DashboardUsageError(`--port: not a port: ${v}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port: not a port: ${v}`);
   return n;
 }
 
@@ -104,7 +104,7 @@ export async function dashboardCommand(
   until?: (url: string) => Promise<void>,
 ): Promise<number> {
   if (opts.port === undefined && opts.out === undefined)
-    throw new DashboardUsageError('give --port N to serve the dashboard or --out DIR to write it');
+    throw new UsageError('give --port N to serve the dashboard or --out DIR to write it');
   const listen = opts.port === undefined ? null : port(opts.port);
   const specs = await loadSpecs(opts);
   const store = openStore(opts.state, env);
@@ -160,8 +160,8 @@ export async function summaryCommand(
   now: Date = new Date(),
 ): Promise<number> {
   const since = parseSince(opts.since, now);
-  if (!since) throw new DashboardUsageError(`--since ${opts.since}: a period (7d, 24h, 2w) or a date`);
-  if (since.getTime() > now.getTime()) throw new DashboardUsageError(`--since ${opts.since}: in the future`);
+  if (!since) throw new UsageError(`--since ${opts.since}: a period (7d, 24h, 2w) or a date`);
+  if (since.getTime() > now.getTime()) throw new UsageError(`--since ${opts.since}: in the future`);
   const store = openStore(opts.state, env);
   try {
     const digest = collectDigest(store, since.toISOString(), now.toISOString());

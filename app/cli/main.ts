@@ -4,9 +4,11 @@
  * read (a missing file, a FIFO or device, any filesystem error) or one with nothing in it (no
  * mail at all; for `specs`, no C file).
  */
+
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
+import { DIFF_FILTERS } from '../../checks/review.js';
 import { buildSeries } from '../../parsers/series.js';
 import { renderB4 } from '../../reporters/b4.js';
 import { type FrameworkView, frameworksToJson, renderFrameworkText } from '../../reporters/framework.js';
@@ -30,6 +32,7 @@ import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from 
 import type { BotOptions } from './bot.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { progressBar } from './progress.js';
+import { UsageError } from './usage.js';
 
 /** The package version; the file sits two levels up in the sources and three in dist/. */
 function version(): string {
@@ -46,8 +49,6 @@ function version(): string {
   }
   return 'unknown';
 }
-
-class UsageError extends Error {}
 
 /** The inputs in a message: `x.mbox`, `stdin`, `the folder d/`. */
 function describeInputs(inputs: string[]): string {
@@ -248,20 +249,15 @@ export interface CliIo {
 
 const stdio: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
-  let code = 0;
-  const program = new Command('kapi-review')
-    .description('Review Linux kernel patches for KAPI specification drift')
-    .version(version())
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+/** The commands that read mail or C files: series, check, specs, framework. */
+function addReviewCommands(program: Command, io: CliIo, setCode: (code: number) => void): void {
   program
     .command('series')
     .description('assemble mails into series and show them (cover letter, n/N, revisions, state)')
     .argument('<inputs...>', '.patch/.eml/.mbox files, folders of them, or - for stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts: { format: string }) => {
-      code = await seriesCommand(inputs, opts, io);
+      setCode(await seriesCommand(inputs, opts, io));
     });
   program
     .command('check')
@@ -277,7 +273,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
       new Option(
         '--filter <mode>',
         'which findings are reported inline (the rest go to the summary)',
-      ).choices(['added', 'diff-context', 'file', 'none']),
+      ).choices(DIFF_FILTERS),
     )
     .option('--ignore <ids>', 'comma-separated check ids to silence')
     .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
@@ -288,10 +284,12 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
       'public-inbox for lore URL and Message-ID inputs (default: $KAPI_LORE_URL or lore.kernel.org)',
     )
     .action(async (inputs: string[], opts: CheckOptions) => {
-      code = await checkCommand(
-        inputs,
-        { ...opts, colour: opts.colour ?? (io === stdio && process.stdout.isTTY === true) },
-        io,
+      setCode(
+        await checkCommand(
+          inputs,
+          { ...opts, colour: opts.colour ?? (io === stdio && process.stdout.isTTY === true) },
+          io,
+        ),
       );
     });
   program
@@ -300,7 +298,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .argument('<inputs...>', 'C files or folders (a whole kernel tree is fine)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts: { format: string }) => {
-      code = await specsCommand(inputs, opts, io.out);
+      setCode(await specsCommand(inputs, opts, io.out));
     });
   program
     .command('framework')
@@ -316,8 +314,12 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('--all', 'list every macro, constant, key, sub-key and token with the file and line defining it')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (inputs: string[], opts: { format: string; tree?: string; all?: boolean }) => {
-      code = await frameworkCommand(inputs, opts, io);
+      setCode(await frameworkCommand(inputs, opts, io));
     });
+}
+
+/** The bot: its sources, its mail, its policy. */
+function addBotCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
   program
     .command('bot')
     .description(
@@ -363,14 +365,13 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('--once', 'process what is in the folder (or one poll of the feed), then exit')
     .option('--digest-to <addr>', 'mail a weekly digest (what arrived, drifted, got fixed) to this address')
     .action(async (opts: BotOptions) => {
-      const { BotUsageError, botCommand } = await import('./bot.js');
-      try {
-        code = await botCommand(opts, io);
-      } catch (e) {
-        if (e instanceof BotUsageError) throw new UsageError(e.message);
-        throw e;
-      }
+      const { botCommand } = await import('./bot.js');
+      setCode(await botCommand(opts, io));
     });
+}
+
+/** The commands over the bot's store: dashboard, summary. */
+function addDashboardCommands(program: Command, io: CliIo, setCode: (code: number) => void): void {
   program
     .command('dashboard')
     .description(
@@ -383,13 +384,8 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     .option('--specs <file>', 'spec index for the coverage page, from `kapi-review specs DIR --format json`')
     .option('-t, --tree <dir>', 'index this kernel tree for the coverage page')
     .action(async (opts: DashboardCliOptions) => {
-      const { DashboardUsageError, dashboardCommand } = await import('./dashboard.js');
-      try {
-        code = await dashboardCommand(opts, io);
-      } catch (e) {
-        if (e instanceof DashboardUsageError) throw new UsageError(e.message);
-        throw e;
-      }
+      const { dashboardCommand } = await import('./dashboard.js');
+      setCode(await dashboardCommand(opts, io));
     });
   program
     .command('summary')
@@ -402,14 +398,24 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
         .default('markdown'),
     )
     .action(async (opts: SummaryCliOptions) => {
-      const { DashboardUsageError, summaryCommand } = await import('./dashboard.js');
-      try {
-        code = await summaryCommand(opts, io);
-      } catch (e) {
-        if (e instanceof DashboardUsageError) throw new UsageError(e.message);
-        throw e;
-      }
+      const { summaryCommand } = await import('./dashboard.js');
+      setCode(await summaryCommand(opts, io));
     });
+}
+
+export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
+  let code = 0;
+  const program = new Command('kapi-review')
+    .description('Review Linux kernel patches for KAPI specification drift')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  const setCode = (c: number): void => {
+    code = c;
+  };
+  addReviewCommands(program, io, setCode);
+  addBotCommand(program, io, setCode);
+  addDashboardCommands(program, io, setCode);
   try {
     await program.parseAsync(argv);
   } catch (e) {

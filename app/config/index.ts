@@ -20,6 +20,7 @@
  *     seconds: 60
  */
 
+import type { DiffFilter } from '../../checks/review.js';
 import type { CheckConfig } from '../../checks/runner.js';
 import type { Finding } from '../../checks/types.js';
 import { FileError, readRegularFile } from '../io/files.js';
@@ -32,7 +33,7 @@ export interface IgnoreRule {
 }
 
 export interface ReviewConfig {
-  filter: 'added' | 'diff-context' | 'file' | 'none';
+  filter: DiffFilter;
   checks: CheckConfig;
   ignore: IgnoreRule[];
   /** The GitHub App's settings; the CLI and the mail bot ignore them. */

@@ -4,6 +4,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DIFF_FILTERS } from '../../checks/review.js';
 import { DEFAULT_LIMITS } from '../review/limits.js';
 import { ConfigError, type IgnoreRule, MAX_INLINE, type ReviewConfig } from './index.js';
 
@@ -27,7 +28,7 @@ const ignoreEntry = z.union([
 
 export const configSchema = z
   .object({
-    filter: z.enum(['added', 'diff-context', 'file', 'none']).optional(),
+    filter: z.enum(DIFF_FILTERS).optional(),
     checks: z.record(z.string(), checkSetting).optional(),
     ignore: z.array(ignoreEntry).optional(),
     github: z

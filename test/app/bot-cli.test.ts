@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BotUsageError, botPolicy } from '../../app/cli/bot.js';
+import { botPolicy } from '../../app/cli/bot.js';
 import { main } from '../../app/cli/main.js';
+import { UsageError } from '../../app/cli/usage.js';
 
 describe('kapi-review bot options', () => {
   it('builds the policy: mode for the list, global and per-list daily caps, mute by default', () => {
@@ -19,9 +20,7 @@ describe('kapi-review bot options', () => {
   });
 
   it('refuses a cap that is not a count', () => {
-    expect(() => botPolicy({ from: 'bot@example.net', mode: 'list', dailyCap: 'many' })).toThrow(
-      BotUsageError,
-    );
+    expect(() => botPolicy({ from: 'bot@example.net', mode: 'list', dailyCap: 'many' })).toThrow(UsageError);
     expect(() =>
       botPolicy({ from: 'bot@example.net', mode: 'list', listDailyCap: '-1', list: 'l@x.org' }),
     ).toThrow(/--list-daily-cap: not a count: -1/);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../app/bot/run.js';
-import { BotUsageError, botCommand } from '../../app/cli/bot.js';
+import { botCommand } from '../../app/cli/bot.js';
+import { UsageError } from '../../app/cli/usage.js';
 import { collectDigest, digestCursor, enqueueDigestIfDue } from '../../app/dashboard/digest.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
@@ -216,6 +217,6 @@ describe('kapi-review bot --digest-to', () => {
         { out: () => undefined, err: () => undefined },
         {},
       ),
-    ).rejects.toThrow(BotUsageError);
+    ).rejects.toThrow(UsageError);
   });
 });
