@@ -27,6 +27,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
+import { type AtomEntry, parseAtomFeed } from '../../parsers/atom.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { isFromLine, type MboxMessage, splitMbox } from '../../parsers/mbox.js';
 import type { InputMail } from '../io/inputs.js';
@@ -606,19 +607,10 @@ export async function fetchThreadMails(ref: string, opts: FetchThreadOptions): P
 // ---------------------------------------------------------------------------------------------
 // Atom
 
-export interface FeedEntry {
-  /** The entry's id (public-inbox: a urn:uuid of the Message-ID); the link when the id is missing. */
-  id: string;
-  /** The alternate link (the message's URL). */
-  link: string | null;
+/** An entry of a lore feed: the Atom entry, and the Message-ID its link names. */
+export interface FeedEntry extends AtomEntry {
   /** The Message-ID read from the link, when it is a lore message URL. */
   messageId: string | null;
-  /** `updated` (else `published`) as an ISO time; null when missing or unreadable. */
-  updated: string | null;
-  title: string;
-  author: { name: string | null; email: string | null };
-  /** thr:in-reply-to's href, when present. */
-  inReplyTo: string | null;
 }
 
 export interface AtomFeed {
@@ -627,237 +619,22 @@ export interface AtomFeed {
   issues: string[];
 }
 
-const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const HTML_ENTITIES: Record<string, string> = { ...XML_ENTITIES, nbsp: '\u00a0' };
-
-function decodeEntities(s: string, named: Record<string, string>): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,10}|[A-Za-z][A-Za-z0-9]{0,31});/g, (m, body: string) => {
-    if (body.startsWith('#')) {
-      const cp =
-        body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number(body.slice(1));
-      if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\ufffd';
-      return String.fromCodePoint(cp);
-    }
-    return named[body] ?? m;
-  });
-}
-
-/** RFC 3339 (Atom's date format); a missing zone is read as UTC, so results never depend on the host's zone. */
-export function parseFeedDate(value: string): number | null {
-  const v = value.trim();
-  const m =
-    /^(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?)?\s*([Zz]|[+-]\d\d:?\d\d)?$/.exec(v);
-  if (m) {
-    const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
-    let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-    if (frac) t += Math.round(Number(frac) * 1000);
-    if (zone !== 'Z' && zone !== 'z') {
-      const zm = /^([+-])(\d\d):?(\d\d)$/.exec(zone) as RegExpExecArray;
-      const off = (Number(zm[2]) * 60 + Number(zm[3])) * 60_000;
-      t -= zm[1] === '+' ? off : -off;
-    }
-    return Number.isNaN(t) ? null : t;
+function messageIdOfLink(link: string | null): string | null {
+  if (!link || !/^https?:\/\//i.test(link)) return null;
+  try {
+    return parseThreadRef(link).messageId;
+  } catch {
+    return null;
   }
-  // tolerate RFC 822 dates (some feeds), but only with an explicit zone
-  if (!/(?:GMT|UTC|[+-]\d{4})\s*$/i.test(v)) return null;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : t;
 }
 
-interface Frame {
-  local: string;
-  attrs: Record<string, string>;
-}
-
-interface EntryDraft {
-  text: Record<string, string>;
-  titleType: string;
-  links: { rel: string; href: string }[];
-  inReplyTo: string | null;
-}
-
-/** A tag's name, right at its start and followed by a space, `/` or the end. */
-const TAG_NAME_RE = /^([A-Za-z_][\w.:-]*)(?=[\s/]|$)/;
-const ATTR_RE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>/]+))/g;
-
-function localName(name: string): string {
-  const i = name.lastIndexOf(':');
-  return (i >= 0 ? name.slice(i + 1) : name).toLowerCase();
-}
-
-/**
- * A small, tolerant Atom reader for the entries' id, link, updated, title, author: namespace
- * prefixes are ignored (local names), CDATA and comments are handled, entities are decoded,
- * `type="html"` titles are reduced to text and `type="xhtml"` to their text. Malformed XML gives
- * issues, never an exception: unknown end tags are ignored, unclosed elements are closed at the
- * end, a stray `<` is text.
- */
+/** A lore feed (parsers/atom.ts), each entry with the Message-ID of its link. */
 export function parseAtom(xml: string): AtomFeed {
-  const entries: FeedEntry[] = [];
-  const issues: string[] = [];
-  const stack: Frame[] = [];
-  let entryDepth = -1; // index in stack of the open entry
-  let draft: EntryDraft | null = null;
-  let entryCount = 0;
-
-  const onText = (text: string) => {
-    if (!draft || text === '') return;
-    const rel = stack.slice(entryDepth + 1).map((f) => f.local);
-    const [a, b] = rel;
-    let key: string | null = null;
-    if (a === 'id' || a === 'updated' || a === 'published' || a === 'title') key = a;
-    else if (a === 'author' && (b === 'name' || b === 'email')) key = `author.${b}`;
-    if (key) draft.text[key] = (draft.text[key] ?? '') + text;
+  const feed = parseAtomFeed(xml);
+  return {
+    entries: feed.value.map((e) => ({ ...e, messageId: messageIdOfLink(e.link) })),
+    issues: feed.issues.map((i) => i.message),
   };
-  const finish = () => {
-    const d = draft as EntryDraft;
-    draft = null;
-    entryDepth = -1;
-    entryCount++;
-    const alt = d.links.find((l) => l.rel === 'alternate') ?? d.links[0] ?? null;
-    const link = alt ? alt.href.trim() : null;
-    const id = (d.text.id ?? '').trim() || link;
-    if (!id) {
-      issues.push(`entry ${entryCount} has neither an id nor a link; skipped`);
-      return;
-    }
-    let title = d.text.title ?? '';
-    if (d.titleType === 'html') title = decodeEntities(title.replace(/<[^>]*>/g, ''), HTML_ENTITIES);
-    title = title.replace(/\s+/g, ' ').trim();
-    const rawDate = (d.text.updated ?? d.text.published ?? '').trim();
-    const ms = rawDate ? parseFeedDate(rawDate) : null;
-    if (rawDate && ms === null) issues.push(`entry ${id}: unreadable date ${JSON.stringify(rawDate)}`);
-    let messageId: string | null = null;
-    if (link && /^https?:\/\//i.test(link)) {
-      try {
-        messageId = parseThreadRef(link).messageId;
-      } catch {
-        messageId = null;
-      }
-    }
-    const clean = (s: string | undefined) => {
-      const t = (s ?? '').replace(/\s+/g, ' ').trim();
-      return t === '' ? null : t;
-    };
-    entries.push({
-      id,
-      link,
-      messageId,
-      updated: ms === null ? null : new Date(ms).toISOString(),
-      title,
-      author: { name: clean(d.text['author.name']), email: clean(d.text['author.email']) },
-      inReplyTo: d.inReplyTo,
-    });
-  };
-  const open = (name: string, attrs: Record<string, string>, selfClosing: boolean) => {
-    const local = localName(name);
-    if (draft && stack.length === entryDepth + 1) {
-      if (local === 'link' && attrs.href !== undefined)
-        draft.links.push({ rel: (attrs.rel ?? 'alternate').toLowerCase(), href: attrs.href });
-      else if (local === 'in-reply-to') draft.inReplyTo = attrs.href ?? attrs.ref ?? null;
-      else if (local === 'title') draft.titleType = (attrs.type ?? 'text').toLowerCase();
-    }
-    if (selfClosing) return;
-    stack.push({ local, attrs });
-    if (local === 'entry' && !draft) {
-      draft = { text: {}, titleType: 'text', links: [], inReplyTo: null };
-      entryDepth = stack.length - 1;
-    }
-  };
-  const close = (name: string) => {
-    const local = localName(name);
-    let i = stack.length - 1;
-    while (i >= 0 && (stack[i] as Frame).local !== local) i--;
-    if (i < 0) {
-      issues.push(`end tag </${name}> without a start tag; ignored`);
-      return;
-    }
-    if (i !== stack.length - 1)
-      issues.push(`<${(stack[stack.length - 1] as Frame).local}> not closed before </${name}>`);
-    stack.length = i;
-    if (draft && i <= entryDepth) finish();
-  };
-
-  let i = 0;
-  const n = xml.length;
-  while (i < n) {
-    const lt = xml.indexOf('<', i);
-    if (lt < 0) {
-      onText(decodeEntities(xml.slice(i), XML_ENTITIES));
-      break;
-    }
-    if (lt > i) onText(decodeEntities(xml.slice(i, lt), XML_ENTITIES));
-    if (xml.startsWith('<!--', lt)) {
-      const end = xml.indexOf('-->', lt + 4);
-      i = end < 0 ? n : end + 3;
-      continue;
-    }
-    if (xml.startsWith('<![CDATA[', lt)) {
-      const end = xml.indexOf(']]>', lt + 9);
-      onText(xml.slice(lt + 9, end < 0 ? n : end));
-      if (end < 0) issues.push('unterminated CDATA section');
-      i = end < 0 ? n : end + 3;
-      continue;
-    }
-    if (xml.startsWith('<?', lt)) {
-      const end = xml.indexOf('?>', lt + 2);
-      i = end < 0 ? n : end + 2;
-      continue;
-    }
-    if (xml.startsWith('<!', lt)) {
-      // DOCTYPE, possibly with an internal subset in brackets
-      let j = lt + 2;
-      let depth = 0;
-      while (j < n) {
-        const c = xml[j];
-        if (c === '[') depth++;
-        else if (c === ']') depth--;
-        else if (c === '>' && depth <= 0) break;
-        j++;
-      }
-      i = j + 1;
-      continue;
-    }
-    // a tag: a name right after `<` (or `</`), and its end is the first `>` outside quotes; a
-    // `<` before that end means the first one was a stray `<` in text
-    let j = lt + 1;
-    let quote: string | null = null;
-    while (j < n) {
-      const c = xml[j];
-      if (quote) {
-        if (c === quote) quote = null;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '>' || c === '<') break;
-      j++;
-    }
-    const inner = xml.slice(lt + 1, j);
-    const closing = inner.startsWith('/');
-    const name = TAG_NAME_RE.exec(closing ? inner.slice(1) : inner)?.[1] ?? '';
-    if (j >= n || xml[j] === '<' || name === '') {
-      // a stray `<` (or a tag cut off by the end of input): text
-      if (j >= n && name !== '') issues.push('input ends inside a tag');
-      onText('<');
-      i = lt + 1;
-      continue;
-    }
-    i = j + 1;
-    if (closing) {
-      close(name);
-      continue;
-    }
-    const attrs: Record<string, string> = {};
-    for (const m of inner.slice(name.length).matchAll(ATTR_RE)) {
-      const key = localName(m[1] as string);
-      attrs[key] = decodeEntities(m[2] ?? m[3] ?? m[4] ?? '', XML_ENTITIES);
-    }
-    open(name, attrs, inner.trimEnd().endsWith('/'));
-  }
-  if (draft) {
-    issues.push('input ends inside an entry');
-    finish();
-  }
-  return { entries, issues };
 }
 
 // ---------------------------------------------------------------------------------------------
