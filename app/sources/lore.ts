@@ -1,6 +1,6 @@
 /**
  * lore.kernel.org (public-inbox) over HTTP: whole threads as gzipped mboxes, and a list's Atom feed
- * followed with conditional requests and a cursor. No dependencies beyond Node's fetch and zlib.
+ * followed with conditional requests and a cursor.
  *
  * What this relies on, from public-inbox's documentation and its WWW/MID/Feed code:
  * - A message lives at `<base>/<inbox>/<mid>/`; the same path ending in `t.mbox.gz` is the whole
@@ -19,33 +19,31 @@
  *   message's URL, and `updated` is the message's own date, so `updated` is the sender's clock:
  *   it does not follow arrival order and can lie.
  *
- * Network policy: 4xx answers are final except 408 and 429; 5xx, timeouts, refused and dropped
- * connections are retried with exponential backoff (equal jitter from an injected random, never a
- * zero wait), at least as long as a Retry-After asks; a Retry-After longer than the cap is not
- * waited for but reported (the caller's next poll comes soon enough). Bodies are bounded before
- * and after decompression.
+ * The requests go through app/net/http.ts (retries, Retry-After, size caps, gzip); its failures
+ * come out as LoreErrors with the same codes.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import { createGunzip } from 'node:zlib';
 import { type AtomEntry, parseAtomFeed } from '../../parsers/atom.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { isFromLine, type MboxMessage, splitMbox } from '../../parsers/mbox.js';
 import type { InputMail } from '../io/inputs.js';
 import type { CursorStore } from '../mail/types.js';
+import {
+  HttpError,
+  type HttpErrorCode,
+  type HttpOptions,
+  type HttpRequest,
+  type HttpResponse,
+  httpGet,
+} from '../net/http.js';
 
 export const DEFAULT_LORE_URL = 'https://lore.kernel.org';
 
+/** The HTTP client's codes (app/net/http.ts: not-found, http, too-large, ...), and lore's own. */
 export type LoreErrorCode =
+  | HttpErrorCode
   | 'bad-ref' // not a Message-ID or lore URL we can use
   | 'bad-url' // the base URL is not http(s)
-  | 'not-found' // 404/410: no such thread or list
-  | 'http' // another final HTTP status
-  | 'too-large' // the body exceeds the limit (before or after decompression)
-  | 'bad-gzip' // the body is a corrupt gzip stream
   | 'not-mbox' // the body is no mbox (an HTML page, an empty answer)
-  | 'retry-after-too-long' // the server asks to wait longer than we are allowed to
-  | 'exhausted' // transient failures until the retry budget ran out
-  | 'aborted' // the caller's signal
   | 'bad-cursor'; // the stored cursor is not ours
 
 export class LoreError extends Error {
@@ -198,344 +196,16 @@ export function threadMboxUrl(baseUrl: string, ref: ThreadRef): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP with retries
+// HTTP
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
-export interface HttpOptions {
-  fetch?: FetchLike;
-  /**
-   * An attempt fails when no response headers, or no further body bytes, arrive for this long
-   * (an idle timeout: a big thread that keeps flowing is not cut off). Default 30 s.
-   */
-  timeoutMs?: number;
-  /** Attempts after the first one for transient failures. Default 4. */
-  retries?: number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now?: () => Date;
-  /** In [0, 1): the jitter source. Default Math.random. */
-  random?: () => number;
-  /** First backoff step; the step doubles per attempt up to maxDelayMs. Default 1 s. */
-  baseDelayMs?: number;
-  /** Default 60 s. */
-  maxDelayMs?: number;
-  /** A longer Retry-After is not waited for: the request fails with 'retry-after-too-long'. Default 5 min. */
-  maxRetryAfterMs?: number;
-  /** Body limit, before and after decompression. */
-  maxBytes?: number;
-  /** Cancels the request and any wait between attempts. */
-  signal?: AbortSignal;
-  userAgent?: string;
-}
-
-const DEFAULTS = {
-  timeoutMs: 30_000,
-  retries: 4,
-  baseDelayMs: 1_000,
-  maxDelayMs: 60_000,
-  maxRetryAfterMs: 300_000,
-};
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return delay(ms, undefined, signal ? { signal } : {});
-}
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP-date (relative to now); null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: Date): number | null {
-  if (value === null) return null;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) return null;
-  return Math.max(0, t - now.getTime());
-}
-
-/** Backoff before retry number `attempt` (0-based): half the step plus a jittered half. */
-export function backoffMs(
-  attempt: number,
-  random: () => number,
-  baseDelayMs: number,
-  maxDelayMs: number,
-): number {
-  const step = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.max(1, Math.round(step / 2 + (r * step) / 2));
-}
-
-/** A failure worth another attempt. */
-class Transient extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | null = null,
-    readonly status: number | null = null,
-  ) {
-    super(message);
-  }
-}
-
-interface Fetched {
-  status: number;
-  headers: Headers;
-  /** Decoded body (gunzipped when it was gzip); empty for 304. */
-  body: Buffer;
-  url: string;
-}
-
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
-
-function mib(n: number): string {
-  return n >= 1024 * 1024
-    ? `${(n / (1024 * 1024)).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`
-    : `${n} bytes`;
-}
-
-/**
- * Reads a body, gunzipping it when it starts with the gzip magic (lore sends t.mbox.gz as
- * application/gzip; a proxy adding Content-Encoding makes fetch decode it first, so the bytes may
- * also arrive plain). Both the transferred and the decoded size are bounded.
- */
-async function readBody(
-  body: AsyncIterable<Uint8Array>,
-  url: string,
-  maxBytes: number,
-  onChunk: () => void,
-  cancel: () => void,
-): Promise<Buffer> {
-  let rawBytes = 0;
-  const tooLarge = (what: string) =>
-    new LoreError(
-      `${url}: response ${what} exceeds the limit of ${mib(maxBytes)}; refused`,
-      'too-large',
-      url,
-    );
-  async function* raw(): AsyncGenerator<Buffer> {
-    for await (const chunk of body) {
-      onChunk();
-      rawBytes += chunk.byteLength;
-      if (rawBytes > maxBytes) throw tooLarge('body');
-      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
-  }
-  const it = raw()[Symbol.asyncIterator]();
-  // look at the first two bytes to decide
-  const head: Buffer[] = [];
-  let headLen = 0;
-  let done = false;
-  while (headLen < 2) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    headLen += r.value.length;
-  }
-  const first = Buffer.concat(head);
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (first.length > 0) yield first;
-    if (done) return;
-    // once the reader has failed, never wait on the network again (an aborted body that was
-    // already fully received may never settle)
-    while (!failure) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  let failure: unknown = null;
-  const gzip = first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
-  if (!gzip) {
-    const parts: Buffer[] = [];
-    for await (const c of rest()) parts.push(c);
-    return Buffer.concat(parts);
-  }
-  const gunzip = createGunzip();
-  const parts: Buffer[] = [];
-  let outBytes = 0;
-  // resolved when the reader stops: a destroyed inflater does not always emit 'close' while a
-  // write is pending, so the feeder must not wait for stream events alone
-  let stop = () => {};
-  const stopped = new Promise<void>((res) => {
-    stop = res;
-  });
-  // feed the inflater from the network while reading its output, so a bomb stops at the limit
-  const feeding = (async () => {
-    try {
-      for await (const c of rest()) {
-        if (failure || gunzip.destroyed) return;
-        if (!gunzip.write(c) && !gunzip.destroyed)
-          await Promise.race([
-            stopped,
-            new Promise<void>((res) => {
-              const done = () => {
-                gunzip.off('drain', done);
-                gunzip.off('close', done);
-                res();
-              };
-              gunzip.once('drain', done);
-              gunzip.once('close', done);
-            }),
-          ]);
-      }
-      gunzip.end();
-    } catch (e) {
-      failure ??= e;
-      gunzip.destroy();
-    }
-  })();
+/** A GET through app/net/http.ts; its failures become LoreErrors with the same code and text. */
+async function loreGet(url: string, opts: HttpOptions, request: HttpRequest): Promise<HttpResponse> {
   try {
-    for await (const c of gunzip as AsyncIterable<Buffer>) {
-      outBytes += c.length;
-      if (outBytes > maxBytes) throw tooLarge('after decompression');
-      parts.push(c);
-    }
+    return await httpGet(url, opts, request);
   } catch (e) {
-    failure ??= e;
-    gunzip.destroy();
-    // stop the transfer too, or the feeder would wait for the rest of a slow body
-    cancel();
-  } finally {
-    stop();
+    if (e instanceof HttpError) throw new LoreError(e.message, e.code, e.url, e.status, { cause: e });
+    throw e;
   }
-  await feeding;
-  if (failure) {
-    if (failure instanceof LoreError) throw failure;
-    const err = failure as NodeJS.ErrnoException;
-    if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
-      // a stream cut short is a transfer problem; anything else is a corrupt file
-      if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message))
-        throw new Transient(`gzip stream ended early: ${err.message}`);
-      throw new LoreError(`${url}: corrupt gzip data (${err.message})`, 'bad-gzip', url);
-    }
-    throw failure;
-  }
-  return Buffer.concat(parts);
-}
-
-function describeNetworkError(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  const cause = err.cause ? ` (${[err.cause.code, err.cause.message].filter(Boolean).join(': ')})` : '';
-  return `${err.message ?? String(e)}${cause}`;
-}
-
-/**
- * GET with the retry policy. Returns 2xx and 304 answers; throws LoreError for anything else.
- */
-async function httpGet(
-  url: string,
-  headers: Record<string, string>,
-  opts: HttpOptions,
-  maxBytesDefault: number,
-): Promise<Fetched> {
-  const fetchImpl: FetchLike = opts.fetch ?? ((u, init) => fetch(u, init));
-  const sleep = opts.sleep ?? defaultSleep;
-  const now = opts.now ?? (() => new Date());
-  const random = opts.random ?? Math.random;
-  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const retries = Math.max(0, Math.floor(opts.retries ?? DEFAULTS.retries));
-  const baseDelayMs = opts.baseDelayMs ?? DEFAULTS.baseDelayMs;
-  const maxDelayMs = opts.maxDelayMs ?? DEFAULTS.maxDelayMs;
-  const maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
-  const maxBytes = opts.maxBytes ?? maxBytesDefault;
-  const reqHeaders: Record<string, string> = {
-    'user-agent': opts.userAgent ?? 'kapi-review (+https://github.com/kapi-review/kapi-review)',
-    ...headers,
-  };
-  const aborted = () => new LoreError(`${url}: aborted`, 'aborted', url);
-
-  let last: Transient | null = null;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (opts.signal?.aborted) throw aborted();
-    if (attempt > 0 && last) {
-      const wait = Math.max(last.retryAfterMs ?? 0, backoffMs(attempt - 1, random, baseDelayMs, maxDelayMs));
-      try {
-        await sleep(wait, opts.signal);
-      } catch (e) {
-        if (opts.signal?.aborted) throw aborted();
-        throw e;
-      }
-      if (opts.signal?.aborted) throw aborted();
-    }
-    const controller = new AbortController();
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-    };
-    const onOuterAbort = () => controller.abort();
-    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    arm();
-    try {
-      const res = await fetchImpl(url, {
-        headers: reqHeaders,
-        signal: controller.signal,
-        redirect: 'follow',
-      });
-      const status = res.status;
-      if (status === 304 || (status >= 200 && status < 300)) {
-        if (status === 304 || res.body === null) {
-          await res.body?.cancel().catch(() => undefined);
-          return { status, headers: res.headers, body: Buffer.alloc(0), url: res.url || url };
-        }
-        const length = Number(res.headers.get('content-length') ?? Number.NaN);
-        if (Number.isFinite(length) && length > maxBytes) {
-          await res.body.cancel().catch(() => undefined);
-          throw new LoreError(
-            `${url}: response of ${mib(length)} exceeds the limit of ${mib(maxBytes)}; refused`,
-            'too-large',
-            url,
-            status,
-          );
-        }
-        const body = await readBody(
-          res.body as unknown as AsyncIterable<Uint8Array>,
-          url,
-          maxBytes,
-          arm,
-          () => controller.abort(),
-        );
-        return { status, headers: res.headers, body, url: res.url || url };
-      }
-      await res.body?.cancel().catch(() => undefined);
-      if (status === 408 || status === 429 || status >= 500) {
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now());
-        if (retryAfterMs !== null && retryAfterMs > maxRetryAfterMs)
-          throw new LoreError(
-            `${url}: HTTP ${status}, and the server asks to wait ${Math.ceil(retryAfterMs / 1000)} s, ` +
-              `longer than the ${Math.ceil(maxRetryAfterMs / 1000)} s allowed; try again later`,
-            'retry-after-too-long',
-            url,
-            status,
-          );
-        last = new Transient(`HTTP ${status} ${res.statusText}`.trim(), retryAfterMs, status);
-        continue;
-      }
-      if (status === 404 || status === 410)
-        throw new LoreError(`${url}: not found (HTTP ${status})`, 'not-found', url, status);
-      throw new LoreError(`${url}: HTTP ${status} ${res.statusText}`.trim(), 'http', url, status);
-    } catch (e) {
-      if (e instanceof LoreError) throw e;
-      if (opts.signal?.aborted) throw aborted();
-      if (e instanceof Transient) last = e;
-      else if (timedOut) last = new Transient(`no data for ${timeoutMs} ms (timed out)`);
-      else last = new Transient(`connection failed: ${describeNetworkError(e)}`);
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onOuterAbort);
-    }
-  }
-  const attempts = retries + 1;
-  throw new LoreError(
-    `${url}: giving up after ${attempts} attempt${attempts === 1 ? '' : 's'}; last error: ${last?.message ?? 'unknown'}`,
-    'exhausted',
-    url,
-    last?.status ?? null,
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,12 +232,10 @@ export const DEFAULT_MAX_THREAD_BYTES = 256 * 1024 * 1024;
 export async function fetchThread(ref: string, opts: FetchThreadOptions): Promise<LoreThread> {
   const parsed = parseThreadRef(ref, opts.baseUrl);
   const url = threadMboxUrl(opts.baseUrl, parsed);
-  const res = await httpGet(
-    url,
-    { accept: 'application/gzip, application/mbox;q=0.9' },
-    opts,
-    DEFAULT_MAX_THREAD_BYTES,
-  );
+  const res = await loreGet(url, opts, {
+    headers: { accept: 'application/gzip, application/mbox;q=0.9' },
+    defaultMaxBytes: DEFAULT_MAX_THREAD_BYTES,
+  });
   const mbox = res.body;
   const firstLine = mbox.subarray(0, Math.min(mbox.length, 1024));
   const nl = firstLine.indexOf(0x0a);
@@ -764,7 +432,7 @@ export async function pollList(list: string, opts: PollOptions): Promise<PollRes
   };
   if (state?.etag) headers['if-none-match'] = state.etag;
   if (state?.lastModified) headers['if-modified-since'] = state.lastModified;
-  const res = await httpGet(url, headers, opts, DEFAULT_MAX_FEED_BYTES);
+  const res = await loreGet(url, opts, { headers, defaultMaxBytes: DEFAULT_MAX_FEED_BYTES });
   if (res.status === 304) {
     return {
       url,
