@@ -13,8 +13,8 @@
  * - Any connection, login, folder or HTTP trouble: `null`. A probe never throws.
  */
 import { ImapFlow, type Logger } from 'imapflow';
+import { loreBaseUrl, messageUrl } from '../../parsers/lore-refs.js';
 import { type FetchLike, HttpError, httpGet } from '../net/http.js';
-import { escapeMessageId } from '../sources/lore.js';
 import type { DeliveryProbe } from './types.js';
 
 /** The subset of pino's logger the probes use. */
@@ -157,17 +157,15 @@ export function loreDeliveryProbe(opts: LoreProbeOptions): DeliveryProbe {
         log.warn({ messageId }, 'delivery probe: an empty Message-ID');
         return null;
       }
-      let url: string;
-      try {
-        const base = new URL(opts.baseUrl);
-        if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('not http(s)');
-        base.search = '';
-        base.hash = '';
-        url = `${base.href.replace(/\/+$/, '')}/${encodeURIComponent(inbox)}/${escapeMessageId(id)}/raw`;
-      } catch (err) {
-        log.warn({ baseUrl: opts.baseUrl, err: errorText(err) }, 'delivery probe: bad lore base URL');
+      const base = loreBaseUrl(opts.baseUrl);
+      if (base.value === null) {
+        log.warn(
+          { baseUrl: opts.baseUrl, err: base.issues[0]?.message },
+          'delivery probe: bad lore base URL',
+        );
         return null;
       }
+      const url = messageUrl(base.value, inbox, id, 'raw');
       let status: number;
       try {
         // one attempt, no waiting: trouble answers null, as the probe always did

@@ -2,29 +2,25 @@
  * lore.kernel.org (public-inbox) over HTTP: whole threads as gzipped mboxes, and a list's Atom feed
  * followed with conditional requests and a cursor.
  *
- * What this relies on, from public-inbox's documentation and its WWW/MID/Feed code:
- * - A message lives at `<base>/<inbox>/<mid>/`; the same path ending in `t.mbox.gz` is the whole
- *   thread as a gzipped mboxrd (From_ lines `From mboxrd@z ...`, body lines matching /^>*From /
- *   get one more `>`), `raw` is the message alone, `T/`, `t/` and `t.atom` are other thread views.
- *   lore.kernel.org's `all` inbox searches every list, so `/all/<mid>/t.mbox.gz` finds a thread
- *   without knowing its list. Inbox names are made of word characters, `.` and `-`.
- * - The Message-ID in the path is written without its angle brackets and percent-escaped the way
- *   public-inbox escapes it itself: UTF-8 bytes, keeping only RFC 3986's path characters
- *   (letters, digits, `-._~`, `!$&'()*+,;=`, `:` and `@`); everything else, `/` `%` `?` `#` and
- *   spaces included, becomes %XX. The server routes on one path segment, so an unescaped `/`
- *   would split the Message-ID (it has a fallback for servers that unescape slashes; we never
- *   rely on it). We escape the same set, so our URLs equal the ones lore links to.
- * - `<inbox>/new.atom` lists the inbox's most recent messages (a fixed window, newest arrival
- *   first). Each entry's `id` is a urn:uuid derived from the Message-ID, its `link` is the
- *   message's URL, and `updated` is the message's own date, so `updated` is the sender's clock:
- *   it does not follow arrival order and can lie.
+ * How public-inbox names messages, threads and feeds, and how Message-IDs are escaped in its URLs,
+ * is parsers/lore-refs.ts (pure); this module asks the network and keeps the feed cursor.
  *
  * The requests go through app/net/http.ts (retries, Retry-After, size caps, gzip); its failures
  * come out as LoreErrors with the same codes.
  */
 import { type AtomEntry, parseAtomFeed } from '../../parsers/atom.js';
+import {
+  isListName,
+  listFeedUrl,
+  loreBaseUrl,
+  readListUrl,
+  readThreadRef,
+  type ThreadRef,
+  threadMboxUrl,
+} from '../../parsers/lore-refs.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { isFromLine, type MboxMessage, splitMbox } from '../../parsers/mbox.js';
+import type { Parsed } from '../../parsers/types.js';
 import type { InputMail } from '../io/inputs.js';
 import type { CursorStore } from '../mail/types.js';
 import {
@@ -35,8 +31,6 @@ import {
   type HttpResponse,
   httpGet,
 } from '../net/http.js';
-
-export const DEFAULT_LORE_URL = 'https://lore.kernel.org';
 
 /** The HTTP client's codes (app/net/http.ts: not-found, http, too-large, ...), and lore's own. */
 export type LoreErrorCode =
@@ -60,139 +54,25 @@ export class LoreError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Message-IDs and lore URLs
+// Message-IDs and lore URLs (parsers/lore-refs.ts), their issues thrown as LoreErrors
 
-export interface ThreadRef {
-  messageId: string;
-  /** The inbox to ask: the list the URL named, else `all`. */
-  list: string;
+function orThrow<T>(parsed: Parsed<T | null>): T {
+  if (parsed.value !== null) return parsed.value;
+  const first = parsed.issues[0];
+  throw new LoreError(
+    first?.message ?? 'not a lore reference',
+    first?.code === 'lore-bad-url' ? 'bad-url' : 'bad-ref',
+  );
 }
 
-const LIST_RE = /^[\w.-]+$/;
-/** Path segments after the Message-ID that select a view of the message or its thread. */
-const VIEW_SUFFIXES = new Set(['', 'T', 't', 't.mbox.gz', 't.mbox', 't.atom', 'raw', 'f', 'R']);
-/** Hosts that only redirect a bare Message-ID to lore (b4's patch.msgid.link). */
-const REDIRECT_HOSTS = new Set(['patch.msgid.link', 'msgid.link']);
-/** Bytes public-inbox leaves as they are in a Message-ID path segment (RFC 3986 pchar). */
-const MID_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
-
-/** Escapes a Message-ID (without brackets) for a lore path segment, as public-inbox does. */
-export function escapeMessageId(messageId: string): string {
-  let out = '';
-  for (const byte of Buffer.from(messageId, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && MID_SAFE.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** Percent-decoding that never throws: bad escapes stay as they are, bytes are read as UTF-8. */
-function percentDecode(s: string): string {
-  const bytes: number[] = [];
-  const raw = Buffer.from(s, 'utf8');
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i] as number;
-    if (b === 0x25 && i + 2 < raw.length && /^[0-9A-Fa-f]{2}$/.test(raw.toString('latin1', i + 1, i + 3))) {
-      bytes.push(Number.parseInt(raw.toString('latin1', i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(b);
-  }
-  return new TextDecoder('utf-8').decode(Uint8Array.from(bytes));
-}
-
-function stripBrackets(s: string): string {
-  const t = s.trim();
-  return t.startsWith('<') && t.endsWith('>') ? t.slice(1, -1).trim() : t;
-}
-
-function checkMessageId(messageId: string, ref: string): string {
-  if (messageId === '') throw new LoreError(`no Message-ID in ${JSON.stringify(ref)}`, 'bad-ref');
-  // URL parsers resolve "." and ".." segments (escaped or not), so such an id has no URL
-  if (messageId === '.' || messageId === '..')
-    throw new LoreError(`Message-ID ${JSON.stringify(messageId)} cannot be put in a URL`, 'bad-ref');
-  if (/[\r\n\0]/.test(messageId))
-    throw new LoreError(`Message-ID ${JSON.stringify(messageId)} contains a line break or NUL`, 'bad-ref');
-  return messageId;
-}
-
-/**
- * Reads a Message-ID (`<id@host>`, `id@host`, `mid:id@host`) or a lore URL
- * (`https://lore.kernel.org/<list>/<mid>/`, with `T/`, `t/`, `t.mbox.gz`, `raw`, ...; `/r/<mid>`;
- * `https://patch.msgid.link/<mid>`). Only the list and the Message-ID are taken from a URL: the
- * host asked is always the configured base URL. `baseUrl` lets a URL under a base with a path
- * (a public-inbox mounted at `/lists/`) be read.
- */
+/** readThreadRef (parsers/lore-refs.ts), throwing a LoreError ('bad-ref', 'bad-url') for what it cannot use. */
 export function parseThreadRef(ref: string, baseUrl?: string): ThreadRef {
-  const input = ref.trim();
-  if (/^https?:\/\//i.test(input)) {
-    let url: URL;
-    try {
-      url = new URL(input);
-    } catch {
-      throw new LoreError(`not a valid URL: ${JSON.stringify(ref)}`, 'bad-ref');
-    }
-    let path = url.pathname;
-    if (baseUrl) {
-      const base = new URL(normalizeBaseUrl(baseUrl));
-      const basePath = base.pathname.replace(/\/+$/, '');
-      if (url.origin === base.origin && basePath !== '' && path.startsWith(`${basePath}/`))
-        path = path.slice(basePath.length);
-    }
-    const segs = path.split('/').slice(1);
-    while (segs.length > 0 && VIEW_SUFFIXES.has(segs[segs.length - 1] as string)) segs.pop();
-    if (segs.length === 0) throw new LoreError(`no Message-ID in URL ${input}`, 'bad-ref');
-    let list = 'all';
-    let midSegs = segs;
-    if (!REDIRECT_HOSTS.has(url.hostname.toLowerCase())) {
-      if (segs.length === 1 && !(segs[0] as string).includes('@'))
-        throw new LoreError(`${input} names a list, not a message`, 'bad-ref');
-      if (segs.length > 1) {
-        list = segs[0] === 'r' ? 'all' : (segs[0] as string);
-        midSegs = segs.slice(1);
-      }
-    }
-    if (!LIST_RE.test(list))
-      throw new LoreError(`not a list name: ${JSON.stringify(list)} in ${input}`, 'bad-ref');
-    // a Message-ID whose `/` was not escaped spans several segments (public-inbox accepts that too)
-    const messageId = stripBrackets(percentDecode(midSegs.join('/')));
-    return { messageId: checkMessageId(messageId, ref), list };
-  }
-  const bare = input.toLowerCase().startsWith('mid:') ? percentDecode(input.slice(4)) : input;
-  const messageId = stripBrackets(bare);
-  if (/\s/.test(messageId) || messageId.includes('<') || messageId.includes('>'))
-    throw new LoreError(`not a Message-ID: ${JSON.stringify(ref)}`, 'bad-ref');
-  return { messageId: checkMessageId(messageId, ref), list: 'all' };
+  return orThrow(readThreadRef(ref, baseUrl));
 }
 
-/**
- * Whether a command-line input means a thread on lore: an http(s) URL, `<id@host>`, `mid:...`,
- * or `local@domain` that is not an existing file.
- */
-export function looksLikeLoreRef(input: string, fileExists: (path: string) => boolean): boolean {
-  const s = input.trim();
-  if (s === '-' || s === '') return false;
-  if (/^https?:\/\//i.test(s) || /^mid:/i.test(s)) return true;
-  if (/^<[^<>\s]+@[^<>\s]+>$/.test(s)) return true;
-  return /^[^<>\s/]+@[^<>\s/]+$/.test(s) && !fileExists(s);
-}
-
-function normalizeBaseUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new LoreError(`lore base URL is not a URL: ${JSON.stringify(baseUrl)}`, 'bad-url');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new LoreError(`lore base URL must be http(s): ${baseUrl}`, 'bad-url');
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/+$/, '');
-}
-
-/** `<base>/<list>/<escaped mid>/t.mbox.gz` */
-export function threadMboxUrl(baseUrl: string, ref: ThreadRef): string {
-  return `${normalizeBaseUrl(baseUrl)}/${ref.list}/${escapeMessageId(ref.messageId)}/t.mbox.gz`;
+/** readListUrl (parsers/lore-refs.ts), throwing a LoreError for what it cannot use. */
+export function parseListUrl(listUrl: string): { baseUrl: string; list: string } {
+  return orThrow(readListUrl(listUrl));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +111,7 @@ export const DEFAULT_MAX_THREAD_BYTES = 256 * 1024 * 1024;
 /** Fetches a whole thread from `<base>/<list or all>/<mid>/t.mbox.gz`. */
 export async function fetchThread(ref: string, opts: FetchThreadOptions): Promise<LoreThread> {
   const parsed = parseThreadRef(ref, opts.baseUrl);
-  const url = threadMboxUrl(opts.baseUrl, parsed);
+  const url = threadMboxUrl(orThrow(loreBaseUrl(opts.baseUrl)), parsed);
   const res = await loreGet(url, opts, {
     headers: { accept: 'application/gzip, application/mbox;q=0.9' },
     defaultMaxBytes: DEFAULT_MAX_THREAD_BYTES,
@@ -289,11 +169,7 @@ export interface AtomFeed {
 
 function messageIdOfLink(link: string | null): string | null {
   if (!link || !/^https?:\/\//i.test(link)) return null;
-  try {
-    return parseThreadRef(link).messageId;
-  } catch {
-    return null;
-  }
+  return readThreadRef(link).value?.messageId ?? null;
 }
 
 /** A lore feed (parsers/atom.ts), each entry with the Message-ID of its link. */
@@ -405,23 +281,11 @@ function entryMs(e: FeedEntry): number | null {
   return e.updated === null ? null : Date.parse(e.updated);
 }
 
-/** `https://lore.kernel.org/linux-mm/` -> base and list (for `watch --lore LIST-URL`). */
-export function parseListUrl(listUrl: string): { baseUrl: string; list: string } {
-  const base = normalizeBaseUrl(listUrl);
-  const url = new URL(base);
-  const segs = url.pathname.split('/').filter(Boolean);
-  if (segs[segs.length - 1] === 'new.atom') segs.pop();
-  const list = segs.pop();
-  if (!list || !LIST_RE.test(list)) throw new LoreError(`no list name in ${listUrl}`, 'bad-ref');
-  url.pathname = segs.length ? `/${segs.join('/')}` : '/';
-  return { baseUrl: url.href.replace(/\/+$/, ''), list };
-}
-
 /** One poll of `<base>/<list>/new.atom`. The cursor moves only when the result is committed. */
 export async function pollList(list: string, opts: PollOptions): Promise<PollResult> {
-  if (!LIST_RE.test(list)) throw new LoreError(`not a list name: ${JSON.stringify(list)}`, 'bad-ref');
-  const base = normalizeBaseUrl(opts.baseUrl);
-  const url = `${base}/${list}/new.atom`;
+  if (!isListName(list)) throw new LoreError(`not a list name: ${JSON.stringify(list)}`, 'bad-ref');
+  const base = orThrow(loreBaseUrl(opts.baseUrl));
+  const url = listFeedUrl(base, list);
   const key = opts.cursorKey ?? `lore:${base}/${list}`;
   const now = opts.now ?? (() => new Date());
   const remember = Math.max(1, Math.floor(opts.remember ?? 1000));

@@ -12,16 +12,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.js';
 import type { CursorStore } from '../../app/mail/types.js';
 import {
-  escapeMessageId,
   type FeedEntry,
   fetchThread,
   LoreError,
-  looksLikeLoreRef,
   parseAtom,
   parseListUrl,
   parseThreadRef,
   pollList,
 } from '../../app/sources/lore.js';
+import { escapeMessageId, looksLikeLoreRef } from '../../parsers/lore-refs.js';
 import { parseMailSync } from '../../parsers/mail.js';
 
 const FIX = 'fixtures/lore';
