@@ -281,6 +281,49 @@ function entryMs(e: FeedEntry): number | null {
   return e.updated === null ? null : Date.parse(e.updated);
 }
 
+/** The feed's entries against the cursor: the new ones oldest first, the stale ones, the known count. */
+function classify(
+  entries: FeedEntry[],
+  seen: Map<string, number | null>,
+  floor: number | null,
+  nowMs: number,
+): { fresh: FeedEntry[]; stale: FeedEntry[]; inFeed: Map<string, FeedEntry>; known: number } {
+  const fresh: { e: FeedEntry; pos: number }[] = [];
+  const stale: FeedEntry[] = [];
+  const inFeed = new Map<string, FeedEntry>();
+  let known = 0;
+  entries.forEach((e, pos) => {
+    if (inFeed.has(e.id)) return; // the same entry twice in one feed
+    inFeed.set(e.id, e);
+    if (seen.has(e.id)) {
+      known++;
+      return;
+    }
+    const ms = entryMs(e);
+    if (floor !== null && ms !== null && ms <= floor) stale.push(e);
+    else fresh.push({ e, pos });
+  });
+  // oldest first by date; equal or missing dates by arrival (the feed lists newest arrivals first)
+  fresh.sort((a, b) => (entryMs(a.e) ?? nowMs) - (entryMs(b.e) ?? nowMs) || b.pos - a.pos);
+  return { fresh: fresh.map((f) => f.e), stale, inFeed, known };
+}
+
+/** Forgets the oldest ids beyond `remember` (never one still in the feed), raising the floor to them. */
+function forget(next: CursorState, inFeed: Map<string, FeedEntry>, remember: number, nowMs: number): void {
+  if (next.seen.size <= remember) return;
+  const evictable = [...next.seen]
+    .filter(([id]) => !inFeed.has(id))
+    .sort((a, b) => (a[1] ?? nowMs) - (b[1] ?? nowMs));
+  let excess = next.seen.size - remember;
+  for (const [id, ms] of evictable) {
+    if (excess <= 0) break;
+    next.seen.delete(id);
+    const t = ms ?? nowMs;
+    next.floor = next.floor === null ? t : Math.max(next.floor, t);
+    excess--;
+  }
+}
+
 /** One poll of `<base>/<list>/new.atom`. The cursor moves only when the result is committed. */
 export async function pollList(list: string, opts: PollOptions): Promise<PollResult> {
   if (!isListName(list)) throw new LoreError(`not a list name: ${JSON.stringify(list)}`, 'bad-ref');
@@ -311,31 +354,14 @@ export async function pollList(list: string, opts: PollOptions): Promise<PollRes
 
   const feed = parseAtom(new TextDecoder('utf-8').decode(res.body));
   const seen = state?.seen ?? new Map<string, number | null>();
-  const floor = state?.floor ?? null;
-  const fresh: { e: FeedEntry; pos: number }[] = [];
-  const stale: FeedEntry[] = [];
-  const inFeed = new Map<string, FeedEntry>();
-  let known = 0;
-  feed.entries.forEach((e, pos) => {
-    if (inFeed.has(e.id)) return; // the same entry twice in one feed
-    inFeed.set(e.id, e);
-    if (seen.has(e.id)) {
-      known++;
-      return;
-    }
-    const ms = entryMs(e);
-    if (floor !== null && ms !== null && ms <= floor) stale.push(e);
-    else fresh.push({ e, pos });
-  });
-  const gap = state !== null && seen.size > 0 && inFeed.size > 0 && known === 0 && stale.length === 0;
-  // oldest first by date; equal or missing dates by arrival (the feed lists newest arrivals first)
   const nowMs = now().getTime();
-  fresh.sort((a, b) => (entryMs(a.e) ?? nowMs) - (entryMs(b.e) ?? nowMs) || b.pos - a.pos);
+  const { fresh, stale, inFeed, known } = classify(feed.entries, seen, state?.floor ?? null, nowMs);
+  const gap = state !== null && seen.size > 0 && inFeed.size > 0 && known === 0 && stale.length === 0;
   const quiet = state === null && opts.firstPoll === 'none';
-  const deliver = quiet ? [] : fresh.map((f) => f.e);
+  const deliver = quiet ? [] : fresh;
   // settled by a complete commit without being delivered: stale entries (reported once), and the
   // first feed when told to start quietly
-  const settleOnly = quiet ? [...stale, ...fresh.map((f) => f.e)] : stale;
+  const settleOnly = quiet ? [...stale, ...fresh] : stale;
   const validators = { etag: res.headers.get('etag'), lastModified: res.headers.get('last-modified') };
 
   const commit = (ids?: Iterable<string>) => {
@@ -364,19 +390,7 @@ export async function pollList(list: string, opts: PollOptions): Promise<PollRes
     };
     for (const e of inFeed.values()) if (seen.has(e.id) || chosen.has(e.id)) settle(e);
     if (complete) for (const e of settleOnly) settle(e);
-    if (next.seen.size > remember) {
-      const evictable = [...next.seen]
-        .filter(([id]) => !inFeed.has(id))
-        .sort((a, b) => (a[1] ?? nowMs) - (b[1] ?? nowMs));
-      let excess = next.seen.size - remember;
-      for (const [id, ms] of evictable) {
-        if (excess <= 0) break;
-        next.seen.delete(id);
-        const t = ms ?? nowMs;
-        next.floor = next.floor === null ? t : Math.max(next.floor, t);
-        excess--;
-      }
-    }
+    forget(next, inFeed, remember, nowMs);
     opts.cursor.set(key, saveCursor(next));
   };
 
