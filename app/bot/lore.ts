@@ -16,17 +16,9 @@
  *   names no message) is logged as an error and committed, so a broken entry cannot block the
  *   list forever. A failing feed is logged and tried again at the next poll.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { CursorStore } from '../mail/types.js';
-import {
-  type FeedEntry,
-  type FetchLike,
-  fetchThread,
-  type HttpOptions,
-  LoreError,
-  type LoreErrorCode,
-  pollList,
-} from '../sources/lore.js';
+import { defaultSleep, type FetchLike, type HttpOptions } from '../net/http.js';
+import { type FeedEntry, fetchThread, LoreError, type LoreErrorCode, pollList } from '../sources/lore.js';
 import type { Bot, BotLog, TickReport } from './run.js';
 
 export interface WatchLoreOptions {
@@ -94,10 +86,6 @@ const FINAL: ReadonlySet<LoreErrorCode> = new Set([
 
 function reason(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return delay(ms, undefined, signal ? { signal } : {});
 }
 
 /** Polls once: feed, threads, ingest, tick, commit. Throws only when the feed or the store fails. */

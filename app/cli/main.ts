@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
+import { DEFAULT_LORE_URL, looksLikeLoreRef } from '../../parsers/lore-refs.js';
 import { buildSeries } from '../../parsers/series.js';
 import { renderB4 } from '../../reporters/b4.js';
 import { type FrameworkView, frameworksToJson, renderFrameworkText } from '../../reporters/framework.js';
@@ -26,7 +27,7 @@ import { indexTree } from '../index/specs.js';
 import { FileError, fsErrorText, isFsError } from '../io/files.js';
 import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
-import { DEFAULT_LORE_URL, fetchThreadMails, LoreError, looksLikeLoreRef } from '../sources/lore.js';
+import { fetchThreadMails, LoreError } from '../sources/lore.js';
 // bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
 // `check` about 0.4 s of start-up otherwise
 import type { BotOptions } from './bot.js';

@@ -13,7 +13,8 @@
  * - Any connection, login, folder or HTTP trouble: `null`. A probe never throws.
  */
 import { ImapFlow, type Logger } from 'imapflow';
-import { escapeMessageId, type FetchLike } from '../sources/lore.js';
+import { loreBaseUrl, messageUrl } from '../../parsers/lore-refs.js';
+import { type FetchLike, HttpError, httpGet } from '../net/http.js';
 import type { DeliveryProbe } from './types.js';
 
 /** The subset of pino's logger the probes use. */
@@ -148,7 +149,6 @@ export function imapDeliveryProbe(opts: ImapProbeOptions): DeliveryProbe {
 /** Asks lore (public-inbox) for `<base>/<inbox>/<escaped mid>/raw`: 200 found, 404 not (yet) there. */
 export function loreDeliveryProbe(opts: LoreProbeOptions): DeliveryProbe {
   const { log } = opts;
-  const doFetch: FetchLike = opts.fetch ?? ((input, init) => fetch(input, init));
   const inbox = opts.inbox ?? 'all';
   return {
     async wasDelivered(messageId: string): Promise<boolean | null> {
@@ -157,29 +157,40 @@ export function loreDeliveryProbe(opts: LoreProbeOptions): DeliveryProbe {
         log.warn({ messageId }, 'delivery probe: an empty Message-ID');
         return null;
       }
-      let url: string;
-      try {
-        const base = new URL(opts.baseUrl);
-        if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('not http(s)');
-        base.search = '';
-        base.hash = '';
-        url = `${base.href.replace(/\/+$/, '')}/${encodeURIComponent(inbox)}/${escapeMessageId(id)}/raw`;
-      } catch (err) {
-        log.warn({ baseUrl: opts.baseUrl, err: errorText(err) }, 'delivery probe: bad lore base URL');
+      const base = loreBaseUrl(opts.baseUrl);
+      if (base.value === null) {
+        log.warn(
+          { baseUrl: opts.baseUrl, err: base.issues[0]?.message },
+          'delivery probe: bad lore base URL',
+        );
         return null;
       }
+      const url = messageUrl(base.value, inbox, id, 'raw');
       let status: number;
       try {
-        const res = await doFetch(url, {
-          method: 'GET',
-          headers: { accept: 'text/plain, message/rfc822;q=0.9, */*;q=0.1' },
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-        });
+        // one attempt, no waiting: trouble answers null, as the probe always did
+        const res = await httpGet(
+          url,
+          {
+            ...(opts.fetch ? { fetch: opts.fetch } : {}),
+            timeoutMs: opts.timeoutMs ?? 30_000,
+            retries: 0,
+            now: opts.now,
+          },
+          {
+            headers: { accept: 'text/plain, message/rfc822;q=0.9, */*;q=0.1' },
+            defaultMaxBytes: 0,
+            discardBody: true,
+          },
+        );
         status = res.status;
-        await res.body?.cancel().catch(() => undefined);
       } catch (err) {
-        log.warn({ messageId: id, url, err: errorText(err) }, 'delivery probe: cannot ask lore');
-        return null;
+        // an answer other than 2xx is still an answer; no answer at all is trouble asking
+        if (err instanceof HttpError && err.status !== null) status = err.status;
+        else {
+          log.warn({ messageId: id, url, err: errorText(err) }, 'delivery probe: cannot ask lore');
+          return null;
+        }
       }
       if (status === 200) {
         log.info({ messageId: id, url }, 'delivery probe: found');

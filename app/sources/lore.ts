@@ -1,50 +1,43 @@
 /**
  * lore.kernel.org (public-inbox) over HTTP: whole threads as gzipped mboxes, and a list's Atom feed
- * followed with conditional requests and a cursor. No dependencies beyond Node's fetch and zlib.
+ * followed with conditional requests and a cursor.
  *
- * What this relies on, from public-inbox's documentation and its WWW/MID/Feed code:
- * - A message lives at `<base>/<inbox>/<mid>/`; the same path ending in `t.mbox.gz` is the whole
- *   thread as a gzipped mboxrd (From_ lines `From mboxrd@z ...`, body lines matching /^>*From /
- *   get one more `>`), `raw` is the message alone, `T/`, `t/` and `t.atom` are other thread views.
- *   lore.kernel.org's `all` inbox searches every list, so `/all/<mid>/t.mbox.gz` finds a thread
- *   without knowing its list. Inbox names are made of word characters, `.` and `-`.
- * - The Message-ID in the path is written without its angle brackets and percent-escaped the way
- *   public-inbox escapes it itself: UTF-8 bytes, keeping only RFC 3986's path characters
- *   (letters, digits, `-._~`, `!$&'()*+,;=`, `:` and `@`); everything else, `/` `%` `?` `#` and
- *   spaces included, becomes %XX. The server routes on one path segment, so an unescaped `/`
- *   would split the Message-ID (it has a fallback for servers that unescape slashes; we never
- *   rely on it). We escape the same set, so our URLs equal the ones lore links to.
- * - `<inbox>/new.atom` lists the inbox's most recent messages (a fixed window, newest arrival
- *   first). Each entry's `id` is a urn:uuid derived from the Message-ID, its `link` is the
- *   message's URL, and `updated` is the message's own date, so `updated` is the sender's clock:
- *   it does not follow arrival order and can lie.
+ * How public-inbox names messages, threads and feeds, and how Message-IDs are escaped in its URLs,
+ * is parsers/lore-refs.ts (pure); this module asks the network and keeps the feed cursor.
  *
- * Network policy: 4xx answers are final except 408 and 429; 5xx, timeouts, refused and dropped
- * connections are retried with exponential backoff (equal jitter from an injected random, never a
- * zero wait), at least as long as a Retry-After asks; a Retry-After longer than the cap is not
- * waited for but reported (the caller's next poll comes soon enough). Bodies are bounded before
- * and after decompression.
+ * The requests go through app/net/http.ts (retries, Retry-After, size caps, gzip); its failures
+ * come out as LoreErrors with the same codes.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import { createGunzip } from 'node:zlib';
+import { type AtomEntry, parseAtomFeed } from '../../parsers/atom.js';
+import {
+  isListName,
+  listFeedUrl,
+  loreBaseUrl,
+  readListUrl,
+  readThreadRef,
+  type ThreadRef,
+  threadMboxUrl,
+} from '../../parsers/lore-refs.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { isFromLine, type MboxMessage, splitMbox } from '../../parsers/mbox.js';
+import type { Parsed } from '../../parsers/types.js';
 import type { InputMail } from '../io/inputs.js';
 import type { CursorStore } from '../mail/types.js';
+import {
+  HttpError,
+  type HttpErrorCode,
+  type HttpOptions,
+  type HttpRequest,
+  type HttpResponse,
+  httpGet,
+} from '../net/http.js';
 
-export const DEFAULT_LORE_URL = 'https://lore.kernel.org';
-
+/** The HTTP client's codes (app/net/http.ts: not-found, http, too-large, ...), and lore's own. */
 export type LoreErrorCode =
+  | HttpErrorCode
   | 'bad-ref' // not a Message-ID or lore URL we can use
   | 'bad-url' // the base URL is not http(s)
-  | 'not-found' // 404/410: no such thread or list
-  | 'http' // another final HTTP status
-  | 'too-large' // the body exceeds the limit (before or after decompression)
-  | 'bad-gzip' // the body is a corrupt gzip stream
   | 'not-mbox' // the body is no mbox (an HTML page, an empty answer)
-  | 'retry-after-too-long' // the server asks to wait longer than we are allowed to
-  | 'exhausted' // transient failures until the retry budget ran out
-  | 'aborted' // the caller's signal
   | 'bad-cursor'; // the stored cursor is not ours
 
 export class LoreError extends Error {
@@ -61,480 +54,38 @@ export class LoreError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Message-IDs and lore URLs
+// Message-IDs and lore URLs (parsers/lore-refs.ts), their issues thrown as LoreErrors
 
-export interface ThreadRef {
-  messageId: string;
-  /** The inbox to ask: the list the URL named, else `all`. */
-  list: string;
+function orThrow<T>(parsed: Parsed<T | null>): T {
+  if (parsed.value !== null) return parsed.value;
+  const first = parsed.issues[0];
+  throw new LoreError(
+    first?.message ?? 'not a lore reference',
+    first?.code === 'lore-bad-url' ? 'bad-url' : 'bad-ref',
+  );
 }
 
-const LIST_RE = /^[\w.-]+$/;
-/** Path segments after the Message-ID that select a view of the message or its thread. */
-const VIEW_SUFFIXES = new Set(['', 'T', 't', 't.mbox.gz', 't.mbox', 't.atom', 'raw', 'f', 'R']);
-/** Hosts that only redirect a bare Message-ID to lore (b4's patch.msgid.link). */
-const REDIRECT_HOSTS = new Set(['patch.msgid.link', 'msgid.link']);
-/** Bytes public-inbox leaves as they are in a Message-ID path segment (RFC 3986 pchar). */
-const MID_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
-
-/** Escapes a Message-ID (without brackets) for a lore path segment, as public-inbox does. */
-export function escapeMessageId(messageId: string): string {
-  let out = '';
-  for (const byte of Buffer.from(messageId, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && MID_SAFE.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** Percent-decoding that never throws: bad escapes stay as they are, bytes are read as UTF-8. */
-function percentDecode(s: string): string {
-  const bytes: number[] = [];
-  const raw = Buffer.from(s, 'utf8');
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i] as number;
-    if (b === 0x25 && i + 2 < raw.length && /^[0-9A-Fa-f]{2}$/.test(raw.toString('latin1', i + 1, i + 3))) {
-      bytes.push(Number.parseInt(raw.toString('latin1', i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(b);
-  }
-  return new TextDecoder('utf-8').decode(Uint8Array.from(bytes));
-}
-
-function stripBrackets(s: string): string {
-  const t = s.trim();
-  return t.startsWith('<') && t.endsWith('>') ? t.slice(1, -1).trim() : t;
-}
-
-function checkMessageId(messageId: string, ref: string): string {
-  if (messageId === '') throw new LoreError(`no Message-ID in ${JSON.stringify(ref)}`, 'bad-ref');
-  // URL parsers resolve "." and ".." segments (escaped or not), so such an id has no URL
-  if (messageId === '.' || messageId === '..')
-    throw new LoreError(`Message-ID ${JSON.stringify(messageId)} cannot be put in a URL`, 'bad-ref');
-  if (/[\r\n\0]/.test(messageId))
-    throw new LoreError(`Message-ID ${JSON.stringify(messageId)} contains a line break or NUL`, 'bad-ref');
-  return messageId;
-}
-
-/**
- * Reads a Message-ID (`<id@host>`, `id@host`, `mid:id@host`) or a lore URL
- * (`https://lore.kernel.org/<list>/<mid>/`, with `T/`, `t/`, `t.mbox.gz`, `raw`, ...; `/r/<mid>`;
- * `https://patch.msgid.link/<mid>`). Only the list and the Message-ID are taken from a URL: the
- * host asked is always the configured base URL. `baseUrl` lets a URL under a base with a path
- * (a public-inbox mounted at `/lists/`) be read.
- */
+/** readThreadRef (parsers/lore-refs.ts), throwing a LoreError ('bad-ref', 'bad-url') for what it cannot use. */
 export function parseThreadRef(ref: string, baseUrl?: string): ThreadRef {
-  const input = ref.trim();
-  if (/^https?:\/\//i.test(input)) {
-    let url: URL;
-    try {
-      url = new URL(input);
-    } catch {
-      throw new LoreError(`not a valid URL: ${JSON.stringify(ref)}`, 'bad-ref');
-    }
-    let path = url.pathname;
-    if (baseUrl) {
-      const base = new URL(normalizeBaseUrl(baseUrl));
-      const basePath = base.pathname.replace(/\/+$/, '');
-      if (url.origin === base.origin && basePath !== '' && path.startsWith(`${basePath}/`))
-        path = path.slice(basePath.length);
-    }
-    const segs = path.split('/').slice(1);
-    while (segs.length > 0 && VIEW_SUFFIXES.has(segs[segs.length - 1] as string)) segs.pop();
-    if (segs.length === 0) throw new LoreError(`no Message-ID in URL ${input}`, 'bad-ref');
-    let list = 'all';
-    let midSegs = segs;
-    if (!REDIRECT_HOSTS.has(url.hostname.toLowerCase())) {
-      if (segs.length === 1 && !(segs[0] as string).includes('@'))
-        throw new LoreError(`${input} names a list, not a message`, 'bad-ref');
-      if (segs.length > 1) {
-        list = segs[0] === 'r' ? 'all' : (segs[0] as string);
-        midSegs = segs.slice(1);
-      }
-    }
-    if (!LIST_RE.test(list))
-      throw new LoreError(`not a list name: ${JSON.stringify(list)} in ${input}`, 'bad-ref');
-    // a Message-ID whose `/` was not escaped spans several segments (public-inbox accepts that too)
-    const messageId = stripBrackets(percentDecode(midSegs.join('/')));
-    return { messageId: checkMessageId(messageId, ref), list };
-  }
-  const bare = input.toLowerCase().startsWith('mid:') ? percentDecode(input.slice(4)) : input;
-  const messageId = stripBrackets(bare);
-  if (/\s/.test(messageId) || messageId.includes('<') || messageId.includes('>'))
-    throw new LoreError(`not a Message-ID: ${JSON.stringify(ref)}`, 'bad-ref');
-  return { messageId: checkMessageId(messageId, ref), list: 'all' };
+  return orThrow(readThreadRef(ref, baseUrl));
 }
 
-/**
- * Whether a command-line input means a thread on lore: an http(s) URL, `<id@host>`, `mid:...`,
- * or `local@domain` that is not an existing file.
- */
-export function looksLikeLoreRef(input: string, fileExists: (path: string) => boolean): boolean {
-  const s = input.trim();
-  if (s === '-' || s === '') return false;
-  if (/^https?:\/\//i.test(s) || /^mid:/i.test(s)) return true;
-  if (/^<[^<>\s]+@[^<>\s]+>$/.test(s)) return true;
-  return /^[^<>\s/]+@[^<>\s/]+$/.test(s) && !fileExists(s);
-}
-
-function normalizeBaseUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new LoreError(`lore base URL is not a URL: ${JSON.stringify(baseUrl)}`, 'bad-url');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new LoreError(`lore base URL must be http(s): ${baseUrl}`, 'bad-url');
-  url.search = '';
-  url.hash = '';
-  return url.href.replace(/\/+$/, '');
-}
-
-/** `<base>/<list>/<escaped mid>/t.mbox.gz` */
-export function threadMboxUrl(baseUrl: string, ref: ThreadRef): string {
-  return `${normalizeBaseUrl(baseUrl)}/${ref.list}/${escapeMessageId(ref.messageId)}/t.mbox.gz`;
+/** readListUrl (parsers/lore-refs.ts), throwing a LoreError for what it cannot use. */
+export function parseListUrl(listUrl: string): { baseUrl: string; list: string } {
+  return orThrow(readListUrl(listUrl));
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP with retries
+// HTTP
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
-export interface HttpOptions {
-  fetch?: FetchLike;
-  /**
-   * An attempt fails when no response headers, or no further body bytes, arrive for this long
-   * (an idle timeout: a big thread that keeps flowing is not cut off). Default 30 s.
-   */
-  timeoutMs?: number;
-  /** Attempts after the first one for transient failures. Default 4. */
-  retries?: number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now?: () => Date;
-  /** In [0, 1): the jitter source. Default Math.random. */
-  random?: () => number;
-  /** First backoff step; the step doubles per attempt up to maxDelayMs. Default 1 s. */
-  baseDelayMs?: number;
-  /** Default 60 s. */
-  maxDelayMs?: number;
-  /** A longer Retry-After is not waited for: the request fails with 'retry-after-too-long'. Default 5 min. */
-  maxRetryAfterMs?: number;
-  /** Body limit, before and after decompression. */
-  maxBytes?: number;
-  /** Cancels the request and any wait between attempts. */
-  signal?: AbortSignal;
-  userAgent?: string;
-}
-
-const DEFAULTS = {
-  timeoutMs: 30_000,
-  retries: 4,
-  baseDelayMs: 1_000,
-  maxDelayMs: 60_000,
-  maxRetryAfterMs: 300_000,
-};
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return delay(ms, undefined, signal ? { signal } : {});
-}
-
-/** Retry-After in milliseconds: delta-seconds or an HTTP-date (relative to now); null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: Date): number | null {
-  if (value === null) return null;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) return null;
-  return Math.max(0, t - now.getTime());
-}
-
-/** Backoff before retry number `attempt` (0-based): half the step plus a jittered half. */
-export function backoffMs(
-  attempt: number,
-  random: () => number,
-  baseDelayMs: number,
-  maxDelayMs: number,
-): number {
-  const step = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.max(1, Math.round(step / 2 + (r * step) / 2));
-}
-
-/** A failure worth another attempt. */
-class Transient extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | null = null,
-    readonly status: number | null = null,
-  ) {
-    super(message);
-  }
-}
-
-interface Fetched {
-  status: number;
-  headers: Headers;
-  /** Decoded body (gunzipped when it was gzip); empty for 304. */
-  body: Buffer;
-  url: string;
-}
-
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
-
-function mib(n: number): string {
-  return n >= 1024 * 1024
-    ? `${(n / (1024 * 1024)).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`
-    : `${n} bytes`;
-}
-
-/**
- * Reads a body, gunzipping it when it starts with the gzip magic (lore sends t.mbox.gz as
- * application/gzip; a proxy adding Content-Encoding makes fetch decode it first, so the bytes may
- * also arrive plain). Both the transferred and the decoded size are bounded.
- */
-async function readBody(
-  body: AsyncIterable<Uint8Array>,
-  url: string,
-  maxBytes: number,
-  onChunk: () => void,
-  cancel: () => void,
-): Promise<Buffer> {
-  let rawBytes = 0;
-  const tooLarge = (what: string) =>
-    new LoreError(
-      `${url}: response ${what} exceeds the limit of ${mib(maxBytes)}; refused`,
-      'too-large',
-      url,
-    );
-  async function* raw(): AsyncGenerator<Buffer> {
-    for await (const chunk of body) {
-      onChunk();
-      rawBytes += chunk.byteLength;
-      if (rawBytes > maxBytes) throw tooLarge('body');
-      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
-  }
-  const it = raw()[Symbol.asyncIterator]();
-  // look at the first two bytes to decide
-  const head: Buffer[] = [];
-  let headLen = 0;
-  let done = false;
-  while (headLen < 2) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    headLen += r.value.length;
-  }
-  const first = Buffer.concat(head);
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (first.length > 0) yield first;
-    if (done) return;
-    // once the reader has failed, never wait on the network again (an aborted body that was
-    // already fully received may never settle)
-    while (!failure) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  let failure: unknown = null;
-  const gzip = first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
-  if (!gzip) {
-    const parts: Buffer[] = [];
-    for await (const c of rest()) parts.push(c);
-    return Buffer.concat(parts);
-  }
-  const gunzip = createGunzip();
-  const parts: Buffer[] = [];
-  let outBytes = 0;
-  // resolved when the reader stops: a destroyed inflater does not always emit 'close' while a
-  // write is pending, so the feeder must not wait for stream events alone
-  let stop = () => {};
-  const stopped = new Promise<void>((res) => {
-    stop = res;
-  });
-  // feed the inflater from the network while reading its output, so a bomb stops at the limit
-  const feeding = (async () => {
-    try {
-      for await (const c of rest()) {
-        if (failure || gunzip.destroyed) return;
-        if (!gunzip.write(c) && !gunzip.destroyed)
-          await Promise.race([
-            stopped,
-            new Promise<void>((res) => {
-              const done = () => {
-                gunzip.off('drain', done);
-                gunzip.off('close', done);
-                res();
-              };
-              gunzip.once('drain', done);
-              gunzip.once('close', done);
-            }),
-          ]);
-      }
-      gunzip.end();
-    } catch (e) {
-      failure ??= e;
-      gunzip.destroy();
-    }
-  })();
+/** A GET through app/net/http.ts; its failures become LoreErrors with the same code and text. */
+async function loreGet(url: string, opts: HttpOptions, request: HttpRequest): Promise<HttpResponse> {
   try {
-    for await (const c of gunzip as AsyncIterable<Buffer>) {
-      outBytes += c.length;
-      if (outBytes > maxBytes) throw tooLarge('after decompression');
-      parts.push(c);
-    }
+    return await httpGet(url, opts, request);
   } catch (e) {
-    failure ??= e;
-    gunzip.destroy();
-    // stop the transfer too, or the feeder would wait for the rest of a slow body
-    cancel();
-  } finally {
-    stop();
+    if (e instanceof HttpError) throw new LoreError(e.message, e.code, e.url, e.status, { cause: e });
+    throw e;
   }
-  await feeding;
-  if (failure) {
-    if (failure instanceof LoreError) throw failure;
-    const err = failure as NodeJS.ErrnoException;
-    if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
-      // a stream cut short is a transfer problem; anything else is a corrupt file
-      if (err.code === 'Z_BUF_ERROR' || /unexpected end/i.test(err.message))
-        throw new Transient(`gzip stream ended early: ${err.message}`);
-      throw new LoreError(`${url}: corrupt gzip data (${err.message})`, 'bad-gzip', url);
-    }
-    throw failure;
-  }
-  return Buffer.concat(parts);
-}
-
-function describeNetworkError(e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  const cause = err.cause ? ` (${[err.cause.code, err.cause.message].filter(Boolean).join(': ')})` : '';
-  return `${err.message ?? String(e)}${cause}`;
-}
-
-/**
- * GET with the retry policy. Returns 2xx and 304 answers; throws LoreError for anything else.
- */
-async function httpGet(
-  url: string,
-  headers: Record<string, string>,
-  opts: HttpOptions,
-  maxBytesDefault: number,
-): Promise<Fetched> {
-  const fetchImpl: FetchLike = opts.fetch ?? ((u, init) => fetch(u, init));
-  const sleep = opts.sleep ?? defaultSleep;
-  const now = opts.now ?? (() => new Date());
-  const random = opts.random ?? Math.random;
-  const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
-  const retries = Math.max(0, Math.floor(opts.retries ?? DEFAULTS.retries));
-  const baseDelayMs = opts.baseDelayMs ?? DEFAULTS.baseDelayMs;
-  const maxDelayMs = opts.maxDelayMs ?? DEFAULTS.maxDelayMs;
-  const maxRetryAfterMs = opts.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
-  const maxBytes = opts.maxBytes ?? maxBytesDefault;
-  const reqHeaders: Record<string, string> = {
-    'user-agent': opts.userAgent ?? 'kapi-review (+https://github.com/kapi-review/kapi-review)',
-    ...headers,
-  };
-  const aborted = () => new LoreError(`${url}: aborted`, 'aborted', url);
-
-  let last: Transient | null = null;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    if (opts.signal?.aborted) throw aborted();
-    if (attempt > 0 && last) {
-      const wait = Math.max(last.retryAfterMs ?? 0, backoffMs(attempt - 1, random, baseDelayMs, maxDelayMs));
-      try {
-        await sleep(wait, opts.signal);
-      } catch (e) {
-        if (opts.signal?.aborted) throw aborted();
-        throw e;
-      }
-      if (opts.signal?.aborted) throw aborted();
-    }
-    const controller = new AbortController();
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-    };
-    const onOuterAbort = () => controller.abort();
-    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    arm();
-    try {
-      const res = await fetchImpl(url, {
-        headers: reqHeaders,
-        signal: controller.signal,
-        redirect: 'follow',
-      });
-      const status = res.status;
-      if (status === 304 || (status >= 200 && status < 300)) {
-        if (status === 304 || res.body === null) {
-          await res.body?.cancel().catch(() => undefined);
-          return { status, headers: res.headers, body: Buffer.alloc(0), url: res.url || url };
-        }
-        const length = Number(res.headers.get('content-length') ?? Number.NaN);
-        if (Number.isFinite(length) && length > maxBytes) {
-          await res.body.cancel().catch(() => undefined);
-          throw new LoreError(
-            `${url}: response of ${mib(length)} exceeds the limit of ${mib(maxBytes)}; refused`,
-            'too-large',
-            url,
-            status,
-          );
-        }
-        const body = await readBody(
-          res.body as unknown as AsyncIterable<Uint8Array>,
-          url,
-          maxBytes,
-          arm,
-          () => controller.abort(),
-        );
-        return { status, headers: res.headers, body, url: res.url || url };
-      }
-      await res.body?.cancel().catch(() => undefined);
-      if (status === 408 || status === 429 || status >= 500) {
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now());
-        if (retryAfterMs !== null && retryAfterMs > maxRetryAfterMs)
-          throw new LoreError(
-            `${url}: HTTP ${status}, and the server asks to wait ${Math.ceil(retryAfterMs / 1000)} s, ` +
-              `longer than the ${Math.ceil(maxRetryAfterMs / 1000)} s allowed; try again later`,
-            'retry-after-too-long',
-            url,
-            status,
-          );
-        last = new Transient(`HTTP ${status} ${res.statusText}`.trim(), retryAfterMs, status);
-        continue;
-      }
-      if (status === 404 || status === 410)
-        throw new LoreError(`${url}: not found (HTTP ${status})`, 'not-found', url, status);
-      throw new LoreError(`${url}: HTTP ${status} ${res.statusText}`.trim(), 'http', url, status);
-    } catch (e) {
-      if (e instanceof LoreError) throw e;
-      if (opts.signal?.aborted) throw aborted();
-      if (e instanceof Transient) last = e;
-      else if (timedOut) last = new Transient(`no data for ${timeoutMs} ms (timed out)`);
-      else last = new Transient(`connection failed: ${describeNetworkError(e)}`);
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onOuterAbort);
-    }
-  }
-  const attempts = retries + 1;
-  throw new LoreError(
-    `${url}: giving up after ${attempts} attempt${attempts === 1 ? '' : 's'}; last error: ${last?.message ?? 'unknown'}`,
-    'exhausted',
-    url,
-    last?.status ?? null,
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,13 +111,11 @@ export const DEFAULT_MAX_THREAD_BYTES = 256 * 1024 * 1024;
 /** Fetches a whole thread from `<base>/<list or all>/<mid>/t.mbox.gz`. */
 export async function fetchThread(ref: string, opts: FetchThreadOptions): Promise<LoreThread> {
   const parsed = parseThreadRef(ref, opts.baseUrl);
-  const url = threadMboxUrl(opts.baseUrl, parsed);
-  const res = await httpGet(
-    url,
-    { accept: 'application/gzip, application/mbox;q=0.9' },
-    opts,
-    DEFAULT_MAX_THREAD_BYTES,
-  );
+  const url = threadMboxUrl(orThrow(loreBaseUrl(opts.baseUrl)), parsed);
+  const res = await loreGet(url, opts, {
+    headers: { accept: 'application/gzip, application/mbox;q=0.9' },
+    defaultMaxBytes: DEFAULT_MAX_THREAD_BYTES,
+  });
   const mbox = res.body;
   const firstLine = mbox.subarray(0, Math.min(mbox.length, 1024));
   const nl = firstLine.indexOf(0x0a);
@@ -606,19 +155,10 @@ export async function fetchThreadMails(ref: string, opts: FetchThreadOptions): P
 // ---------------------------------------------------------------------------------------------
 // Atom
 
-export interface FeedEntry {
-  /** The entry's id (public-inbox: a urn:uuid of the Message-ID); the link when the id is missing. */
-  id: string;
-  /** The alternate link (the message's URL). */
-  link: string | null;
+/** An entry of a lore feed: the Atom entry, and the Message-ID its link names. */
+export interface FeedEntry extends AtomEntry {
   /** The Message-ID read from the link, when it is a lore message URL. */
   messageId: string | null;
-  /** `updated` (else `published`) as an ISO time; null when missing or unreadable. */
-  updated: string | null;
-  title: string;
-  author: { name: string | null; email: string | null };
-  /** thr:in-reply-to's href, when present. */
-  inReplyTo: string | null;
 }
 
 export interface AtomFeed {
@@ -627,237 +167,18 @@ export interface AtomFeed {
   issues: string[];
 }
 
-const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const HTML_ENTITIES: Record<string, string> = { ...XML_ENTITIES, nbsp: '\u00a0' };
-
-function decodeEntities(s: string, named: Record<string, string>): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,10}|[A-Za-z][A-Za-z0-9]{0,31});/g, (m, body: string) => {
-    if (body.startsWith('#')) {
-      const cp =
-        body[1] === 'x' || body[1] === 'X' ? Number.parseInt(body.slice(2), 16) : Number(body.slice(1));
-      if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '\ufffd';
-      return String.fromCodePoint(cp);
-    }
-    return named[body] ?? m;
-  });
+function messageIdOfLink(link: string | null): string | null {
+  if (!link || !/^https?:\/\//i.test(link)) return null;
+  return readThreadRef(link).value?.messageId ?? null;
 }
 
-/** RFC 3339 (Atom's date format); a missing zone is read as UTC, so results never depend on the host's zone. */
-export function parseFeedDate(value: string): number | null {
-  const v = value.trim();
-  const m =
-    /^(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?)?\s*([Zz]|[+-]\d\d:?\d\d)?$/.exec(v);
-  if (m) {
-    const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
-    let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-    if (frac) t += Math.round(Number(frac) * 1000);
-    if (zone !== 'Z' && zone !== 'z') {
-      const zm = /^([+-])(\d\d):?(\d\d)$/.exec(zone) as RegExpExecArray;
-      const off = (Number(zm[2]) * 60 + Number(zm[3])) * 60_000;
-      t -= zm[1] === '+' ? off : -off;
-    }
-    return Number.isNaN(t) ? null : t;
-  }
-  // tolerate RFC 822 dates (some feeds), but only with an explicit zone
-  if (!/(?:GMT|UTC|[+-]\d{4})\s*$/i.test(v)) return null;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : t;
-}
-
-interface Frame {
-  local: string;
-  attrs: Record<string, string>;
-}
-
-interface EntryDraft {
-  text: Record<string, string>;
-  titleType: string;
-  links: { rel: string; href: string }[];
-  inReplyTo: string | null;
-}
-
-/** A tag's name, right at its start and followed by a space, `/` or the end. */
-const TAG_NAME_RE = /^([A-Za-z_][\w.:-]*)(?=[\s/]|$)/;
-const ATTR_RE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>/]+))/g;
-
-function localName(name: string): string {
-  const i = name.lastIndexOf(':');
-  return (i >= 0 ? name.slice(i + 1) : name).toLowerCase();
-}
-
-/**
- * A small, tolerant Atom reader for the entries' id, link, updated, title, author: namespace
- * prefixes are ignored (local names), CDATA and comments are handled, entities are decoded,
- * `type="html"` titles are reduced to text and `type="xhtml"` to their text. Malformed XML gives
- * issues, never an exception: unknown end tags are ignored, unclosed elements are closed at the
- * end, a stray `<` is text.
- */
+/** A lore feed (parsers/atom.ts), each entry with the Message-ID of its link. */
 export function parseAtom(xml: string): AtomFeed {
-  const entries: FeedEntry[] = [];
-  const issues: string[] = [];
-  const stack: Frame[] = [];
-  let entryDepth = -1; // index in stack of the open entry
-  let draft: EntryDraft | null = null;
-  let entryCount = 0;
-
-  const onText = (text: string) => {
-    if (!draft || text === '') return;
-    const rel = stack.slice(entryDepth + 1).map((f) => f.local);
-    const [a, b] = rel;
-    let key: string | null = null;
-    if (a === 'id' || a === 'updated' || a === 'published' || a === 'title') key = a;
-    else if (a === 'author' && (b === 'name' || b === 'email')) key = `author.${b}`;
-    if (key) draft.text[key] = (draft.text[key] ?? '') + text;
+  const feed = parseAtomFeed(xml);
+  return {
+    entries: feed.value.map((e) => ({ ...e, messageId: messageIdOfLink(e.link) })),
+    issues: feed.issues.map((i) => i.message),
   };
-  const finish = () => {
-    const d = draft as EntryDraft;
-    draft = null;
-    entryDepth = -1;
-    entryCount++;
-    const alt = d.links.find((l) => l.rel === 'alternate') ?? d.links[0] ?? null;
-    const link = alt ? alt.href.trim() : null;
-    const id = (d.text.id ?? '').trim() || link;
-    if (!id) {
-      issues.push(`entry ${entryCount} has neither an id nor a link; skipped`);
-      return;
-    }
-    let title = d.text.title ?? '';
-    if (d.titleType === 'html') title = decodeEntities(title.replace(/<[^>]*>/g, ''), HTML_ENTITIES);
-    title = title.replace(/\s+/g, ' ').trim();
-    const rawDate = (d.text.updated ?? d.text.published ?? '').trim();
-    const ms = rawDate ? parseFeedDate(rawDate) : null;
-    if (rawDate && ms === null) issues.push(`entry ${id}: unreadable date ${JSON.stringify(rawDate)}`);
-    let messageId: string | null = null;
-    if (link && /^https?:\/\//i.test(link)) {
-      try {
-        messageId = parseThreadRef(link).messageId;
-      } catch {
-        messageId = null;
-      }
-    }
-    const clean = (s: string | undefined) => {
-      const t = (s ?? '').replace(/\s+/g, ' ').trim();
-      return t === '' ? null : t;
-    };
-    entries.push({
-      id,
-      link,
-      messageId,
-      updated: ms === null ? null : new Date(ms).toISOString(),
-      title,
-      author: { name: clean(d.text['author.name']), email: clean(d.text['author.email']) },
-      inReplyTo: d.inReplyTo,
-    });
-  };
-  const open = (name: string, attrs: Record<string, string>, selfClosing: boolean) => {
-    const local = localName(name);
-    if (draft && stack.length === entryDepth + 1) {
-      if (local === 'link' && attrs.href !== undefined)
-        draft.links.push({ rel: (attrs.rel ?? 'alternate').toLowerCase(), href: attrs.href });
-      else if (local === 'in-reply-to') draft.inReplyTo = attrs.href ?? attrs.ref ?? null;
-      else if (local === 'title') draft.titleType = (attrs.type ?? 'text').toLowerCase();
-    }
-    if (selfClosing) return;
-    stack.push({ local, attrs });
-    if (local === 'entry' && !draft) {
-      draft = { text: {}, titleType: 'text', links: [], inReplyTo: null };
-      entryDepth = stack.length - 1;
-    }
-  };
-  const close = (name: string) => {
-    const local = localName(name);
-    let i = stack.length - 1;
-    while (i >= 0 && (stack[i] as Frame).local !== local) i--;
-    if (i < 0) {
-      issues.push(`end tag </${name}> without a start tag; ignored`);
-      return;
-    }
-    if (i !== stack.length - 1)
-      issues.push(`<${(stack[stack.length - 1] as Frame).local}> not closed before </${name}>`);
-    stack.length = i;
-    if (draft && i <= entryDepth) finish();
-  };
-
-  let i = 0;
-  const n = xml.length;
-  while (i < n) {
-    const lt = xml.indexOf('<', i);
-    if (lt < 0) {
-      onText(decodeEntities(xml.slice(i), XML_ENTITIES));
-      break;
-    }
-    if (lt > i) onText(decodeEntities(xml.slice(i, lt), XML_ENTITIES));
-    if (xml.startsWith('<!--', lt)) {
-      const end = xml.indexOf('-->', lt + 4);
-      i = end < 0 ? n : end + 3;
-      continue;
-    }
-    if (xml.startsWith('<![CDATA[', lt)) {
-      const end = xml.indexOf(']]>', lt + 9);
-      onText(xml.slice(lt + 9, end < 0 ? n : end));
-      if (end < 0) issues.push('unterminated CDATA section');
-      i = end < 0 ? n : end + 3;
-      continue;
-    }
-    if (xml.startsWith('<?', lt)) {
-      const end = xml.indexOf('?>', lt + 2);
-      i = end < 0 ? n : end + 2;
-      continue;
-    }
-    if (xml.startsWith('<!', lt)) {
-      // DOCTYPE, possibly with an internal subset in brackets
-      let j = lt + 2;
-      let depth = 0;
-      while (j < n) {
-        const c = xml[j];
-        if (c === '[') depth++;
-        else if (c === ']') depth--;
-        else if (c === '>' && depth <= 0) break;
-        j++;
-      }
-      i = j + 1;
-      continue;
-    }
-    // a tag: a name right after `<` (or `</`), and its end is the first `>` outside quotes; a
-    // `<` before that end means the first one was a stray `<` in text
-    let j = lt + 1;
-    let quote: string | null = null;
-    while (j < n) {
-      const c = xml[j];
-      if (quote) {
-        if (c === quote) quote = null;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '>' || c === '<') break;
-      j++;
-    }
-    const inner = xml.slice(lt + 1, j);
-    const closing = inner.startsWith('/');
-    const name = TAG_NAME_RE.exec(closing ? inner.slice(1) : inner)?.[1] ?? '';
-    if (j >= n || xml[j] === '<' || name === '') {
-      // a stray `<` (or a tag cut off by the end of input): text
-      if (j >= n && name !== '') issues.push('input ends inside a tag');
-      onText('<');
-      i = lt + 1;
-      continue;
-    }
-    i = j + 1;
-    if (closing) {
-      close(name);
-      continue;
-    }
-    const attrs: Record<string, string> = {};
-    for (const m of inner.slice(name.length).matchAll(ATTR_RE)) {
-      const key = localName(m[1] as string);
-      attrs[key] = decodeEntities(m[2] ?? m[3] ?? m[4] ?? '', XML_ENTITIES);
-    }
-    open(name, attrs, inner.trimEnd().endsWith('/'));
-  }
-  if (draft) {
-    issues.push('input ends inside an entry');
-    finish();
-  }
-  return { entries, issues };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -960,23 +281,54 @@ function entryMs(e: FeedEntry): number | null {
   return e.updated === null ? null : Date.parse(e.updated);
 }
 
-/** `https://lore.kernel.org/linux-mm/` -> base and list (for `watch --lore LIST-URL`). */
-export function parseListUrl(listUrl: string): { baseUrl: string; list: string } {
-  const base = normalizeBaseUrl(listUrl);
-  const url = new URL(base);
-  const segs = url.pathname.split('/').filter(Boolean);
-  if (segs[segs.length - 1] === 'new.atom') segs.pop();
-  const list = segs.pop();
-  if (!list || !LIST_RE.test(list)) throw new LoreError(`no list name in ${listUrl}`, 'bad-ref');
-  url.pathname = segs.length ? `/${segs.join('/')}` : '/';
-  return { baseUrl: url.href.replace(/\/+$/, ''), list };
+/** The feed's entries against the cursor: the new ones oldest first, the stale ones, the known count. */
+function classify(
+  entries: FeedEntry[],
+  seen: Map<string, number | null>,
+  floor: number | null,
+  nowMs: number,
+): { fresh: FeedEntry[]; stale: FeedEntry[]; inFeed: Map<string, FeedEntry>; known: number } {
+  const fresh: { e: FeedEntry; pos: number }[] = [];
+  const stale: FeedEntry[] = [];
+  const inFeed = new Map<string, FeedEntry>();
+  let known = 0;
+  entries.forEach((e, pos) => {
+    if (inFeed.has(e.id)) return; // the same entry twice in one feed
+    inFeed.set(e.id, e);
+    if (seen.has(e.id)) {
+      known++;
+      return;
+    }
+    const ms = entryMs(e);
+    if (floor !== null && ms !== null && ms <= floor) stale.push(e);
+    else fresh.push({ e, pos });
+  });
+  // oldest first by date; equal or missing dates by arrival (the feed lists newest arrivals first)
+  fresh.sort((a, b) => (entryMs(a.e) ?? nowMs) - (entryMs(b.e) ?? nowMs) || b.pos - a.pos);
+  return { fresh: fresh.map((f) => f.e), stale, inFeed, known };
+}
+
+/** Forgets the oldest ids beyond `remember` (never one still in the feed), raising the floor to them. */
+function forget(next: CursorState, inFeed: Map<string, FeedEntry>, remember: number, nowMs: number): void {
+  if (next.seen.size <= remember) return;
+  const evictable = [...next.seen]
+    .filter(([id]) => !inFeed.has(id))
+    .sort((a, b) => (a[1] ?? nowMs) - (b[1] ?? nowMs));
+  let excess = next.seen.size - remember;
+  for (const [id, ms] of evictable) {
+    if (excess <= 0) break;
+    next.seen.delete(id);
+    const t = ms ?? nowMs;
+    next.floor = next.floor === null ? t : Math.max(next.floor, t);
+    excess--;
+  }
 }
 
 /** One poll of `<base>/<list>/new.atom`. The cursor moves only when the result is committed. */
 export async function pollList(list: string, opts: PollOptions): Promise<PollResult> {
-  if (!LIST_RE.test(list)) throw new LoreError(`not a list name: ${JSON.stringify(list)}`, 'bad-ref');
-  const base = normalizeBaseUrl(opts.baseUrl);
-  const url = `${base}/${list}/new.atom`;
+  if (!isListName(list)) throw new LoreError(`not a list name: ${JSON.stringify(list)}`, 'bad-ref');
+  const base = orThrow(loreBaseUrl(opts.baseUrl));
+  const url = listFeedUrl(base, list);
   const key = opts.cursorKey ?? `lore:${base}/${list}`;
   const now = opts.now ?? (() => new Date());
   const remember = Math.max(1, Math.floor(opts.remember ?? 1000));
@@ -987,7 +339,7 @@ export async function pollList(list: string, opts: PollOptions): Promise<PollRes
   };
   if (state?.etag) headers['if-none-match'] = state.etag;
   if (state?.lastModified) headers['if-modified-since'] = state.lastModified;
-  const res = await httpGet(url, headers, opts, DEFAULT_MAX_FEED_BYTES);
+  const res = await loreGet(url, opts, { headers, defaultMaxBytes: DEFAULT_MAX_FEED_BYTES });
   if (res.status === 304) {
     return {
       url,
@@ -1002,31 +354,14 @@ export async function pollList(list: string, opts: PollOptions): Promise<PollRes
 
   const feed = parseAtom(new TextDecoder('utf-8').decode(res.body));
   const seen = state?.seen ?? new Map<string, number | null>();
-  const floor = state?.floor ?? null;
-  const fresh: { e: FeedEntry; pos: number }[] = [];
-  const stale: FeedEntry[] = [];
-  const inFeed = new Map<string, FeedEntry>();
-  let known = 0;
-  feed.entries.forEach((e, pos) => {
-    if (inFeed.has(e.id)) return; // the same entry twice in one feed
-    inFeed.set(e.id, e);
-    if (seen.has(e.id)) {
-      known++;
-      return;
-    }
-    const ms = entryMs(e);
-    if (floor !== null && ms !== null && ms <= floor) stale.push(e);
-    else fresh.push({ e, pos });
-  });
-  const gap = state !== null && seen.size > 0 && inFeed.size > 0 && known === 0 && stale.length === 0;
-  // oldest first by date; equal or missing dates by arrival (the feed lists newest arrivals first)
   const nowMs = now().getTime();
-  fresh.sort((a, b) => (entryMs(a.e) ?? nowMs) - (entryMs(b.e) ?? nowMs) || b.pos - a.pos);
+  const { fresh, stale, inFeed, known } = classify(feed.entries, seen, state?.floor ?? null, nowMs);
+  const gap = state !== null && seen.size > 0 && inFeed.size > 0 && known === 0 && stale.length === 0;
   const quiet = state === null && opts.firstPoll === 'none';
-  const deliver = quiet ? [] : fresh.map((f) => f.e);
+  const deliver = quiet ? [] : fresh;
   // settled by a complete commit without being delivered: stale entries (reported once), and the
   // first feed when told to start quietly
-  const settleOnly = quiet ? [...stale, ...fresh.map((f) => f.e)] : stale;
+  const settleOnly = quiet ? [...stale, ...fresh] : stale;
   const validators = { etag: res.headers.get('etag'), lastModified: res.headers.get('last-modified') };
 
   const commit = (ids?: Iterable<string>) => {
@@ -1055,19 +390,7 @@ export async function pollList(list: string, opts: PollOptions): Promise<PollRes
     };
     for (const e of inFeed.values()) if (seen.has(e.id) || chosen.has(e.id)) settle(e);
     if (complete) for (const e of settleOnly) settle(e);
-    if (next.seen.size > remember) {
-      const evictable = [...next.seen]
-        .filter(([id]) => !inFeed.has(id))
-        .sort((a, b) => (a[1] ?? nowMs) - (b[1] ?? nowMs));
-      let excess = next.seen.size - remember;
-      for (const [id, ms] of evictable) {
-        if (excess <= 0) break;
-        next.seen.delete(id);
-        const t = ms ?? nowMs;
-        next.floor = next.floor === null ? t : Math.max(next.floor, t);
-        excess--;
-      }
-    }
+    forget(next, inFeed, remember, nowMs);
     opts.cursor.set(key, saveCursor(next));
   };
 

@@ -12,18 +12,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.js';
 import type { CursorStore } from '../../app/mail/types.js';
 import {
-  backoffMs,
-  escapeMessageId,
   type FeedEntry,
   fetchThread,
   LoreError,
-  looksLikeLoreRef,
   parseAtom,
   parseListUrl,
-  parseRetryAfter,
   parseThreadRef,
   pollList,
 } from '../../app/sources/lore.js';
+import { escapeMessageId, looksLikeLoreRef } from '../../parsers/lore-refs.js';
 import { parseMailSync } from '../../parsers/mail.js';
 
 const FIX = 'fixtures/lore';
@@ -225,25 +222,6 @@ describe('Message-IDs and lore URLs', () => {
       baseUrl: 'http://127.0.0.1:8080/pi',
       list: 'linux-frob',
     });
-  });
-});
-
-describe('retry arithmetic', () => {
-  it('reads Retry-After as seconds or as an HTTP-date', () => {
-    const now = new Date('2026-03-02T14:00:00Z');
-    expect(parseRetryAfter('120', now)).toBe(120_000);
-    expect(parseRetryAfter('Mon, 02 Mar 2026 14:00:07 GMT', now)).toBe(7_000);
-    expect(parseRetryAfter('Mon, 02 Mar 2026 13:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon', now)).toBeNull();
-    expect(parseRetryAfter(null, now)).toBeNull();
-  });
-
-  it('backs off exponentially, bounded, jittered by the injected random, never zero', () => {
-    expect([0, 1, 2, 3, 4, 10].map((n) => backoffMs(n, () => 0, 100, 1_000))).toEqual([
-      50, 100, 200, 400, 500, 500,
-    ]);
-    expect([0, 1, 2].map((n) => backoffMs(n, () => 0.999999, 100, 1_000))).toEqual([100, 200, 400]);
-    expect(backoffMs(0, () => 0, 1, 1)).toBeGreaterThan(0);
   });
 });
 
