@@ -1,7 +1,7 @@
 /**
  * The pull-request side of the GitHub App, pure: which files of a PR to fetch, the PR as one
  * ReviewPatch, the diff lines a review may comment on, what earlier reviews said, and commands in
- * comments. No network here; app/github/app.ts does the calls and hands the data in.
+ * comments. No network here; app/github/gateway.ts does the calls and hands the data in.
  */
 import type { ReviewFile, ReviewPatch } from '../../checks/review.js';
 import { isCFile } from '../../checks/unit.js';
