@@ -13,9 +13,9 @@
  */
 import { isOperatorOnly } from '../checks/index.js';
 import type { ScopedFinding } from '../checks/review.js';
-import { fnv64 } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
 import type { FileDiff, Hunk } from '../parsers/diff.js';
+import { fnv64 } from '../parsers/hash.js';
 import type { Address, PatchMail } from '../parsers/mail.js';
 import type { Series, SeriesPatch } from '../parsers/series.js';
 import type { OutgoingMail } from './mail-types.js';

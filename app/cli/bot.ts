@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CHECKS } from '../../checks/index.js';
-import { fnv64 } from '../../checks/runner.js';
+import { fnv64 } from '../../parsers/hash.js';
 import { pollLore, watchLore } from '../bot/lore.js';
 import { createBot, watchImap } from '../bot/run.js';
 import { loadCParser } from '../c/language.js';

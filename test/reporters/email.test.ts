@@ -7,7 +7,7 @@ import { defaultConfig } from '../../app/config/index.js';
 import { reviewSeriesSet, type SeriesReview } from '../../app/review/run.js';
 import { CHECKS } from '../../checks/index.js';
 import type { ScopedFinding } from '../../checks/review.js';
-import { fnv64 } from '../../checks/runner.js';
+import { fnv64 } from '../../parsers/hash.js';
 import { parseMail, parseMailSync } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
