@@ -3,6 +3,7 @@
  * encoded words, and address lists (RFC 5322 3.4). Both readers are lenient the way mail clients
  * are: they keep whatever is usable, report what they had to guess or drop, and never throw.
  */
+import { sanitize } from './text/controls.js';
 import { type Issue, issue } from './types.js';
 
 export interface Address {
@@ -251,12 +252,6 @@ function endsAtom(c: string): boolean {
 }
 const WSP = /[ \t\r\n]/;
 
-/** Copies `s` without C0 control characters (tab kept, line breaks read as spaces). */
-function dropControls(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: this is where they are removed
-  return /[\x00-\x08\x0a-\x1f]/.test(s) ? s.replace(/[\r\n]/g, ' ').replace(/[\x00-\x08\x0b-\x1f]/g, '') : s;
-}
-
 /**
  * Parses an address list (From, To, Cc, ...): mailboxes, `Name <addr>`, `addr (Comment Name)`,
  * groups (flattened; their names are dropped), obsolete routes, and the usual damage (unquoted
@@ -265,7 +260,8 @@ function dropControls(s: string): string {
  */
 export function parseAddressList(value: string, issues?: Issue[]): Address[] {
   const sink: Issue[] = [];
-  const input = dropControls(unfoldHeader(value));
+  // C0 control characters go (tab kept); line breaks left by bad folding read as spaces
+  const input = sanitize(unfoldHeader(value), 'headerField');
   // top-level entries, with each group's members as one nested list, in order of appearance
   const top: (Entry | Entry[])[] = [];
   let group: Entry[] | null = null;

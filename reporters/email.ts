@@ -18,6 +18,7 @@ import type { FileDiff, Hunk } from '../parsers/diff.js';
 import { fnv64 } from '../parsers/hash.js';
 import type { Address, PatchMail } from '../parsers/mail.js';
 import type { Series, SeriesPatch } from '../parsers/series.js';
+import { sanitize } from '../parsers/text/controls.js';
 import type { OutgoingMail } from './mail-types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -87,25 +88,20 @@ export const MAX_MESSAGE_ID = 900;
 /** Display names are cut to this many characters. */
 const MAX_NAME = 200;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-const CONTROL_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 /** A header value from mail: control characters (CR and LF among them) become spaces, runs collapse. */
 export function headerText(s: string): string {
-  return s.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  return sanitize(s, 'mailHeader').replace(/\s+/g, ' ').trim();
 }
 
 /** A line of text for the body: no control characters but tab. */
 function bodyText(s: string): string {
-  return s.replace(CONTROL_BUT_TAB, ' ');
+  return sanitize(s, 'mailBody');
 }
 
 /** A Message-ID without brackets, or null when nothing usable is left. */
 export function cleanMessageId(id: string | null | undefined): string | null {
   if (!id) return null;
-  const s = id.replace(CONTROL, '').replace(/[\s<>]/g, '');
+  const s = sanitize(id, 'mailHeader').replace(/[\s<>]/g, '');
   if (s.length === 0 || s.length > MAX_MESSAGE_ID) return null;
   return s;
 }

@@ -56,6 +56,7 @@
 import { isOperatorOnly } from '../checks/index.js';
 import type { CheckCrash } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
+import { sanitize } from '../parsers/text/controls.js';
 import type { ReportFinding } from './report.js';
 
 export const MAX_INLINE = 50;
@@ -78,14 +79,9 @@ const SEVERITY_WORD: Record<Severity, string> = { error: 'Error', warning: 'Warn
 // ---------------------------------------------------------------------------------------------
 // Markdown safety
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
-
 /** Prose from a patch: no HTML, no markdown structure, no mentions, no autolinks, one line. */
 export function mdText(s: string): string {
-  return s
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(CONTROL, '')
+  return sanitize(s.replace(/[\r\n\t]+/g, ' '), 'markdown')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -107,7 +103,7 @@ function longestRun(s: string, ch: string): number {
 
 /** An inline code span whose delimiter is longer than any backtick run in `s`. */
 export function codeSpan(s: string): string {
-  const text = s.replace(/[\r\n]+/g, ' ').replace(CONTROL, '');
+  const text = sanitize(s.replace(/[\r\n]+/g, ' '), 'markdown');
   const tick = '`'.repeat(longestRun(text, '`') + 1);
   const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') || text === '' ? ' ' : '';
   return `${tick}${pad}${text}${pad}${tick}`;
@@ -437,7 +433,7 @@ function cut(s: string, max: number): string {
 
 /** Annotations are plain text: only control characters are dropped. */
 function plain(s: string): string {
-  return s.replace(CONTROL, '');
+  return sanitize(s, 'markdown');
 }
 
 export function annotationOf(f: ReportFinding): Annotation {
