@@ -253,6 +253,19 @@ function endsAtom(c: string): boolean {
 const WSP = /[ \t\r\n]/;
 
 /**
+ * The addr-spec of a header value (`Name <addr>`, `<addr>` or a bare `addr`) or of a parsed
+ * Address, trimmed and lower-cased: the key two addresses are compared by (the bot's own, a list's,
+ * an opt-out's, a recipient's). '' when there is none.
+ */
+export function addressOf(value: string | Address | null | undefined): string {
+  if (!value) return '';
+  const text = typeof value === 'string' ? value : value.address;
+  if (typeof text !== 'string') return '';
+  const angle = /<([^<>]*)>\s*$/.exec(text);
+  return (angle ? (angle[1] ?? '') : text).trim().toLowerCase();
+}
+
+/**
  * Parses an address list (From, To, Cc, ...): mailboxes, `Name <addr>`, `addr (Comment Name)`,
  * groups (flattened; their names are dropped), obsolete routes, and the usual damage (unquoted
  * commas in names, stray commas, a missing `>`, spaces inside the brackets). Entries without a

@@ -16,6 +16,7 @@ import type { ScopedFinding } from '../checks/review.js';
 import type { Severity } from '../checks/types.js';
 import type { FileDiff, Hunk } from '../parsers/diff.js';
 import { fnv64 } from '../parsers/hash.js';
+import { addressOf } from '../parsers/headers.js';
 import type { Address, PatchMail } from '../parsers/mail.js';
 import type { Series, SeriesPatch } from '../parsers/series.js';
 import { sanitize } from '../parsers/text/controls.js';
@@ -119,12 +120,6 @@ export function formatAddress(a: Address): string | null {
 
 function quoteString(s: string): string {
   return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-}
-
-/** The bare address of a header value such as `kapi-review <bot@example.org>`, lower-cased. */
-export function bareAddress(value: string): string {
-  const m = /<([^<>]*)>\s*$/.exec(value);
-  return (m ? (m[1] as string) : value).trim().toLowerCase();
 }
 
 /** `Re: ` once before the original subject, whatever reply markers it already had. */
@@ -441,16 +436,16 @@ function footer(policy: ReplyPolicy): string[] {
 }
 
 function recipients(mail: PatchMail, policy: ReplyPolicy): { to: string[]; cc: string[] } | null {
-  const self = bareAddress(headerText(policy.from));
+  const self = addressOf(headerText(policy.from));
   const author = mail.from ?? mail.author;
   const to: string[] = [];
   const cc: string[] = [];
   const authorText = author ? formatAddress(author) : null;
-  if (authorText && bareAddress(authorText) !== self) to.push(authorText);
+  if (authorText && addressOf(authorText) !== self) to.push(authorText);
   if (policy.cc === 'list' && policy.listAddress) {
     const list = headerText(policy.listAddress);
-    const bare = bareAddress(list);
-    if (bare.includes('@') && bare !== self && !to.some((t) => bareAddress(t) === bare)) cc.push(list);
+    const bare = addressOf(list);
+    if (bare.includes('@') && bare !== self && !to.some((t) => addressOf(t) === bare)) cc.push(list);
   }
   if (to.length === 0 && cc.length > 0) return { to: cc, cc: [] };
   if (to.length === 0) return null;

@@ -31,6 +31,7 @@ import { createHash } from 'node:crypto';
 import type { Parser } from 'web-tree-sitter';
 import type { ScopedFinding } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
+import { addressOf } from '../../parsers/headers.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
 import {
@@ -41,7 +42,7 @@ import {
 } from '../../reporters/email.js';
 import type { ReviewConfig } from '../config/index.js';
 import { type DigestMailResult, enqueueDigestIfDue } from '../dashboard/digest.js';
-import { addressOf, type MailPolicy, mayAnswer, parseCommands } from '../mail/policy.js';
+import { type MailPolicy, mayAnswer, parseCommands } from '../mail/policy.js';
 import { type MailTransport, type SendReport, sendPending } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';
 import { checkIds, submitReview } from '../review/job.js';

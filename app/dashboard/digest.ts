@@ -6,6 +6,7 @@
  */
 import { isOperatorOnly } from '../../checks/index.js';
 import type { Severity } from '../../checks/types.js';
+import { addressOf } from '../../parsers/headers.js';
 import {
   buildDigest,
   type Digest,
@@ -15,7 +16,6 @@ import {
   renderDigestText,
 } from '../../reporters/digest.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
-import { addressOf } from '../mail/policy.js';
 import type { Store, StoredFinding } from '../store/store.js';
 
 function digestFinding(f: StoredFinding): DigestFinding {

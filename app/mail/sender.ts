@@ -27,9 +27,10 @@ import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { addressOf } from '../../parsers/headers.js';
 import { toEml } from '../../reporters/email.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
-import { addressOf, type Delivery, decideDelivery, type MailPolicy, type SendFacts } from './policy.js';
+import { type Delivery, decideDelivery, type MailPolicy, type SendFacts } from './policy.js';
 import type { DeliveryProbe, Outbox, OutboxEntry } from './types.js';
 
 /** The subset of pino's logger the sender uses (a pino logger fits). */
