@@ -6,6 +6,7 @@
  * Markdown or JSON come out. Text lines stay within 72 columns where words allow (it is mailed).
  */
 import type { Severity } from '../checks/types.js';
+import { wrap } from '../parsers/text/wrap.js';
 
 export interface DigestFinding {
   check: string;
@@ -156,25 +157,6 @@ function about(f: DigestFinding): string {
   return [f.spec, f.subject].filter(Boolean).join(' ');
 }
 
-/** Words of `text` in lines of at most `width` columns, each line starting with `indent`. */
-export function wrap(text: string, indent: string, width = 72, first = indent): string[] {
-  const words = text.replace(/\s+/g, ' ').trim().split(' ');
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const w of words) {
-    if (!empty && line.length + 1 + w.length > width) {
-      lines.push(line);
-      line = indent + w;
-    } else {
-      line += empty ? w : ` ${w}`;
-    }
-    empty = false;
-  }
-  if (!empty || lines.length === 0) lines.push(line);
-  return lines;
-}
-
 function headline(d: Digest): string[] {
   const t = d.totals;
   const broken = [
@@ -198,26 +180,29 @@ export function renderDigestText(d: Digest): string {
     out.push('Nothing arrived and nothing was reviewed in this period.');
     return `${out.join('\n')}\n`;
   }
-  for (const l of headline(d)) out.push(...wrap(l, '', 72));
+  for (const l of headline(d)) out.push(...wrap(l));
   if (d.arrived.length) {
     out.push('', 'Arrived');
     for (const r of d.arrived) {
-      out.push(...wrap(`${r.title} v${r.revision}`, '    ', 72, '  - '));
+      out.push(...wrap(`${r.title} v${r.revision}`, { first: '  - ', rest: '    ' }));
       const who = [r.author, r.listId].filter(Boolean).join(', ');
-      if (who) out.push(...wrap(who, '    ', 72));
-      out.push(...wrap(stateText(r), '    ', 72));
+      if (who) out.push(...wrap(who, { first: '    ' }));
+      out.push(...wrap(stateText(r), { first: '    ' }));
     }
   }
   const drifted = d.reviewed.filter((r) => r.newFindings.length > 0);
   if (drifted.length) {
     out.push('', 'Drifted (new findings)');
     for (const r of drifted) {
-      out.push(...wrap(`${r.title} v${r.revision}`, '    ', 72, '  - '));
+      out.push(...wrap(`${r.title} v${r.revision}`, { first: '  - ', rest: '    ' }));
       for (const f of r.newFindings) {
         out.push(
-          ...wrap(`${f.severity} ${f.check}${about(f) ? ` (${about(f)})` : ''}`, '      ', 72, '    '),
+          ...wrap(`${f.severity} ${f.check}${about(f) ? ` (${about(f)})` : ''}`, {
+            first: '    ',
+            rest: '      ',
+          }),
         );
-        out.push(...wrap(`${f.path}:${f.line}: ${f.message}`, '        ', 72, '      '));
+        out.push(...wrap(`${f.path}:${f.line}: ${f.message}`, { first: '      ', rest: '        ' }));
       }
     }
   }
@@ -225,15 +210,15 @@ export function renderDigestText(d: Digest): string {
   if (fixed.length) {
     out.push('', 'Fixed');
     for (const r of fixed) {
-      out.push(...wrap(`${r.title} v${r.revision} (against v${r.previous})`, '    ', 72, '  - '));
+      out.push(
+        ...wrap(`${r.title} v${r.revision} (against v${r.previous})`, { first: '  - ', rest: '    ' }),
+      );
       for (const f of r.fixed)
         out.push(
-          ...wrap(
-            `${f.check}${about(f) ? ` (${about(f)})` : ''}, present since v${f.since}`,
-            '      ',
-            72,
-            '    ',
-          ),
+          ...wrap(`${f.check}${about(f) ? ` (${about(f)})` : ''}, present since v${f.since}`, {
+            first: '    ',
+            rest: '      ',
+          }),
         );
     }
   }

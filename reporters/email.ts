@@ -20,6 +20,7 @@ import { addressOf } from '../parsers/headers.js';
 import type { Address, PatchMail } from '../parsers/mail.js';
 import type { Series, SeriesPatch } from '../parsers/series.js';
 import { sanitize } from '../parsers/text/controls.js';
+import { columns, WRAP_WIDTH, wrap } from '../parsers/text/wrap.js';
 import type { OutgoingMail } from './mail-types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ export interface BuildRepliesInput {
 // ---------------------------------------------------------------------------------------------
 // Text from mail, made safe
 
-export const WIDTH = 72;
+export const WIDTH = WRAP_WIDTH;
 /** Lines of diff shown before and after the lines a finding is about. */
 const CONTEXT_BEFORE = 2;
 const CONTEXT_AFTER = 1;
@@ -153,42 +154,14 @@ export function replyReferences(parent: Pick<PatchMail, 'references' | 'messageI
 // ---------------------------------------------------------------------------------------------
 // Wrapping
 
-function width(s: string): number {
-  let n = 0;
-  for (const ch of s) n += ch === '\t' ? 8 - (n % 8) : 1;
-  return n;
-}
-
-/**
- * Prose wrapped at `cols` columns: words are never split, so a line is longer only when it holds
- * one word that is longer by itself. `first` prefixes the first line, `rest` the others.
- */
-export function wrap(text: string, cols = WIDTH, first = '', rest = first): string[] {
-  const words = bodyText(text).replace(/\t/g, ' ').split(' ').filter(Boolean);
-  const out: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const w of words) {
-    if (empty) {
-      line += w;
-      empty = false;
-    } else if (width(line) + 1 + width(w) <= cols) line += ` ${w}`;
-    else {
-      out.push(line);
-      line = rest + w;
-    }
-  }
-  if (!empty) out.push(line);
-  return out;
-}
-
 /** A rendered body: prose is wrapped, verbatim lines (quotes, code, suggestions) never are. */
 export type Block = { prose: string; first?: string; rest?: string } | { verbatim: string[] };
 
 export function renderBlocks(blocks: readonly Block[]): string[] {
   const out: string[] = [];
   for (const b of blocks) {
-    if ('prose' in b) out.push(...wrap(b.prose, WIDTH, b.first ?? '', b.rest ?? b.first ?? ''));
+    if ('prose' in b)
+      out.push(...wrap(b.prose, { width: WIDTH, first: b.first ?? '', rest: b.rest ?? b.first ?? '' }));
     else out.push(...b.verbatim);
   }
   return out;
@@ -806,7 +779,7 @@ function repliesOf(input: BuildRepliesInput, notes: string[]): OutgoingMail[] {
     const title = headerText(p.mail.subjectInfo.title || p.mail.subject);
     return `${(heads[i] as string).padEnd(col)}${title}`;
   });
-  const rows = titled.every((t) => width(t) <= WIDTH) ? titled : heads;
+  const rows = titled.every((t) => columns(t) <= WIDTH) ? titled : heads;
   blocks.push({ verbatim: rows });
   const missing = series.state.kind === 'incomplete' ? series.state.missing : [];
   if (missing.length > 0)

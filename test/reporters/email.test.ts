@@ -11,6 +11,7 @@ import { fnv64 } from '../../parsers/hash.js';
 import { parseMail, parseMailSync } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
+import { wrap } from '../../parsers/text/wrap.js';
 import {
   type BuildRepliesInput,
   buildReplies,
@@ -21,7 +22,6 @@ import {
   replySubject,
   toEml,
   WIDTH,
-  wrap,
 } from '../../reporters/email.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';
