@@ -6,6 +6,7 @@
  * Markdown or JSON come out. Text lines stay within 72 columns where words allow (it is mailed).
  */
 import type { Severity } from '../checks/types.js';
+import { codeSpan } from '../parsers/text/markdown.js';
 import { wrap } from '../parsers/text/wrap.js';
 
 export interface DigestFinding {
@@ -243,10 +244,6 @@ export function mdEscape(text: string): string {
     .replace(/^(\d+)([.)])/, '$1\\$2');
 }
 
-function mdCode(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')}\``;
-}
-
 export function renderDigestMarkdown(d: Digest): string {
   const out: string[] = [];
   out.push('# kapi-review digest', '', `${when(d.since)} to ${when(d.until)} UTC`, '');
@@ -271,7 +268,7 @@ export function renderDigestMarkdown(d: Digest): string {
       out.push('', `### ${mdEscape(r.title)} v${r.revision}`, '');
       for (const f of r.newFindings)
         out.push(
-          `- ${f.severity} ${mdCode(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}: ${mdEscape(f.message)} (${mdCode(`${f.path}:${f.line}`)})`,
+          `- ${f.severity} ${codeSpan(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}: ${mdEscape(f.message)} (${codeSpan(`${f.path}:${f.line}`)})`,
         );
     }
   }
@@ -282,13 +279,13 @@ export function renderDigestMarkdown(d: Digest): string {
       out.push('', `### ${mdEscape(r.title)} v${r.revision} (against v${r.previous})`, '');
       for (const f of r.fixed)
         out.push(
-          `- ${mdCode(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}, present since v${f.since}`,
+          `- ${codeSpan(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}, present since v${f.since}`,
         );
     }
   }
   if (d.byCheck.length) {
     out.push('', '## By check', '', '| check | new | fixed |', '| --- | ---: | ---: |');
-    for (const c of d.byCheck) out.push(`| ${mdCode(c.check)} | ${c.new} | ${c.fixed} |`);
+    for (const c of d.byCheck) out.push(`| ${codeSpan(c.check)} | ${c.new} | ${c.fixed} |`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -57,6 +57,7 @@ import { isOperatorOnly } from '../checks/index.js';
 import type { CheckCrash } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
 import { sanitize } from '../parsers/text/controls.js';
+import { codeSpan, fenced } from '../parsers/text/markdown.js';
 import type { ReportFinding } from './report.js';
 
 export const MAX_INLINE = 50;
@@ -89,30 +90,6 @@ export function mdText(s: string): string {
     .replace(/@/g, '@\u200b')
     .replace(/:\/\//g, ':\u200b//')
     .replace(/\b(www)\./gi, '$1\u200b.');
-}
-
-function longestRun(s: string, ch: string): number {
-  let best = 0;
-  let run = 0;
-  for (const c of s) {
-    run = c === ch ? run + 1 : 0;
-    if (run > best) best = run;
-  }
-  return best;
-}
-
-/** An inline code span whose delimiter is longer than any backtick run in `s`. */
-export function codeSpan(s: string): string {
-  const text = sanitize(s.replace(/[\r\n]+/g, ' '), 'markdown');
-  const tick = '`'.repeat(longestRun(text, '`') + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') || text === '' ? ' ' : '';
-  return `${tick}${pad}${text}${pad}${tick}`;
-}
-
-/** A fenced block whose fence is longer than any backtick run in `content`. */
-export function fenced(content: string, info: string): string {
-  const fence = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
-  return `${fence}${info}\n${content}\n${fence}`;
 }
 
 function fpSafe(fp: string): string {

@@ -235,6 +235,13 @@ Arrived: 2 revisions of 2 series (1 incomplete). Reviewed: 2 revisions; 2 new fi
     expect(mdEscape('- item')).toBe('\\- item');
   });
 
+  it('shows a backtick in a check or a path inside its code span', () => {
+    // the digest's own code spans turned every backtick into a quote
+    const odd = { ...EPERM, path: 'mm/a`b.c' };
+    const md = renderDigestMarkdown(buildDigest({ ...input, revisions: [rev({ newFindings: [odd] })] }));
+    expect(md).toContain('(``mm/a`b.c:612``)');
+  });
+
   it('mails no control character from a patch, and keeps a no-break space inside its word', () => {
     // the digest wrapped with a wrap of its own that kept ESC and broke lines at U+00A0
     const title = `mm: \u001b[31mred\u001b[0m title with 10\u00a0MB ${'x'.repeat(40)} and\u00a0more`;

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { codeSpan, fenced } from '../../parsers/text/markdown.js';
 import {
   annotationBatches,
   annotationOf,
   buildCheckRun,
   buildReview,
   checkRunRequests,
-  codeSpan,
   commentBody,
-  fenced,
   type ReviewInput,
   readMarkers,
   unreadSpecs,

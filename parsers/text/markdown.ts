@@ -1,0 +1,40 @@
+/**
+ * Markdown (CommonMark, as GitHub renders it) that shows text from a patch literally: code spans
+ * and fenced blocks that nothing inside can close. Pure; never throws.
+ */
+import { sanitize } from './controls.js';
+
+/** The longest run of `ch` in `s`. */
+function longestRun(s: string, ch: string): number {
+  let best = 0;
+  let run = 0;
+  for (const c of s) {
+    run = c === ch ? run + 1 : 0;
+    if (run > best) best = run;
+  }
+  return best;
+}
+
+/**
+ * An inline code span showing `s` on one line (line breaks become spaces, control characters go).
+ * The delimiter is a backtick run longer than any inside, so none closes it early; a space pads
+ * each side when the text starts or ends with a backtick (which would join the delimiter) or
+ * starts with a space (CommonMark strips one space from each side when both have one), and when
+ * it is empty.
+ */
+export function codeSpan(s: string): string {
+  const text = sanitize(s.replace(/[\r\n]+/g, ' '), 'markdown');
+  const tick = '`'.repeat(longestRun(text, '`') + 1);
+  // a span of spaces only is never stripped: padding it would show two more
+  const pad =
+    !/^ +$/.test(text) && (text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') || text === '')
+      ? ' '
+      : '';
+  return `${tick}${pad}${text}${pad}${tick}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run in `content`. */
+export function fenced(content: string, info: string): string {
+  const fence = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
+  return `${fence}${info}\n${content}\n${fence}`;
+}
