@@ -6,7 +6,7 @@
  * Markdown or JSON come out. Text lines stay within 72 columns where words allow (it is mailed).
  */
 import type { Severity } from '../checks/types.js';
-import { codeSpan } from '../parsers/text/markdown.js';
+import { codeSpan, markdownText } from '../parsers/text/markdown.js';
 import { wrap } from '../parsers/text/wrap.js';
 
 export interface DigestFinding {
@@ -233,17 +233,6 @@ export function renderDigestText(d: Digest): string {
 
 // ---- Markdown -------------------------------------------------------------------------------
 
-/** Text from a patch as Markdown that shows it literally (no markup, no HTML, no table breaks). */
-export function mdEscape(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/[\\`*[\]<>|~]/g, (c) => `\\${c}`)
-    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-    .replace(/^([#+-])/, '\\$1')
-    .replace(/^(\d+)([.)])/, '$1\\$2');
-}
-
 export function renderDigestMarkdown(d: Digest): string {
   const out: string[] = [];
   out.push('# kapi-review digest', '', `${when(d.since)} to ${when(d.until)} UTC`, '');
@@ -255,9 +244,9 @@ export function renderDigestMarkdown(d: Digest): string {
   if (d.arrived.length) {
     out.push('', '## Arrived', '');
     for (const r of d.arrived) {
-      const who = [r.author, r.listId].filter(Boolean).map((s) => mdEscape(s as string));
+      const who = [r.author, r.listId].filter(Boolean).map((s) => markdownText(s as string, 'commonmark'));
       out.push(
-        `- **${mdEscape(r.title)}** v${r.revision}${who.length ? ` (${who.join(', ')})` : ''}: ${mdEscape(stateText(r))}`,
+        `- **${markdownText(r.title, 'commonmark')}** v${r.revision}${who.length ? ` (${who.join(', ')})` : ''}: ${markdownText(stateText(r), 'commonmark')}`,
       );
     }
   }
@@ -265,10 +254,10 @@ export function renderDigestMarkdown(d: Digest): string {
   if (drifted.length) {
     out.push('', '## Drifted (new findings)');
     for (const r of drifted) {
-      out.push('', `### ${mdEscape(r.title)} v${r.revision}`, '');
+      out.push('', `### ${markdownText(r.title, 'commonmark')} v${r.revision}`, '');
       for (const f of r.newFindings)
         out.push(
-          `- ${f.severity} ${codeSpan(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}: ${mdEscape(f.message)} (${codeSpan(`${f.path}:${f.line}`)})`,
+          `- ${f.severity} ${codeSpan(f.check)}${about(f) ? ` ${markdownText(about(f), 'commonmark')}` : ''}: ${markdownText(f.message, 'commonmark')} (${codeSpan(`${f.path}:${f.line}`)})`,
         );
     }
   }
@@ -276,10 +265,10 @@ export function renderDigestMarkdown(d: Digest): string {
   if (fixed.length) {
     out.push('', '## Fixed');
     for (const r of fixed) {
-      out.push('', `### ${mdEscape(r.title)} v${r.revision} (against v${r.previous})`, '');
+      out.push('', `### ${markdownText(r.title, 'commonmark')} v${r.revision} (against v${r.previous})`, '');
       for (const f of r.fixed)
         out.push(
-          `- ${codeSpan(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}, present since v${f.since}`,
+          `- ${codeSpan(f.check)}${about(f) ? ` ${markdownText(about(f), 'commonmark')}` : ''}, present since v${f.since}`,
         );
     }
   }

@@ -57,7 +57,7 @@ import { isOperatorOnly } from '../checks/index.js';
 import type { CheckCrash } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
 import { sanitize } from '../parsers/text/controls.js';
-import { codeSpan, fenced } from '../parsers/text/markdown.js';
+import { codeSpan, fenced, markdownText } from '../parsers/text/markdown.js';
 import type { ReportFinding } from './report.js';
 
 export const MAX_INLINE = 50;
@@ -79,18 +79,6 @@ const SEVERITY_WORD: Record<Severity, string> = { error: 'Error', warning: 'Warn
 
 // ---------------------------------------------------------------------------------------------
 // Markdown safety
-
-/** Prose from a patch: no HTML, no markdown structure, no mentions, no autolinks, one line. */
-export function mdText(s: string): string {
-  return sanitize(s.replace(/[\r\n\t]+/g, ' '), 'markdown')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`)
-    .replace(/@/g, '@\u200b')
-    .replace(/:\/\//g, ':\u200b//')
-    .replace(/\b(www)\./gi, '$1\u200b.');
-}
 
 function fpSafe(fp: string): string {
   return fp.replace(/[^A-Za-z0-9._:-]/g, '_');
@@ -256,7 +244,7 @@ export function suggestionBlock(f: ReportFinding, lineText?: ReviewInput['lineTe
 }
 
 function headline(f: ReportFinding): string {
-  return `**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)}: ${mdText(f.message)}`;
+  return `**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)}: ${markdownText(f.message, 'github')}`;
 }
 
 /** The body of one inline comment. */
@@ -270,7 +258,7 @@ export function commentBody(f: ReportFinding, lineText?: ReviewInput['lineText']
 }
 
 function listItem(f: ReportFinding): string {
-  return `- ${marker(f)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`;
+  return `- ${marker(f)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${markdownText(f.message, 'github')}`;
 }
 
 function fixedItem(f: FixedFinding): string {
@@ -481,14 +469,14 @@ export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
           ...(counts.length > 0 ? counts : ['No findings']),
           ...(unread.length > 0 ? [`${plural(unread.length, 'spec')} not read in full`] : []),
         ].join(', ');
-  const summary: string[] = [`**${mdText(title)}**`];
+  const summary: string[] = [`**${markdownText(title, 'github')}**`];
   if (!touched) summary.push('', 'This pull request touches no kernel API spec.');
   if (sorted.length > 0) {
     // a list, not a table: a `|` in a code span would split a table cell
     summary.push('');
     for (const f of sorted)
       summary.push(
-        `- **${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`,
+        `- **${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${markdownText(f.message, 'github')}`,
       );
   }
   if (unread.length > 0) {
@@ -507,11 +495,11 @@ export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
   if (crashes.length > 0) {
     summary.push('', '### Checks that crashed', '');
     for (const x of crashes)
-      summary.push(`- ${codeSpan(x.check)} on ${codeSpan(x.path)}: ${mdText(x.error)}`);
+      summary.push(`- ${codeSpan(x.check)} on ${codeSpan(x.path)}: ${markdownText(x.error, 'github')}`);
   }
   if (notes.length > 0) {
     summary.push('', '### Notes', '');
-    for (const n of notes) summary.push(`- ${mdText(n)}`);
+    for (const n of notes) summary.push(`- ${markdownText(n, 'github')}`);
   }
   let text = summary.join('\n');
   if (text.length > BODY_LIMIT)
@@ -538,14 +526,14 @@ export function tooLargeRun(input: {
   const summary = [
     '**Too large to review**',
     '',
-    `kapi-review did not review this pull request: ${mdText(input.reason)}.`,
+    `kapi-review did not review this pull request: ${markdownText(input.reason, 'github')}.`,
     '',
     'Nothing of it was checked. The limits are set under `limits:` in `.github/kapi-review.yml`.',
   ];
   const notes = input.notes ?? [];
   if (notes.length > 0) {
     summary.push('', '### Notes', '');
-    for (const n of notes) summary.push(`- ${mdText(n)}`);
+    for (const n of notes) summary.push(`- ${markdownText(n, 'github')}`);
   }
   return {
     name: input.name,

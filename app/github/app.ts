@@ -28,13 +28,13 @@ import { isOperatorOnly } from '../../checks/index.js';
 import type { Check } from '../../checks/types.js';
 import { roleOf } from '../../parsers/kapi/framework.js';
 import { latestBuiltin } from '../../parsers/kapi/frameworks.js';
+import { markdownText } from '../../parsers/text/markdown.js';
 import {
   buildCheckRun,
   buildReview,
   type CheckRunPayload,
   checkRunRequests,
   type FixedFinding,
-  mdText,
   type ReviewPayload,
   tooLargeRun,
 } from '../../reporters/github.js';
@@ -584,7 +584,7 @@ export function createApp(
             failedRun(
               head,
               'kapi-review could not finish',
-              `The review stopped on an error from GitHub or in kapi-review: ${mdText(errorMessage(e))}\n\nComment \`/kapi-review recheck\` to try again.`,
+              `The review stopped on an error from GitHub or in kapi-review: ${markdownText(errorMessage(e), 'github')}\n\nComment \`/kapi-review recheck\` to try again.`,
             ),
           );
           return undefined;

@@ -1,6 +1,7 @@
 /**
- * Markdown (CommonMark, as GitHub renders it) that shows text from a patch literally: code spans
- * and fenced blocks that nothing inside can close. Pure; never throws.
+ * Markdown (CommonMark, as GitHub renders it) that shows text from a patch literally: prose with
+ * its markup escaped, code spans and fenced blocks that nothing inside can close. Pure; never
+ * throws.
  */
 import { sanitize } from './controls.js';
 
@@ -37,4 +38,39 @@ export function codeSpan(s: string): string {
 export function fenced(content: string, info: string): string {
   const fence = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
   return `${fence}${info}\n${content}\n${fence}`;
+}
+
+/**
+ * Where Markdown goes:
+ * - `github`: a comment, review or check run on GitHub. Besides CommonMark's markup it must not
+ *   mention anyone (`@` gets a zero-width space after it), autolink (`://`, `www.`) or carry
+ *   HTML (`& < >` become entities); control characters go, tabs become spaces, and every
+ *   punctuation character that can start markup is escaped wherever it stands.
+ * - `commonmark`: a Markdown document (`kapi-review summary --format markdown`): backslash
+ *   escapes, `_` only where it can open or close emphasis (not inside a word), `#`, `+`, `-` and
+ *   `1.` / `1)` only at the start, where they would begin a heading or a list.
+ */
+export type MarkdownFlavour = 'github' | 'commonmark';
+
+/**
+ * Prose from a patch as one line of Markdown that shows it literally: line breaks become
+ * spaces, `&` an entity, and markup characters are escaped as `flavour` needs.
+ */
+export function markdownText(s: string, flavour: MarkdownFlavour): string {
+  if (flavour === 'commonmark')
+    return s
+      .replace(/[\r\n]+/g, ' ')
+      .replace(/&/g, '&amp;')
+      .replace(/[\\`*[\]<>|~]/g, (c) => `\\${c}`)
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+      .replace(/^([#+-])/, '\\$1')
+      .replace(/^(\d+)([.)])/, '$1\\$2');
+  return sanitize(s.replace(/[\r\n\t]+/g, ' '), 'markdown')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`)
+    .replace(/@/g, '@\u200b')
+    .replace(/:\/\//g, ':\u200b//')
+    .replace(/\b(www)\./gi, '$1\u200b.');
 }

@@ -5,7 +5,6 @@ import {
   type DigestRevision,
   digestSubject,
   digestToJson,
-  mdEscape,
   renderDigestMarkdown,
   renderDigestText,
 } from '../../reporters/digest.js';
@@ -225,14 +224,6 @@ Arrived: 2 revisions of 2 series (1 incomplete). Reviewed: 2 revisions; 2 new fi
       'kapi-review digest, 2026-03-02 00:00 to 2026-03-09 00:00 UTC\n\nNothing arrived and nothing was reviewed in this period.\n',
     );
     expect(renderDigestMarkdown(empty)).toContain('Nothing arrived and nothing was reviewed in this period.');
-  });
-
-  it('escapes Markdown', () => {
-    expect(mdEscape('# _init_ a_b | `x` <b> & 1. \n- y')).toBe(
-      '\\# \\_init\\_ a_b \\| \\`x\\` \\<b\\> &amp; 1.  - y',
-    );
-    expect(mdEscape('1. first')).toBe('1\\. first');
-    expect(mdEscape('- item')).toBe('\\- item');
   });
 
   it('shows a backtick in a check or a path inside its code span', () => {
