@@ -57,7 +57,7 @@ import { isOperatorOnly } from '../checks/index.js';
 import type { CheckCrash } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
 import { sanitize } from '../parsers/text/controls.js';
-import { codeSpan, fenced, markdownText } from '../parsers/text/markdown.js';
+import { codeSpan, FenceTracker, fenced, markdownText } from '../parsers/text/markdown.js';
 import type { ReportFinding } from './report.js';
 
 export const MAX_INLINE = 50;
@@ -123,16 +123,9 @@ const MARKER_LINE = /^(?:- )?<!-- kapi-review:(fp|fixed)=([A-Za-z0-9._:-]+)((?: 
  */
 export function readMarkers(body: string): ReadMarker[] {
   const out: ReadMarker[] = [];
-  let fence: string | null = null;
+  const fences = new FenceTracker();
   for (const line of body.split('\n')) {
-    const f = /^(`{3,}|~{3,})/.exec(line);
-    if (f) {
-      const mark = f[1] as string;
-      if (fence === null) fence = mark;
-      else if (mark[0] === fence[0] && mark.length >= fence.length && line.trim() === mark) fence = null;
-      continue;
-    }
-    if (fence !== null) continue;
+    if (fences.inFence(line)) continue;
     const m = MARKER_LINE.exec(line);
     if (!m) continue;
     const r: ReadMarker = { kind: m[1] as 'fp' | 'fixed', fingerprint: m[2] as string };

@@ -74,3 +74,32 @@ export function markdownText(s: string, flavour: MarkdownFlavour): string {
     .replace(/:\/\//g, ':\u200b//')
     .replace(/\b(www)\./gi, '$1\u200b.');
 }
+
+/** A fence line (CommonMark 4.5): up to three spaces, then three or more backticks or tildes. */
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+
+/**
+ * Follows CommonMark fenced code blocks line by line, so that text inside one (where a pasted
+ * marker or command is code, not ours) can be told apart. A block opens at a fence (a backtick
+ * fence's info string may hold no backtick) and closes at a fence of the same character, at least
+ * as long, with nothing after it but spaces or tabs, indented three spaces at most; an unclosed
+ * block runs to the end. Container blocks (quotes, list items) are not followed.
+ */
+export class FenceTracker {
+  private fence: { char: string; length: number } | null = null;
+
+  /** Whether `line` (a trailing CR ignored) belongs to a fenced block: a fence or a line inside. */
+  inFence(line: string): boolean {
+    const m = FENCE_LINE.exec(line.endsWith('\r') ? line.slice(0, -1) : line);
+    const run = m?.[1] ?? '';
+    const after = m?.[2] ?? '';
+    if (this.fence === null) {
+      if (!m || (run[0] === '`' && after.includes('`'))) return false;
+      this.fence = { char: run[0] as string, length: run.length };
+      return true;
+    }
+    if (m && run[0] === this.fence.char && run.length >= this.fence.length && /^[ \t]*$/.test(after))
+      this.fence = null;
+    return true;
+  }
+}

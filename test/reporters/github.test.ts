@@ -590,4 +590,15 @@ describe('markers cannot be forged from patch text', () => {
       readMarkers(['```', m, '```', `text ${m}`, `- ${m}`, '````c', '```', m, '````'].join('\n')),
     ).toEqual([{ kind: 'fp', fingerprint: 'abc', check: 'kapi-x' }]);
   });
+
+  it('follows fences as CommonMark does: indented up to three spaces, closed by a bare fence', () => {
+    const m = '<!-- kapi-review:fp=abc check=kapi-x -->';
+    // the old tracker saw no fence in an indented one, so a marker in it passed for ours
+    expect(readMarkers(['  ```', m, '  ```', m].join('\n'))).toEqual([
+      { kind: 'fp', fingerprint: 'abc', check: 'kapi-x' },
+    ]);
+    expect(readMarkers(['~~~', '~~~c', m, '~~~', m].join('\n'))).toEqual([
+      { kind: 'fp', fingerprint: 'abc', check: 'kapi-x' },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeSpan, fenced, markdownText } from '../../../parsers/text/markdown.js';
+import { codeSpan, FenceTracker, fenced, markdownText } from '../../../parsers/text/markdown.js';
 
 /** What CommonMark shows of a code span `span` (6.1), or null when `span` is not one code span. */
 function readCodeSpan(span: string): string | null {
@@ -98,6 +98,45 @@ describe('markdownText', () => {
         // every `*`, backtick, `[`, `]`, `|` and `~` is escaped: preceded by an odd run of backslashes
         for (const m of md.matchAll(/(\\*)[*`[\]|~]/g)) expect((m[1] as string).length % 2).toBe(1);
         if (flavour === 'github') expect(md).not.toMatch(/[<>]|@(?!\u200b)/);
+      }),
+    );
+  });
+});
+
+describe('FenceTracker', () => {
+  const inside = (lines: string[]): boolean[] => {
+    const t = new FenceTracker();
+    return lines.map((l) => t.inFence(l));
+  };
+
+  it.each([
+    ['a backtick fence', ['a', '```', 'x', '```', 'b'], [false, true, true, true, false]],
+    ['a tilde fence with an info string', ['~~~c', 'x', '~~~', 'b'], [true, true, true, false]],
+    ['a closing fence at least as long', ['```', '````', 'b'], [true, true, false]],
+    ['a shorter fence does not close', ['````', '```', 'x', '````', 'b'], [true, true, true, true, false]],
+    ['the other character does not close', ['```', '~~~', 'x', '```', 'b'], [true, true, true, true, false]],
+    ['an info string does not close', ['```', '```c', 'x', '```', 'b'], [true, true, true, true, false]],
+    ['trailing spaces, tab or CR close', ['```', '```  \t\r', 'b'], [true, true, false]],
+    ['up to three spaces of indent', ['   ```', 'x', '   ```', 'b'], [true, true, true, false]],
+    ['four spaces are no fence', ['    ```', 'x'], [false, false]],
+    ['a tab is no fence indent', ['\t```', 'x'], [false, false]],
+    ['two backticks are no fence', ['``', 'x'], [false, false]],
+    ['a backtick in a backtick info string: no fence', ['``` a`b', 'x'], [false, false]],
+    ['a backtick in a tilde info string is fine', ['~~~ a`b', 'x', '~~~', 'b'], [true, true, true, false]],
+    ['an unclosed block runs to the end', ['```', 'x', 'y'], [true, true, true]],
+  ] as [string, string[], boolean[]][])('%s', (_label, lines, expected) => {
+    expect(inside(lines)).toEqual(expected);
+  });
+
+  it('sees no line of a block fenced() writes as outside it (property)', () => {
+    const content = fc.array(fc.string({ unit: fc.constantFrom('`', '~', ' ', 'a', 'c'), maxLength: 8 }), {
+      minLength: 1,
+      maxLength: 6,
+    });
+    fc.assert(
+      fc.property(content, fc.constantFrom('c', 'suggestion', ''), (lines, info) => {
+        const block = fenced(lines.join('\n'), info).split('\n');
+        expect(inside([...block, 'after'])).toEqual([...block.map(() => true), false]);
       }),
     );
   });
