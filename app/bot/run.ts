@@ -33,13 +33,9 @@ import type { ScopedFinding } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
 import { addressOf } from '../../parsers/headers.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
+import { formatAddress } from '../../parsers/mail-writer.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
-import {
-  DEFAULT_SILENCE_HINT,
-  type FindingHistory,
-  formatAddress,
-  planReplies,
-} from '../../reporters/email.js';
+import { DEFAULT_SILENCE_HINT, type FindingHistory, planReplies } from '../../reporters/email.js';
 import type { ReviewConfig } from '../config/index.js';
 import { type DigestMailResult, enqueueDigestIfDue } from '../dashboard/digest.js';
 import { type MailPolicy, mayAnswer, parseCommands } from '../mail/policy.js';

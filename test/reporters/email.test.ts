@@ -9,6 +9,7 @@ import { CHECKS } from '../../checks/index.js';
 import type { ScopedFinding } from '../../checks/review.js';
 import { fnv64 } from '../../parsers/hash.js';
 import { parseMail, parseMailSync } from '../../parsers/mail.js';
+import { toEml } from '../../parsers/mail-writer.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
 import { wrap } from '../../parsers/text/wrap.js';
@@ -20,7 +21,6 @@ import {
   type ReplyPolicy,
   replyReferences,
   replySubject,
-  toEml,
   WIDTH,
 } from '../../reporters/email.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
