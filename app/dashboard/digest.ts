@@ -7,6 +7,7 @@
 import { isOperatorOnly } from '../../checks/index.js';
 import type { Severity } from '../../checks/types.js';
 import { addressOf } from '../../parsers/headers.js';
+import { headerText } from '../../parsers/mail-writer.js';
 import {
   buildDigest,
   type Digest,
@@ -149,7 +150,7 @@ export function enqueueDigestIfDue(o: DigestMailOptions): DigestMailResult {
     from: o.from,
     to: [o.to],
     cc: [],
-    subject: digestSubject(digest).replace(/[\r\n]+/g, ' '),
+    subject: headerText(digestSubject(digest)),
     messageId,
     inReplyTo: null,
     references: [],
