@@ -3,6 +3,7 @@
  * encoded words, and address lists (RFC 5322 3.4). Both readers are lenient the way mail clients
  * are: they keep whatever is usable, report what they had to guess or drop, and never throw.
  */
+import { sanitize } from './text/controls.js';
 import { type Issue, issue } from './types.js';
 
 export interface Address {
@@ -251,10 +252,17 @@ function endsAtom(c: string): boolean {
 }
 const WSP = /[ \t\r\n]/;
 
-/** Copies `s` without C0 control characters (tab kept, line breaks read as spaces). */
-function dropControls(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: this is where they are removed
-  return /[\x00-\x08\x0a-\x1f]/.test(s) ? s.replace(/[\r\n]/g, ' ').replace(/[\x00-\x08\x0b-\x1f]/g, '') : s;
+/**
+ * The addr-spec of a header value (`Name <addr>`, `<addr>` or a bare `addr`) or of a parsed
+ * Address, trimmed and lower-cased: the key two addresses are compared by (the bot's own, a list's,
+ * an opt-out's, a recipient's). '' when there is none.
+ */
+export function addressOf(value: string | Address | null | undefined): string {
+  if (!value) return '';
+  const text = typeof value === 'string' ? value : value.address;
+  if (typeof text !== 'string') return '';
+  const angle = /<([^<>]*)>\s*$/.exec(text);
+  return (angle ? (angle[1] ?? '') : text).trim().toLowerCase();
 }
 
 /**
@@ -265,7 +273,8 @@ function dropControls(s: string): string {
  */
 export function parseAddressList(value: string, issues?: Issue[]): Address[] {
   const sink: Issue[] = [];
-  const input = dropControls(unfoldHeader(value));
+  // C0 control characters go (tab kept); line breaks left by bad folding read as spaces
+  const input = sanitize(unfoldHeader(value), 'headerField');
   // top-level entries, with each group's members as one nested list, in order of appearance
   const top: (Entry | Entry[])[] = [];
   let group: Entry[] | null = null;

@@ -6,6 +6,7 @@
  * Everything here scans the input once, with bounded or anchored regular expressions, so a
  * hostile subject of any length is handled in linear time. Nothing throws.
  */
+import { sanitizeCounting } from './text/controls.js';
 import { type Issue, issue, type Parsed } from './types.js';
 
 export interface SubjectInfo {
@@ -40,13 +41,6 @@ export const SUBJECT_MAX_LENGTH = 1000;
 
 /** Header folding: a line break followed by whitespace is removed (RFC 5322 unfolding). */
 const FOLD_RE = /\r?\n(?=[ \t])/g;
-/**
- * What is replaced by a space: whole ANSI CSI sequences (parameter, intermediate and final byte
- * classes are disjoint, so this cannot backtrack), every other C0/C1 control character, DEL and
- * the Unicode line/paragraph separators. Tab is handled before, as plain whitespace.
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
-const CONTROL_RE = /\x1b\[[0-?]*[ -/]*[@-~]|[\p{Cc}\u2028\u2029]/gu;
 const WHITESPACE_RE = /\s+/g;
 
 /** One reply marker at the current position (sticky). Numbers are bounded to keep it linear. */
@@ -117,16 +111,16 @@ function collapse(text: string): string {
   return text.replace(WHITESPACE_RE, ' ').trim();
 }
 
-/** Unfold, then replace control characters; tabs become plain spaces without an issue. */
+/**
+ * Unfold, then replace control characters (the `subject` policy: whole ANSI CSI sequences, every
+ * other C0/C1 control character, DEL and the Unicode line/paragraph separators become a space);
+ * tabs become plain spaces without an issue.
+ */
 function sanitize(subject: string, issues: Issue[]): string {
-  let controls = 0;
-  const cleaned = subject
-    .replace(FOLD_RE, '')
-    .replace(/\t/g, ' ')
-    .replace(CONTROL_RE, () => {
-      controls++;
-      return ' ';
-    });
+  const { text: cleaned, count: controls } = sanitizeCounting(
+    subject.replace(FOLD_RE, '').replace(/\t/g, ' '),
+    'subject',
+  );
   if (controls > 0) {
     issues.push(
       issue(

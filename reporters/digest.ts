@@ -6,6 +6,8 @@
  * Markdown or JSON come out. Text lines stay within 72 columns where words allow (it is mailed).
  */
 import type { Severity } from '../checks/types.js';
+import { codeSpan, markdownText } from '../parsers/text/markdown.js';
+import { wrap } from '../parsers/text/wrap.js';
 
 export interface DigestFinding {
   check: string;
@@ -156,25 +158,6 @@ function about(f: DigestFinding): string {
   return [f.spec, f.subject].filter(Boolean).join(' ');
 }
 
-/** Words of `text` in lines of at most `width` columns, each line starting with `indent`. */
-export function wrap(text: string, indent: string, width = 72, first = indent): string[] {
-  const words = text.replace(/\s+/g, ' ').trim().split(' ');
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const w of words) {
-    if (!empty && line.length + 1 + w.length > width) {
-      lines.push(line);
-      line = indent + w;
-    } else {
-      line += empty ? w : ` ${w}`;
-    }
-    empty = false;
-  }
-  if (!empty || lines.length === 0) lines.push(line);
-  return lines;
-}
-
 function headline(d: Digest): string[] {
   const t = d.totals;
   const broken = [
@@ -198,26 +181,29 @@ export function renderDigestText(d: Digest): string {
     out.push('Nothing arrived and nothing was reviewed in this period.');
     return `${out.join('\n')}\n`;
   }
-  for (const l of headline(d)) out.push(...wrap(l, '', 72));
+  for (const l of headline(d)) out.push(...wrap(l));
   if (d.arrived.length) {
     out.push('', 'Arrived');
     for (const r of d.arrived) {
-      out.push(...wrap(`${r.title} v${r.revision}`, '    ', 72, '  - '));
+      out.push(...wrap(`${r.title} v${r.revision}`, { first: '  - ', rest: '    ' }));
       const who = [r.author, r.listId].filter(Boolean).join(', ');
-      if (who) out.push(...wrap(who, '    ', 72));
-      out.push(...wrap(stateText(r), '    ', 72));
+      if (who) out.push(...wrap(who, { first: '    ' }));
+      out.push(...wrap(stateText(r), { first: '    ' }));
     }
   }
   const drifted = d.reviewed.filter((r) => r.newFindings.length > 0);
   if (drifted.length) {
     out.push('', 'Drifted (new findings)');
     for (const r of drifted) {
-      out.push(...wrap(`${r.title} v${r.revision}`, '    ', 72, '  - '));
+      out.push(...wrap(`${r.title} v${r.revision}`, { first: '  - ', rest: '    ' }));
       for (const f of r.newFindings) {
         out.push(
-          ...wrap(`${f.severity} ${f.check}${about(f) ? ` (${about(f)})` : ''}`, '      ', 72, '    '),
+          ...wrap(`${f.severity} ${f.check}${about(f) ? ` (${about(f)})` : ''}`, {
+            first: '    ',
+            rest: '      ',
+          }),
         );
-        out.push(...wrap(`${f.path}:${f.line}: ${f.message}`, '        ', 72, '      '));
+        out.push(...wrap(`${f.path}:${f.line}: ${f.message}`, { first: '      ', rest: '        ' }));
       }
     }
   }
@@ -225,15 +211,15 @@ export function renderDigestText(d: Digest): string {
   if (fixed.length) {
     out.push('', 'Fixed');
     for (const r of fixed) {
-      out.push(...wrap(`${r.title} v${r.revision} (against v${r.previous})`, '    ', 72, '  - '));
+      out.push(
+        ...wrap(`${r.title} v${r.revision} (against v${r.previous})`, { first: '  - ', rest: '    ' }),
+      );
       for (const f of r.fixed)
         out.push(
-          ...wrap(
-            `${f.check}${about(f) ? ` (${about(f)})` : ''}, present since v${f.since}`,
-            '      ',
-            72,
-            '    ',
-          ),
+          ...wrap(`${f.check}${about(f) ? ` (${about(f)})` : ''}, present since v${f.since}`, {
+            first: '    ',
+            rest: '      ',
+          }),
         );
     }
   }
@@ -247,21 +233,6 @@ export function renderDigestText(d: Digest): string {
 
 // ---- Markdown -------------------------------------------------------------------------------
 
-/** Text from a patch as Markdown that shows it literally (no markup, no HTML, no table breaks). */
-export function mdEscape(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/[\\`*[\]<>|~]/g, (c) => `\\${c}`)
-    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-    .replace(/^([#+-])/, '\\$1')
-    .replace(/^(\d+)([.)])/, '$1\\$2');
-}
-
-function mdCode(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/[\r\n]+/g, ' ')}\``;
-}
-
 export function renderDigestMarkdown(d: Digest): string {
   const out: string[] = [];
   out.push('# kapi-review digest', '', `${when(d.since)} to ${when(d.until)} UTC`, '');
@@ -273,9 +244,9 @@ export function renderDigestMarkdown(d: Digest): string {
   if (d.arrived.length) {
     out.push('', '## Arrived', '');
     for (const r of d.arrived) {
-      const who = [r.author, r.listId].filter(Boolean).map((s) => mdEscape(s as string));
+      const who = [r.author, r.listId].filter(Boolean).map((s) => markdownText(s as string, 'commonmark'));
       out.push(
-        `- **${mdEscape(r.title)}** v${r.revision}${who.length ? ` (${who.join(', ')})` : ''}: ${mdEscape(stateText(r))}`,
+        `- **${markdownText(r.title, 'commonmark')}** v${r.revision}${who.length ? ` (${who.join(', ')})` : ''}: ${markdownText(stateText(r), 'commonmark')}`,
       );
     }
   }
@@ -283,10 +254,10 @@ export function renderDigestMarkdown(d: Digest): string {
   if (drifted.length) {
     out.push('', '## Drifted (new findings)');
     for (const r of drifted) {
-      out.push('', `### ${mdEscape(r.title)} v${r.revision}`, '');
+      out.push('', `### ${markdownText(r.title, 'commonmark')} v${r.revision}`, '');
       for (const f of r.newFindings)
         out.push(
-          `- ${f.severity} ${mdCode(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}: ${mdEscape(f.message)} (${mdCode(`${f.path}:${f.line}`)})`,
+          `- ${f.severity} ${codeSpan(f.check)}${about(f) ? ` ${markdownText(about(f), 'commonmark')}` : ''}: ${markdownText(f.message, 'commonmark')} (${codeSpan(`${f.path}:${f.line}`)})`,
         );
     }
   }
@@ -294,16 +265,16 @@ export function renderDigestMarkdown(d: Digest): string {
   if (fixed.length) {
     out.push('', '## Fixed');
     for (const r of fixed) {
-      out.push('', `### ${mdEscape(r.title)} v${r.revision} (against v${r.previous})`, '');
+      out.push('', `### ${markdownText(r.title, 'commonmark')} v${r.revision} (against v${r.previous})`, '');
       for (const f of r.fixed)
         out.push(
-          `- ${mdCode(f.check)}${about(f) ? ` ${mdEscape(about(f))}` : ''}, present since v${f.since}`,
+          `- ${codeSpan(f.check)}${about(f) ? ` ${markdownText(about(f), 'commonmark')}` : ''}, present since v${f.since}`,
         );
     }
   }
   if (d.byCheck.length) {
     out.push('', '## By check', '', '| check | new | fixed |', '| --- | ---: | ---: |');
-    for (const c of d.byCheck) out.push(`| ${mdCode(c.check)} | ${c.new} | ${c.fixed} |`);
+    for (const c of d.byCheck) out.push(`| ${codeSpan(c.check)} | ${c.new} | ${c.fixed} |`);
   }
   return `${out.join('\n')}\n`;
 }

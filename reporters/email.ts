@@ -5,19 +5,30 @@
  * 72 columns, and a `-- ` signature with the base tree and how to silence the bot. One reply per
  * patch with findings, and one summary for the series (to the cover letter, else to patch 1).
  *
- * `toEml` serializes a reply as a complete RFC 5322 message (RFC 2047 encoded words for non-ASCII
- * header text, folded headers, 8bit or quoted-printable UTF-8 text).
+ * The replies are data (OutgoingMail); parsers/mail-writer.ts (`toEml`) writes one as a complete
+ * RFC 5322 message.
  *
- * Pure: the Message-ID maker and the date are passed in. Every header value taken from a mail is
- * stripped of control characters here, so nothing a patch says can add a header.
+ * Pure: the Message-ID maker is passed in. Every header value taken from a mail is stripped of
+ * control characters here, so nothing a patch says can add a header.
  */
 import { isOperatorOnly } from '../checks/index.js';
 import type { ScopedFinding } from '../checks/review.js';
-import { fnv64 } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
 import type { FileDiff, Hunk } from '../parsers/diff.js';
-import type { Address, PatchMail } from '../parsers/mail.js';
+import { fnv64 } from '../parsers/hash.js';
+import { addressOf } from '../parsers/headers.js';
+import type { PatchMail } from '../parsers/mail.js';
+import {
+  cleanMessageId,
+  DAYS,
+  formatAddress,
+  headerText,
+  MAX_MESSAGE_ID,
+  MONTHS,
+} from '../parsers/mail-writer.js';
 import type { Series, SeriesPatch } from '../parsers/series.js';
+import { sanitize } from '../parsers/text/controls.js';
+import { columns, WRAP_WIDTH, wrap } from '../parsers/text/wrap.js';
 import type { OutgoingMail } from './mail-types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -68,7 +79,7 @@ export interface BuildRepliesInput {
 // ---------------------------------------------------------------------------------------------
 // Text from mail, made safe
 
-export const WIDTH = 72;
+export const WIDTH = WRAP_WIDTH;
 /** Lines of diff shown before and after the lines a finding is about. */
 const CONTEXT_BEFORE = 2;
 const CONTEXT_AFTER = 1;
@@ -78,57 +89,10 @@ const ANCHOR_REACH = 6;
 const MAX_SHARED_QUOTE = 18;
 /** References kept: the thread root and the newest ones (RFC 5322 3.6.4 allows trimming). */
 const MAX_REFERENCES = 20;
-/**
- * The longest Message-ID a reply threads under: `In-Reply-To: <id>`, and ` <id>` as a folded line
- * of References, must stay within RFC 5322's 998 characters a line. A reply to a longer one goes
- * out without it (planReplies says so).
- */
-export const MAX_MESSAGE_ID = 900;
-/** Display names are cut to this many characters. */
-const MAX_NAME = 200;
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-const CONTROL_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-/** A header value from mail: control characters (CR and LF among them) become spaces, runs collapse. */
-export function headerText(s: string): string {
-  return s.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
-}
 
 /** A line of text for the body: no control characters but tab. */
 function bodyText(s: string): string {
-  return s.replace(CONTROL_BUT_TAB, ' ');
-}
-
-/** A Message-ID without brackets, or null when nothing usable is left. */
-export function cleanMessageId(id: string | null | undefined): string | null {
-  if (!id) return null;
-  const s = id.replace(CONTROL, '').replace(/[\s<>]/g, '');
-  if (s.length === 0 || s.length > MAX_MESSAGE_ID) return null;
-  return s;
-}
-
-/** An address as a header value: `Name <addr>`, the name quoted when it needs it. */
-export function formatAddress(a: Address): string | null {
-  const address = headerText(a.address).replace(/[\s<>",;]/g, '');
-  if (!/^[^@]+@[^@]+$/.test(address) || address.length > 254) return null;
-  const name = [...headerText(a.name)].slice(0, MAX_NAME).join('').trim();
-  if (!name) return address;
-  // an atom-only phrase stays as is; anything else is a quoted-string
-  const phrase = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/.test(name) ? name : quoteString(name);
-  return `${phrase} <${address}>`;
-}
-
-function quoteString(s: string): string {
-  return `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-}
-
-/** The bare address of a header value such as `kapi-review <bot@example.org>`, lower-cased. */
-export function bareAddress(value: string): string {
-  const m = /<([^<>]*)>\s*$/.exec(value);
-  return (m ? (m[1] as string) : value).trim().toLowerCase();
+  return sanitize(s, 'mailBody');
 }
 
 /** `Re: ` once before the original subject, whatever reply markers it already had. */
@@ -162,42 +126,14 @@ export function replyReferences(parent: Pick<PatchMail, 'references' | 'messageI
 // ---------------------------------------------------------------------------------------------
 // Wrapping
 
-function width(s: string): number {
-  let n = 0;
-  for (const ch of s) n += ch === '\t' ? 8 - (n % 8) : 1;
-  return n;
-}
-
-/**
- * Prose wrapped at `cols` columns: words are never split, so a line is longer only when it holds
- * one word that is longer by itself. `first` prefixes the first line, `rest` the others.
- */
-export function wrap(text: string, cols = WIDTH, first = '', rest = first): string[] {
-  const words = bodyText(text).replace(/\t/g, ' ').split(' ').filter(Boolean);
-  const out: string[] = [];
-  let line = first;
-  let empty = true;
-  for (const w of words) {
-    if (empty) {
-      line += w;
-      empty = false;
-    } else if (width(line) + 1 + width(w) <= cols) line += ` ${w}`;
-    else {
-      out.push(line);
-      line = rest + w;
-    }
-  }
-  if (!empty) out.push(line);
-  return out;
-}
-
 /** A rendered body: prose is wrapped, verbatim lines (quotes, code, suggestions) never are. */
 export type Block = { prose: string; first?: string; rest?: string } | { verbatim: string[] };
 
 export function renderBlocks(blocks: readonly Block[]): string[] {
   const out: string[] = [];
   for (const b of blocks) {
-    if ('prose' in b) out.push(...wrap(b.prose, WIDTH, b.first ?? '', b.rest ?? b.first ?? ''));
+    if ('prose' in b)
+      out.push(...wrap(b.prose, { width: WIDTH, first: b.first ?? '', rest: b.rest ?? b.first ?? '' }));
     else out.push(...b.verbatim);
   }
   return out;
@@ -420,8 +356,6 @@ function countText(findings: readonly ScopedFinding[]): string {
   return parts.length > 0 ? `${parts.join(', ')} and ${last}` : last;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** Mutt's attribution, as most kernel reviewers' mail carries it (the time in UTC). */
@@ -445,16 +379,16 @@ function footer(policy: ReplyPolicy): string[] {
 }
 
 function recipients(mail: PatchMail, policy: ReplyPolicy): { to: string[]; cc: string[] } | null {
-  const self = bareAddress(headerText(policy.from));
+  const self = addressOf(headerText(policy.from));
   const author = mail.from ?? mail.author;
   const to: string[] = [];
   const cc: string[] = [];
   const authorText = author ? formatAddress(author) : null;
-  if (authorText && bareAddress(authorText) !== self) to.push(authorText);
+  if (authorText && addressOf(authorText) !== self) to.push(authorText);
   if (policy.cc === 'list' && policy.listAddress) {
     const list = headerText(policy.listAddress);
-    const bare = bareAddress(list);
-    if (bare.includes('@') && bare !== self && !to.some((t) => bareAddress(t) === bare)) cc.push(list);
+    const bare = addressOf(list);
+    if (bare.includes('@') && bare !== self && !to.some((t) => addressOf(t) === bare)) cc.push(list);
   }
   if (to.length === 0 && cc.length > 0) return { to: cc, cc: [] };
   if (to.length === 0) return null;
@@ -815,7 +749,7 @@ function repliesOf(input: BuildRepliesInput, notes: string[]): OutgoingMail[] {
     const title = headerText(p.mail.subjectInfo.title || p.mail.subject);
     return `${(heads[i] as string).padEnd(col)}${title}`;
   });
-  const rows = titled.every((t) => width(t) <= WIDTH) ? titled : heads;
+  const rows = titled.every((t) => columns(t) <= WIDTH) ? titled : heads;
   blocks.push({ verbatim: rows });
   const missing = series.state.kind === 'incomplete' ? series.state.missing : [];
   if (missing.length > 0)
@@ -835,192 +769,4 @@ function repliesOf(input: BuildRepliesInput, notes: string[]): OutgoingMail[] {
   const text = `${[...renderBlocks(blocks), ...footer(policy)].join('\n')}\n`;
   out.push(outgoing('summary', target, ref, to, mine, text, input));
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// RFC 5322 serialization
-
-const utf8 = new TextEncoder();
-const isAscii = (s: string): boolean => /^[\x20-\x7e]*$/.test(s);
-
-/** RFC 2047 B encoded words for `text`, each at most 36 bytes of UTF-8 (60 characters). */
-function encodedWords(text: string): string[] {
-  const words: string[] = [];
-  let chunk = '';
-  let bytes = 0;
-  const flush = (): void => {
-    if (chunk) words.push(`=?UTF-8?B?${Buffer.from(chunk, 'utf8').toString('base64')}?=`);
-    chunk = '';
-    bytes = 0;
-  };
-  for (const ch of text) {
-    const n = utf8.encode(ch).length;
-    if (bytes + n > 36) flush();
-    chunk += ch;
-    bytes += n;
-  }
-  flush();
-  return words;
-}
-
-/**
- * Header text as tokens that fold at whitespace: words that are not plain ASCII (or look like an
- * encoded word) become encoded words; a run of them is encoded as one text with its spaces.
- */
-function unstructuredTokens(value: string): string[] {
-  const words = value.split(' ').filter(Boolean);
-  const needs = (w: string): boolean => !isAscii(w) || w.includes('=?') || w.length > 900;
-  const tokens: string[] = [];
-  for (let i = 0; i < words.length; ) {
-    if (!needs(words[i] as string)) {
-      tokens.push(words[i] as string);
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < words.length && needs(words[j] as string)) j++;
-    // one run is one text with its spaces inside: whitespace between encoded words is dropped
-    tokens.push(...encodedWords(words.slice(i, j).join(' ')));
-    i = j;
-  }
-  return tokens;
-}
-
-/** `Name: token token ...` folded before a token whenever a line would pass 78 characters. */
-function fold(name: string, tokens: readonly string[], sep = ' '): string {
-  let out = `${name}:`;
-  let lineLen = out.length;
-  for (const [i, t] of tokens.entries()) {
-    const piece = i === 0 ? ` ${t}` : `${sep}${t}`;
-    if (i > 0 && lineLen + piece.length > 78) {
-      const glue = sep.trimEnd();
-      out += `${glue}\r\n ${t}`;
-      lineLen = 1 + t.length;
-    } else {
-      out += piece;
-      lineLen += piece.length;
-    }
-  }
-  return out;
-}
-
-function asciiDomain(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at < 0) return address;
-  const domain = address.slice(at + 1);
-  if (isAscii(domain)) return address;
-  try {
-    return `${address.slice(0, at + 1)}${new URL(`http://${domain}/`).hostname}`;
-  } catch {
-    return address;
-  }
-}
-
-/** One address header value (`Name <addr>`, `"Q. Name" <addr>` or `addr`) as folding tokens. */
-function addressTokens(value: string): string[] {
-  const v = headerText(value);
-  const m = /^(.*?)\s*<([^<>]*)>$/.exec(v);
-  if (!m) return [asciiDomain(v)];
-  let name = (m[1] as string).trim();
-  const addr = `<${asciiDomain((m[2] as string).trim())}>`;
-  if (/^".*"$/.test(name)) name = name.slice(1, -1).replace(/\\(.)/g, '$1');
-  if (!name) return [addr];
-  if (!isAscii(name) || name.includes('=?') || name.split(' ').some((w) => w.length > 70))
-    return [...encodedWords(name), addr];
-  const phrase = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/.test(name) ? name : quoteString(name);
-  return [...phrase.split(' '), addr];
-}
-
-function addressHeader(name: string, values: readonly string[]): string {
-  const tokens: string[] = [];
-  for (const [i, v] of values.entries()) {
-    const t = addressTokens(v);
-    if (i < values.length - 1) t[t.length - 1] += ',';
-    tokens.push(...t);
-  }
-  return fold(name, tokens);
-}
-
-/** RFC 5322 date-time in UTC. */
-export function rfc5322Date(d: Date): string {
-  return `${DAYS[d.getUTCDay()]}, ${pad2(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} +0000`;
-}
-
-/** Quoted-printable (RFC 2045 6.7) of UTF-8 text with LF line ends, CRLF out, soft breaks at 76. */
-function quotedPrintable(text: string): string {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const bytes = utf8.encode(line);
-    let cur = '';
-    const parts: string[] = [];
-    for (const [i, b] of bytes.entries()) {
-      const last = i === bytes.length - 1;
-      const plain = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last);
-      const enc = plain ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
-      if (cur.length + enc.length > 75) {
-        parts.push(`${cur}=`);
-        cur = '';
-      }
-      cur += enc;
-    }
-    parts.push(cur);
-    out.push(parts.join('\r\n'));
-  }
-  return out.join('\r\n');
-}
-
-const STANDARD = new Set(
-  [
-    'from',
-    'to',
-    'cc',
-    'bcc',
-    'subject',
-    'date',
-    'message-id',
-    'in-reply-to',
-    'references',
-    'mime-version',
-    'content-type',
-    'content-transfer-encoding',
-  ].map((s) => s.toLowerCase()),
-);
-
-/**
- * A complete RFC 5322 message for `mail` (CRLF line ends): headers folded at 78 columns, non-ASCII
- * header text as RFC 2047 encoded words, the text as UTF-8 in 8bit, or quoted-printable when a line
- * would pass 998 octets. Every header value is stripped of control characters again here.
- */
-export function toEml(mail: OutgoingMail, date: Date): string {
-  const h: string[] = [];
-  h.push(addressHeader('From', [mail.from]));
-  const to = mail.to.map(headerText).filter(Boolean);
-  const cc = mail.cc.map(headerText).filter(Boolean);
-  if (to.length > 0) h.push(addressHeader('To', to));
-  if (cc.length > 0) h.push(addressHeader('Cc', cc));
-  h.push(fold('Subject', unstructuredTokens(headerText(mail.subject))));
-  h.push(`Date: ${rfc5322Date(date)}`);
-  const id = (v: string | null): string | null => {
-    const c = cleanMessageId(v);
-    return c ? `<${c}>` : null;
-  };
-  const own = id(mail.messageId);
-  if (own) h.push(`Message-ID: ${own}`);
-  const parent = id(mail.inReplyTo);
-  if (parent) h.push(`In-Reply-To: ${parent}`);
-  const refs = mail.references.map(id).filter((r): r is string => r !== null);
-  if (refs.length > 0) h.push(fold('References', refs));
-  const text = mail.text.replace(/\r\n?/g, '\n');
-  const long = text.split('\n').some((l) => utf8.encode(l).length > 998);
-  h.push('MIME-Version: 1.0');
-  h.push('Content-Type: text/plain; charset=utf-8');
-  h.push(`Content-Transfer-Encoding: ${long ? 'quoted-printable' : '8bit'}`);
-  for (const [name, value] of Object.entries(mail.headers)) {
-    if (!/^[!-9;-~]{1,76}$/.test(name) || STANDARD.has(name.toLowerCase())) continue;
-    const v = headerText(value);
-    h.push(fold(name, v ? unstructuredTokens(v) : ['']));
-  }
-  const body = long ? quotedPrintable(text) : text.split('\n').join('\r\n');
-  const ended = body.endsWith('\r\n') ? body : `${body}\r\n`;
-  return `${h.join('\r\n')}\r\n\r\n${ended}`;
 }

@@ -3,7 +3,7 @@
  * part came from, and what it defines, so a maintainer can see why a word is unknown. Pure.
  */
 import { type FactSource, type Framework, formsOf, newestForm } from '../parsers/kapi/framework.js';
-import { safeText } from './series.js';
+import { sanitize } from '../parsers/text/controls.js';
 
 export interface FrameworkView {
   /** What the framework was chosen for: a series title, or the tree. */
@@ -37,8 +37,8 @@ export function renderFrameworkText(views: readonly FrameworkView[], opts: { all
   const out: string[] = [];
   for (const v of views) {
     const fw = v.framework;
-    out.push(`${safeText(v.subject)}: ${fw.name} (${fw.origin})`);
-    out.push(`  ${safeText(v.note)}`);
+    out.push(`${sanitize(v.subject, 'terminal')}: ${fw.name} (${fw.origin})`);
+    out.push(`  ${sanitize(v.note, 'terminal')}`);
     out.push(`  files: ${fw.files.length === 0 ? '-' : fw.files.join(', ')}`);
     const forms = formsOf(fw);
     out.push(

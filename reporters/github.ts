@@ -56,6 +56,8 @@
 import { isOperatorOnly } from '../checks/index.js';
 import type { CheckCrash } from '../checks/runner.js';
 import type { Severity } from '../checks/types.js';
+import { sanitize } from '../parsers/text/controls.js';
+import { codeSpan, FenceTracker, fenced, markdownText } from '../parsers/text/markdown.js';
 import type { ReportFinding } from './report.js';
 
 export const MAX_INLINE = 50;
@@ -77,47 +79,6 @@ const SEVERITY_WORD: Record<Severity, string> = { error: 'Error', warning: 'Warn
 
 // ---------------------------------------------------------------------------------------------
 // Markdown safety
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
-
-/** Prose from a patch: no HTML, no markdown structure, no mentions, no autolinks, one line. */
-export function mdText(s: string): string {
-  return s
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(CONTROL, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]|~#!]/g, (c) => `\\${c}`)
-    .replace(/@/g, '@\u200b')
-    .replace(/:\/\//g, ':\u200b//')
-    .replace(/\b(www)\./gi, '$1\u200b.');
-}
-
-function longestRun(s: string, ch: string): number {
-  let best = 0;
-  let run = 0;
-  for (const c of s) {
-    run = c === ch ? run + 1 : 0;
-    if (run > best) best = run;
-  }
-  return best;
-}
-
-/** An inline code span whose delimiter is longer than any backtick run in `s`. */
-export function codeSpan(s: string): string {
-  const text = s.replace(/[\r\n]+/g, ' ').replace(CONTROL, '');
-  const tick = '`'.repeat(longestRun(text, '`') + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') || text === '' ? ' ' : '';
-  return `${tick}${pad}${text}${pad}${tick}`;
-}
-
-/** A fenced block whose fence is longer than any backtick run in `content`. */
-export function fenced(content: string, info: string): string {
-  const fence = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
-  return `${fence}${info}\n${content}\n${fence}`;
-}
 
 function fpSafe(fp: string): string {
   return fp.replace(/[^A-Za-z0-9._:-]/g, '_');
@@ -162,16 +123,9 @@ const MARKER_LINE = /^(?:- )?<!-- kapi-review:(fp|fixed)=([A-Za-z0-9._:-]+)((?: 
  */
 export function readMarkers(body: string): ReadMarker[] {
   const out: ReadMarker[] = [];
-  let fence: string | null = null;
+  const fences = new FenceTracker();
   for (const line of body.split('\n')) {
-    const f = /^(`{3,}|~{3,})/.exec(line);
-    if (f) {
-      const mark = f[1] as string;
-      if (fence === null) fence = mark;
-      else if (mark[0] === fence[0] && mark.length >= fence.length && line.trim() === mark) fence = null;
-      continue;
-    }
-    if (fence !== null) continue;
+    if (fences.inFence(line)) continue;
     const m = MARKER_LINE.exec(line);
     if (!m) continue;
     const r: ReadMarker = { kind: m[1] as 'fp' | 'fixed', fingerprint: m[2] as string };
@@ -283,7 +237,7 @@ export function suggestionBlock(f: ReportFinding, lineText?: ReviewInput['lineTe
 }
 
 function headline(f: ReportFinding): string {
-  return `**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)}: ${mdText(f.message)}`;
+  return `**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)}: ${markdownText(f.message, 'github')}`;
 }
 
 /** The body of one inline comment. */
@@ -297,7 +251,7 @@ export function commentBody(f: ReportFinding, lineText?: ReviewInput['lineText']
 }
 
 function listItem(f: ReportFinding): string {
-  return `- ${marker(f)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`;
+  return `- ${marker(f)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${markdownText(f.message, 'github')}`;
 }
 
 function fixedItem(f: FixedFinding): string {
@@ -437,7 +391,7 @@ function cut(s: string, max: number): string {
 
 /** Annotations are plain text: only control characters are dropped. */
 function plain(s: string): string {
-  return s.replace(CONTROL, '');
+  return sanitize(s, 'markdown');
 }
 
 export function annotationOf(f: ReportFinding): Annotation {
@@ -508,14 +462,14 @@ export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
           ...(counts.length > 0 ? counts : ['No findings']),
           ...(unread.length > 0 ? [`${plural(unread.length, 'spec')} not read in full`] : []),
         ].join(', ');
-  const summary: string[] = [`**${mdText(title)}**`];
+  const summary: string[] = [`**${markdownText(title, 'github')}**`];
   if (!touched) summary.push('', 'This pull request touches no kernel API spec.');
   if (sorted.length > 0) {
     // a list, not a table: a `|` in a code span would split a table cell
     summary.push('');
     for (const f of sorted)
       summary.push(
-        `- **${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${mdText(f.message)}`,
+        `- **${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${markdownText(f.message, 'github')}`,
       );
   }
   if (unread.length > 0) {
@@ -534,11 +488,11 @@ export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
   if (crashes.length > 0) {
     summary.push('', '### Checks that crashed', '');
     for (const x of crashes)
-      summary.push(`- ${codeSpan(x.check)} on ${codeSpan(x.path)}: ${mdText(x.error)}`);
+      summary.push(`- ${codeSpan(x.check)} on ${codeSpan(x.path)}: ${markdownText(x.error, 'github')}`);
   }
   if (notes.length > 0) {
     summary.push('', '### Notes', '');
-    for (const n of notes) summary.push(`- ${mdText(n)}`);
+    for (const n of notes) summary.push(`- ${markdownText(n, 'github')}`);
   }
   let text = summary.join('\n');
   if (text.length > BODY_LIMIT)
@@ -565,14 +519,14 @@ export function tooLargeRun(input: {
   const summary = [
     '**Too large to review**',
     '',
-    `kapi-review did not review this pull request: ${mdText(input.reason)}.`,
+    `kapi-review did not review this pull request: ${markdownText(input.reason, 'github')}.`,
     '',
     'Nothing of it was checked. The limits are set under `limits:` in `.github/kapi-review.yml`.',
   ];
   const notes = input.notes ?? [];
   if (notes.length > 0) {
     summary.push('', '### Notes', '');
-    for (const n of notes) summary.push(`- ${mdText(n)}`);
+    for (const n of notes) summary.push(`- ${markdownText(n, 'github')}`);
   }
   return {
     name: input.name,

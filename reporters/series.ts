@@ -3,6 +3,7 @@
  */
 import type { Address, PatchMail } from '../parsers/mail.js';
 import type { Series, SeriesSet, SeriesState } from '../parsers/series.js';
+import { sanitize } from '../parsers/text/controls.js';
 import type { Issue } from '../parsers/types.js';
 
 export interface MailIssues {
@@ -43,31 +44,27 @@ function diffStat(m: PatchMail): string {
   return `${m.files.length} file${m.files.length === 1 ? '' : 's'}, +${add}/-${del}`;
 }
 
-/** Strips terminal control characters from text taken from mail before it reaches a terminal. */
-export function safeText(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
-}
-
 export function renderSeriesText(set: SeriesSet, mailIssues: MailIssues[]): string {
   const out: string[] = [];
   for (const s of set.series) {
     const width = String(s.expected).length;
     out.push(
-      `${safeText(s.title)} (${revisionLabel(s)}, ${s.expected} patch${s.expected === 1 ? '' : 'es'}): ${safeText(stateText(s.state))}`,
+      `${sanitize(s.title, 'terminal')} (${revisionLabel(s)}, ${s.expected} patch${s.expected === 1 ? '' : 'es'}): ${sanitize(stateText(s.state), 'terminal')}`,
     );
-    out.push(`  from ${safeText(addr(s.sender))}${s.date ? `, ${s.date.slice(0, 10)}` : ''}`);
-    if (s.baseCommit) out.push(`  base-commit: ${safeText(s.baseCommit)}`);
-    if (s.changeId) out.push(`  change-id: ${safeText(s.changeId)}`);
-    if (s.previousRevision) out.push(`  previous revision: <${safeText(s.previousRevision)}>`);
-    if (s.rerollOf) out.push(`  partial reroll of <${safeText(s.rerollOf)}>`);
-    if (s.resendOf) out.push(`  re-post of <${safeText(s.resendOf)}>`);
+    out.push(`  from ${sanitize(addr(s.sender), 'terminal')}${s.date ? `, ${s.date.slice(0, 10)}` : ''}`);
+    if (s.baseCommit) out.push(`  base-commit: ${sanitize(s.baseCommit, 'terminal')}`);
+    if (s.changeId) out.push(`  change-id: ${sanitize(s.changeId, 'terminal')}`);
+    if (s.previousRevision) out.push(`  previous revision: <${sanitize(s.previousRevision, 'terminal')}>`);
+    if (s.rerollOf) out.push(`  partial reroll of <${sanitize(s.rerollOf, 'terminal')}>`);
+    if (s.resendOf) out.push(`  re-post of <${sanitize(s.resendOf, 'terminal')}>`);
     if (s.cover)
-      out.push(`  ${'0'.padStart(width, '0')}/${s.expected} ${safeText(s.cover.subjectInfo.title)}`);
+      out.push(
+        `  ${'0'.padStart(width, '0')}/${s.expected} ${sanitize(s.cover.subjectInfo.title, 'terminal')}`,
+      );
     for (const p of s.patches) {
       const from = p.fromRevision ? ` (from v${p.fromRevision})` : '';
       out.push(
-        `  ${String(p.counter).padStart(width, '0')}/${s.expected} ${safeText(p.mail.subjectInfo.title)} [${diffStat(p.mail)}]${from}`,
+        `  ${String(p.counter).padStart(width, '0')}/${s.expected} ${sanitize(p.mail.subjectInfo.title, 'terminal')} [${diffStat(p.mail)}]${from}`,
       );
     }
     if (s.followUps.length > 0) out.push(`  follow-ups: ${s.followUps.length}`);
@@ -79,7 +76,7 @@ export function renderSeriesText(set: SeriesSet, mailIssues: MailIssues[]): stri
   for (const m of mailIssues)
     for (const i of m.issues)
       out.push(
-        `${safeText(m.origin)}${i.line ? `:${i.line}` : ''}: ${i.severity.toUpperCase()}:${i.code}: ${safeText(i.message)}`,
+        `${sanitize(m.origin, 'terminal')}${i.line ? `:${i.line}` : ''}: ${i.severity.toUpperCase()}:${i.code}: ${sanitize(i.message, 'terminal')}`,
       );
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }

@@ -3,8 +3,8 @@
  * indented under it. Pure; colour only when asked (the CLI asks on a TTY).
  */
 import type { Finding, Severity } from '../checks/types.js';
+import { sanitize } from '../parsers/text/controls.js';
 import { countLevels, patchesById, type ReportFinding, type ReviewReport } from './report.js';
-import { safeText } from './series.js';
 
 const LEVEL: Record<Severity, string> = { error: 'ERROR', warning: 'WARNING', info: 'CHECK' };
 const COLOUR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
@@ -25,19 +25,21 @@ export interface TerminalOptions {
 export function findingBlock(f: ReportFinding, colour = false): string[] {
   const clean: Finding = {
     ...f,
-    check: safeText(f.check),
-    message: safeText(f.message),
-    at: { ...f.at, path: safeText(f.at.path) },
+    check: sanitize(f.check, 'terminal'),
+    message: sanitize(f.message, 'terminal'),
+    at: { ...f.at, path: sanitize(f.at.path, 'terminal') },
   };
   const out = [findingLine(clean, colour)];
   for (const e of f.evidence)
-    out.push(`  ${e.kind ?? 'evidence'}: ${safeText(e.path)}:${e.line}: ${safeText(e.text)}`);
-  if (f.suggestion !== undefined) out.push(`  suggestion: ${safeText(f.suggestion)}`);
+    out.push(
+      `  ${e.kind ?? 'evidence'}: ${sanitize(e.path, 'terminal')}:${e.line}: ${sanitize(e.text, 'terminal')}`,
+    );
+  if (f.suggestion !== undefined) out.push(`  suggestion: ${sanitize(f.suggestion, 'terminal')}`);
   return out;
 }
 
 function messageIdText(id: string | null | undefined): string {
-  return id ? `<${safeText(id)}>` : '(no Message-ID)';
+  return id ? `<${sanitize(id, 'terminal')}>` : '(no Message-ID)';
 }
 
 /**
@@ -54,8 +56,10 @@ export function renderTerminal(report: ReviewReport, opts: TerminalOptions): str
 
   for (const s of report.series) {
     const n = s.patches.length;
-    out.push(bold(`${safeText(s.title)} (v${s.revision}, ${n} patch${n === 1 ? '' : 'es'}): ${s.state}`));
-    for (const p of s.patches) out.push(`  ${safeText(p.subject)} ${messageIdText(p.messageId)}`);
+    out.push(
+      bold(`${sanitize(s.title, 'terminal')} (v${s.revision}, ${n} patch${n === 1 ? '' : 'es'}): ${s.state}`),
+    );
+    for (const p of s.patches) out.push(`  ${sanitize(p.subject, 'terminal')} ${messageIdText(p.messageId)}`);
     out.push('');
   }
 
@@ -66,7 +70,7 @@ export function renderTerminal(report: ReviewReport, opts: TerminalOptions): str
       if (patchCount > 1 && (i === 0 || id !== current)) {
         if (i > 0) out.push('');
         const subject = id ? byId.get(id)?.subject : undefined;
-        out.push(bold(subject ? `${safeText(subject)} ${messageIdText(id)}` : messageIdText(id)));
+        out.push(bold(subject ? `${sanitize(subject, 'terminal')} ${messageIdText(id)}` : messageIdText(id)));
       }
       current = id;
       out.push(...findingBlock(f, colour));
@@ -82,11 +86,11 @@ export function renderTerminal(report: ReviewReport, opts: TerminalOptions): str
   for (const c of report.crashes) {
     const tag = colour ? `${RED_BOLD}INTERNAL${RESET}` : 'INTERNAL';
     out.push(
-      `${tag}: check ${safeText(c.check)} crashed on ${safeText(c.path)} (${messageIdText(c.messageId)}): ${safeText(c.error)}`,
+      `${tag}: check ${sanitize(c.check, 'terminal')} crashed on ${sanitize(c.path, 'terminal')} (${messageIdText(c.messageId)}): ${sanitize(c.error, 'terminal')}`,
     );
   }
   if (report.crashes.length > 0) out.push('');
-  for (const n of report.notes) out.push(`note: ${safeText(n)}`);
+  for (const n of report.notes) out.push(`note: ${sanitize(n, 'terminal')}`);
   if (report.notes.length > 0) out.push('');
 
   const c = countLevels(report.findings);

@@ -8,8 +8,9 @@
  * only a store failure escapes.
  */
 import { createHash } from 'node:crypto';
+import { addressOf } from '../../parsers/headers.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
-import { addressOf, mayAnswer, parseCommands } from '../mail/policy.js';
+import { mayAnswer, parseCommands } from '../mail/policy.js';
 import { type BotState, reason } from './state.js';
 
 /** Issues that make a message unusable for the bot. */

@@ -5,15 +5,11 @@
  * queues them in the outbox (whose key keeps one per reply, so a second delivery queues nothing).
  */
 import type { ScopedFinding } from '../../checks/review.js';
+import { addressOf } from '../../parsers/headers.js';
 import type { PatchMail } from '../../parsers/mail.js';
+import { formatAddress } from '../../parsers/mail-writer.js';
 import type { Series } from '../../parsers/series.js';
-import {
-  DEFAULT_SILENCE_HINT,
-  type FindingHistory,
-  formatAddress,
-  planReplies,
-} from '../../reporters/email.js';
-import { addressOf } from '../mail/policy.js';
+import { DEFAULT_SILENCE_HINT, type FindingHistory, planReplies } from '../../reporters/email.js';
 import { TOO_LARGE } from '../review/limits.js';
 import type { RevisionRecord, Store } from '../store/store.js';
 import type { BotState } from './state.js';

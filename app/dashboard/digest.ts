@@ -6,6 +6,8 @@
  */
 import { isOperatorOnly } from '../../checks/index.js';
 import type { Severity } from '../../checks/types.js';
+import { addressOf } from '../../parsers/headers.js';
+import { headerText } from '../../parsers/mail-writer.js';
 import {
   buildDigest,
   type Digest,
@@ -15,7 +17,6 @@ import {
   renderDigestText,
 } from '../../reporters/digest.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
-import { addressOf } from '../mail/policy.js';
 import type { Store, StoredFinding } from '../store/store.js';
 
 function digestFinding(f: StoredFinding): DigestFinding {
@@ -149,7 +150,7 @@ export function enqueueDigestIfDue(o: DigestMailOptions): DigestMailResult {
     from: o.from,
     to: [o.to],
     cc: [],
-    subject: digestSubject(digest).replace(/[\r\n]+/g, ' '),
+    subject: headerText(digestSubject(digest)),
     messageId,
     inReplyTo: null,
     references: [],

@@ -27,7 +27,7 @@
  */
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { Check } from '../../checks/types.js';
-import { mdText } from '../../reporters/github.js';
+import { markdownText } from '../../parsers/text/markdown.js';
 import { createDashboardHandler, type DashboardAuth, type DashboardOptions } from '../dashboard/handler.js';
 import { type ReviewPool, sharedReviewPool } from '../review/pool.js';
 import type { Store } from '../store/store.js';
@@ -178,7 +178,7 @@ class ReviewRuns {
           failedRun(
             head,
             'kapi-review could not finish',
-            `The review stopped on an error from GitHub or in kapi-review: ${mdText(apiMessage(e))}\n\nComment \`/kapi-review recheck\` to try again.`,
+            `The review stopped on an error from GitHub or in kapi-review: ${markdownText(apiMessage(e), 'github')}\n\nComment \`/kapi-review recheck\` to try again.`,
           ),
         );
         return undefined;

@@ -6,6 +6,7 @@
 import type { ReviewFile, ReviewPatch } from '../../checks/review.js';
 import { isCFile } from '../../checks/unit.js';
 import { parseDiff } from '../../parsers/diff.js';
+import { FenceTracker } from '../../parsers/text/markdown.js';
 import { type FixedFinding, readMarkers } from '../../reporters/github.js';
 import { changedLines } from '../context/postimage.js';
 
@@ -175,17 +176,11 @@ export type Command = { kind: 'recheck' } | { kind: 'ignore'; check: string };
 export function parseCommands(body: string): { commands: Command[]; unknown: string[] } {
   const commands: Command[] = [];
   const unknown: string[] = [];
-  let fence: string | null = null;
+  const fences = new FenceTracker();
   for (const raw of body.split(/\r?\n/)) {
+    if (fences.inFence(raw)) continue;
     const line = raw.trim();
-    const f = /^(`{3,}|~{3,})/.exec(line);
-    if (f) {
-      const mark = f[1] as string;
-      if (fence === null) fence = mark;
-      else if (mark.startsWith(fence)) fence = null;
-      continue;
-    }
-    if (fence !== null || !line.startsWith('/kapi-review')) continue;
+    if (!line.startsWith('/kapi-review')) continue;
     const words = line.split(/\s+/);
     if (words[0] !== '/kapi-review') continue;
     if (words[1] === 'recheck' && words.length === 2) commands.push({ kind: 'recheck' });

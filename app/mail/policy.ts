@@ -17,6 +17,7 @@
  * - Mail commands in replies to our reviews: `parseCommands`.
  */
 import { CHECKS } from '../../checks/index.js';
+import { addressOf } from '../../parsers/headers.js';
 import { type Address, autoSubmittedKeyword } from '../../parsers/mail.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 
@@ -91,14 +92,6 @@ export function defaultMailPolicy(bot: string): MailPolicy {
 
 // ---------------------------------------------------------------------------------------------
 // Addresses and patterns
-
-/** The addr-spec of `Name <addr>`, `<addr>` or `addr`, lower-cased; '' when there is none. */
-export function addressOf(value: string | Address | null | undefined): string {
-  if (!value) return '';
-  const text = typeof value === 'string' ? value : value.address;
-  const angle = /<([^<>]*)>\s*$/.exec(text);
-  return (angle ? (angle[1] ?? '') : text).trim().toLowerCase();
-}
 
 const globCache = new Map<string, RegExp>();
 

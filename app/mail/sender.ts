@@ -17,8 +17,8 @@
  *
  * What goes out is decided by the policy (policy.ts): dry-run writes the .eml file it would have
  * sent and marks the entry sent as `dry-run: <file>`, reflect sends to the operator only, and so on.
- * The message text comes from `render` (default: toEml of reporters/email.ts, the serializer the
- * goldens test), so the dry-run file and the SMTP data are the same bytes.
+ * The message text comes from `render` (default: toEml of parsers/mail-writer.ts, the serializer
+ * the goldens test), so the dry-run file and the SMTP data are the same bytes.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,9 +27,10 @@ import { createTransport } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { toEml } from '../../reporters/email.js';
+import { addressOf } from '../../parsers/headers.js';
+import { toEml } from '../../parsers/mail-writer.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
-import { addressOf, type Delivery, decideDelivery, type MailPolicy, type SendFacts } from './policy.js';
+import { type Delivery, decideDelivery, type MailPolicy, type SendFacts } from './policy.js';
 import type { DeliveryProbe, Outbox, OutboxEntry } from './types.js';
 
 /** The subset of pino's logger the sender uses (a pino logger fits). */

@@ -10,6 +10,7 @@
 
 import type Database from 'better-sqlite3';
 import type { Finding, Severity } from '../../checks/types.js';
+import { addressOf } from '../../parsers/headers.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 import type { CursorStore, Outbox, OutboxEntry, OutboxState } from '../mail/types.js';
 import { type Db, type Migration, openDatabase, StoreError } from './db.js';
@@ -1332,7 +1333,6 @@ function outboxEntry(r: Row): OutboxEntry {
   };
 }
 
-/** The address in `Name <addr>` or a bare `addr`, lower case; null when there is none. */
 function rawRow(r: Row): RawMessage {
   return {
     messageId: str(r.message_id),
@@ -1342,16 +1342,9 @@ function rawRow(r: Row): RawMessage {
   };
 }
 
-export function addressOf(s: string): string | null {
-  if (typeof s !== 'string') return null;
-  const angle = /<([^<>]*)>\s*$/.exec(s);
-  const a = (angle ? angle[1] : s)?.trim().toLowerCase() ?? '';
-  return a === '' ? null : a;
-}
-
 /** Lists are known by their address: `Name <addr>` and `ADDR` both become `addr`. */
 function listKey(s: string | null | undefined): string | null {
-  return s == null ? null : addressOf(s);
+  return s == null ? null : addressOf(s) || null;
 }
 
 function scopeKey(s: IgnoreScope): [string, string] {

@@ -8,9 +8,10 @@ import { main } from '../../app/cli/main.js';
 import { defaultMailPolicy, mayAnswer } from '../../app/mail/policy.js';
 import { Store } from '../../app/store/store.js';
 import { parseMailSync } from '../../parsers/mail.js';
+import { MAX_MESSAGE_ID, toEml } from '../../parsers/mail-writer.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries } from '../../parsers/series.js';
-import { MAX_MESSAGE_ID, planReplies, toEml } from '../../reporters/email.js';
+import { planReplies } from '../../reporters/email.js';
 import { BOT, botDeps, dryRunPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
 import { Dovecot, requireDovecot } from '../helpers/dovecot.js';
 

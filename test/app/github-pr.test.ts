@@ -147,6 +147,12 @@ describe('parseCommands', () => {
     });
   });
 
+  it('a fence with an info string does not close a block: what follows is still inside', () => {
+    // CommonMark 4.5; the old tracker closed the block at any longer-or-equal fence
+    const body = ['```', '```c', '/kapi-review recheck', '```', '/kapi-review ignore kapi-x'].join('\n');
+    expect(parseCommands(body)).toEqual({ commands: [{ kind: 'ignore', check: 'kapi-x' }], unknown: [] });
+  });
+
   it('lets write, maintain and admin command; read and triage not', () => {
     expect(['admin', 'maintain', 'write', 'triage', 'read', 'none', undefined].map(canCommand)).toEqual([
       true,

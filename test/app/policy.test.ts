@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addressOf,
   DEFAULT_BOTS,
   decideDelivery,
   defaultMailPolicy,
@@ -13,6 +12,7 @@ import {
   type SendFacts,
   withSafetyHeaders,
 } from '../../app/mail/policy.js';
+import { addressOf } from '../../parsers/headers.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { makeMail } from '../helpers/mailgen.js';
 import { BOT, LIST, OTHER_LIST, reply, testPolicy } from '../helpers/sender-suite.js';

@@ -6,10 +6,11 @@ import { defaultConfig } from '../../app/config/index.js';
 import { kernelTarballPresent, kernelTree } from '../../app/context/kernel-source.js';
 import { reviewSeriesSet } from '../../app/review/run.js';
 import { CHECKS } from '../../checks/index.js';
-import { fnv64 } from '../../checks/runner.js';
+import { fnv64 } from '../../parsers/hash.js';
 import { parseMail } from '../../parsers/mail.js';
+import { toEml } from '../../parsers/mail-writer.js';
 import { buildSeries } from '../../parsers/series.js';
-import { buildReplies, DEFAULT_SILENCE_HINT, toEml, WIDTH } from '../../reporters/email.js';
+import { buildReplies, DEFAULT_SILENCE_HINT, WIDTH } from '../../reporters/email.js';
 import { corpusDir, corpusPresent } from '../helpers/corpus.js';
 
 /**

@@ -11,7 +11,7 @@ import { defaultConfig } from '../../app/config/index.js';
 import type { MailPolicy } from '../../app/mail/policy.js';
 import { Store } from '../../app/store/store.js';
 import { CHECKS } from '../../checks/index.js';
-import { fnv64 } from '../../checks/runner.js';
+import { fnv64 } from '../../parsers/hash.js';
 
 export interface BotChildArgs {
   statePath: string;

@@ -6,7 +6,7 @@ import type { BotDeps, BotLog } from '../../app/bot/run.js';
 import { defaultConfig } from '../../app/config/index.js';
 import { defaultMailPolicy, type MailPolicy } from '../../app/mail/policy.js';
 import { CHECKS } from '../../checks/index.js';
-import { fnv64 } from '../../checks/runner.js';
+import { fnv64 } from '../../parsers/hash.js';
 
 export const LIST = 'linux-frob@example.org';
 export const BOT = 'kapi-review <bot@example.net>';

@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Outbox, OutboxEntry } from '../../app/mail/types.js';
+import { addressOf } from '../../parsers/headers.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 
 interface Row {
@@ -35,11 +36,6 @@ interface Row {
 interface State {
   nextId: number;
   rows: Row[];
-}
-
-function bareAddress(value: string): string {
-  const m = /<([^<>]*)>\s*$/.exec(value);
-  return (m ? (m[1] ?? '') : value).trim().toLowerCase();
 }
 
 export class MemoryOutbox implements Outbox {
@@ -111,13 +107,13 @@ export class MemoryOutbox implements Outbox {
 
   sentSince(isoTime: string, list?: string): number {
     const since = Date.parse(isoTime);
-    const wanted = list === undefined ? null : bareAddress(list);
+    const wanted = list === undefined ? null : addressOf(list);
     return this.state.rows.filter(
       (r) =>
         r.entry.state === 'sent' &&
         r.sentAt !== null &&
         Date.parse(r.sentAt) >= since &&
-        (wanted === null || [...r.entry.mail.to, ...r.entry.mail.cc].some((a) => bareAddress(a) === wanted)),
+        (wanted === null || [...r.entry.mail.to, ...r.entry.mail.cc].some((a) => addressOf(a) === wanted)),
     ).length;
   }
 

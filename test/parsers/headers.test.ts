@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Address,
+  addressOf,
   decodeEncodedWords,
   parseAddressList,
   punycodeDecode,
@@ -333,6 +334,41 @@ describe('parseAddressList', () => {
       parseAddressList(s);
       expect(performance.now() - t0).toBeLessThan(2000);
     }
+  });
+});
+
+describe('addressOf', () => {
+  it.each([
+    ['Ada Example <Ada@Example.org>', 'ada@example.org'],
+    ['"Doe, Jane" <jane@example.org>', 'jane@example.org'],
+    ['<list@vger.kernel.org>  ', 'list@vger.kernel.org'],
+    [' bot@kapi.example.org ', 'bot@kapi.example.org'],
+    ['LINUX-MM@KVACK.ORG', 'linux-mm@kvack.org'],
+    ['Name <>', ''],
+    ['', ''],
+  ])('%j -> %j', (value, expected) => {
+    expect(addressOf(value)).toBe(expected);
+  });
+
+  it('takes a parsed Address, and nothing as no address', () => {
+    expect(addressOf({ name: 'x', address: 'X@Y.org' })).toBe('x@y.org');
+    expect(addressOf(null)).toBe('');
+    expect(addressOf(undefined)).toBe('');
+    expect(addressOf({ name: 'x' } as unknown as Address)).toBe('');
+  });
+
+  it('gives what the parser reads for a plain mailbox (property)', () => {
+    const local = fc.stringMatching(/^[a-zA-Z0-9._+-]{1,12}$/);
+    // no `xn--` label: the parser shows an IDNA domain in Unicode
+    const domain = fc.stringMatching(/^[a-zA-Z0-9]{1,12}(\.[a-zA-Z]{1,6})?$/);
+    const name = fc.stringMatching(/^[a-zA-Z ]{0,12}$/);
+    fc.assert(
+      fc.property(local, domain, name, (l, d, n) => {
+        const value = n.trim() ? `"${n}" <${l}@${d}>` : `${l}@${d}`;
+        const [parsed] = parseAddressList(value);
+        expect(addressOf(value)).toBe((parsed?.address ?? '').toLowerCase());
+      }),
+    );
   });
 });
 

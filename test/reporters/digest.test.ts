@@ -5,10 +5,8 @@ import {
   type DigestRevision,
   digestSubject,
   digestToJson,
-  mdEscape,
   renderDigestMarkdown,
   renderDigestText,
-  wrap,
 } from '../../reporters/digest.js';
 
 function rev(extra: Partial<DigestRevision>): DigestRevision {
@@ -228,13 +226,20 @@ Arrived: 2 revisions of 2 series (1 incomplete). Reviewed: 2 revisions; 2 new fi
     expect(renderDigestMarkdown(empty)).toContain('Nothing arrived and nothing was reviewed in this period.');
   });
 
-  it('escapes Markdown and wraps words', () => {
-    expect(mdEscape('# _init_ a_b | `x` <b> & 1. \n- y')).toBe(
-      '\\# \\_init\\_ a_b \\| \\`x\\` \\<b\\> &amp; 1.  - y',
-    );
-    expect(mdEscape('1. first')).toBe('1\\. first');
-    expect(mdEscape('- item')).toBe('\\- item');
-    expect(wrap('aaa bbb ccc ddd', '  ', 9, '- ')).toEqual(['- aaa bbb', '  ccc ddd']);
-    expect(wrap('', '  ')).toEqual(['  ']);
+  it('shows a backtick in a check or a path inside its code span', () => {
+    // the digest's own code spans turned every backtick into a quote
+    const odd = { ...EPERM, path: 'mm/a`b.c' };
+    const md = renderDigestMarkdown(buildDigest({ ...input, revisions: [rev({ newFindings: [odd] })] }));
+    expect(md).toContain('(``mm/a`b.c:612``)');
+  });
+
+  it('mails no control character from a patch, and keeps a no-break space inside its word', () => {
+    // the digest wrapped with a wrap of its own that kept ESC and broke lines at U+00A0
+    const title = `mm: \u001b[31mred\u001b[0m title with 10\u00a0MB ${'x'.repeat(40)} and\u00a0more`;
+    const text = renderDigestText(buildDigest({ ...input, revisions: [rev({ title })] }));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain('  - mm: [31mred [0m title with 10\u00a0MB');
+    expect(text).toContain('and\u00a0more v1');
   });
 });

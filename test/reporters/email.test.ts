@@ -7,10 +7,12 @@ import { defaultConfig } from '../../app/config/index.js';
 import { reviewSeriesSet, type SeriesReview } from '../../app/review/run.js';
 import { CHECKS } from '../../checks/index.js';
 import type { ScopedFinding } from '../../checks/review.js';
-import { fnv64 } from '../../checks/runner.js';
+import { fnv64 } from '../../parsers/hash.js';
 import { parseMail, parseMailSync } from '../../parsers/mail.js';
+import { toEml } from '../../parsers/mail-writer.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
+import { wrap } from '../../parsers/text/wrap.js';
 import {
   type BuildRepliesInput,
   buildReplies,
@@ -19,9 +21,7 @@ import {
   type ReplyPolicy,
   replyReferences,
   replySubject,
-  toEml,
   WIDTH,
-  wrap,
 } from '../../reporters/email.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { codeSpan, fenced } from '../../parsers/text/markdown.js';
 import {
   annotationBatches,
   annotationOf,
   buildCheckRun,
   buildReview,
   checkRunRequests,
-  codeSpan,
   commentBody,
-  fenced,
   type ReviewInput,
   readMarkers,
   unreadSpecs,
@@ -590,5 +589,16 @@ describe('markers cannot be forged from patch text', () => {
     expect(
       readMarkers(['```', m, '```', `text ${m}`, `- ${m}`, '````c', '```', m, '````'].join('\n')),
     ).toEqual([{ kind: 'fp', fingerprint: 'abc', check: 'kapi-x' }]);
+  });
+
+  it('follows fences as CommonMark does: indented up to three spaces, closed by a bare fence', () => {
+    const m = '<!-- kapi-review:fp=abc check=kapi-x -->';
+    // the old tracker saw no fence in an indented one, so a marker in it passed for ours
+    expect(readMarkers(['  ```', m, '  ```', m].join('\n'))).toEqual([
+      { kind: 'fp', fingerprint: 'abc', check: 'kapi-x' },
+    ]);
+    expect(readMarkers(['~~~', '~~~c', m, '~~~', m].join('\n'))).toEqual([
+      { kind: 'fp', fingerprint: 'abc', check: 'kapi-x' },
+    ]);
   });
 });
