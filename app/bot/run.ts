@@ -49,7 +49,8 @@ import { TOO_LARGE, tooLargeText } from '../review/limits.js';
 import { ReviewFailed, type ReviewPool, sharedReviewPool } from '../review/pool.js';
 import { seriesInput } from '../review/run.js';
 import { type FolderWatcher, type WatchFolderOptions, watchFolder } from '../sources/imap.js';
-import { type RevisionRecord, type Store, StoreError } from '../store/store.js';
+import type { RevisionRecord } from '../store/series.js';
+import { type Store, StoreError } from '../store/store.js';
 import { type Decision, planQueue } from './queue.js';
 
 /** pino-compatible; `debug` is optional. */
@@ -176,8 +177,8 @@ export function createBot(deps: BotDeps): Bot {
     const id =
       messageId ??
       `no-message-id.${createHash('sha256').update(raw).digest('hex').slice(0, 32)}@kapi-review.invalid`;
-    const fresh = store.markSeen(id, source, { rejected: why, size: raw.byteLength });
-    if (fresh) store.markProcessed(id);
+    const fresh = store.messages.markSeen(id, source, { rejected: why, size: raw.byteLength });
+    if (fresh) store.messages.markProcessed(id);
     if (fresh) log.warn({ messageId: id, source, size: raw.byteLength }, `skipping mail ${id}: ${why}`);
   }
 
@@ -202,42 +203,42 @@ export function createBot(deps: BotDeps): Bot {
       return;
     }
     const id = mail.messageId;
-    if (store.isSeen(id) && store.getRaw(id) === null) return; // recorded before and not kept (refused)
+    if (store.messages.isSeen(id) && store.messages.raw(id) === null) return; // recorded before and not kept (refused)
     const verdict = mayAnswer(mail, deps.policy);
     if (!verdict.ok) {
-      if (store.markSeen(id, source, { refused: verdict.reasons }))
+      if (store.messages.markSeen(id, source, { refused: verdict.reasons }))
         log.info(
           { messageId: id, source, reasons: verdict.reasons },
           `not answering ${id}: ${verdict.reasons.join('; ')}`,
         );
-      store.markProcessed(id);
+      store.messages.markProcessed(id);
       return;
     }
     // a reply to one of our reviews: follow-up with possible commands, never a patch to review
-    const parent = [mail.inReplyTo, ...mail.references].find((m) => m && store.outboxByMessageId(m));
+    const parent = [mail.inReplyTo, ...mail.references].find((m) => m && store.outbox.byMessageId(m));
     if (parent) {
       followUp(mail, parent, source);
       return;
     }
-    store.saveRaw(id, source, raw, deps.now().toISOString());
-    store.markSeen(id, source, { subject: mail.subject.slice(0, 200) });
+    store.messages.saveRaw(id, source, raw, deps.now().toISOString());
+    store.messages.markSeen(id, source, { subject: mail.subject.slice(0, 200) });
   }
 
   function followUp(mail: PatchMail, parentId: string, source: string): void {
     const id = mail.messageId as string;
-    if (!store.markSeen(id, source, { followUpTo: parentId })) return;
-    const ours = store.outboxByMessageId(parentId);
+    if (!store.messages.markSeen(id, source, { followUpTo: parentId })) return;
+    const ours = store.outbox.byMessageId(parentId);
     const about = ours?.mail.about.messageId ?? null;
-    const rev = about ? (store.revisionsOfMessage(about).at(-1) ?? null) : null;
+    const rev = about ? (store.series.revisionsOfMessage(about).at(-1) ?? null) : null;
     if (!rev) {
       log.warn(
         { messageId: id, parent: parentId },
         `reply ${id} to our mail ${parentId}: its revision is unknown`,
       );
-      store.markProcessed(id);
+      store.messages.markProcessed(id);
       return;
     }
-    const series = store.getSeries(rev.seriesId);
+    const series = store.series.byId(rev.seriesId);
     const by = addressOf(mail.from);
     const { accepted, refused } = parseCommands(mail.body, mail.from, {
       author: series?.author ?? null,
@@ -251,10 +252,10 @@ export function createBot(deps: BotDeps): Bot {
             .filter((_, i) => accepted.some((a) => a.line === i + 1))
             .join('\n')
         : null;
-    store.addFollowUp(rev.id, id, by, text);
+    store.series.addFollowUp(rev.id, id, by, text);
     for (const c of accepted) {
       if (c.kind === 'ignore') {
-        store.addIgnore({
+        store.policy.addIgnore({
           scope: { kind: 'series', seriesId: rev.seriesId },
           check: c.check,
           subject: c.subject,
@@ -265,7 +266,7 @@ export function createBot(deps: BotDeps): Bot {
           `ignore ${c.check}${c.subject ? ` ${c.subject}` : ''} on series ${rev.seriesId}, asked by ${by}`,
         );
       } else {
-        store.mute({ kind: 'series', seriesId: rev.seriesId }, by);
+        store.policy.mute({ kind: 'series', seriesId: rev.seriesId }, by);
         log.info(
           { messageId: id, seriesId: rev.seriesId, by },
           `series ${rev.seriesId} muted, asked by ${by}`,
@@ -274,15 +275,15 @@ export function createBot(deps: BotDeps): Bot {
     }
     for (const r of refused)
       log.info({ messageId: id, line: r.line, text: r.text }, `command refused in ${id}: ${r.reason}`);
-    store.markProcessed(id);
+    store.messages.markProcessed(id);
   }
 
   // ---- tick ----------------------------------------------------------------------------------
 
   function storedRevision(s: Series): RevisionRecord | null {
-    const rec = store.seriesByLineage(s.lineage);
+    const rec = store.series.byLineage(s.lineage);
     if (!rec) return null;
-    return store.revisions(rec.id).find((r) => r.revision === s.revision) ?? null;
+    return store.series.revisions(rec.id).find((r) => r.revision === s.revision) ?? null;
   }
 
   function recordRevision(
@@ -293,13 +294,13 @@ export function createBot(deps: BotDeps): Bot {
   ): RevisionRecord {
     const mails = allMails(s);
     const sender = s.sender ? formatAddress(s.sender) : null;
-    const rec = store.upsertSeries({
+    const rec = store.series.upsert({
       lineage: s.lineage,
       title: s.title,
       author: sender,
       listId: listOf(mails),
     });
-    return store.addRevision(rec.id, {
+    return store.series.addRevision(rec.id, {
       revision: s.revision,
       coverMessageId: s.cover?.messageId ?? null,
       patchMessageIds: [...s.patches]
@@ -318,17 +319,17 @@ export function createBot(deps: BotDeps): Bot {
   function deliver(s: Series, rev: RevisionRecord): number {
     // a revision too large to review (or whose review failed) is for the operator: no mail, ever
     if (unreviewed(rev.stateDetail)) return 0;
-    const series = store.getSeries(rev.seriesId);
+    const series = store.series.byId(rev.seriesId);
     const listId = series?.listId ?? null;
-    if (store.isMuted({ seriesId: rev.seriesId, listId })) {
+    if (store.policy.isMuted({ seriesId: rev.seriesId, listId })) {
       log.info(
         { seriesId: rev.seriesId, revision: rev.revision },
         `series ${rev.seriesId} is muted: no mail for v${rev.revision}`,
       );
       return 0;
     }
-    const findings = store.findings(rev.id).map((f) => f.finding as ScopedFinding);
-    const h = store.history(rev.seriesId, rev.revision);
+    const findings = store.findings.ofRevision(rev.id).map((f) => f.finding as ScopedFinding);
+    const h = store.findings.history(rev.seriesId, rev.revision);
     let history: Map<string, FindingHistory> | undefined;
     if (h.previous !== null) {
       history = new Map();
@@ -363,7 +364,7 @@ export function createBot(deps: BotDeps): Bot {
         { seriesId: rev.seriesId, revision: rev.revision },
         `series ${rev.seriesId} v${rev.revision}: ${note}`,
       );
-    for (const m of replies) store.enqueue(m);
+    for (const m of replies) store.outbox.enqueue(m);
     return replies.length;
   }
 
@@ -392,11 +393,17 @@ export function createBot(deps: BotDeps): Bot {
       return notReviewed(s, firstSeen, rev, `${REVIEW_FAILED}: ${e.message}`);
     }
     if (result.tooLarge) return notReviewed(s, firstSeen, rev, tooLargeText(result.tooLarge));
-    const listId = store.getSeries(rev.seriesId)?.listId ?? null;
+    const listId = store.series.byId(rev.seriesId)?.listId ?? null;
     const kept = result.review.findings.filter(
-      (f) => !store.isIgnored({ check: f.check, subject: f.subject ?? null, seriesId: rev.seriesId, listId }),
+      (f) =>
+        !store.policy.isIgnored({
+          check: f.check,
+          subject: f.subject ?? null,
+          seriesId: rev.seriesId,
+          listId,
+        }),
     );
-    store.recordFindings(rev.id, kept);
+    store.findings.record(rev.id, kept);
     log.info(
       { seriesId: rev.seriesId, revision: rev.revision, findings: kept.length, notes: result.notes },
       `reviewed v${rev.revision} of "${s.title}": ${kept.length} finding(s)`,
@@ -407,7 +414,7 @@ export function createBot(deps: BotDeps): Bot {
   /** Records a revision as reviewed without findings, with why as its state detail; no mail. */
   function notReviewed(s: Series, firstSeen: Date | undefined, rev: RevisionRecord, why: string): number {
     recordRevision(s, firstSeen, s.state.kind, why);
-    store.recordFindings(rev.id, []);
+    store.findings.record(rev.id, []);
     log.warn(
       { seriesId: rev.seriesId, revision: rev.revision, reason: why },
       `v${rev.revision} of "${s.title}" not reviewed, ${why}; no mail sent`,
@@ -416,17 +423,17 @@ export function createBot(deps: BotDeps): Bot {
   }
 
   function processed(id: string): boolean {
-    return store.seen(id)?.processedAt != null;
+    return store.messages.seen(id)?.processedAt != null;
   }
 
   let ticking: Promise<TickReport> | null = null;
 
   async function tickNow(): Promise<TickReport> {
-    const raws = store.rawUnprocessed();
+    const raws = store.messages.rawUnprocessed();
     const received = new Map<string, Date>();
     const mails: PatchMail[] = [];
     for (const r of raws) {
-      store.markSeen(r.messageId, r.source); // a crash between saveRaw and markSeen
+      store.messages.markSeen(r.messageId, r.source); // a crash between saveRaw and markSeen
       const m = parseMailSync(r.raw).value;
       mails.push(m);
       received.set(r.messageId, new Date(r.receivedAt));
@@ -464,7 +471,7 @@ export function createBot(deps: BotDeps): Bot {
     const sendOnce = async (): Promise<void> => {
       sends.push(
         await sendPending({
-          outbox: store,
+          outbox: store.outbox,
           transport: deps.transport,
           policy: deps.policy,
           dryRunDir: deps.dryRunDir,
@@ -505,7 +512,7 @@ export function createBot(deps: BotDeps): Bot {
           case 'superseded': {
             const old = recordRevision(s, firstSeenOf(s));
             const top = storedRevision(d.by) ?? recordRevision(d.by, firstSeenOf(d.by));
-            store.supersede(old.id, top.id);
+            store.series.supersede(old.id, top.id);
             log.info(
               { lineage: s.lineage },
               `v${s.revision} of "${s.title}" superseded by v${d.by.revision}`,
@@ -576,7 +583,7 @@ export function createBot(deps: BotDeps): Bot {
     for (const r of raws) {
       if (waiting.has(r.messageId)) continue;
       try {
-        store.markProcessed(r.messageId);
+        store.messages.markProcessed(r.messageId);
         report.processed++;
       } catch (e) {
         if (!(e instanceof StoreError)) throw e;
@@ -610,7 +617,7 @@ export function watchImap(opts: WatchImapOptions): FolderWatcher {
   const name = source ?? `imap:${opts.folder}`;
   return watchFolder({
     ...rest,
-    cursor: store,
+    cursor: store.cursors,
     log: {
       debug: (o, m) => log.debug?.(o, m),
       info: (o, m) => log.info(o, m),

@@ -169,8 +169,8 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     graceMs: PROBE_GRACE_MS,
     now: () => new Date(),
     claimedAt: (messageId: string) => {
-      const row = store
-        .outboxList({ state: 'sending', limit: 10_000 })
+      const row = store.outbox
+        .list({ state: 'sending', limit: 10_000 })
         .find((r) => r.mail.messageId === messageId);
       return row?.claimedAt ? new Date(row.claimedAt) : null;
     },
@@ -213,8 +213,8 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
       bot,
       baseUrl: source.baseUrl,
       list: source.list,
-      cursor: store,
-      seen: (id: string) => store.isSeen(id),
+      cursor: store.cursors,
+      seen: (id: string) => store.messages.isSeen(id),
       pollMs: source.pollMs,
       log,
     };

@@ -16,7 +16,8 @@ import {
 } from '../../reporters/digest.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 import { addressOf } from '../mail/policy.js';
-import type { Store, StoredFinding } from '../store/store.js';
+import type { StoredFinding } from '../store/findings.js';
+import type { Store } from '../store/store.js';
 
 function digestFinding(f: StoredFinding): DigestFinding {
   const x = f.finding;
@@ -44,8 +45,8 @@ export function collectDigest(
 ): Digest {
   const shown = (f: StoredFinding): boolean => !(opts.mailed && isOperatorOnly(f.finding.check));
   const revisions: DigestRevision[] = [];
-  for (const rev of store.revisionsActive(since, until)) {
-    const series = store.getSeries(rev.seriesId);
+  for (const rev of store.series.revisionsActive(since, until)) {
+    const series = store.series.byId(rev.seriesId);
     if (!series) continue;
     const base: DigestRevision = {
       seriesId: series.id,
@@ -66,7 +67,7 @@ export function collectDigest(
       ignored: 0,
     };
     if (rev.reviewedAt !== null) {
-      const h = store.history(series.id, rev.revision);
+      const h = store.findings.history(series.id, rev.revision);
       base.previous = h.previous;
       for (const e of h.entries) {
         const findings = e.findings.filter(shown);
@@ -78,7 +79,7 @@ export function collectDigest(
       for (const x of h.fixed) {
         if (!shown(x.finding)) continue;
         const f = x.finding.finding;
-        const silenced = store.isIgnored({
+        const silenced = store.policy.isIgnored({
           check: f.check,
           subject: f.subject ?? null,
           seriesId: series.id,
@@ -113,7 +114,7 @@ export type DigestMailResult =
   | { kind: 'empty'; since: string; until: string }
   | { kind: 'queued'; since: string; until: string; outboxId: number };
 
-/** The cursor (Store.get/set) that holds the end of the last digest's period for an address. */
+/** The cursor (store.cursors) that holds the end of the last digest's period for an address. */
 export function digestCursor(to: string): string {
   return `digest:${addressOf(to) || to}`;
 }
@@ -128,10 +129,10 @@ export function enqueueDigestIfDue(o: DigestMailOptions): DigestMailResult {
   const every = o.everyMs ?? WEEK_MS;
   const cursor = digestCursor(o.to);
   const now = o.now.toISOString();
-  const last = o.store.get(cursor);
+  const last = o.store.cursors.get(cursor);
   const lastMs = last === null ? Number.NaN : Date.parse(last);
   if (last === null || Number.isNaN(lastMs)) {
-    o.store.set(cursor, now);
+    o.store.cursors.set(cursor, now);
     return { kind: 'started', next: new Date(o.now.getTime() + every).toISOString() };
   }
   if (o.now.getTime() - lastMs < every)
@@ -139,7 +140,7 @@ export function enqueueDigestIfDue(o: DigestMailOptions): DigestMailResult {
   const since = new Date(lastMs).toISOString();
   const digest = collectDigest(o.store, since, now, { mailed: true });
   if (digest.empty) {
-    o.store.set(cursor, now);
+    o.store.cursors.set(cursor, now);
     return { kind: 'empty', since, until: now };
   }
   const key = `digest:${addressOf(o.to) || o.to}:${since}`;
@@ -157,7 +158,7 @@ export function enqueueDigestIfDue(o: DigestMailOptions): DigestMailResult {
     text: renderDigestText(digest),
     about: { messageId, fingerprints: [] },
   };
-  const entry = o.store.enqueue(mail);
-  o.store.set(cursor, now);
+  const entry = o.store.outbox.enqueue(mail);
+  o.store.cursors.set(cursor, now);
   return { kind: 'queued', since, until: now, outboxId: entry.id };
 }

@@ -3,7 +3,8 @@
  * it to the pure renderers. Shared by the request handler and the static export.
  */
 import { CHECKS } from '../../checks/index.js';
-import type { IgnoreRecord, MuteRecord, Store } from '../store/store.js';
+import type { IgnoreRecord, MuteRecord } from '../store/policy.js';
+import type { Store } from '../store/store.js';
 import { buildCoverage, type SpecIndexData } from './coverage.js';
 import { html } from './html.js';
 import type { Links, ListQuery, PageOptions } from './layout.js';
@@ -32,15 +33,15 @@ export function listPage(store: Store, query: ListQuery, links: Links, opts: Pag
 }
 
 function subjectOf(store: Store, messageId: string): string | null {
-  const info = store.seen(messageId)?.info as { subject?: unknown } | null | undefined;
+  const info = store.messages.seen(messageId)?.info as { subject?: unknown } | null | undefined;
   return typeof info?.subject === 'string' ? info.subject : null;
 }
 
 /** Null when there is no such series. */
 export function seriesPage(store: Store, id: number, links: Links, opts: PageOptions): string | null {
-  const series = store.getSeries(id);
+  const series = store.series.byId(id);
   if (!series) return null;
-  const revisions: RevisionView[] = store
+  const revisions: RevisionView[] = store.series
     .revisions(id)
     .reverse()
     .map((rev) => {
@@ -52,22 +53,26 @@ export function seriesPage(store: Store, id: number, links: Links, opts: PageOpt
       return {
         rev,
         replies: store.replyCounts(rev.id),
-        history: rev.reviewedAt ? store.history(id, rev.revision) : null,
-        findings: store.findings(rev.id),
+        history: rev.reviewedAt ? store.findings.history(id, rev.revision) : null,
+        findings: store.findings.ofRevision(rev.id),
         subjects,
-        followUps: store.followUps(rev.id),
+        followUps: store.series.followUps(rev.id),
       };
     });
   const applies = (i: IgnoreRecord) =>
     i.scope.kind === 'global' ||
     (i.scope.kind === 'series' && i.scope.seriesId === id) ||
     (i.scope.kind === 'list' && i.scope.listId === series.listId);
-  const mutes = store.mutes();
+  const mutes = store.policy.mutes();
   const mute: MuteRecord | null =
     mutes.find((m) => m.target.kind === 'series' && m.target.seriesId === id) ??
     mutes.find((m) => m.target.kind === 'list' && m.target.listId === series.listId) ??
     null;
-  return renderSeriesPage({ series, revisions, mute, ignores: store.ignores().filter(applies) }, links, opts);
+  return renderSeriesPage(
+    { series, revisions, mute, ignores: store.policy.ignores().filter(applies) },
+    links,
+    opts,
+  );
 }
 
 export function checksPage(store: Store, links: Links, opts: PageOptions): string {

@@ -180,13 +180,13 @@ describe('a series over the entry limit', () => {
     const rev = store.listSeries({ limit: 10 }).items[0]?.latest;
     expect(rev?.reviewedAt).not.toBeNull();
     expect(rev?.stateDetail).toBe(`too large to review: ${reason}`);
-    expect(store.findings(rev?.id ?? 0)).toEqual([]);
+    expect(store.findings.ofRevision(rev?.id ?? 0)).toEqual([]);
     expect(log.text('warn')).toContain(`not reviewed, too large to review: ${reason}; no mail sent`);
     expect(log.text('error')).toBe('');
     // no mail, not even a "no findings" summary, and the mail is settled: never reviewed again
-    expect(store.outboxList()).toEqual([]);
+    expect(store.outbox.list()).toEqual([]);
     expect(readdirSync(dir)).not.toContain('eml');
-    expect(store.unprocessed()).toEqual([]);
+    expect(store.messages.unprocessed()).toEqual([]);
     const second = await bot.tick();
     expect(second).toMatchObject({ decisions: [], queued: 0 });
     store.close();
@@ -344,7 +344,7 @@ describe('the bot under a hostile series', () => {
     });
     // the frob series is answered (its three replies written) while the hostile review still runs
     const answered = () =>
-      store.outboxList().length === 3 && store.outboxList().every((e) => e.state === 'sent');
+      store.outbox.list().length === 3 && store.outbox.list().every((e) => e.state === 'sent');
     await until(() => answered() || settled, 60_000, 'the frob series answered');
     const answeredAfter = Date.now() - started;
     expect(settled).toBe(false);
@@ -361,7 +361,7 @@ describe('the bot under a hostile series', () => {
     );
     expect(log.text('warn')).toMatch(/"huge: three very large files" not reviewed, too large to review/);
     // every reply is about the frob series: the hostile one gets no mail
-    expect(store.outboxList().map((e) => e.mail.about.messageId)).not.toContain('hostile-1@example.org');
+    expect(store.outbox.list().map((e) => e.mail.about.messageId)).not.toContain('hostile-1@example.org');
     expect(readdirSync(join(dir, 'eml')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
     // settled, not retried
     const again = await bot.tick();

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RevisionInput, Store, StoreError } from '../../app/store/store.js';
+import type { RevisionInput } from '../../app/store/series.js';
+import { Store, StoreError } from '../../app/store/store.js';
 import type { Finding, Severity } from '../../checks/types.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 
@@ -78,12 +79,12 @@ describe('store: the dashboard queries', () => {
   it('filters the series list by list and by the latest revision state, with search', () => {
     const c = clock('2026-03-02T10:00:00.000Z');
     const s = open(c);
-    const a = s.upsertSeries({ lineage: 'a', title: 'mm: a', author: 'Ann <ann@x>', listId: 'linux-mm@x' });
-    const b = s.upsertSeries({ lineage: 'b', title: 'net: b', author: 'Bob <bob@x>', listId: 'netdev@x' });
-    const n = s.upsertSeries({ lineage: 'n', title: 'mm: none', author: null, listId: null });
-    s.addRevision(a.id, rev(1, 'a1@x', { state: 'incomplete', stateDetail: 'missing 2/2' }));
-    s.addRevision(a.id, rev(2, 'a2@x'));
-    s.addRevision(b.id, rev(1, 'b1@x', { state: 'corrupted', stateDetail: 'patch 1/1 has no diff' }));
+    const a = s.series.upsert({ lineage: 'a', title: 'mm: a', author: 'Ann <ann@x>', listId: 'linux-mm@x' });
+    const b = s.series.upsert({ lineage: 'b', title: 'net: b', author: 'Bob <bob@x>', listId: 'netdev@x' });
+    const n = s.series.upsert({ lineage: 'n', title: 'mm: none', author: null, listId: null });
+    s.series.addRevision(a.id, rev(1, 'a1@x', { state: 'incomplete', stateDetail: 'missing 2/2' }));
+    s.series.addRevision(a.id, rev(2, 'a2@x'));
+    s.series.addRevision(b.id, rev(1, 'b1@x', { state: 'corrupted', stateDetail: 'patch 1/1 has no diff' }));
     const ids = (q: Parameters<Store['listSeries']>[0]) => s.listSeries(q).items.map((i) => i.series.id);
     expect(ids({ list: 'linux-mm@x' })).toEqual([a.id]);
     expect(ids({ list: 'Linux MM <LINUX-MM@x>' })).toEqual([a.id]);
@@ -105,14 +106,14 @@ describe('store: the dashboard queries', () => {
 
   it('counts replies by state and tells dry-run files from sent mail', () => {
     const s = open(clock('2026-03-02T10:00:00.000Z'));
-    const a = s.upsertSeries({ lineage: 'a', title: 'a', author: null, listId: null });
-    const r = s.addRevision(a.id, rev(1, 'a1@x'));
-    s.recordFindings(r.id, []);
-    for (const k of ['k1', 'k2', 'k3', 'k4']) s.enqueue(mail(k, 'a1@x'));
-    const [e1, e2, e3] = s.claim(3);
-    s.markSent(e1?.id as number, 'dry-run: /tmp/x.eml');
-    s.markSent(e2?.id as number, '250 ok');
-    s.markFailed(e3?.id as number, 'refused', false);
+    const a = s.series.upsert({ lineage: 'a', title: 'a', author: null, listId: null });
+    const r = s.series.addRevision(a.id, rev(1, 'a1@x'));
+    s.findings.record(r.id, []);
+    for (const k of ['k1', 'k2', 'k3', 'k4']) s.outbox.enqueue(mail(k, 'a1@x'));
+    const [e1, e2, e3] = s.outbox.claim(3);
+    s.outbox.markSent(e1?.id as number, 'dry-run: /tmp/x.eml');
+    s.outbox.markSent(e2?.id as number, '250 ok');
+    s.outbox.markFailed(e3?.id as number, 'refused', false);
     expect(s.replyCounts(r.id)).toEqual({ pending: 1, sending: 0, sent: 2, failed: 1, dryRun: 1 });
     expect(s.listSeries().items[0]).toMatchObject({ replyStatus: 'failed', dryRun: 1 });
     expect(s.replyCounts(9999)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, dryRun: 0 });
@@ -121,27 +122,27 @@ describe('store: the dashboard queries', () => {
   it('per check: findings once per series and fingerprint, fixed, ignored or open in the latest revision', () => {
     const c = clock('2026-03-02T10:00:00.000Z');
     const s = open(c);
-    const a = s.upsertSeries({ lineage: 'a', title: 'a', author: null, listId: 'l@x' });
-    const b = s.upsertSeries({ lineage: 'b', title: 'b', author: null, listId: 'l@x' });
-    const a1 = s.addRevision(a.id, rev(1, 'a1@x'));
-    s.recordFindings(a1.id, [
+    const a = s.series.upsert({ lineage: 'a', title: 'a', author: null, listId: 'l@x' });
+    const b = s.series.upsert({ lineage: 'b', title: 'b', author: null, listId: 'l@x' });
+    const a1 = s.series.addRevision(a.id, rev(1, 'a1@x'));
+    s.findings.record(a1.id, [
       finding('fixed', 'kapi-error-undocumented', 'error'),
       finding('kept', 'kapi-error-undocumented', 'warning'),
       finding('silenced', 'kapi-deprecated-form', 'warning'),
     ]);
     c.set('2026-03-09T10:00:00.000Z');
-    const a2 = s.addRevision(a.id, rev(2, 'a2@x'));
-    s.recordFindings(a2.id, [finding('kept', 'kapi-error-undocumented', 'warning')]);
-    s.addIgnore({
+    const a2 = s.series.addRevision(a.id, rev(2, 'a2@x'));
+    s.findings.record(a2.id, [finding('kept', 'kapi-error-undocumented', 'warning')]);
+    s.policy.addIgnore({
       scope: { kind: 'list', listId: 'l@x' },
       check: 'kapi-deprecated-form',
       subject: null,
       by: 'm@x',
     });
     // v3 arrived but is not reviewed yet: v2 stays the latest reviewed revision
-    s.addRevision(a.id, rev(3, 'a3@x'));
-    const b1 = s.addRevision(b.id, rev(1, 'b1@x'));
-    s.recordFindings(b1.id, [
+    s.series.addRevision(a.id, rev(3, 'a3@x'));
+    const b1 = s.series.addRevision(b.id, rev(1, 'b1@x'));
+    s.findings.record(b1.id, [
       finding('kept', 'kapi-error-undocumented', 'error'),
       finding('info', 'kapi-desc-duplicated', 'info'),
     ]);
@@ -216,16 +217,16 @@ describe('store: the dashboard queries', () => {
   it('revisionsActive: arrived or reviewed in [since, until)', () => {
     const c = clock('2026-03-01T10:00:00.000Z');
     const s = open(c);
-    const a = s.upsertSeries({ lineage: 'a', title: 'a', author: null, listId: null });
-    const old = s.addRevision(a.id, rev(1, 'a1@x'));
+    const a = s.series.upsert({ lineage: 'a', title: 'a', author: null, listId: null });
+    const old = s.series.addRevision(a.id, rev(1, 'a1@x'));
     c.set('2026-03-05T10:00:00.000Z');
-    s.recordFindings(old.id, []); // arrived before, reviewed inside
-    const inside = s.addRevision(a.id, rev(2, 'a2@x'));
+    s.findings.record(old.id, []); // arrived before, reviewed inside
+    const inside = s.series.addRevision(a.id, rev(2, 'a2@x'));
     c.set('2026-03-09T10:00:00.000Z');
-    s.addRevision(a.id, rev(3, 'a3@x')); // after
-    const got = s.revisionsActive('2026-03-02T00:00:00Z', '2026-03-09T10:00:00.000Z');
+    s.series.addRevision(a.id, rev(3, 'a3@x')); // after
+    const got = s.series.revisionsActive('2026-03-02T00:00:00Z', '2026-03-09T10:00:00.000Z');
     expect(got.map((r) => r.revision)).toEqual([1, 2]);
     expect(got[1]?.id).toBe(inside.id);
-    expect(() => s.revisionsActive('yesterday', '2026-03-09T00:00:00Z')).toThrow(StoreError);
+    expect(() => s.series.revisionsActive('yesterday', '2026-03-09T00:00:00Z')).toThrow(StoreError);
   });
 });
