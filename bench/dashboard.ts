@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { defaultListQuery, type ListQuery, type PageOptions, serverLinks } from '../app/dashboard/layout.js';
 import { checksPage, coveragePage, listPage, seriesPage } from '../app/dashboard/pages.js';
+import { DashboardQueries } from '../app/dashboard/queries.js';
 import { serveDashboard } from '../app/dashboard/server.js';
 import type { RevisionState } from '../app/store/series.js';
 import { Store } from '../app/store/store.js';
@@ -288,10 +289,11 @@ async function main(): Promise<void> {
     const raw = new Database(path, { readonly: true });
     const links = serverLinks('');
     const opts: PageOptions = { metaCsp: false, now: null };
-    const total = store.listSeries({ limit: 1 }).total;
+    const queries = new DashboardQueries(store);
+    const total = queries.listSeries({ limit: 1 }).total;
     const pages = Math.ceil(total / per);
     const q = (extra: Partial<ListQuery>): ListQuery => ({ ...defaultListQuery(), per, ...extra });
-    const searchHits = store.listSeries({ search: 'mlockall', limit: 1 }).total;
+    const searchHits = queries.listSeries({ search: 'mlockall', limit: 1 }).total;
     const baseline = await measure(runs, () => rawQuery(raw, per, 0));
     const first = await measure(runs, () => listPage(store, q({}), links, opts));
     const search = await measure(runs, () => listPage(store, q({ q: 'mlockall' }), links, opts));
@@ -301,7 +303,7 @@ async function main(): Promise<void> {
     const every = await measure(Math.min(runs, 3), () => {
       for (let p = 1; p <= pages; p++) listPage(store, q({ page: p }), links, opts);
     });
-    const someId = store.listSeries({ limit: 1, offset: Math.floor(total / 2) }).items[0]?.series.id ?? 1;
+    const someId = queries.listSeries({ limit: 1, offset: Math.floor(total / 2) }).items[0]?.series.id ?? 1;
     const series = await measure(runs, () => seriesPage(store, someId, links, opts));
     const checks = await measure(Math.min(runs, 3), () => checksPage(store, links, opts));
     const coverage = await measure(Math.min(runs, 3), () => coveragePage(store, null, links, opts));

@@ -9,6 +9,7 @@ import { buildCoverage, type SpecIndexData } from './coverage.js';
 import { html } from './html.js';
 import type { Links, ListQuery, PageOptions } from './layout.js';
 import { page } from './layout.js';
+import { DashboardQueries } from './queries.js';
 import { renderChecksPage } from './render-checks.js';
 import { renderCoveragePage } from './render-coverage.js';
 import { pageCount, renderListPage } from './render-list.js';
@@ -20,15 +21,16 @@ export function listPage(store: Store, query: ListQuery, links: Links, opts: Pag
     ...(query.list ? { list: query.list } : {}),
     ...(query.state ? { state: query.state } : {}),
   };
-  let result = store.listSeries({ ...filter, limit: query.per, offset: (query.page - 1) * query.per });
+  const queries = new DashboardQueries(store);
+  let result = queries.listSeries({ ...filter, limit: query.per, offset: (query.page - 1) * query.per });
   const pages = pageCount(result.total, query.per);
   let q = query;
   if (query.page > pages) {
     // past the end (the list shrank, or a hand-made URL): show the last page
     q = { ...query, page: pages };
-    result = store.listSeries({ ...filter, limit: query.per, offset: (pages - 1) * query.per });
+    result = queries.listSeries({ ...filter, limit: query.per, offset: (pages - 1) * query.per });
   }
-  const lists = links.dynamic ? store.seriesLists() : [];
+  const lists = links.dynamic ? queries.seriesLists() : [];
   return renderListPage({ query: q, result, lists }, links, opts);
 }
 
@@ -41,6 +43,7 @@ function subjectOf(store: Store, messageId: string): string | null {
 export function seriesPage(store: Store, id: number, links: Links, opts: PageOptions): string | null {
   const series = store.series.byId(id);
   if (!series) return null;
+  const queries = new DashboardQueries(store);
   const revisions: RevisionView[] = store.series
     .revisions(id)
     .reverse()
@@ -52,7 +55,7 @@ export function seriesPage(store: Store, id: number, links: Links, opts: PageOpt
       }
       return {
         rev,
-        replies: store.replyCounts(rev.id),
+        replies: queries.replyCounts(rev.id),
         history: rev.reviewedAt ? store.findings.history(id, rev.revision) : null,
         findings: store.findings.ofRevision(rev.id),
         subjects,
@@ -76,10 +79,11 @@ export function seriesPage(store: Store, id: number, links: Links, opts: PageOpt
 }
 
 export function checksPage(store: Store, links: Links, opts: PageOptions): string {
+  const queries = new DashboardQueries(store);
   return renderChecksPage(
     {
-      figures: store.checkFigures(),
-      perDay: store.findingsPerDay(),
+      figures: queries.checkFigures(),
+      perDay: queries.findingsPerDay(),
       checks: CHECKS.map((c) => c.meta),
     },
     links,
@@ -93,7 +97,11 @@ export function coveragePage(
   links: Links,
   opts: PageOptions,
 ): string {
-  return renderCoveragePage(buildCoverage(specs, store.openFindingsBySpec()), links, opts);
+  return renderCoveragePage(
+    buildCoverage(specs, new DashboardQueries(store).openFindingsBySpec()),
+    links,
+    opts,
+  );
 }
 
 export function errorPage(status: number, message: string, links: Links, opts: PageOptions): string {

@@ -7,9 +7,9 @@ import type { Finding } from '../../checks/types.js';
 import type { History, StoredFinding } from '../store/findings.js';
 import type { IgnoreRecord, MuteRecord } from '../store/policy.js';
 import type { FollowUp, RevisionRecord, SeriesRecord } from '../store/series.js';
-import type { ReplyCounts } from '../store/store.js';
 import { type Html, html } from './html.js';
 import { type Links, type PageOptions, page, plural, severityBadge, stateBadge, time } from './layout.js';
+import type { ReplyCounts } from './queries.js';
 
 export interface RevisionView {
   rev: RevisionRecord;

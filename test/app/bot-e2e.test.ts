@@ -6,6 +6,7 @@ import type { Parser } from 'web-tree-sitter';
 import { type Bot, createBot, watchImap } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
+import { DashboardQueries } from '../../app/dashboard/queries.js';
 import type { FolderWatcher } from '../../app/sources/imap.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
@@ -297,7 +298,7 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
     const v2 = splitMboxBuffer(readFileSync('fixtures/mail/revision-frob-v2.mbox')).map((m) => m.raw);
     for (const m of v2) await server.append(folder, m);
     const reviewedV2 = async (): Promise<boolean> => {
-      const rev = b.store.listSeries({ limit: 10 }).items[0]?.latest;
+      const rev = new DashboardQueries(b.store).listSeries({ limit: 10 }).items[0]?.latest;
       return rev?.revision === 2 && rev.reviewedAt !== null;
     };
     for (let i = 0; i < 100 && !(await reviewedV2()); i++) await new Promise((res) => setTimeout(res, 50));

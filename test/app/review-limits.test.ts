@@ -14,6 +14,7 @@ import { createBot } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
 import { defaultConfig, type ReviewConfig } from '../../app/config/index.js';
+import { DashboardQueries } from '../../app/dashboard/queries.js';
 import { checkIds, type ReviewJob } from '../../app/review/job.js';
 import {
   countSpecEntries,
@@ -177,7 +178,7 @@ describe('a series over the entry limit', () => {
     expect(first.queued).toBe(0);
     const reason =
       'kernel/many.c has 5,003 spec entries (specs, params, errors, locks, signals, ...), over the limit of 5,000 (limits.spec-entries)';
-    const rev = store.listSeries({ limit: 10 }).items[0]?.latest;
+    const rev = new DashboardQueries(store).listSeries({ limit: 10 }).items[0]?.latest;
     expect(rev?.reviewedAt).not.toBeNull();
     expect(rev?.stateDetail).toBe(`too large to review: ${reason}`);
     expect(store.findings.ofRevision(rev?.id ?? 0)).toEqual([]);
@@ -354,7 +355,7 @@ describe('the bot under a hostile series', () => {
     const report = await ticking;
     expect(report.decisions.map((d) => d.kind)).toEqual(['review', 'review']);
     expect(report.queued).toBe(3);
-    const items = store.listSeries({ limit: 10 }).items;
+    const items = new DashboardQueries(store).listSeries({ limit: 10 }).items;
     const hostileRev = items.find((i) => i.series.title === 'huge: three very large files')?.latest;
     expect(hostileRev?.stateDetail).toBe(
       'too large to review: the review took longer than its time budget of 6 s (limits.seconds)',

@@ -2,12 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DashboardQueries } from '../../app/dashboard/queries.js';
 import type { RevisionInput } from '../../app/store/series.js';
 import { Store, StoreError } from '../../app/store/store.js';
 import type { Finding, Severity } from '../../checks/types.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
+import * as fx from '../helpers/store.js';
 
-/** The store's read-only queries for the dashboard and the digest (app/store/store.ts). */
+const fixtures = fx.storeFixtures();
+
+/** The dashboard's read models (app/dashboard/queries.ts) and the digest's query, over a real store. */
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -75,28 +79,30 @@ const rev = (revision: number, patch: string, extra: Partial<RevisionInput> = {}
   ...extra,
 });
 
-describe('store: the dashboard queries', () => {
+describe('dashboard queries: lists, replies, checks, coverage', () => {
   it('filters the series list by list and by the latest revision state, with search', () => {
     const c = clock('2026-03-02T10:00:00.000Z');
     const s = open(c);
+    const q = new DashboardQueries(s);
     const a = s.series.upsert({ lineage: 'a', title: 'mm: a', author: 'Ann <ann@x>', listId: 'linux-mm@x' });
     const b = s.series.upsert({ lineage: 'b', title: 'net: b', author: 'Bob <bob@x>', listId: 'netdev@x' });
     const n = s.series.upsert({ lineage: 'n', title: 'mm: none', author: null, listId: null });
     s.series.addRevision(a.id, rev(1, 'a1@x', { state: 'incomplete', stateDetail: 'missing 2/2' }));
     s.series.addRevision(a.id, rev(2, 'a2@x'));
     s.series.addRevision(b.id, rev(1, 'b1@x', { state: 'corrupted', stateDetail: 'patch 1/1 has no diff' }));
-    const ids = (q: Parameters<Store['listSeries']>[0]) => s.listSeries(q).items.map((i) => i.series.id);
+    const ids = (query: Parameters<DashboardQueries['listSeries']>[0]) =>
+      q.listSeries(query).items.map((i) => i.series.id);
     expect(ids({ list: 'linux-mm@x' })).toEqual([a.id]);
     expect(ids({ list: 'Linux MM <LINUX-MM@x>' })).toEqual([a.id]);
     expect(ids({ state: 'complete' })).toEqual([a.id]); // a's v1 was incomplete, its latest is not
     expect(ids({ state: 'corrupted' })).toEqual([b.id]);
     expect(ids({ state: 'incomplete' })).toEqual([]);
     expect(ids({ search: 'mm:', state: 'complete' })).toEqual([a.id]);
-    expect(s.listSeries({ search: 'mm:' }).total).toBe(2);
+    expect(q.listSeries({ search: 'mm:' }).total).toBe(2);
     expect(ids({ list: 'nobody@x' })).toEqual([]);
-    expect(s.listSeries({ list: 'linux-mm@x', state: 'corrupted' }).total).toBe(0);
-    expect(() => s.listSeries({ state: 'bogus' as 'complete' })).toThrow(StoreError);
-    expect(s.seriesLists()).toEqual([
+    expect(q.listSeries({ list: 'linux-mm@x', state: 'corrupted' }).total).toBe(0);
+    expect(() => q.listSeries({ state: 'bogus' as 'complete' })).toThrow(StoreError);
+    expect(q.seriesLists()).toEqual([
       { listId: 'linux-mm@x', series: 1 },
       { listId: 'netdev@x', series: 1 },
       { listId: null, series: 1 },
@@ -106,6 +112,7 @@ describe('store: the dashboard queries', () => {
 
   it('counts replies by state and tells dry-run files from sent mail', () => {
     const s = open(clock('2026-03-02T10:00:00.000Z'));
+    const q = new DashboardQueries(s);
     const a = s.series.upsert({ lineage: 'a', title: 'a', author: null, listId: null });
     const r = s.series.addRevision(a.id, rev(1, 'a1@x'));
     s.findings.record(r.id, []);
@@ -114,14 +121,15 @@ describe('store: the dashboard queries', () => {
     s.outbox.markSent(e1?.id as number, 'dry-run: /tmp/x.eml');
     s.outbox.markSent(e2?.id as number, '250 ok');
     s.outbox.markFailed(e3?.id as number, 'refused', false);
-    expect(s.replyCounts(r.id)).toEqual({ pending: 1, sending: 0, sent: 2, failed: 1, dryRun: 1 });
-    expect(s.listSeries().items[0]).toMatchObject({ replyStatus: 'failed', dryRun: 1 });
-    expect(s.replyCounts(9999)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, dryRun: 0 });
+    expect(q.replyCounts(r.id)).toEqual({ pending: 1, sending: 0, sent: 2, failed: 1, dryRun: 1 });
+    expect(q.listSeries().items[0]).toMatchObject({ replyStatus: 'failed', dryRun: 1 });
+    expect(q.replyCounts(9999)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, dryRun: 0 });
   });
 
   it('per check: findings once per series and fingerprint, fixed, ignored or open in the latest revision', () => {
     const c = clock('2026-03-02T10:00:00.000Z');
     const s = open(c);
+    const q = new DashboardQueries(s);
     const a = s.series.upsert({ lineage: 'a', title: 'a', author: null, listId: 'l@x' });
     const b = s.series.upsert({ lineage: 'b', title: 'b', author: null, listId: 'l@x' });
     const a1 = s.series.addRevision(a.id, rev(1, 'a1@x'));
@@ -146,7 +154,7 @@ describe('store: the dashboard queries', () => {
       finding('kept', 'kapi-error-undocumented', 'error'),
       finding('info', 'kapi-desc-duplicated', 'info'),
     ]);
-    expect(s.checkFigures()).toEqual([
+    expect(q.checkFigures()).toEqual([
       {
         check: 'kapi-error-undocumented',
         findings: 3,
@@ -175,7 +183,7 @@ describe('store: the dashboard queries', () => {
         open: 1,
       },
     ]);
-    expect(s.findingsPerDay()).toEqual([
+    expect(q.findingsPerDay()).toEqual([
       { day: '2026-03-02', severity: 'error', count: 1 },
       { day: '2026-03-02', severity: 'warning', count: 2 },
       { day: '2026-03-09', severity: 'error', count: 1 },
@@ -183,7 +191,7 @@ describe('store: the dashboard queries', () => {
       { day: '2026-03-09', severity: 'warning', count: 1 },
     ]);
     // open drift by spec: a's v2 and b's v1 (their latest reviewed revisions)
-    expect(s.openFindingsBySpec()).toEqual([
+    expect(q.openFindingsBySpec()).toEqual([
       {
         spec: 'sys_mlock',
         check: 'kapi-error-undocumented',
@@ -228,5 +236,84 @@ describe('store: the dashboard queries', () => {
     expect(got.map((r) => r.revision)).toEqual([1, 2]);
     expect(got[1]?.id).toBe(inside.id);
     expect(() => s.series.revisionsActive('yesterday', '2026-03-09T00:00:00Z')).toThrow(StoreError);
+  });
+});
+
+describe('dashboard queries: the series list', () => {
+  it('pages, searches, and counts the latest revision findings and replies', () => {
+    const c = fx.clock();
+    const s = fixtures.open(join(fixtures.tempDir(), 'state.db'), c);
+    const q = new DashboardQueries(s);
+    const made: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      c.advance(60_000);
+      const ser = s.series.upsert({
+        lineage: `lin-${i}`,
+        title: i === 3 ? 'mm: 100% faster mlock' : `mm: frob part ${i}`,
+        author: i % 2 ? 'Ann <ann@example.org>' : 'Bob <bob@example.org>',
+        listId: i < 5 ? 'linux-mm@kvack.example.org' : 'netdev@vger.example.org',
+      });
+      made.push(ser.id);
+    }
+    // series 2: v1 with 3 findings, v2 (latest) with 1 error + 2 info, two replies (one sent)
+    c.advance(60_000);
+    const base = {
+      coverMessageId: null,
+      state: 'complete' as const,
+      stateDetail: null,
+      baseCommit: null,
+      changeId: null,
+    };
+    const v1 = s.series.addRevision(made[1] as number, { ...base, revision: 1, patchMessageIds: ['s2v1@x'] });
+    s.findings.record(v1.id, [fx.finding('a'), fx.finding('b'), fx.finding('c')]);
+    const v2 = s.series.addRevision(made[1] as number, {
+      ...base,
+      revision: 2,
+      patchMessageIds: ['s2v2p1@x', 's2v2p2@x'],
+    });
+    s.findings.record(v2.id, [
+      fx.finding('a', { severity: 'error', messageId: 's2v2p1@x' }),
+      fx.finding('d', { severity: 'info', messageId: 's2v2p2@x' }),
+      fx.finding('e', { severity: 'info', messageId: 's2v2p2@x' }),
+    ]);
+    s.outbox.enqueue(fx.mail('r1', 's2v2p1@x'));
+    s.outbox.enqueue(fx.mail('r2', 's2v2p2@x'));
+    s.outbox.enqueue(fx.mail('old', 's2v1@x'));
+    const [r1] = s.outbox.claim(1);
+    s.outbox.markSent(r1?.id as number, 'ok');
+    s.policy.mute({ kind: 'list', listId: 'netdev@vger.example.org' }, 'op@x');
+
+    const page1 = q.listSeries({ limit: 2, offset: 0 });
+    expect(page1.total).toBe(5);
+    // most recently active first: series 2 got revisions last
+    expect(page1.items.map((i) => i.series.lineage)).toEqual(['lin-2', 'lin-5']);
+    const two = page1.items[0];
+    expect(two?.latest?.revision).toBe(2);
+    expect(two?.revisions).toBe(2);
+    expect(two?.findings).toEqual({ error: 1, warning: 0, info: 2 });
+    expect(two?.replies).toEqual({ pending: 1, sending: 0, sent: 1, failed: 0 });
+    expect(two?.replyStatus).toBe('pending');
+    expect(page1.items[1]).toMatchObject({
+      latest: null,
+      revisions: 0,
+      findings: { error: 0, warning: 0, info: 0 },
+      replyStatus: 'none',
+      muted: true,
+    });
+    expect(q.listSeries({ limit: 2, offset: 2 }).items.map((i) => i.series.lineage)).toEqual([
+      'lin-4',
+      'lin-3',
+    ]);
+    expect(q.listSeries({ limit: 2, offset: 4 }).items.map((i) => i.series.lineage)).toEqual(['lin-1']);
+    expect(q.listSeries({ limit: 2, offset: 6 }).items).toEqual([]);
+
+    expect(q.listSeries({ search: 'BOB@' }).items.map((i) => i.series.lineage)).toEqual(['lin-2', 'lin-4']);
+    expect(q.listSeries({ search: '100%' }).items.map((i) => i.series.lineage)).toEqual(['lin-3']);
+    expect(q.listSeries({ search: '%' }).total).toBe(1); // a literal percent sign, not a wildcard
+    expect(q.listSeries({ search: 'part_' }).total).toBe(0); // a literal underscore
+    expect(q.listSeries({ search: 'netdev' }).items.map((i) => i.series.lineage)).toEqual(['lin-5']);
+    expect(q.listSeries({ search: "'; DROP TABLE series; --" }).total).toBe(0);
+    expect(q.listSeries().total).toBe(5);
+    expect(() => q.listSeries({ limit: 0 })).toThrow(StoreError);
   });
 });
