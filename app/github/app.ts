@@ -33,7 +33,6 @@ import {
   buildReview,
   type CheckRunPayload,
   checkRunRequests,
-  type FixedFinding,
   mdText,
   type ReviewPayload,
   tooLargeRun,
@@ -49,6 +48,7 @@ import { type ReviewPool, sharedReviewPool } from '../review/pool.js';
 import type { Store } from '../store/store.js';
 import { checkWebhook, readCheckRunEvent, readIssueCommentEvent, readPullRequestEvent } from './payload.js';
 import {
+  againstPast,
   canCommand,
   candidateFiles,
   type PastComment,
@@ -494,11 +494,7 @@ export function createApp(
         const past = pastState(reviews as PastReview[], comments as PastComment[], login);
         // operator-only findings are never posted: they alone are nothing to say
         const posted = findings.filter((f) => !isOperatorOnly(f.check));
-        const current = new Set(findings.map((f) => f.fingerprint));
-        const previous = new Set([...past.open.keys()].filter((fp) => current.has(fp)));
-        const fixed: FixedFinding[] = [...past.open.values()].filter(
-          (f) => !current.has(f.fingerprint) && !ignoredFps.has(f.fingerprint) && !isOperatorOnly(f.check),
-        );
+        const { previous, fixed } = againstPast(past, findings, ignoredFps);
         const fresh = posted.filter((f) => !previous.has(f.fingerprint));
         const lines = new Map(images.map((i) => [i.file.filename, i.post.split('\n')]));
         const diffLines = new Map(files.map((f) => [f.filename, rightSideLines(f.patch)]));

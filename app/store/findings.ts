@@ -1,9 +1,10 @@
 /**
  * The findings aggregate: the recorded review of each revision (its findings, which replace any
  * recorded before, and the mark that it was reviewed) and each fingerprint's history across the
- * reviewed revisions of a series.
+ * reviewed revisions of a series (fetched here, compared by reporters/compare.ts).
  */
 import type { Finding, Severity } from '../../checks/types.js';
+import { type CompareEntry, type CompareFixed, type Comparison, compare } from '../../reporters/compare.js';
 import { type Db, StoreError } from './db.js';
 import { nonEmpty, num, type Row, str, strOrNull, toJson } from './sql.js';
 
@@ -15,33 +16,15 @@ export interface StoredFinding {
   finding: Finding;
 }
 
-export interface HistoryEntry {
-  fingerprint: string;
-  /** 'new': not in the previous reviewed revision; 'still': in it too. */
-  status: 'new' | 'still';
-  /** Present without a break since this revision (the current one when 'new'). */
-  since: number;
-  /** The earliest revision it was ever reported in (before `since` when it came back). */
-  firstSeen: number;
-  /** This revision's findings with the fingerprint (more than one when it shows in several places). */
-  findings: StoredFinding[];
-}
+/** A fingerprint of the revision: new in it, or still present since an earlier one. */
+export type HistoryEntry = CompareEntry<StoredFinding>;
 
-export interface FixedEntry {
-  fingerprint: string;
-  /** It was present without a break from `since` up to the previous reviewed revision. */
-  since: number;
-  /** The finding as last reported (in the previous reviewed revision). */
-  finding: StoredFinding;
-}
+/** A fingerprint the revision fixed (the previous reviewed revision had it). */
+export type FixedEntry = CompareFixed<StoredFinding>;
 
-export interface History {
+/** A revision against the reviewed revisions before it (reporters/compare.ts). */
+export interface History extends Comparison<StoredFinding> {
   seriesId: number;
-  revision: number;
-  /** The reviewed revision compared against, or null for the first. */
-  previous: number | null;
-  entries: HistoryEntry[];
-  fixed: FixedEntry[];
 }
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
@@ -103,7 +86,8 @@ export class FindingsRepo {
   /**
    * Each fingerprint of revision `revision` against the earlier revisions of the series: new in
    * it, or still present (and since which revision), and the fingerprints it fixed. Only reviewed
-   * revisions count: a revision superseded before its review says nothing either way.
+   * revisions count: a revision superseded before its review says nothing either way. This only
+   * fetches the chain of reviewed revisions and their findings; reporters/compare.ts compares.
    */
   history(seriesId: number, revision: number): History {
     const reviewed = this.db
@@ -112,9 +96,8 @@ export class FindingsRepo {
          WHERE series_id = ? AND revision <= ? AND reviewed_at IS NOT NULL ORDER BY revision`,
       )
       .all(seriesId, revision) as Row[];
-    const chain = reviewed.map((r) => ({ id: num(r.id), revision: num(r.revision) }));
-    const current = chain.at(-1);
-    if (!current || current.revision !== revision) {
+    const current = reviewed.at(-1);
+    if (!current || num(current.revision) !== revision) {
       const exists = this.db
         .prepare('SELECT 1 FROM revisions WHERE series_id = ? AND revision = ?')
         .get(seriesId, revision);
@@ -124,60 +107,19 @@ export class FindingsRepo {
           : `series ${seriesId} has no revision v${revision}`,
       );
     }
-    const present = new Map<number, Set<string>>();
+    const byRevision = new Map<number, StoredFinding[]>(reviewed.map((r) => [num(r.id), []]));
     const rows = this.db
       .prepare(
-        `SELECT DISTINCT r.revision, f.fingerprint FROM findings f JOIN revisions r ON r.id = f.revision_id
-         WHERE r.series_id = ? AND r.revision <= ? AND r.reviewed_at IS NOT NULL`,
+        `SELECT f.* FROM findings f JOIN revisions r ON r.id = f.revision_id
+         WHERE r.series_id = ? AND r.revision <= ? AND r.reviewed_at IS NOT NULL ORDER BY f.id`,
       )
       .all(seriesId, revision) as Row[];
-    for (const r of rows) {
-      const set = present.get(num(r.revision)) ?? new Set<string>();
-      set.add(str(r.fingerprint));
-      present.set(num(r.revision), set);
-    }
-    const has = (i: number, fp: string) =>
-      present.get((chain[i] as { revision: number }).revision)?.has(fp) ?? false;
-    /** The first revision of the unbroken run of `fp` that ends at chain[i]. */
-    const runStart = (i: number, fp: string): number => {
-      let j = i;
-      while (j > 0 && has(j - 1, fp)) j--;
-      return (chain[j] as { revision: number }).revision;
-    };
-    const firstSeen = (fp: string): number => {
-      for (let j = 0; j < chain.length; j++)
-        if (has(j, fp)) return (chain[j] as { revision: number }).revision;
-      return revision;
-    };
-    const last = chain.length - 1;
-    const byFp = new Map<string, StoredFinding[]>();
-    for (const f of this.ofRevision(current.id)) {
-      const list = byFp.get(f.finding.fingerprint) ?? [];
-      list.push(f);
-      byFp.set(f.finding.fingerprint, list);
-    }
-    const entries: HistoryEntry[] = [...byFp].map(([fp, fs]) => {
-      const still = last > 0 && has(last - 1, fp);
-      return {
-        fingerprint: fp,
-        status: still ? 'still' : 'new',
-        since: still ? runStart(last, fp) : revision,
-        firstSeen: firstSeen(fp),
-        findings: fs,
-      };
-    });
-    const fixed: FixedEntry[] = [];
-    const prev = last > 0 ? chain[last - 1] : undefined;
-    if (prev) {
-      const seenFp = new Set<string>();
-      for (const f of this.ofRevision(prev.id)) {
-        const fp = f.finding.fingerprint;
-        if (byFp.has(fp) || seenFp.has(fp)) continue;
-        seenFp.add(fp);
-        fixed.push({ fingerprint: fp, since: runStart(last - 1, fp), finding: f });
-      }
-    }
-    return { seriesId, revision, previous: prev?.revision ?? null, entries, fixed };
+    for (const r of rows) byRevision.get(num(r.revision_id))?.push(findingRow(r));
+    const chain = reviewed.map((r) => ({
+      revision: num(r.revision),
+      findings: byRevision.get(num(r.id)) ?? [],
+    }));
+    return { seriesId, ...compare(chain, (f) => f.finding.fingerprint) };
   }
 }
 
