@@ -40,7 +40,7 @@ import {
   planReplies,
 } from '../../reporters/email.js';
 import type { ReviewConfig } from '../config/index.js';
-import { type DigestMailResult, enqueueDigestIfDue } from '../dashboard/digest.js';
+import { type DigestMailResult, enqueueDigestIfDue } from '../digest/mail.js';
 import { addressOf, type MailPolicy, mayAnswer, parseCommands } from '../mail/policy.js';
 import { type MailTransport, type SendReport, sendPending } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';
@@ -89,7 +89,7 @@ export interface BotDeps {
   maxMessageBytes?: number;
   /** What the signature says the review was made on; default from `tree`. */
   baseTree?: string;
-  /** Mail a digest (app/dashboard/digest.ts) to this address through the outbox once a week. */
+  /** Mail a digest (app/digest/mail.ts) to this address through the outbox once a week. */
   digestTo?: string | null;
   /** How often the digest goes out; default a week. */
   digestEveryMs?: number;

@@ -11,7 +11,7 @@ import * as fx from '../helpers/store.js';
 
 const fixtures = fx.storeFixtures();
 
-/** The dashboard's read models (app/dashboard/queries.ts) and the digest's query, over a real store. */
+/** The dashboard's read models (app/dashboard/queries.ts) and the revisions a digest reads, over a real store. */
 
 const dirs: string[] = [];
 const stores: Store[] = [];

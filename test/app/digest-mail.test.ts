@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../app/bot/run.js';
 import { BotUsageError, botCommand } from '../../app/cli/bot.js';
-import { collectDigest, digestCursor, enqueueDigestIfDue } from '../../app/dashboard/digest.js';
+import { collectDigest } from '../../app/digest/collect.js';
+import { digestCursor, enqueueDigestIfDue } from '../../app/digest/mail.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { BOT, botDeps, dryRunPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
 
-/** The weekly digest mail: queued through the outbox once a week (app/dashboard/digest.ts). */
+/** The weekly digest mail: queued through the outbox once a week (app/digest/). */
 
 const dirs: string[] = [];
 afterEach(() => {
