@@ -88,6 +88,11 @@ export interface SeriesPage {
   items: SeriesSummary[];
 }
 
+/** A CTE: the latest reviewed revision of each series, where a finding is fixed or still open. */
+const LATEST_REVIEWED = `WITH latest AS (
+  SELECT series_id, max(revision) AS revision FROM revisions WHERE reviewed_at IS NOT NULL
+  GROUP BY series_id)`;
+
 export class DashboardQueries {
   constructor(private readonly store: Store) {}
 
@@ -204,9 +209,7 @@ export class DashboardQueries {
   checkFigures(): CheckFigures[] {
     const rows = this.store.db
       .prepare(
-        `WITH latest AS (
-           SELECT series_id, max(revision) AS revision FROM revisions WHERE reviewed_at IS NOT NULL
-           GROUP BY series_id)
+        `${LATEST_REVIEWED}
          SELECT r.series_id, s.list_id, f.check_id, f.fingerprint, max(f.subject) AS subject,
            max(CASE f.severity WHEN 'error' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END) AS sev,
            count(*) AS reports, max(r.revision) = l.revision AS open
@@ -272,9 +275,7 @@ export class DashboardQueries {
   openFindingsBySpec(): OpenFinding[] {
     const rows = this.store.db
       .prepare(
-        `WITH latest AS (
-           SELECT series_id, max(revision) AS revision FROM revisions WHERE reviewed_at IS NOT NULL
-           GROUP BY series_id)
+        `${LATEST_REVIEWED}
          SELECT f.spec, f.check_id, min(CASE f.severity WHEN 'error' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END) AS sev,
            r.series_id, s.title, r.revision, count(*) AS n
          FROM latest l JOIN revisions r ON r.series_id = l.series_id AND r.revision = l.revision

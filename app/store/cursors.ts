@@ -3,15 +3,10 @@
  * folder, a digest's period) left off, so a restart resumes there.
  */
 import type { CursorStore } from '../mail/types.js';
-import { type Db, StoreError } from './db.js';
-import { nonEmpty, str } from './sql.js';
+import { StoreError } from './db.js';
+import { Aggregate, nonEmpty, str } from './sql.js';
 
-export class CursorsRepo implements CursorStore {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
-
+export class CursorsRepo extends Aggregate implements CursorStore {
   get(source: string): string | null {
     const r = this.db.prepare('SELECT value FROM cursors WHERE source = ?').pluck().get(source);
     return r === undefined ? null : str(r);

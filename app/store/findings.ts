@@ -5,8 +5,8 @@
  */
 import type { Finding, Severity } from '../../checks/types.js';
 import { type CompareEntry, type CompareFixed, type Comparison, compare } from '../../reporters/compare.js';
-import { type Db, StoreError } from './db.js';
-import { nonEmpty, num, type Row, str, strOrNull, toJson } from './sql.js';
+import { StoreError } from './db.js';
+import { Aggregate, nonEmpty, num, type Row, str, strOrNull, toJson } from './sql.js';
 
 export interface StoredFinding {
   id: number;
@@ -29,12 +29,7 @@ export interface History extends Comparison<StoredFinding> {
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-export class FindingsRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
-
+export class FindingsRepo extends Aggregate {
   /**
    * Records the whole review of a revision: its findings (each with the patch mail it is in, from
    * `finding.at.messageId`) replace any recorded before, and the revision is marked reviewed.

@@ -2,8 +2,8 @@
  * The messages aggregate: every Message-ID the bot has seen (with where from and when it was
  * processed) and the raw bytes of received mail, kept until its series is settled.
  */
-import { type Db, StoreError } from './db.js';
-import { isoTime, nonEmpty, num, type Row, str, strOrNull, toJson } from './sql.js';
+import { StoreError } from './db.js';
+import { Aggregate, isoTime, nonEmpty, num, type Row, str, strOrNull, toJson } from './sql.js';
 
 export interface SeenMessage {
   messageId: string;
@@ -20,12 +20,7 @@ export interface RawMessage {
   raw: Buffer;
 }
 
-export class MessagesRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
-
+export class MessagesRepo extends Aggregate {
   /** Records a message as seen; returns false when it was seen before (the first record stays). */
   markSeen(messageId: string, source: string, info: unknown = null): boolean {
     nonEmpty('messageId', messageId);

@@ -6,8 +6,19 @@
  */
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 import type { Outbox, OutboxEntry, OutboxState } from '../mail/types.js';
-import { type Db, StoreError } from './db.js';
-import { addressOf, intArg, isoTime, nonEmpty, num, type Row, str, strOrNull, toJson } from './sql.js';
+import { StoreError } from './db.js';
+import {
+  Aggregate,
+  addressOf,
+  intArg,
+  isoTime,
+  nonEmpty,
+  num,
+  type Row,
+  str,
+  strOrNull,
+  toJson,
+} from './sql.js';
 
 /** The outbox entry with what `kapi-review outbox list` shows besides the contract's fields. */
 export interface OutboxRow extends OutboxEntry {
@@ -20,12 +31,7 @@ export interface OutboxRow extends OutboxEntry {
   sentAt: string | null;
 }
 
-export class OutboxRepo implements Outbox {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
-
+export class OutboxRepo extends Aggregate implements Outbox {
   /**
    * Adds a mail unless one with the same key exists (then returns that one, unchanged). The entry
    * is linked to the revision whose patch or cover letter `mail.about.messageId` names, if any.

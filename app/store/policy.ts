@@ -3,8 +3,8 @@
  * (or one subject of it) for a series, a list or everywhere; mutes keep the bot quiet on a series
  * or a whole list.
  */
-import { type Db, StoreError } from './db.js';
-import { intArg, isoTime, listKey, nonEmpty, num, type Row, str, strOrNull } from './sql.js';
+import { StoreError } from './db.js';
+import { Aggregate, intArg, isoTime, listKey, nonEmpty, num, type Row, str, strOrNull } from './sql.js';
 
 export type IgnoreScope =
   | { kind: 'series'; seriesId: number }
@@ -33,12 +33,7 @@ export interface MuteRecord {
   at: string;
 }
 
-export class PolicyRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
-
+export class PolicyRepo extends Aggregate {
   /** Records an ignore command; returns false when the same ignore exists already. */
   addIgnore(input: IgnoreInput): boolean {
     nonEmpty('check', input.check);

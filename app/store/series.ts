@@ -3,7 +3,18 @@
  * state and whether they were reviewed or superseded, and the follow-ups in each revision's thread.
  */
 import { type Db, StoreError } from './db.js';
-import { cached, intArg, isoTime, listKey, nonEmpty, num, type Row, str, strOrNull } from './sql.js';
+import {
+  Aggregate,
+  cached,
+  intArg,
+  isoTime,
+  listKey,
+  nonEmpty,
+  num,
+  type Row,
+  str,
+  strOrNull,
+} from './sql.js';
 
 export interface SeriesInput {
   /** Revisions of one series share it (parsers/series.ts `lineage`). */
@@ -38,17 +49,9 @@ export interface RevisionInput {
   receivedAt?: string;
 }
 
-export interface RevisionRecord {
+export interface RevisionRecord extends Required<RevisionInput> {
   id: number;
   seriesId: number;
-  revision: number;
-  coverMessageId: string | null;
-  patchMessageIds: string[];
-  state: RevisionState;
-  stateDetail: string | null;
-  baseCommit: string | null;
-  changeId: string | null;
-  receivedAt: string;
   createdAt: string;
   updatedAt: string;
   supersededBy: number | null;
@@ -64,12 +67,7 @@ export interface FollowUp {
   recordedAt: string;
 }
 
-export class SeriesRepo {
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date,
-  ) {}
-
+export class SeriesRepo extends Aggregate {
   /** Creates the series of this lineage or updates its title, author and list (kept when null). */
   upsert(input: SeriesInput): SeriesRecord {
     nonEmpty('lineage', input.lineage);

@@ -6,6 +6,14 @@
 import type Database from 'better-sqlite3';
 import { type Db, StoreError } from './db.js';
 
+/** An aggregate of the store: the one connection and the clock every stored time comes from. */
+export abstract class Aggregate {
+  constructor(
+    protected readonly db: Db,
+    protected readonly now: () => Date,
+  ) {}
+}
+
 export type Row = Record<string, unknown>;
 
 export function str(v: unknown): string {
