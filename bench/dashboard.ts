@@ -21,8 +21,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { defaultListQuery, type ListQuery, type PageOptions, serverLinks } from '../app/dashboard/layout.js';
 import { checksPage, coveragePage, listPage, seriesPage } from '../app/dashboard/pages.js';
+import { DashboardQueries } from '../app/dashboard/queries.js';
 import { serveDashboard } from '../app/dashboard/server.js';
-import { type RevisionState, Store } from '../app/store/store.js';
+import type { RevisionState } from '../app/store/series.js';
+import { Store } from '../app/store/store.js';
 import { CHECKS } from '../checks/index.js';
 import type { Finding, Severity } from '../checks/types.js';
 import { arg, machine, median, recordResults, time } from './common.js';
@@ -137,7 +139,7 @@ function fillStore(path: string, count: number, seed = 7): Fill {
       const sc = pick(SYSCALLS);
       const author = `${pick(FIRST)} ${pick(LAST)} <${i % 500}.dev@example.org>`;
       const list = pick(LISTS);
-      const series = store.upsertSeries({
+      const series = store.series.upsert({
         lineage: `change-id:2025${String(i).padStart(6, '0')}-${sub}-${sc}`,
         title: `${sub}: ${pick(VERBS)} ${sc}${random() < 0.1 ? ` (take ${1 + Math.floor(random() * 3)})` : ''}`,
         author,
@@ -154,7 +156,7 @@ function fillStore(path: string, count: number, seed = 7): Fill {
         const state: RevisionState =
           v === nrev && roll < 0.05 ? 'incomplete' : v === nrev && roll < 0.06 ? 'corrupted' : 'complete';
         const ids = Array.from({ length: patches }, (_, p) => `${i}.v${v}.${p + 1}@example.org`);
-        const rev = store.addRevision(series.id, {
+        const rev = store.series.addRevision(series.id, {
           revision: v,
           coverMessageId: patches > 1 ? `${i}.v${v}.0@example.org` : null,
           patchMessageIds: ids,
@@ -194,12 +196,12 @@ function fillStore(path: string, count: number, seed = 7): Fill {
             fingerprint: `${i}:${k}`,
           };
         });
-        store.recordFindings(rev.id, fs);
+        store.findings.record(rev.id, fs);
         findings += fs.length;
         // one reply per patch with findings: sent, written as dry-run, pending or failed
         for (const messageId of new Set(fs.map((f) => f.at.messageId as string))) {
           const key = `r:${messageId}`;
-          store.enqueue({
+          store.outbox.enqueue({
             key,
             from: 'kapi-review <bot@example.net>',
             to: [author],
@@ -215,18 +217,18 @@ function fillStore(path: string, count: number, seed = 7): Fill {
           replies++;
         }
         const r = random();
-        for (const e of store.claim(100)) {
-          if (r < 0.55) store.markSent(e.id, '250 2.0.0 queued');
-          else if (r < 0.9) store.markSent(e.id, `dry-run: /var/lib/kapi-review/dry-run/${e.id}.eml`);
-          else if (r < 0.97) store.requeue(e.id);
-          else store.markFailed(e.id, '550 rejected', false);
+        for (const e of store.outbox.claim(100)) {
+          if (r < 0.55) store.outbox.markSent(e.id, '250 2.0.0 queued');
+          else if (r < 0.9) store.outbox.markSent(e.id, `dry-run: /var/lib/kapi-review/dry-run/${e.id}.eml`);
+          else if (r < 0.97) store.outbox.requeue(e.id);
+          else store.outbox.markFailed(e.id, '550 rejected', false);
         }
         open = open.filter(() => random() < 0.5);
         if (random() < 0.3) open.push(next++);
       }
-      if (random() < 0.02) store.mute({ kind: 'series', seriesId: series.id }, author);
+      if (random() < 0.02) store.policy.mute({ kind: 'series', seriesId: series.id }, author);
       if (random() < 0.01)
-        store.addIgnore({
+        store.policy.addIgnore({
           scope: { kind: 'series', seriesId: series.id },
           check: pick(checks).id,
           subject: null,
@@ -287,10 +289,11 @@ async function main(): Promise<void> {
     const raw = new Database(path, { readonly: true });
     const links = serverLinks('');
     const opts: PageOptions = { metaCsp: false, now: null };
-    const total = store.listSeries({ limit: 1 }).total;
+    const queries = new DashboardQueries(store);
+    const total = queries.listSeries({ limit: 1 }).total;
     const pages = Math.ceil(total / per);
     const q = (extra: Partial<ListQuery>): ListQuery => ({ ...defaultListQuery(), per, ...extra });
-    const searchHits = store.listSeries({ search: 'mlockall', limit: 1 }).total;
+    const searchHits = queries.listSeries({ search: 'mlockall', limit: 1 }).total;
     const baseline = await measure(runs, () => rawQuery(raw, per, 0));
     const first = await measure(runs, () => listPage(store, q({}), links, opts));
     const search = await measure(runs, () => listPage(store, q({ q: 'mlockall' }), links, opts));
@@ -300,7 +303,7 @@ async function main(): Promise<void> {
     const every = await measure(Math.min(runs, 3), () => {
       for (let p = 1; p <= pages; p++) listPage(store, q({ page: p }), links, opts);
     });
-    const someId = store.listSeries({ limit: 1, offset: Math.floor(total / 2) }).items[0]?.series.id ?? 1;
+    const someId = queries.listSeries({ limit: 1, offset: Math.floor(total / 2) }).items[0]?.series.id ?? 1;
     const series = await measure(runs, () => seriesPage(store, someId, links, opts));
     const checks = await measure(Math.min(runs, 3), () => checksPage(store, links, opts));
     const coverage = await measure(Math.min(runs, 3), () => coveragePage(store, null, links, opts));

@@ -2,7 +2,7 @@
  * The maintainer digest (`kapi-review summary`, and the weekly mail): over a period, what
  * arrived (revisions by arrival), what drifted (findings new in a revision reviewed in the
  * period) and what got fixed (findings the previous revision had and this one has not). Pure:
- * the store's records come in as plain data (app/dashboard/digest.ts collects them), text,
+ * the store's records come in as plain data (app/digest/collect.ts collects them), text,
  * Markdown or JSON come out. Text lines stay within 72 columns where words allow (it is mailed).
  */
 import type { Severity } from '../checks/types.js';

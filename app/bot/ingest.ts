@@ -37,8 +37,8 @@ export function reject(
   const id =
     messageId ??
     `no-message-id.${createHash('sha256').update(raw).digest('hex').slice(0, 32)}@kapi-review.invalid`;
-  const fresh = store.markSeen(id, source, { rejected: why, size: raw.byteLength });
-  if (fresh) store.markProcessed(id);
+  const fresh = store.messages.markSeen(id, source, { rejected: why, size: raw.byteLength });
+  if (fresh) store.messages.markProcessed(id);
   if (fresh) log.warn({ messageId: id, source, size: raw.byteLength }, `skipping mail ${id}: ${why}`);
 }
 
@@ -72,25 +72,25 @@ export async function ingest(st: BotState, raw: Buffer, source: string): Promise
   const mail = readMail(st, raw, source);
   if (mail === null) return;
   const id = mail.messageId as string;
-  if (store.isSeen(id) && store.getRaw(id) === null) return; // recorded before and not kept (refused)
+  if (store.messages.isSeen(id) && store.messages.raw(id) === null) return; // recorded before and not kept (refused)
   const verdict = mayAnswer(mail, st.deps.policy);
   if (!verdict.ok) {
-    if (store.markSeen(id, source, { refused: verdict.reasons }))
+    if (store.messages.markSeen(id, source, { refused: verdict.reasons }))
       log.info(
         { messageId: id, source, reasons: verdict.reasons },
         `not answering ${id}: ${verdict.reasons.join('; ')}`,
       );
-    store.markProcessed(id);
+    store.messages.markProcessed(id);
     return;
   }
   // a reply to one of our reviews: follow-up with possible commands, never a patch to review
-  const parent = [mail.inReplyTo, ...mail.references].find((m) => m && store.outboxByMessageId(m));
+  const parent = [mail.inReplyTo, ...mail.references].find((m) => m && store.outbox.byMessageId(m));
   if (parent) {
     followUp(st, mail, parent, source);
     return;
   }
-  store.saveRaw(id, source, raw, st.deps.now().toISOString());
-  store.markSeen(id, source, { subject: mail.subject.slice(0, 200) });
+  store.messages.saveRaw(id, source, raw, st.deps.now().toISOString());
+  store.messages.markSeen(id, source, { subject: mail.subject.slice(0, 200) });
 }
 
 /**
@@ -100,19 +100,19 @@ export async function ingest(st: BotState, raw: Buffer, source: string): Promise
 export function followUp(st: BotState, mail: PatchMail, parentId: string, source: string): void {
   const { store, log } = st.deps;
   const id = mail.messageId as string;
-  if (!store.markSeen(id, source, { followUpTo: parentId })) return;
-  const ours = store.outboxByMessageId(parentId);
+  if (!store.messages.markSeen(id, source, { followUpTo: parentId })) return;
+  const ours = store.outbox.byMessageId(parentId);
   const about = ours?.mail.about.messageId ?? null;
-  const rev = about ? (store.revisionsOfMessage(about).at(-1) ?? null) : null;
+  const rev = about ? (store.series.revisionsOfMessage(about).at(-1) ?? null) : null;
   if (!rev) {
     log.warn(
       { messageId: id, parent: parentId },
       `reply ${id} to our mail ${parentId}: its revision is unknown`,
     );
-    store.markProcessed(id);
+    store.messages.markProcessed(id);
     return;
   }
-  const series = store.getSeries(rev.seriesId);
+  const series = store.series.byId(rev.seriesId);
   const by = addressOf(mail.from);
   const { accepted, refused } = parseCommands(mail.body, mail.from, {
     author: series?.author ?? null,
@@ -126,10 +126,10 @@ export function followUp(st: BotState, mail: PatchMail, parentId: string, source
           .filter((_, i) => accepted.some((a) => a.line === i + 1))
           .join('\n')
       : null;
-  store.addFollowUp(rev.id, id, by, text);
+  store.series.addFollowUp(rev.id, id, by, text);
   for (const c of accepted) {
     if (c.kind === 'ignore') {
-      store.addIgnore({
+      store.policy.addIgnore({
         scope: { kind: 'series', seriesId: rev.seriesId },
         check: c.check,
         subject: c.subject,
@@ -140,11 +140,11 @@ export function followUp(st: BotState, mail: PatchMail, parentId: string, source
         `ignore ${c.check}${c.subject ? ` ${c.subject}` : ''} on series ${rev.seriesId}, asked by ${by}`,
       );
     } else {
-      store.mute({ kind: 'series', seriesId: rev.seriesId }, by);
+      store.policy.mute({ kind: 'series', seriesId: rev.seriesId }, by);
       log.info({ messageId: id, seriesId: rev.seriesId, by }, `series ${rev.seriesId} muted, asked by ${by}`);
     }
   }
   for (const r of refused)
     log.info({ messageId: id, line: r.line, text: r.text }, `command refused in ${id}: ${r.reason}`);
-  store.markProcessed(id);
+  store.messages.markProcessed(id);
 }

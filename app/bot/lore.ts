@@ -27,11 +27,11 @@ export interface WatchLoreOptions {
   baseUrl: string;
   /** The inbox name (`linux-mm`). */
   list: string;
-  /** Where the feed cursor lives (the Store). */
+  /** Where the feed cursor lives (the store's cursors). */
   cursor: CursorStore;
   /** Time between polls. */
   pollMs: number;
-  /** Whether the bot already has a message (Store.isSeen): its thread is not fetched again. */
+  /** Whether the bot already has a message (store.messages.isSeen): its thread is not fetched again. */
   seen?: (messageId: string) => boolean;
   fetch?: FetchLike;
   /** Waits between polls and between HTTP attempts (Retry-After, backoff). */

@@ -11,7 +11,8 @@ import { formatAddress } from '../../parsers/mail-writer.js';
 import type { Series } from '../../parsers/series.js';
 import { DEFAULT_SILENCE_HINT, type FindingHistory, planReplies } from '../../reporters/email.js';
 import { TOO_LARGE } from '../review/limits.js';
-import type { RevisionRecord, Store } from '../store/store.js';
+import type { RevisionRecord } from '../store/series.js';
+import type { Store } from '../store/store.js';
 import type { BotState } from './state.js';
 
 /** The state detail of a revision whose review failed (recorded, never answered nor retried). */
@@ -60,9 +61,9 @@ export function listOf(st: BotState, mails: readonly PatchMail[]): string | null
 /** The stored revision of a parsed series, if the bot recorded it. */
 export function storedRevision(st: BotState, s: Series): RevisionRecord | null {
   const { store } = st.deps;
-  const rec = store.seriesByLineage(s.lineage);
+  const rec = store.series.byLineage(s.lineage);
   if (!rec) return null;
-  return store.revisions(rec.id).find((r) => r.revision === s.revision) ?? null;
+  return store.series.revisions(rec.id).find((r) => r.revision === s.revision) ?? null;
 }
 
 /** Records a parsed series and its revision (again: the store keeps one per lineage and number). */
@@ -76,13 +77,13 @@ export function recordRevision(
   const { store } = st.deps;
   const mails = allMails(s);
   const sender = s.sender ? formatAddress(s.sender) : null;
-  const rec = store.upsertSeries({
+  const rec = store.series.upsert({
     lineage: s.lineage,
     title: s.title,
     author: sender,
     listId: listOf(st, mails),
   });
-  return store.addRevision(rec.id, {
+  return store.series.addRevision(rec.id, {
     revision: s.revision,
     coverMessageId: s.cover?.messageId ?? null,
     patchMessageIds: [...s.patches]
@@ -99,7 +100,7 @@ export function recordRevision(
 
 /** Each finding's history over the series' earlier revisions; undefined for a first revision. */
 function historyOf(store: Store, rev: RevisionRecord): Map<string, FindingHistory> | undefined {
-  const h = store.history(rev.seriesId, rev.revision);
+  const h = store.findings.history(rev.seriesId, rev.revision);
   if (h.previous === null) return undefined;
   const history = new Map<string, FindingHistory>();
   for (const e of h.entries) history.set(e.fingerprint, { firstRevision: e.firstSeen, status: 'open' });
@@ -120,16 +121,16 @@ export function deliver(st: BotState, s: Series, rev: RevisionRecord): number {
   const { store, log, policy } = st.deps;
   // a revision too large to review (or whose review failed) is for the operator: no mail, ever
   if (unreviewed(rev.stateDetail)) return 0;
-  const series = store.getSeries(rev.seriesId);
+  const series = store.series.byId(rev.seriesId);
   const listId = series?.listId ?? null;
-  if (store.isMuted({ seriesId: rev.seriesId, listId })) {
+  if (store.policy.isMuted({ seriesId: rev.seriesId, listId })) {
     log.info(
       { seriesId: rev.seriesId, revision: rev.revision },
       `series ${rev.seriesId} is muted: no mail for v${rev.revision}`,
     );
     return 0;
   }
-  const findings = store.findings(rev.id).map((f) => f.finding as ScopedFinding);
+  const findings = store.findings.ofRevision(rev.id).map((f) => f.finding as ScopedFinding);
   const history = historyOf(store, rev);
   const { mails: replies, notes } = planReplies({
     series: s,
@@ -151,6 +152,6 @@ export function deliver(st: BotState, s: Series, rev: RevisionRecord): number {
       { seriesId: rev.seriesId, revision: rev.revision },
       `series ${rev.seriesId} v${rev.revision}: ${note}`,
     );
-  for (const m of replies) store.enqueue(m);
+  for (const m of replies) store.outbox.enqueue(m);
   return replies.length;
 }

@@ -62,7 +62,7 @@ export function watchImap(opts: WatchImapOptions): FolderWatcher {
   const name = source ?? `imap:${opts.folder}`;
   return watchFolder({
     ...rest,
-    cursor: store,
+    cursor: store.cursors,
     log: {
       debug: (o, m) => log.debug?.(o, m),
       info: (o, m) => log.info(o, m),

@@ -8,7 +8,7 @@ import type { Parser } from 'web-tree-sitter';
 import type { Check } from '../../checks/types.js';
 import { addressOf } from '../../parsers/headers.js';
 import type { ReviewConfig } from '../config/index.js';
-import type { DigestMailResult } from '../dashboard/digest.js';
+import type { DigestMailResult } from '../digest/mail.js';
 import type { MailPolicy } from '../mail/policy.js';
 import type { MailTransport, SendReport } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';

@@ -14,13 +14,15 @@
 import type { PatchMail } from '../../parsers/mail.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { buildSeries, type Series, type SeriesSet } from '../../parsers/series.js';
-import { enqueueDigestIfDue } from '../dashboard/digest.js';
+import { enqueueDigestIfDue } from '../digest/mail.js';
 import { type SendReport, sendPending } from '../mail/sender.js';
 import { checkIds, submitReview } from '../review/job.js';
 import { tooLargeText } from '../review/limits.js';
 import { ReviewFailed, sharedReviewPool } from '../review/pool.js';
 import { seriesInput } from '../review/run.js';
-import { type RawMessage, type RevisionRecord, StoreError } from '../store/store.js';
+import { StoreError } from '../store/db.js';
+import type { RawMessage } from '../store/messages.js';
+import type { RevisionRecord } from '../store/series.js';
 import { type Decision, planQueue } from './queue.js';
 import {
   deliver,
@@ -44,11 +46,11 @@ export interface Collected {
 /** The raw mail not yet processed, parsed and built into series. */
 export function collect(st: BotState): Collected {
   const { store } = st.deps;
-  const raws = store.rawUnprocessed();
+  const raws = store.messages.rawUnprocessed();
   const received = new Map<string, Date>();
   const mails: PatchMail[] = [];
   for (const r of raws) {
-    store.markSeen(r.messageId, r.source); // a crash between saveRaw and markSeen
+    store.messages.markSeen(r.messageId, r.source); // a crash between saveRaw and markSeen
     const m = parseMailSync(r.raw).value;
     mails.push(m);
     received.set(r.messageId, new Date(r.receivedAt));
@@ -91,7 +93,7 @@ function notReviewed(
 ): number {
   const { store, log } = st.deps;
   recordRevision(st, s, firstSeen, s.state.kind, why);
-  store.recordFindings(rev.id, []);
+  store.findings.record(rev.id, []);
   log.warn(
     { seriesId: rev.seriesId, revision: rev.revision, reason: why },
     `v${rev.revision} of "${s.title}" not reviewed, ${why}; no mail sent`,
@@ -131,11 +133,12 @@ export async function reviewSeries(st: BotState, s: Series, firstSeen: Date | un
     return notReviewed(st, s, firstSeen, rev, `${REVIEW_FAILED}: ${e.message}`);
   }
   if (result.tooLarge) return notReviewed(st, s, firstSeen, rev, tooLargeText(result.tooLarge));
-  const listId = store.getSeries(rev.seriesId)?.listId ?? null;
+  const listId = store.series.byId(rev.seriesId)?.listId ?? null;
   const kept = result.review.findings.filter(
-    (f) => !store.isIgnored({ check: f.check, subject: f.subject ?? null, seriesId: rev.seriesId, listId }),
+    (f) =>
+      !store.policy.isIgnored({ check: f.check, subject: f.subject ?? null, seriesId: rev.seriesId, listId }),
   );
-  store.recordFindings(rev.id, kept);
+  store.findings.record(rev.id, kept);
   log.info(
     { seriesId: rev.seriesId, revision: rev.revision, findings: kept.length, notes: result.notes },
     `reviewed v${rev.revision} of "${s.title}": ${kept.length} finding(s)`,
@@ -156,7 +159,7 @@ class TickSends {
     const { deps } = st;
     this.reports.push(
       await sendPending({
-        outbox: deps.store,
+        outbox: deps.store.outbox,
         transport: deps.transport,
         policy: deps.policy,
         dryRunDir: deps.dryRunDir,
@@ -225,7 +228,7 @@ function supersede(run: TickRun, s: Series, by: Series): void {
   const { st, collected } = run;
   const old = recordRevision(st, s, collected.firstSeenOf(s));
   const top = storedRevision(st, by) ?? recordRevision(st, by, collected.firstSeenOf(by));
-  st.deps.store.supersede(old.id, top.id);
+  st.deps.store.series.supersede(old.id, top.id);
   st.deps.log.info({ lineage: s.lineage }, `v${s.revision} of "${s.title}" superseded by v${by.revision}`);
 }
 
@@ -254,7 +257,7 @@ function wait(run: TickRun, s: Series, until: Date): void {
  */
 function redeliver(run: TickRun, s: Series): void {
   const { store } = run.st.deps;
-  const processed = (id: string): boolean => store.seen(id)?.processedAt != null;
+  const processed = (id: string): boolean => store.messages.seen(id)?.processedAt != null;
   const rev = storedRevision(run.st, s);
   if (
     rev?.reviewedAt &&
@@ -322,7 +325,7 @@ export function sweep(st: BotState, raws: readonly RawMessage[], waiting: Readon
   for (const r of raws) {
     if (waiting.has(r.messageId)) continue;
     try {
-      st.deps.store.markProcessed(r.messageId);
+      st.deps.store.messages.markProcessed(r.messageId);
       processed++;
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;

@@ -16,8 +16,10 @@ import { createBot, watchImap } from '../bot/run.js';
 import { loadCParser } from '../c/language.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { defaultMailPolicy, MAIL_MODES, type MailMode, type MailPolicy } from '../mail/policy.js';
-import { imapDeliveryProbe, loreDeliveryProbe } from '../mail/probe.js';
+import { imapDeliveryProbe, loreDeliveryProbe, type ProbeLog } from '../mail/probe.js';
+import type { DeliveryProbe } from '../mail/types.js';
 import { defaultStorePath } from '../store/db.js';
+import type { OutboxRepo } from '../store/outbox.js';
 import { Store, StoreError } from '../store/store.js';
 import type { CliIo } from './main.js';
 import { UsageError } from './usage.js';
@@ -122,6 +124,43 @@ function botSource(opts: BotOptions, env: NodeJS.ProcessEnv): BotSource {
 /** Lists deliver late: a reply claimed less than this long ago and not seen yet is left to the operator. */
 const PROBE_GRACE_MS = 6 * 60 * 60 * 1000;
 
+/** The IMAP folder the bot reads, as the watcher and the delivery probe connect to it. */
+function imapFolder(source: BotSource & { kind: 'imap' }, opts: BotOptions, imapPort: number) {
+  return {
+    host: source.host,
+    port: imapPort,
+    secure: opts.imapSecure ?? imapPort === 993,
+    auth: { user: source.user, pass: source.pass },
+    folder: opts.folder,
+  };
+}
+
+/**
+ * After a crash, a reply left in 'sending' is looked for where the bot reads the list; one not
+ * found counts as undelivered only when it was claimed more than PROBE_GRACE_MS ago.
+ */
+function deliveryProbe(
+  source: BotSource,
+  opts: BotOptions,
+  imapPort: number,
+  outbox: OutboxRepo,
+  log: ProbeLog,
+): DeliveryProbe {
+  const grace = {
+    graceMs: PROBE_GRACE_MS,
+    now: () => new Date(),
+    claimedAt: (messageId: string) => {
+      const row = outbox
+        .list({ state: 'sending', limit: 10_000 })
+        .find((r) => r.mail.messageId === messageId);
+      return row?.claimedAt ? new Date(row.claimedAt) : null;
+    },
+  };
+  return source.kind === 'lore'
+    ? loreDeliveryProbe({ baseUrl: source.baseUrl, inbox: source.list, log, ...grace })
+    : imapDeliveryProbe({ ...imapFolder(source, opts, imapPort), log, ...grace });
+}
+
 export async function botCommand(opts: BotOptions, io: CliIo, env = process.env): Promise<number> {
   const policy = botPolicy(opts);
   const source = botSource(opts, env);
@@ -162,30 +201,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     };
   const log = { info: line('info'), warn: line('warn'), error: line('error') };
   const domain = addressOf(opts.from).split('@')[1] ?? 'kapi-review.invalid';
-  // After a crash, a reply left in 'sending' is looked for where the bot reads the list; one not
-  // found counts as undelivered only when it was claimed more than PROBE_GRACE_MS ago.
-  const grace = {
-    graceMs: PROBE_GRACE_MS,
-    now: () => new Date(),
-    claimedAt: (messageId: string) => {
-      const row = store
-        .outboxList({ state: 'sending', limit: 10_000 })
-        .find((r) => r.mail.messageId === messageId);
-      return row?.claimedAt ? new Date(row.claimedAt) : null;
-    },
-  };
-  const probe =
-    source.kind === 'lore'
-      ? loreDeliveryProbe({ baseUrl: source.baseUrl, inbox: source.list, log, ...grace })
-      : imapDeliveryProbe({
-          host: source.host,
-          port: imapPort,
-          secure: opts.imapSecure ?? imapPort === 993,
-          auth: { user: source.user, pass: source.pass },
-          folder: opts.folder,
-          log,
-          ...grace,
-        });
+  const probe = deliveryProbe(source, opts, imapPort, store.outbox, log);
   const bot = createBot({
     store,
     parser: await loadCParser(),
@@ -212,8 +228,8 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
       bot,
       baseUrl: source.baseUrl,
       list: source.list,
-      cursor: store,
-      seen: (id: string) => store.isSeen(id),
+      cursor: store.cursors,
+      seen: (id: string) => store.messages.isSeen(id),
       pollMs: source.pollMs,
       log,
     };
@@ -243,11 +259,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     }
   }
   const watcher = watchImap({
-    host: source.host,
-    port: imapPort,
-    secure: opts.imapSecure ?? imapPort === 993,
-    auth: { user: source.user, pass: source.pass },
-    folder: opts.folder,
+    ...imapFolder(source, opts, imapPort),
     bot,
     store,
     log,

@@ -14,8 +14,8 @@ import {
   SpecIndexError,
   specIndexData,
 } from '../dashboard/coverage.js';
-import { collectDigest } from '../dashboard/digest.js';
 import { exportDashboard, serveDashboard } from '../dashboard/server.js';
+import { collectDigest } from '../digest/collect.js';
 import { indexTree } from '../index/specs.js';
 import { defaultStorePath } from '../store/db.js';
 import { Store, StoreError } from '../store/store.js';

@@ -4,8 +4,8 @@
  * escaped. Each shape has a <title> (the exact figure on hover) and the chart a <desc>.
  */
 import type { Severity } from '../../checks/types.js';
-import type { FindingsPerDay } from '../store/store.js';
 import { type Html, html } from './html.js';
+import type { FindingsPerDay } from './queries.js';
 
 export interface ChartSeries {
   name: string;

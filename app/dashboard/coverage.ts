@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { IndexedSpec, IndexedSyscall, TreeIndex } from '../../parsers/specindex.js';
-import type { OpenFinding } from '../store/store.js';
+import type { OpenFinding } from './queries.js';
 
 /** What the dashboard needs of a spec index. */
 export interface SpecIndexData {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Severity } from '../../checks/types.js';
-import type { RevisionState } from '../store/store.js';
+import type { RevisionState } from '../store/series.js';
 import { type Html, html, type Part, raw } from './html.js';
 
 const CSS = `

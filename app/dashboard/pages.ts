@@ -3,11 +3,13 @@
  * it to the pure renderers. Shared by the request handler and the static export.
  */
 import { CHECKS } from '../../checks/index.js';
-import type { IgnoreRecord, MuteRecord, Store } from '../store/store.js';
+import type { IgnoreRecord, MuteRecord } from '../store/policy.js';
+import type { Store } from '../store/store.js';
 import { buildCoverage, type SpecIndexData } from './coverage.js';
 import { html } from './html.js';
 import type { Links, ListQuery, PageOptions } from './layout.js';
 import { page } from './layout.js';
+import { DashboardQueries } from './queries.js';
 import { renderChecksPage } from './render-checks.js';
 import { renderCoveragePage } from './render-coverage.js';
 import { pageCount, renderListPage } from './render-list.js';
@@ -19,28 +21,30 @@ export function listPage(store: Store, query: ListQuery, links: Links, opts: Pag
     ...(query.list ? { list: query.list } : {}),
     ...(query.state ? { state: query.state } : {}),
   };
-  let result = store.listSeries({ ...filter, limit: query.per, offset: (query.page - 1) * query.per });
+  const queries = new DashboardQueries(store);
+  let result = queries.listSeries({ ...filter, limit: query.per, offset: (query.page - 1) * query.per });
   const pages = pageCount(result.total, query.per);
   let q = query;
   if (query.page > pages) {
     // past the end (the list shrank, or a hand-made URL): show the last page
     q = { ...query, page: pages };
-    result = store.listSeries({ ...filter, limit: query.per, offset: (pages - 1) * query.per });
+    result = queries.listSeries({ ...filter, limit: query.per, offset: (pages - 1) * query.per });
   }
-  const lists = links.dynamic ? store.seriesLists() : [];
+  const lists = links.dynamic ? queries.seriesLists() : [];
   return renderListPage({ query: q, result, lists }, links, opts);
 }
 
 function subjectOf(store: Store, messageId: string): string | null {
-  const info = store.seen(messageId)?.info as { subject?: unknown } | null | undefined;
+  const info = store.messages.seen(messageId)?.info as { subject?: unknown } | null | undefined;
   return typeof info?.subject === 'string' ? info.subject : null;
 }
 
 /** Null when there is no such series. */
 export function seriesPage(store: Store, id: number, links: Links, opts: PageOptions): string | null {
-  const series = store.getSeries(id);
+  const series = store.series.byId(id);
   if (!series) return null;
-  const revisions: RevisionView[] = store
+  const queries = new DashboardQueries(store);
+  const revisions: RevisionView[] = store.series
     .revisions(id)
     .reverse()
     .map((rev) => {
@@ -51,30 +55,35 @@ export function seriesPage(store: Store, id: number, links: Links, opts: PageOpt
       }
       return {
         rev,
-        replies: store.replyCounts(rev.id),
-        history: rev.reviewedAt ? store.history(id, rev.revision) : null,
-        findings: store.findings(rev.id),
+        replies: queries.replyCounts(rev.id),
+        history: rev.reviewedAt ? store.findings.history(id, rev.revision) : null,
+        findings: store.findings.ofRevision(rev.id),
         subjects,
-        followUps: store.followUps(rev.id),
+        followUps: store.series.followUps(rev.id),
       };
     });
   const applies = (i: IgnoreRecord) =>
     i.scope.kind === 'global' ||
     (i.scope.kind === 'series' && i.scope.seriesId === id) ||
     (i.scope.kind === 'list' && i.scope.listId === series.listId);
-  const mutes = store.mutes();
+  const mutes = store.policy.mutes();
   const mute: MuteRecord | null =
     mutes.find((m) => m.target.kind === 'series' && m.target.seriesId === id) ??
     mutes.find((m) => m.target.kind === 'list' && m.target.listId === series.listId) ??
     null;
-  return renderSeriesPage({ series, revisions, mute, ignores: store.ignores().filter(applies) }, links, opts);
+  return renderSeriesPage(
+    { series, revisions, mute, ignores: store.policy.ignores().filter(applies) },
+    links,
+    opts,
+  );
 }
 
 export function checksPage(store: Store, links: Links, opts: PageOptions): string {
+  const queries = new DashboardQueries(store);
   return renderChecksPage(
     {
-      figures: store.checkFigures(),
-      perDay: store.findingsPerDay(),
+      figures: queries.checkFigures(),
+      perDay: queries.findingsPerDay(),
       checks: CHECKS.map((c) => c.meta),
     },
     links,
@@ -88,7 +97,11 @@ export function coveragePage(
   links: Links,
   opts: PageOptions,
 ): string {
-  return renderCoveragePage(buildCoverage(specs, store.openFindingsBySpec()), links, opts);
+  return renderCoveragePage(
+    buildCoverage(specs, new DashboardQueries(store).openFindingsBySpec()),
+    links,
+    opts,
+  );
 }
 
 export function errorPage(status: number, message: string, links: Links, opts: PageOptions): string {

@@ -2,11 +2,12 @@
  * The spec coverage page: syscalls with and without a spec by subsystem (a chart and a table per
  * subsystem), specs that document no syscall, and the specs with open drift findings. Pure.
  */
-import type { OpenFinding } from '../store/store.js';
+
 import { stackedBars } from './charts.js';
 import type { Coverage, CoverageGroup } from './coverage.js';
 import { type Html, html } from './html.js';
 import { type Links, type PageOptions, page, plural, severityBadge } from './layout.js';
+import type { OpenFinding } from './queries.js';
 
 function pct(n: number, of: number): string {
   return of === 0 ? '0%' : `${Math.round((100 * n) / of)}%`;

@@ -2,7 +2,7 @@
  * The series list: one row per series with its latest revision, findings by severity and reply
  * status; a GET form filters and searches (no script needed); numbered pages. Pure.
  */
-import type { SeriesPage, SeriesSummary } from '../store/store.js';
+
 import { type Html, html, raw } from './html.js';
 import {
   type Links,
@@ -16,6 +16,7 @@ import {
   stateBadge,
   time,
 } from './layout.js';
+import type { SeriesPage, SeriesSummary } from './queries.js';
 
 export interface ListView {
   query: ListQuery;

@@ -4,18 +4,12 @@
  * revision; what that revision fixed is listed after the patches. Pure.
  */
 import type { Finding } from '../../checks/types.js';
-import type {
-  FollowUp,
-  History,
-  IgnoreRecord,
-  MuteRecord,
-  ReplyCounts,
-  RevisionRecord,
-  SeriesRecord,
-  StoredFinding,
-} from '../store/store.js';
+import type { History, StoredFinding } from '../store/findings.js';
+import type { IgnoreRecord, MuteRecord } from '../store/policy.js';
+import type { FollowUp, RevisionRecord, SeriesRecord } from '../store/series.js';
 import { type Html, html } from './html.js';
 import { type Links, type PageOptions, page, plural, severityBadge, stateBadge, time } from './layout.js';
+import type { ReplyCounts } from './queries.js';
 
 export interface RevisionView {
   rev: RevisionRecord;

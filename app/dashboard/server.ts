@@ -17,6 +17,7 @@ import {
   staticListFile,
 } from './layout.js';
 import { checksPage, coveragePage, listPage, seriesPage } from './pages.js';
+import { DashboardQueries } from './queries.js';
 import { pageCount } from './render-list.js';
 
 export interface ServeOptions {
@@ -100,7 +101,8 @@ export function exportDashboard(opts: ExportOptions): ExportReport {
   const pageOpts: PageOptions = { metaCsp: true, now: opts.now ?? null };
   mkdirSync(join(opts.dir, 'series'), { recursive: true });
   const top = staticLinks(0);
-  const total = opts.store.listSeries({ limit: 1 }).total;
+  const queries = new DashboardQueries(opts.store);
+  const total = queries.listSeries({ limit: 1 }).total;
   const pages = pageCount(total, per);
   let seriesPages = 0;
   for (let p = 1; p <= pages; p++) {
@@ -108,7 +110,7 @@ export function exportDashboard(opts: ExportOptions): ExportReport {
       join(opts.dir, staticListFile(p)),
       listPage(opts.store, { ...defaultListQuery(), page: p, per }, top, pageOpts),
     );
-    for (const item of opts.store.listSeries({ limit: per, offset: (p - 1) * per }).items) {
+    for (const item of queries.listSeries({ limit: per, offset: (p - 1) * per }).items) {
       const html = seriesPage(opts.store, item.series.id, staticLinks(1), pageOpts);
       if (html === null) continue;
       writeFileSync(join(opts.dir, 'series', `${item.series.id}.html`), html);

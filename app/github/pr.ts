@@ -1,12 +1,15 @@
 /**
  * The pull-request side of the GitHub App, pure: which files of a PR to fetch, the PR as one
- * ReviewPatch, the diff lines a review may comment on, what earlier reviews said, and commands in
- * comments. No network here; app/github/gateway.ts does the calls and hands the data in.
+ * ReviewPatch, the diff lines a review may comment on, what earlier reviews said and what a push
+ * changes against it, and commands in comments. No network here; app/github/gateway.ts does the
+ * calls and hands the data in.
  */
+import { isOperatorOnly } from '../../checks/index.js';
 import type { ReviewFile, ReviewPatch } from '../../checks/review.js';
 import { isCFile } from '../../checks/unit.js';
 import { parseDiff } from '../../parsers/diff.js';
 import { FenceTracker } from '../../parsers/text/markdown.js';
+import { compare } from '../../reporters/compare.js';
 import { type FixedFinding, readMarkers } from '../../reporters/github.js';
 import { changedLines } from '../context/postimage.js';
 
@@ -165,6 +168,33 @@ export function pastState(
       }
   }
   return { open, reviewedShas };
+}
+
+/**
+ * A push's findings against what our earlier reviews left open (the one comparison of
+ * reporters/compare.ts, with those reviews as the revision before): `previous`, the fingerprints
+ * already commented on (not commented again); `fixed`, the open ones the push no longer has, less
+ * those `ignored` by configuration in this run and operator-only ones (never posted, never fixed).
+ */
+export function againstPast(
+  past: PastState,
+  findings: readonly FixedFinding[],
+  ignored: ReadonlySet<string>,
+): { previous: Set<string>; fixed: FixedFinding[] } {
+  // GitHub has no revision numbers: the earlier reviews count as one revision, the push as the next
+  const c = compare<FixedFinding>(
+    [
+      { revision: 1, findings: [...past.open.values()] },
+      { revision: 2, findings },
+    ],
+    (f) => f.fingerprint,
+  );
+  return {
+    previous: new Set(c.entries.filter((e) => e.status === 'still').map((e) => e.fingerprint)),
+    fixed: c.fixed
+      .map((x) => x.finding)
+      .filter((f) => !ignored.has(f.fingerprint) && !isOperatorOnly(f.check)),
+  };
 }
 
 export type Command = { kind: 'recheck' } | { kind: 'ignore'; check: string };

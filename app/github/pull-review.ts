@@ -27,6 +27,7 @@ import { checkIds as idsOf, submitReview } from '../review/job.js';
 import type { ReviewPool } from '../review/pool.js';
 import { apiMessage, type GitHubGateway, httpStatus } from './gateway.js';
 import {
+  againstPast,
   candidateFiles,
   type PastState,
   type PrFile,
@@ -251,11 +252,7 @@ export function planReview(
   const { findings, ignored } = checked;
   // operator-only findings are never posted: they alone are nothing to say
   const posted = findings.filter((f) => !isOperatorOnly(f.check));
-  const current = new Set(findings.map((f) => f.fingerprint));
-  const previous = new Set([...past.open.keys()].filter((fp) => current.has(fp)));
-  const fixed: FixedFinding[] = [...past.open.values()].filter(
-    (f) => !current.has(f.fingerprint) && !ignored.has(f.fingerprint) && !isOperatorOnly(f.check),
-  );
+  const { previous, fixed } = againstPast(past, findings, ignored);
   const fresh = posted.filter((f) => !previous.has(f.fingerprint));
   const lines = new Map(at.images.map((i) => [i.file.filename, i.post.split('\n')]));
   const diffLines = new Map(at.files.map((f) => [f.filename, rightSideLines(f.patch)]));

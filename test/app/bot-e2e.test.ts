@@ -6,6 +6,7 @@ import type { Parser } from 'web-tree-sitter';
 import { type Bot, createBot, watchImap } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
+import { DashboardQueries } from '../../app/dashboard/queries.js';
 import type { FolderWatcher } from '../../app/sources/imap.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
@@ -65,13 +66,13 @@ describe('bot without IMAP: bad mail and mail commands', () => {
     for (const m of [noId, html, big, fromBot, noId, Buffer.alloc(0), brokenMime, injected])
       await bot.ingest(m, 'test');
     const info = (id: string): Record<string, unknown> =>
-      (store.seen(id)?.info ?? {}) as Record<string, unknown>;
+      (store.messages.seen(id)?.info ?? {}) as Record<string, unknown>;
     expect(String(info('html@example.org').rejected)).toMatch(/HTML-only/);
     expect(String(info('big@example.org').rejected)).toMatch(/over the limit/);
     expect(String(info('lkp@example.org').refused)).toMatch(/known bot/);
-    expect(store.isSeen('mime@example.org')).toBe(true);
+    expect(store.messages.isSeen('mime@example.org')).toBe(true);
     expect(JSON.stringify(info('mime@example.org'))).toMatch(/rejected/);
-    expect(store.isSeen('crlf@example.org')).toBe(true);
+    expect(store.messages.isSeen('crlf@example.org')).toBe(true);
     // the same mail without a Message-ID twice: recorded (and logged) once
     expect(
       log.lines.filter((l) => /skipping mail no-message-id/.test(l.msg) && /no Message-ID/.test(l.msg)),
@@ -80,10 +81,10 @@ describe('bot without IMAP: bad mail and mail commands', () => {
     // the CR/LF in the encoded subject is gone before anything stores or answers it; the mail
     // itself is ordinary (no diff), so it waits like any unattached mail
     expect(String(info('crlf@example.org').subject)).not.toMatch(/[\r\n]/);
-    expect(store.unprocessed().map((m) => m.messageId)).toEqual(['crlf@example.org']);
+    expect(store.messages.unprocessed().map((m) => m.messageId)).toEqual(['crlf@example.org']);
     const t = await bot.tick();
     expect(t.decisions).toEqual([]);
-    expect(store.outboxList()).toEqual([]);
+    expect(store.outbox.list()).toEqual([]);
     store.close();
   });
 });
@@ -96,10 +97,10 @@ describe('bot without IMAP: a crash between recording a review and queuing its r
       const store = Store.open({ path: join(dir, 'state.db'), now });
       let crash = true;
       // the store as the bot sees it: the first enqueue dies as a crash would
-      const crashing = new Proxy(store, {
+      const outbox = new Proxy(store.outbox, {
         get(target, prop, receiver) {
           if (prop === 'enqueue')
-            return (m: Parameters<Store['enqueue']>[0]) => {
+            return (m: Parameters<Store['outbox']['enqueue']>[0]) => {
               if (crash) {
                 crash = false;
                 throw new Error('simulated crash before queuing');
@@ -107,6 +108,11 @@ describe('bot without IMAP: a crash between recording a review and queuing its r
               return target.enqueue(m);
             };
           return Reflect.get(target, prop, receiver);
+        },
+      });
+      const crashing = new Proxy(store, {
+        get(target, prop, receiver) {
+          return prop === 'outbox' ? outbox : Reflect.get(target, prop, receiver);
         },
       });
       const log = memoryLog();
@@ -126,17 +132,17 @@ describe('bot without IMAP: a crash between recording a review and queuing its r
       expect(first.decisions.map((d) => d.kind)).toEqual(['review']);
       expect(log.text('error')).toMatch(/simulated crash/);
       // the review is recorded, but no mail of it is processed and nothing is queued
-      expect(store.outboxList()).toHaveLength(0);
-      expect(store.unprocessed()).toHaveLength(4);
+      expect(store.outbox.list()).toHaveLength(0);
+      expect(store.messages.unprocessed()).toHaveLength(4);
       const second = await bot.tick();
       expect(second.decisions.map((d) => d.kind)).toEqual(['done']);
       expect(second.queued).toBe(3);
-      expect(store.outboxList().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
+      expect(store.outbox.list().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
       expect(readdirSync(join(dir, 'eml')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
-      expect(store.unprocessed()).toEqual([]);
+      expect(store.messages.unprocessed()).toEqual([]);
       const third = await bot.tick();
       expect(third).toMatchObject({ decisions: [], queued: 0, processed: 0 });
-      expect(store.outboxList()).toHaveLength(3);
+      expect(store.outbox.list()).toHaveLength(3);
       store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -248,8 +254,8 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
     checkReplies();
     const flags = await server.flags(folder);
     expect([...flags.values()].filter((f) => f.has(KW))).toHaveLength(4);
-    expect(a.store.outboxList().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
-    expect(a.store.unprocessed()).toEqual([]);
+    expect(a.store.outbox.list().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
+    expect(a.store.messages.unprocessed()).toEqual([]);
     // idempotent: another tick does nothing new
     const again = await a.bot.tick();
     expect(again.queued).toBe(0);
@@ -272,10 +278,10 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
       ].join('\n'),
     );
     await a.bot.ingest(cmd, 'test');
-    expect(a.store.ignores().map((i) => [i.check, i.scope.kind, i.by])).toEqual([
+    expect(a.store.policy.ignores().map((i) => [i.check, i.scope.kind, i.by])).toEqual([
       ['kapi-deprecated-form', 'series', 'ada@example.org'],
     ]);
-    expect(a.store.mutes()).toEqual([]); // the quoted command does not count
+    expect(a.store.policy.mutes()).toEqual([]); // the quoted command does not count
     await stop(a);
 
     // restart on the same state file, nothing new in the folder: nothing sent
@@ -285,14 +291,14 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
     const r = await b.bot.tick();
     expect(r.queued).toBe(0);
     expect(smtp.received).toHaveLength(3);
-    expect(b.store.outboxList()).toHaveLength(3);
+    expect(b.store.outbox.list()).toHaveLength(3);
 
     // v2 arrives: its only finding (the macro form, as in v1 2/3) is what Ada told the bot to
     // ignore, so v2 is reviewed and recorded but gets no reply
     const v2 = splitMboxBuffer(readFileSync('fixtures/mail/revision-frob-v2.mbox')).map((m) => m.raw);
     for (const m of v2) await server.append(folder, m);
     const reviewedV2 = async (): Promise<boolean> => {
-      const rev = b.store.listSeries({ limit: 10 }).items[0]?.latest;
+      const rev = new DashboardQueries(b.store).listSeries({ limit: 10 }).items[0]?.latest;
       return rev?.revision === 2 && rev.reviewedAt !== null;
     };
     for (let i = 0; i < 100 && !(await reviewedV2()); i++) await new Promise((res) => setTimeout(res, 50));
@@ -379,7 +385,7 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
     // waiting for 2/3 and 3/3: nothing sent, but both mails are flagged (kept in the store)
     expect(smtp.received).toHaveLength(0);
     expect([...(await server.flags(folder)).values()].filter((f) => f.has(KW))).toHaveLength(2);
-    expect(a.store.rawUnprocessed().map((r) => r.messageId)).toEqual([ID(0), ID(1)]);
+    expect(a.store.messages.rawUnprocessed().map((r) => r.messageId)).toEqual([ID(0), ID(1)]);
     await stop(a);
 
     await server.append(folder, frob[2] as Buffer);
@@ -390,7 +396,7 @@ describe.skipIf(!runTests)('bot end to end: dovecot -> review -> smtp-server', (
     expect(smtp.received).toHaveLength(3);
     checkReplies();
     expect([...(await server.flags(folder)).values()].filter((f) => f.has(KW))).toHaveLength(4);
-    expect(b.store.unprocessed()).toEqual([]);
+    expect(b.store.messages.unprocessed()).toEqual([]);
     await stop(b);
 
     const c = start(path, folder);

@@ -74,7 +74,7 @@ describe('Auto-Submitted: every header counts', () => {
     const log = memoryLog();
     const bot = createBot(botDeps({ store, now, log, dryRunDir: join(dir, 'eml') }));
     await bot.ingest(Buffer.from(withAuto(['no', 'auto-generated'])), 'test');
-    const info = (store.seen('auto@example.org')?.info ?? {}) as { refused?: unknown };
+    const info = (store.messages.seen('auto@example.org')?.info ?? {}) as { refused?: unknown };
     expect(String(info.refused)).toMatch(/automated \(Auto-Submitted: auto-generated\)/);
     expect(log.text('info')).toMatch(/not answering auto@example\.org: it is automated/);
     expect((await bot.tick()).decisions).toEqual([]);

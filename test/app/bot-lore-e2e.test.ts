@@ -245,8 +245,8 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
       bot,
       baseUrl: base,
       list: INBOX,
-      cursor: store,
-      seen: (id) => store.isSeen(id),
+      cursor: store.cursors,
+      seen: (id) => store.messages.isSeen(id),
       pollMs: 60_000,
       sleep: async (ms) => {
         sleeps.push(ms);
@@ -290,8 +290,8 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
     expect(first.tick?.decisions.map((d) => d.kind)).toEqual(['review']);
     expect(smtp.received).toHaveLength(3);
     checkReplies(smtp.received);
-    expect(a.store.outboxList().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
-    expect(a.store.unprocessed()).toEqual([]);
+    expect(a.store.outbox.list().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
+    expect(a.store.messages.unprocessed()).toEqual([]);
     expect(a.log.text('error')).toBe('');
 
     // the same feed: the server answers 304 to our ETag; nothing fetched, nothing sent
@@ -324,10 +324,11 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
     for (const m of smtp.received)
       expect(
         String(
-          (b.store.seen(m.mail.messageId as string)?.info as { refused?: unknown } | undefined)?.refused,
+          (b.store.messages.seen(m.mail.messageId as string)?.info as { refused?: unknown } | undefined)
+            ?.refused,
         ),
       ).toMatch(/our own mail/);
-    expect(b.store.outboxList()).toHaveLength(3);
+    expect(b.store.outbox.list()).toHaveLength(3);
     // and once more, through the loop this time: 304, nothing
     hits.length = 0;
     const w = watchLore({
@@ -492,11 +493,11 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
     // recorded as sent, the feed cursor not moved
     const store = Store.open({ path, now });
     stores.push(store);
-    const left = store.outboxList();
+    const left = store.outbox.list();
     expect(left).toHaveLength(3);
     expect(left.filter((e) => e.state === 'sent')).toEqual([]);
     expect(left.find((e) => e.mail.messageId === delivered)?.state).toBe('sending');
-    expect(store.get(`lore:${base}/${INBOX}`)).toBeNull();
+    expect(store.cursors.get(`lore:${base}/${INBOX}`)).toBeNull();
     close(store);
 
     // a fresh bot on the same file; its probe asks smtp-server (the stand-in for seeing our mail
@@ -510,7 +511,7 @@ describe('bot end to end: lore -> review -> smtp-server', () => {
     expect(smtp.received).toHaveLength(3);
     checkReplies(smtp.received);
     expect(smtp.received.filter((m) => m.mail.messageId === delivered)).toHaveLength(1);
-    expect(b.store.outboxList().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
+    expect(b.store.outbox.list().map((e) => e.state)).toEqual(['sent', 'sent', 'sent']);
     // and nothing more on the next poll
     const again = await pollLore(b.opts);
     expect(again.notModified).toBe(true);

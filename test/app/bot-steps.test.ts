@@ -75,7 +75,7 @@ describe('ingest steps', () => {
       warned[0]?.msg ?? '',
     )?.[1];
     expect(id).toBeDefined();
-    const seen = store.seen(id as string);
+    const seen = store.messages.seen(id as string);
     expect(seen?.processedAt).not.toBeNull();
     expect(String(((seen?.info ?? {}) as { rejected?: unknown }).rejected)).toMatch(/Message-ID/i);
   });
@@ -83,16 +83,16 @@ describe('ingest steps', () => {
   it('refuses a message over the size limit unread, named by the Message-ID in its head', () => {
     const { st, store } = fresh({ maxMessageBytes: 200 });
     expect(readMail(st, frob[1] as Buffer, 'test')).toBeNull();
-    const info = store.seen(ID(1))?.info as { rejected?: string; size?: number };
+    const info = store.messages.seen(ID(1))?.info as { rejected?: string; size?: number };
     expect(info.rejected).toMatch(/^message of \d+ bytes is over the limit of 200$/);
     expect(info.size).toBe((frob[1] as Buffer).byteLength);
-    expect(store.getRaw(ID(1))).toBeNull();
+    expect(store.messages.raw(ID(1))).toBeNull();
   });
 
   it('hands a usable message back parsed, recording nothing', () => {
     const { st, store } = fresh();
     expect(readMail(st, frob[2] as Buffer, 'test')?.messageId).toBe(ID(2));
-    expect(store.isSeen(ID(2))).toBe(false);
+    expect(store.messages.isSeen(ID(2))).toBe(false);
   });
 });
 
@@ -126,11 +126,11 @@ describe('tick steps', () => {
     expect(queued).toBeGreaterThan(0);
     const rev = storedRevision(st, s);
     expect(rev?.reviewedAt).not.toBeNull();
-    expect(store.findings(rev?.id as number).length).toBeGreaterThan(0);
-    const pending = () => store.claim(1000).length;
+    expect(store.findings.ofRevision(rev?.id as number).length).toBeGreaterThan(0);
+    const pending = () => store.outbox.claim(1000).length;
     expect(deliver(st, s, rev as NonNullable<typeof rev>)).toBe(queued);
     expect(pending()).toBe(queued);
-    store.mute({ kind: 'series', seriesId: rev?.seriesId as number }, 'ada@example.org');
+    store.policy.mute({ kind: 'series', seriesId: rev?.seriesId as number }, 'ada@example.org');
     expect(deliver(st, s, rev as NonNullable<typeof rev>)).toBe(0);
     expect(log.text('info')).toMatch(/series \d+ is muted: no mail for v1/);
   });
@@ -140,9 +140,9 @@ describe('tick steps', () => {
     await ingestFrob(st, clock, Array(4).fill('2026-03-02T10:00:00Z'));
     const s = onlySeries(st);
     const rev = recordRevision(st, s, undefined, s.state.kind, `${TOO_LARGE}: 9 files over 8`);
-    store.recordFindings(rev.id, []);
+    store.findings.record(rev.id, []);
     expect(deliver(st, s, rev)).toBe(0);
-    expect(store.claim(1000)).toEqual([]);
+    expect(store.outbox.claim(1000)).toEqual([]);
   });
 
   it('sweeps only mail whose revision is settled, and never the mail left waiting', async () => {
@@ -155,10 +155,10 @@ describe('tick steps', () => {
     // the revision is not reviewed yet: the store refuses, the sweep passes over it
     expect(sweep(st, c.raws, waiting)).toBe(0);
     expect(log.text('debug')).toMatch(/frob-v1-1@example\.org/);
-    store.recordFindings(rev.id, []);
+    store.findings.record(rev.id, []);
     expect(sweep(st, c.raws, waiting)).toBe(3);
-    expect(store.seen(ID(0))?.processedAt).toBeNull();
-    expect(store.seen(ID(3))?.processedAt).not.toBeNull();
+    expect(store.messages.seen(ID(0))?.processedAt).toBeNull();
+    expect(store.messages.seen(ID(3))?.processedAt).not.toBeNull();
     expect(collect(st).raws.map((r) => r.messageId)).toEqual([ID(0)]);
   });
 });

@@ -21,11 +21,13 @@ import {
   serverLinks,
   staticLinks,
 } from '../../app/dashboard/layout.js';
+import type { SeriesSummary } from '../../app/dashboard/queries.js';
 import { renderChecksPage } from '../../app/dashboard/render-checks.js';
 import { renderCoveragePage } from '../../app/dashboard/render-coverage.js';
 import { renderListPage, replyLabel } from '../../app/dashboard/render-list.js';
 import { renderSeriesPage, type SeriesView } from '../../app/dashboard/render-series.js';
-import type { RevisionRecord, SeriesSummary, StoredFinding } from '../../app/store/store.js';
+import type { StoredFinding } from '../../app/store/findings.js';
+import type { RevisionRecord } from '../../app/store/series.js';
 import type { Finding } from '../../checks/types.js';
 
 const HOSTILE = '<script>alert(1)</script>';

@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../app/bot/run.js';
 import { botCommand } from '../../app/cli/bot.js';
 import { UsageError } from '../../app/cli/usage.js';
-import { collectDigest, digestCursor, enqueueDigestIfDue } from '../../app/dashboard/digest.js';
+import { collectDigest } from '../../app/digest/collect.js';
+import { digestCursor, enqueueDigestIfDue } from '../../app/digest/mail.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { BOT, botDeps, dryRunPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
 
-/** The weekly digest mail: queued through the outbox once a week (app/dashboard/digest.ts). */
+/** The weekly digest mail: queued through the outbox once a week (app/digest/). */
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -26,8 +27,8 @@ const TO = 'Maintainer <maint@example.org>';
 
 function filled(now: () => Date): Store {
   const s = Store.open({ path: join(temp(), 'state.db'), now });
-  const ser = s.upsertSeries({ lineage: 'a', title: 'mm: a', author: 'Ann <ann@x>', listId: null });
-  const r = s.addRevision(ser.id, {
+  const ser = s.series.upsert({ lineage: 'a', title: 'mm: a', author: 'Ann <ann@x>', listId: null });
+  const r = s.series.addRevision(ser.id, {
     revision: 1,
     coverMessageId: null,
     patchMessageIds: ['a1@x'],
@@ -36,7 +37,7 @@ function filled(now: () => Date): Store {
     baseCommit: null,
     changeId: null,
   });
-  s.recordFindings(r.id, [
+  s.findings.record(r.id, [
     {
       check: 'kapi-error-undocumented',
       severity: 'error',
@@ -55,8 +56,8 @@ describe('operator-only findings in the digest', () => {
   it('the mailed digest leaves kapi-parse-error out; the summary the operator reads keeps it', () => {
     let t = Date.parse('2026-03-03T10:00:00.000Z');
     const store = filled(() => new Date(t));
-    const ser = store.upsertSeries({ lineage: 'b', title: 'mm: b', author: 'Bo <bo@x>', listId: null });
-    const r = store.addRevision(ser.id, {
+    const ser = store.series.upsert({ lineage: 'b', title: 'mm: b', author: 'Bo <bo@x>', listId: null });
+    const r = store.series.addRevision(ser.id, {
       revision: 1,
       coverMessageId: null,
       patchMessageIds: ['b1@x'],
@@ -65,7 +66,7 @@ describe('operator-only findings in the digest', () => {
       baseCommit: null,
       changeId: null,
     });
-    store.recordFindings(r.id, [
+    store.findings.record(r.id, [
       {
         check: 'kapi-parse-error',
         severity: 'error',
@@ -92,8 +93,8 @@ describe('operator-only findings in the digest', () => {
     };
     expect(enqueueDigestIfDue(at('2026-03-01T00:00:00.000Z')).kind).toBe('started');
     expect(enqueueDigestIfDue(at('2026-03-09T00:00:00.000Z')).kind).toBe('queued');
-    const text = store
-      .outboxList()
+    const text = store.outbox
+      .list()
       .map((m) => m.mail.text)
       .join('\n');
     expect(text).toContain('kapi-error-undocumented');
@@ -115,7 +116,7 @@ describe('enqueueDigestIfDue', () => {
         kind: 'started',
         next: '2026-03-08T00:00:00.000Z',
       });
-      expect(store.get(digestCursor(TO))).toBe('2026-03-01T00:00:00.000Z');
+      expect(store.cursors.get(digestCursor(TO))).toBe('2026-03-01T00:00:00.000Z');
       expect(digestCursor(TO)).toBe('digest:maint@example.org');
       expect(enqueueDigestIfDue(at('2026-03-07T23:59:59.000Z'))).toEqual({
         kind: 'not-due',
@@ -127,7 +128,7 @@ describe('enqueueDigestIfDue', () => {
         since: '2026-03-01T00:00:00.000Z',
         until: '2026-03-08T06:00:00.000Z',
       });
-      const [entry] = store.outboxList();
+      const [entry] = store.outbox.list();
       expect(entry?.mail).toMatchObject({
         key: 'digest:maint@example.org:2026-03-01T00:00:00.000Z',
         to: [TO],
@@ -139,17 +140,17 @@ describe('enqueueDigestIfDue', () => {
       expect(entry?.mail.text).toContain('  - mm: a v1\n    Ann <ann@x>\n    complete; 1 error\n');
       expect(entry?.mail.text).toContain('    error kapi-error-undocumented (sys_a EPERM)');
       // a crash after queuing, before the cursor moved: the same period again is the same mail
-      store.set(digestCursor(TO), '2026-03-01T00:00:00.000Z');
+      store.cursors.set(digestCursor(TO), '2026-03-01T00:00:00.000Z');
       expect(enqueueDigestIfDue(at('2026-03-08T06:00:00.000Z')).kind).toBe('queued');
-      expect(store.outboxList()).toHaveLength(1);
+      expect(store.outbox.list()).toHaveLength(1);
       // a week with nothing in it: no mail, the cursor moves on
       expect(enqueueDigestIfDue(at('2026-03-15T06:00:00.000Z'))).toEqual({
         kind: 'empty',
         since: '2026-03-08T06:00:00.000Z',
         until: '2026-03-15T06:00:00.000Z',
       });
-      expect(store.outboxList()).toHaveLength(1);
-      expect(store.get(digestCursor(TO))).toBe('2026-03-15T06:00:00.000Z');
+      expect(store.outbox.list()).toHaveLength(1);
+      expect(store.cursors.get(digestCursor(TO))).toBe('2026-03-15T06:00:00.000Z');
     } finally {
       store.close();
     }
@@ -185,7 +186,7 @@ describe('kapi-review bot --digest-to', () => {
       const weekly = await bot.tick();
       expect(weekly.digest).toBe('queued');
       expect(weekly.send?.outcomes.map((o) => o.outcome)).toEqual(['dry-run']);
-      const digest = store.outboxList().find((e) => e.mail.key.startsWith('digest:'));
+      const digest = store.outbox.list().find((e) => e.mail.key.startsWith('digest:'));
       expect(digest?.state).toBe('sent');
       expect(digest?.sentInfo).toMatch(/^dry-run: /);
       const emls = readdirSync(join(dir, 'eml')).map((f) => readFileSync(join(dir, 'eml', f), 'utf8'));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  againstPast,
   canCommand,
   candidateFiles,
   isOurReview,
@@ -121,6 +122,28 @@ describe('pastState', () => {
     expect(s.reviewedShas.size).toBe(0);
     expect(isOurReview(review(3, 's', '', 'other[bot]'), null)).toBe(true);
     expect(isOurReview(review(3, 's', '', 'other[bot]'), bot)).toBe(false);
+  });
+});
+
+describe('againstPast', () => {
+  const open = (...fs: { fingerprint: string; check: string }[]) => ({
+    open: new Map(fs.map((f) => [f.fingerprint, f])),
+    reviewedShas: new Set<string>(),
+  });
+  const f = (fingerprint: string, check = 'kapi-error-undocumented') => ({ fingerprint, check });
+
+  it('tells the findings already commented on from the open ones the push fixed', () => {
+    const past = open(f('fa'), f('fb'), f('fc'), f('fp', 'kapi-parse-error'), f('fi'));
+    const r = againstPast(past, [f('fb'), f('fd'), f('fb')], new Set(['fi']));
+    expect([...r.previous]).toEqual(['fb']);
+    // fp is operator-only and fi ignored in this run: neither is called fixed
+    expect(r.fixed).toEqual([f('fa'), f('fc')]);
+  });
+
+  it('with no earlier review, nothing was commented on and nothing is fixed', () => {
+    const r = againstPast(open(), [f('fa')], new Set());
+    expect(r.previous.size).toBe(0);
+    expect(r.fixed).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ import { createBot } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
 import { main } from '../../app/cli/main.js';
 import { defaultConfig, type ReviewConfig } from '../../app/config/index.js';
+import { DashboardQueries } from '../../app/dashboard/queries.js';
 import { checkIds, type ReviewJob } from '../../app/review/job.js';
 import {
   countSpecEntries,
@@ -177,16 +178,16 @@ describe('a series over the entry limit', () => {
     expect(first.queued).toBe(0);
     const reason =
       'kernel/many.c has 5,003 spec entries (specs, params, errors, locks, signals, ...), over the limit of 5,000 (limits.spec-entries)';
-    const rev = store.listSeries({ limit: 10 }).items[0]?.latest;
+    const rev = new DashboardQueries(store).listSeries({ limit: 10 }).items[0]?.latest;
     expect(rev?.reviewedAt).not.toBeNull();
     expect(rev?.stateDetail).toBe(`too large to review: ${reason}`);
-    expect(store.findings(rev?.id ?? 0)).toEqual([]);
+    expect(store.findings.ofRevision(rev?.id ?? 0)).toEqual([]);
     expect(log.text('warn')).toContain(`not reviewed, too large to review: ${reason}; no mail sent`);
     expect(log.text('error')).toBe('');
     // no mail, not even a "no findings" summary, and the mail is settled: never reviewed again
-    expect(store.outboxList()).toEqual([]);
+    expect(store.outbox.list()).toEqual([]);
     expect(readdirSync(dir)).not.toContain('eml');
-    expect(store.unprocessed()).toEqual([]);
+    expect(store.messages.unprocessed()).toEqual([]);
     const second = await bot.tick();
     expect(second).toMatchObject({ decisions: [], queued: 0 });
     store.close();
@@ -344,7 +345,7 @@ describe('the bot under a hostile series', () => {
     });
     // the frob series is answered (its three replies written) while the hostile review still runs
     const answered = () =>
-      store.outboxList().length === 3 && store.outboxList().every((e) => e.state === 'sent');
+      store.outbox.list().length === 3 && store.outbox.list().every((e) => e.state === 'sent');
     await until(() => answered() || settled, 60_000, 'the frob series answered');
     const answeredAfter = Date.now() - started;
     expect(settled).toBe(false);
@@ -354,14 +355,14 @@ describe('the bot under a hostile series', () => {
     const report = await ticking;
     expect(report.decisions.map((d) => d.kind)).toEqual(['review', 'review']);
     expect(report.queued).toBe(3);
-    const items = store.listSeries({ limit: 10 }).items;
+    const items = new DashboardQueries(store).listSeries({ limit: 10 }).items;
     const hostileRev = items.find((i) => i.series.title === 'huge: three very large files')?.latest;
     expect(hostileRev?.stateDetail).toBe(
       'too large to review: the review took longer than its time budget of 6 s (limits.seconds)',
     );
     expect(log.text('warn')).toMatch(/"huge: three very large files" not reviewed, too large to review/);
     // every reply is about the frob series: the hostile one gets no mail
-    expect(store.outboxList().map((e) => e.mail.about.messageId)).not.toContain('hostile-1@example.org');
+    expect(store.outbox.list().map((e) => e.mail.about.messageId)).not.toContain('hostile-1@example.org');
     expect(readdirSync(join(dir, 'eml')).filter((f) => f.endsWith('.eml'))).toHaveLength(3);
     // settled, not retried
     const again = await bot.tick();

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBot } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
+import { DashboardQueries } from '../../app/dashboard/queries.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { BOT, botDeps, dryRunPolicy, memoryLog } from './bot.js';
@@ -64,8 +65,8 @@ export async function reviewedStore(dir: string): Promise<ReviewedStore> {
   );
   for (const m of mbox('base-frob-v1.mbox')) await bot.ingest(m, 'test');
   await bot.tick();
-  const ours = store
-    .outboxList()
+  const ours = store.outbox
+    .list()
     .find((e) => e.mail.about.messageId === '20260302100000.frob-v1-2@example.org');
   if (!ours) throw new Error(`the bot did not answer patch 2/3: ${log.text()}`);
   t += 3_600_000;
@@ -91,8 +92,9 @@ export async function reviewedStore(dir: string): Promise<ReviewedStore> {
   t = Date.parse('2026-03-04T09:05:00Z');
   await bot.ingest(hostileMail(), 'test');
   await bot.tick();
-  const frob = store.seriesByLineage(store.listSeries().items.at(-1)?.series.lineage ?? '');
-  const hostile = store.listSeries({ search: 'script' }).items[0]?.series;
+  const queries = new DashboardQueries(store);
+  const frob = store.series.byLineage(queries.listSeries().items.at(-1)?.series.lineage ?? '');
+  const hostile = queries.listSeries({ search: 'script' }).items[0]?.series;
   if (!frob || !hostile) throw new Error(`the bot did not record both series: ${log.text()}`);
   return { store, dir, log, frobId: frob.id, hostileId: hostile.id };
 }

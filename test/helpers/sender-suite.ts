@@ -2,12 +2,12 @@
  * The sender's tests against a real smtp-server on loopback, for any Outbox implementation:
  * test/app/sender.test.ts runs them on the in-memory and the file-backed test doubles. The SQLite
  * store runs the same suite with its own factory, e.g. (with a module exporting
- * `openOutbox(dir) { return Store.open({ path: join(dir, 'state.db'), now: () => new Date() }) }`
- * for the child process):
+ * `openOutbox(dir) { return Store.open({ path: join(dir, 'state.db'), now: () => new Date() }).outbox }`
+ * for the child process; see test/app/store.test.ts):
  *
  *   senderSuite('the SQLite store', {
- *     open: (dir, now) => Store.open({ path: join(dir, 'state.db'), now }),
- *     close: (o) => (o as Store).close(),
+ *     open: (dir, now) => Store.open({ path: join(dir, 'state.db'), now }).outbox,
+ *     close: (o) => ... close the Store that `o` belongs to ...,
  *     persistent: true,
  *     childModule: join(import.meta.dirname, '..', 'helpers', 'sqlite-outbox.ts'),
  *   });
