@@ -29,7 +29,7 @@ export interface Evidence {
 }
 
 export interface Finding {
-  /** The check id, equal to its file name in checks/, e.g. 'kapi-error-undocumented'. */
+  /** The check id, equal to its file name in checks/rules/, e.g. 'kapi-error-undocumented'. */
   check: string;
   severity: Severity;
   message: string;
@@ -102,7 +102,7 @@ export interface CheckContext {
 }
 
 export interface CheckMeta {
-  /** Equal to the file name in checks/ and to the key in the registry. */
+  /** Equal to the file name in checks/rules/ and to the key in the registry. */
   id: string;
   description: string;
   severity: Severity;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetOf } from '../../checks/kapi-deprecated-form.js';
+import { targetOf } from '../../checks/rules/kapi-deprecated-form.js';
 import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
 import { edit, fixture, frobFramework, tableTest } from './harness.js';
 

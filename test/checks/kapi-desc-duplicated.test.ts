@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repeats } from '../../checks/kapi-desc-duplicated.js';
+import { repeats } from '../../checks/rules/kapi-desc-duplicated.js';
 import { edit, fixture, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');

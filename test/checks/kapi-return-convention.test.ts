@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kernelWording, libcConvention } from '../../checks/kapi-return-convention.js';
+import { kernelWording, libcConvention } from '../../checks/rules/kapi-return-convention.js';
 import { edit, findingsOf, fixture, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, nearest } from '../../checks/kapi-unknown-token.js';
+import { editDistance, nearest } from '../../checks/rules/kapi-unknown-token.js';
 import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
 import { edit, fixture, frobFramework, tableTest } from './harness.js';
 

@@ -10,11 +10,11 @@
  * (ENOIOCTLCMD, EPROBE_DEFER, ENOTSUPP, ...) must not reach userspace at all, which is another
  * problem than documentation.
  */
-import { canonicalErrno, isErrnoName } from '../parsers/c/errno.js';
-import type { ErrnoFact, SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
-import type { Check, FileUnit } from './types.js';
-import { evidenceAt } from './unit.js';
+import { canonicalErrno, isErrnoName } from '../../parsers/c/errno.js';
+import type { ErrnoFact, SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import type { Check, FileUnit } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /** include/linux/errno.h: codes that are not part of the userspace ABI. */
 export const KERNEL_INTERNAL: ReadonlySet<string> = new Set([

@@ -10,10 +10,10 @@
  * A macro the parser thinks has the wrong number of arguments is not reported when the framework
  * the series is written for (ctx.framework) defines it with exactly that number.
  */
-import type { Framework } from '../parsers/kapi/framework.js';
-import type { Issue } from '../parsers/types.js';
-import type { Check, CheckContext } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { Framework } from '../../parsers/kapi/framework.js';
+import type { Issue } from '../../parsers/types.js';
+import type { Check, CheckContext } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /**
  * The first of `ranges` (in their order) that holds `line`. Ranges sorted by start are searched

@@ -9,8 +9,8 @@
  * indices are always a sequence. Helper macros are expanded by the parser first, so their
  * hard-coded indices (KAPI_IOCTL_PARAM_SIZE is param 0) count like written ones.
  */
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext } from '../types.js';
 
 interface Entry {
   index: number | null;

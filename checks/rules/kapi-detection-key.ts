@@ -18,11 +18,11 @@
  * not checked. The macro form is always found. In hunks mode, silent on the file-level grep when
  * the spec lacks the key.
  */
-import type { FactSource, Framework } from '../parsers/kapi/framework.js';
-import { builtinByPosting } from '../parsers/kapi/frameworks.js';
-import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt, frameworkEvidence } from './unit.js';
+import type { FactSource, Framework } from '../../parsers/kapi/framework.js';
+import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
+import type { ApiSpec, SpecForm } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence } from '../types.js';
+import { evidenceAt, frameworkEvidence } from '../unit.js';
 
 const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
 

@@ -6,10 +6,10 @@
  * case-insensitively; "repeats" is equality of a substantive text (at least 20 characters and 3
  * words, so "None" never fires) or containment of a text of at least 40 characters.
  */
-import { canonicalErrno } from '../parsers/c/errno.js';
-import type { ApiSpec, FieldAssignment } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt } from './unit.js';
+import { canonicalErrno } from '../../parsers/c/errno.js';
+import type { ApiSpec, FieldAssignment } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 const MIN_EQUAL_CHARS = 20;
 const MIN_EQUAL_WORDS = 3;

@@ -17,14 +17,14 @@
  * keys, and a plain `word:` at the top level of a comment that is no near miss of a key (prose).
  */
 
-import { type Framework, knowsWord, type WordKind } from '../parsers/kapi/framework.js';
-import { postingsWith } from '../parsers/kapi/frameworks.js';
-import { KERNELDOC_VOCABULARY } from '../parsers/kapi/kerneldoc.js';
-import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../parsers/kapi/macro.js';
-import { HELPER_MACROS } from '../parsers/kapi/macro-helpers.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { frameworkEvidence } from './unit.js';
+import { type Framework, knowsWord, type WordKind } from '../../parsers/kapi/framework.js';
+import { postingsWith } from '../../parsers/kapi/frameworks.js';
+import { KERNELDOC_VOCABULARY } from '../../parsers/kapi/kerneldoc.js';
+import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../../parsers/kapi/macro.js';
+import { HELPER_MACROS } from '../../parsers/kapi/macro-helpers.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence } from '../types.js';
+import { frameworkEvidence } from '../unit.js';
 
 /** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), capped at `max + 1`. */
 export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {

@@ -16,9 +16,9 @@
  *   when they clearly contradict (a pointer typed as an integer or an fd, or a pointer token for
  *   a 32-bit integer): typedefs hide too much for anything finer.
  */
-import type { SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec, SpecParam } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence, Severity } from './types.js';
+import type { SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec, SpecParam } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence, Severity } from '../types.js';
 
 /** Address-space and checker annotations: not part of the type as the ABI sees it. */
 const ANNOTATIONS = /\b__(?:user|kernel|force|iomem|percpu|rcu)\b/g;

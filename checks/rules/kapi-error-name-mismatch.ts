@@ -11,10 +11,10 @@
  *   95, 122 or 223), as Geert Uytterhoeven pointed out on PATCH v1.
  * - The code names no errno at all (`-ENOMEN`).
  */
-import { canonicalErrno, ERRNO_NAMES, isErrnoName } from '../parsers/c/errno.js';
-import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
-import { evidenceAt } from './unit.js';
+import { canonicalErrno, ERRNO_NAMES, isErrnoName } from '../../parsers/c/errno.js';
+import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

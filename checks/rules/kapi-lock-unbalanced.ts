@@ -11,9 +11,9 @@
  * sock_release()"). Silent for kernel-function and sysfs specs, where a function may well
  * return with a lock held, and for specs cut off by the patch's hunks.
  */
-import type { ApiSpec, SpecLock } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { ApiSpec, SpecLock } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /** Descriptions that explain a lock kept past the return, or taken before the call. */
 const EXPLAINS_HELD =

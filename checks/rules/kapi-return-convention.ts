@@ -4,9 +4,9 @@
  * returns a negative error code (-EINVAL), and it is the C library that turns that into -1 and
  * errno. Florian Weimer on RFC v1 execve: "Is the -1 part correct?"
  */
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /** A plain -1 (not n-1, -10, -1UL or 0..-1 of a range written as an expression). */
 const MINUS_ONE = /(?<![\w)\].-])-1(?![\w.])/;

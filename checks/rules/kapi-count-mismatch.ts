@@ -3,9 +3,9 @@
  * differs from the number of entries of that kind. The framework sizes its arrays by the count,
  * so entries past it are silently dropped and missing ones read as zeroed garbage.
  */
-import type { ApiSpec, CountName } from '../parsers/kapi/model.js';
-import type { Check } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { ApiSpec, CountName } from '../../parsers/kapi/model.js';
+import type { Check } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /** The entries each declared count counts. */
 export function entriesOf(spec: ApiSpec, kind: CountName): { line: number }[] {

@@ -17,12 +17,12 @@
  * Silent for specs cut off by the hunks and for specs that set their contexts more than once
  * (the C initializer keeps the last one; another question).
  */
-import type { CFunction } from '../parsers/c/model.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
+import type { CFunction } from '../../parsers/c/model.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, FileUnit } from '../types.js';
+import { evidenceAt } from '../unit.js';
 import { documentedSyscalls } from './kapi-error-undocumented.js';
 import { codeText } from './kapi-error-unreachable.js';
-import type { Check, CheckContext, FileUnit } from './types.js';
-import { evidenceAt } from './unit.js';
 
 /** Requirements that exclude sleeping (the caller is not preemptible). */
 const NON_PREEMPTIBLE = ['atomic', 'preempt_disabled', 'irq_disabled'];

@@ -20,17 +20,17 @@
  * Severity warning: `complete` is exact only for what the analysis follows, and another
  * definition of the syscall (arch, compat) may return the errno.
  */
-import { canonicalErrno } from '../parsers/c/errno.js';
-import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
+import { canonicalErrno } from '../../parsers/c/errno.js';
+import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence, FileUnit } from '../types.js';
+import { evidenceAt } from '../unit.js';
 import {
   documentedSyscalls,
   KERNEL_INTERNAL,
   RESTARTS_AS_EINTR,
   specErrno,
 } from './kapi-error-undocumented.js';
-import type { Check, CheckContext, Evidence, FileUnit } from './types.js';
-import { evidenceAt } from './unit.js';
 
 /**
  * The code of lines [from, to] with comments, string and character literals blanked out (line

@@ -21,11 +21,11 @@ import {
   knowsKey,
   knowsName,
   newestForm,
-} from '../parsers/kapi/framework.js';
-import { MACROS } from '../parsers/kapi/macro.js';
-import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence, Report, Severity } from './types.js';
-import { evidenceAt, frameworkEvidence } from './unit.js';
+} from '../../parsers/kapi/framework.js';
+import { MACROS } from '../../parsers/kapi/macro.js';
+import type { ApiSpec, SpecForm } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence, Report, Severity } from '../types.js';
+import { evidenceAt, frameworkEvidence } from '../unit.js';
 
 export const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
 const DEFAULT_TARGET: SpecForm = 'kerneldoc-3';

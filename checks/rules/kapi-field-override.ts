@@ -17,8 +17,8 @@
  * (kapi-index-sequence reports those), brace blocks the model does not know, and keys the DSL
  * does not define.
  */
-import type { ApiSpec, FieldAssignment } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
+import type { ApiSpec, FieldAssignment } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext } from '../types.js';
 
 const SCOPE_MACROS = new Set([
   'KAPI_LOCK_ACQUIRED',

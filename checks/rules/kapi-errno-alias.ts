@@ -9,10 +9,10 @@
  *   spec for the code's spelling finds nothing. Only with code facts (a full post-image), and not
  *   when the spec's spelling also appears in the code.
  */
-import { canonicalErrno, isErrnoName } from '../parsers/c/errno.js';
-import type { CFunction, ErrnoFact } from '../parsers/c/model.js';
-import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
+import { canonicalErrno, isErrnoName } from '../../parsers/c/errno.js';
+import type { CFunction, ErrnoFact } from '../../parsers/c/model.js';
+import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext } from '../types.js';
 
 /** The errno an entry names as written, without sign, when it is one. */
 function spelling(e: SpecError): string | null {

@@ -9,10 +9,10 @@
  * in full mode (in hunks mode the syscall may sit outside the hunks), and only when no line of
  * the file outside the spec names the syscall at all (it may be defined by an unusual macro).
  */
-import type { SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import type { Check, CheckContext, Evidence } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
