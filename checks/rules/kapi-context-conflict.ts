@@ -19,10 +19,10 @@
  */
 import type { CFunction } from '../../parsers/c/model.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { codeLines } from '../lib/code.js';
+import { documentedSyscalls } from '../lib/syscalls.js';
 import type { Check, CheckContext, FileUnit } from '../types.js';
 import { evidenceAt } from '../unit.js';
-import { documentedSyscalls } from './kapi-error-undocumented.js';
-import { codeText } from './kapi-error-unreachable.js';
 
 /** Requirements that exclude sleeping (the caller is not preemptible). */
 const NON_PREEMPTIBLE = ['atomic', 'preempt_disabled', 'irq_disabled'];
@@ -150,7 +150,7 @@ function reportConflict(ctx: CheckContext, spec: ApiSpec, line: number): void {
 
 /** The first line of a syscall body calling a sleeping primitive, with the primitive. */
 function sleepingCall(unit: FileUnit, from: number, to: number): { line: number; call: string } | null {
-  const lines = codeText(unit, from, to);
+  const lines = codeLines(unit, from, to);
   // from the opening brace on: the SYSCALL_DEFINE header is no call
   let started = false;
   for (const [k, l] of lines.entries()) {

@@ -13,50 +13,10 @@
 import { canonicalErrno, isErrnoName } from '../../parsers/c/errno.js';
 import type { ErrnoFact, SyscallDef } from '../../parsers/c/model.js';
 import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import { KERNEL_INTERNAL, specErrno } from '../lib/errno.js';
+import { documentedSyscalls } from '../lib/syscalls.js';
 import type { Check, FileUnit } from '../types.js';
 import { evidenceAt } from '../unit.js';
-
-/** include/linux/errno.h: codes that are not part of the userspace ABI. */
-export const KERNEL_INTERNAL: ReadonlySet<string> = new Set([
-  'ERESTARTSYS',
-  'ERESTARTNOINTR',
-  'ERESTARTNOHAND',
-  'ENOIOCTLCMD',
-  'ERESTART_RESTARTBLOCK',
-  'EPROBE_DEFER',
-  'EOPENSTALE',
-  'ENOPARAM',
-  'EBADHANDLE',
-  'ENOTSYNC',
-  'EBADCOOKIE',
-  'ENOTSUPP',
-  'ETOOSMALL',
-  'ESERVERFAULT',
-  'EBADTYPE',
-  'EJUKEBOX',
-  'EIOCBQUEUED',
-  'ERECALLCONFLICT',
-  'ENOGRACE',
-]);
-
-/**
- * Restart codes that userspace can see as EINTR (when a handler without SA_RESTART runs);
- * ERESTARTNOINTR always restarts and is never seen.
- */
-export const RESTARTS_AS_EINTR: ReadonlySet<string> = new Set([
-  'ERESTARTSYS',
-  'ERESTARTNOHAND',
-  'ERESTART_RESTARTBLOCK',
-]);
-
-/** The canonical errno a spec error entry documents (its code, else its name string), or null. */
-export function specErrno(e: SpecError): string | null {
-  for (const c of [e.code, e.name]) {
-    const bare = c?.replace(/^-/, '').trim();
-    if (bare && isErrnoName(bare)) return canonicalErrno(bare);
-  }
-  return null;
-}
 
 /**
  * The errnos a spec documents: its error entries plus a return block's error-values list.
@@ -80,21 +40,6 @@ export function documentedErrnos(spec: ApiSpec): { errnos: Set<string>; readable
       readable = false;
   }
   return { errnos, readable };
-}
-
-/** Each syscall with its (complete, not cut-off) spec, once per spec and function. */
-export function documentedSyscalls(unit: FileUnit): { sc: SyscallDef; spec: ApiSpec }[] {
-  const out: { sc: SyscallDef; spec: ApiSpec }[] = [];
-  const seen = new Set<string>();
-  for (const [i, sc] of unit.syscalls.entries()) {
-    const spec = unit.specOf[i];
-    if (!spec || spec.partial) continue;
-    const key = `${spec.line}\u0000${sc.fnName}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ sc, spec });
-  }
-  return out;
 }
 
 /** The line of a spec that names it (`DEFINE_KERNEL_API_SPEC(sys_x)`, ` * sys_x - ...`). */
