@@ -21,6 +21,7 @@
 import type { FactSource, Framework } from '../../parsers/kapi/framework.js';
 import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
 import type { ApiSpec, SpecForm } from '../../parsers/kapi/model.js';
+import { escapeRe } from '../../parsers/text/regex.js';
 import type { Check, CheckContext, Evidence } from '../types.js';
 import { evidenceAt, frameworkEvidence } from '../unit.js';
 
@@ -58,8 +59,6 @@ function option(options: Readonly<Record<string, unknown>>, fw: Framework) {
       : null;
   return { rules, tools, keys };
 }
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The text of a comment line without the comment markers. */
 const bodyOf = (raw: string): string =>

@@ -13,18 +13,9 @@
  */
 import { canonicalErrno, ERRNO_NAMES, isErrnoName } from '../../parsers/c/errno.js';
 import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import { escapeRe, replaceOnce } from '../../parsers/text/regex.js';
 import type { Check, CheckContext } from '../types.js';
 import { evidenceAt } from '../unit.js';
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** `line` with the only match of `re` replaced, or undefined when it matches other than once. */
-function replaceOnce(line: string | undefined, re: RegExp, to: string): string | undefined {
-  if (line === undefined) return undefined;
-  const g = new RegExp(re.source, 'g');
-  if ((line.match(g) ?? []).length !== 1) return undefined;
-  return line.replace(re, to);
-}
 
 /** Levenshtein distance, stopping early above 1. */
 function within1(a: string, b: string): boolean {

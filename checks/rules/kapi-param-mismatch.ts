@@ -18,6 +18,7 @@
  */
 import type { SyscallDef } from '../../parsers/c/model.js';
 import type { ApiSpec, SpecParam } from '../../parsers/kapi/model.js';
+import { escapeRe, replaceOnce } from '../../parsers/text/regex.js';
 import type { Check, CheckContext, Evidence, Severity } from '../types.js';
 
 /** Address-space and checker annotations: not part of the type as the ABI sees it. */
@@ -96,8 +97,6 @@ function tokenContradicts(token: string, ctype: string): boolean {
   if (POINTER_TOKENS.has(token)) return !pointer && SMALL_INTS.has(typeKey(ctype));
   return false;
 }
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export const check: Check = {
   meta: {
@@ -189,14 +188,6 @@ function report(
     ...(suggestion !== undefined ? { suggestion } : {}),
     ...(severity ? { severity } : {}),
   });
-}
-
-/** The line with the only occurrence of `from` replaced by `to`, or undefined. */
-function replaceOnce(line: string | undefined, from: RegExp, to: string): string | undefined {
-  if (line === undefined) return undefined;
-  const g = new RegExp(from.source, 'g');
-  if ((line.match(g) ?? []).length !== 1) return undefined;
-  return line.replace(from, to);
 }
 
 function macroName(sc: SyscallDef): string {

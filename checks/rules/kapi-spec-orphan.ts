@@ -11,10 +11,9 @@
  */
 import type { SyscallDef } from '../../parsers/c/model.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { escapeRe } from '../../parsers/text/regex.js';
 import type { Check, CheckContext, Evidence } from '../types.js';
 import { evidenceAt } from '../unit.js';
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** 'sys_mlock' -> 'mlock', 'compat_sys_x' -> 'x'. */
 const baseOf = (name: string): string => name.replace(/^(?:__[a-z0-9]+_)?(?:compat_)?sys_/, '');

@@ -23,6 +23,7 @@ import { KERNELDOC_VOCABULARY } from '../../parsers/kapi/kerneldoc.js';
 import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../../parsers/kapi/macro.js';
 import { HELPER_MACROS } from '../../parsers/kapi/macro-helpers.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { escapeRe } from '../../parsers/text/regex.js';
 import type { Check, CheckContext, Evidence } from '../types.js';
 import { frameworkEvidence } from '../unit.js';
 
@@ -117,8 +118,7 @@ function homeOf(fw: Framework, kind: Kind): string | null {
 
 /** The line with `text` replaced by `by`, when `text` occurs there exactly once as a whole word. */
 function replaced(line: string, text: string, by: string): string | null {
-  const esc = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`(?<![\\w-])${esc}(?![\\w-])`, 'g');
+  const re = new RegExp(`(?<![\\w-])${escapeRe(text)}(?![\\w-])`, 'g');
   const hits = line.match(re)?.length ?? 0;
   return hits === 1 ? line.replace(re, by) : null;
 }
