@@ -8,7 +8,8 @@
  */
 import { canonicalErrno } from '../../parsers/c/errno.js';
 import type { ApiSpec, FieldAssignment } from '../../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from '../types.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import type { Evidence } from '../types.js';
 import { evidenceAt } from '../unit.js';
 
 const MIN_EQUAL_CHARS = 20;
@@ -226,7 +227,7 @@ function entryNames(spec: ApiSpec): Map<string, { kind: string; name: string }> 
 }
 
 /** A line of the spec's comment, by its text with the comment markers removed. */
-function findLine(ctx: CheckContext, spec: ApiSpec, pred: (text: string) => boolean): number | null {
+function findLine(ctx: Ctx, spec: ApiSpec, pred: (text: string) => boolean): number | null {
   for (let n = spec.line; n <= spec.endLine; n++) {
     const raw = ctx.unit.line(n);
     if (raw === undefined) continue;
@@ -239,15 +240,19 @@ function findLine(ctx: CheckContext, spec: ApiSpec, pred: (text: string) => bool
   return null;
 }
 
-export const check: Check = {
+const messages = {
+  repeats: '{spec}: {what} repeats {other}',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-desc-duplicated',
     description:
       'The long description repeats the description or the kerneldoc paragraph, or one text appears in two fields of a spec.',
     severity: 'warning',
-    messages: {
-      repeats: '{spec}: {what} repeats {other}',
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -418,4 +423,4 @@ export const check: Check = {
       }
     }
   },
-};
+});

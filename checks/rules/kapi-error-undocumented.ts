@@ -13,9 +13,10 @@
 import { canonicalErrno, isErrnoName } from '../../parsers/c/errno.js';
 import type { ErrnoFact, SyscallDef } from '../../parsers/c/model.js';
 import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
 import { KERNEL_INTERNAL, specErrno } from '../lib/errno.js';
 import { documentedSyscalls } from '../lib/syscalls.js';
-import type { Check, FileUnit } from '../types.js';
+import type { FileUnit } from '../types.js';
 import { evidenceAt } from '../unit.js';
 
 /**
@@ -82,15 +83,19 @@ export function errorEntry(unit: FileUnit, spec: ApiSpec, errno: string): string
   return `${prefix}error: ${errno}, ${cond}\n${prefix}  desc: ${desc}`;
 }
 
-export const check: Check = {
+const messages = {
+  direct: '{spec} can return -{written} here, but its spec does not list {errno}',
+  via: '{spec} can return -{written} from {fn}(){through}, but its spec does not list {errno}',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-error-undocumented',
     description: "A syscall can return an errno that its spec's error list does not name.",
     severity: 'warning',
-    messages: {
-      direct: '{spec} can return -{written} here, but its spec does not list {errno}',
-      via: '{spec} can return -{written} from {fn}(){through}, but its spec does not list {errno}',
-    },
+    messages,
   },
   run(ctx) {
     const { unit } = ctx;
@@ -111,15 +116,9 @@ export const check: Check = {
       }
     }
   },
-};
+});
 
-function report(
-  ctx: Parameters<Check['run']>[0],
-  spec: ApiSpec,
-  sc: SyscallDef,
-  fact: ErrnoFact,
-  errno: string,
-): void {
+function report(ctx: Ctx, spec: ApiSpec, sc: SyscallDef, fact: ErrnoFact, errno: string): void {
   const { unit } = ctx;
   const first = fact.chain[0] as ErrnoFact['chain'][number];
   // where the spec names the syscall, and where its error list ends (the entry goes after it)

@@ -23,10 +23,11 @@
 import { canonicalErrno } from '../../parsers/c/errno.js';
 import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../../parsers/c/model.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
 import { codeLines } from '../lib/code.js';
 import { KERNEL_INTERNAL, RESTARTS_AS_EINTR, specErrno } from '../lib/errno.js';
 import { documentedSyscalls } from '../lib/syscalls.js';
-import type { Check, CheckContext, Evidence, FileUnit } from '../types.js';
+import type { Evidence, FileUnit } from '../types.js';
 import { evidenceAt } from '../unit.js';
 
 /**
@@ -201,20 +202,24 @@ function errnoMention(errno: string): RegExp {
   return new RegExp(`-\\s*\\(?\\s*(?:${SPELLINGS[errno] ?? errno})\\b`);
 }
 
-export const check: Check = {
+const messages = {
+  unreachable: '{spec} lists {errno}, but {fn}() can never return it (it returns {returned})',
+  translated:
+    '{spec} lists {errno}, but {fn}() can never return it: -{errno} is tested for and replaced (line {at}); it returns {returned}',
+  dropped:
+    '{spec} lists {errno}, but {fn}() can never return it: -{errno} (line {at}) does not reach its return value; it returns {returned}',
+  excluded:
+    '{spec} lists {errno}, but {fn}() can never return it: what it returns from {unknown} passes a test that turns -{errno} away (line {at}), and no code in this file returns it',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-error-unreachable',
     description: 'A spec lists an errno that its syscall can never return.',
     severity: 'warning',
-    messages: {
-      unreachable: '{spec} lists {errno}, but {fn}() can never return it (it returns {returned})',
-      translated:
-        '{spec} lists {errno}, but {fn}() can never return it: -{errno} is tested for and replaced (line {at}); it returns {returned}',
-      dropped:
-        '{spec} lists {errno}, but {fn}() can never return it: -{errno} (line {at}) does not reach its return value; it returns {returned}',
-      excluded:
-        '{spec} lists {errno}, but {fn}() can never return it: what it returns from {unknown} passes a test that turns -{errno} away (line {at}), and no code in this file returns it',
-    },
+    messages,
   },
   run(ctx) {
     const { unit } = ctx;
@@ -299,11 +304,11 @@ export const check: Check = {
       }
     }
   },
-};
+});
 
 /** The open-set finding: every value from outside the file is tested for `errno` and turned away. */
 function reportExcluded(
-  ctx: CheckContext,
+  ctx: Ctx,
   spec: ApiSpec,
   sc: SyscallDef,
   facts: FunctionErrors,

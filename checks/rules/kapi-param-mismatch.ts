@@ -19,7 +19,8 @@
 import type { SyscallDef } from '../../parsers/c/model.js';
 import type { ApiSpec, SpecParam } from '../../parsers/kapi/model.js';
 import { escapeRe, replaceOnce } from '../../parsers/text/regex.js';
-import type { Check, CheckContext, Evidence, Severity } from '../types.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import type { Evidence, Severity } from '../types.js';
 
 /** Address-space and checker annotations: not part of the type as the ABI sees it. */
 const ANNOTATIONS = /\b__(?:user|kernel|force|iomem|percpu|rcu)\b/g;
@@ -98,20 +99,24 @@ function tokenContradicts(token: string, ctype: string): boolean {
   return false;
 }
 
-export const check: Check = {
+const messages = {
+  arity: '{spec} documents {documented} {params} but {macro} takes {arity}',
+  missing:
+    '{spec} documents {documented} of the {arity} parameters of {macro}: no param: block for {missing}',
+  name: "{spec}: param {index} is '{specName}' in the spec but '{codeName}' in {macro}",
+  unknown: "{spec} documents a parameter '{specName}' that {macro} does not have ({codeNames})",
+  ctype: "{spec}: param '{name}' is '{specType}' in the spec but '{codeType}' in {macro}",
+  token: "{spec}: param '{name}' has KAPI type '{token}', which cannot hold its C type '{codeType}'",
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-param-mismatch',
     description: 'The params a spec documents differ from its SYSCALL_DEFINEn: arity, names or C types.',
     severity: 'error',
-    messages: {
-      arity: '{spec} documents {documented} {params} but {macro} takes {arity}',
-      missing:
-        '{spec} documents {documented} of the {arity} parameters of {macro}: no param: block for {missing}',
-      name: "{spec}: param {index} is '{specName}' in the spec but '{codeName}' in {macro}",
-      unknown: "{spec} documents a parameter '{specName}' that {macro} does not have ({codeNames})",
-      ctype: "{spec}: param '{name}' is '{specType}' in the spec but '{codeType}' in {macro}",
-      token: "{spec}: param '{name}' has KAPI type '{token}', which cannot hold its C type '{codeType}'",
-    },
+    messages,
   },
   run(ctx) {
     const done = new Set<ApiSpec>();
@@ -125,16 +130,16 @@ export const check: Check = {
       else kerneldocForm(ctx, spec, sc);
     }
   },
-};
+});
 
 interface Site {
-  ctx: CheckContext;
+  ctx: Ctx;
   spec: ApiSpec;
   sc: SyscallDef;
   macro: string;
 }
 
-function text(ctx: CheckContext, line: number): string {
+function text(ctx: Ctx, line: number): string {
   return (ctx.unit.line(line) ?? '').trim();
 }
 
@@ -170,7 +175,7 @@ function where(s: Site, specLine: number, codeName: string | null): number {
 
 function report(
   s: Site,
-  messageId: string,
+  messageId: keyof typeof messages,
   data: Record<string, string | number>,
   specLine: number,
   codeName: string | null,
@@ -222,7 +227,7 @@ function compareTypes(s: Site, p: SpecParam, codeType: string, withCtype: boolea
     report(s, 'token', { name: p.name, token: p.type, codeType }, p.line, p.name, `param:${p.name}`);
 }
 
-function macroForm(ctx: CheckContext, spec: ApiSpec, sc: SyscallDef): void {
+function macroForm(ctx: Ctx, spec: ApiSpec, sc: SyscallDef): void {
   const s: Site = { ctx, spec, sc, macro: macroName(sc) };
   const params = spec.params;
   // an index we cannot evaluate (a macro constant): positions unknown
@@ -293,7 +298,7 @@ function macroForm(ctx: CheckContext, spec: ApiSpec, sc: SyscallDef): void {
   }
 }
 
-function kerneldocForm(ctx: CheckContext, spec: ApiSpec, sc: SyscallDef): void {
+function kerneldocForm(ctx: Ctx, spec: ApiSpec, sc: SyscallDef): void {
   const s: Site = { ctx, spec, sc, macro: macroName(sc) };
   const decl = sc.params;
   const names = new Set(decl.map((d) => d.name));

@@ -24,7 +24,8 @@ import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../../parsers/kapi/macro.js';
 import { HELPER_MACROS } from '../../parsers/kapi/macro-helpers.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
 import { escapeRe } from '../../parsers/text/regex.js';
-import type { Check, CheckContext, Evidence } from '../types.js';
+import { defineCheck } from '../define.js';
+import type { Evidence } from '../types.js';
 import { frameworkEvidence } from '../unit.js';
 
 /** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), capped at `max + 1`. */
@@ -201,16 +202,18 @@ function hintFor(kind: Kind, best: string): string {
   return `; did you mean ${best}?`;
 }
 
-export const check: Check = {
+const messages = {
+  unknown: '{spec}: {what}{hint}',
+};
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-unknown-token',
     description: 'A key, macro or token in a spec that the KAPI DSL does not define (a typo, usually).',
     severity: 'warning',
-    messages: {
-      unknown: '{spec}: {what}{hint}',
-    },
+    messages,
   },
-  run(ctx: CheckContext) {
+  run(ctx) {
     const fw = ctx.framework;
     for (const spec of ctx.unit.specs) {
       if (spec.partial) continue;
@@ -264,4 +267,4 @@ export const check: Check = {
       }
     }
   },
-};
+});
