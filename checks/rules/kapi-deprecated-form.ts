@@ -39,8 +39,6 @@ export function targetOf(raw: Readonly<Record<string, unknown>>): SpecForm {
   return readOptions(options, raw).target ?? DEFAULT_TARGET;
 }
 
-const RANK: Record<SpecForm, number> = { macro: 0, 'kerneldoc-1': 1, 'kerneldoc-2': 2, 'kerneldoc-3': 3 };
-
 const FORM_NAME: Record<SpecForm, string> = {
   macro: 'the macro form (RFC v1/v2)',
   'kerneldoc-1': 'kerneldoc gen 1, flat keys (RFC v3)',
@@ -90,7 +88,7 @@ function formFinding(
   spec: ApiSpec,
   target: SpecForm,
 ): { line: number; severity: Severity; why: string; evidence: Evidence[] } | null {
-  if (RANK[spec.form] >= RANK[target]) return null;
+  if (FORM_RANK[spec.form] >= FORM_RANK[target]) return null;
   if (spec.form === 'macro') {
     // PATCH v3/v4 generate the macros into <file>.apispec.h: those are not written by hand
     if (/\.apispec\.h$/.test(ctx.unit.path)) return null;
