@@ -1,24 +1,24 @@
 /**
- * The registry: every check, by id. A meta test keeps it, checks/<id>.ts, docs/checks/<id>.md and
- * test/checks/<id>.test.ts in step.
+ * The registry: every check, by id. A meta test keeps it, checks/rules/<id>.ts, docs/checks/<id>.md
+ * and test/checks/<id>.test.ts in step.
  */
-import { check as contextConflict } from './kapi-context-conflict.js';
-import { check as countMismatch } from './kapi-count-mismatch.js';
-import { check as deprecatedForm } from './kapi-deprecated-form.js';
-import { check as descDuplicated } from './kapi-desc-duplicated.js';
-import { check as detectionKey } from './kapi-detection-key.js';
-import { check as errnoAlias } from './kapi-errno-alias.js';
-import { check as errorNameMismatch } from './kapi-error-name-mismatch.js';
-import { check as errorUndocumented } from './kapi-error-undocumented.js';
-import { check as errorUnreachable } from './kapi-error-unreachable.js';
-import { check as fieldOverride } from './kapi-field-override.js';
-import { check as indexSequence } from './kapi-index-sequence.js';
-import { check as lockUnbalanced } from './kapi-lock-unbalanced.js';
-import { check as paramMismatch } from './kapi-param-mismatch.js';
-import { check as parseError } from './kapi-parse-error.js';
-import { check as returnConvention } from './kapi-return-convention.js';
-import { check as specOrphan } from './kapi-spec-orphan.js';
-import { check as unknownToken } from './kapi-unknown-token.js';
+import { check as contextConflict } from './rules/kapi-context-conflict.js';
+import { check as countMismatch } from './rules/kapi-count-mismatch.js';
+import { check as deprecatedForm } from './rules/kapi-deprecated-form.js';
+import { check as descDuplicated } from './rules/kapi-desc-duplicated.js';
+import { check as detectionKey } from './rules/kapi-detection-key.js';
+import { check as errnoAlias } from './rules/kapi-errno-alias.js';
+import { check as errorNameMismatch } from './rules/kapi-error-name-mismatch.js';
+import { check as errorUndocumented } from './rules/kapi-error-undocumented.js';
+import { check as errorUnreachable } from './rules/kapi-error-unreachable.js';
+import { check as fieldOverride } from './rules/kapi-field-override.js';
+import { check as indexSequence } from './rules/kapi-index-sequence.js';
+import { check as lockUnbalanced } from './rules/kapi-lock-unbalanced.js';
+import { check as paramMismatch } from './rules/kapi-param-mismatch.js';
+import { check as parseError } from './rules/kapi-parse-error.js';
+import { check as returnConvention } from './rules/kapi-return-convention.js';
+import { check as specOrphan } from './rules/kapi-spec-orphan.js';
+import { check as unknownToken } from './rules/kapi-unknown-token.js';
 import type { Check } from './types.js';
 
 export const CHECKS: readonly Check[] = [

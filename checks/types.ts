@@ -6,6 +6,7 @@ import type { CFacts, SyscallDef } from '../parsers/c/model.js';
 import type { Framework } from '../parsers/kapi/framework.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Issue } from '../parsers/types.js';
+import type { OptionsSchema } from './define.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -29,7 +30,7 @@ export interface Evidence {
 }
 
 export interface Finding {
-  /** The check id, equal to its file name in checks/, e.g. 'kapi-error-undocumented'. */
+  /** The check id, equal to its file name in checks/rules/, e.g. 'kapi-error-undocumented'. */
   check: string;
   severity: Severity;
   message: string;
@@ -72,10 +73,13 @@ export interface FileUnit {
   hunks: readonly { start: number; end: number }[];
 }
 
-/** What a check hands to `report`; the runner adds the check id, location and fingerprint. */
-export interface Report {
+/**
+ * What a check hands to `report`; the runner adds the check id, location and fingerprint. `Id` is
+ * the keys of the check's `meta.messages` (defineCheck narrows it from the messages it is given).
+ */
+export interface Report<Id extends string = string> {
   /** A key of the check's `meta.messages`. */
-  messageId: string;
+  messageId: Id;
   /** Values for `{name}` placeholders in the message template. */
   data?: Record<string, string | number>;
   /** Post-image line the finding is about (a spec line or a code line). */
@@ -89,20 +93,28 @@ export interface Report {
   suggestion?: string;
 }
 
-export interface CheckContext {
+/**
+ * What a check's `run` is given. A check made with defineCheck sees its own message ids and its
+ * options as its schema gives them (checks/define.ts); `Check.run` itself takes them untyped.
+ */
+export interface CheckContext<Id extends string = string, Options = Readonly<Record<string, unknown>>> {
   unit: FileUnit;
   /**
    * The KAPI framework the series is judged by: the one it carries, else the tree's, else the
    * latest known posting's (app/framework/resolve.ts).
    */
   framework: Framework;
-  /** The check's options from the configuration (defaults applied by the check itself). */
-  options: Readonly<Record<string, unknown>>;
-  report(r: Report): void;
+  /** The check's options from the configuration (defaults applied by defineCheck's schema). */
+  options: Options;
+  /**
+   * A property, not a method, so that the parameter is checked strictly: a helper typed for one
+   * check's message ids cannot be handed a context that reports another's.
+   */
+  report: (r: Report<Id>) => void;
 }
 
 export interface CheckMeta {
-  /** Equal to the file name in checks/ and to the key in the registry. */
+  /** Equal to the file name in checks/rules/ and to the key in the registry. */
   id: string;
   description: string;
   severity: Severity;
@@ -114,6 +126,11 @@ export interface CheckMeta {
 
 export interface Check {
   meta: CheckMeta;
+  /**
+   * The zod schema of the check's options (defineCheck's `options`): the config loader refuses
+   * what it does not accept. None: the check takes no options.
+   */
+  options?: OptionsSchema;
   /** Pure: reads ctx.unit, calls ctx.report; no I/O. May throw only on its own bugs. */
   run(ctx: CheckContext): void;
 }

@@ -65,7 +65,7 @@ export function defaultConfig(): ReviewConfig {
   };
 }
 
-/** Validates YAML text against the schema (loads zod and yaml on first use). */
+/** Validates YAML text against the schema (loads yaml and the schema on first use). */
 export async function parseConfigText(
   text: string,
   knownChecks: readonly string[],

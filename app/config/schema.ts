@@ -1,9 +1,12 @@
 /**
  * The zod schema of `.kapi-review.yml` and its validation. Loaded only when there is a config file
- * to read (zod and yaml cost ~150 ms of start-up that a run without config need not pay).
+ * to read (yaml costs ~90 ms of start-up that a run without config need not pay; zod is loaded with
+ * the checks, whose options are zod schemas).
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { optionProblems } from '../../checks/define.js';
+import { checkById } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
 import { DEFAULT_LIMITS } from '../review/limits.js';
 import { ConfigError, type IgnoreRule, MAX_INLINE, type ReviewConfig } from './index.js';
@@ -54,8 +57,9 @@ export const configSchema = z
 export type ConfigFile = z.infer<typeof configSchema>;
 
 /**
- * Validates a parsed config; unknown check ids are errors (a typo would silently do nothing).
- * Messages name the path in the file: `checks.kapi-foo: unknown check`.
+ * Validates a parsed config; unknown check ids are errors (a typo would silently do nothing), and
+ * so are options a check's schema does not accept. Messages name the path in the file:
+ * `checks.kapi-foo: unknown check`, `checks.kapi-detection-key.options.tools: Invalid option: ...`.
  */
 export function resolveConfig(raw: unknown, knownChecks: readonly string[], origin = 'config'): ReviewConfig {
   const parsed = configSchema.safeParse(raw ?? {});
@@ -65,24 +69,31 @@ export function resolveConfig(raw: unknown, knownChecks: readonly string[], orig
   }
   const c = parsed.data;
   const known = new Set(knownChecks);
-  const unknown: string[] = [];
+  const problems: string[] = [];
   const disabled: string[] = [];
   const sev: Record<string, 'error' | 'warning' | 'info'> = {};
   const options: Record<string, Record<string, unknown>> = {};
   for (const [id, setting] of Object.entries(c.checks ?? {})) {
-    if (!known.has(id)) unknown.push(`checks.${id}: unknown check`);
+    if (!known.has(id)) problems.push(`checks.${id}: unknown check`);
     if (setting === 'off') disabled.push(id);
     else if (typeof setting === 'string') sev[id] = setting;
     else {
       if (setting.severity === 'off') disabled.push(id);
       else if (setting.severity) sev[id] = setting.severity;
-      if (setting.options) options[id] = setting.options;
+      if (setting.options) {
+        // each check's own schema (defineCheck's `options`) says which options it takes
+        const check = known.has(id) ? checkById(id) : undefined;
+        const bad = check ? optionProblems(check, setting.options) : [];
+        for (const p of bad)
+          problems.push(`${['checks', id, 'options', p.option].filter(Boolean).join('.')}: ${p.message}`);
+        options[id] = setting.options;
+      }
     }
   }
   const ignore: IgnoreRule[] = (c.ignore ?? []).map((e) => (typeof e === 'string' ? { check: e } : e));
   for (const [i, r] of ignore.entries())
-    if (!known.has(r.check)) unknown.push(`ignore.${i}: unknown check ${r.check}`);
-  if (unknown.length > 0) throw new ConfigError(`${origin}: ${unknown.join('; ')}`);
+    if (!known.has(r.check)) problems.push(`ignore.${i}: unknown check ${r.check}`);
+  if (problems.length > 0) throw new ConfigError(`${origin}: ${problems.join('; ')}`);
   return {
     filter: c.filter ?? 'added',
     checks: { disabled, severity: sev, options },

@@ -19,6 +19,7 @@
 import { CHECKS } from '../../checks/index.js';
 import { addressOf } from '../../parsers/headers.js';
 import { type Address, autoSubmittedKeyword } from '../../parsers/mail.js';
+import { escapeRe } from '../../parsers/text/regex.js';
 import type { OutgoingMail } from '../../reporters/mail-types.js';
 
 export type MailMode = 'dry-run' | 'reflect' | 'author-only' | 'list';
@@ -99,11 +100,7 @@ const globCache = new Map<string, RegExp>();
 export function globMatch(pattern: string, value: string): boolean {
   let re = globCache.get(pattern);
   if (!re) {
-    const source = pattern
-      .trim()
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
+    const source = pattern.trim().split('*').map(escapeRe).join('.*');
     re = new RegExp(`^${source}$`, 'is');
     globCache.set(pattern, re);
   }

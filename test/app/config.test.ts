@@ -76,6 +76,36 @@ describe('.kapi-review.yml', () => {
     expect(await bad('limits:\n  time: 10')).toMatch(/limits.*time/);
   });
 
+  it("refuses options a check's schema does not accept, naming the check and the option", async () => {
+    const bad = async (text: string): Promise<string> =>
+      parseConfigText(text, KNOWN, 'x.yml').then(
+        () => 'accepted',
+        (e: Error) => (e instanceof ConfigError ? e.message : `not a ConfigError: ${e.message}`),
+      );
+    expect(await bad('checks:\n  kapi-deprecated-form: { options: { target: patch-v9 } }')).toMatch(
+      /^x\.yml: checks\.kapi-deprecated-form\.options\.target: .*"kerneldoc-3"/,
+    );
+    expect(await bad('checks:\n  kapi-deprecated-form: { options: { taget: macro } }')).toBe(
+      'x.yml: checks.kapi-deprecated-form.options.taget: unknown option',
+    );
+    expect(await bad('checks:\n  kapi-count-mismatch: { options: { target: macro } }')).toBe(
+      'x.yml: checks.kapi-count-mismatch.options.target: unknown option',
+    );
+    const ok = await parseConfigText(
+      'checks:\n  kapi-detection-key: { options: { tools: both, keys: [context-flags] } }',
+      ['kapi-detection-key'],
+      'x.yml',
+    );
+    expect(ok.checks.options).toEqual({ 'kapi-detection-key': { tools: 'both', keys: ['context-flags'] } });
+    expect(
+      await parseConfigText(
+        'checks:\n  kapi-detection-key: { options: { keys: context-flags } }',
+        ['kapi-detection-key'],
+        'x.yml',
+      ).catch((e: Error) => e.message),
+    ).toMatch(/^x\.yml: checks\.kapi-detection-key\.options\.keys: /);
+  });
+
   it('an absent default file is an empty config; an absent named file is an error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kapi-config-'));
     const c = await loadConfig(null, KNOWN, join(dir, '.kapi-review.yml'));

@@ -36,6 +36,13 @@ export function edit(text: string, from: string, to: string): string {
   return text.slice(0, at) + to + text.slice(at + from.length);
 }
 
+/** The 1-based number of the first line of `text` that contains `needle`; fails loudly when none does. */
+export function line(text: string, needle: string): number {
+  const n = text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  if (n === 0) throw new Error(`line: ${JSON.stringify(needle)} is on no line`);
+  return n;
+}
+
 /** The diff from `pre` to `post`, through our own diff parser. */
 export function changeDiff(path: string, pre: string, post: string): FileDiff {
   const d = parseDiff(createTwoFilesPatch(`a/${path}`, `b/${path}`, pre, post)).value.files[0];

@@ -17,8 +17,8 @@ import {
   unclosedComments,
 } from '../../bench/hostile.js';
 import { CHECKS } from '../../checks/index.js';
-import { firstRepeats, repeats } from '../../checks/kapi-desc-duplicated.js';
-import { repeatedFields } from '../../checks/kapi-field-override.js';
+import { firstRepeats, repeats } from '../../checks/rules/kapi-desc-duplicated.js';
+import { repeatedFields } from '../../checks/rules/kapi-field-override.js';
 import { runChecks } from '../../checks/runner.js';
 import type { Finding } from '../../checks/types.js';
 import { buildUnit, shiftLines } from '../../checks/unit.js';

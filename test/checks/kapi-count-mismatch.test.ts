@@ -1,4 +1,4 @@
-import { edit, fixture, tableTest } from './harness.js';
+import { edit, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -6,9 +6,6 @@ const kd2 = fixture('kapi/frob.kd2.c');
 const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 tableTest('kapi-count-mismatch', {
   valid: [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { targetOf } from '../../checks/kapi-deprecated-form.js';
+import { targetOf } from '../../checks/rules/kapi-deprecated-form.js';
 import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
-import { edit, fixture, frobFramework, tableTest } from './harness.js';
+import { edit, fixture, frobFramework, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -10,9 +10,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 const macroSince = edit(
   macro,

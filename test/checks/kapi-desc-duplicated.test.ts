@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { repeats } from '../../checks/kapi-desc-duplicated.js';
-import { edit, fixture, tableTest } from './harness.js';
+import { repeats } from '../../checks/rules/kapi-desc-duplicated.js';
+import { edit, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -9,9 +9,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 /** Corbet's RFC v2 case: a kerneldoc paragraph, then a long-desc that says it again. */
 const PARAGRAPH = ' * Walks the pages of [start, start + len) and frobnicates each of\n * them.\n *\n';

@@ -1,6 +1,6 @@
 import { learnFramework, overlay, wholeFile } from '../../parsers/kapi/framework.js';
 import { builtinByPosting, latestBuiltin } from '../../parsers/kapi/frameworks.js';
-import { edit, fixture, frobFramework, tableTest } from './harness.js';
+import { edit, fixture, frobFramework, line, tableTest } from './harness.js';
 
 /** PATCH v4 with PATCH v3's kbuild rule, as a series that changes only scripts/Makefile.build. */
 const p3Kbuild = overlay(
@@ -24,9 +24,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 /** frob.kd3.c without its `contexts:` line: nothing for PATCH v4's kbuild grep. */
 const kd3NoContexts = edit(kd3, ' * contexts: process, sleepable\n *\n', '');

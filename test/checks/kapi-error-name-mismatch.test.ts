@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edit, findingsOf, fixture, tableTest } from './harness.js';
+import { edit, findingsOf, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -8,9 +8,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 const ENOMEM_MACRO = 'KAPI_ERROR(1, -ENOMEM, "ENOMEM", "len exceeds FROB_MAX_LEN",';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { opaqueReturn } from '../../checks/kapi-error-unreachable.js';
+import { opaqueReturn } from '../../checks/rules/kapi-error-unreachable.js';
 import { edit, fixture, tableTest } from './harness.js';
 import {
   FORMS,

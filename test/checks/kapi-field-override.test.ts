@@ -4,7 +4,7 @@ import { runChecks } from '../../checks/runner.js';
 import { buildUnit } from '../../checks/unit.js';
 import { parseMail } from '../../parsers/mail.js';
 import { corpusFiles, corpusPresent } from '../helpers/corpus.js';
-import { edit, fixture, tableTest } from './harness.js';
+import { edit, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -13,9 +13,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 /** RFC v2 mlock2's shape: a lock block with two KAPI_LOCK_DESC lines. */
 const twoDescs = edit(

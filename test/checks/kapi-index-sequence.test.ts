@@ -4,7 +4,7 @@ import { runChecks } from '../../checks/runner.js';
 import { buildUnit } from '../../checks/unit.js';
 import { parseMail } from '../../parsers/mail.js';
 import { corpusFiles, corpusPresent } from '../helpers/corpus.js';
-import { edit, findingsOf, fixture, tableTest } from './harness.js';
+import { edit, findingsOf, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -13,9 +13,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 /** A struct spec with three fields, for the nested index sequence. */
 const withStruct = edit(

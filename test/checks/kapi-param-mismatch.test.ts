@@ -4,16 +4,13 @@ import { runChecks } from '../../checks/runner.js';
 import { buildUnit } from '../../checks/unit.js';
 import { parseMail } from '../../parsers/mail.js';
 import { corpusFiles, corpusPresent } from '../helpers/corpus.js';
-import { edit, findingsOf, fixture, tableTest } from './harness.js';
+import { edit, findingsOf, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
 const kd2 = fixture('kapi/frob.kd2.c');
 const kd3 = fixture('kapi/frob.kd3.c');
 const shapes = fixture('c/mlock-shapes.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 /** mlock2 with a macro-form spec of its three params, in the shape of RFC v2's mlock2. */
 const MLOCK2_SPEC = `DEFINE_KERNEL_API_SPEC(sys_mlock2)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkById } from '../../checks/index.js';
 import { learnFramework, wholeFile } from '../../parsers/kapi/framework.js';
-import { edit, findingsOf, fixture, tableTest } from './harness.js';
+import { edit, findingsOf, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -10,9 +10,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 const macroNoEnd = edit(macro, 'KAPI_END_SPEC;\n', '');
 const kd3Open = edit(kd3, ' *   expr: len <= FROB_MAX_LEN\n */\n', ' *   expr: len <= FROB_MAX_LEN\n');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { kernelWording, libcConvention } from '../../checks/kapi-return-convention.js';
-import { edit, findingsOf, fixture, tableTest } from './harness.js';
+import { kernelWording, libcConvention } from '../../checks/rules/kapi-return-convention.js';
+import { edit, findingsOf, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -9,9 +9,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 const MACRO_RET = 'KAPI_RETURN("long", "0 on success, negative error code on failure")';
 const macroLibc = edit(macro, MACRO_RET, 'KAPI_RETURN("long", "File descriptor or -1")');

@@ -1,4 +1,4 @@
-import { edit, fixture, tableTest } from './harness.js';
+import { edit, fixture, line, tableTest } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const kd1 = fixture('kapi/frob.kd1.c');
@@ -7,9 +7,6 @@ const kd3 = fixture('kapi/frob.kd3.c');
 const raw = fixture('kapi/gizmo-raw.macro.c');
 const ioctl = fixture('kapi/widget-ioctl.macro.c');
 const generated = fixture('kapi/gadget-generated.macro.c');
-
-const line = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 /** The spec renamed: sys_mlock directly above SYSCALL_DEFINE2(frob, ...). */
 const macroMisnamed = edit(macro, 'DEFINE_KERNEL_API_SPEC(sys_frob)', 'DEFINE_KERNEL_API_SPEC(sys_mlock)');

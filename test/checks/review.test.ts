@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECKS, checkById } from '../../checks/index.js';
 import { type ReviewFile, type ReviewPatch, reviewSeries } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
-import { changeDiff, edit, fixture } from './harness.js';
+import { changeDiff, edit, fixture, line as lineOf } from './harness.js';
 
 const macro = fixture('kapi/frob.macro.c');
 const PATH = 'kernel/frob.c';
@@ -33,8 +33,6 @@ function series(versions: string[]): ReviewPatch[] {
 }
 
 const wrongSignals = edit(macro, 'KAPI_SIGNAL_COUNT(1)', 'KAPI_SIGNAL_COUNT(3)');
-const lineOf = (text: string, needle: string): number =>
-  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 
 describe('reviewSeries', () => {
   it('attaches a finding to the patch that introduced it, on its post-image line', () => {

@@ -50,6 +50,17 @@ function violations(file: string, source: string): string[] {
   return bad;
 }
 
+/**
+ * Rules never import rules (as ESLint's rules do not): what two rules share lives in checks/lib/,
+ * so a rule's file is the rule alone.
+ */
+function ruleImports(file: string, source: string): string[] {
+  return importsOf(source)
+    .filter((spec) => spec.startsWith('.'))
+    .filter((spec) => join(file, '..', spec).replaceAll('\\', '/').startsWith('checks/rules/'))
+    .map((spec) => `${file} imports the rule ${spec}`);
+}
+
 describe('layering', () => {
   for (const layer of ['parsers', 'checks', 'reporters']) {
     it(`${layer}/ stays pure`, () => {
@@ -65,6 +76,24 @@ describe('layering', () => {
       expect(bad).toEqual([]);
     });
   }
+
+  it('rules never import rules (nor does checks/lib/, which they share)', () => {
+    const files = [...tsFiles(join(root, 'checks', 'rules')), ...tsFiles(join(root, 'checks', 'lib'))];
+    const bad = files.flatMap((f) =>
+      ruleImports(relative(root, f).replaceAll('\\', '/'), readFileSync(f, 'utf8')),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('catches a rule importing a rule, and lets it import the engine and lib/', () => {
+    const rule = 'checks/rules/kapi-a.ts';
+    expect(ruleImports(rule, "import { x } from './kapi-b.js';")).toHaveLength(1);
+    expect(ruleImports(rule, "import type { X } from '../rules/kapi-b.js';")).toHaveLength(1);
+    expect(ruleImports(rule, "export { x } from '../../checks/rules/kapi-b.js';")).toHaveLength(1);
+    expect(ruleImports(rule, "import { x } from '../lib/errno.js';")).toEqual([]);
+    expect(ruleImports(rule, "import { defineCheck } from '../define.js';")).toEqual([]);
+    expect(ruleImports(rule, "import { z } from 'zod';")).toEqual([]);
+  });
 
   it('catches the imports it is meant to catch', () => {
     expect(violations('parsers/x.ts', "import { readFile } from 'node:fs';")).toHaveLength(1);

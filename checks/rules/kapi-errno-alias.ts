@@ -9,10 +9,10 @@
  *   spec for the code's spelling finds nothing. Only with code facts (a full post-image), and not
  *   when the spec's spelling also appears in the code.
  */
-import { canonicalErrno, isErrnoName } from '../parsers/c/errno.js';
-import type { CFunction, ErrnoFact } from '../parsers/c/model.js';
-import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
+import { canonicalErrno, isErrnoName } from '../../parsers/c/errno.js';
+import type { CFunction, ErrnoFact } from '../../parsers/c/model.js';
+import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
 
 /** The errno an entry names as written, without sign, when it is one. */
 function spelling(e: SpecError): string | null {
@@ -23,17 +23,21 @@ function spelling(e: SpecError): string | null {
 
 const norm = (s: string | null): string => (s ?? '').replace(/\s+/g, ' ').trim().toLowerCase();
 
-export const check: Check = {
+const messages = {
+  contradicting:
+    '{spec} lists {first} (line {firstLine}) and {second}, the same errno, under different conditions; a caller cannot tell them apart',
+  twice: '{spec} lists {first} (line {firstLine}) again as {second}, the same errno',
+  spelling: '{spec} lists {specName}, but the code returns it as {codeName} (the same errno)',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-errno-alias',
     description: 'Both names of one errno in a spec, or the spec and the code spell an errno differently.',
     severity: 'warning',
-    messages: {
-      contradicting:
-        '{spec} lists {first} (line {firstLine}) and {second}, the same errno, under different conditions; a caller cannot tell them apart',
-      twice: '{spec} lists {first} (line {firstLine}) again as {second}, the same errno',
-      spelling: '{spec} lists {specName}, but the code returns it as {codeName} (the same errno)',
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -57,9 +61,9 @@ export const check: Check = {
       spelledOtherwise(ctx, spec, facts.errnos, inCode);
     }
   },
-};
+});
 
-function listedTwice(ctx: CheckContext, spec: ApiSpec): void {
+function listedTwice(ctx: Ctx, spec: ApiSpec): void {
   const byErrno = new Map<string, { name: string; e: SpecError }[]>();
   for (const e of [...spec.errors].sort((a, b) => a.line - b.line)) {
     const name = spelling(e);
@@ -98,7 +102,7 @@ function listedTwice(ctx: CheckContext, spec: ApiSpec): void {
 }
 
 function spelledOtherwise(
-  ctx: CheckContext,
+  ctx: Ctx,
   spec: ApiSpec,
   errnos: readonly ErrnoFact[],
   inCode: SpelledInCode,
@@ -156,7 +160,7 @@ class SpelledInCode {
   private inSpec: Uint8Array | null = null;
   private readonly memo = new Map<string, boolean>();
 
-  constructor(private readonly ctx: CheckContext) {}
+  constructor(private readonly ctx: Ctx) {}
 
   has(name: string): boolean {
     let found = this.memo.get(name);

@@ -17,14 +17,16 @@
  * keys, and a plain `word:` at the top level of a comment that is no near miss of a key (prose).
  */
 
-import { type Framework, knowsWord, type WordKind } from '../parsers/kapi/framework.js';
-import { postingsWith } from '../parsers/kapi/frameworks.js';
-import { KERNELDOC_VOCABULARY } from '../parsers/kapi/kerneldoc.js';
-import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../parsers/kapi/macro.js';
-import { HELPER_MACROS } from '../parsers/kapi/macro-helpers.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { frameworkEvidence } from './unit.js';
+import { type Framework, knowsWord, type WordKind } from '../../parsers/kapi/framework.js';
+import { postingsWith } from '../../parsers/kapi/frameworks.js';
+import { KERNELDOC_VOCABULARY } from '../../parsers/kapi/kerneldoc.js';
+import { KNOWN_CONSTANTS, MACROS, OPENERS } from '../../parsers/kapi/macro.js';
+import { HELPER_MACROS } from '../../parsers/kapi/macro-helpers.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { escapeRe } from '../../parsers/text/regex.js';
+import { defineCheck } from '../define.js';
+import type { Evidence } from '../types.js';
+import { frameworkEvidence } from '../unit.js';
 
 /** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), capped at `max + 1`. */
 export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
@@ -117,8 +119,7 @@ function homeOf(fw: Framework, kind: Kind): string | null {
 
 /** The line with `text` replaced by `by`, when `text` occurs there exactly once as a whole word. */
 function replaced(line: string, text: string, by: string): string | null {
-  const esc = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`(?<![\\w-])${esc}(?![\\w-])`, 'g');
+  const re = new RegExp(`(?<![\\w-])${escapeRe(text)}(?![\\w-])`, 'g');
   const hits = line.match(re)?.length ?? 0;
   return hits === 1 ? line.replace(re, by) : null;
 }
@@ -201,16 +202,18 @@ function hintFor(kind: Kind, best: string): string {
   return `; did you mean ${best}?`;
 }
 
-export const check: Check = {
+const messages = {
+  unknown: '{spec}: {what}{hint}',
+};
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-unknown-token',
     description: 'A key, macro or token in a spec that the KAPI DSL does not define (a typo, usually).',
     severity: 'warning',
-    messages: {
-      unknown: '{spec}: {what}{hint}',
-    },
+    messages,
   },
-  run(ctx: CheckContext) {
+  run(ctx) {
     const fw = ctx.framework;
     for (const spec of ctx.unit.specs) {
       if (spec.partial) continue;
@@ -264,4 +267,4 @@ export const check: Check = {
       }
     }
   },
-};
+});

@@ -16,9 +16,11 @@
  *   when they clearly contradict (a pointer typed as an integer or an fd, or a pointer token for
  *   a 32-bit integer): typedefs hide too much for anything finer.
  */
-import type { SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec, SpecParam } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence, Severity } from './types.js';
+import type { SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec, SpecParam } from '../../parsers/kapi/model.js';
+import { escapeRe, replaceOnce } from '../../parsers/text/regex.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import type { Evidence, Severity } from '../types.js';
 
 /** Address-space and checker annotations: not part of the type as the ABI sees it. */
 const ANNOTATIONS = /\b__(?:user|kernel|force|iomem|percpu|rcu)\b/g;
@@ -97,22 +99,24 @@ function tokenContradicts(token: string, ctype: string): boolean {
   return false;
 }
 
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const messages = {
+  arity: '{spec} documents {documented} {params} but {macro} takes {arity}',
+  missing:
+    '{spec} documents {documented} of the {arity} parameters of {macro}: no param: block for {missing}',
+  name: "{spec}: param {index} is '{specName}' in the spec but '{codeName}' in {macro}",
+  unknown: "{spec} documents a parameter '{specName}' that {macro} does not have ({codeNames})",
+  ctype: "{spec}: param '{name}' is '{specType}' in the spec but '{codeType}' in {macro}",
+  token: "{spec}: param '{name}' has KAPI type '{token}', which cannot hold its C type '{codeType}'",
+};
 
-export const check: Check = {
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-param-mismatch',
     description: 'The params a spec documents differ from its SYSCALL_DEFINEn: arity, names or C types.',
     severity: 'error',
-    messages: {
-      arity: '{spec} documents {documented} {params} but {macro} takes {arity}',
-      missing:
-        '{spec} documents {documented} of the {arity} parameters of {macro}: no param: block for {missing}',
-      name: "{spec}: param {index} is '{specName}' in the spec but '{codeName}' in {macro}",
-      unknown: "{spec} documents a parameter '{specName}' that {macro} does not have ({codeNames})",
-      ctype: "{spec}: param '{name}' is '{specType}' in the spec but '{codeType}' in {macro}",
-      token: "{spec}: param '{name}' has KAPI type '{token}', which cannot hold its C type '{codeType}'",
-    },
+    messages,
   },
   run(ctx) {
     const done = new Set<ApiSpec>();
@@ -126,16 +130,16 @@ export const check: Check = {
       else kerneldocForm(ctx, spec, sc);
     }
   },
-};
+});
 
 interface Site {
-  ctx: CheckContext;
+  ctx: Ctx;
   spec: ApiSpec;
   sc: SyscallDef;
   macro: string;
 }
 
-function text(ctx: CheckContext, line: number): string {
+function text(ctx: Ctx, line: number): string {
   return (ctx.unit.line(line) ?? '').trim();
 }
 
@@ -171,7 +175,7 @@ function where(s: Site, specLine: number, codeName: string | null): number {
 
 function report(
   s: Site,
-  messageId: string,
+  messageId: keyof typeof messages,
   data: Record<string, string | number>,
   specLine: number,
   codeName: string | null,
@@ -189,14 +193,6 @@ function report(
     ...(suggestion !== undefined ? { suggestion } : {}),
     ...(severity ? { severity } : {}),
   });
-}
-
-/** The line with the only occurrence of `from` replaced by `to`, or undefined. */
-function replaceOnce(line: string | undefined, from: RegExp, to: string): string | undefined {
-  if (line === undefined) return undefined;
-  const g = new RegExp(from.source, 'g');
-  if ((line.match(g) ?? []).length !== 1) return undefined;
-  return line.replace(from, to);
 }
 
 function macroName(sc: SyscallDef): string {
@@ -231,7 +227,7 @@ function compareTypes(s: Site, p: SpecParam, codeType: string, withCtype: boolea
     report(s, 'token', { name: p.name, token: p.type, codeType }, p.line, p.name, `param:${p.name}`);
 }
 
-function macroForm(ctx: CheckContext, spec: ApiSpec, sc: SyscallDef): void {
+function macroForm(ctx: Ctx, spec: ApiSpec, sc: SyscallDef): void {
   const s: Site = { ctx, spec, sc, macro: macroName(sc) };
   const params = spec.params;
   // an index we cannot evaluate (a macro constant): positions unknown
@@ -302,7 +298,7 @@ function macroForm(ctx: CheckContext, spec: ApiSpec, sc: SyscallDef): void {
   }
 }
 
-function kerneldocForm(ctx: CheckContext, spec: ApiSpec, sc: SyscallDef): void {
+function kerneldocForm(ctx: Ctx, spec: ApiSpec, sc: SyscallDef): void {
   const s: Site = { ctx, spec, sc, macro: macroName(sc) };
   const decl = sc.params;
   const names = new Set(decl.map((d) => d.name));

@@ -3,9 +3,9 @@
  * differs from the number of entries of that kind. The framework sizes its arrays by the count,
  * so entries past it are silently dropped and missing ones read as zeroed garbage.
  */
-import type { ApiSpec, CountName } from '../parsers/kapi/model.js';
-import type { Check } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { ApiSpec, CountName } from '../../parsers/kapi/model.js';
+import { defineCheck } from '../define.js';
+import { evidenceAt } from '../unit.js';
 
 /** The entries each declared count counts. */
 export function entriesOf(spec: ApiSpec, kind: CountName): { line: number }[] {
@@ -46,14 +46,16 @@ const LABEL: Record<CountName, [string, string]> = {
   struct: ['struct spec', 'struct specs'],
 };
 
-export const check: Check = {
+const messages = {
+  mismatch: '{spec} declares {declared} {what} ({via}) but lists {actual}',
+};
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-count-mismatch',
     description: 'A declared count differs from the number of entries it counts.',
     severity: 'error',
-    messages: {
-      mismatch: '{spec} declares {declared} {what} ({via}) but lists {actual}',
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -93,4 +95,4 @@ export const check: Check = {
       }
     }
   },
-};
+});

@@ -10,10 +10,10 @@
  * A macro the parser thinks has the wrong number of arguments is not reported when the framework
  * the series is written for (ctx.framework) defines it with exactly that number.
  */
-import type { Framework } from '../parsers/kapi/framework.js';
-import type { Issue } from '../parsers/types.js';
-import type { Check, CheckContext } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { Framework } from '../../parsers/kapi/framework.js';
+import type { Issue } from '../../parsers/types.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import { evidenceAt } from '../unit.js';
 
 /**
  * The first of `ranges` (in their order) that holds `line`. Ranges sorted by start are searched
@@ -58,7 +58,7 @@ class RangeFinder<R extends { start: number; end: number }> {
  * keeps the answer per hunk and end line (many issues of one spec look past it once).
  */
 function cutByHunk(
-  ctx: CheckContext,
+  ctx: Ctx,
   hunks: RangeFinder<{ start: number; end: number }>,
   memo: Map<string, boolean>,
   issue: Issue,
@@ -92,15 +92,19 @@ function arityFitsFramework(issue: Issue, fw: Framework): boolean {
   return def.variadic ? args >= def.arity - 1 : def.arity === args;
 }
 
-export const check: Check = {
+const messages = {
+  issue: '{prefix}{message} ({code})',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-parse-error',
     description: 'A spec the spec parsers could not read in full (for operators).',
     severity: 'warning',
     operatorOnly: true,
-    messages: {
-      issue: '{prefix}{message} ({code})',
-    },
+    messages,
   },
   run(ctx) {
     // the spec an issue is about: the one whose lines hold the issue's line
@@ -136,4 +140,4 @@ export const check: Check = {
       });
     }
   },
-};
+});

@@ -4,9 +4,9 @@
  * returns a negative error code (-EINVAL), and it is the C library that turns that into -1 and
  * errno. Florian Weimer on RFC v1 execve: "Is the -1 part correct?"
  */
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import { evidenceAt } from '../unit.js';
 
 /** A plain -1 (not n-1, -10, -1UL or 0..-1 of a range written as an expression). */
 const MINUS_ONE = /(?<![\w)\].-])-1(?![\w.])/;
@@ -49,21 +49,25 @@ interface ReturnText {
 }
 
 /** The lines a text spans: the line where it is set and the continuation lines after it. */
-function lineWith(ctx: CheckContext, spec: ApiSpec, from: number, needle: string): number {
+function lineWith(ctx: Ctx, spec: ApiSpec, from: number, needle: string): number {
   for (let n = from; n <= spec.endLine && n < from + 8; n++)
     if ((ctx.unit.line(n) ?? '').includes(needle)) return n;
   return from;
 }
 
-export const check: Check = {
+const messages = {
+  libc: "{spec}: {what} describes libc's convention ('{phrase}'); the syscall itself returns a negative error code such as -EINVAL",
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-return-convention',
     description:
       "A syscall's return description gives libc's -1/errno convention instead of the kernel's negative error code.",
     severity: 'warning',
-    messages: {
-      libc: "{spec}: {what} describes libc's convention ('{phrase}'); the syscall itself returns a negative error code such as -EINVAL",
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -111,4 +115,4 @@ export const check: Check = {
       }
     }
   },
-};
+});

@@ -11,9 +11,10 @@
  * sock_release()"). Silent for kernel-function and sysfs specs, where a function may well
  * return with a lock held, and for specs cut off by the patch's hunks.
  */
-import type { ApiSpec, SpecLock } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { ApiSpec, SpecLock } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import type { CheckContext, Evidence } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /** Descriptions that explain a lock kept past the return, or taken before the call. */
 const EXPLAINS_HELD =
@@ -69,7 +70,7 @@ function setTrue(text: string, key: 'acquired' | 'released'): string | null {
 }
 
 function reportLock(
-  ctx: CheckContext,
+  ctx: Ctx,
   spec: ApiSpec,
   lock: SpecLock,
   mine: ApiSpec['assignments'],
@@ -106,18 +107,22 @@ function reportLock(
   });
 }
 
-export const check: Check = {
+const messages = {
+  notReleased:
+    '{spec}: lock {lock} is acquired but never released, and nothing says it stays held when the call returns to userspace',
+  notAcquired:
+    '{spec}: lock {lock} is released but never acquired, and nothing says who holds it when the call comes from userspace',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-lock-unbalanced',
     description:
       'A syscall spec declares a lock acquired but never released, or released but never acquired.',
     severity: 'warning',
-    messages: {
-      notReleased:
-        '{spec}: lock {lock} is acquired but never released, and nothing says it stays held when the call returns to userspace',
-      notAcquired:
-        '{spec}: lock {lock} is released but never acquired, and nothing says who holds it when the call comes from userspace',
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -147,4 +152,4 @@ export const check: Check = {
       }
     }
   },
-};
+});

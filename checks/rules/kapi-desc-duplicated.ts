@@ -6,10 +6,11 @@
  * case-insensitively; "repeats" is equality of a substantive text (at least 20 characters and 3
  * words, so "None" never fires) or containment of a text of at least 40 characters.
  */
-import { canonicalErrno } from '../parsers/c/errno.js';
-import type { ApiSpec, FieldAssignment } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt } from './unit.js';
+import { canonicalErrno } from '../../parsers/c/errno.js';
+import type { ApiSpec, FieldAssignment } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import type { Evidence } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 const MIN_EQUAL_CHARS = 20;
 const MIN_EQUAL_WORDS = 3;
@@ -226,7 +227,7 @@ function entryNames(spec: ApiSpec): Map<string, { kind: string; name: string }> 
 }
 
 /** A line of the spec's comment, by its text with the comment markers removed. */
-function findLine(ctx: CheckContext, spec: ApiSpec, pred: (text: string) => boolean): number | null {
+function findLine(ctx: Ctx, spec: ApiSpec, pred: (text: string) => boolean): number | null {
   for (let n = spec.line; n <= spec.endLine; n++) {
     const raw = ctx.unit.line(n);
     if (raw === undefined) continue;
@@ -239,183 +240,219 @@ function findLine(ctx: CheckContext, spec: ApiSpec, pred: (text: string) => bool
   return null;
 }
 
-export const check: Check = {
+const messages = {
+  repeats: '{spec}: {what} repeats {other}',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-desc-duplicated',
     description:
       'The long description repeats the description or the kerneldoc paragraph, or one text appears in two fields of a spec.',
     severity: 'warning',
-    messages: {
-      repeats: '{spec}: {what} repeats {other}',
-    },
+    messages,
   },
   run(ctx) {
-    for (const spec of ctx.unit.specs) {
-      if (spec.partial) continue;
-      const reported = new Set<string>();
-      const evidenceOf = (t: Text): Evidence => evidenceAt(ctx.unit, t.line);
-      const report = (dup: Text, orig: Text, what = dup.label, other = orig.label): void => {
-        if (reported.has(dup.subject)) return;
-        reported.add(dup.subject);
-        const evidence = [evidenceOf(dup)];
-        if (orig.line !== dup.line) evidence.push(evidenceOf(orig));
-        ctx.report({
-          messageId: 'repeats',
-          data: { spec: spec.name, what, other },
-          line: dup.line,
-          spec: spec.name,
-          subject: dup.subject,
-          evidence,
-        });
-      };
-
-      // the effective (last) written value of each prose field, per block
-      const names = entryNames(spec);
-      const last = new Map<string, FieldAssignment>();
-      for (const a of spec.assignments) if (PROSE.has(a.field)) last.set(`${a.block}\u0000${a.field}`, a);
-      const written = [...last.values()].filter((a) => !derived(a) && a.value.trim() !== '');
-      const textOf = (a: FieldAssignment): Text => {
-        const field = FIELD_LABEL[a.field] ?? a.field;
-        if (a.block === 'spec')
-          return { subject: a.field, label: `the ${field}`, value: a.value, line: a.line };
-        if (a.block === 'return')
-          return {
-            subject: `return.${a.field}`,
-            label: `the return ${field}`,
-            value: a.value,
-            line: a.line,
-          };
-        const e = names.get(a.block);
-        const kind = e?.kind ?? a.block;
-        const name = e?.name ?? '';
-        return {
-          subject: `${kind}[${name}].${a.field}`,
-          label: `the ${field} of ${KIND_LABEL[kind] ?? kind} ${name}`,
-          value: a.value,
-          line: a.line,
-        };
-      };
-
-      // (A) spec level: long description and notes against the description and the kerneldoc text
-      const top = (field: string): Text | null => {
-        const a = written.find((x) => x.block === 'spec' && x.field === field);
-        return a ? textOf(a) : null;
-      };
-      const kd = spec.kerneldoc;
-      const kdSummary: Text | null =
-        kd?.summary != null
-          ? {
-              subject: 'kerneldoc.summary',
-              label: 'the kerneldoc summary line',
-              value: kd.summary,
-              line:
-                findLine(ctx, spec, (t) => t.endsWith(kd.summary as string) && / -+ /.test(t)) ?? spec.line,
-            }
-          : null;
-      const kdParagraph: Text | null =
-        kd?.description != null
-          ? {
-              subject: 'kerneldoc.description',
-              label: 'the kerneldoc description paragraph',
-              value: kd.description,
-              line:
-                findLine(
-                  ctx,
-                  spec,
-                  (t) =>
-                    t.length >= 10 &&
-                    !/^@?[\w.-]+\s*:/.test(t) &&
-                    normalizeText(kd.description as string).startsWith(normalizeText(t)),
-                ) ?? spec.line,
-            }
-          : null;
-      const description = top('description');
-      const longDesc = top('long_description');
-      const notes = top('notes');
-      const candidates: [Text | null, (Text | null)[]][] = [
-        [description, [kdSummary, kdParagraph]],
-        [longDesc, [description ?? kdSummary, kdParagraph]],
-        [notes, [description ?? kdSummary, kdParagraph, longDesc]],
-      ];
-      for (const [dup, origs] of candidates) {
-        if (!dup) continue;
-        const orig = origs.find((o) => o !== null && repeats(dup.value, o.value));
-        if (orig) report(dup, orig);
-      }
-
-      // (D) kerneldoc: a param's desc: that repeats its @name: line, a return desc: that repeats Return:
-      if (kd) {
-        // the first @name: line of each name
-        const kdParams = new Map<string, (typeof kd.params)[number]>();
-        for (const p of kd.params) if (!kdParams.has(p.name)) kdParams.set(p.name, p);
-        for (const a of written) {
-          const m = /^param\[/.test(a.block) && a.field === 'description';
-          if (!m) continue;
-          const t = textOf(a);
-          const pname = names.get(a.block)?.name;
-          const kp = pname === undefined ? undefined : kdParams.get(pname);
-          if (kp && repeats(a.value, kp.description))
-            report(t, { subject: `@${kp.name}`, label: `@${kp.name}`, value: kp.description, line: kp.line });
-        }
-        const ret = written.find((a) => a.block === 'return' && a.field === 'description');
-        if (ret && kd.returns !== null && repeats(ret.value, kd.returns)) {
-          const line = findLine(ctx, spec, (t) => /^returns?:\s*\S/i.test(t)) ?? spec.line;
-          report(textOf(ret), {
-            subject: 'kerneldoc.returns',
-            label: 'the Return: section',
-            value: kd.returns,
-            line,
-          });
-        }
-      }
-
-      // (B) inside one entry: two prose fields with the same text (an error's condition and description)
-      const byBlock = new Map<string, FieldAssignment[]>();
-      for (const a of written) {
-        if (a.block === 'spec') continue;
-        const xs = byBlock.get(a.block) ?? [];
-        xs.push(a);
-        byBlock.set(a.block, xs);
-      }
-      for (const xs of byBlock.values())
-        for (let j = 1; j < xs.length; j++)
-          for (let i = 0; i < j; i++) {
-            const [x, y] = [xs[i] as FieldAssignment, xs[j] as FieldAssignment];
-            if (!repeats(x.value, y.value)) continue;
-            const [orig, dup] = x.line <= y.line ? [x, y] : [y, x];
-            report(textOf(dup), textOf(orig), undefined, `its ${FIELD_LABEL[orig.field] ?? orig.field}`);
-          }
-
-      // (C) two entries of one kind with the same description (errors: of different codes), the
-      // first earlier one that repeats it: per kind, through firstRepeats (comparing every pair
-      // took 70 s for a spec of 10,000 errors)
-      const descs = written
-        .filter((a) => a.field === 'description' && a.block !== 'spec' && a.block !== 'return')
-        .sort((a, b) => a.line - b.line);
-      const byKind = new Map<string, number[]>();
-      for (const [j, y] of descs.entries()) {
-        const ky = names.get(y.block);
-        if (!ky || !SIBLING_KINDS.has(ky.kind)) continue;
-        const same = byKind.get(ky.kind);
-        if (same) same.push(j);
-        else byKind.set(ky.kind, [j]);
-      }
-      const firstOf = new Map<number, number>();
-      for (const [kind, js] of byKind) {
-        const found = firstRepeats(
-          js.map((j) => (descs[j] as FieldAssignment).value),
-          js.map((j) =>
-            kind === 'error'
-              ? canonicalErrno(names.get((descs[j] as FieldAssignment).block)?.name ?? '')
-              : null,
-          ),
-        );
-        for (const [k, i] of found.entries()) if (i >= 0) firstOf.set(js[k] as number, js[i] as number);
-      }
-      for (const [j, y] of descs.entries()) {
-        const i = firstOf.get(j);
-        if (i !== undefined) report(textOf(y), textOf(descs[i] as FieldAssignment));
-      }
-    }
+    for (const spec of ctx.unit.specs) if (!spec.partial) checkSpec(ctx, spec);
   },
-};
+});
+
+/** One spec's written prose, as the comparisons below read it, and how they report. */
+interface SpecTexts {
+  ctx: Ctx;
+  spec: ApiSpec;
+  names: Map<string, { kind: string; name: string }>;
+  /** The effective (last) written value of each prose field, per block. */
+  written: FieldAssignment[];
+  textOf: (a: FieldAssignment) => Text;
+  /** One finding per subject: the first comparison that finds a repeat reports it. */
+  report: (dup: Text, orig: Text, what?: string, other?: string) => void;
+}
+
+function checkSpec(ctx: Ctx, spec: ApiSpec): void {
+  const reported = new Set<string>();
+  const evidenceOf = (t: Text): Evidence => evidenceAt(ctx.unit, t.line);
+  const report = (dup: Text, orig: Text, what = dup.label, other = orig.label): void => {
+    if (reported.has(dup.subject)) return;
+    reported.add(dup.subject);
+    const evidence = [evidenceOf(dup)];
+    if (orig.line !== dup.line) evidence.push(evidenceOf(orig));
+    ctx.report({
+      messageId: 'repeats',
+      data: { spec: spec.name, what, other },
+      line: dup.line,
+      spec: spec.name,
+      subject: dup.subject,
+      evidence,
+    });
+  };
+
+  const names = entryNames(spec);
+  const last = new Map<string, FieldAssignment>();
+  for (const a of spec.assignments) if (PROSE.has(a.field)) last.set(`${a.block}\u0000${a.field}`, a);
+  const written = [...last.values()].filter((a) => !derived(a) && a.value.trim() !== '');
+  const textOf = (a: FieldAssignment): Text => {
+    const field = FIELD_LABEL[a.field] ?? a.field;
+    if (a.block === 'spec') return { subject: a.field, label: `the ${field}`, value: a.value, line: a.line };
+    if (a.block === 'return')
+      return {
+        subject: `return.${a.field}`,
+        label: `the return ${field}`,
+        value: a.value,
+        line: a.line,
+      };
+    const e = names.get(a.block);
+    const kind = e?.kind ?? a.block;
+    const name = e?.name ?? '';
+    return {
+      subject: `${kind}[${name}].${a.field}`,
+      label: `the ${field} of ${KIND_LABEL[kind] ?? kind} ${name}`,
+      value: a.value,
+      line: a.line,
+    };
+  };
+  // in this order: the first comparison to find a repeat of a subject reports it
+  const s: SpecTexts = { ctx, spec, names, written, textOf, report };
+  specLevel(s);
+  kerneldocRepeats(s);
+  withinEntry(s);
+  betweenEntries(s);
+}
+
+/**
+ * (A) Spec level: the description, long description and notes against the kerneldoc text and the
+ * fields before them.
+ */
+function specLevel(s: SpecTexts): void {
+  const { ctx, spec, written, textOf, report } = s;
+  const top = (field: string): Text | null => {
+    const a = written.find((x) => x.block === 'spec' && x.field === field);
+    return a ? textOf(a) : null;
+  };
+  const kd = spec.kerneldoc;
+  const kdSummary: Text | null =
+    kd?.summary != null
+      ? {
+          subject: 'kerneldoc.summary',
+          label: 'the kerneldoc summary line',
+          value: kd.summary,
+          line: findLine(ctx, spec, (t) => t.endsWith(kd.summary as string) && / -+ /.test(t)) ?? spec.line,
+        }
+      : null;
+  const kdParagraph: Text | null =
+    kd?.description != null
+      ? {
+          subject: 'kerneldoc.description',
+          label: 'the kerneldoc description paragraph',
+          value: kd.description,
+          line:
+            findLine(
+              ctx,
+              spec,
+              (t) =>
+                t.length >= 10 &&
+                !/^@?[\w.-]+\s*:/.test(t) &&
+                normalizeText(kd.description as string).startsWith(normalizeText(t)),
+            ) ?? spec.line,
+        }
+      : null;
+  const description = top('description');
+  const longDesc = top('long_description');
+  const notes = top('notes');
+  const candidates: [Text | null, (Text | null)[]][] = [
+    [description, [kdSummary, kdParagraph]],
+    [longDesc, [description ?? kdSummary, kdParagraph]],
+    [notes, [description ?? kdSummary, kdParagraph, longDesc]],
+  ];
+  for (const [dup, origs] of candidates) {
+    if (!dup) continue;
+    const orig = origs.find((o) => o !== null && repeats(dup.value, o.value));
+    if (orig) report(dup, orig);
+  }
+}
+
+/** (D) Kerneldoc: a param's desc: that repeats its @name: line, a return desc: that repeats Return:. */
+function kerneldocRepeats(s: SpecTexts): void {
+  const { ctx, spec, names, written, textOf, report } = s;
+  const kd = spec.kerneldoc;
+  if (kd) {
+    // the first @name: line of each name
+    const kdParams = new Map<string, (typeof kd.params)[number]>();
+    for (const p of kd.params) if (!kdParams.has(p.name)) kdParams.set(p.name, p);
+    for (const a of written) {
+      const m = /^param\[/.test(a.block) && a.field === 'description';
+      if (!m) continue;
+      const t = textOf(a);
+      const pname = names.get(a.block)?.name;
+      const kp = pname === undefined ? undefined : kdParams.get(pname);
+      if (kp && repeats(a.value, kp.description))
+        report(t, { subject: `@${kp.name}`, label: `@${kp.name}`, value: kp.description, line: kp.line });
+    }
+    const ret = written.find((a) => a.block === 'return' && a.field === 'description');
+    if (ret && kd.returns !== null && repeats(ret.value, kd.returns)) {
+      const line = findLine(ctx, spec, (t) => /^returns?:\s*\S/i.test(t)) ?? spec.line;
+      report(textOf(ret), {
+        subject: 'kerneldoc.returns',
+        label: 'the Return: section',
+        value: kd.returns,
+        line,
+      });
+    }
+  }
+}
+
+/** (B) Inside one entry: two prose fields with the same text (an error's condition and description). */
+function withinEntry(s: SpecTexts): void {
+  const { written, textOf, report } = s;
+  const byBlock = new Map<string, FieldAssignment[]>();
+  for (const a of written) {
+    if (a.block === 'spec') continue;
+    const xs = byBlock.get(a.block) ?? [];
+    xs.push(a);
+    byBlock.set(a.block, xs);
+  }
+  for (const xs of byBlock.values())
+    for (let j = 1; j < xs.length; j++)
+      for (let i = 0; i < j; i++) {
+        const [x, y] = [xs[i] as FieldAssignment, xs[j] as FieldAssignment];
+        if (!repeats(x.value, y.value)) continue;
+        const [orig, dup] = x.line <= y.line ? [x, y] : [y, x];
+        report(textOf(dup), textOf(orig), undefined, `its ${FIELD_LABEL[orig.field] ?? orig.field}`);
+      }
+}
+
+/**
+ * (C) Two entries of one kind with the same description (errors: of different codes), the first
+ * earlier one that repeats it: per kind, through firstRepeats (comparing every pair took 70 s for
+ * a spec of 10,000 errors).
+ */
+function betweenEntries(s: SpecTexts): void {
+  const { names, written, textOf, report } = s;
+  const descs = written
+    .filter((a) => a.field === 'description' && a.block !== 'spec' && a.block !== 'return')
+    .sort((a, b) => a.line - b.line);
+  const byKind = new Map<string, number[]>();
+  for (const [j, y] of descs.entries()) {
+    const ky = names.get(y.block);
+    if (!ky || !SIBLING_KINDS.has(ky.kind)) continue;
+    const same = byKind.get(ky.kind);
+    if (same) same.push(j);
+    else byKind.set(ky.kind, [j]);
+  }
+  const firstOf = new Map<number, number>();
+  for (const [kind, js] of byKind) {
+    const found = firstRepeats(
+      js.map((j) => (descs[j] as FieldAssignment).value),
+      js.map((j) =>
+        kind === 'error' ? canonicalErrno(names.get((descs[j] as FieldAssignment).block)?.name ?? '') : null,
+      ),
+    );
+    for (const [k, i] of found.entries()) if (i >= 0) firstOf.set(js[k] as number, js[i] as number);
+  }
+  for (const [j, y] of descs.entries()) {
+    const i = firstOf.get(j);
+    if (i !== undefined) report(textOf(y), textOf(descs[i] as FieldAssignment));
+  }
+}

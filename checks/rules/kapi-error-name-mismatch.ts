@@ -11,20 +11,11 @@
  *   95, 122 or 223), as Geert Uytterhoeven pointed out on PATCH v1.
  * - The code names no errno at all (`-ENOMEN`).
  */
-import { canonicalErrno, ERRNO_NAMES, isErrnoName } from '../parsers/c/errno.js';
-import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
-import { evidenceAt } from './unit.js';
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** `line` with the only match of `re` replaced, or undefined when it matches other than once. */
-function replaceOnce(line: string | undefined, re: RegExp, to: string): string | undefined {
-  if (line === undefined) return undefined;
-  const g = new RegExp(re.source, 'g');
-  if ((line.match(g) ?? []).length !== 1) return undefined;
-  return line.replace(re, to);
-}
+import { canonicalErrno, ERRNO_NAMES, isErrnoName } from '../../parsers/c/errno.js';
+import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import { escapeRe, replaceOnce } from '../../parsers/text/regex.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import { evidenceAt } from '../unit.js';
 
 /** Levenshtein distance, stopping early above 1. */
 function within1(a: string, b: string): boolean {
@@ -42,21 +33,25 @@ function nearestErrno(name: string): string | null {
   return near.length === 1 ? (near[0] as string) : null;
 }
 
-export const check: Check = {
+const messages = {
+  mismatch: '{spec}: error code {code} is named "{name}"; the code and its name must be the same errno',
+  positive: '{spec}: error code {code} must be negative ({expected}): {why}',
+  signed:
+    '{spec}: error {code} is written with a sign; PATCH v4 reads only `error: NAME, summary` and skips this entry',
+  numeric:
+    '{spec}: error code {code} is a number; errno numbers differ between architectures, write the name',
+  unknown: '{spec}: {code} is not an errno name{hint}',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-error-name-mismatch',
     description:
       "An error entry's code and name disagree, the code has the wrong sign, or it is no errno name.",
     severity: 'error',
-    messages: {
-      mismatch: '{spec}: error code {code} is named "{name}"; the code and its name must be the same errno',
-      positive: '{spec}: error code {code} must be negative ({expected}): {why}',
-      signed:
-        '{spec}: error {code} is written with a sign; PATCH v4 reads only `error: NAME, summary` and skips this entry',
-      numeric:
-        '{spec}: error code {code} is a number; errno numbers differ between architectures, write the name',
-      unknown: '{spec}: {code} is not an errno name{hint}',
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -65,7 +60,7 @@ export const check: Check = {
       for (const e of spec.errors) checkError(ctx, spec, e, lines);
     }
   },
-};
+});
 
 /**
  * The lines of a spec's error-entry assignments, indexed once by field and value (a spec with
@@ -109,7 +104,7 @@ class FieldLines {
   }
 }
 
-function checkError(ctx: CheckContext, spec: ApiSpec, e: SpecError, lines: FieldLines): void {
+function checkError(ctx: Ctx, spec: ApiSpec, e: SpecError, lines: FieldLines): void {
   const written = e.codeText.trim();
   if (written === '') return;
   const bare = written.replace(/^\(\s*([\s\S]*?)\s*\)$/, '$1');

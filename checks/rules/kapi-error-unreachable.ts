@@ -20,63 +20,15 @@
  * Severity warning: `complete` is exact only for what the analysis follows, and another
  * definition of the syscall (arch, compat) may return the errno.
  */
-import { canonicalErrno } from '../parsers/c/errno.js';
-import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import {
-  documentedSyscalls,
-  KERNEL_INTERNAL,
-  RESTARTS_AS_EINTR,
-  specErrno,
-} from './kapi-error-undocumented.js';
-import type { Check, CheckContext, Evidence, FileUnit } from './types.js';
-import { evidenceAt } from './unit.js';
-
-/**
- * The code of lines [from, to] with comments, string and character literals blanked out (line
- * breaks kept, so offsets map back to lines).
- */
-export function codeText(unit: FileUnit, from: number, to: number): string[] {
-  const lines: string[] = [];
-  for (let n = from; n <= to; n++) lines.push(unit.line(n) ?? '');
-  const text = lines.join('\n');
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    const two = text.slice(i, i + 2);
-    if (two === '/*') {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end < 0 ? text.length : end + 2;
-      out += text.slice(i, stop).replace(/[^\n]/g, ' ');
-      i = stop;
-    } else if (two === '//') {
-      const end = text.indexOf('\n', i);
-      const stop = end < 0 ? text.length : end;
-      out += ' '.repeat(stop - i);
-      i = stop;
-    } else if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < text.length && text[j] !== c && text[j] !== '\n') {
-        if (text[j] === '\\' && text[j + 1] !== '\n') j++;
-        j++;
-      }
-      j = Math.min(j, text.length);
-      if (text[j] === c) {
-        out += c + ' '.repeat(j - i - 1) + c;
-        i = j + 1;
-      } else {
-        // unterminated on this line: blank to the end of the line, keep the line break
-        out += ' '.repeat(j - i);
-        i = j;
-      }
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out.split('\n');
-}
+import { canonicalErrno } from '../../parsers/c/errno.js';
+import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import { codeLines } from '../lib/code.js';
+import { KERNEL_INTERNAL, RESTARTS_AS_EINTR, specErrno } from '../lib/errno.js';
+import { documentedSyscalls } from '../lib/syscalls.js';
+import type { Evidence, FileUnit } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /**
  * The file's functions indexed once per run: definitions by name, and each definition's code text
@@ -105,11 +57,11 @@ class CodeIndex {
     return this.defs.get(name) ?? [];
   }
 
-  /** codeText of a definition's lines. */
+  /** codeLines of a definition. */
   text(f: CFunction): string[] {
     let t = this.texts.get(f);
     if (!t) {
-      t = codeText(this.unit, f.line, f.endLine);
+      t = codeLines(this.unit, f.line, f.endLine);
       this.texts.set(f, t);
     }
     return t;
@@ -250,20 +202,24 @@ function errnoMention(errno: string): RegExp {
   return new RegExp(`-\\s*\\(?\\s*(?:${SPELLINGS[errno] ?? errno})\\b`);
 }
 
-export const check: Check = {
+const messages = {
+  unreachable: '{spec} lists {errno}, but {fn}() can never return it (it returns {returned})',
+  translated:
+    '{spec} lists {errno}, but {fn}() can never return it: -{errno} is tested for and replaced (line {at}); it returns {returned}',
+  dropped:
+    '{spec} lists {errno}, but {fn}() can never return it: -{errno} (line {at}) does not reach its return value; it returns {returned}',
+  excluded:
+    '{spec} lists {errno}, but {fn}() can never return it: what it returns from {unknown} passes a test that turns -{errno} away (line {at}), and no code in this file returns it',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-error-unreachable',
     description: 'A spec lists an errno that its syscall can never return.',
     severity: 'warning',
-    messages: {
-      unreachable: '{spec} lists {errno}, but {fn}() can never return it (it returns {returned})',
-      translated:
-        '{spec} lists {errno}, but {fn}() can never return it: -{errno} is tested for and replaced (line {at}); it returns {returned}',
-      dropped:
-        '{spec} lists {errno}, but {fn}() can never return it: -{errno} (line {at}) does not reach its return value; it returns {returned}',
-      excluded:
-        '{spec} lists {errno}, but {fn}() can never return it: what it returns from {unknown} passes a test that turns -{errno} away (line {at}), and no code in this file returns it',
-    },
+    messages,
   },
   run(ctx) {
     const { unit } = ctx;
@@ -348,11 +304,11 @@ export const check: Check = {
       }
     }
   },
-};
+});
 
 /** The open-set finding: every value from outside the file is tested for `errno` and turned away. */
 function reportExcluded(
-  ctx: CheckContext,
+  ctx: Ctx,
   spec: ApiSpec,
   sc: SyscallDef,
   facts: FunctionErrors,

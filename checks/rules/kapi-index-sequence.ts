@@ -9,8 +9,8 @@
  * indices are always a sequence. Helper macros are expanded by the parser first, so their
  * hard-coded indices (KAPI_IOCTL_PARAM_SIZE is param 0) count like written ones.
  */
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
 
 interface Entry {
   index: number | null;
@@ -50,16 +50,20 @@ function renumbered(line: string | undefined, index: number, to: number): string
   return line.replace(re, `$1${to}`);
 }
 
-export const check: Check = {
+const messages = {
+  repeated:
+    '{spec}: {label}[{index}] is defined twice (first on line {first}); the second overwrites the first',
+  gap: '{spec}: {label}[{index}] is out of sequence: {what} are indexed {present} and nothing defines {missing}',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-index-sequence',
     description: "A macro-form spec's entry indices are repeated or do not run 0..n-1.",
     severity: 'error',
-    messages: {
-      repeated:
-        '{spec}: {label}[{index}] is defined twice (first on line {first}); the second overwrites the first',
-      gap: '{spec}: {label}[{index}] is out of sequence: {what} are indexed {present} and nothing defines {missing}',
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -67,7 +71,7 @@ export const check: Check = {
       for (const l of lists(spec)) check1(ctx, spec, l.label, l.what, l.entries);
     }
   },
-};
+});
 
 /** A list for a message: whole up to 16 items, else its first 8 and last 4 around a count. */
 function abbreviated(items: readonly string[]): string {
@@ -75,7 +79,7 @@ function abbreviated(items: readonly string[]): string {
   return `${items.slice(0, 8).join(', ')}, ... (${items.length - 12} more), ${items.slice(-4).join(', ')}`;
 }
 
-function check1(ctx: CheckContext, spec: ApiSpec, label: string, what: string, entries: Entry[]): void {
+function check1(ctx: Ctx, spec: ApiSpec, label: string, what: string, entries: Entry[]): void {
   if (entries.length === 0) return;
   // an index we cannot evaluate (a macro constant): say nothing about the sequence
   if (entries.some((e) => e.index === null)) return;

@@ -10,53 +10,14 @@
  * (ENOIOCTLCMD, EPROBE_DEFER, ENOTSUPP, ...) must not reach userspace at all, which is another
  * problem than documentation.
  */
-import { canonicalErrno, isErrnoName } from '../parsers/c/errno.js';
-import type { ErrnoFact, SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec, SpecError } from '../parsers/kapi/model.js';
-import type { Check, FileUnit } from './types.js';
-import { evidenceAt } from './unit.js';
-
-/** include/linux/errno.h: codes that are not part of the userspace ABI. */
-export const KERNEL_INTERNAL: ReadonlySet<string> = new Set([
-  'ERESTARTSYS',
-  'ERESTARTNOINTR',
-  'ERESTARTNOHAND',
-  'ENOIOCTLCMD',
-  'ERESTART_RESTARTBLOCK',
-  'EPROBE_DEFER',
-  'EOPENSTALE',
-  'ENOPARAM',
-  'EBADHANDLE',
-  'ENOTSYNC',
-  'EBADCOOKIE',
-  'ENOTSUPP',
-  'ETOOSMALL',
-  'ESERVERFAULT',
-  'EBADTYPE',
-  'EJUKEBOX',
-  'EIOCBQUEUED',
-  'ERECALLCONFLICT',
-  'ENOGRACE',
-]);
-
-/**
- * Restart codes that userspace can see as EINTR (when a handler without SA_RESTART runs);
- * ERESTARTNOINTR always restarts and is never seen.
- */
-export const RESTARTS_AS_EINTR: ReadonlySet<string> = new Set([
-  'ERESTARTSYS',
-  'ERESTARTNOHAND',
-  'ERESTART_RESTARTBLOCK',
-]);
-
-/** The canonical errno a spec error entry documents (its code, else its name string), or null. */
-export function specErrno(e: SpecError): string | null {
-  for (const c of [e.code, e.name]) {
-    const bare = c?.replace(/^-/, '').trim();
-    if (bare && isErrnoName(bare)) return canonicalErrno(bare);
-  }
-  return null;
-}
+import { canonicalErrno, isErrnoName } from '../../parsers/c/errno.js';
+import type { ErrnoFact, SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec, SpecError } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import { KERNEL_INTERNAL, specErrno } from '../lib/errno.js';
+import { documentedSyscalls } from '../lib/syscalls.js';
+import type { FileUnit } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /**
  * The errnos a spec documents: its error entries plus a return block's error-values list.
@@ -80,21 +41,6 @@ export function documentedErrnos(spec: ApiSpec): { errnos: Set<string>; readable
       readable = false;
   }
   return { errnos, readable };
-}
-
-/** Each syscall with its (complete, not cut-off) spec, once per spec and function. */
-export function documentedSyscalls(unit: FileUnit): { sc: SyscallDef; spec: ApiSpec }[] {
-  const out: { sc: SyscallDef; spec: ApiSpec }[] = [];
-  const seen = new Set<string>();
-  for (const [i, sc] of unit.syscalls.entries()) {
-    const spec = unit.specOf[i];
-    if (!spec || spec.partial) continue;
-    const key = `${spec.line}\u0000${sc.fnName}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ sc, spec });
-  }
-  return out;
 }
 
 /** The line of a spec that names it (`DEFINE_KERNEL_API_SPEC(sys_x)`, ` * sys_x - ...`). */
@@ -137,15 +83,19 @@ export function errorEntry(unit: FileUnit, spec: ApiSpec, errno: string): string
   return `${prefix}error: ${errno}, ${cond}\n${prefix}  desc: ${desc}`;
 }
 
-export const check: Check = {
+const messages = {
+  direct: '{spec} can return -{written} here, but its spec does not list {errno}',
+  via: '{spec} can return -{written} from {fn}(){through}, but its spec does not list {errno}',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-error-undocumented',
     description: "A syscall can return an errno that its spec's error list does not name.",
     severity: 'warning',
-    messages: {
-      direct: '{spec} can return -{written} here, but its spec does not list {errno}',
-      via: '{spec} can return -{written} from {fn}(){through}, but its spec does not list {errno}',
-    },
+    messages,
   },
   run(ctx) {
     const { unit } = ctx;
@@ -166,15 +116,9 @@ export const check: Check = {
       }
     }
   },
-};
+});
 
-function report(
-  ctx: Parameters<Check['run']>[0],
-  spec: ApiSpec,
-  sc: SyscallDef,
-  fact: ErrnoFact,
-  errno: string,
-): void {
+function report(ctx: Ctx, spec: ApiSpec, sc: SyscallDef, fact: ErrnoFact, errno: string): void {
   const { unit } = ctx;
   const first = fact.chain[0] as ErrnoFact['chain'][number];
   // where the spec names the syscall, and where its error list ends (the entry goes after it)

@@ -17,12 +17,13 @@
  * Silent for specs cut off by the hunks and for specs that set their contexts more than once
  * (the C initializer keeps the last one; another question).
  */
-import type { CFunction } from '../parsers/c/model.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import { documentedSyscalls } from './kapi-error-undocumented.js';
-import { codeText } from './kapi-error-unreachable.js';
-import type { Check, CheckContext, FileUnit } from './types.js';
-import { evidenceAt } from './unit.js';
+import type { CFunction } from '../../parsers/c/model.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import { codeLines } from '../lib/code.js';
+import { documentedSyscalls } from '../lib/syscalls.js';
+import type { FileUnit } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /** Requirements that exclude sleeping (the caller is not preemptible). */
 const NON_PREEMPTIBLE = ['atomic', 'preempt_disabled', 'irq_disabled'];
@@ -130,7 +131,7 @@ function processSleepable(text: string): string | null {
   return `${m[1]}${value}`;
 }
 
-function reportConflict(ctx: CheckContext, spec: ApiSpec, line: number): void {
+function reportConflict(ctx: Ctx, spec: ApiSpec, line: number): void {
   const conflicts = [...NON_PREEMPTIBLE, ...INTERRUPT].filter((c) => spec.contexts.includes(c));
   if (!spec.contexts.includes('sleepable') || conflicts.length === 0) return;
   const hard = conflicts.some((c) => NON_PREEMPTIBLE.includes(c));
@@ -150,7 +151,7 @@ function reportConflict(ctx: CheckContext, spec: ApiSpec, line: number): void {
 
 /** The first line of a syscall body calling a sleeping primitive, with the primitive. */
 function sleepingCall(unit: FileUnit, from: number, to: number): { line: number; call: string } | null {
-  const lines = codeText(unit, from, to);
+  const lines = codeLines(unit, from, to);
   // from the opening brace on: the SYSCALL_DEFINE header is no call
   let started = false;
   for (const [k, l] of lines.entries()) {
@@ -167,17 +168,21 @@ function sleepingCall(unit: FileUnit, from: number, to: number): { line: number;
   return null;
 }
 
-export const check: Check = {
+const messages = {
+  requirement: '{spec} says sleepable and also {conflicts}: a call that may sleep cannot run there',
+  calling: '{spec} says sleepable and also {conflicts}: code called from there cannot sleep',
+  sleeps: '{spec} requires {contexts} context, but {fn}() calls {call}(), which may sleep',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-context-conflict',
     description:
       'A spec says sleepable together with a context that cannot sleep, or requires one while its syscall sleeps.',
     severity: 'error',
-    messages: {
-      requirement: '{spec} says sleepable and also {conflicts}: a call that may sleep cannot run there',
-      calling: '{spec} says sleepable and also {conflicts}: code called from there cannot sleep',
-      sleeps: '{spec} requires {contexts} context, but {fn}() calls {call}(), which may sleep',
-    },
+    messages,
   },
   run(ctx) {
     const { unit } = ctx;
@@ -222,4 +227,4 @@ export const check: Check = {
       });
     }
   },
-};
+});

@@ -14,6 +14,7 @@
  * 'kerneldoc-1' | 'kerneldoc-2' | 'kerneldoc-3') judges by that generation instead, as the
  * postings of that generation did.
  */
+import { z } from 'zod';
 import {
   FORM_RANK,
   type Framework,
@@ -21,27 +22,22 @@ import {
   knowsKey,
   knowsName,
   newestForm,
-} from '../parsers/kapi/framework.js';
-import { MACROS } from '../parsers/kapi/macro.js';
-import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence, Report, Severity } from './types.js';
-import { evidenceAt, frameworkEvidence } from './unit.js';
+} from '../../parsers/kapi/framework.js';
+import { MACROS } from '../../parsers/kapi/macro.js';
+import type { ApiSpec, SpecForm } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext, readOptions } from '../define.js';
+import { targetOption } from '../lib/options.js';
+import type { Evidence, Report, Severity } from '../types.js';
+import { evidenceAt, frameworkEvidence } from '../unit.js';
 
-export const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
 const DEFAULT_TARGET: SpecForm = 'kerneldoc-3';
 
-/** The target generation from the options; an unknown value falls back to the default. */
-export function targetOf(options: Readonly<Record<string, unknown>>): SpecForm {
-  return explicitTarget(options) ?? DEFAULT_TARGET;
-}
+const options = z.strictObject({ target: targetOption });
 
-/** The target the options name, or null: then the framework decides. */
-function explicitTarget(options: Readonly<Record<string, unknown>>): SpecForm | null {
-  const t = options.target;
-  return typeof t === 'string' && (TARGETS as readonly string[]).includes(t) ? (t as SpecForm) : null;
+/** The target generation from raw options; an unknown value falls back to the default. */
+export function targetOf(raw: Readonly<Record<string, unknown>>): SpecForm {
+  return readOptions(options, raw).target ?? DEFAULT_TARGET;
 }
-
-const RANK: Record<SpecForm, number> = { macro: 0, 'kerneldoc-1': 1, 'kerneldoc-2': 2, 'kerneldoc-3': 3 };
 
 const FORM_NAME: Record<SpecForm, string> = {
   macro: 'the macro form (RFC v1/v2)',
@@ -83,16 +79,16 @@ function codeOnly(line: string): string {
     .replace(/\/\/.*$/, '');
 }
 
-function ev(ctx: CheckContext, line: number): Evidence {
+function ev(ctx: Ctx, line: number): Evidence {
   return evidenceAt(ctx.unit, line);
 }
 
 function formFinding(
-  ctx: CheckContext,
+  ctx: Ctx,
   spec: ApiSpec,
   target: SpecForm,
 ): { line: number; severity: Severity; why: string; evidence: Evidence[] } | null {
-  if (RANK[spec.form] >= RANK[target]) return null;
+  if (FORM_RANK[spec.form] >= FORM_RANK[target]) return null;
   if (spec.form === 'macro') {
     // PATCH v3/v4 generate the macros into <file>.apispec.h: those are not written by hand
     if (/\.apispec\.h$/.test(ctx.unit.path)) return null;
@@ -135,7 +131,7 @@ function formFinding(
 
 /** The form finding under the framework the series is judged by. */
 function frameworkFormFinding(
-  ctx: CheckContext,
+  ctx: Ctx,
   spec: ApiSpec,
 ): { line: number; severity: Severity; why: string; evidence: Evidence[]; target: SpecForm } | null {
   const fw = ctx.framework;
@@ -203,25 +199,30 @@ function definesSince(fw: Framework, spec: ApiSpec): boolean {
   return knowsKey(fw, 'since-version') !== null || knowsKey(fw, 'since') !== null;
 }
 
-export const check: Check = {
+const messages = {
+  since: '{spec}: {via} {gone}; a spec describes the kernel as it is now, not when the API appeared',
+  form: '{spec} is written in {form}, older than the target {target}: {why}',
+  handwritten: '{spec} is a hand-written macro spec (the RFC v1/v2 form); {why}{ends}',
+};
+
+type Ctx = RuleContext<typeof messages, typeof options>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-deprecated-form',
     description:
       'A spec uses a form the framework dropped: since-version, hand-written macros, *_END macros, or an older kerneldoc generation.',
     severity: 'warning',
-    messages: {
-      since: '{spec}: {via} {gone}; a spec describes the kernel as it is now, not when the API appeared',
-      form: '{spec} is written in {form}, older than the target {target}: {why}',
-      handwritten: '{spec} is a hand-written macro spec (the RFC v1/v2 form); {why}{ends}',
-    },
+    messages,
   },
+  options,
   run(ctx) {
-    const explicit = explicitTarget(ctx.options);
+    const explicit = ctx.options.target ?? null;
     const fw = ctx.framework;
     for (const spec of ctx.unit.specs) {
       if (spec.partial) continue;
       // reported in line order, as a reader meets them
-      const out: Report[] = [];
+      const out: Report<keyof typeof messages>[] = [];
 
       const since = [...spec.assignments].reverse().find((a) => a.field === 'since_version');
       if (since && (explicit !== null || !definesSince(fw, spec)))
@@ -288,4 +289,4 @@ export const check: Check = {
       for (const r of out.sort((a, b) => a.line - b.line)) ctx.report(r);
     }
   },
-};
+});

@@ -9,17 +9,17 @@
  * in full mode (in hunks mode the syscall may sit outside the hunks), and only when no line of
  * the file outside the spec names the syscall at all (it may be defined by an unusual macro).
  */
-import type { SyscallDef } from '../parsers/c/model.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt } from './unit.js';
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+import type { SyscallDef } from '../../parsers/c/model.js';
+import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { escapeRe } from '../../parsers/text/regex.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import type { Evidence } from '../types.js';
+import { evidenceAt } from '../unit.js';
 
 /** 'sys_mlock' -> 'mlock', 'compat_sys_x' -> 'x'. */
 const baseOf = (name: string): string => name.replace(/^(?:__[a-z0-9]+_)?(?:compat_)?sys_/, '');
 
-function ev(ctx: CheckContext, line: number): Evidence {
+function ev(ctx: Ctx, line: number): Evidence {
   return evidenceAt(ctx.unit, line);
 }
 
@@ -30,7 +30,7 @@ function defineOf(sc: SyscallDef): string {
 }
 
 /** The kerneldoc summary line (`sys_x - summary`) of a spec, with the name it gives. */
-function summaryOf(ctx: CheckContext, spec: ApiSpec): { line: number; name: string } | null {
+function summaryOf(ctx: Ctx, spec: ApiSpec): { line: number; name: string } | null {
   for (let n = spec.line; n <= spec.endLine; n++) {
     const body = (ctx.unit.line(n) ?? '')
       .replace(/^\s*\/\*\*/, '')
@@ -44,7 +44,7 @@ function summaryOf(ctx: CheckContext, spec: ApiSpec): { line: number; name: stri
 }
 
 /** Where a spec shows its name: the opening macro, or the kerneldoc summary line. */
-function lineOf(ctx: CheckContext, spec: ApiSpec): number {
+function lineOf(ctx: Ctx, spec: ApiSpec): number {
   return spec.form === 'macro' ? spec.line : (summaryOf(ctx, spec)?.line ?? spec.line);
 }
 
@@ -52,7 +52,7 @@ function lineOf(ctx: CheckContext, spec: ApiSpec): number {
  * The lines that mention each syscall name (`sys_NAME` as a word, or `SYSCALL…(NAME`), in one
  * pass over the file: a file of 16,000 specs used to be read once per orphan.
  */
-function mentionIndex(ctx: CheckContext): Map<string, number[]> {
+function mentionIndex(ctx: Ctx): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const add = (name: string, n: number): void => {
     const lines = out.get(name);
@@ -70,16 +70,20 @@ function mentionIndex(ctx: CheckContext): Map<string, number[]> {
   return out;
 }
 
-export const check: Check = {
+const messages = {
+  misnamed: '{spec} sits on {define}: it is named for another syscall; the spec of {right} is missing',
+  orphan: '{spec}: no syscall {base} is defined in this file, so the spec documents nothing here',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-spec-orphan',
     description:
       'A syscall spec named for another syscall than the one it sits on, or whose syscall is not in the file.',
     severity: 'error',
-    messages: {
-      misnamed: '{spec} sits on {define}: it is named for another syscall; the spec of {right} is missing',
-      orphan: '{spec}: no syscall {base} is defined in this file, so the spec documents nothing here',
-    },
+    messages,
   },
   run(ctx) {
     // macro form (and kerneldoc without a declaration): the spec followed by another syscall
@@ -169,4 +173,4 @@ export const check: Check = {
       });
     }
   },
-};
+});

@@ -18,13 +18,15 @@
  * not checked. The macro form is always found. In hunks mode, silent on the file-level grep when
  * the spec lacks the key.
  */
-import type { FactSource, Framework } from '../parsers/kapi/framework.js';
-import { builtinByPosting } from '../parsers/kapi/frameworks.js';
-import type { ApiSpec, SpecForm } from '../parsers/kapi/model.js';
-import type { Check, CheckContext, Evidence } from './types.js';
-import { evidenceAt, frameworkEvidence } from './unit.js';
-
-const TARGETS: readonly SpecForm[] = ['macro', 'kerneldoc-1', 'kerneldoc-2', 'kerneldoc-3'];
+import { z } from 'zod';
+import type { FactSource, Framework } from '../../parsers/kapi/framework.js';
+import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
+import type { ApiSpec, SpecForm } from '../../parsers/kapi/model.js';
+import { escapeRe } from '../../parsers/text/regex.js';
+import { defineCheck, type RuleContext } from '../define.js';
+import { targetOption } from '../lib/options.js';
+import type { Evidence } from '../types.js';
+import { evidenceAt, frameworkEvidence } from '../unit.js';
 
 type Rules = Pick<Framework, 'kbuild' | 'generator' | 'extractor'> & { name: string };
 
@@ -45,21 +47,16 @@ function rulesOfTarget(target: SpecForm): Rules {
   }
 }
 
-function option(options: Readonly<Record<string, unknown>>, fw: Framework) {
-  const t = options.target;
-  const rules: Rules =
-    typeof t === 'string' && (TARGETS as readonly string[]).includes(t) ? rulesOfTarget(t as SpecForm) : fw;
-  const tools = options.tools === 'extractor' || options.tools === 'both' ? options.tools : 'kbuild';
-  const keys =
-    Array.isArray(options.keys) &&
-    options.keys.length > 0 &&
-    options.keys.every((k) => typeof k === 'string' && /^[\w-]+$/.test(k))
-      ? (options.keys as string[])
-      : null;
-  return { rules, tools, keys };
-}
-
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const options = z.strictObject({
+  target: targetOption,
+  /** Which tools' detection to check: kbuild's grep and the generator, the extractor, or both. */
+  tools: z.enum(['kbuild', 'extractor', 'both']).default('kbuild'),
+  /** Key names that replace the kbuild grep's list. */
+  keys: z
+    .array(z.string().regex(/^[\w-]+$/))
+    .min(1)
+    .optional(),
+});
 
 /** The text of a comment line without the comment markers. */
 const bodyOf = (raw: string): string =>
@@ -74,34 +71,41 @@ function quoteList(keys: readonly string[]): string {
 }
 
 /** The first line of the comment with text (the summary line), for the finding and its evidence. */
-function firstTextLine(ctx: CheckContext, spec: ApiSpec): number {
+function firstTextLine(ctx: Ctx, spec: ApiSpec): number {
   for (let n = spec.line; n <= spec.endLine; n++) if (bodyOf(ctx.unit.line(n) ?? '').trim() !== '') return n;
   return spec.line;
 }
 
 /** The line that sets the spec's contexts, if any (kbuild's own key, under another name). */
-function contextLine(ctx: CheckContext, spec: ApiSpec): number | null {
+function contextLine(ctx: Ctx, spec: ApiSpec): number | null {
   for (let n = spec.line; n <= spec.endLine; n++)
     if (/^\s*(contexts|context-flags|context)\s*:/i.test(bodyOf(ctx.unit.line(n) ?? ''))) return n;
   return null;
 }
 
-export const check: Check = {
+const messages = {
+  kbuild:
+    "{spec} is never built: kbuild generates a file's specs only when a line of it has {keys}, and none does",
+  generator:
+    '{spec} is skipped by kernel-doc -apispec: it needs {need} of the sections {indicators} and has {have}',
+  extractor: '{spec} is skipped by tools/kapi --source: the comment has none of {keys}',
+};
+
+type Ctx = RuleContext<typeof messages, typeof options>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-detection-key',
     description:
       'A kerneldoc spec that the build (or tools/kapi) does not recognise as one, because it lacks every key they look for.',
     severity: 'warning',
-    messages: {
-      kbuild:
-        "{spec} is never built: kbuild generates a file's specs only when a line of it has {keys}, and none does",
-      generator:
-        '{spec} is skipped by kernel-doc -apispec: it needs {need} of the sections {indicators} and has {have}',
-      extractor: '{spec} is skipped by tools/kapi --source: the comment has none of {keys}',
-    },
+    messages,
   },
+  options,
   run(ctx) {
-    const { rules, tools, keys } = option(ctx.options, ctx.framework);
+    const { tools } = ctx.options;
+    const rules: Rules = ctx.options.target ? rulesOfTarget(ctx.options.target) : ctx.framework;
+    const keys = ctx.options.keys ?? null;
     const grepKeys = keys ?? rules.kbuild?.keys ?? null;
     const grep = grepKeys
       ? new RegExp(`^[ \\t\\f\\v]*\\*[ \\t\\f\\v]*(?:${grepKeys.map(escapeRe).join('|')}):`)
@@ -188,4 +192,4 @@ export const check: Check = {
       }
     }
   },
-};
+});

@@ -17,8 +17,8 @@
  * (kapi-index-sequence reports those), brace blocks the model does not know, and keys the DSL
  * does not define.
  */
-import type { ApiSpec, FieldAssignment } from '../parsers/kapi/model.js';
-import type { Check, CheckContext } from './types.js';
+import type { ApiSpec, FieldAssignment } from '../../parsers/kapi/model.js';
+import { defineCheck, type RuleContext } from '../define.js';
 
 const SCOPE_MACROS = new Set([
   'KAPI_LOCK_ACQUIRED',
@@ -94,21 +94,25 @@ function accumulates(spec: ApiSpec, a: FieldAssignment, typed: () => boolean): b
   return false;
 }
 
-export const check: Check = {
+const messages = {
+  override: '{spec}: {subject} is set twice (first on line {first}); the first value is silently lost',
+  kerneldoc:
+    '{spec}: {subject} is set twice (first on line {first}); the generated spec keeps only one of them',
+  repeated: '{spec}: {subject} is set twice to the same value (first on line {first})',
+  scope:
+    '{spec}: {macros} both set {subject} since PATCH v4, so only {last} stays (and W=1 fails on -Woverride-init)',
+  acquiredReleased:
+    '{spec}: KAPI_LOCK_ACQUIRED and KAPI_LOCK_RELEASED both set {subject} since PATCH v4, so the lock reads as released only (and W=1 fails on -Woverride-init); leave both out for a lock taken and dropped within the call',
+};
+
+type Ctx = RuleContext<typeof messages>;
+
+export const check = defineCheck({
   meta: {
     id: 'kapi-field-override',
     description: 'A field of one spec block is set twice, so one of the values is silently lost.',
     severity: 'error',
-    messages: {
-      override: '{spec}: {subject} is set twice (first on line {first}); the first value is silently lost',
-      kerneldoc:
-        '{spec}: {subject} is set twice (first on line {first}); the generated spec keeps only one of them',
-      repeated: '{spec}: {subject} is set twice to the same value (first on line {first})',
-      scope:
-        '{spec}: {macros} both set {subject} since PATCH v4, so only {last} stays (and W=1 fails on -Woverride-init)',
-      acquiredReleased:
-        '{spec}: KAPI_LOCK_ACQUIRED and KAPI_LOCK_RELEASED both set {subject} since PATCH v4, so the lock reads as released only (and W=1 fails on -Woverride-init); leave both out for a lock taken and dropped within the call',
-    },
+    messages,
   },
   run(ctx) {
     for (const spec of ctx.unit.specs) {
@@ -116,13 +120,13 @@ export const check: Check = {
       checkSpec(ctx, spec);
     }
   },
-};
+});
 
 /**
  * Whether a macro-form spec closes its blocks with *_END macros, which PATCH v3 removed: such a
  * spec is written for the headers up to PATCH v2, where the lock macros set separate fields.
  */
-function usesEndMacros(ctx: CheckContext, spec: ApiSpec): boolean {
+function usesEndMacros(ctx: Ctx, spec: ApiSpec): boolean {
   for (let n = spec.line; n <= spec.endLine; n++)
     if (/\bKAPI_(?:\w+_)?END(?:_SPEC)?\b/.test(ctx.unit.line(n) ?? '')) return true;
   return false;
@@ -220,7 +224,7 @@ export function repeatedFields(
   return found.sort((x, y) => x.at - y.at).map((g) => g.group);
 }
 
-function checkSpec(ctx: CheckContext, spec: ApiSpec): void {
+function checkSpec(ctx: Ctx, spec: ApiSpec): void {
   const shared = spec.form === 'macro' ? sharedLabels(spec) : new Set<string>();
   const groups = repeatedFields(spec.assignments, {
     assignment: (a) => a.block === 'spec' && a.field === 'name',
@@ -245,7 +249,7 @@ function checkSpec(ctx: CheckContext, spec: ApiSpec): void {
     const evidence = lines.map((line) => ({ path, line, text: text(line) }));
     const same = kept.every((a) => a.value === first.value);
     const scopeMacros = kept.map((a) => macroOf(a.via));
-    let messageId = spec.form === 'macro' ? 'override' : 'kerneldoc';
+    let messageId: keyof typeof messages = spec.form === 'macro' ? 'override' : 'kerneldoc';
     let severity: 'error' | 'warning' = 'error';
     const data: Record<string, string | number> = { spec: spec.name, subject, first: first.line };
     const scopeOnly =
