@@ -28,7 +28,7 @@ export interface CheckCrash {
  * The fingerprint of a finding: (check, spec, subject), never the line, so it survives rebases,
  * line moves and new revisions. Without a spec the path stands in; without a subject the message.
  */
-export function fingerprint(
+function fingerprint(
   check: string,
   spec: string | undefined,
   subject: string | undefined,
@@ -38,10 +38,7 @@ export function fingerprint(
   return fnv64([check, spec ?? `path:${path}`, subject ?? `msg:${message}`].join('\u0000'));
 }
 
-export function formatMessage(
-  template: string,
-  data: Readonly<Record<string, string | number>> = {},
-): string {
+function formatMessage(template: string, data: Readonly<Record<string, string | number>> = {}): string {
   return template.replace(/\{(\w+)\}/g, (all, key: string) => (key in data ? String(data[key]) : all));
 }
 

@@ -206,7 +206,7 @@ function parseFooter(lines: string[], from: number): PatchFooter {
 }
 
 /** The first line of a diff: `diff --git`, or a `--- `/`+++ ` pair of a plain unified diff. */
-export function findDiffStart(lines: string[], from = 0): number {
+function findDiffStart(lines: string[], from = 0): number {
   for (let i = from; i < lines.length; i++) {
     const l = lines[i] as string;
     if (l.startsWith('diff --git ')) return i;

@@ -49,7 +49,7 @@ export interface MboxOptions {
   copy?: boolean;
 }
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Longest From_ line accepted, and the most bytes of one line ever held back while its kind is

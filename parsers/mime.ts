@@ -163,7 +163,7 @@ function splitParams(value: string): string[] {
   return out;
 }
 
-export function decodeQuotedPrintable(input: Uint8Array): Buffer {
+function decodeQuotedPrintable(input: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(input.length);
   let o = 0;
   for (let i = 0; i < input.length; i++) {
@@ -197,7 +197,7 @@ function hexVal(c: number): number {
   return c - 87;
 }
 
-export function decodeTransfer(body: Uint8Array, encoding: string | null, issues: Issue[]): Buffer {
+function decodeTransfer(body: Uint8Array, encoding: string | null, issues: Issue[]): Buffer {
   const enc = (encoding ?? '7bit').trim().toLowerCase();
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   switch (enc) {
@@ -227,7 +227,7 @@ export function decodeTransfer(body: Uint8Array, encoding: string | null, issues
 }
 
 /** Charset decoding with TextDecoder (full ICU in Node 20); never throws. */
-export function decodeCharset(bytes: Uint8Array, charset: string | undefined, issues: Issue[]): string {
+function decodeCharset(bytes: Uint8Array, charset: string | undefined, issues: Issue[]): string {
   const label = (charset ?? '').trim().toLowerCase();
   if (!label || label === 'us-ascii' || label === 'ascii' || label === 'utf-8' || label === 'utf8') {
     try {
@@ -335,7 +335,7 @@ function leaf(
 }
 
 /** Splits a multipart body on `--boundary` lines; the preamble and epilogue are dropped. */
-export function splitMultipart(body: Uint8Array, boundary: string, issues: Issue[]): Buffer[] {
+function splitMultipart(body: Uint8Array, boundary: string, issues: Issue[]): Buffer[] {
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const delim = Buffer.from(`--${boundary}`, 'latin1');
   const parts: Buffer[] = [];

@@ -82,7 +82,7 @@ export function seriesMailKind(m: PatchMail): SeriesMailKind {
 const digests = new WeakMap<PatchMail, string>();
 
 /** A digest of the body: what the canonical order and copy comparisons use instead of the text. */
-export function bodyDigest(m: PatchMail): string {
+function bodyDigest(m: PatchMail): string {
   if (m.bodyDigest !== undefined) return m.bodyDigest;
   let d = digests.get(m);
   if (d === undefined) {

@@ -37,7 +37,7 @@ export interface SubjectInfo {
 }
 
 /** Subjects longer than this are reported; they are still parsed in full. */
-export const SUBJECT_MAX_LENGTH = 1000;
+const SUBJECT_MAX_LENGTH = 1000;
 
 /** Header folding: a line break followed by whitespace is removed (RFC 5322 unfolding). */
 const FOLD_RE = /\r?\n(?=[ \t])/g;

@@ -129,7 +129,7 @@ export function replyReferences(parent: Pick<PatchMail, 'references' | 'messageI
 /** A rendered body: prose is wrapped, verbatim lines (quotes, code, suggestions) never are. */
 export type Block = { prose: string; first?: string; rest?: string } | { verbatim: string[] };
 
-export function renderBlocks(blocks: readonly Block[]): string[] {
+function renderBlocks(blocks: readonly Block[]): string[] {
   const out: string[] = [];
   for (const b of blocks) {
     if ('prose' in b)

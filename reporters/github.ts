@@ -60,19 +60,19 @@ import { sanitize } from '../parsers/text/controls.js';
 import { codeSpan, FenceTracker, fenced, markdownText } from '../parsers/text/markdown.js';
 import type { ReportFinding } from './report.js';
 
-export const MAX_INLINE = 50;
-export const ANNOTATIONS_PER_REQUEST = 50;
-export const EVIDENCE_MAX = 5;
-export const BODY_LIMIT = 60_000;
+const MAX_INLINE = 50;
+const ANNOTATIONS_PER_REQUEST = 50;
+const EVIDENCE_MAX = 5;
+const BODY_LIMIT = 60_000;
 
 /** Checks whose suggestion is the finding's own line (`at.line`) rewritten. */
-export const REPLACING_CHECKS: ReadonlySet<string> = new Set([
+const REPLACING_CHECKS: ReadonlySet<string> = new Set([
   'kapi-count-mismatch',
   'kapi-context-conflict',
   'kapi-index-sequence',
 ]);
 /** Checks whose suggestion is a new entry, to add after the spec's last evidence line. */
-export const ADDING_CHECKS: ReadonlySet<string> = new Set(['kapi-error-undocumented']);
+const ADDING_CHECKS: ReadonlySet<string> = new Set(['kapi-error-undocumented']);
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const SEVERITY_WORD: Record<Severity, string> = { error: 'Error', warning: 'Warning', info: 'Note' };
@@ -189,7 +189,7 @@ export interface ReviewPayload {
   comments: ReviewComment[];
 }
 
-export function compareFindings(a: ReportFinding, b: ReportFinding): number {
+function compareFindings(a: ReportFinding, b: ReportFinding): number {
   const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
@@ -217,7 +217,7 @@ function additionAnchor(f: ReportFinding): number | undefined {
 }
 
 /** The suggestion part of an inline comment, by the rules in the header. */
-export function suggestionBlock(f: ReportFinding, lineText?: ReviewInput['lineText']): string[] {
+function suggestionBlock(f: ReportFinding, lineText?: ReviewInput['lineText']): string[] {
   const s = f.suggestion;
   if (s === undefined || s.trim() === '') return [];
   const oneLine = !s.includes('\n');
@@ -382,8 +382,8 @@ export interface CheckRunPayload {
 }
 
 /** GitHub's limits on an annotation: a longer one makes the whole request fail (422). */
-export const ANNOTATION_TITLE_MAX = 255;
-export const ANNOTATION_TEXT_MAX = 60_000;
+const ANNOTATION_TITLE_MAX = 255;
+const ANNOTATION_TEXT_MAX = 60_000;
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}\u2026`;

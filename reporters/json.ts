@@ -47,7 +47,7 @@ export interface ReviewJson {
   notes: string[];
 }
 
-export function findingToJson(f: ReportFinding): FindingJson {
+function findingToJson(f: ReportFinding): FindingJson {
   return {
     check: f.check,
     severity: f.severity,

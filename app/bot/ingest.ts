@@ -26,13 +26,7 @@ const FATAL_ISSUES = new Set([
  * Records a message the bot cannot use as seen and processed, with why. Without a Message-ID the
  * bytes name the message, so the same bad mail is recorded (and logged) once.
  */
-export function reject(
-  st: BotState,
-  raw: Buffer,
-  source: string,
-  messageId: string | null,
-  why: string,
-): void {
+function reject(st: BotState, raw: Buffer, source: string, messageId: string | null, why: string): void {
   const { store, log } = st.deps;
   const id =
     messageId ??
@@ -97,7 +91,7 @@ export async function ingest(st: BotState, raw: Buffer, source: string): Promise
  * A reply to one of our mails: recorded on the revision it answers, and its commands obeyed
  * (ignore a check, mute the series) when they come from someone who may give them.
  */
-export function followUp(st: BotState, mail: PatchMail, parentId: string, source: string): void {
+function followUp(st: BotState, mail: PatchMail, parentId: string, source: string): void {
   const { store, log } = st.deps;
   const id = mail.messageId as string;
   if (!store.messages.markSeen(id, source, { followUpTo: parentId })) return;

@@ -336,7 +336,7 @@ export function sweep(st: BotState, raws: readonly RawMessage[], waiting: Readon
 }
 
 /** One tick, now. */
-export async function tickNow(st: BotState): Promise<TickReport> {
+async function tickNow(st: BotState): Promise<TickReport> {
   const collected = collect(st);
   const decisions = plan(st, collected);
   const run: TickRun = {

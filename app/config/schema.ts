@@ -29,7 +29,7 @@ const ignoreEntry = z.union([
     .strict(),
 ]);
 
-export const configSchema = z
+const configSchema = z
   .object({
     filter: z.enum(DIFF_FILTERS).optional(),
     checks: z.record(z.string(), checkSetting).optional(),

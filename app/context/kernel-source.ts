@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export const KERNEL_TARBALL = '/usr/src/linux-source-6.12.tar.xz';
-export const KERNEL_DIRNAME = 'linux-source-6.12';
+const KERNEL_DIRNAME = 'linux-source-6.12';
 export const INSTALL_HINT =
   'apt-get install linux-source-6.12 (Debian 12 bookworm; provides /usr/src/linux-source-6.12.tar.xz)';
 

@@ -61,7 +61,7 @@ export function gitBlobId(text: string): string {
     .digest('hex');
 }
 
-export function fragmentsOf(f: FileDiff): Fragment[] {
+function fragmentsOf(f: FileDiff): Fragment[] {
   return f.hunks.map((h) => ({
     startLine: h.newStart,
     lines: h.lines.filter((l) => l.kind !== 'del').map((l) => l.text),

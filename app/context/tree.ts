@@ -54,7 +54,7 @@ export function directoryTree(root: string, label = `directory ${root}`): TreeRe
   };
 }
 
-export function gitTreeAt(root: string, commit: string): TreeReader {
+function gitTreeAt(root: string, commit: string): TreeReader {
   return {
     async read(path) {
       if (!safeJoin(root, path)) return null;

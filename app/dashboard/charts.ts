@@ -24,7 +24,7 @@ function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-export function legend(series: readonly ChartSeries[]): Html {
+function legend(series: readonly ChartSeries[]): Html {
   return html`<p class="legend small">${series.map(
     (s) => html`<span><span class="sw ${s.cls}"></span>${s.name}</span>`,
   )}</p>`;

@@ -83,7 +83,7 @@ function same(a: string, b: string): boolean {
 }
 
 /** Whether the request's Authorization header satisfies `auth`. */
-export function authorized(header: string | undefined, auth: DashboardAuth): boolean {
+function authorized(header: string | undefined, auth: DashboardAuth): boolean {
   if (!header || header.length > 4096) return false;
   const m = /^(Bearer|Basic)\s+(\S+)\s*$/i.exec(header);
   if (!m) return false;

@@ -234,7 +234,7 @@ ${body}
 }
 
 /** `2026-03-02 11:00 UTC` from an ISO time; the text as given when it does not parse. */
-export function fmtTime(iso: string): string {
+function fmtTime(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return m ? `${m[1]} ${m[2]} UTC` : iso;
 }

@@ -10,7 +10,7 @@ import type { OutgoingMail } from '../../reporters/mail-types.js';
 import type { Store } from '../store/store.js';
 import { collectDigest } from './collect.js';
 
-export const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface DigestMailOptions {
   store: Store;

@@ -59,7 +59,7 @@ export interface AppOptions {
   pool?: ReviewPool | null;
 }
 
-export const DASHBOARD_PATH = '/kapi-review';
+const DASHBOARD_PATH = '/kapi-review';
 
 /**
  * Probot's server puts its webhook middleware first and reads a whole body before it looks at the

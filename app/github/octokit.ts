@@ -7,9 +7,9 @@
  */
 import { ProbotOctokit } from 'probot';
 
-export const RATE_LIMIT_RETRIES = 3;
+const RATE_LIMIT_RETRIES = 3;
 /** Longer waits are not worth holding a review for; the run fails and says so in the log. */
-export const MAX_WAIT_SECONDS = 15 * 60;
+const MAX_WAIT_SECONDS = 15 * 60;
 
 interface Limiter {
   schedule: (...args: never[]) => unknown;

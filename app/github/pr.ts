@@ -120,7 +120,7 @@ export interface PastComment {
   body: string;
 }
 
-export const REVIEW_MARKER = '<!-- kapi-review:review -->';
+const REVIEW_MARKER = '<!-- kapi-review:review -->';
 
 /** Whether a review is one of ours: written by a bot, with our review marker first. */
 export function isOurReview(r: PastReview, botLogin: string | null): boolean {

@@ -116,7 +116,7 @@ export function failedRun(headSha: string, title: string, summary: string): Chec
  * The repository's `.github/kapi-review.yml` (read by `readConfig`, Probot's loader), validated;
  * a ConfigError says what is wrong with it.
  */
-export async function loadConfig(
+async function loadConfig(
   readConfig: () => Promise<unknown>,
   checkIds: readonly string[],
 ): Promise<ReviewConfig> {
@@ -130,7 +130,7 @@ export async function loadConfig(
 }
 
 /** `/kapi-review ignore <id>` comments on the PR from users with write access. */
-export async function commandIgnores(
+async function commandIgnores(
   gw: GitHubGateway,
   number: number,
   checkIds: readonly string[],
@@ -273,7 +273,7 @@ export function planReview(
  * finding in the body; a second 422, or one on a review without inline comments, leaves the
  * findings to the check run. Each fallback is said in `notes`.
  */
-export async function postReview(
+async function postReview(
   gw: GitHubGateway,
   deps: Pick<ReviewDeps, 'log'>,
   pr: PullRef,

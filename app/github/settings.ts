@@ -30,8 +30,8 @@ export interface AppSettings {
   dashboard: DashboardSettings | null;
 }
 
-export const MIN_TOKEN = 16;
-export const MIN_PASS = 12;
+const MIN_TOKEN = 16;
+const MIN_PASS = 12;
 
 const DASHBOARD_VARS = [
   'KAPI_DASHBOARD_TOKEN',

@@ -25,7 +25,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones. */
-export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 
 export interface WebhookLimits {
   /** The largest body read (default MAX_WEBHOOK_BYTES). */

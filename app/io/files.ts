@@ -62,7 +62,7 @@ export function toFileError(e: unknown, path: string): unknown {
 }
 
 /** What a non-regular file is, for a message. */
-export function fileKind(st: Stats): string {
+function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isCharacterDevice()) return 'a character device';
@@ -89,7 +89,7 @@ export async function statFile(path: string): Promise<Stats> {
  * Opens a regular file for reading: refused when stat says it is anything else, opened
  * non-blocking and checked again on the descriptor. `st` is the stat the caller already has.
  */
-export async function openRegular(path: string, st?: Stats): Promise<{ fh: FileHandle; size: number }> {
+async function openRegular(path: string, st?: Stats): Promise<{ fh: FileHandle; size: number }> {
   const before = st ?? (await statFile(path));
   if (!before.isFile()) throw notRegular(path, before);
   let fh: FileHandle;

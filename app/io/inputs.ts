@@ -32,7 +32,7 @@ const MAIL_EXTENSIONS = /\.(patch|eml|mbox|mbx|txt|diff|msg)$/i;
  * for an input that cannot be read or is not a regular file or folder, and for a special file in
  * a folder under a mail-like name; symbolic links inside folders are not followed.
  */
-export async function expandInputs(inputs: string[]): Promise<string[]> {
+async function expandInputs(inputs: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const input of inputs) {
     if (input === '-') {
@@ -61,23 +61,6 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
     else throw notRegular(input, st);
   }
   return out;
-}
-
-/** Reads every message of every input, streaming each file through the mbox splitter. */
-export async function* readMails(
-  inputs: string[],
-  stdin: AsyncIterable<Uint8Array> = process.stdin,
-): AsyncGenerator<InputMail> {
-  for (const file of await expandInputs(inputs)) {
-    // a regular file, checked again when it is opened; memory stays bounded by the largest
-    // message whatever the file's size (the splitter caps each message)
-    const chunks = file === '-' ? stdin : regularFileChunks(file);
-    for await (const msg of splitMbox(chunks)) {
-      const parsed = parseMailSync(msg.raw);
-      const origin = msg.fromLine === null ? file : `${file}#${msg.index + 1}`;
-      yield { origin, mail: parsed.value, issues: [...msg.issues, ...parsed.issues] };
-    }
-  }
 }
 
 const NO_ISSUES: Issue[] = [];

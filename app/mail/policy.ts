@@ -129,7 +129,7 @@ export interface Verdict {
 }
 
 /** The bot rules that match a mail, by name. */
-export function matchingBots(mail: IncomingFacts, rules: readonly BotRule[]): string[] {
+function matchingBots(mail: IncomingFacts, rules: readonly BotRule[]): string[] {
   const from = addressOf(mail.from);
   return rules
     .filter((r) => r.from !== undefined || r.mailer !== undefined || r.subject !== undefined)
@@ -228,7 +228,7 @@ export type Delivery =
     };
 
 /** Why a mail cannot be sent as it is ([] when it can). */
-export function mailProblems(mail: OutgoingMail): string[] {
+function mailProblems(mail: OutgoingMail): string[] {
   const problems: string[] = [];
   const looksLikeAddress = (a: string) => /^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(a));
   if (!looksLikeAddress(mail.from)) problems.push(`From ${JSON.stringify(mail.from)} is not an address`);
@@ -267,7 +267,7 @@ function wrapField(name: string, values: readonly string[]): string[] {
 }
 
 /** The mail the operator gets in reflect mode: the same mail, to the operator only. */
-export function reflectMail(mail: OutgoingMail, operator: string): OutgoingMail {
+function reflectMail(mail: OutgoingMail, operator: string): OutgoingMail {
   const head = [
     '[kapi-review reflect mode: this mail went to the operator only, not to',
     'the recipients below]',

@@ -55,7 +55,7 @@ export function tooLargeText(t: TooLarge): string {
 }
 
 /** A spec's entries: the spec itself and every item it lists (struct fields included). */
-export function specEntries(s: ApiSpec): number {
+function specEntries(s: ApiSpec): number {
   let n =
     1 +
     s.contexts.length +

@@ -48,7 +48,7 @@ import { FolderWatch, type WatchSettings } from './imap-watch.js';
 export { type ImapCursor, imapCursorKey, parseImapCursor } from './imap-cursor.js';
 export { ImapWatchFatalError } from './imap-watch.js';
 
-export const DEFAULT_KEYWORD = '$KapiReviewed';
+const DEFAULT_KEYWORD = '$KapiReviewed';
 
 /** pino-compatible: `log.info({ uid }, 'message')`. */
 export interface WatchLog {

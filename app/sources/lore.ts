@@ -106,7 +106,7 @@ export interface LoreThread {
 }
 
 /** Default limit for a thread: the decompressed mbox (lore's largest threads are a few MiB). */
-export const DEFAULT_MAX_THREAD_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_THREAD_BYTES = 256 * 1024 * 1024;
 
 /** Fetches a whole thread from `<base>/<list or all>/<mid>/t.mbox.gz`. */
 export async function fetchThread(ref: string, opts: FetchThreadOptions): Promise<LoreThread> {
@@ -241,7 +241,7 @@ interface CursorState {
   seen: Map<string, number | null>;
 }
 
-export const DEFAULT_MAX_FEED_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_FEED_BYTES = 16 * 1024 * 1024;
 
 function loadCursor(raw: string | null, key: string): CursorState | null {
   if (raw === null) return null;

@@ -386,8 +386,3 @@ function migrate(db: Db, migrations: readonly Migration[], now: () => Date, wher
     }
   }
 }
-
-/** The schema version of an open database. */
-export function schemaVersion(db: Db): number {
-  return db.pragma('user_version', { simple: true }) as number;
-}

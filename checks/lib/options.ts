@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SpecForm } from '../../parsers/kapi/model.js';
 
 /** The spec generations, oldest first. */
-export const SPEC_FORMS = [
+const SPEC_FORMS = [
   'macro',
   'kerneldoc-1',
   'kerneldoc-2',

@@ -8,7 +8,7 @@ import { defineCheck } from '../define.js';
 import { evidenceAt } from '../unit.js';
 
 /** The entries each declared count counts. */
-export function entriesOf(spec: ApiSpec, kind: CountName): { line: number }[] {
+function entriesOf(spec: ApiSpec, kind: CountName): { line: number }[] {
   switch (kind) {
     case 'param':
       return spec.params;

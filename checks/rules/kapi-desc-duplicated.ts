@@ -17,7 +17,7 @@ const MIN_EQUAL_WORDS = 3;
 const MIN_CONTAINED_CHARS = 40;
 
 /** Whitespace-normalized, case-insensitive, without closing punctuation. */
-export function normalizeText(s: string): string {
+function normalizeText(s: string): string {
   return s
     .replace(/\s+/g, ' ')
     .trim()

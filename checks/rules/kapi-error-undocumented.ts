@@ -24,7 +24,7 @@ import { evidenceAt } from '../unit.js';
  * `readable` is false when an entry's code is not an errno name (numeric, garbled) or an
  * error-values list names none, since the documented set is then not known.
  */
-export function documentedErrnos(spec: ApiSpec): { errnos: Set<string>; readable: boolean } {
+function documentedErrnos(spec: ApiSpec): { errnos: Set<string>; readable: boolean } {
   const errnos = new Set<string>();
   let readable = true;
   for (const e of spec.errors) {
@@ -44,7 +44,7 @@ export function documentedErrnos(spec: ApiSpec): { errnos: Set<string>; readable
 }
 
 /** The line of a spec that names it (`DEFINE_KERNEL_API_SPEC(sys_x)`, ` * sys_x - ...`). */
-export function specNameLine(unit: FileUnit, spec: ApiSpec): number {
+function specNameLine(unit: FileUnit, spec: ApiSpec): number {
   for (let n = spec.line; n <= spec.endLine; n++) if (unit.line(n)?.includes(spec.name)) return n;
   return spec.line;
 }
@@ -54,14 +54,14 @@ function leading(text: string): string {
 }
 
 /** The spec's error entry written last in the file (the new one goes after it), if any. */
-export function lastError(spec: ApiSpec): SpecError | undefined {
+function lastError(spec: ApiSpec): SpecError | undefined {
   let last: SpecError | undefined;
   for (const e of spec.errors) if (!last || e.line >= last.line) last = e;
   return last;
 }
 
 /** The error entry to add, in the spec's own form and indentation. */
-export function errorEntry(unit: FileUnit, spec: ApiSpec, errno: string): string {
+function errorEntry(unit: FileUnit, spec: ApiSpec, errno: string): string {
   const last = lastError(spec);
   const lastText = last ? (unit.line(last.line) ?? '') : '';
   const cond = 'TODO: condition';

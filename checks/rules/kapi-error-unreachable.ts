@@ -113,14 +113,6 @@ class CodeIndex {
   }
 }
 
-/**
- * The same-file functions `fn` may call, directly or not, found by name in the code text
- * (a superset of what the analysis follows: used for evidence and for the guard only).
- */
-export function callClosure(unit: FileUnit, code: CFacts, fn: string): CFunction[] {
-  return new CodeIndex(unit, code).closure(fn);
-}
-
 /** `expr` with every call's argument list emptied (calls are what the analysis follows). */
 function withoutCallArgs(expr: string): string {
   let out = '';

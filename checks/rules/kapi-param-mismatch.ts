@@ -40,7 +40,7 @@ function levelKey(words: string[]): string {
 }
 
 /** A C type in a canonical spelling: annotations dropped, qualifier order and spacing ignored. */
-export function typeKey(ctype: string): string {
+function typeKey(ctype: string): string {
   const t = ctype.replace(ANNOTATIONS, ' ').replace(/\[\s*\]/g, '*');
   return t
     .split('*')

@@ -558,7 +558,7 @@ export const KNOWN_CONSTANTS: ReadonlySet<string> = new Set(
 );
 
 /** KAPI_MAX_* sizes and KAPI_MAGIC_* markers are constants too, never reported. */
-export function isKnownConstant(name: string): boolean {
+function isKnownConstant(name: string): boolean {
   return KNOWN_CONSTANTS.has(name) || name.startsWith('KAPI_MAX_') || name.startsWith('KAPI_MAGIC_');
 }
 

@@ -78,7 +78,7 @@ export const CONTROL_POLICIES = {
 export type ControlPolicyName = keyof typeof CONTROL_POLICIES;
 
 /** The pattern of everything `p` replaces: one match a character, or a whole CSI sequence. */
-export function controlPattern(p: ControlPolicy): RegExp {
+function controlPattern(p: ControlPolicy): RegExp {
   const ranges = ['\\u0000-\\u0008'];
   if (!p.keepTab) ranges.push('\\u0009');
   if (!p.keepLineFeed) ranges.push('\\u000a');

@@ -17,7 +17,7 @@ export interface SpecInput {
   contexts?: string;
 }
 
-export function macroSpec(s: SpecInput): string {
+function macroSpec(s: SpecInput): string {
   const lines = [
     `DEFINE_KERNEL_API_SPEC(${s.name})`,
     `\tKAPI_DESCRIPTION("${s.summary}")`,
@@ -53,7 +53,7 @@ function kerneldoc(s: SpecInput, body: string[]): string {
 }
 
 /** Kerneldoc gen 1: flat `error-code:` keys with a continuation line. */
-export function kd1Spec(s: SpecInput): string {
+function kd1Spec(s: SpecInput): string {
   return kerneldoc({ ...s, contexts: s.contexts ?? 'context-flags: KAPI_CTX_PROCESS | KAPI_CTX_SLEEPABLE' }, [
     'return-type: KAPI_TYPE_INT',
     'return-check-type: KAPI_RETURN_ERROR_CHECK',
@@ -63,7 +63,7 @@ export function kd1Spec(s: SpecInput): string {
 }
 
 /** Kerneldoc gen 2: blocks with KAPI_* constants. */
-export function kd2Spec(s: SpecInput): string {
+function kd2Spec(s: SpecInput): string {
   return kerneldoc({ ...s, contexts: s.contexts ?? 'context-flags: KAPI_CTX_PROCESS | KAPI_CTX_SLEEPABLE' }, [
     'return:',
     '  type: KAPI_TYPE_INT',
@@ -74,7 +74,7 @@ export function kd2Spec(s: SpecInput): string {
 }
 
 /** Kerneldoc gen 3: blocks with short tokens, blank lines between them. */
-export function kd3Spec(s: SpecInput): string {
+function kd3Spec(s: SpecInput): string {
   return kerneldoc(s, [
     'return:',
     '  type: int',

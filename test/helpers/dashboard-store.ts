@@ -15,13 +15,13 @@ import { BOT, botDeps, dryRunPolicy, memoryLog } from './bot.js';
 import { gitDiff, makeMail, patchBody } from './mailgen.js';
 
 export const HOSTILE_TITLE = '<script>alert(1)</script>';
-export const HOSTILE_AUTHOR = '"<img src=x onerror=alert(2)>" <mallory@example.org>';
+const HOSTILE_AUTHOR = '"<img src=x onerror=alert(2)>" <mallory@example.org>';
 
 const mbox = (name: string): Buffer[] =>
   splitMboxBuffer(readFileSync(join('fixtures', 'mail', name))).map((m) => m.raw);
 
 /** One patch that adds sys_frob's spec in the macro form, under a hostile subject and name. */
-export function hostileMail(): Buffer {
+function hostileMail(): Buffer {
   const before = readFileSync('fixtures/tree-frob/kernel/frob.c', 'utf8');
   const after = readFileSync('fixtures/kapi/frob.macro.c', 'utf8');
   return Buffer.from(

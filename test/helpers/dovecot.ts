@@ -38,8 +38,8 @@ import { ImapFlow } from 'imapflow';
 const BIN_CANDIDATES = process.env.DOVECOT_BIN
   ? [process.env.DOVECOT_BIN]
   : ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'];
-export const dovecotBin: string | null = BIN_CANDIDATES.find((p) => existsSync(p)) ?? null;
-export const dovecotPresent = dovecotBin !== null;
+const dovecotBin: string | null = BIN_CANDIDATES.find((p) => existsSync(p)) ?? null;
+const dovecotPresent = dovecotBin !== null;
 
 /**
  * Whether the dovecot tests may run. Without dovecot they are skipped, saying so, except in CI

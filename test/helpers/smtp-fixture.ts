@@ -43,7 +43,7 @@ export interface SmtpFixture {
   close(): Promise<void>;
 }
 
-export function headerFields(raw: string): [string, string][] {
+function headerFields(raw: string): [string, string][] {
   const head = raw.replace(/\r\n/g, '\n').split('\n\n')[0] ?? '';
   const fields: [string, string][] = [];
   for (const line of head.split('\n')) {
