@@ -1,5 +1,5 @@
 /**
- * The finding model every check reports in (DESIGN.md, "Core types"), and what a check sees: one
+ * The finding model every check reports in (the core types of docs/architecture.md), and what a check sees: one
  * file of one patch's post-image, with its specs, its C facts and the lines the patch added.
  */
 import type { CFacts, SyscallDef } from '../parsers/c/model.js';
@@ -8,7 +8,9 @@ import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Issue } from '../parsers/types.js';
 import type { OptionsSchema } from './define.js';
 
-export type Severity = 'error' | 'warning' | 'info';
+/** The severities, most severe first: the one list the config, the store and the pages read. */
+export const SEVERITIES = ['error', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** A place in the post-image of a file, and the patch mail that introduced it. */
 export interface Location {
@@ -24,7 +26,9 @@ export interface Evidence {
   text: string;
   /**
    * What the line is: part of the spec, of the code, or of the KAPI framework the spec is judged
-   * by (a kbuild rule, a header); labels it in text output.
+   * by (a kbuild rule, a header). Text output labels the line with it (`spec:`, `code:`,
+   * `framework:`; `evidence:` without one); JSON and SARIF leave it out, their evidence being
+   * the location and the text only.
    */
   kind?: 'spec' | 'code' | 'framework';
 }

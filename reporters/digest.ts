@@ -5,7 +5,7 @@
  * the store's records come in as plain data (app/digest/collect.ts collects them), text,
  * Markdown or JSON come out. Text lines stay within 72 columns where words allow (it is mailed).
  */
-import type { Severity } from '../checks/types.js';
+import { SEVERITIES, type Severity } from '../checks/types.js';
 import { codeSpan, markdownText } from '../parsers/text/markdown.js';
 import { wrap } from '../parsers/text/wrap.js';
 
@@ -74,8 +74,6 @@ export interface Digest {
   /** Nothing arrived and nothing was reviewed. */
   empty: boolean;
 }
-
-const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 function inPeriod(t: string | null, since: string, until: string): boolean {
   return t !== null && t >= since && t < until;

@@ -4,6 +4,7 @@
  * left out), so consumers can rely on `"spec" in f` and on a fixed column order. New keys may be
  * added at the end of an object in a later version; none is removed or reordered within version 1.
  */
+import type { Severity } from '../checks/types.js';
 import type { ReportFinding, ReportState, ReviewReport } from './report.js';
 
 export interface EvidenceJson {
@@ -14,7 +15,7 @@ export interface EvidenceJson {
 
 export interface FindingJson {
   check: string;
-  severity: 'error' | 'warning' | 'info';
+  severity: Severity;
   message: string;
   path: string;
   line: number;

@@ -25,17 +25,10 @@ export interface ReportSeries {
   patches: ReportPatch[];
 }
 
-/**
- * Evidence as reporters see it. `kind` labels the line in text output (`spec:`, `code:` or
- * `framework:`); without one the line is labelled `evidence:`. The machine formats (JSON, SARIF)
- * never carry it.
- */
-export type ReportEvidence = Evidence;
-
 /** A finding as reporters see it: a ScopedFinding fits (its `patch` index is not rendered). */
 export interface ReportFinding extends Finding {
   scope?: Scope;
-  evidence: ReportEvidence[];
+  evidence: Evidence[];
 }
 
 export interface ReviewReport {

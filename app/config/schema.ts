@@ -8,10 +8,11 @@ import { z } from 'zod';
 import { optionProblems } from '../../checks/define.js';
 import { checkById } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
+import { SEVERITIES, type Severity } from '../../checks/types.js';
 import { DEFAULT_LIMITS } from '../review/limits.js';
 import { ConfigError, type IgnoreRule, MAX_INLINE, type ReviewConfig } from './index.js';
 
-const severity = z.enum(['error', 'warning', 'info']);
+const severity = z.enum(SEVERITIES);
 const checkSetting = z.union([
   z.literal('off'),
   severity,
@@ -71,7 +72,7 @@ export function resolveConfig(raw: unknown, knownChecks: readonly string[], orig
   const known = new Set(knownChecks);
   const problems: string[] = [];
   const disabled: string[] = [];
-  const sev: Record<string, 'error' | 'warning' | 'info'> = {};
+  const sev: Record<string, Severity> = {};
   const options: Record<string, Record<string, unknown>> = {};
   for (const [id, setting] of Object.entries(c.checks ?? {})) {
     if (!known.has(id)) problems.push(`checks.${id}: unknown check`);

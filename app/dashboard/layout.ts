@@ -6,7 +6,7 @@
  * script, no style attribute, no external resource) can run or load.
  */
 import { createHash } from 'node:crypto';
-import type { Severity } from '../../checks/types.js';
+import { SEVERITIES, type Severity } from '../../checks/types.js';
 import type { RevisionState } from '../store/series.js';
 import { type Html, html, type Part, raw } from './html.js';
 
@@ -78,7 +78,6 @@ export const CSP = [
 /** The same policy as a <meta> for the static site (no frame-ancestors there: meta cannot set it). */
 export const META_CSP = ["default-src 'none'", `style-src '${STYLE_HASH}'`, "base-uri 'none'"].join('; ');
 
-export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 export const STATES: readonly RevisionState[] = ['complete', 'incomplete', 'corrupted'];
 
 /** The series list's query: search text, filters, and the page. */

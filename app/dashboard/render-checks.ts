@@ -4,9 +4,10 @@
  * chart of findings over time. Pure.
  */
 import type { CheckMeta } from '../../checks/types.js';
+import { SEVERITIES } from '../../checks/types.js';
 import { findingsBuckets, stackedBars, stackedColumns } from './charts.js';
 import { type Html, html } from './html.js';
-import { type Links, type PageOptions, page, SEVERITIES } from './layout.js';
+import { type Links, type PageOptions, page } from './layout.js';
 import type { CheckFigures, FindingsPerDay } from './queries.js';
 
 export interface ChecksView {

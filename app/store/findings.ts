@@ -3,7 +3,7 @@
  * recorded before, and the mark that it was reviewed) and each fingerprint's history across the
  * reviewed revisions of a series (fetched here, compared by reporters/compare.ts).
  */
-import type { Finding, Severity } from '../../checks/types.js';
+import { type Finding, SEVERITIES } from '../../checks/types.js';
 import { type CompareEntry, type CompareFixed, type Comparison, compare } from '../../reporters/compare.js';
 import { StoreError } from './db.js';
 import { Aggregate, nonEmpty, num, type Row, str, strOrNull, toJson } from './sql.js';
@@ -26,8 +26,6 @@ export type FixedEntry = CompareFixed<StoredFinding>;
 export interface History extends Comparison<StoredFinding> {
   seriesId: number;
 }
-
-const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 export class FindingsRepo extends Aggregate {
   /**

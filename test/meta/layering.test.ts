@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The dependency rule of DESIGN.md: parsers/ and checks/ (and reporters/) are pure. They may not
+ * The dependency rule (docs/architecture.md, "Rooms"): parsers/ and checks/ (and reporters/) are pure. They may not
  * import node's I/O modules, network clients, mail senders or anything from app/.
  */
 const root = join(import.meta.dirname, '..', '..');
