@@ -61,6 +61,47 @@ function ruleImports(file: string, source: string): string[] {
     .map((spec) => `${file} imports the rule ${spec}`);
 }
 
+/** The rooms table of docs/architecture.md: each room's folder and the rooms it may import. */
+function roomsTable(md: string): Map<string, string[] | 'all'> {
+  const rooms = new Map<string, string[] | 'all'>();
+  const section = md.slice(md.indexOf('## Rooms'));
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const name = /^`([\w/]+\/)`$/.exec(cells[1] ?? '')?.[1];
+    if (!name || cells.length < 5) continue;
+    const may = cells[3] ?? '';
+    rooms.set(
+      name,
+      may === 'every room' ? 'all' : [...may.matchAll(/`([\w/]+\/)`/g)].map((m) => m[1] as string),
+    );
+  }
+  return rooms;
+}
+
+/** The room of a path: the longest room folder it lies in. */
+function roomOf(path: string, rooms: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  for (const r of rooms) if (path.startsWith(r) && (best === undefined || r.length > best.length)) best = r;
+  return best;
+}
+
+/** The imports of `file` (a path from the root) that leave its room for a room it may not use. */
+function roomViolations(file: string, source: string, rooms: Map<string, string[] | 'all'>): string[] {
+  const from = roomOf(file, rooms.keys());
+  if (from === undefined) return [`${file} lies in no room of docs/architecture.md`];
+  const may = rooms.get(from) ?? [];
+  const bad: string[] = [];
+  for (const spec of importsOf(source)) {
+    if (!spec.startsWith('.')) continue;
+    const target = join(file, '..', spec).replaceAll('\\', '/');
+    const to = roomOf(target, rooms.keys());
+    if (to === undefined) bad.push(`${file} imports ${spec}, which lies in no room`);
+    else if (to !== from && may !== 'all' && !may.includes(to))
+      bad.push(`${file} (${from}) imports ${spec} (${to})`);
+  }
+  return bad;
+}
+
 describe('layering', () => {
   for (const layer of ['parsers', 'checks', 'reporters']) {
     it(`${layer}/ stays pure`, () => {
@@ -105,5 +146,29 @@ describe('layering', () => {
     expect(violations('parsers/x.ts', "const m = await import('node:net');")).toHaveLength(1);
     expect(violations('parsers/x.ts', 'const t = Date.now();')).toHaveLength(1);
     expect(violations('parsers/x.ts', "import { parseDiff } from './diff.js';")).toEqual([]);
+  });
+  it('every import stays within what docs/architecture.md lets its room import', () => {
+    const rooms = roomsTable(readFileSync(join(root, 'docs', 'architecture.md'), 'utf8'));
+    expect(rooms.size).toBeGreaterThan(15);
+    const files = ['parsers', 'checks', 'reporters', 'app', 'bench'].flatMap((d) => tsFiles(join(root, d)));
+    const bad = files.flatMap((f) => {
+      const rel = relative(root, f).replaceAll('\\', '/');
+      return roomViolations(rel, readFileSync(f, 'utf8'), rooms);
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('catches an import the rooms table does not allow', () => {
+    const rooms = roomsTable(
+      '## Rooms\n| room | job | may import |\n| --- | --- | --- |\n| `parsers/` | x | |\n| `app/store/` | x | `parsers/` |\n| `app/bot/` | x | `app/store/` |\n| `app/cli/` | x | every room |\n',
+    );
+    expect(roomViolations('app/store/a.ts', "import { x } from '../bot/b.js';", rooms)).toHaveLength(1);
+    expect(roomViolations('app/store/a.ts', "import { x } from '../../parsers/p.js';", rooms)).toEqual([]);
+    expect(roomViolations('app/store/a.ts', "import { x } from './b.js';", rooms)).toEqual([]);
+    expect(
+      roomViolations('app/bot/a.ts', "import type { X } from '../../parsers/p.js';", rooms),
+    ).toHaveLength(1);
+    expect(roomViolations('app/cli/a.ts', "import { x } from '../bot/b.js';", rooms)).toEqual([]);
+    expect(roomViolations('app/other/a.ts', "import { x } from './b.js';", rooms)).toHaveLength(1);
   });
 });
