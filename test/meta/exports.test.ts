@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, sourceFiles } from './files.js';
 
 /**
  * Every exported value is imported somewhere else (a test counts: what only a test
@@ -8,7 +9,8 @@ import { describe, expect, it } from 'vitest';
  * name that should not be exported; both rot. Re-exports, `import * as ns` (with `ns.name`) and
  * dynamic `await import()` with destructuring count as uses.
  */
-const root = join(import.meta.dirname, '..', '..');
+const tsFiles = (dir: string): string[] =>
+  sourceFiles(dir, (n) => /\.(ts|mjs|js)$/.test(n) && !n.endsWith('.d.ts'));
 const DIRS = ['app', 'checks', 'parsers', 'reporters', 'bench', 'test', 'bin'];
 /** Modules whose exports are read by something other than a TypeScript import. */
 const ENTRY = new Set([
@@ -24,22 +26,6 @@ const ENTRY = new Set([
   'test/helpers/memory-outbox.ts',
   'test/app/store-outbox.test.ts',
 ]);
-
-function tsFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const name of names) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (/\.(ts|mjs|js)$/.test(name) && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
 
 /**
  * The values a module exports by declaration or by an `export { ... }` list. Types are left out:

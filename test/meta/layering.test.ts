@@ -1,22 +1,13 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, sourceFiles } from './files.js';
 
 /**
  * The dependency rule (docs/architecture.md, "Rooms"): parsers/ and checks/ (and reporters/) are pure. They may not
  * import node's I/O modules, network clients, mail senders or anything from app/.
  */
-const root = join(import.meta.dirname, '..', '..');
-
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
+const tsFiles = (dir: string): string[] => sourceFiles(dir);
 
 const FORBIDDEN = [
   /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|dns|child_process|worker_threads|cluster|os|process|readline)$/,

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { root, sourceFiles } from './files.js';
 
 /**
  * No source file over 1,000 lines, tests included: a file that long holds more than one thing.
@@ -9,22 +10,12 @@ import { describe, expect, it } from 'vitest';
  * Functions over 150 lines are biome's to refuse (noExcessiveLinesPerFunction in biome.json).
  */
 const MAX_LINES = 1000;
-const root = join(import.meta.dirname, '..', '..');
+const tsFiles = (dir: string): string[] => sourceFiles(dir);
 const EXCEPTIONS = new Set([
   'parsers/kapi/kerneldoc.ts',
   'parsers/kapi/macro.ts',
   'parsers/kapi/frameworks.data.ts',
 ]);
-
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
 
 /** Lines as `wc -l` counts them: the newlines (and a last line without one). */
 function lineCount(text: string): number {
