@@ -5,10 +5,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useColour } from '../../app/cli/colour.js';
-import { main } from '../../app/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { repoRoot, scratchDir } from '../helpers/tools.js';
 
 const WIDGET = join(repoRoot, 'fixtures', 'b4', 'widget-v1.mbox');
@@ -25,24 +24,11 @@ const WIDGET_LINES = [
 // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for colour is the point
 const ANSI = /\x1b\[[0-9;]*m/;
 
-async function run(argv: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'kapi-review', ...argv], {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    ...(stdin !== undefined ? { stdin: Readable.from([Buffer.from(stdin)]) } : {}),
-  });
-  return { code, out, err };
-}
+const run = (argv: string[], stdin?: string) => runCli(['check', ...argv], stdin);
 
 describe('check --format line', () => {
   it('prints one line per finding and nothing else; exit 1 on the error', async () => {
-    expect(await run(['check', '--format', 'line', WIDGET])).toEqual({
+    expect(await run(['--format', 'line', WIDGET])).toEqual({
       code: 1,
       out: `${WIDGET_LINES.join('\n')}\n`,
       err: '',
@@ -50,14 +36,14 @@ describe('check --format line', () => {
   });
 
   it('prints nothing at all for a clean series, a cover letter alone, or mail without a patch', async () => {
-    expect(await run(['check', '--format', 'line', GAUGE])).toEqual({ code: 0, out: '', err: '' });
-    expect(await run(['check', '--format', 'line', COVER])).toEqual({ code: 0, out: '', err: '' });
+    expect(await run(['--format', 'line', GAUGE])).toEqual({ code: 0, out: '', err: '' });
+    expect(await run(['--format', 'line', COVER])).toEqual({ code: 0, out: '', err: '' });
     const question = 'From: A <a@example.org>\nSubject: a question\nMessage-ID: <q@example.org>\n\nhello\n';
-    expect(await run(['check', '--format', 'line', '-'], question)).toEqual({ code: 0, out: '', err: '' });
+    expect(await run(['--format', 'line', '-'], question)).toEqual({ code: 0, out: '', err: '' });
   });
 
   it('a cover letter alone is a pass for b4 review too', async () => {
-    const r = await run(['check', '--format', 'b4', '-'], readFileSync(COVER, 'utf8'));
+    const r = await run(['--format', 'b4', '-'], readFileSync(COVER, 'utf8'));
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject([{ tool: 'kapi-review', status: 'pass' }]);
   });
@@ -66,7 +52,7 @@ describe('check --format line', () => {
     const dir = scratchDir('kapi-line-');
     const config = join(dir, 'kapi.yml');
     writeFileSync(config, 'limits:\n  hunks: 1\n');
-    const r = await run(['check', '--format', 'line', '--config', config, WIDGET]);
+    const r = await run(['--format', 'line', '--config', config, WIDGET]);
     expect(r.out).toBe('');
     expect(r.err).toMatch(/^kapi-review: too large to review: .*\n$/);
   });
@@ -76,17 +62,15 @@ describe('check --fail-on', () => {
   it('warning fails on warnings as checkpatch does; error (the default) does not', async () => {
     // v2 on its tree: one warning, no error
     for (const format of ['text', 'line', 'json', 'sarif']) {
-      expect((await run(['check', '--format', format, '--tree', TREE, V2])).code).toBe(0);
-      expect(
-        (await run(['check', '--format', format, '--fail-on', 'warning', '--tree', TREE, V2])).code,
-      ).toBe(1);
+      expect((await run(['--format', format, '--tree', TREE, V2])).code).toBe(0);
+      expect((await run(['--format', format, '--fail-on', 'warning', '--tree', TREE, V2])).code).toBe(1);
     }
     // b4 reads the verdict from the JSON, never from the exit code
-    expect((await run(['check', '--format', 'b4', '--fail-on', 'warning', '--tree', TREE, V2])).code).toBe(0);
+    expect((await run(['--format', 'b4', '--fail-on', 'warning', '--tree', TREE, V2])).code).toBe(0);
   });
 
   it('refuses a level it does not know', async () => {
-    const r = await run(['check', '--fail-on', 'info', GAUGE]);
+    const r = await run(['--fail-on', 'info', GAUGE]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--fail-on.*error, warning, check/);
   });
@@ -123,14 +107,12 @@ describe('check --fail-on', () => {
       ' \t\treturn -EPERM;',
       '',
     ].join('\n');
-    const text = await run(['check', '--fail-on', 'warning', '--tree', dir, '-'], patch);
+    const text = await run(['--fail-on', 'warning', '--tree', dir, '-'], patch);
     expect(text.out).toMatch(
       /outside the diff \(not inline\): 1\nkernel\/wodget.c:28: WARNING:kapi-error-unreachable/,
     );
     expect(text.code).toBe(1);
-    expect(
-      await run(['check', '--format', 'line', '--fail-on', 'warning', '--tree', dir, '-'], patch),
-    ).toEqual({
+    expect(await run(['--format', 'line', '--fail-on', 'warning', '--tree', dir, '-'], patch)).toEqual({
       code: 0,
       out: '',
       err: '',
@@ -147,7 +129,7 @@ describe('check colour switches', () => {
 
   it('--color and --colour turn colour on, --no-color and --no-colour off; the last one wins', async () => {
     const coloured = async (...flags: string[]): Promise<boolean> =>
-      ANSI.test((await run(['check', ...flags, WIDGET])).out);
+      ANSI.test((await run([...flags, WIDGET])).out);
     expect(await coloured()).toBe(false);
     expect(await coloured('--colour')).toBe(true);
     expect(await coloured('--color')).toBe(true);
@@ -159,7 +141,7 @@ describe('check colour switches', () => {
 
   it('NO_COLOR does not overrule an explicit --color', async () => {
     process.env.NO_COLOR = '1';
-    expect(ANSI.test((await run(['check', '--color', WIDGET])).out)).toBe(true);
+    expect(ANSI.test((await run(['--color', WIDGET])).out)).toBe(true);
   });
 
   it('follows no-color.org: NO_COLOR present and not empty turns colour off, unless a flag says', () => {
@@ -179,13 +161,13 @@ describe('check on inputs with nothing to review', () => {
     const notes = join(dir, 'notes.txt');
     writeFileSync(notes, 'hello\nthis is not a mail\n');
     for (const format of ['text', 'line', 'json', 'sarif', 'b4']) {
-      expect(await run(['check', '--format', format, '-'], 'hello\n')).toEqual({
+      expect(await run(['--format', format, '-'], 'hello\n')).toEqual({
         code: 2,
         out: '',
         err: 'kapi-review: no mail on stdin (1 message read, none with a From, Subject or Message-ID header or a diff)\n',
       });
-      expect(await run(['check', '--format', format, notes])).toMatchObject({ code: 2, out: '' });
-      const folder = await run(['check', '--format', format, dir]);
+      expect(await run(['--format', format, notes])).toMatchObject({ code: 2, out: '' });
+      const folder = await run(['--format', format, dir]);
       expect(folder).toMatchObject({ code: 2, out: '' });
       expect(folder.err).toMatch(/^kapi-review: no mail in .* \(a folder is searched for/);
     }
@@ -193,6 +175,6 @@ describe('check on inputs with nothing to review', () => {
 
   it('a bare diff is something to review', async () => {
     const diff = 'diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n';
-    expect(await run(['check', '--format', 'line', '-'], diff)).toEqual({ code: 0, out: '', err: '' });
+    expect(await run(['--format', 'line', '-'], diff)).toEqual({ code: 0, out: '', err: '' });
   });
 });

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../app/cli/main.js';
 import { renderTerminal } from '../../reporters/terminal.js';
+import { runCli } from '../helpers/cli.js';
 import { repoRoot, requireVim, scratchDir, vim } from '../helpers/tools.js';
 import { sampleReport } from '../reporters/sample.js';
 
@@ -68,16 +68,7 @@ function findingLocations(text: string): string[] {
   return [...text.matchAll(/^(\S+):(\d+): (?:ERROR|WARNING|CHECK):/gm)].map((m) => `${m[1]}:${m[2]}`);
 }
 
-async function checkText(args: string[]): Promise<string> {
-  let out = '';
-  await main(['node', 'kapi-review', 'check', ...args], {
-    out: (s) => {
-      out += s;
-    },
-    err: () => undefined,
-  });
-  return out;
-}
+const checkText = async (args: string[]): Promise<string> => (await runCli(['check', ...args])).out;
 
 const fixture = (...p: string[]): string => join(repoRoot, 'fixtures', ...p);
 
