@@ -1,8 +1,13 @@
 /**
  * checkpatch-style lines: `path:line: LEVEL:check-id: message`, one per finding, with the evidence
- * indented under it. Pure; colour only when asked (the CLI asks on a TTY).
+ * indented under it. Pure; colour only when asked (the CLI decides: --colour, NO_COLOR, a TTY).
+ *
+ * Only a finding line is a location to an editor. An evidence line reads `  spec at PATH line N:
+ * TEXT`: no `PATH:N:` in it, so vim's quickfix (the default errorformat's `%f:%l:%m`, which takes
+ * any text before `:N:` for a file name), gcc-style and Emacs' `program: file:line:` parsers do
+ * not take it for a location of its own (test/app/editor-errorformat.test.ts runs vim on it).
  */
-import type { Finding, Severity } from '../checks/types.js';
+import type { Evidence, Finding, Severity } from '../checks/types.js';
 import { sanitize } from '../parsers/text/controls.js';
 import { countLevels, patchesById, type ReportFinding, type ReviewReport } from './report.js';
 
@@ -21,20 +26,38 @@ export interface TerminalOptions {
   colour: boolean;
 }
 
+/** A finding line with its text made one safe line (a message or path may come from the mail). */
+export function safeFindingLine(f: Finding, colour = false): string {
+  return findingLine(
+    {
+      ...f,
+      check: sanitize(f.check, 'terminalLine'),
+      message: sanitize(f.message, 'terminalLine'),
+      at: { ...f.at, path: sanitize(f.at.path, 'terminalLine') },
+    },
+    colour,
+  );
+}
+
+/** `  spec at kernel/frob.c line 21: DEFINE_KERNEL_API_SPEC(sys_frob)`: not a location to an editor. */
+export function evidenceLine(e: Evidence): string {
+  const where = `${sanitize(e.path, 'terminalLine')} line ${e.line}`;
+  return `  ${e.kind ?? 'evidence'} at ${where}: ${sanitize(e.text, 'terminalLine')}`;
+}
+
+/** `  suggestion: ` and the suggested lines, each further line under the first. */
+export function suggestionLines(suggestion: string): string[] {
+  const head = '  suggestion: ';
+  return sanitize(suggestion, 'terminal')
+    .split('\n')
+    .map((l, i) => (i === 0 ? head : ' '.repeat(head.length)) + l);
+}
+
 /** The finding line and its indented evidence and suggestion; text from the mail made safe. */
 export function findingBlock(f: ReportFinding, colour = false): string[] {
-  const clean: Finding = {
-    ...f,
-    check: sanitize(f.check, 'terminal'),
-    message: sanitize(f.message, 'terminal'),
-    at: { ...f.at, path: sanitize(f.at.path, 'terminal') },
-  };
-  const out = [findingLine(clean, colour)];
-  for (const e of f.evidence)
-    out.push(
-      `  ${e.kind ?? 'evidence'}: ${sanitize(e.path, 'terminal')}:${e.line}: ${sanitize(e.text, 'terminal')}`,
-    );
-  if (f.suggestion !== undefined) out.push(`  suggestion: ${sanitize(f.suggestion, 'terminal')}`);
+  const out = [safeFindingLine(f, colour)];
+  for (const e of f.evidence) out.push(evidenceLine(e));
+  if (f.suggestion !== undefined) out.push(...suggestionLines(f.suggestion));
   return out;
 }
 

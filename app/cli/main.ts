@@ -9,12 +9,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
+import type { Finding } from '../../checks/types.js';
 import { DEFAULT_LORE_URL, looksLikeLoreRef } from '../../parsers/lore-refs.js';
+import type { PatchMail } from '../../parsers/mail.js';
 import { buildSeries } from '../../parsers/series.js';
+import { sanitize } from '../../parsers/text/controls.js';
 import { renderB4 } from '../../reporters/b4.js';
 import { type FrameworkView, frameworksToJson, renderFrameworkText } from '../../reporters/framework.js';
 import { renderJson } from '../../reporters/json.js';
-import { buildReport } from '../../reporters/report.js';
+import { FAIL_LEVELS, type FailLevel, failsAt, renderLines } from '../../reporters/line.js';
+import { buildReport, type ReviewReport } from '../../reporters/report.js';
 import { renderSarif } from '../../reporters/sarif.js';
 import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters/series.js';
 import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
@@ -31,6 +35,7 @@ import { fetchThreadMails, LoreError } from '../sources/lore.js';
 // bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
 // `check` about 0.4 s of start-up otherwise
 import type { BotOptions } from './bot.js';
+import { useColour } from './colour.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
@@ -75,9 +80,20 @@ async function readAllMails(
   }
 }
 
-/** A usage error when the inputs held no mail at all (an empty file, folder or stdin). */
-function requireMail(count: number, inputs: string[]): void {
-  if (count > 0) return;
+/**
+ * Whether a message read is mail (or a bare diff) at all: text without a From, Subject or
+ * Message-ID header and without a diff (`hello`, a README, a binary file) is not.
+ */
+function isMail(m: PatchMail): boolean {
+  return m.messageId !== null || m.from !== null || m.subject.trim() !== '' || m.diff !== null;
+}
+
+/**
+ * A usage error when the inputs held no mail at all: an empty file, folder or stdin, or text in
+ * which no message is mail (see isMail).
+ */
+function requireMail(read: CollectedMails, inputs: string[]): void {
+  if (read.mails.some(isMail)) return;
   const folders = inputs.some((i) => {
     try {
       return i !== '-' && statSync(i).isDirectory();
@@ -86,7 +102,12 @@ function requireMail(count: number, inputs: string[]): void {
     }
   });
   const where = inputs.length === 1 && inputs[0] === '-' ? 'on stdin' : `in ${describeInputs(inputs)}`;
-  throw new UsageError(`no mail ${where}${folders ? ` (${NO_MAIL_HINT})` : ''}`);
+  const hint = folders
+    ? ` (${NO_MAIL_HINT})`
+    : read.messages > 0
+      ? ` (${read.messages} message${read.messages === 1 ? '' : 's'} read, none with a From, Subject or Message-ID header or a diff)`
+      : '';
+  throw new UsageError(`no mail ${where}${hint}`);
 }
 
 /** `--tree DIR` must name a directory. */
@@ -104,7 +125,7 @@ async function checkTreeOption(tree: string | undefined): Promise<void> {
 async function seriesCommand(inputs: string[], opts: { format: string }, io: CliIo): Promise<number> {
   const out = io.out;
   const read = await readAllMails(inputs, io);
-  requireMail(read.messages, inputs);
+  requireMail(read, inputs);
   const mailIssues: MailIssues[] = read.issues;
   const built = buildSeries(read.mails, read.dropped);
   if (built.issues.length > 0) mailIssues.push({ origin: '(series)', messageId: null, issues: built.issues });
@@ -147,7 +168,7 @@ async function frameworkCommand(
     views.push({ subject: opts.tree ? `tree ${opts.tree}` : 'no series, no tree', ...choice });
   } else {
     const read = await readAllMails(inputs, io);
-    requireMail(read.messages, inputs);
+    requireMail(read, inputs);
     const set = buildSeries(read.mails, read.dropped).value;
     if (set.series.length === 0) throw new UsageError('no patch series in the input');
     for (const series of set.series)
@@ -167,8 +188,55 @@ interface CheckOptions {
   filter?: string;
   ignore?: string;
   config?: string;
+  /** Resolved by the caller from --colour/--color/--no-colour/--no-color, NO_COLOR and the TTY. */
   colour?: boolean;
+  failOn?: FailLevel;
   loreUrl?: string;
+}
+
+/**
+ * Prints the report in its format and returns the exit code: 1 when a finding at or above
+ * `--fail-on` (default error) is in it, for the line format only the findings it printed (so that
+ * a run that printed nothing is never a failure to b4); 0 always for b4's JSON, whose verdict is
+ * the status.
+ */
+function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo): number {
+  const failOn = opts.failOn ?? 'error';
+  const colour = opts.colour ?? false;
+  let counted: readonly Finding[] = [...report.findings, ...report.outside];
+  switch (opts.format) {
+    case 'json':
+      io.out(renderJson(report));
+      break;
+    case 'sarif':
+      io.out(
+        renderSarif(report, {
+          version: version(),
+          informationUri: 'https://github.com/kapi-review/kapi-review',
+          rules: CHECKS.map((c) => c.meta),
+        }),
+      );
+      break;
+    case 'b4':
+      io.out(renderB4(report));
+      // b4 reads the verdict from the JSON; a non-zero exit would be shown as a failed tool run
+      return 0;
+    case 'line':
+      io.out(renderLines(report, { colour }));
+      // not findings, so not lines: said on stderr, which b4 counts as a failure, never a pass
+      for (const c of report.crashes)
+        io.err(
+          `kapi-review: internal error: check ${c.check} crashed on ${sanitize(c.path, 'terminalLine')}: ${sanitize(c.error, 'terminalLine')}\n`,
+        );
+      for (const n of report.notes)
+        if ((report.tooLarge ?? []).some((r) => n.endsWith(r)))
+          io.err(`kapi-review: ${sanitize(n, 'terminalLine')}\n`);
+      counted = report.findings;
+      break;
+    default:
+      io.out(renderTerminal(report, { colour }));
+  }
+  return counted.some((f) => failsAt(f.severity, failOn)) ? 1 : 0;
 }
 
 async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
@@ -210,35 +278,15 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     }
     return fetched;
   });
-  requireMail(read.messages, inputs);
+  requireMail(read, inputs);
   const set = buildSeries(read.mails, read.dropped).value;
-  // mail without a patch (a cover letter alone, a discussion): say so rather than a bare total
-  if (set.series.length === 0) io.err('kapi-review: no patch in the input: nothing was reviewed\n');
+  // mail without a patch (a discussion): say so rather than a bare total; not in the line format,
+  // where b4 would take any stderr line for a failure and a mail without a patch passes
+  if (set.series.length === 0 && opts.format !== 'line')
+    io.err('kapi-review: no patch in the input: nothing was reviewed\n');
   const parser = (await parserReady) ?? (await loadCParser());
   const reviewed = await reviewSeriesSet(set, { checks: CHECKS, config, parser, tree: opts.tree ?? null });
-  const report = buildReport(reviewed);
-  switch (opts.format) {
-    case 'json':
-      io.out(renderJson(report));
-      break;
-    case 'sarif':
-      io.out(
-        renderSarif(report, {
-          version: version(),
-          informationUri: 'https://github.com/kapi-review/kapi-review',
-          rules: CHECKS.map((c) => c.meta),
-        }),
-      );
-      break;
-    case 'b4':
-      io.out(renderB4(report));
-      // b4 reads the verdict from the JSON; a non-zero exit would be shown as a failed tool run
-      return 0;
-    default:
-      io.out(renderTerminal(report, { colour: opts.colour ?? false }));
-  }
-  const errors = [...report.findings, ...report.outside].some((f) => f.severity === 'error');
-  return errors ? 1 : 0;
+  return printReport(buildReport(reviewed), opts, io);
 }
 
 export interface CliIo {
@@ -260,14 +308,17 @@ function addReviewCommands(program: Command, io: CliIo, setCode: (code: number) 
     .action(async (inputs: string[], opts: { format: string }) => {
       setCode(await seriesCommand(inputs, opts, io));
     });
-  program
+  const check = program
     .command('check')
     .description('review patches: check KAPI specs against the code they describe')
     .argument('<inputs...>', '.patch/.eml/.mbox files, folders of them, or - for stdin')
     .option('-t, --tree <dir>', 'kernel tree to apply the series on (a directory or a git checkout)')
     .addOption(
-      new Option('-f, --format <format>', 'output format')
-        .choices(['text', 'json', 'sarif', 'b4'])
+      new Option(
+        '-f, --format <format>',
+        'output format (line: one path:line: LEVEL:check: message line per finding and nothing else, for b4 hooks and editors)',
+      )
+        .choices(['text', 'line', 'json', 'sarif', 'b4'])
         .default('text'),
     )
     .addOption(
@@ -278,21 +329,38 @@ function addReviewCommands(program: Command, io: CliIo, setCode: (code: number) 
     )
     .option('--ignore <ids>', 'comma-separated check ids to silence')
     .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
-    .option('--colour', 'colour the text output (default: when stdout is a terminal)')
+    .addOption(
+      new Option(
+        '--fail-on <level>',
+        'exit 1 when a finding at this level or above is reported (warning: as checkpatch does)',
+      )
+        .choices(FAIL_LEVELS)
+        .default('error'),
+    )
+    .option('--colour', 'colour the text output (default: when stdout is a terminal and NO_COLOR is not set)')
     .option('--no-colour', 'never colour the text output')
+    .option('--color', 'the same as --colour')
+    .option('--no-color', 'the same as --no-colour')
     .option(
       '--lore-url <url>',
       'public-inbox for lore URL and Message-ID inputs (default: $KAPI_LORE_URL or lore.kernel.org)',
-    )
-    .action(async (inputs: string[], opts: CheckOptions) => {
-      setCode(
-        await checkCommand(
-          inputs,
-          { ...opts, colour: opts.colour ?? (io === stdio && process.stdout.isTTY === true) },
-          io,
-        ),
-      );
+    );
+  // the last of --colour, --color, --no-colour and --no-color on the command line wins
+  let colourFlag: boolean | undefined;
+  for (const [flag, on] of [
+    ['colour', true],
+    ['color', true],
+    ['no-colour', false],
+    ['no-color', false],
+  ] as const)
+    check.on(`option:${flag}`, () => {
+      colourFlag = on;
     });
+  check.action(async (inputs: string[], opts: CheckOptions) => {
+    const tty = io === stdio && process.stdout.isTTY === true;
+    const colour = useColour(colourFlag, process.env.NO_COLOR, tty);
+    setCode(await checkCommand(inputs, { ...opts, colour }, io));
+  });
   program
     .command('specs')
     .description('index KAPI specs (all forms) and SYSCALL_DEFINEs in C files or trees')

@@ -3,19 +3,22 @@
  * where the text goes next. One table of named policies, so that each destination says once what
  * it cannot carry (`yes`: replaced):
  *
- * | policy      | tab  | LF    | CR    | DEL  | C1   | U+2028/9 | ESC [ ... | becomes |
- * | ----------- | ---- | ----- | ----- | ---- | ---- | -------- | --------- | ------- |
- * | terminal    | kept | kept  | yes   | yes  | yes  | kept     | per char  | space   |
- * | markdown    | kept | kept  | yes   | yes  | kept | kept     | per char  | dropped |
- * | mailHeader  | yes  | yes   | yes   | yes  | yes  | yes      | per char  | space   |
- * | mailBody    | kept | yes   | yes   | yes  | yes  | yes      | per char  | space   |
- * | headerField | kept | space | space | kept | kept | kept     | per char  | dropped |
- * | subject     | yes  | yes   | yes   | yes  | yes  | yes      | whole     | space   |
+ * | policy       | tab  | LF    | CR    | DEL  | C1   | U+2028/9 | ESC [ ... | becomes |
+ * | ------------ | ---- | ----- | ----- | ---- | ---- | -------- | --------- | ------- |
+ * | terminal     | kept | kept  | yes   | yes  | yes  | kept     | per char  | space   |
+ * | terminalLine | yes  | yes   | yes   | yes  | yes  | yes      | per char  | space   |
+ * | markdown     | kept | kept  | yes   | yes  | kept | kept     | per char  | dropped |
+ * | mailHeader   | yes  | yes   | yes   | yes  | yes  | yes      | per char  | space   |
+ * | mailBody     | kept | yes   | yes   | yes  | yes  | yes      | per char  | space   |
+ * | headerField  | kept | space | space | kept | kept | kept     | per char  | dropped |
+ * | subject      | yes  | yes   | yes   | yes  | yes  | yes      | whole     | space   |
  *
  * The other C0 characters (U+0000 to U+001F) are replaced under every policy.
  *
  * - terminal: what a terminal would act on (C1 includes the 8-bit CSI); tab and newline lay out
  *   the report.
+ * - terminalLine: one line of a line-oriented report (`check --format line`), which b4 and editors
+ *   split on any line break: nothing may start another line.
  * - markdown: GitHub bodies and annotations; tab and newline are the caller's to handle.
  * - mailHeader: a header value we write; nothing may end the line or start another field.
  * - mailBody: a line of a plain-text mail body.
@@ -61,6 +64,7 @@ const policy = (differences: Partial<ControlPolicy>): ControlPolicy => ({ ...MAI
 
 export const CONTROL_POLICIES = {
   terminal: policy({ keepTab: true, keepLineFeed: true, separators: false }),
+  terminalLine: policy({}),
   markdown: policy({ replacement: '', keepTab: true, keepLineFeed: true, c1: false, separators: false }),
   mailHeader: MAIL_HEADER,
   mailBody: policy({ keepTab: true }),

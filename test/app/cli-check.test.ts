@@ -49,7 +49,7 @@ describe('kapi-review check', () => {
       'kernel/frob.c:55: ERROR:kapi-error-undocumented: sys_frob can return -EPERM here, but its spec does not list EPERM',
       form,
     ]);
-    expect(r.out).toContain('code: kernel/frob.c:55: return -EPERM;');
+    expect(r.out).toContain('  code at kernel/frob.c line 55: return -EPERM;');
     expect(r.out).toContain('suggestion: \tKAPI_ERROR(2, -EPERM, "EPERM"');
     expect(r.out).toMatch(/total: 1 errors, 2 warnings, 0 checks/);
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { B4_TOOL, b4Status, b4Summary, renderB4, reportToB4 } from '../../reporters/b4.js';
+import { B4_TOOL, b4Checks, b4Status, b4Summary, renderB4, reportToB4 } from '../../reporters/b4.js';
 import type { ReviewReport } from '../../reporters/report.js';
-import { renderTerminal } from '../../reporters/terminal.js';
 import { ERROR, OUTSIDE, sampleReport, WARNING } from './sample.js';
 
 function empty(): ReviewReport {
@@ -9,9 +8,12 @@ function empty(): ReviewReport {
 }
 
 /**
- * What b4 accepts (mricon/b4 src/b4/review/checks.py, `_run_external_cmd`): a JSON array (or a
- * bare object) of objects; `status` outside pass/warn/fail becomes fail; `tool`, `summary`,
- * `details` are taken as given. Restated here so the output is tested against the consumer's rules.
+ * What b4 accepts (b4 0.15.2 src/b4/review/checks.py, `_run_external_cmd` and `store_results`;
+ * review_tui/_modals.py, `_render_detail_lines`): a JSON array (or a bare object) of objects;
+ * `status` outside pass/warn/fail becomes fail; `tool`, `summary`, `details` are taken as given
+ * and stored as text, and `details` is shown entry by entry when it parses as a JSON list of
+ * objects. Restated here so the output is tested against the consumer's rules; test/app/
+ * b4-hooks.test.ts runs the real b4 on it.
  */
 function b4Accepts(stdout: string): string[] {
   const errs: string[] = [];
@@ -34,6 +36,22 @@ function b4Accepts(stdout: string): string[] {
         if (o[k] !== undefined && typeof o[k] !== 'string') errs.push(`[${i}].${k}: not a string`);
       if (typeof o.summary === 'string' && o.summary.includes('\n'))
         errs.push(`[${i}].summary: not one line`);
+      if (typeof o.details === 'string') {
+        let list: unknown;
+        try {
+          list = JSON.parse(o.details);
+        } catch {
+          list = null;
+        }
+        if (!Array.isArray(list)) errs.push(`[${i}].details: not a JSON list (shown as plain text)`);
+        else
+          for (const [j, d] of list.entries()) {
+            const entry = d as { status?: unknown; description?: unknown };
+            if (!['pass', 'warn', 'fail'].includes(entry.status as string))
+              errs.push(`[${i}].details[${j}].status`);
+            if (typeof entry.description !== 'string') errs.push(`[${i}].details[${j}].description`);
+          }
+      }
     }
   }
   const tools = list.map((e) => (e as { tool?: unknown }).tool);
@@ -52,21 +70,53 @@ describe('reportToB4', () => {
     expect(Object.keys(only)).toEqual(['tool', 'status', 'summary', 'details']);
   });
 
-  it('renders the sample exactly: fail, counts, terminal lines without colour', () => {
-    expect(reportToB4(sampleReport())).toEqual([
+  it('renders the sample exactly: fail, counts, one detail entry per finding, crash and note', () => {
+    const [only] = reportToB4(sampleReport());
+    expect(only).toMatchObject({
+      tool: 'kapi-review',
+      status: 'fail',
+      summary: '1 error, 1 warning, 1 outside the diff, 1 internal error',
+    });
+    expect(JSON.parse(only?.details ?? '')).toEqual([
       {
-        tool: 'kapi-review',
         status: 'fail',
-        summary: '1 error, 1 warning, 1 outside the diff, 1 internal error',
-        details: renderTerminal(sampleReport(), { colour: false }).replace(/\n$/, ''),
+        description: [
+          'kernel/frob.c:42: ERROR:kapi-error-undocumented: sys_frob returns -EINVAL but its spec does not list EINVAL',
+          '  spec at kernel/frob.c line 12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")',
+          '  code at kernel/frob.c line 42: return -EINVAL;',
+          '  suggestion: KAPI_ERROR(1, -EINVAL, "EINVAL", "len too large", "")',
+        ].join('\n'),
       },
+      {
+        status: 'warn',
+        description:
+          'mm/mlock.c:7: WARNING:kapi-count-mismatch: a spec line the parser could not read\n  evidence at mm/mlock.c line 7: KAPI_PARAM_COUNT(',
+      },
+      {
+        status: 'pass',
+        description:
+          'outside the diff: kernel/frob.c:20: CHECK:kapi-count-mismatch: sys_frob declares 2 errors (KAPI_ERROR_COUNT) but lists 1',
+      },
+      {
+        status: 'warn',
+        description:
+          'internal error: check kapi-lock-order crashed on mm/mlock.c: spec.locks is not iterable',
+      },
+      { status: 'pass', description: 'note: mm/mlock.c: checked without a kernel tree, hunks only' },
     ]);
-    const details = reportToB4(sampleReport())[0]?.details ?? '';
     // biome-ignore lint/suspicious/noControlCharactersInRegex: no ANSI in b4's detail view
-    expect(details).not.toMatch(/\x1b/);
-    expect(details.split('\n').at(-1)).toBe(
-      'total: 1 errors, 1 warnings, 0 checks, 1 outside the diff, 1 internal errors',
-    );
+    expect(only?.details).not.toMatch(/\x1b/);
+  });
+
+  it('details: a CHECK passes as b4 passes its own low findings; a too-large note warns', () => {
+    const r: ReviewReport = {
+      ...empty(),
+      findings: [OUTSIDE],
+      notes: ['not reviewed, too large to review: kernel/many.c is big'],
+      tooLarge: ['kernel/many.c is big'],
+    };
+    expect(b4Checks(r).map((c) => c.status)).toEqual(['pass', 'warn']);
+    expect(b4Status(r)).toBe('warn');
   });
 
   it('maps errors to fail, warnings and crashes to warn, anything else to pass', () => {
@@ -95,15 +145,9 @@ describe('reportToB4', () => {
     );
   });
 
-  it('still answers (a pass, not []) when there is nothing to report', () => {
-    expect(reportToB4(empty())).toEqual([
-      {
-        tool: B4_TOOL,
-        status: 'pass',
-        summary: 'no findings',
-        details: 'total: 0 errors, 0 warnings, 0 checks',
-      },
-    ]);
+  it('still answers (a pass, not []) when there is nothing to report, without details', () => {
+    expect(reportToB4(empty())).toEqual([{ tool: B4_TOOL, status: 'pass', summary: 'no findings' }]);
+    expect(b4Accepts(renderB4(empty()))).toEqual([]);
   });
 
   it('the acceptance check catches what b4 would misread', () => {
@@ -114,6 +158,12 @@ describe('reportToB4', () => {
     expect(b4Accepts('nope')).toEqual(['not JSON']);
     expect(b4Accepts('{"tool":"t","status":"pass","summary":"a\\nb"}')).toEqual([
       '[0].summary: not one line',
+    ]);
+    expect(b4Accepts('[{"tool":"t","status":"pass","details":"plain"}]')).toHaveLength(1);
+    expect(b4Accepts('[{"tool":"t","status":"pass","details":[]}]')).toEqual(['[0].details: not a string']);
+    expect(b4Accepts('[{"tool":"t","status":"pass","details":"[{\\"status\\":\\"ok\\"}]"}]')).toEqual([
+      '[0].details[0].status',
+      '[0].details[0].description',
     ]);
   });
 });

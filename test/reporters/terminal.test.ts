@@ -12,13 +12,13 @@ const GOLDEN = `frob: bound, document and restrict sys_frob (v2, 2 patches): com
 
 [PATCH v2 1/2] frob: add a KAPI spec for sys_frob <20260302-frob-v2-1@example.org>
 kernel/frob.c:42: ERROR:kapi-error-undocumented: sys_frob returns -EINVAL but its spec does not list EINVAL
-  spec: kernel/frob.c:12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")
-  code: kernel/frob.c:42: return -EINVAL;
+  spec at kernel/frob.c line 12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")
+  code at kernel/frob.c line 42: return -EINVAL;
   suggestion: KAPI_ERROR(1, -EINVAL, "EINVAL", "len too large", "")
 
 [PATCH v2 2/2] mm: bound mlock len <20260302-frob-v2-2@example.org>
 mm/mlock.c:7: WARNING:kapi-count-mismatch: a spec line the parser could not read
-  evidence: mm/mlock.c:7: KAPI_PARAM_COUNT(
+  evidence at mm/mlock.c line 7: KAPI_PARAM_COUNT(
 
 outside the diff (not inline): 1
 [PATCH v2 1/2] frob: add a KAPI spec for sys_frob <20260302-frob-v2-1@example.org>
@@ -78,8 +78,8 @@ describe('renderTerminal', () => {
     const lines = renderTerminal(r, { colour: false }).split('\n');
     expect(lines.slice(3)).toEqual([
       'kernel/frob.c:42: ERROR:kapi-error-undocumented: sys_frob returns -EINVAL but its spec does not list EINVAL',
-      '  spec: kernel/frob.c:12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")',
-      '  code: kernel/frob.c:42: return -EINVAL;',
+      '  spec at kernel/frob.c line 12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")',
+      '  code at kernel/frob.c line 42: return -EINVAL;',
       '  suggestion: KAPI_ERROR(1, -EINVAL, "EINVAL", "len too large", "")',
       '',
       'total: 1 errors, 0 warnings, 0 checks',
@@ -134,14 +134,29 @@ describe('renderTerminal', () => {
     expect(renderTerminal(r, { colour: false }).split('\n').slice(4)).toEqual([
       '[PATCH v2 1/2] frob: add a KAPI spec for sys_frob <20260302-frob-v2-1@example.org>',
       'kernel/frob.c:42: ERROR:kapi-error-undocumented: sys_frob returns -EINVAL but its spec does not list EINVAL',
-      '  spec: kernel/frob.c:12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")',
-      '  code: kernel/frob.c:42: return -EINVAL;',
+      '  spec at kernel/frob.c line 12: KAPI_ERROR(0, -EPERM, "EPERM", "not allowed", "")',
+      '  code at kernel/frob.c line 42: return -EINVAL;',
       '  suggestion: KAPI_ERROR(1, -EINVAL, "EINVAL", "len too large", "")',
       "kernel/gizmo.c:10: ERROR:kapi-parse-error: sys_gizmo: no KAPI_END_SPEC (or closing '};') before SYSCALL_DEFINE1 (kapi-macro-unterminated)",
-      '  evidence: kernel/gizmo.c:10: DEFINE_KERNEL_API_SPEC(sys_gizmo)',
+      '  evidence at kernel/gizmo.c line 10: DEFINE_KERNEL_API_SPEC(sys_gizmo)',
       '',
       'total: 2 errors, 0 warnings, 0 checks',
       '',
+    ]);
+  });
+
+  it('keeps a finding one line and puts further suggested lines under the first', () => {
+    const f = {
+      ...ERROR,
+      message: 'two\nlines\u2028and a\ttab',
+      evidence: [{ kind: 'spec' as const, path: 'a\nb.c', line: 3, text: 'x\ny' }],
+      suggestion: ' * error: EPERM, TODO: condition\n *   desc: TODO: description',
+    };
+    expect(findingBlock(f)).toEqual([
+      'kernel/frob.c:42: ERROR:kapi-error-undocumented: two lines and a tab',
+      '  spec at a b.c line 3: x y',
+      '  suggestion:  * error: EPERM, TODO: condition',
+      '               *   desc: TODO: description',
     ]);
   });
 

@@ -14,6 +14,7 @@ import {
 /* biome-ignore-start lint/suspicious/noControlCharactersInRegex: these are the sets under test */
 const BEFORE: Record<ControlPolicyName, (s: string) => string> = {
   terminal: (s) => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' '),
+  terminalLine: (s) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' '),
   markdown: (s) => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''),
   mailHeader: (s) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' '),
   mailBody: (s) => s.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, ' '),
@@ -46,6 +47,7 @@ describe('sanitize', () => {
 
   it.each([
     ['terminal', 'a\tb\nc\rd\u001b[31m\u009be', 'a\tb\nc d [31m e'],
+    ['terminalLine', 'a\tb\nc\u2028d\u009be', 'a b c d e'],
     ['markdown', 'a\tb\nc\rd\u001b\u007f\u0085e', 'a\tb\ncd\u0085e'],
     ['mailHeader', 'a\tb\nc\u2028d\u0085e', 'a b c d e'],
     ['mailBody', 'a\tb\nc\u2028d', 'a\tb c d'],
