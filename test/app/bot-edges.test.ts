@@ -106,7 +106,13 @@ describe('a Message-ID no header can carry', () => {
     const { mails: replies, notes } = planReplies({
       series,
       findings: [finding] as never,
-      policy: { from: BOT, listAddress: null, cc: 'none', baseTree: 'hunks only', silenceHint: '' },
+      policy: {
+        from: BOT,
+        lists: [],
+        cc: 'none',
+        base: { kind: 'hunks', baseCommit: null },
+        silenceHint: '',
+      },
       messageIdFor,
     });
     // the reply to 3/3, and the summary: to patch 1, the first message a reply can thread under
@@ -133,7 +139,13 @@ describe('a Message-ID no header can carry', () => {
         })),
       },
       findings: [{ ...finding, at: { ...finding.at, messageId: fine } }] as never,
-      policy: { from: BOT, listAddress: null, cc: 'none', baseTree: 'hunks only', silenceHint: '' },
+      policy: {
+        from: BOT,
+        lists: [],
+        cc: 'none',
+        base: { kind: 'hunks', baseCommit: null },
+        silenceHint: '',
+      },
       messageIdFor,
     });
     expect(again.mails[0]?.inReplyTo).toBe(fine);
