@@ -5,7 +5,7 @@
  * mail at all; for `specs`, no C file).
  */
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
@@ -25,6 +25,7 @@ import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
 import { FileError, fsErrorText, isFsError } from '../io/files.js';
+import { packageVersion as version } from '../io/package.js';
 import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { fetchThreadMails, LoreError } from '../sources/lore.js';
@@ -34,22 +35,6 @@ import type { BotOptions } from './bot.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
-
-/** The package version; the file sits two levels up in the sources and three in dist/. */
-function version(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'kapi-review' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'unknown';
-}
 
 /** The inputs in a message: `x.mbox`, `stdin`, `the folder d/`. */
 function describeInputs(inputs: string[]): string {
