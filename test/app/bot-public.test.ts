@@ -17,16 +17,22 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../app/bot/run.js';
 import { loadCParser } from '../../app/c/language.js';
+import { main } from '../../app/cli/main.js';
 import { kernelRelease, reviewBase } from '../../app/context/tree.js';
 import { defaultMailPolicy } from '../../app/mail/policy.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { BOT, botDeps, LIST, memoryLog } from '../helpers/bot.js';
+import { Dovecot, requireDovecot } from '../helpers/dovecot.js';
+import { startSmtp } from '../helpers/smtp-fixture.js';
+import { makeCertificates } from '../helpers/tls-cert.js';
 
 const OTHER_LIST = 'linux-api@example.org';
 const OLD_BASE = '2370f2335de1336e8b7bd543eca551f53ab8592f';
@@ -194,4 +200,146 @@ describe('kapi-review bot: no path of its machine in any mail', () => {
       store.close();
     }
   }, 60_000);
+});
+
+describe('kapi-review bot on the command line, as a public bot', () => {
+  it("names the bot and a contact in the User-Agent of every request to lore: --contact, else --from's address", async () => {
+    const agents: string[] = [];
+    const lore = createServer((req, res) => {
+      agents.push(String(req.headers['user-agent']));
+      res.writeHead(200, { 'content-type': 'application/atom+xml' });
+      res.end('<?xml version="1.0" encoding="us-ascii"?>\n<feed xmlns="http://www.w3.org/2005/Atom"></feed>');
+    });
+    await new Promise<void>((resolve) => lore.listen(0, '127.0.0.1', resolve));
+    const dir = scratch();
+    const run = (extra: string[]) =>
+      main(
+        [
+          'node',
+          'kapi-review',
+          'bot',
+          '--lore-url',
+          `http://127.0.0.1:${(lore.address() as AddressInfo).port}`,
+          '--lore-list',
+          'linux-frob',
+          '--from',
+          'kapi-review <bot@example.net>',
+          '--state',
+          join(dir, 'state.db'),
+          '--once',
+          ...extra,
+        ],
+        { out: () => undefined, err: () => undefined },
+      );
+    try {
+      expect(await run([])).toBe(0);
+      expect(await run(['--contact', 'Bot Operator <ops@example.org>'])).toBe(0);
+      expect(await run(['--contact', 'nobody'])).toBe(2);
+    } finally {
+      lore.closeAllConnections();
+      await new Promise<void>((resolve) => lore.close(() => resolve()));
+    }
+    expect(agents).toHaveLength(2);
+    expect(agents[0]).toMatch(/^kapi-review\/\d+\.\d+\.\d+ \(\+mailto:bot@example\.net\)$/);
+    expect(agents[1]).toMatch(/^kapi-review\/\d+\.\d+\.\d+ \(\+mailto:ops@example\.org\)$/);
+  });
+
+  const withDovecot = requireDovecot('bot over SMTP with TLS and a login');
+  it.skipIf(!withDovecot)(
+    'sends through an SMTP server that requires a login under STARTTLS; a wrong password keeps the replies queued until the right one',
+    async () => {
+      const certs = makeCertificates();
+      const imap = await Dovecot.start();
+      const smtp = await startSmtp({ auth: { user: 'kapi-bot', pass: 'right-pass' }, tls: certs });
+      const dir = scratch();
+      const state = join(dir, 'state.db');
+      const run = async (pass: string) => {
+        let err = '';
+        process.env.KAPI_PUBLIC_TEST_SMTP = pass;
+        const code = await main(
+          [
+            'node',
+            'kapi-review',
+            'bot',
+            '--imap-host',
+            imap.host,
+            '--imap-port',
+            String(imap.port),
+            '--imap-user',
+            imap.auth.user,
+            '--imap-pass-env',
+            'KAPI_PUBLIC_TEST_IMAP',
+            '--smtp-host',
+            '127.0.0.1',
+            '--smtp-port',
+            String(smtp.port),
+            '--smtp-tls',
+            'starttls',
+            '--smtp-user',
+            'kapi-bot',
+            '--smtp-pass-env',
+            'KAPI_PUBLIC_TEST_SMTP',
+            '--smtp-ca',
+            certs.caFile,
+            '--from',
+            BOT,
+            '--mode',
+            'list',
+            '--list',
+            LIST,
+            '--list',
+            OTHER_LIST,
+            '--tree',
+            'fixtures/tree-frob',
+            '--state',
+            state,
+            '--once',
+          ],
+          {
+            out: () => undefined,
+            err: (s) => {
+              err += s;
+            },
+          },
+        );
+        return { code, err };
+      };
+      process.env.KAPI_PUBLIC_TEST_IMAP = imap.auth.pass;
+      try {
+        for (const raw of mbox('base-frob-v1.mbox')) await imap.append('INBOX', raw);
+        const wrong = await run('wrong-pass');
+        expect(wrong.code).toBe(0);
+        expect(wrong.err).toMatch(/mode list for linux-frob@example.org, linux-api@example.org/);
+        expect(wrong.err).toMatch(/OPERATOR: the SMTP server refused the login as kapi-bot: .*535/);
+        expect(wrong.err).not.toContain('wrong-pass');
+        expect(smtp.received).toHaveLength(0);
+        const store = Store.open({ path: state, now: () => new Date() });
+        const pending = store.outbox.list({ state: 'pending' });
+        store.close();
+        expect(pending.length).toBeGreaterThan(0);
+
+        const right = await run('right-pass');
+        expect(right.code).toBe(0);
+        expect(smtp.received.map((m) => m.mail.messageId).sort()).toEqual(
+          pending.map((e) => e.mail.messageId).sort(),
+        );
+        for (const m of smtp.received) {
+          expect(m).toMatchObject({ user: 'kapi-bot', secure: true });
+          // a tree without git history: named as such, with the base-commit it could not check
+          expect(m.raw.replace(/\r?\n/g, ' ')).toContain(
+            'Base: kernel sources without git history, not checked against base-commit 2370f2335de1336e8b7bd543eca551f53ab8592f.',
+          );
+          expect(m.raw).not.toContain('tree-frob');
+        }
+      } finally {
+        delete process.env.KAPI_PUBLIC_TEST_IMAP;
+        delete process.env.KAPI_PUBLIC_TEST_SMTP;
+        await smtp.close();
+        await imap.stop();
+        await imap.cleanup();
+        certs.cleanup();
+      }
+    },
+    120_000,
+  );
 });
