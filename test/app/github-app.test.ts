@@ -7,7 +7,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { createHash, createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -27,7 +27,7 @@ import { FRAMEWORK_PATHS, roleOf } from '../../parsers/kapi/framework.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { readMarkers } from '../../reporters/github.js';
 import { reviewedStore } from '../helpers/dashboard-store.js';
-import { GitHubApi, githubPatch } from '../helpers/github-api.js';
+import { appEnv as appEnvFor, GitHubApi, githubPatch } from '../helpers/github-api.js';
 import { slowCFile, until } from '../helpers/hostile.js';
 
 const SECRET = 'webhook-secret-for-tests';
@@ -112,22 +112,7 @@ function prEvent(action: string, number: number, head: string, base: string): Re
 
 /** The environment `npm start` would read, for an app on `port` talking to the stand-in. */
 function appEnv(port: number): Record<string, string> {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return {
-    APP_ID: '1',
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: SECRET,
-    GHE_HOST: api.host,
-    GHE_PROTOCOL: 'http',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'fatal',
-    LOG_FORMAT: 'json',
-  };
+  return appEnvFor(api, port, SECRET);
 }
 
 /** A user's PR comment: stored at the stand-in, then delivered as issue_comment.created. */

@@ -8,7 +8,7 @@
  * Probot reads WEBHOOK_PROXY_URL and NO_SMEE_SETUP for the setup flow from process.env itself,
  * so they are set there too; NO_SMEE_SETUP keeps it from asking smee.io for a channel.
  */
-import { createHash, createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +16,7 @@ import { run } from 'probot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../app/github/app.js';
 import { freePort } from '../helpers/dovecot.js';
-import { GitHubApi } from '../helpers/github-api.js';
+import { appEnv, GitHubApi } from '../helpers/github-api.js';
 import { until } from '../helpers/hostile.js';
 
 const SECRET = 'smee-forwarded-secret';
@@ -133,25 +133,9 @@ describe('npm start with credentials and WEBHOOK_PROXY_URL', () => {
 
   it('the smee client forwards a webhook from the channel to the App, which reviews the pull request', async () => {
     const port = await freePort();
-    const { privateKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
     const before = channel.connections.length;
     const app = await run(createApp(), {
-      env: {
-        APP_ID: '1',
-        PRIVATE_KEY: privateKey,
-        WEBHOOK_SECRET: SECRET,
-        WEBHOOK_PROXY_URL: channel.url,
-        GHE_HOST: api.host,
-        GHE_PROTOCOL: 'http',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'fatal',
-        LOG_FORMAT: 'json',
-      },
+      env: { ...appEnv(api, port, SECRET), WEBHOOK_PROXY_URL: channel.url },
     });
     try {
       expect(channel.connections.length).toBe(before + 1);
