@@ -2,8 +2,9 @@
  * The in-thread review reply, written the way kernel reviewers write them: plain text, in the
  * patch's thread, quoting only the hunk lines a finding is about with `> `, the comment under the
  * quote (tagged with the check id, with its evidence and a suggested spec line), prose wrapped at
- * 72 columns, and a `-- ` signature with the base tree and how to silence the bot. One reply per
- * patch with findings, and one summary for the series (to the cover letter, else to patch 1).
+ * 72 columns, and a `-- ` signature with the base the review was made on (by commit, never a path
+ * of the bot's machine) and how to silence the bot. One reply per patch with findings, and one
+ * summary for the series (to the cover letter, else to patch 1).
  *
  * The replies are data (OutgoingMail); parsers/mail-writer.ts (`toEml`) writes one as a complete
  * RFC 5322 message.
@@ -47,16 +48,31 @@ export interface FindingHistory {
   subject?: string;
 }
 
+/**
+ * What a review was made on, as the footer names it: by commit, so that anyone can check it out,
+ * and never by a path of the bot's machine. The app resolves it (app/context/tree.ts reviewBase).
+ */
+export type ReviewBase =
+  /** No kernel tree: the patches' hunks alone; the series' base-commit, when it names one. */
+  | { kind: 'hunks'; baseCommit: string | null }
+  /**
+   * A git tree at a commit: the series' base-commit, or the tree's HEAD when the series names
+   * none (`missing` null) or names one the tree does not have (`missing`, that base-commit).
+   */
+  | { kind: 'commit'; commit: string; from: 'base-commit' | 'head'; missing: string | null }
+  /** A tree without git history (a release tarball): its release from its Makefile, when known. */
+  | { kind: 'release'; release: string | null; baseCommit: string | null };
+
 export interface ReplyPolicy {
   /** The bot's own address, as a From header value: `kapi-review <bot@example.org>`. */
   from: string;
-  /** The list to Cc (policy 'list'); null when there is none. */
-  listAddress: string | null;
+  /** The configured lists the series was posted to, Cc'd in order (policy 'list'); [] for none. */
+  lists: readonly string[];
   cc: 'list' | 'none';
   /** The name the footer signs with; default 'kapi-review'. */
   botName?: string;
-  /** What the review was made on: 'linux 6.12 (Debian linux-source-6.12)', 'hunks only, no tree'. */
-  baseTree: string;
+  /** What the review was made on. */
+  base: ReviewBase;
   /** One or two sentences telling the reader how to silence the bot (see DEFAULT_SILENCE_HINT). */
   silenceHint: string;
 }
@@ -369,12 +385,41 @@ function attribution(mail: PatchMail): string {
   return `On ${DAYS[d.getUTCDay()]}, ${MONTHS[d.getUTCMonth()]} ${pad2(d.getUTCDate())}, ${d.getUTCFullYear()} at ${clock} +0000, ${who} wrote:`;
 }
 
+/** A commit id as git prints it (abbreviated or whole), else null: mail text is not trusted here. */
+function commitId(v: string | null | undefined): string | null {
+  const t = (v ?? '').trim();
+  return /^[0-9a-f]{7,64}$/i.test(t) ? t.toLowerCase() : null;
+}
+
+/** The footer's `Base:` line: a commit (or a release), never a path. */
+export function baseLine(base: ReviewBase): string {
+  switch (base.kind) {
+    case 'hunks': {
+      const bc = commitId(base.baseCommit);
+      return `Base: the patches' hunks alone, no kernel tree${bc ? ` (base-commit ${bc})` : ''}.`;
+    }
+    case 'commit': {
+      const commit = commitId(base.commit);
+      if (!commit) return 'Base: a kernel tree whose commit could not be named.';
+      if (base.from === 'base-commit') return `Base: base-commit ${commit}.`;
+      const missing = commitId(base.missing);
+      return `Base: HEAD ${commit} of the reviewer's tree (${missing ? `base-commit ${missing} is not in it` : 'the series gives no base-commit'}).`;
+    }
+    case 'release': {
+      const release = headerText(base.release ?? '').replace(/[^\w.+~-]/g, '');
+      const bc = commitId(base.baseCommit);
+      const what = release ? `Linux ${release} sources` : 'kernel sources';
+      return `Base: ${what} without git history${bc ? `, not checked against base-commit ${bc}` : ''}.`;
+    }
+  }
+}
+
 function footer(policy: ReplyPolicy): string[] {
   const name = headerText(policy.botName ?? 'kapi-review') || 'kapi-review';
   return [
     '-- ',
     ...wrap(`This is an automated review by ${name}. ${headerText(policy.silenceHint)}`),
-    ...wrap(`Base tree: ${headerText(policy.baseTree)}`),
+    ...wrap(baseLine(policy.base)),
   ];
 }
 
@@ -385,11 +430,13 @@ function recipients(mail: PatchMail, policy: ReplyPolicy): { to: string[]; cc: s
   const cc: string[] = [];
   const authorText = author ? formatAddress(author) : null;
   if (authorText && addressOf(authorText) !== self) to.push(authorText);
-  if (policy.cc === 'list' && policy.listAddress) {
-    const list = headerText(policy.listAddress);
-    const bare = addressOf(list);
-    if (bare.includes('@') && bare !== self && !to.some((t) => addressOf(t) === bare)) cc.push(list);
-  }
+  if (policy.cc === 'list')
+    for (const address of policy.lists) {
+      const list = headerText(address);
+      const bare = addressOf(list);
+      const known = [...to, ...cc].some((t) => addressOf(t) === bare);
+      if (bare.includes('@') && bare !== self && !known) cc.push(list);
+    }
   if (to.length === 0 && cc.length > 0) return { to: cc, cc: [] };
   if (to.length === 0) return null;
   return { to, cc };

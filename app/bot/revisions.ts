@@ -10,6 +10,7 @@ import type { PatchMail } from '../../parsers/mail.js';
 import { formatAddress } from '../../parsers/mail-writer.js';
 import type { Series } from '../../parsers/series.js';
 import { DEFAULT_SILENCE_HINT, type FindingHistory, planReplies } from '../../reporters/email.js';
+import { reviewBase } from '../context/tree.js';
 import { TOO_LARGE } from '../review/limits.js';
 import type { RevisionRecord } from '../store/series.js';
 import type { Store } from '../store/store.js';
@@ -48,14 +49,20 @@ function allMails(s: Series): PatchMail[] {
   return [...(s.cover ? [s.cover] : []), ...s.patches.map((p) => p.mail)];
 }
 
-/** The configured list a series was posted to, by its mails' To and Cc. */
-export function listOf(st: BotState, mails: readonly PatchMail[]): string | null {
+/** The configured lists a series was posted to, by its mails' To and Cc, in the order they appear. */
+export function listsOf(st: BotState, mails: readonly PatchMail[]): string[] {
+  const lists: string[] = [];
   for (const m of mails)
     for (const a of [...m.to, ...m.cc]) {
       const addr = addressOf(a);
-      if (st.listAddresses.includes(addr)) return addr;
+      if (st.listAddresses.includes(addr) && !lists.includes(addr)) lists.push(addr);
     }
-  return null;
+  return lists;
+}
+
+/** The first configured list a series was posted to (the one the store files it under). */
+export function listOf(st: BotState, mails: readonly PatchMail[]): string | null {
+  return listsOf(st, mails)[0] ?? null;
 }
 
 /** The stored revision of a parsed series, if the bot recorded it. */
@@ -116,14 +123,25 @@ function historyOf(store: Store, rev: RevisionRecord): Map<string, FindingHistor
   return history;
 }
 
-/** Builds the replies of a reviewed revision from its recorded findings and queues them. */
-export function deliver(st: BotState, s: Series, rev: RevisionRecord): number {
+/**
+ * Builds the replies of a reviewed revision from its recorded findings and queues them. They Cc
+ * every configured list the series was posted to; a mute of any of them, or of the series, holds
+ * them all. The footer names the base by commit (app/context/tree.ts reviewBase), never by path.
+ */
+export async function deliver(st: BotState, s: Series, rev: RevisionRecord): Promise<number> {
   const { store, log, policy } = st.deps;
   // a revision too large to review (or whose review failed) is for the operator: no mail, ever
   if (unreviewed(rev.stateDetail)) return 0;
   const series = store.series.byId(rev.seriesId);
   const listId = series?.listId ?? null;
-  if (store.policy.isMuted({ seriesId: rev.seriesId, listId })) {
+  const lists = listsOf(st, allMails(s));
+  if (listId && !lists.includes(listId)) lists.unshift(listId);
+  // asked before the mute, so that nothing runs between the mute and the queueing
+  const base = await reviewBase(st.deps.tree, s.baseCommit);
+  if (
+    store.policy.isMuted({ seriesId: rev.seriesId, listId }) ||
+    lists.some((l) => store.policy.isMuted({ listId: l }))
+  ) {
     log.info(
       { seriesId: rev.seriesId, revision: rev.revision },
       `series ${rev.seriesId} is muted: no mail for v${rev.revision}`,
@@ -138,9 +156,9 @@ export function deliver(st: BotState, s: Series, rev: RevisionRecord): number {
     ...(history ? { history } : {}),
     policy: {
       from: policy.bot,
-      listAddress: listId,
-      cc: listId ? 'list' : 'none',
-      baseTree: st.deps.baseTree ?? (st.deps.tree ? `${st.deps.tree}` : 'hunks only, no tree'),
+      lists,
+      cc: lists.length > 0 ? 'list' : 'none',
+      base,
       silenceHint: DEFAULT_SILENCE_HINT,
     },
     messageIdFor: st.deps.messageIdFor,

@@ -50,8 +50,6 @@ export interface BotDeps {
   maintainers?: readonly string[];
   /** Larger messages are refused unread. Default 20 MB. */
   maxMessageBytes?: number;
-  /** What the signature says the review was made on; default from `tree`. */
-  baseTree?: string;
   /** Mail a digest (app/dashboard/digest.ts) to this address through the outbox once a week. */
   digestTo?: string | null;
   /** How often the digest goes out; default a week. */

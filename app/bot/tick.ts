@@ -264,7 +264,14 @@ function redeliver(run: TickRun, s: Series): void {
     rev.supersededBy === null &&
     ![...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds].some(processed)
   )
-    run.report.queued += deliver(run.st, s, rev);
+    run.reviews.push(
+      deliver(run.st, s, rev).then(
+        (queued) => {
+          run.report.queued += queued;
+        },
+        (e) => failed(run, s, e),
+      ),
+    );
 }
 
 /** What each kind of decision does. */

@@ -2,10 +2,14 @@
  * `kapi-review bot`: watch an IMAP folder (or follow a list on lore: --lore-url and --lore-list,
  * app/bot/lore.ts), review each series, queue and send the replies (app/bot/run.ts). Safe by
  * default: the mode is dry-run (replies are written as .eml files under --out) unless another mode
- * is given explicitly; --list names the list the mode applies to.
+ * is given explicitly; --list (repeatable) names the lists the mode applies to.
+ *
+ * SMTP: --smtp-tls (auto, starttls, tls, none), --smtp-user with the password in the environment
+ * variable --smtp-pass-env names (never on the command line), --smtp-ca to trust a CA. Credentials
+ * never go out without TLS. HTTP (lore) names the bot and a contact: --contact, else --from.
  */
 
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CHECKS } from '../../checks/index.js';
@@ -17,7 +21,9 @@ import { loadCParser } from '../c/language.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { defaultMailPolicy, MAIL_MODES, type MailMode, type MailPolicy } from '../mail/policy.js';
 import { imapDeliveryProbe, loreDeliveryProbe, type ProbeLog } from '../mail/probe.js';
+import type { MailTransport } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';
+import { userAgent } from '../net/http.js';
 import { defaultStorePath } from '../store/db.js';
 import type { OutboxRepo } from '../store/outbox.js';
 import { Store, StoreError } from '../store/store.js';
@@ -38,9 +44,19 @@ export interface BotOptions {
   folder: string;
   smtpHost: string;
   smtpPort: string;
+  /** auto (default), starttls, tls, none. */
+  smtpTls?: string;
+  smtpUser?: string;
+  /** The environment variable that holds the SMTP password. */
+  smtpPassEnv?: string;
+  /** A PEM file of the CA (or certificate) to trust for the SMTP server. */
+  smtpCa?: string;
+  /** The address the HTTP User-Agent names for contact; default the address of --from. */
+  contact?: string;
   from: string;
   mode: string;
-  list?: string;
+  /** The lists the mode applies to (and replies Cc in list mode). */
+  list?: string[];
   operator?: string;
   tree?: string;
   state?: string;
@@ -80,17 +96,79 @@ export function botPolicy(
   if (!MAIL_MODES.includes(opts.mode as MailMode))
     throw new UsageError(`--mode: one of ${MAIL_MODES.join(', ')}, not ${opts.mode}`);
   const mode = opts.mode as MailMode;
-  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(opts.from)))
-    throw new UsageError(`--from ${opts.from}: not an address`);
+  if (!isAddress(opts.from)) throw new UsageError(`--from ${opts.from}: not an address`);
   const policy = defaultMailPolicy(opts.from);
   policy.defaultMode = mode;
   policy.operator = opts.operator ?? null;
   policy.optOut = [...policy.optOut, ...(opts.optOut ?? [])];
   if (opts.dailyCap !== undefined) policy.dailyCap = count('--daily-cap', opts.dailyCap);
   const listCap = opts.listDailyCap === undefined ? undefined : count('--list-daily-cap', opts.listDailyCap);
-  if (opts.list)
-    policy.lists = [{ address: opts.list, mode, ...(listCap !== undefined ? { dailyCap: listCap } : {}) }];
+  const lists: string[] = [];
+  for (const list of opts.list ?? []) {
+    if (!isAddress(list)) throw new UsageError(`--list ${list}: not an address`);
+    if (!lists.some((l) => addressOf(l) === addressOf(list))) lists.push(list);
+  }
+  policy.lists = lists.map((address) => ({
+    address,
+    mode,
+    ...(listCap !== undefined ? { dailyCap: listCap } : {}),
+  }));
   return policy;
+}
+
+function isAddress(v: string): boolean {
+  return /^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(v));
+}
+
+const SMTP_TLS = ['auto', 'starttls', 'tls', 'none'] as const;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/**
+ * The SMTP options from the command line. auto: TLS from the start on port 465, else STARTTLS
+ * when the server offers it, and required once there is a login; starttls: required; tls: from
+ * the start; none: plain, and then no login except to a relay on loopback. The password is read
+ * from the environment variable --smtp-pass-env names; --smtp-ca is read here, so a bad file is a
+ * usage error at start and not a failed send.
+ */
+export async function smtpTransport(
+  opts: Pick<BotOptions, 'smtpHost' | 'smtpPort' | 'smtpTls' | 'smtpUser' | 'smtpPassEnv' | 'smtpCa'>,
+  env: NodeJS.ProcessEnv,
+): Promise<MailTransport> {
+  const smtpPort = port('--smtp-port', opts.smtpPort);
+  const mode = opts.smtpTls ?? 'auto';
+  if (!(SMTP_TLS as readonly string[]).includes(mode))
+    throw new UsageError(`--smtp-tls: one of ${SMTP_TLS.join(', ')}, not ${mode}`);
+  if ((opts.smtpUser === undefined) !== (opts.smtpPassEnv === undefined))
+    throw new UsageError('--smtp-user and --smtp-pass-env go together');
+  let auth: { user: string; pass: string } | null = null;
+  if (opts.smtpUser !== undefined && opts.smtpPassEnv !== undefined) {
+    const pass = env[opts.smtpPassEnv];
+    if (pass === undefined || pass === '')
+      throw new UsageError(`--smtp-pass-env ${opts.smtpPassEnv}: that environment variable is not set`);
+    if (mode === 'none' && !LOOPBACK.has(opts.smtpHost.toLowerCase()))
+      throw new UsageError(
+        `--smtp-tls none with --smtp-user: the password would cross the network in clear to ${opts.smtpHost}`,
+      );
+    auth = { user: opts.smtpUser, pass };
+  }
+  let ca: string | null = null;
+  if (opts.smtpCa !== undefined) {
+    ca = await readFile(opts.smtpCa, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`--smtp-ca ${opts.smtpCa}: ${e.code ?? e.message}`);
+    });
+    if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UsageError(`--smtp-ca ${opts.smtpCa}: no PEM certificate in it`);
+  }
+  const secure = mode === 'tls' || (mode === 'auto' && smtpPort === 465);
+  return {
+    host: opts.smtpHost,
+    port: smtpPort,
+    ...(secure ? { secure: true } : {}),
+    ...(mode === 'starttls' || (mode === 'auto' && !secure && auth) ? { requireTLS: true } : {}),
+    ...(mode === 'none' ? { ignoreTLS: true } : {}),
+    ...(ca !== null ? { tls: { ca } } : {}),
+    ...(auth ? { auth } : {}),
+  };
 }
 
 type BotSource =
@@ -157,7 +235,13 @@ function deliveryProbe(
     },
   };
   return source.kind === 'lore'
-    ? loreDeliveryProbe({ baseUrl: source.baseUrl, inbox: source.list, log, ...grace })
+    ? loreDeliveryProbe({
+        baseUrl: source.baseUrl,
+        inbox: source.list,
+        log,
+        userAgent: userAgent(opts.contact ?? addressOf(opts.from)),
+        ...grace,
+      })
     : imapDeliveryProbe({ ...imapFolder(source, opts, imapPort), log, ...grace });
 }
 
@@ -165,7 +249,9 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
   const policy = botPolicy(opts);
   const source = botSource(opts, env);
   const imapPort = port('--imap-port', opts.imapPort);
-  const smtpPort = port('--smtp-port', opts.smtpPort);
+  const transport = await smtpTransport(opts, env);
+  if (opts.contact !== undefined && !isAddress(opts.contact))
+    throw new UsageError(`--contact ${opts.contact}: not an address`);
   const incompleteMin = Number(opts.incompleteAfter);
   if (!Number.isFinite(incompleteMin) || incompleteMin < 0)
     throw new UsageError(`--incomplete-after: minutes, not ${opts.incompleteAfter}`);
@@ -209,7 +295,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     config,
     tree: opts.tree ?? null,
     policy,
-    transport: { host: opts.smtpHost, port: smtpPort, ...(smtpPort === 465 ? { secure: true } : {}) },
+    transport,
     probe,
     now: () => new Date(),
     log,
@@ -221,7 +307,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     digestTo: opts.digestTo ?? null,
   });
   io.err(
-    `kapi-review bot: mode ${policy.defaultMode}${opts.list ? ` for ${opts.list}` : ''}, state ${statePath}\n`,
+    `kapi-review bot: mode ${policy.defaultMode}${policy.lists.length ? ` for ${policy.lists.map((l) => l.address).join(', ')}` : ''}, state ${statePath}\n`,
   );
   if (source.kind === 'lore') {
     const loreOpts = {
@@ -232,6 +318,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
       seen: (id: string) => store.messages.isSeen(id),
       pollMs: source.pollMs,
       log,
+      http: { userAgent: userAgent(opts.contact ?? addressOf(opts.from)) },
     };
     if (opts.once) {
       try {

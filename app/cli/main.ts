@@ -5,7 +5,7 @@
  * mail at all; for `specs`, no C file).
  */
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
@@ -30,6 +30,7 @@ import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
 import { FileError, fsErrorText, isFsError } from '../io/files.js';
 import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.js';
+import { packageVersion as version } from '../io/package.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { fetchThreadMails, LoreError } from '../sources/lore.js';
 // bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
@@ -39,22 +40,6 @@ import { useColour } from './colour.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
-
-/** The package version; the file sits two levels up in the sources and three in dist/. */
-function version(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'kapi-review' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'unknown';
-}
 
 /** The inputs in a message: `x.mbox`, `stdin`, `the folder d/`. */
 function describeInputs(inputs: string[]): string {
@@ -404,14 +389,30 @@ function addBotCommand(program: Command, io: CliIo, setCode: (code: number) => v
     .option('--lore-list <list>', 'the list (inbox name) to follow on --lore-url')
     .option('--poll <seconds>', 'how often the lore feed is polled', '300')
     .option('--smtp-host <host>', 'SMTP server', 'localhost')
-    .option('--smtp-port <port>', 'SMTP port', '25')
+    .option('--smtp-port <port>', 'SMTP port (465: TLS from the start)', '25')
+    .addOption(
+      new Option(
+        '--smtp-tls <mode>',
+        'TLS to the SMTP server (auto: STARTTLS when offered, required with a login)',
+      )
+        .choices(['auto', 'starttls', 'tls', 'none'])
+        .default('auto'),
+    )
+    .option('--smtp-user <user>', 'SMTP login')
+    .option('--smtp-pass-env <var>', 'environment variable holding the SMTP password')
+    .option('--smtp-ca <file>', "PEM file of a CA to trust for the SMTP server's certificate")
+    .option('--contact <addr>', "the contact address the bot's HTTP User-Agent names (default: --from)")
     .requiredOption('--from <addr>', "the bot's address (From of its mails, SMTP envelope sender)")
     .addOption(
       new Option('--mode <mode>', 'what happens to replies (nothing is sent in dry-run)')
         .choices(['dry-run', 'reflect', 'author-only', 'list'])
         .default('dry-run'),
     )
-    .option('--list <addr>', 'the list the mode applies to (replies Cc it in list mode)')
+    .option(
+      '--list <addr>',
+      'a list the mode applies to; replies Cc the ones a series went to in list mode (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--operator <addr>', 'where reflect mode sends')
     .option('-t, --tree <dir>', 'kernel tree to apply series on')
     .option('--state <file>', 'state file (default: $XDG_STATE_HOME/kapi-review/state.db)')
@@ -430,7 +431,7 @@ function addBotCommand(program: Command, io: CliIo, setCode: (code: number) => v
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--daily-cap <n>', 'at most this many mails in 24 hours, all lists together (default 50)')
-    .option('--list-daily-cap <n>', 'at most this many mails in 24 hours to --list')
+    .option('--list-daily-cap <n>', 'at most this many mails in 24 hours to each --list')
     .option('--once', 'process what is in the folder (or one poll of the feed), then exit')
     .option('--digest-to <addr>', 'mail a weekly digest (what arrived, drifted, got fixed) to this address')
     .action(async (opts: BotOptions) => {

@@ -1,12 +1,14 @@
 /**
  * Kernel trees the post-image is built on: a plain directory, or a git checkout read at the
- * series' base-commit when that commit exists there (else its working tree, and we say so).
+ * series' base-commit when that commit exists there (else its working tree, and we say so); and
+ * what a review was made on, named by commit for the replies (reviewBase).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
 import { promisify } from 'node:util';
+import type { ReviewBase } from '../../reporters/email.js';
 import { FileError, fsErrorText, isFsError, notRegular, readRegularFile } from '../io/files.js';
 import type { TreeReader } from './postimage.js';
 
@@ -99,4 +101,46 @@ export async function openTree(
       note: `${root} is not a git checkout; base-commit ${baseCommit.slice(0, 12)} not checked`,
     };
   return { tree, note: null };
+}
+
+/** The commit HEAD names in a git checkout, or null (not a checkout, an unborn branch, no git). */
+async function headCommit(root: string): Promise<string | null> {
+  try {
+    const { stdout } = await run('git', ['-C', root, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    const id = stdout.trim();
+    return /^[0-9a-f]{40,64}$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `6.12.5`, `6.13-rc1`: the release a kernel Makefile describes, or null when it is not one. */
+export function kernelRelease(makefile: string): string | null {
+  const field = (name: string): string | null =>
+    new RegExp(`^${name}\\s*=[ \\t]*(\\S*)[ \\t]*$`, 'm').exec(makefile)?.[1] ?? null;
+  const version = field('VERSION');
+  const patchlevel = field('PATCHLEVEL');
+  if (!version || !patchlevel || !/^\d+$/.test(version) || !/^\d+$/.test(patchlevel)) return null;
+  const sublevel = field('SUBLEVEL');
+  const extra = field('EXTRAVERSION') ?? '';
+  const sub = sublevel && /^\d+$/.test(sublevel) && sublevel !== '0' ? `.${sublevel}` : '';
+  return `${version}.${patchlevel}${sub}${/^[\w.+~-]{0,40}$/.test(extra) ? extra : ''}`;
+}
+
+/**
+ * What a review of a series with this base-commit is made on when `root` is the tree (null: the
+ * hunks alone), as openTree decides: the base-commit when the checkout has it, else its HEAD; a
+ * tree without git is named by its Makefile's release. Never the tree's path: the replies carry it.
+ */
+export async function reviewBase(root: string | null, baseCommit: string | null): Promise<ReviewBase> {
+  const base = baseCommit && /^[0-9a-f]{7,64}$/i.test(baseCommit) ? baseCommit.toLowerCase() : null;
+  if (!root) return { kind: 'hunks', baseCommit: base };
+  if (existsSync(join(root, '.git'))) {
+    if (base && (await commitExists(root, base)))
+      return { kind: 'commit', commit: base, from: 'base-commit', missing: null };
+    const head = await headCommit(root);
+    if (head) return { kind: 'commit', commit: head, from: 'head', missing: base };
+  }
+  const makefile = await readFile(join(root, 'Makefile'), 'utf8').catch(() => '');
+  return { kind: 'release', release: kernelRelease(makefile.slice(0, 4096)), baseCommit: base };
 }

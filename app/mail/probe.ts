@@ -54,6 +54,8 @@ export interface LoreProbeOptions extends GraceOptions {
   log: ProbeLog;
   /** Per request (default 30 s). */
   timeoutMs?: number;
+  /** The HTTP User-Agent (app/net/http.ts userAgent). */
+  userAgent?: string;
 }
 
 /** Message-IDs are compared without angle brackets and surrounding blanks. */
@@ -176,6 +178,7 @@ export function loreDeliveryProbe(opts: LoreProbeOptions): DeliveryProbe {
             timeoutMs: opts.timeoutMs ?? 30_000,
             retries: 0,
             now: opts.now,
+            ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
           },
           {
             headers: { accept: 'text/plain, message/rfc822;q=0.9, */*;q=0.1' },

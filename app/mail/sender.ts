@@ -12,8 +12,13 @@
  * Failures: a 4xx reply, or a connection lost before the end of the message data, is retried up to
  * `maxAttempts` failed attempts; a 5xx reply is permanent. A connection lost after the whole
  * message went out is the same uncertainty as a crash: the entry stays in 'sending' for `recover`.
- * A server that cannot be reached (or refuses the login) counts against no mail: the entry goes
- * back to pending and the batch stops.
+ * A server that cannot be reached, whose certificate is not trusted, or that refuses the login
+ * counts against no mail: the entry goes back to pending, the batch stops, and an error line says
+ * which of these it was (a refused login or certificate is the operator's to fix, not the network's).
+ *
+ * TLS and authentication are nodemailer's SMTP options (`secure` for TLS from the start,
+ * `requireTLS` for STARTTLS, `tls.ca` to trust a CA, `auth`); app/cli/bot.ts builds them from the
+ * command line, with the password from the environment.
  *
  * What goes out is decided by the policy (policy.ts): dry-run writes the .eml file it would have
  * sent and marks the entry sent as `dry-run: <file>`, reflect sends to the operator only, and so on.
@@ -257,7 +262,15 @@ async function sendNow(opts: SendPendingOptions): Promise<SendReport> {
     }
 
     const failure = result;
-    if (failure.kind === 'unreachable') {
+    if (failure.kind === 'login') {
+      outbox.requeue(entry.id);
+      record('held', failure.error);
+      halt = failure.error;
+      log.error(
+        { ...logged, err: failure.error },
+        `OPERATOR: ${failure.error}; nothing is sent until that is fixed, the mail stays queued`,
+      );
+    } else if (failure.kind === 'unreachable') {
       outbox.requeue(entry.id);
       record('held', failure.error);
       halt = `the SMTP server was not reachable: ${failure.error}`;
@@ -325,11 +338,12 @@ type DeliverResult =
   | {
       ok: false;
       /**
-       * unreachable: no session (connect, greeting, login), the mail is not at fault;
+       * unreachable: no session (connect, greeting, TLS), the mail is not at fault;
+       * login: the server refused our credentials or TLS setup (the operator's to fix);
        * transient/permanent: the server refused, or the connection died before the end of the data;
        * unknown: the connection died after all of the data went out.
        */
-      kind: 'unreachable' | 'transient' | 'permanent' | 'unknown';
+      kind: 'unreachable' | 'login' | 'transient' | 'permanent' | 'unknown';
       error: string;
     };
 
@@ -354,6 +368,56 @@ function smtpErrorText(err: SmtpError): string {
   if (err.code) parts.push(`code ${err.code}`);
   if (err.command) parts.push(`during ${err.command}`);
   return parts.join(', ');
+}
+
+/** Node's codes for a certificate it does not trust (tls.TLSSocket's authorizationError). */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function certificateRefused(err: SmtpError): boolean {
+  const codes = [err.code, err.originalCode, (err.cause as SmtpError | undefined)?.code];
+  return (
+    codes.some((c) => c !== undefined && CERTIFICATE_CODES.has(c)) ||
+    /self[- ]signed certificate|unable to verify|certificate has expired|Hostname\/IP does not match/i.test(
+      err.message,
+    )
+  );
+}
+
+/**
+ * A session that never started for a reason the operator must fix: a refused login (EAUTH), no
+ * STARTTLS where it is required, a certificate that is not trusted. Null for anything else.
+ */
+function sessionRefused(err: SmtpError, options: SMTPTransport.Options | null): DeliverResult | null {
+  if (err.code === 'EAUTH') {
+    const user = (options?.auth as { user?: string } | undefined)?.user;
+    return {
+      ok: false,
+      kind: 'login',
+      error: `the SMTP server refused the login${user ? ` as ${user}` : ''}: ${smtpErrorText(err)}`,
+    };
+  }
+  if (certificateRefused(err))
+    return {
+      ok: false,
+      kind: 'login',
+      error: `the SMTP server's certificate is not trusted (--smtp-ca names a CA to trust): ${smtpErrorText(err)}`,
+    };
+  if (err.code === 'ETLS' || /STARTTLS/i.test(err.message))
+    return {
+      ok: false,
+      kind: 'login',
+      error: `no TLS with the SMTP server, and the credentials are never sent without it: ${smtpErrorText(err)}`,
+    };
+  return null;
 }
 
 async function deliver(
@@ -416,7 +480,7 @@ function deliverWithConnection(
     };
     const fail = (err: SmtpError) => {
       if (!connected) {
-        finish({ ok: false, kind: 'unreachable', error: smtpErrorText(err) });
+        finish(sessionRefused(err, options) ?? { ok: false, kind: 'unreachable', error: smtpErrorText(err) });
         return;
       }
       const answer = refused(err);
@@ -462,6 +526,8 @@ async function deliverWithTransporter(
     return { ok: true, response: String(info.response ?? 'accepted'), rejected: info.rejected ?? [] };
   } catch (e) {
     const err = e as SmtpError;
+    const session = sessionRefused(err, null);
+    if (session) return session;
     const answer = refused(err);
     if (answer) return answer;
     const beforeSession =

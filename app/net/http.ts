@@ -11,6 +11,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
+import { addressOf } from '../../parsers/headers.js';
+import { packageVersion } from '../io/package.js';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -37,7 +39,20 @@ export interface HttpOptions {
   maxBytes?: number;
   /** Cancels the request and any wait between attempts. */
   signal?: AbortSignal;
+  /** Default: userAgent(null), the bot's name and version without a contact. */
   userAgent?: string;
+}
+
+/**
+ * The User-Agent of every request: `kapi-review/<version> (+mailto:<contact>)`, so that the
+ * people who run lore can tell the bot apart and write to whoever runs it. Of the contact only the
+ * address is kept (`Name <a@b>` gives a@b), and only its characters: nothing from it can end the
+ * header.
+ */
+export function userAgent(contact: string | null): string {
+  const address = addressOf(contact ?? '').replace(/[^\w.+@-]/g, '');
+  const product = `kapi-review/${packageVersion().replace(/[^\w.+-]/g, '') || 'unknown'}`;
+  return /^[^@]+@[^@]+$/.test(address) ? `${product} (+mailto:${address})` : product;
 }
 
 /** What one GET asks for, besides the caller's options. */
@@ -295,7 +310,7 @@ function settings(opts: HttpOptions, request: HttpRequest): Settings {
     maxRetryAfterMs: opts.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
     maxBytes: opts.maxBytes ?? request.defaultMaxBytes,
     headers: {
-      'user-agent': opts.userAgent ?? 'kapi-review (+https://github.com/kapi-review/kapi-review)',
+      'user-agent': opts.userAgent ?? userAgent(null),
       ...request.headers,
     },
     discardBody: request.discardBody ?? false,

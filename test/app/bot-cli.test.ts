@@ -8,7 +8,7 @@ describe('kapi-review bot options', () => {
     const p = botPolicy({
       from: 'kapi-review <bot@example.net>',
       mode: 'list',
-      list: 'linux-api@example.org',
+      list: ['linux-api@example.org'],
       dailyCap: '10',
       listDailyCap: '3',
       optOut: ['*@quiet.example.org'],
@@ -22,7 +22,7 @@ describe('kapi-review bot options', () => {
   it('refuses a cap that is not a count', () => {
     expect(() => botPolicy({ from: 'bot@example.net', mode: 'list', dailyCap: 'many' })).toThrow(UsageError);
     expect(() =>
-      botPolicy({ from: 'bot@example.net', mode: 'list', listDailyCap: '-1', list: 'l@x.org' }),
+      botPolicy({ from: 'bot@example.net', mode: 'list', listDailyCap: '-1', list: ['l@x.org'] }),
     ).toThrow(/--list-daily-cap: not a count: -1/);
   });
 

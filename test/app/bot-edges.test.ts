@@ -11,7 +11,7 @@ import { parseMailSync } from '../../parsers/mail.js';
 import { MAX_MESSAGE_ID, toEml } from '../../parsers/mail-writer.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries } from '../../parsers/series.js';
-import { planReplies } from '../../reporters/email.js';
+import { planReplies, type ReplyPolicy } from '../../reporters/email.js';
 import { BOT, botDeps, dryRunPolicy, memoryLog, messageIdFor } from '../helpers/bot.js';
 import { Dovecot, requireDovecot } from '../helpers/dovecot.js';
 
@@ -24,6 +24,14 @@ const frob = splitMboxBuffer(readFileSync('fixtures/mail/base-frob-v1.mbox')).ma
 );
 const ID = (n: number) => `20260302100000.frob-v1-${n}@example.org`;
 const now = () => new Date('2026-03-02T12:00:00Z');
+/** Replies with no list, reviewed on the hunks alone. */
+const HUNKS_ONLY: ReplyPolicy = {
+  from: BOT,
+  lists: [],
+  cc: 'none',
+  base: { kind: 'hunks', baseCommit: null },
+  silenceHint: '',
+};
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -106,7 +114,7 @@ describe('a Message-ID no header can carry', () => {
     const { mails: replies, notes } = planReplies({
       series,
       findings: [finding] as never,
-      policy: { from: BOT, listAddress: null, cc: 'none', baseTree: 'hunks only', silenceHint: '' },
+      policy: HUNKS_ONLY,
       messageIdFor,
     });
     // the reply to 3/3, and the summary: to patch 1, the first message a reply can thread under
@@ -133,7 +141,7 @@ describe('a Message-ID no header can carry', () => {
         })),
       },
       findings: [{ ...finding, at: { ...finding.at, messageId: fine } }] as never,
-      policy: { from: BOT, listAddress: null, cc: 'none', baseTree: 'hunks only', silenceHint: '' },
+      policy: HUNKS_ONLY,
       messageIdFor,
     });
     expect(again.mails[0]?.inReplyTo).toBe(fine);

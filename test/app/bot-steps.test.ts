@@ -128,11 +128,31 @@ describe('tick steps', () => {
     expect(rev?.reviewedAt).not.toBeNull();
     expect(store.findings.ofRevision(rev?.id as number).length).toBeGreaterThan(0);
     const pending = () => store.outbox.claim(1000).length;
-    expect(deliver(st, s, rev as NonNullable<typeof rev>)).toBe(queued);
+    expect(await deliver(st, s, rev as NonNullable<typeof rev>)).toBe(queued);
     expect(pending()).toBe(queued);
     store.policy.mute({ kind: 'series', seriesId: rev?.seriesId as number }, 'ada@example.org');
-    expect(deliver(st, s, rev as NonNullable<typeof rev>)).toBe(0);
+    expect(await deliver(st, s, rev as NonNullable<typeof rev>)).toBe(0);
     expect(log.text('info')).toMatch(/series \d+ is muted: no mail for v1/);
+  });
+
+  it('Cc every configured list the series went to; a mute of any of them holds the replies', async () => {
+    const { st, store } = fresh({ lists: ['linux-frob@example.org', 'linux-api@example.org'] });
+    for (const raw of frob)
+      await ingest(
+        st,
+        Buffer.from(
+          raw.toString('utf8').replace(/^To: (.*)$/m, 'To: $1\nCc: Linux API <linux-api@example.org>'),
+        ),
+        'test',
+      );
+    const s = onlySeries(st);
+    expect(await reviewSeries(st, s, undefined)).toBeGreaterThan(0);
+    const queued = store.outbox.claim(1000);
+    expect(queued.length).toBeGreaterThan(0);
+    for (const e of queued) expect(e.mail.cc).toEqual(['linux-frob@example.org', 'linux-api@example.org']);
+    const rev = storedRevision(st, s) as NonNullable<ReturnType<typeof storedRevision>>;
+    store.policy.mute({ kind: 'list', listId: 'linux-api@example.org' }, 'maint@example.org');
+    expect(await deliver(st, s, rev)).toBe(0);
   });
 
   it('queues no mail for a revision recorded as too large to review', async () => {
@@ -141,7 +161,7 @@ describe('tick steps', () => {
     const s = onlySeries(st);
     const rev = recordRevision(st, s, undefined, s.state.kind, `${TOO_LARGE}: 9 files over 8`);
     store.findings.record(rev.id, []);
-    expect(deliver(st, s, rev)).toBe(0);
+    expect(await deliver(st, s, rev)).toBe(0);
     expect(store.outbox.claim(1000)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
  * What the GitHub App end-to-end tests share: the GitHub API stand-in, the App run by Probot on a
  * free port (started before and stopped after each test file), signed deliveries, and fixtures.
  */
-import { createHash, createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -13,7 +13,7 @@ import { applyFileDiff } from '../../app/context/postimage.js';
 import { createApp } from '../../app/github/app.js';
 import { createOctokit } from '../../app/github/octokit.js';
 import { parseMailSync } from '../../parsers/mail.js';
-import { GitHubApi } from '../helpers/github-api.js';
+import { appEnv as appEnvFor, GitHubApi } from '../helpers/github-api.js';
 export const SECRET = 'webhook-secret-for-tests';
 export const BASE = readFileSync('fixtures/github/frob-base.c', 'utf8');
 export const EINVAL = readFileSync('fixtures/github/frob-einval.c', 'utf8');
@@ -96,22 +96,7 @@ export function prEvent(action: string, number: number, head: string, base: stri
 
 /** The environment `npm start` would read, for an app on `port` talking to the stand-in. */
 export function appEnv(port: number): Record<string, string> {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return {
-    APP_ID: '1',
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET: SECRET,
-    GHE_HOST: api.host,
-    GHE_PROTOCOL: 'http',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'fatal',
-    LOG_FORMAT: 'json',
-  };
+  return appEnvFor(api, port, SECRET);
 }
 
 /** A user's PR comment: stored at the stand-in, then delivered as issue_comment.created. */

@@ -525,27 +525,3 @@ describe('a hostile pull request on the App server', () => {
     }
   }, 120_000);
 });
-
-describe('npm start without credentials', () => {
-  it("serves Probot's setup flow with the manifest from app.yml: least permissions, the events handled", async () => {
-    const port = await freePort();
-    const setup = await run(createApp(), {
-      env: { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' },
-    });
-    try {
-      const page = await (await fetch(`http://127.0.0.1:${port}/probot`)).text();
-      const value = /name="manifest" id="manifest" value='([^']*)'/.exec(page)?.[1];
-      const manifest = JSON.parse(value ?? '{}') as Record<string, unknown>;
-      expect(manifest.default_permissions).toEqual({
-        pull_requests: 'write',
-        checks: 'write',
-        contents: 'read',
-        metadata: 'read',
-      });
-      expect(manifest.default_events).toEqual(['pull_request', 'check_run', 'issue_comment']);
-      expect(manifest.name).toBe('kapi-review');
-    } finally {
-      await setup.stop();
-    }
-  });
-});

@@ -7,7 +7,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { backoffMs, HttpError, type HttpOptions, httpGet, parseRetryAfter } from '../../app/net/http.js';
+import {
+  backoffMs,
+  HttpError,
+  type HttpOptions,
+  httpGet,
+  parseRetryAfter,
+  userAgent,
+} from '../../app/net/http.js';
 import { freePort } from '../helpers/dovecot.js';
 
 describe('retry arithmetic', () => {
@@ -101,11 +108,25 @@ describe('httpGet', () => {
     expect(plain.status).toBe(200);
     expect(plain.body.toString()).toBe(text);
     expect(plain.url).toBe(`${base}/a`);
-    const gz = await httpGet(`${base}/b`, { ...o, userAgent: 'test-agent' }, { defaultMaxBytes: 1000 });
+    const gz = await httpGet(
+      `${base}/b`,
+      { ...o, userAgent: userAgent('bot-admin@example.net') },
+      { defaultMaxBytes: 1000 },
+    );
     expect(gz.body.toString()).toBe(text);
     expect(hits[0]?.accept).toBe('text/plain');
-    expect(hits[0]?.['user-agent']).toMatch(/^kapi-review /);
-    expect(hits[1]?.['user-agent']).toBe('test-agent');
+    // the bot by name and version; with a contact, whom to write to
+    expect(hits[0]?.['user-agent']).toMatch(/^kapi-review\/\d+\.\d+\.\d+$/);
+    expect(hits[1]?.['user-agent']).toMatch(
+      /^kapi-review\/\d+\.\d+\.\d+ \(\+mailto:bot-admin@example\.net\)$/,
+    );
+  });
+
+  it('keeps only the characters of an address of the contact, and drops one that is no address', () => {
+    expect(userAgent('ops@example.net\r\nX-Evil: 1')).toMatch(/^kapi-review\/[\d.]+ \(\+mailto:[\w.+@-]+\)$/);
+    expect(userAgent('Ops <ops@example.net>')).toMatch(/ \(\+mailto:ops@example\.net\)$/);
+    expect(userAgent('nobody')).toMatch(/^kapi-review\/[\d.]+$/);
+    expect(userAgent(null)).toMatch(/^kapi-review\/[\d.]+$/);
   });
 
   it('gives 304 and a discarded body back empty; a discarded body is not bounded', async () => {

@@ -50,9 +50,10 @@ describe.skipIf(!corpusPresent || !withTree)('the reply to RFC v2 mlock family (
       findings: reviewed.review.findings,
       policy: {
         from: 'kapi-review <kapi-review@example.net>',
-        listAddress: 'linux-api@vger.kernel.org',
+        lists: ['linux-api@vger.kernel.org'],
         cc: 'list',
-        baseTree: 'linux 6.12 (Debian linux-source-6.12)',
+        // the Debian tarball has no git history: the reply names its release
+        base: { kind: 'release', release: '6.12', baseCommit: series.baseCommit },
         silenceHint: DEFAULT_SILENCE_HINT,
       },
       messageIdFor: (key) => `${fnv64(key)}.kapi-review@example.net`,

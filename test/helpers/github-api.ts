@@ -5,6 +5,7 @@
  * runs), and records every call. Faults can be queued per route: the next matching call gets the
  * queued status, headers and body instead of the model's answer.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { structuredPatch } from 'diff';
@@ -47,6 +48,29 @@ export interface StoredReview {
 }
 
 export const BOT_LOGIN = 'kapi-review[bot]';
+
+/**
+ * The environment `npm start` would read for an App on `port` that talks to `api` (GHE_HOST,
+ * /api/v3) and checks webhooks against `secret`: a fresh private key each time.
+ */
+export function appEnv(api: GitHubApi, port: number, secret: string): Record<string, string> {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return {
+    APP_ID: '1',
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: secret,
+    GHE_HOST: api.host,
+    GHE_PROTOCOL: 'http',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'fatal',
+    LOG_FORMAT: 'json',
+  };
+}
 
 /** GitHub's `patch` field: the hunks of a unified diff, without file headers. */
 export function githubPatch(pre: string, post: string): string | undefined {

@@ -1,7 +1,8 @@
 /**
  * A real smtp-server on loopback for the sender tests (STARTTLS and AUTH off, as the bot's tests
- * run it), with a script of how to answer each RCPT TO and each message: accept, refuse with a
- * code, or drop the connection. It records every message it took in full.
+ * run it, unless `startSmtp` is given a certificate and a login to require), with a script of how
+ * to answer each RCPT TO and each message: accept, refuse with a code, or drop the connection. It
+ * records every message it took in full, and every login tried.
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -20,6 +21,16 @@ export interface ReceivedMail {
   mail: PatchMail;
   /** Header fields in order, unfolded, names lower-cased. */
   headers: [string, string][];
+  /** Who logged in for it (null: nobody), and whether the session was under TLS. */
+  user: string | null;
+  secure: boolean;
+}
+
+export interface SmtpOptions {
+  /** Require this login (AUTH PLAIN and LOGIN, offered under TLS only). */
+  auth?: { user: string; pass: string };
+  /** The server's key and certificate (PEM): STARTTLS, or TLS from the start with `implicit`. */
+  tls?: { key: string; cert: string; implicit?: boolean };
 }
 
 export interface SmtpFixture {
@@ -40,6 +51,8 @@ export interface SmtpFixture {
   onAccepted: ((m: ReceivedMail) => void) | null;
   /** Asks the server's own record: is a mail with this Message-ID here? */
   probe: DeliveryProbe;
+  /** Every AUTH tried: the user name and whether the password was right. */
+  logins: { user: string; ok: boolean }[];
   close(): Promise<void>;
 }
 
@@ -62,7 +75,7 @@ function smtpError(answer: { code: number; message?: string }): Error & { respon
   return Object.assign(new Error(answer.message ?? `scripted ${answer.code}`), { responseCode: answer.code });
 }
 
-export async function startSmtp(): Promise<SmtpFixture> {
+export async function startSmtp(opts: SmtpOptions = {}): Promise<SmtpFixture> {
   const dropSession = (id: string) => {
     for (const c of server.connections) if (c.id === id) c._socket.destroy();
   };
@@ -73,14 +86,23 @@ export async function startSmtp(): Promise<SmtpFixture> {
     dataScript: [],
     rcptScript: [],
     onAccepted: null,
+    logins: [],
     probe: {
       wasDelivered: async (messageId) => fx.received.some((m) => m.mail.messageId === messageId),
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
+    disabledCommands: [...(opts.tls ? [] : ['STARTTLS']), ...(opts.auth ? [] : ['AUTH'])],
+    authOptional: !opts.auth,
+    authMethods: ['PLAIN', 'LOGIN'],
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, secure: opts.tls.implicit ?? false } : {}),
+    onAuth(auth, _session, callback) {
+      const ok = auth.username === opts.auth?.user && auth.password === opts.auth?.pass;
+      fx.logins.push({ user: auth.username ?? '', ok });
+      if (ok) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 }));
+    },
     logger: false,
     closeTimeout: 200,
     disableReverseLookup: true,
@@ -105,6 +127,8 @@ export async function startSmtp(): Promise<SmtpFixture> {
           raw,
           mail: parseMailSync(raw).value,
           headers: headerFields(raw),
+          user: typeof session.user === 'string' ? session.user : null,
+          secure: session.secure,
         };
         fx.received.push(received);
         if (answer === 'drop') return dropSession(session.id);

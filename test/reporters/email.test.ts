@@ -15,6 +15,7 @@ import { buildSeries, type Series } from '../../parsers/series.js';
 import { wrap } from '../../parsers/text/wrap.js';
 import {
   type BuildRepliesInput,
+  baseLine,
   buildReplies,
   DEFAULT_SILENCE_HINT,
   type FindingHistory,
@@ -38,9 +39,14 @@ const DATE = new Date(Date.UTC(2026, 2, 3, 9, 30, 0));
 
 const POLICY: ReplyPolicy = {
   from: 'kapi-review <kapi-review@example.net>',
-  listAddress: 'linux-frob@example.org',
+  lists: ['linux-frob@example.org'],
   cc: 'list',
-  baseTree: 'fixtures/tree-frob (the bundled base tree)',
+  base: {
+    kind: 'commit',
+    commit: '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c',
+    from: 'base-commit',
+    missing: null,
+  },
   silenceHint: DEFAULT_SILENCE_HINT,
 };
 
@@ -216,8 +222,20 @@ describe('threading', () => {
   it('Cc follows the policy and never names the bot itself', () => {
     const none = buildReplies(input(v1, { policy: { ...POLICY, cc: 'none' } }));
     for (const m of none) expect(m.cc).toEqual([]);
-    const self = buildReplies(input(v1, { policy: { ...POLICY, listAddress: 'KAPI-review@example.net' } }));
+    const self = buildReplies(input(v1, { policy: { ...POLICY, lists: ['KAPI-review@example.net'] } }));
     for (const m of self) expect(m.cc).toEqual([]);
+    // every configured list the series went to, in order, each once; one list is as before
+    const two = buildReplies(
+      input(v1, {
+        policy: {
+          ...POLICY,
+          lists: ['linux-frob@example.org', 'Linux-API@example.org', 'linux-frob@example.org'],
+        },
+      }),
+    );
+    expect(two.length).toBeGreaterThan(0);
+    for (const m of two) expect(m.cc).toEqual(['linux-frob@example.org', 'Linux-API@example.org']);
+    for (const m of buildReplies(input(v1))) expect(m.cc).toEqual(['linux-frob@example.org']);
     const authorIsBot = buildReplies(input(v1, { policy: { ...POLICY, from: 'Bot <ada@example.org>' } }));
     for (const m of authorIsBot) {
       expect(m.to).toEqual(['linux-frob@example.org']);
@@ -633,13 +651,43 @@ describe('what the reply contains', () => {
     expect(mails[0]?.text).toMatch(/^ {2}fixed in v2: \[kapi-count-mismatch\] sys_frob count:error$/m);
   });
 
-  it('ends with the signature: base tree, automated, how to silence it', () => {
+  it('ends with the signature: the base by commit, automated, how to silence it', () => {
     for (const m of buildReplies(input(v1))) {
       const sig = m.text.slice(m.text.lastIndexOf('\n-- \n') + 5);
       expect(sig).toContain('automated review by kapi-review');
       expect(sig.replace(/\s+/g, ' ')).toContain('"kapi-review: ignore <check-id> [subject]"');
       expect(sig.replace(/\s+/g, ' ')).toContain('"kapi-review: mute"');
-      expect(sig).toContain(`Base tree: ${POLICY.baseTree}`);
+      expect(sig).toContain('Base: base-commit 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c.');
     }
+  });
+
+  it('names the base by commit or release in every case, and takes no text from mail for one', () => {
+    const head = 'a'.repeat(40);
+    const bc = 'b'.repeat(40);
+    expect(baseLine({ kind: 'commit', commit: head, from: 'head', missing: null })).toBe(
+      `Base: HEAD ${head} of the reviewer's tree (the series gives no base-commit).`,
+    );
+    expect(baseLine({ kind: 'commit', commit: head, from: 'head', missing: bc })).toBe(
+      `Base: HEAD ${head} of the reviewer's tree (base-commit ${bc} is not in it).`,
+    );
+    expect(baseLine({ kind: 'hunks', baseCommit: bc })).toBe(
+      `Base: the patches' hunks alone, no kernel tree (base-commit ${bc}).`,
+    );
+    expect(baseLine({ kind: 'hunks', baseCommit: null })).toBe(
+      "Base: the patches' hunks alone, no kernel tree.",
+    );
+    expect(baseLine({ kind: 'release', release: '6.12.5', baseCommit: null })).toBe(
+      'Base: Linux 6.12.5 sources without git history.',
+    );
+    expect(baseLine({ kind: 'release', release: null, baseCommit: bc })).toBe(
+      `Base: kernel sources without git history, not checked against base-commit ${bc}.`,
+    );
+    // a base-commit line from a mail that is no commit id is not repeated
+    expect(baseLine({ kind: 'hunks', baseCommit: '/home/ada/linux' })).toBe(
+      "Base: the patches' hunks alone, no kernel tree.",
+    );
+    expect(baseLine({ kind: 'commit', commit: '../x\nTo: a@b', from: 'base-commit', missing: null })).toBe(
+      'Base: a kernel tree whose commit could not be named.',
+    );
   });
 });
