@@ -40,13 +40,13 @@ export function safeFindingLine(f: Finding, colour = false): string {
 }
 
 /** `  spec at kernel/frob.c line 21: DEFINE_KERNEL_API_SPEC(sys_frob)`: not a location to an editor. */
-export function evidenceLine(e: Evidence): string {
+function evidenceLine(e: Evidence): string {
   const where = `${sanitize(e.path, 'terminalLine')} line ${e.line}`;
   return `  ${e.kind ?? 'evidence'} at ${where}: ${sanitize(e.text, 'terminalLine')}`;
 }
 
 /** `  suggestion: ` and the suggested lines, each further line under the first. */
-export function suggestionLines(suggestion: string): string[] {
+function suggestionLines(suggestion: string): string[] {
   const head = '  suggestion: ';
   return sanitize(suggestion, 'terminal')
     .split('\n')

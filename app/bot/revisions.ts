@@ -50,7 +50,7 @@ function allMails(s: Series): PatchMail[] {
 }
 
 /** The configured lists a series was posted to, by its mails' To and Cc, in the order they appear. */
-export function listsOf(st: BotState, mails: readonly PatchMail[]): string[] {
+function listsOf(st: BotState, mails: readonly PatchMail[]): string[] {
   const lists: string[] = [];
   for (const m of mails)
     for (const a of [...m.to, ...m.cc]) {

@@ -11,10 +11,10 @@ import { delimiter, join } from 'node:path';
 export const repoRoot = join(import.meta.dirname, '..', '..');
 
 /** b4's source tree: KAPI_B4_SRC, else ../shared/tools/b4-0.15.2/src beside the project. */
-export const b4Src = process.env.KAPI_B4_SRC ?? join(repoRoot, '..', 'shared', 'tools', 'b4-0.15.2', 'src');
+const b4Src = process.env.KAPI_B4_SRC ?? join(repoRoot, '..', 'shared', 'tools', 'b4-0.15.2', 'src');
 
 /** Debian's python3, which has the packages b4 needs (not a python of a version manager). */
-export const python = process.env.KAPI_PYTHON ?? '/usr/bin/python3';
+const python = process.env.KAPI_PYTHON ?? '/usr/bin/python3';
 
 export const vim = process.env.KAPI_VIM ?? '/usr/bin/vim';
 
