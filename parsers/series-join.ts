@@ -128,15 +128,18 @@ function pieceOf(unordered: MailGroup[]): Piece {
     if (m.footer.changeId) p.changeIds.add(m.footer.changeId);
     if (m.footer.baseCommit) p.baseCommits.add(m.footer.baseCommit.toLowerCase());
   }
-  const lead = [...mails].sort((a, b) => leadOrder(a) - leadOrder(b) || cmp(nameOf(a), nameOf(b)))[0];
+  let lead: PatchMail | null = null;
+  for (const m of mails) if (!lead || leadFirst(m, lead) < 0) lead = m;
   p.name = lead ? nameOf(lead) : '?';
   p.order = [p.name, ...groups.map((g) => g.key).sort()].join('\u0001');
   return p;
 }
 
-const leadOrder = (m: PatchMail): number => m.subjectInfo.counter ?? 0;
 const nameOf = (m: PatchMail): string => (m.messageId ? `<${m.messageId}>` : `"${m.subject}"`);
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** The mail that names a piece: the cover letter, else the lowest counter, then by name. */
+const leadFirst = (a: PatchMail, b: PatchMail): number =>
+  (a.subjectInfo.counter ?? 0) - (b.subjectInfo.counter ?? 0) || cmp(nameOf(a), nameOf(b));
 const meets = <T>(a: Set<T>, b: Set<T>): boolean => [...a].some((x) => b.has(x));
 /** Both say something and what they say differs. */
 const differ = <T>(a: Set<T>, b: Set<T>): boolean => a.size > 0 && b.size > 0 && !meets(a, b);
@@ -163,17 +166,79 @@ function datesClose(a: Piece, b: Piece): boolean {
   return Math.max(a.last, b.last) - Math.min(a.first, b.first) <= SERIES_DATE_WINDOW_MS;
 }
 
-/** What says two un-threaded pieces are one series (compatibility is checked apart). */
-function unthreadedEvidence(a: Piece, b: Piece): boolean {
-  if (a.idless && b.idless) return true;
+/** Where pieces are joined, and what counts there as evidence that two are one series. */
+interface Context {
+  /** How issues name the mails concerned. */
+  name: string;
+  /** In one thread (the same root) or among mail without threading headers. */
+  thread: boolean;
+}
+
+/** What says two pieces are one series (whether anything contradicts it is checked apart). */
+function evidence(ctx: Context, a: Piece, b: Piece): boolean {
   if (meets(a.runs, b.runs)) return true;
+  // in a thread, the thread itself ties a cover letter to the patches
+  if (ctx.thread) return a.coverOnly || b.coverOnly;
+  if (a.idless && b.idless) return true;
   const oneSender = a.senders.size === 1 && b.senders.size === 1 && meets(a.senders, b.senders);
   return oneSender && !a.senders.has('') && (meets(a.changeIds, b.changeIds) || datesClose(a, b));
 }
 
-/** In one thread, the thread itself is the evidence for a cover letter; patches need one run. */
-function threadEvidence(a: Piece, b: Piece): boolean {
-  return a.coverOnly || b.coverOnly || meets(a.runs, b.runs);
+/**
+ * At most this many pairs of pieces are compared in one place; beyond it nothing joins there but
+ * by stem (an issue says so). Real input stays far below it: pairs come from indexes, not from
+ * every piece against every other.
+ */
+export const MAX_JOIN_PAIRS = 200_000;
+
+/**
+ * The pairs of pieces that can have evidence: the same run, no Message-ID on either, one sender
+ * with one change-id or within the date window, and in a thread every cover letter with every
+ * group of patches. null when there are more than MAX_JOIN_PAIRS.
+ */
+function candidatePairs(pieces: Piece[], ctx: Context): [Piece, Piece][] | null {
+  const pairs: [Piece, Piece][] = [];
+  const buckets = new Map<string, Piece[]>();
+  const add = (key: string, p: Piece) => {
+    const list = buckets.get(key);
+    if (list) list.push(p);
+    else buckets.set(key, [p]);
+  };
+  const bySender = new Map<string, Piece[]>();
+  for (const p of pieces) {
+    for (const r of p.runs) add(`run\u0000${r}`, p);
+    if (ctx.thread) add(p.coverOnly ? 'cover' : 'patches', p);
+    else if (p.idless) add('idless', p);
+    const sender = p.senders.size === 1 ? ([...p.senders][0] as string) : '';
+    if (ctx.thread || !sender) continue;
+    for (const c of p.changeIds) add(`change-id\u0000${sender}\u0000${c}`, p);
+    if (p.first === null) continue;
+    const list = bySender.get(sender);
+    if (list) list.push(p);
+    else bySender.set(sender, [p]);
+  }
+  for (const [key, list] of buckets) {
+    if (key === 'patches') continue;
+    const others = key === 'cover' ? (buckets.get('patches') ?? []) : null;
+    for (let i = 0; i < list.length; i++) {
+      const from = others ?? list;
+      for (let j = others ? 0 : i + 1; j < from.length; j++) pairs.push([list[i] as Piece, from[j] as Piece]);
+      if (pairs.length > MAX_JOIN_PAIRS) return null;
+    }
+  }
+  for (const list of bySender.values()) {
+    list.sort((a, b) => (a.first as number) - (b.first as number) || cmp(a.order, b.order));
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i] as Piece;
+      for (let j = i + 1; j < list.length; j++) {
+        const b = list[j] as Piece;
+        if ((b.first as number) - (a.first as number) > SERIES_DATE_WINDOW_MS) break;
+        pairs.push([a, b]);
+      }
+      if (pairs.length > MAX_JOIN_PAIRS) return null;
+    }
+  }
+  return pairs;
 }
 
 function merged(pieces: Piece[]): Piece {
@@ -186,64 +251,69 @@ function merged(pieces: Piece[]): Piece {
  * patches with evidence and nothing against it (all of a connected set or none of it), then each
  * cover letter to the one group of patches it can belong to.
  */
-function joinPieces(
-  groups: MailGroup[],
-  evidence: (a: Piece, b: Piece) => boolean,
-  context: string,
-  issues: Issue[],
-): Piece[] {
+function joinPieces(groups: MailGroup[], ctx: Context, issues: Issue[]): Piece[] {
   const byStem = new Map<string, Piece[]>();
   const loose: Piece[] = [];
   for (const p of groups.map((g) => pieceOf([g]))) {
     const stem = [...p.stems].sort()[0];
+    const list = stem === undefined ? undefined : byStem.get(stem);
     if (stem === undefined) loose.push(p);
-    else byStem.set(stem, [...(byStem.get(stem) ?? []), p]);
+    else if (list) list.push(p);
+    else byStem.set(stem, [p]);
   }
   const stemmed = [...byStem.values()].map((ps) => (ps.length === 1 ? (ps[0] as Piece) : merged(ps)));
-  let pieces = [...stemmed, ...loose].sort((a, b) => cmp(a.order, b.order));
-  pieces = joinPatchPieces(pieces, evidence, context, issues);
-  return joinCovers(pieces, evidence, context, issues);
+  const pieces = [...stemmed, ...loose].sort((a, b) => cmp(a.order, b.order));
+  const joined = joinPatchPieces(pieces, ctx, issues);
+  return joined ? (joinCovers(joined, ctx, issues) ?? joined) : pieces;
 }
 
-function joinPatchPieces(
-  pieces: Piece[],
-  evidence: (a: Piece, b: Piece) => boolean,
-  context: string,
-  issues: Issue[],
-): Piece[] {
-  const patchPieces = pieces.filter((p) => !p.coverOnly);
-  const parent = new Map<Piece, Piece>(patchPieces.map((p) => [p, p]));
+function tooMany(ctx: Context, n: number): Issue {
+  return issue(
+    'series-join-skipped',
+    'warning',
+    `${ctx.name}: ${n} groups are too many to compare; none joined but by Message-ID stem`,
+  );
+}
+
+/** Groups of patches joined (null: too many to compare, with an issue). */
+function joinPatchPieces(pieces: Piece[], ctx: Context, issues: Issue[]): Piece[] | null {
+  const pairs = candidatePairs(pieces, ctx);
+  if (!pairs) {
+    issues.push(tooMany(ctx, pieces.length));
+    return null;
+  }
+  const parent = new Map<Piece, Piece>(pieces.map((p) => [p, p]));
   const find = (p: Piece): Piece => {
     let r = p;
     while (parent.get(r) !== r) r = parent.get(r) as Piece;
     return r;
   };
-  for (let i = 0; i < patchPieces.length; i++)
-    for (let j = i + 1; j < patchPieces.length; j++) {
-      const a = patchPieces[i] as Piece;
-      const b = patchPieces[j] as Piece;
-      if (!evidence(a, b) || conflict(a, b) !== null) continue;
-      const ra = find(a);
-      const rb = find(b);
-      if (ra !== rb) parent.set(rb, ra);
-    }
+  for (const [a, b] of pairs) {
+    if (a.coverOnly || b.coverOnly || !evidence(ctx, a, b) || conflict(a, b) !== null) continue;
+    const ra = find(a);
+    const rb = find(b);
+    // the root is the first in the total order, so the union does not depend on the pairs' order
+    if (ra !== rb) cmp(ra.order, rb.order) < 0 ? parent.set(rb, ra) : parent.set(ra, rb);
+  }
   const components = new Map<Piece, Piece[]>();
-  for (const p of patchPieces) components.set(find(p), [...(components.get(find(p)) ?? []), p]);
-  const out: Piece[] = pieces.filter((p) => p.coverOnly);
+  for (const p of pieces) {
+    const list = components.get(find(p));
+    if (list) list.push(p);
+    else components.set(find(p), [p]);
+  }
+  const out: Piece[] = [];
   for (const members of components.values()) {
-    if (members.length === 1) {
-      out.push(members[0] as Piece);
-      continue;
-    }
-    const why = componentConflict(members);
-    if (why === null) out.push(merged(members));
+    const why = members.length === 1 ? null : componentConflict(members);
+    if (members.length === 1) out.push(members[0] as Piece);
+    else if (why === null) out.push(merged(members));
     else {
       out.push(...members);
+      const names = members.map((p) => p.name).join(', ');
       issues.push(
         issue(
           'series-join-ambiguous',
           'warning',
-          `${context}: ${members.map((p) => p.name).join(', ')} may be one series, but ${why}; kept apart`,
+          `${ctx.name}: ${names} may be one series, but ${why}; kept apart`,
         ),
       );
     }
@@ -261,37 +331,56 @@ function componentConflict(members: Piece[]): string | null {
   return null;
 }
 
-/** Each cover letter alone joins the one group of patches it can belong to, if there is one. */
-function joinCovers(
-  pieces: Piece[],
-  evidence: (a: Piece, b: Piece) => boolean,
-  context: string,
-  issues: Issue[],
-): Piece[] {
-  const covers = pieces.filter((p) => p.coverOnly);
-  const targets = pieces.filter((p) => !p.coverOnly);
+/**
+ * Each cover letter alone joins the one group of patches it can belong to, if there is one
+ * (null: too many to compare, with an issue).
+ */
+function joinCovers(pieces: Piece[], ctx: Context, issues: Issue[]): Piece[] | null {
+  const pairs = candidatePairs(pieces, ctx);
+  if (!pairs) {
+    issues.push(tooMany(ctx, pieces.length));
+    return null;
+  }
+  const candidates = new Map<Piece, Piece[]>();
+  for (const [a, b] of pairs) {
+    if (a.coverOnly === b.coverOnly) continue;
+    const [c, t] = a.coverOnly ? [a, b] : [b, a];
+    if (!evidence(ctx, c, t) || conflict(c, t) !== null) continue;
+    const list = candidates.get(c);
+    if (!list) candidates.set(c, [t]);
+    else if (!list.includes(t)) list.push(t);
+  }
   const claims = new Map<Piece, Piece[]>();
-  for (const c of covers) {
-    const cands = targets.filter((t) => evidence(c, t) && conflict(c, t) === null);
-    if (cands.length === 1) claims.set(cands[0] as Piece, [...(claims.get(cands[0] as Piece) ?? []), c]);
-    else if (cands.length > 1)
+  for (const c of pieces) {
+    const cands = (candidates.get(c) ?? []).sort((x, y) => cmp(x.order, y.order));
+    const t = cands[0];
+    if (cands.length === 1 && t) {
+      const list = claims.get(t);
+      if (list) list.push(c);
+      else claims.set(t, [c]);
+    } else if (cands.length > 1) {
+      const names = cands.map((x) => x.name).join(' or ');
       issues.push(
         issue(
           'series-join-ambiguous',
           'warning',
-          `${context}: cover letter ${c.name} could belong to ${cands.map((t) => t.name).join(' or ')}; kept apart`,
+          `${ctx.name}: cover letter ${c.name} could belong to ${names}; kept apart`,
         ),
       );
+    }
   }
   const out: Piece[] = [];
   const joined = new Set<Piece>();
-  for (const [t, cs] of claims) {
+  for (const t of pieces) {
+    const cs = claims.get(t);
+    if (!cs) continue;
     if (cs.length > 1) {
+      const names = cs.map((c) => c.name).join(' and ');
       issues.push(
         issue(
           'series-join-ambiguous',
           'warning',
-          `${context}: cover letters ${cs.map((c) => c.name).join(' and ')} could both belong to ${t.name}; kept apart`,
+          `${ctx.name}: cover letters ${names} could both belong to ${t.name}; kept apart`,
         ),
       );
       continue;
@@ -333,6 +422,12 @@ function groupOf(p: Piece): MailGroup {
   };
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /**
  * The groups of groupMails with those that are one series joined: in one thread (the same root,
  * revision and n/N, told apart only by sender), and without threading (by revision and n/N, then
@@ -340,35 +435,34 @@ function groupOf(p: Piece): MailGroup {
  */
 export function joinGroups(groups: MailGroup[], issues: Issue[]): MailGroup[] {
   const numbered = groups.filter((g) => !g.key.startsWith('single\u0000'));
-  const singles = groups.filter((g) => g.key.startsWith('single\u0000'));
+  const threadKey = (g: MailGroup) => (g.root ? `${g.root}\u0000${g.revision}\u0000${g.expected}` : null);
   const byThread = new Map<string, MailGroup[]>();
-  for (const g of numbered)
-    if (g.root) {
-      const k = `${g.root}\u0000${g.revision}\u0000${g.expected}`;
-      byThread.set(k, [...(byThread.get(k) ?? []), g]);
-    }
-  const out: MailGroup[] = [...singles];
+  for (const g of numbered) {
+    const k = threadKey(g);
+    if (k) push(byThread, k, g);
+  }
+  const out: MailGroup[] = groups.filter((g) => g.key.startsWith('single\u0000'));
   const byShape = new Map<string, MailGroup[]>();
   for (const g of numbered) {
-    const k = g.root ? `${g.root}\u0000${g.revision}\u0000${g.expected}` : null;
-    const thread = k ? (byThread.get(k) ?? []) : [];
-    if (thread.length > 1) continue;
-    if (!unthreaded(g)) out.push(g);
-    else {
-      const shape = `${g.revision}\u0000${g.expected}`;
-      byShape.set(shape, [...(byShape.get(shape) ?? []), g]);
-    }
+    const k = threadKey(g);
+    if (k && (byThread.get(k)?.length ?? 0) > 1) continue;
+    if (unthreaded(g)) push(byShape, `${g.revision}\u0000${g.expected}`, g);
+    else out.push(g);
   }
   for (const thread of byThread.values()) {
     if (thread.length < 2) continue;
     const g = thread[0] as MailGroup;
-    const context = `the v${g.revision} n/${g.expected} mails in thread <${g.root}>`;
-    for (const p of joinPieces(thread, threadEvidence, context, issues)) out.push(groupOf(p));
+    const ctx = { name: `the v${g.revision} n/${g.expected} mails in thread <${g.root}>`, thread: true };
+    for (const p of joinPieces(thread, ctx, issues)) out.push(groupOf(p));
   }
   for (const list of byShape.values()) {
     const g = list[0] as MailGroup;
-    const context = `the un-threaded v${g.revision} n/${g.expected} mails`;
-    for (const p of joinPieces(list, unthreadedEvidence, context, issues)) out.push(groupOf(p));
+    if (list.length === 1) {
+      out.push(g);
+      continue;
+    }
+    const ctx = { name: `the un-threaded v${g.revision} n/${g.expected} mails`, thread: false };
+    for (const p of joinPieces(list, ctx, issues)) out.push(groupOf(p));
   }
   return out;
 }

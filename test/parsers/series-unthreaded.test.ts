@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type PatchMail, parseMail } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
-import { messageIdStem } from '../../parsers/series-join.js';
+import { MAX_JOIN_PAIRS, messageIdStem } from '../../parsers/series-join.js';
 import { b4AmStyle } from '../helpers/b4am.js';
 import { makeMail, patchBody, smallDiff } from '../helpers/mailgen.js';
 
@@ -189,6 +189,24 @@ describe('buildSeries on mail without threading headers', () => {
     expect(issues.map((i) => i.code)).toEqual(['series-join-ambiguous']);
     expect(issues[0]?.message).toMatch(
       /un-threaded v1 n\/2 mails: .*<CAone2@mail\.example\.com>.* may be one series, but .*both have patch 1/,
+    );
+  });
+
+  it('compares a bounded number of pairs, and says so when it stops', async () => {
+    // one sender, one minute, no stem: every pair is a candidate, more than MAX_JOIN_PAIRS
+    const k = Math.ceil(Math.sqrt(2 * MAX_JOIN_PAIRS)) + 10;
+    const raws = Array.from({ length: k }, (_, i) =>
+      makeMail({
+        subject: `[PATCH ${1 + (i % 2)}/2] frob: flood ${i}`,
+        messageId: `CAflood${i}@mail.example.com`,
+        body: patchBody('Flood.\n\nSigned-off-by: A <a@x.org>', smallDiff(`flood_${i}`)),
+      }),
+    );
+    const { value, issues } = buildSeries(await parseAll(raws));
+    expect(value.series).toHaveLength(k);
+    expect(issues.map((i) => i.code)).toEqual(['series-join-skipped']);
+    expect(issues[0]?.message).toBe(
+      `the un-threaded v1 n/2 mails: ${k} groups are too many to compare; none joined but by Message-ID stem`,
     );
   });
 
