@@ -149,9 +149,11 @@ function conflict(a: Piece, b: Piece): string | null {
   const taken = new Set(a.slots);
   const both = b.slots.find((n) => taken.has(n));
   if (both !== undefined) {
-    const at = (p: Piece) => p.mails.find((m) => (m.subjectInfo.counter ?? 0) === both);
-    const which = both === 0 ? 'a cover letter' : `patch ${both}`;
-    return `both have ${which} (${nameOf(at(a) as PatchMail)} and ${nameOf(at(b) as PatchMail)})`;
+    const at = (p: Piece) => {
+      const m = p.mails.find((x) => (x.subjectInfo.counter ?? 0) === both);
+      return m ? nameOf(m) : p.name;
+    };
+    return `both have ${both === 0 ? 'a cover letter' : `patch ${both}`} (${at(a)} and ${at(b)})`;
   }
   if (differ(a.rfc, b.rfc)) return 'one is an RFC, the other not';
   if (differ(a.treeHints, b.treeHints)) return 'their subject prefixes name different trees';

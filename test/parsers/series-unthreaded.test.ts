@@ -344,3 +344,76 @@ describe('buildSeries on mail without threading is order-independent (property)'
     );
   });
 });
+
+describe('buildSeries on generated un-threaded mail (property)', () => {
+  /** Mostly `usual`, one time in five `rare`. */
+  const rarely = <T, U>(usual: fc.Arbitrary<T>, rare: fc.Arbitrary<U>) =>
+    fc.oneof({ arbitrary: usual, weight: 4 }, { arbitrary: rare, weight: 1 });
+  const mailArb = fc.record({
+    counter: fc.nat({ max: 3 }),
+    expected: fc.constantFrom(2, 3),
+    revision: fc.constantFrom(1, 1, 1, 2),
+    id: fc.oneof(
+      fc.constant(null),
+      fc.nat({ max: 6 }).map((k) => `20260302100000.77-${k}-ada@example.org`),
+      fc.nat({ max: 6 }).map((k) => `20260302100900.78-${k}-ada@example.org`),
+      fc.nat({ max: 4 }).map((k) => `20260302-frob-gen-v2-${k}-0a1b2c3d4e5f@example.org`),
+      fc.nat({ max: 30 }).map((k) => `CAgen${k}@mail.example.com`),
+      fc.nat({ max: 30 }).map((k) => `CAgen${k}@mail.example.com`),
+    ),
+    minute: rarely(fc.nat({ max: 40 }), fc.constant(null)),
+    sender: fc.constantFrom('Ada <ada@example.org>', 'Bo <bo@example.net>'),
+    rfc: rarely(fc.constant(false), fc.constant(true)),
+    base: rarely(fc.constant(null), fc.constantFrom('1'.repeat(40), '2'.repeat(40))),
+    replyTo: rarely(
+      fc.constant(null),
+      fc.constantFrom('CAgen1@mail.example.com', '20260302100000.77-1-ada@example.org'),
+    ),
+  });
+
+  it('never throws and does not depend on the order of the mails', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(mailArb, { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat({ max: 1000 }), { minLength: 10, maxLength: 10 }),
+        async (specs, keys) => {
+          const raws = specs.map((m, i) =>
+            makeMail({
+              subject: `[${m.rfc ? 'RFC ' : ''}PATCH${m.revision > 1 ? ` v${m.revision}` : ''} ${m.counter}/${m.expected}] frob: gen ${i}`,
+              messageId: m.id,
+              from: m.sender,
+              ...(m.minute === null
+                ? {}
+                : { date: `Mon, 2 Mar 2026 10:${String(m.minute % 60).padStart(2, '0')}:00 +0000` }),
+              ...(m.replyTo ? { inReplyTo: m.replyTo, references: [m.replyTo] } : {}),
+              body:
+                m.counter === 0
+                  ? `Cover ${i}.\n${m.base ? `\nbase-commit: ${m.base}\n` : ''}`
+                  : patchBody(
+                      `Gen ${i}.\n\nSigned-off-by: A <a@x.org>`,
+                      smallDiff(`gen_${i}`),
+                      m.base ? `\nbase-commit: ${m.base}\n` : '',
+                    ),
+            }),
+          );
+          const mails = await parseAll(raws);
+          const view = (input: PatchMail[]) => {
+            const { value, issues } = buildSeries(input);
+            const ids = (s: Series) =>
+              [s.cover, ...s.patches.map((p) => p.mail)].map((m) => m && (m.messageId ?? m.subject));
+            return { series: value.series.map((s) => [s.id, s.state, ids(s)]), issues };
+          };
+          const reference = view(mails);
+          // any order: the mails sorted by a random key each
+          const shuffled = mails
+            .map((m, k) => ({ m, key: keys[k] ?? 0, k }))
+            .sort((a, b) => a.key - b.key || a.k - b.k)
+            .map((x) => x.m);
+          expect(view(shuffled)).toEqual(reference);
+          expect(view([...shuffled].reverse())).toEqual(reference);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
