@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Address, PatchMail } from './mail.js';
+import { joinGroups, type MailGroup } from './series-join.js';
 import { type Issue, issue, type Parsed } from './types.js';
 
 export type SeriesState =
@@ -138,19 +139,13 @@ function samePatch(a: PatchMail, b: PatchMail): boolean {
   return a.diff === b.diff && a.subjectInfo.title === b.subjectInfo.title;
 }
 
-interface Group {
-  key: string;
-  root: string | null;
-  revision: number;
-  expected: number;
-  sender: Address | null;
-  covers: PatchMail[];
-  slots: Map<number, PatchMail[]>;
-}
+type Group = MailGroup;
 
 /**
- * The group a patch or cover letter belongs to (one revision of one series): the thread root,
- * revision, size and sender; a lone patch without n/N is a series of its own.
+ * The group a patch or cover letter is first put in: the thread root, revision, size and sender;
+ * a lone patch without n/N is a series of its own. joinGroups (parsers/series-join.ts) then joins
+ * the groups of one series that threading did not tie together (mail without In-Reply-To, a
+ * cover letter from another From).
  */
 export function seriesGroupKey(m: PatchMail): string {
   const s = m.subjectInfo;
@@ -183,7 +178,7 @@ export function buildSeries(input: PatchMail[], dropped: readonly DroppedCopy[] 
   const { groups, followups } = groupMails(mails);
   const series: Series[] = [];
   const seriesOfMessage = new Map<string, Series>();
-  for (const g of groups.values()) {
+  for (const g of joinGroups([...groups.values()], issues)) {
     const made = seriesOfGroup(g);
     if (!made) continue;
     series.push(made.series);
