@@ -31,7 +31,7 @@ export interface MailGroup {
 }
 
 /** How far apart in time the mails of one series without a stem may be (patchwork: 20 minutes). */
-export const SERIES_DATE_WINDOW_MS = 20 * 60_000;
+const SERIES_DATE_WINDOW_MS = 20 * 60_000;
 
 export interface MessageIdStem {
   tool: 'git-send-email' | 'b4' | 'git-format-patch';

@@ -5,7 +5,7 @@ import { seriesMailKind } from '../../parsers/series.js';
  * A message without its In-Reply-To and References fields (continuation lines included); every
  * other byte stays as it was.
  */
-export function withoutThreading(raw: Buffer): Buffer {
+function withoutThreading(raw: Buffer): Buffer {
   const text = raw.toString('latin1');
   const blank = /\r?\n\r?\n/.exec(text);
   const end = blank ? blank.index + 1 : text.length;
