@@ -1,6 +1,7 @@
 /**
- * A client of patchwork's REST API (version 1.2, the first with the patches' `msgid` filter),
- * through the one HTTP client (app/net/http.ts): find a patch of a project by its Message-ID,
+ * A client of patchwork's REST API (version 1.2; the patches' `msgid` filter came with patchwork
+ * 2.2.1, and a server that ignores it is caught by postCheck's exact match), through the one HTTP
+ * client (app/net/http.ts): find a patch of a project by its Message-ID,
  * list a patch's checks of one context, create a check. Lists are paginated (`per_page`, and the
  * next page from the Link header, followed only on the instance's own origin, so the token never
  * goes elsewhere). The token goes in `Authorization: Token ...`; it is given by the caller, who
@@ -15,7 +16,7 @@ import { sanitize } from '../../parsers/text/controls.js';
 import type { PatchworkState } from '../../reporters/patchwork.js';
 import { HttpError, type HttpOptions, type HttpResponse, httpGet, httpRequest } from '../net/http.js';
 
-export const API_VERSION = '1.2';
+const API_VERSION = '1.2';
 
 /** Pages of one list read at the most; a patch has a few checks, a Message-ID one patch. */
 const MAX_PAGES = 20;

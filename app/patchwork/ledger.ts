@@ -51,7 +51,7 @@ export interface PatchworkPass {
 }
 
 /** The link to a series' page on the dashboard; null when there is no dashboard or it is too long. */
-export function seriesPageUrl(dashboardUrl: string | null, seriesId: number): string | null {
+function seriesPageUrl(dashboardUrl: string | null, seriesId: number): string | null {
   if (!dashboardUrl) return null;
   const url = `${dashboardUrl.replace(/\/+$/, '')}/series/${seriesId}`;
   return url.length <= MAX_TARGET_URL ? url : null;

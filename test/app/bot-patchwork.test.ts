@@ -4,7 +4,7 @@
  * state file, posting to the patchwork stand-in on loopback (test/helpers/patchwork-api.ts).
  * Restarts are a new bot over the same file; a crash is a store whose write dies once.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ afterEach(async () => {
 /** A bot over the state file in `dir` (a new one is a restart), posting to the stand-in. */
 function startBot(
   c: ReturnType<typeof clock>,
-  opts: { token?: string; patchwork?: boolean; store?: Store; file?: string } = {},
+  opts: { token?: string; patchwork?: boolean; store?: Store; file?: string; stopFile?: string } = {},
 ) {
   const store = opts.store ?? Store.open({ path: join(dir, opts.file ?? 'state.db'), now: c.now });
   const log = memoryLog();
@@ -68,6 +68,7 @@ function startBot(
       parser,
       tree: 'fixtures/tree-frob',
       pool: null,
+      stopFile: opts.stopFile ?? null,
       ...(opts.patchwork === false
         ? {}
         : { patchwork: { client, dashboardUrl: 'https://kapi.example.org/dash/' } }),
@@ -172,6 +173,19 @@ describe('bot: patchwork checks', () => {
     expect((await bot.tick()).patchwork).toMatchObject({ unmatched: 3, waiting: 0 });
     expect(log.text('warn')).toMatch(/\(unmatched\): patchwork has no patch with this Message-ID/);
     expect(api.posts()).toEqual([]);
+    store.close();
+  });
+
+  it('posts nothing while the stop file exists, and what is owed once it is gone', async () => {
+    for (const n of [1, 2, 3]) api.patch('frob', V1(n));
+    const stop = join(dir, 'STOP');
+    writeFileSync(stop, '');
+    const { store, log, bot } = startBot(clock('2026-03-02T12:00:00Z'), { stopFile: stop });
+    expect((await feed(bot, v1)).patchwork).toBeUndefined();
+    expect(log.text('warn')).toMatch(/no patchwork checks posted/);
+    expect(api.calls).toEqual([]);
+    rmSync(stop);
+    expect((await bot.tick()).patchwork).toMatchObject({ posted: 3 });
     store.close();
   });
 

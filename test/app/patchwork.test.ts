@@ -166,6 +166,15 @@ describe('postCheck', () => {
     expect(api.checks).toEqual([]);
   });
 
+  it('takes only the patch with that very Message-ID from a server that ignores the filter', async () => {
+    api.ignoreMsgidFilter = true;
+    api.patch('frob', 'other-1@example.org');
+    const id = api.patch('frob', MSGID);
+    api.patch('frob', 'other-2@example.org');
+    expect(await postCheck(client(), want())).toMatchObject({ kind: 'posted', patch: { id } });
+    expect(api.checks.map((c) => c.patch)).toEqual([id]);
+  });
+
   it('posts nothing for a patch patchwork does not have, or has twice in the project', async () => {
     expect(await postCheck(client(), want())).toEqual({ kind: 'not-found' });
     api.patch('frob', MSGID);

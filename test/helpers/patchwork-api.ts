@@ -63,17 +63,22 @@ export class PatchworkApi {
   readonly tokens = new Map<string, string>();
   /** project link name -> its id and its maintainers */
   readonly projects = new Map<string, { id: number; maintainers: Set<string> }>();
+  /** As patchwork before 2.2.1: the msgid filter is not known, so every patch of the project is listed. */
+  ignoreMsgidFilter = false;
   private faults: PwFault[] = [];
   private nextId = 1;
   private server: Server | null = null;
   port = 0;
 
+  /** Listens on a free loopback port. */
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((e) => this.send(res, 500, { detail: String(e) }));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    const server = createServer(
+      (req, res) => void this.handle(req, res).catch((e) => this.send(res, 500, { detail: String(e) })),
+    );
+    this.server = server;
+    this.port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
   }
 
   async stop(): Promise<void> {
@@ -114,14 +119,10 @@ export class PatchworkApi {
     return this.calls.filter((c) => c.method === 'POST').map((c) => `${c.status} ${c.path}`);
   }
 
-  private send(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): number {
+  /** Answers with JSON (unless an answer went out already); returns the status. */
+  private send(res: ServerResponse, status: number, body: unknown, more?: Record<string, string>): number {
     if (!res.headersSent) {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.writeHead(status, { 'content-type': 'application/json', ...more });
       res.end(JSON.stringify(body));
     }
     return status;
@@ -189,7 +190,7 @@ export class PatchworkApi {
     return this.patches.filter(
       (p) =>
         (project === null || p.project === project || String(this.projects.get(p.project)?.id) === project) &&
-        (msgid === null || p.msgid === `<${msgid}>`),
+        (msgid === null || this.ignoreMsgidFilter || p.msgid === `<${msgid}>`),
     );
   }
 
