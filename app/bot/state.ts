@@ -12,6 +12,7 @@ import type { DigestMailResult } from '../digest/mail.js';
 import type { MailPolicy } from '../mail/policy.js';
 import type { MailTransport, SendReport } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';
+import type { PatchworkPass, PatchworkSetup } from '../patchwork/ledger.js';
 import type { ReviewPool } from '../review/pool.js';
 import type { Store } from '../store/store.js';
 import type { Decision } from './queue.js';
@@ -56,6 +57,8 @@ export interface BotDeps {
   digestEveryMs?: number;
   /** The workers reviews run in; default the process's pool (sharedReviewPool), null: this thread. */
   pool?: ReviewPool | null;
+  /** Post one check per reviewed patch to this patchwork instance; absent or null: nothing is posted. */
+  patchwork?: PatchworkSetup | null;
 }
 
 export interface TickReport {
@@ -65,6 +68,8 @@ export interface TickReport {
   processed: number;
   /** With digestTo: what the digest did this tick (started, not-due, empty, queued). */
   digest?: DigestMailResult['kind'];
+  /** With patchwork: what became of the pending checks this tick. */
+  patchwork?: PatchworkPass;
 }
 
 export interface Bot {

@@ -3,7 +3,8 @@
  * yet processed; plan decides what each needs now (app/bot/queue.ts); each decision is acted on
  * (review, supersede, record a corrupted series, wait, or queue again the replies a crash lost);
  * the digest is queued when due; the outbox is sent (the policy decides what leaves, see
- * app/mail/policy.ts); sweep marks processed the mail of settled revisions. Calling it again does
+ * app/mail/policy.ts); the checks owed to patchwork are posted when it is configured
+ * (app/bot/patchwork.ts); sweep marks processed the mail of settled revisions. Calling it again does
  * nothing new: the outbox dedupes on the reply's key, settled revisions are 'done', and processed
  * mail is not read again.
  *
@@ -23,6 +24,7 @@ import { seriesInput } from '../review/run.js';
 import { StoreError } from '../store/db.js';
 import type { RawMessage } from '../store/messages.js';
 import type { RevisionRecord } from '../store/series.js';
+import { postPatchworkChecks, queuePatchworkChecks } from './patchwork.js';
 import { type Decision, planQueue } from './queue.js';
 import {
   deliver,
@@ -143,6 +145,7 @@ export async function reviewSeries(st: BotState, s: Series, firstSeen: Date | un
     { seriesId: rev.seriesId, revision: rev.revision, findings: kept.length, notes: result.notes },
     `reviewed v${rev.revision} of "${s.title}": ${kept.length} finding(s)`,
   );
+  queuePatchworkChecks(st, s, rev);
   return deliver(st, s, rev);
 }
 
@@ -263,7 +266,8 @@ function redeliver(run: TickRun, s: Series): void {
     rev?.reviewedAt &&
     rev.supersededBy === null &&
     ![...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds].some(processed)
-  )
+  ) {
+    queuePatchworkChecks(run.st, s, rev);
     run.reviews.push(
       deliver(run.st, s, rev).then(
         (queued) => {
@@ -272,6 +276,7 @@ function redeliver(run: TickRun, s: Series): void {
         (e) => failed(run, s, e),
       ),
     );
+  }
 }
 
 /** What each kind of decision does. */
@@ -358,6 +363,7 @@ async function tickNow(st: BotState): Promise<TickReport> {
   await Promise.all(run.reviews);
   queueDigest(st, run.report);
   run.report.send = await run.sends.finish();
+  await postPatchworkChecks(st, run.report);
   run.report.processed += sweep(st, collected.raws, run.waiting);
   return run.report;
 }

@@ -18,7 +18,6 @@ import { addressOf } from '../../parsers/headers.js';
 import { pollLore, watchLore } from '../bot/lore.js';
 import { createBot, watchImap } from '../bot/run.js';
 import { loadCParser } from '../c/language.js';
-import { ConfigError, loadConfig } from '../config/index.js';
 import { defaultMailPolicy, MAIL_MODES, type MailMode, type MailPolicy } from '../mail/policy.js';
 import { imapDeliveryProbe, loreDeliveryProbe, type ProbeLog } from '../mail/probe.js';
 import type { MailTransport } from '../mail/sender.js';
@@ -27,10 +26,12 @@ import { userAgent } from '../net/http.js';
 import { defaultStorePath } from '../store/db.js';
 import type { OutboxRepo } from '../store/outbox.js';
 import { Store, StoreError } from '../store/store.js';
+import { commandConfig } from './config.js';
 import type { CliIo } from './main.js';
+import { type PatchworkBotOptions, patchworkSetup } from './patchwork.js';
 import { UsageError } from './usage.js';
 
-export interface BotOptions {
+export interface BotOptions extends PatchworkBotOptions {
   imapHost?: string;
   imapPort: string;
   imapUser?: string;
@@ -259,18 +260,10 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     const st = await stat(opts.tree).catch(() => null);
     if (!st?.isDirectory()) throw new UsageError(`--tree ${opts.tree}: not a directory`);
   }
-  let config: Awaited<ReturnType<typeof loadConfig>>;
-  try {
-    config = await loadConfig(
-      opts.config ?? null,
-      CHECKS.map((c) => c.meta.id),
-    );
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  const config = await commandConfig(opts.config);
   if (opts.digestTo !== undefined && !/^[^\s@<>]+@[^\s@<>]+$/.test(addressOf(opts.digestTo)))
     throw new UsageError(`--digest-to ${opts.digestTo}: not an address`);
+  const patchwork = patchworkSetup(opts, env);
   const statePath = opts.state ?? defaultStorePath(env, homedir());
   let store: Store;
   try {
@@ -305,6 +298,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     dryRunDir: opts.out ?? join(dirname(statePath), 'dry-run'),
     stopFile: opts.stopFile ?? null,
     digestTo: opts.digestTo ?? null,
+    patchwork,
   });
   io.err(
     `kapi-review bot: mode ${policy.defaultMode}${policy.lists.length ? ` for ${policy.lists.map((l) => l.address).join(', ')}` : ''}, state ${statePath}\n`,

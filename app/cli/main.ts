@@ -38,6 +38,7 @@ import { fetchThreadMails, LoreError } from '../sources/lore.js';
 import type { BotOptions } from './bot.js';
 import { useColour } from './colour.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
+import type { PatchworkCheckOptions } from './patchwork.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
 
@@ -434,9 +435,45 @@ function addBotCommand(program: Command, io: CliIo, setCode: (code: number) => v
     .option('--list-daily-cap <n>', 'at most this many mails in 24 hours to each --list')
     .option('--once', 'process what is in the folder (or one poll of the feed), then exit')
     .option('--digest-to <addr>', 'mail a weekly digest (what arrived, drifted, got fixed) to this address')
+    .option(
+      '--patchwork-url <url>',
+      'post one check per reviewed patch to this patchwork instance (off by default)',
+    )
+    .option('--patchwork-project <name>', "the project's link name on --patchwork-url")
+    .option(
+      '--patchwork-token-env <var>',
+      'environment variable holding the patchwork token (default PATCHWORK_TOKEN)',
+    )
+    .option(
+      '--dashboard-url <url>',
+      "the dashboard's address: patchwork checks link to the series' page there",
+    )
     .action(async (opts: BotOptions) => {
       const { botCommand } = await import('./bot.js');
       setCode(await botCommand(opts, io));
+    });
+}
+
+/** Posting one series' checks to patchwork. */
+function addPatchworkCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
+  program
+    .command('patchwork-check')
+    .description(
+      'review one series and post one check per patch to patchwork (the token from $PATCHWORK_TOKEN)',
+    )
+    .argument('<inputs...>', '.patch/.eml/.mbox files, folders, - for stdin, or a lore URL or Message-ID')
+    .requiredOption('--patchwork <url>', 'the patchwork instance, e.g. https://patchwork.kernel.org')
+    .requiredOption('--project <name>', "the project's link name on the instance")
+    .option('--token-env <var>', 'environment variable holding the API token', 'PATCHWORK_TOKEN')
+    .option('--target-url <url>', 'the link each check carries (e.g. the series on the dashboard)')
+    .option('-t, --tree <dir>', 'kernel tree to apply the series on')
+    .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
+    .option('--lore-url <url>', 'public-inbox for lore URL and Message-ID inputs')
+    .option('--dry-run', 'say what would be posted; post nothing, need no token')
+    .action(async (inputs: string[], opts: PatchworkCheckOptions) => {
+      await checkTreeOption(opts.tree);
+      const { patchworkCheckCommand } = await import('./patchwork.js');
+      setCode(await patchworkCheckCommand(inputs, opts, io));
     });
 }
 
@@ -485,6 +522,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   };
   addReviewCommands(program, io, setCode);
   addBotCommand(program, io, setCode);
+  addPatchworkCommand(program, io, setCode);
   addDashboardCommands(program, io, setCode);
   try {
     await program.parseAsync(argv);

@@ -1,6 +1,7 @@
 /**
- * GET over HTTP(S) for the sources that read the web (lore today): Node's fetch with a retry
- * policy, bounded bodies and transparent gunzip. No dependencies beyond Node's fetch and zlib.
+ * HTTP(S) for the parts that talk to the web (lore's GETs, patchwork's GETs and POSTs): Node's
+ * fetch with a retry policy, bounded bodies and transparent gunzip. No dependencies beyond Node's
+ * fetch and zlib.
  *
  * Policy: 4xx answers are final except 408 and 429; 5xx, timeouts, refused and dropped
  * connections are retried with exponential backoff (equal jitter from an injected random, never a
@@ -8,6 +9,10 @@
  * waited for but reported (the caller's next poll comes soon enough). Bodies are bounded before
  * and after decompression. The clock, the waits, the jitter and fetch itself can be injected, so
  * tests assert the policy exactly without waiting.
+ *
+ * A POST is not idempotent: a 5xx may come after the server did what was asked. So a POST is
+ * retried only when the caller says how to tell (`settled`): before each retry it is asked
+ * whether the failed attempt took effect after all, and its answer ends the request.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
@@ -55,8 +60,20 @@ export function userAgent(contact: string | null): string {
   return /^[^@]+@[^@]+$/.test(address) ? `${product} (+mailto:${address})` : product;
 }
 
-/** What one GET asks for, besides the caller's options. */
+/** What one request asks for, besides the caller's options. */
 export interface HttpRequest {
+  /** Default GET. */
+  method?: 'GET' | 'POST';
+  /** The body of a POST (set its content-type in `headers`). */
+  body?: string;
+  /**
+   * For a POST: asked before each retry whether the failed attempt took effect after all (look
+   * the result up). A response ends the request with it; null makes the next attempt. Without
+   * it a POST is never retried.
+   */
+  settled?: () => Promise<HttpResponse | null>;
+  /** For a final 4xx/5xx: keep up to this many bytes of its body as the error's `detail`. Default 0. */
+  errorDetailBytes?: number;
   headers?: Record<string, string>;
   /** The body limit when the options set none. */
   defaultMaxBytes: number;
@@ -91,6 +108,8 @@ export class HttpError extends Error {
     readonly url: string,
     /** The last HTTP status, when there was one. */
     readonly status: number | null = null,
+    /** The start of a final answer's body, when the request asked for it (`errorDetailBytes`). */
+    readonly detail: string | null = null,
   ) {
     super(message);
   }
@@ -137,6 +156,7 @@ class Transient extends Error {
     message: string,
     readonly retryAfterMs: number | null = null,
     readonly status: number | null = null,
+    readonly detail: string | null = null,
   ) {
     super(message);
   }
@@ -295,16 +315,23 @@ interface Settings {
   headers: Record<string, string>;
   discardBody: boolean;
   signal: AbortSignal | undefined;
+  method: 'GET' | 'POST';
+  body: string | undefined;
+  settled: (() => Promise<HttpResponse | null>) | undefined;
+  errorDetailBytes: number;
 }
 
 function settings(opts: HttpOptions, request: HttpRequest): Settings {
+  const method = request.method ?? 'GET';
+  // a POST that cannot tell whether a failed attempt took effect is not tried twice
+  const retries = method === 'POST' && !request.settled ? 0 : (opts.retries ?? DEFAULTS.retries);
   return {
     fetch: opts.fetch ?? ((u, init) => fetch(u, init)),
     sleep: opts.sleep ?? defaultSleep,
     now: opts.now ?? (() => new Date()),
     random: opts.random ?? Math.random,
     timeoutMs: opts.timeoutMs ?? DEFAULTS.timeoutMs,
-    retries: Math.max(0, Math.floor(opts.retries ?? DEFAULTS.retries)),
+    retries: Math.max(0, Math.floor(retries)),
     baseDelayMs: opts.baseDelayMs ?? DEFAULTS.baseDelayMs,
     maxDelayMs: opts.maxDelayMs ?? DEFAULTS.maxDelayMs,
     maxRetryAfterMs: opts.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
@@ -315,7 +342,35 @@ function settings(opts: HttpOptions, request: HttpRequest): Settings {
     },
     discardBody: request.discardBody ?? false,
     signal: opts.signal,
+    method,
+    body: request.body,
+    settled: request.settled,
+    errorDetailBytes: Math.max(0, request.errorDetailBytes ?? 0),
   };
+}
+
+/** Up to `max` bytes of a body, as text; the rest is not read. Empty when there is none or it fails. */
+async function bodyStart(res: Response, max: number): Promise<string> {
+  if (max <= 0 || res.body === null) {
+    await res.body?.cancel().catch(() => undefined);
+    return '';
+  }
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  try {
+    while (n < max) {
+      const r = await reader.read();
+      if (r.done) break;
+      parts.push(r.value);
+      n += r.value.byteLength;
+    }
+  } catch {
+    // what arrived is enough for a message
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(parts).subarray(0, max).toString('utf8');
 }
 
 /** A 2xx or 304 answer as the caller gets it: the body read (bounded, gunzipped) or discarded. */
@@ -355,11 +410,18 @@ async function attempt(url: string, s: Settings): Promise<HttpResponse> {
   s.signal?.addEventListener('abort', onOuterAbort, { once: true });
   arm();
   try {
-    const res = await s.fetch(url, { headers: s.headers, signal: controller.signal, redirect: 'follow' });
+    const res = await s.fetch(url, {
+      method: s.method,
+      headers: s.headers,
+      signal: controller.signal,
+      // a POST is not sent again to wherever a redirect points
+      redirect: s.method === 'GET' ? 'follow' : 'manual',
+      ...(s.body !== undefined ? { body: s.body } : {}),
+    });
     const status = res.status;
     if (status === 304 || (status >= 200 && status < 300))
       return await answer(res, url, s, arm, () => controller.abort());
-    await res.body?.cancel().catch(() => undefined);
+    const detail = await bodyStart(res, s.errorDetailBytes);
     if (status === 408 || status === 429 || status >= 500) {
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), s.now());
       if (retryAfterMs !== null && retryAfterMs > s.maxRetryAfterMs)
@@ -369,12 +431,19 @@ async function attempt(url: string, s: Settings): Promise<HttpResponse> {
           'retry-after-too-long',
           url,
           status,
+          detail || null,
         );
-      throw new Transient(`HTTP ${status} ${res.statusText}`.trim(), retryAfterMs, status);
+      throw new Transient(`HTTP ${status} ${res.statusText}`.trim(), retryAfterMs, status, detail || null);
     }
     if (status === 404 || status === 410)
-      throw new HttpError(`${url}: not found (HTTP ${status})`, 'not-found', url, status);
-    throw new HttpError(`${url}: HTTP ${status} ${res.statusText}`.trim(), 'http', url, status);
+      throw new HttpError(`${url}: not found (HTTP ${status})`, 'not-found', url, status, detail || null);
+    throw new HttpError(
+      `${url}: HTTP ${status} ${res.statusText}`.trim(),
+      'http',
+      url,
+      status,
+      detail || null,
+    );
   } catch (e) {
     if (e instanceof HttpError || e instanceof Transient) throw e;
     if (s.signal?.aborted) throw e;
@@ -390,7 +459,24 @@ async function attempt(url: string, s: Settings): Promise<HttpResponse> {
  * GET with the retry policy. Returns 2xx and 304 answers; throws HttpError for anything else,
  * including the caller's abort.
  */
-export async function httpGet(url: string, opts: HttpOptions, request: HttpRequest): Promise<HttpResponse> {
+export function httpGet(
+  url: string,
+  opts: HttpOptions,
+  request: Omit<HttpRequest, 'method' | 'body' | 'settled'>,
+): Promise<HttpResponse> {
+  return httpRequest(url, opts, { ...request, method: 'GET' });
+}
+
+/**
+ * A GET or a POST with the retry policy (a POST retried only with `settled`, see the file's
+ * comment). Returns 2xx and 304 answers (or what `settled` found); throws HttpError for anything
+ * else, including the caller's abort.
+ */
+export async function httpRequest(
+  url: string,
+  opts: HttpOptions,
+  request: HttpRequest,
+): Promise<HttpResponse> {
   const s = settings(opts, request);
   const aborted = () => new HttpError(`${url}: aborted`, 'aborted', url);
   let last: Transient | null = null;
@@ -405,6 +491,9 @@ export async function httpGet(url: string, opts: HttpOptions, request: HttpReque
         throw e;
       }
       if (s.signal?.aborted) throw aborted();
+      // the failed attempt may have taken effect: ask before doing it again
+      const done = s.settled ? await s.settled() : null;
+      if (done) return done;
     }
     try {
       return await attempt(url, s);
@@ -421,5 +510,6 @@ export async function httpGet(url: string, opts: HttpOptions, request: HttpReque
     'exhausted',
     url,
     last?.status ?? null,
+    last?.detail ?? null,
   );
 }

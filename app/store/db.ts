@@ -199,6 +199,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX raw_messages_received ON raw_messages (received_at, message_id);
     `,
   },
+  {
+    version: 5,
+    name: 'checks posted to patchwork',
+    sql: `
+      -- one check per patch mail, revision and context on one patchwork instance and project:
+      -- queued when the revision's review is recorded, so a restart never posts one twice
+      CREATE TABLE patchwork_checks (
+        id               INTEGER PRIMARY KEY,
+        instance         TEXT NOT NULL,
+        revision_id      INTEGER NOT NULL REFERENCES revisions (id) ON DELETE CASCADE,
+        patch_message_id TEXT NOT NULL,
+        context          TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('success', 'warning', 'fail')),
+        description      TEXT NOT NULL,
+        target_url       TEXT,
+        status           TEXT NOT NULL CHECK (status IN ('pending', 'posted', 'rejected', 'unmatched', 'failed')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        last_error       TEXT,
+        patch_id         INTEGER,
+        check_url        TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        posted_at        TEXT,
+        UNIQUE (instance, patch_message_id, revision_id, context)
+      );
+      CREATE INDEX patchwork_checks_pending ON patchwork_checks (instance, status, id);
+      CREATE INDEX patchwork_checks_revision ON patchwork_checks (revision_id);
+    `,
+  },
 ];
 
 export interface OpenOptions {

@@ -6,7 +6,8 @@
  * - `findings`: the recorded review of each revision and each fingerprint's history;
  * - `policy`: ignores and mutes from mail commands;
  * - `outbox`: the replies to send (app/mail/types.ts Outbox);
- * - `cursors`: where each source left off (app/mail/types.ts CursorStore).
+ * - `cursors`: where each source left off (app/mail/types.ts CursorStore);
+ * - `patchwork`: the checks owed to a patchwork instance, and what became of each.
  *
  * Synchronous (better-sqlite3). Every timestamp comes from the injected clock, as an ISO string
  * from `Date.toISOString()` (fixed width, UTC), so stored times compare as text. No mail or network
@@ -18,6 +19,7 @@ import { type Db, type Migration, openDatabase } from './db.js';
 import { FindingsRepo } from './findings.js';
 import { MessagesRepo } from './messages.js';
 import { OutboxRepo } from './outbox.js';
+import { PatchworkRepo } from './patchwork.js';
 import { PolicyRepo } from './policy.js';
 import { SeriesRepo } from './series.js';
 
@@ -47,6 +49,7 @@ export class Store {
   readonly policy: PolicyRepo;
   readonly outbox: OutboxRepo;
   readonly cursors: CursorsRepo;
+  readonly patchwork: PatchworkRepo;
 
   private constructor(db: Db, path: string, now: () => Date) {
     this.db = db;
@@ -57,6 +60,7 @@ export class Store {
     this.policy = new PolicyRepo(db, now);
     this.outbox = new OutboxRepo(db, now);
     this.cursors = new CursorsRepo(db, now);
+    this.patchwork = new PatchworkRepo(db, now);
   }
 
   /** Opens the state file, creating and migrating it as needed, or only reading it (see db.ts). */

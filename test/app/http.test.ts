@@ -12,6 +12,7 @@ import {
   HttpError,
   type HttpOptions,
   httpGet,
+  httpRequest,
   parseRetryAfter,
   userAgent,
 } from '../../app/net/http.js';
@@ -195,5 +196,85 @@ describe('httpGet', () => {
     const e = await failure(httpGet(closed, o2, { defaultMaxBytes: 1 }));
     expect([e.code, e.status, sleeps]).toEqual(['exhausted', null, [75]]);
     expect(e.message).toMatch(/connection failed/);
+  });
+});
+
+describe('httpRequest: POST', () => {
+  const bodies: string[] = [];
+  /** Keeps the request's body, then answers. */
+  const keep =
+    (status: number, body = ''): Handler =>
+    (req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        bodies.push(`${req.method} ${Buffer.concat(parts).toString()}`);
+        answer(status, body, { 'content-type': 'application/json' })(req, res);
+      });
+    };
+  afterEach(() => {
+    bodies.length = 0;
+  });
+
+  it('sends the method, headers and body, and keeps the start of a final answer as its detail', async () => {
+    handlers = [keep(400, `{"state": ["not a valid choice"]}${'x'.repeat(5000)}`)];
+    const { o, sleeps } = options();
+    const e = await failure(
+      httpRequest(`${base}/checks/`, o, {
+        method: 'POST',
+        body: '{"state":"maybe"}',
+        headers: { 'content-type': 'application/json' },
+        defaultMaxBytes: 1000,
+        errorDetailBytes: 40,
+      }),
+    );
+    expect([e.code, e.status, e.detail, sleeps]).toEqual([
+      'http',
+      400,
+      '{"state": ["not a valid choice"]}xxxxxxx',
+      [],
+    ]);
+    expect(bodies).toEqual(['POST {"state":"maybe"}']);
+    expect(hits[0]?.['content-type']).toBe('application/json');
+  });
+
+  it('is never sent twice when the caller cannot tell whether a failed attempt took effect', async () => {
+    handlers = [keep(502)];
+    const { o, sleeps } = options();
+    const e = await failure(
+      httpRequest(`${base}/checks/`, o, { method: 'POST', body: '{}', defaultMaxBytes: 1000 }),
+    );
+    expect([e.code, e.status, bodies.length, sleeps]).toEqual(['exhausted', 502, 1, []]);
+  });
+
+  it('asks `settled` before each retry: what it finds ends the request, null tries again', async () => {
+    handlers = [keep(503), keep(500), keep(201, '{"id":1}')];
+    const { o, sleeps } = options();
+    const asked: number[] = [];
+    const made = await httpRequest(`${base}/checks/`, o, {
+      method: 'POST',
+      body: '{}',
+      defaultMaxBytes: 1000,
+      settled: async () => {
+        asked.push(bodies.length);
+        return null;
+      },
+    });
+    expect([made.status, made.body.toString(), asked, sleeps.length]).toEqual([201, '{"id":1}', [1, 2], 2]);
+    bodies.length = 0;
+    handlers = [keep(504), keep(201)];
+    const found = {
+      status: 200,
+      headers: new Headers(),
+      body: Buffer.from('found'),
+      url: `${base}/checks/1`,
+    };
+    const settled = await httpRequest(`${base}/checks/`, o, {
+      method: 'POST',
+      body: '{}',
+      defaultMaxBytes: 1000,
+      settled: async () => found,
+    });
+    expect([settled, bodies.length]).toEqual([found, 1]);
   });
 });
