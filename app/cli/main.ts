@@ -5,7 +5,7 @@
  * mail at all; for `specs`, no C file).
  */
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
@@ -20,6 +20,7 @@ import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters
 import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
+import { defaultCacheDir, toolVersion as version } from '../cache/facts.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
@@ -34,22 +35,6 @@ import type { BotOptions } from './bot.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
-
-/** The package version; the file sits two levels up in the sources and three in dist/. */
-function version(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'kapi-review' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'unknown';
-}
 
 /** The inputs in a message: `x.mbox`, `stdin`, `the folder d/`. */
 function describeInputs(inputs: string[]): string {
@@ -169,6 +154,9 @@ interface CheckOptions {
   config?: string;
   colour?: boolean;
   loreUrl?: string;
+  /** False with --no-cache. */
+  cache?: boolean;
+  cacheDir?: string;
 }
 
 async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
@@ -215,7 +203,14 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   // mail without a patch (a cover letter alone, a discussion): say so rather than a bare total
   if (set.series.length === 0) io.err('kapi-review: no patch in the input: nothing was reviewed\n');
   const parser = (await parserReady) ?? (await loadCParser());
-  const reviewed = await reviewSeriesSet(set, { checks: CHECKS, config, parser, tree: opts.tree ?? null });
+  const cache = opts.cache === false ? null : { dir: opts.cacheDir ?? defaultCacheDir() };
+  const reviewed = await reviewSeriesSet(set, {
+    checks: CHECKS,
+    config,
+    parser,
+    tree: opts.tree ?? null,
+    cache,
+  });
   const report = buildReport(reviewed);
   switch (opts.format) {
     case 'json':
@@ -283,6 +278,11 @@ function addReviewCommands(program: Command, io: CliIo, setCode: (code: number) 
     .option(
       '--lore-url <url>',
       'public-inbox for lore URL and Message-ID inputs (default: $KAPI_LORE_URL or lore.kernel.org)',
+    )
+    .option('--no-cache', 'parse every file again; read and write no cache')
+    .option(
+      '--cache-dir <dir>',
+      'where parsed files are kept (default: $XDG_CACHE_HOME/kapi-review or ~/.cache/kapi-review)',
     )
     .action(async (inputs: string[], opts: CheckOptions) => {
       setCode(

@@ -22,6 +22,7 @@ import { isCFile } from '../../checks/unit.js';
 import { type FileDiff, parseDiff } from '../../parsers/diff.js';
 import type { Framework } from '../../parsers/kapi/framework.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
+import { type CacheOptions, factCache } from '../cache/facts.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
@@ -51,6 +52,11 @@ export interface ReviewOptions {
   framework?: Framework;
   /** When the review started (ms since the epoch), for the time budget; default now. */
   startedAt?: number;
+  /**
+   * Where the parsers' results are kept between runs (app/cache/facts.ts); absent or a null `dir`:
+   * in this process only.
+   */
+  cache?: CacheOptions | null;
 }
 
 /** What a review comes back with: a SeriesReview without its series (plain data, from a worker). */
@@ -167,7 +173,8 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
       diff: inputs[k]?.files[j] ?? null,
     })),
   }));
-  const tooLarge = measureReview(patches, limits);
+  const memo = factCache(opts.cache);
+  const tooLarge = measureReview(patches, limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge, notes);
   // the added lines from the images themselves where a hunk applied at an offset
   for (const p of patches)
@@ -186,6 +193,7 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
     notes.push(choice.note);
   }
   const done = reviewPatches(patches, { ...opts, framework, stop: over });
+  memo.prune();
   return { ...done, notes: [...notes, ...done.notes], framework };
 }
 
@@ -215,6 +223,7 @@ export function reviewPatches(
       filter: opts.config.filter,
       ...(opts.framework ? { framework: opts.framework } : {}),
       ...(opts.stop ? { stop: opts.stop } : {}),
+      memo: factCache(opts.cache),
     });
   } catch (e) {
     if (e instanceof ReviewStopped) return tooLargeOutcome(overTime(opts.config.limits));
