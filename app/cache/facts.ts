@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  type Dirent,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -28,6 +29,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import type { FactMemo, MemoKind } from '../../checks/unit.js';
 import { validEntry } from './shape.js';
@@ -56,24 +58,54 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 let cachedVersion: string | undefined;
+
 /** The package version; package.json sits two levels up in the sources and three in dist/. */
-export function toolVersion(): string {
-  if (cachedVersion) return cachedVersion;
-  cachedVersion = 'unknown';
+export function packageVersion(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
         name?: string;
         version?: string;
       };
-      if (pkg.name === 'kapi-review' && pkg.version) {
-        cachedVersion = pkg.version;
-        break;
-      }
+      if (pkg.name === 'kapi-review' && pkg.version) return pkg.version;
     } catch {
       // not at this level
     }
   }
+  return 'unknown';
+}
+
+/**
+ * What the cache's entries belong to: the package version and the build it runs (the size and
+ * modification time of each module of the code that makes an entry), so that a rebuilt checkout
+ * with the same version number does not read what older code made.
+ */
+export function toolVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    let list: Dirent[];
+    try {
+      list = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of list) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|ts)$/.test(e.name))
+        try {
+          const st = statSync(p);
+          h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+        } catch {
+          // gone meanwhile
+        }
+    }
+  };
+  for (const room of ['app', 'checks', 'parsers', 'reporters']) walk(join(root, room));
+  cachedVersion = `${packageVersion()}+${h.digest('hex').slice(0, 16)}`;
   return cachedVersion;
 }
 
@@ -188,6 +220,20 @@ export class FactCache implements FactMemo {
       this.memory.delete(k);
       this.memoryBytes -= b.length;
     }
+  }
+
+  /** Whether entries go to disk (a folder was given and it could be written). */
+  get onDisk(): boolean {
+    return this.diskOk;
+  }
+
+  /** The bytes of an entry of another kind (app/cache/outcomes.ts) stored under `name`. */
+  readRaw(name: string): Buffer | null {
+    return this.diskOk ? this.readDisk(name) : null;
+  }
+
+  writeRaw(name: string, bytes: Buffer): void {
+    if (this.diskOk) this.writeDisk(name, bytes);
   }
 
   private readDisk(key: string): Buffer | null {

@@ -20,7 +20,7 @@ import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters
 import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
-import { defaultCacheDir, toolVersion as version } from '../cache/facts.js';
+import { defaultCacheDir, packageVersion as version } from '../cache/facts.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';

@@ -1,8 +1,10 @@
 import {
+  cpSync,
   existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
@@ -128,19 +130,12 @@ describe('the fact cache on disk', () => {
     const c = new FactCache(dir, { maxBytes: 3000 });
     const big = (i: number) => [{ ...SYSCALLS[0], macroText: `${i}`.repeat(500) }];
     for (let i = 0; i < 10; i++) c.get('syscalls', `f${i}.c`, TEXT, () => big(i));
-    // the first five are old
-    const old = new Date(Date.now() - 3_600_000);
-    for (let i = 0; i < 5; i++)
-      utimesSync(
-        join(
-          dir,
-          'v1',
-          c.key('syscalls', `f${i}.c`, TEXT).slice(0, 2),
-          c.key('syscalls', `f${i}.c`, TEXT).slice(2),
-        ),
-        old,
-        old,
-      );
+    // entry i was last written i minutes ago... reversed: f0 is the oldest, f9 the newest
+    for (let i = 0; i < 10; i++) {
+      const k = c.key('syscalls', `f${i}.c`, TEXT);
+      const when = new Date(Date.now() - (10 - i) * 60_000);
+      utimesSync(join(dir, 'v1', k.slice(0, 2), k.slice(2)), when, when);
+    }
     c.prune();
     const left = entries(dir);
     expect(left.reduce((n, f) => n + statSync(f).size, 0)).toBeLessThanOrEqual(3000);
@@ -206,5 +201,27 @@ describe('kapi-review check with the cache', () => {
     expect(written).toBeGreaterThan(0);
     expect(entries(dir).length).toBe(written);
     expect(existsSync(none)).toBe(false);
+  });
+});
+
+describe('a stored review', () => {
+  it('is used only while the tree files it read are unchanged, and a damaged one is refused', async () => {
+    const tree = join(tmp(), 'tree');
+    cpSync('fixtures/tree-frob', tree, { recursive: true });
+    const dir = tmp();
+    const args = ['--format', 'json', '--tree', tree, '--cache-dir', dir, 'fixtures/mail/base-frob-v1.mbox'];
+    const first = await check(args);
+    const stored = entries(dir).filter((f) => /\/v1\/o/.test(f));
+    expect(stored.length).toBe(1);
+    expect(await check(args)).toEqual(first);
+    // the base file goes: the stored review no longer stands for the tree
+    const source = entries(tree).find((f) => f.endsWith('.c')) as string;
+    rmSync(source);
+    const changed = await check(args);
+    expect(changed).toEqual(await check([...args, '--no-cache']));
+    expect(changed.out).not.toEqual(first.out);
+    // a damaged entry is refused and the review made again
+    for (const f of entries(dir).filter((x) => /\/v1\/o/.test(x))) writeFileSync(f, 'garbage');
+    expect(await check(args)).toEqual(changed);
   });
 });
