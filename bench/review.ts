@@ -104,9 +104,9 @@ async function benchSeries(dir: string, name: string, tree: string, runs: number
   };
   // one warm-up each: the page cache, perl's and node's compile caches, and the warm cache itself
   for (const f of Object.values(subjects)) await f();
-  const ms: Record<string, number[]> = {};
+  const ms: Record<string, number[]> = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
   for (let i = 0; i < runs; i++)
-    for (const [k, f] of Object.entries(subjects)) (ms[k] ??= []).push((await time(f)).ms);
+    for (const [k, f] of Object.entries(subjects)) ms[k]?.push((await time(f)).ms);
   rmSync(warmDir, { recursive: true, force: true });
   const m = (k: string): number => Math.round(median(ms[k] ?? []));
   const r = (a: number, b: number): number => Number((a / b).toFixed(1));
