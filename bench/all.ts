@@ -116,12 +116,32 @@ function summary(skipped: string[]): void {
   const r = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Json>;
   const lines: string[] = [];
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const review = r.review as { checkpatchMs: number; kapiReviewMs: number; speedup: number } | undefined;
-  if (review && !skipped.includes('review'))
+  const review = r.review as
+    | {
+        series: string;
+        checkpatchMs: number;
+        checkpatchPerPatchMs: number;
+        noTreeMs: number;
+        coldMs: number;
+        warmMs: number;
+        hookMs: number;
+        noTreeRatio: number;
+        coldRatio: number;
+        warmRatio: number;
+        hookRatio: number;
+      }
+    | undefined;
+  if (review?.coldMs !== undefined && !skipped.includes('review')) {
+    const s = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
+    const c = `vs checkpatch.pl ${s(review.checkpatchMs)}`;
     lines.push(
-      `review latency   kapi-review check ${(review.kapiReviewMs / 1000).toFixed(3)} s vs checkpatch.pl ${(review.checkpatchMs / 1000).toFixed(2)} s: ` +
-        `${review.speedup}x faster (goal 20x: ${verdict(review.speedup >= 20)})`,
+      `review, ${review.series}: no tree ${s(review.noTreeMs)} ${c}: ${review.noTreeRatio}x (goal 20x: ${verdict(review.noTreeRatio >= 20)})`,
+      `review, --tree cold  ${s(review.coldMs)}: ${review.coldRatio}x (goal 10x: ${verdict(review.coldRatio >= 10)})`,
+      `review, --tree warm  ${s(review.warmMs)}: ${review.warmRatio}x (goal 25x: ${verdict(review.warmRatio >= 25)})`,
+      `b4 hook per patch    ${s(review.hookMs)} vs checkpatch per patch ${s(review.checkpatchPerPatchMs)}: ` +
+        `${review.hookRatio}x (goal 2x: ${verdict(review.hookRatio >= 2)})`,
     );
+  }
   const ingest = r.ingest as { sizes: Json[] } | undefined;
   const big = ingest?.sizes[ingest.sizes.length - 1] as
     | { megabytes: number; ingestMs: number; rawMs: number; ratioToRaw: number; peakRssMb: number }

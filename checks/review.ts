@@ -10,7 +10,7 @@ import type { FileDiff } from '../parsers/diff.js';
 import type { Framework } from '../parsers/kapi/framework.js';
 import { type CheckConfig, type CheckCrash, runChecks } from './runner.js';
 import type { Check, Finding } from './types.js';
-import { buildUnit, type UnitFragment, type UnitInput } from './unit.js';
+import { buildUnit, type FactMemo, type UnitFragment, type UnitInput } from './unit.js';
 
 /** Which findings are reported inline; the one list the config, the CLI and the docs read. */
 export const DIFF_FILTERS = ['added', 'diff-context', 'file', 'none'] as const;
@@ -67,6 +67,8 @@ export interface ReviewOptions {
    * time budget; the clock stays out of this pure module).
    */
   stop?: () => boolean;
+  /** Where the parsers' results for a text may come from instead of parsing it again. */
+  memo?: FactMemo;
 }
 
 /** Thrown by reviewSeries when `stop` says so: the review is abandoned, nothing of it is kept. */
@@ -133,6 +135,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         const base = buildUnit(
           { path: file.path, mode: 'full', post: file.pre, fragments: [], diff: null },
           opts.parser,
+          opts.memo,
         );
         const seeded = new Map<string, ScopedFinding>();
         for (const f of runChecks(base, opts.checks, opts.config, null, opts.framework).findings)
@@ -150,6 +153,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
           ...(file.changed ? { changed: file.changed } : {}),
         },
         opts.parser,
+        opts.memo,
       );
       files.push({ path: file.path, patch: k, mode: unit.mode });
       if (stop()) throw new ReviewStopped();

@@ -39,7 +39,27 @@ export function isCFile(path: string): boolean {
   return /\.[ch]$/.test(path);
 }
 
-function specsOf(text: string, path: string): { specs: ApiSpec[]; issues: Issue[] } {
+/**
+ * What a unit is made of that depends only on a file's path and text: the specs of both forms, the
+ * syscalls, the C facts. A memo may hand back what an earlier parse of the same text gave (the
+ * app keeps them on disk, app/cache/facts.ts); `make` computes it when it has none. A memo must
+ * hand out a fresh copy each time: checks may extend what they get.
+ */
+export type MemoKind = 'specs' | 'syscalls' | 'c';
+export interface FactMemo {
+  get<T>(kind: MemoKind, path: string, text: string, make: () => T): T;
+}
+
+/** No memo: compute every time. */
+export const NO_MEMO: FactMemo = { get: (_kind, _path, _text, make) => make() };
+
+export interface SpecsOf {
+  specs: ApiSpec[];
+  issues: Issue[];
+}
+
+/** The specs of every form in a text, and what their parsers said. */
+export function specsOf(text: string, path: string): SpecsOf {
   const m = parseMacroSpecs(text, path);
   const k = parseKerneldocSpecs(text, path);
   return { specs: [...m.value, ...k.value], issues: [...m.issues, ...k.issues] };
@@ -78,7 +98,7 @@ export function shiftLines<T>(value: T, by: number, seen: Set<object> = new Set(
   return value;
 }
 
-export function buildUnit(input: UnitInput, parser: Parser | null): FileUnit {
+export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMemo = NO_MEMO): FileUnit {
   const added = new Set<number>(input.changed?.added ?? []);
   const hunks: { start: number; end: number }[] = [...(input.changed?.hunks ?? [])];
   if (!input.changed)
@@ -97,14 +117,14 @@ export function buildUnit(input: UnitInput, parser: Parser | null): FileUnit {
     const lines = input.post.split('\n');
     line = (n) => (n >= 1 && n <= lines.length ? lines[n - 1] : undefined);
     if (isC) {
-      ({ specs, issues: specIssues } = specsOf(input.post, input.path));
+      const post = input.post;
+      ({ specs, issues: specIssues } = memo.get('specs', input.path, post, () => specsOf(post, input.path)));
       // every check that reads the code compares it with a spec: without one, the C analysis
       // (most of the cost of a review) would be wasted
       if (parser && specs.length > 0) {
-        const facts = analyzeC(parser, input.post, input.path);
-        code = facts.value;
-        syscalls = facts.value.syscalls;
-      } else syscalls = syscallsFromPrep(input.post);
+        code = memo.get('c', input.path, post, () => analyzeC(parser, post, input.path).value);
+        syscalls = code.syscalls;
+      } else syscalls = memo.get('syscalls', input.path, post, () => syscallsFromPrep(post));
     }
   } else {
     const known = new Map<number, string>();

@@ -24,6 +24,7 @@ import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters
 import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
+import { defaultCacheDir } from '../cache/facts.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
@@ -178,6 +179,9 @@ interface CheckOptions {
   colour?: boolean;
   failOn?: FailLevel;
   loreUrl?: string;
+  /** False with --no-cache. */
+  cache?: boolean;
+  cacheDir?: string;
 }
 
 /**
@@ -271,7 +275,14 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   if (set.series.length === 0 && opts.format !== 'line')
     io.err('kapi-review: no patch in the input: nothing was reviewed\n');
   const parser = (await parserReady) ?? (await loadCParser());
-  const reviewed = await reviewSeriesSet(set, { checks: CHECKS, config, parser, tree: opts.tree ?? null });
+  const cache = opts.cache === false ? null : { dir: opts.cacheDir ?? defaultCacheDir() };
+  const reviewed = await reviewSeriesSet(set, {
+    checks: CHECKS,
+    config,
+    parser,
+    tree: opts.tree ?? null,
+    cache,
+  });
   return printReport(buildReport(reviewed), opts, io);
 }
 
@@ -330,6 +341,11 @@ function addReviewCommands(program: Command, io: CliIo, setCode: (code: number) 
     .option(
       '--lore-url <url>',
       'public-inbox for lore URL and Message-ID inputs (default: $KAPI_LORE_URL or lore.kernel.org)',
+    )
+    .option('--no-cache', 'parse every file again; read and write no cache')
+    .option(
+      '--cache-dir <dir>',
+      'where parsed files are kept (default: $XDG_CACHE_HOME/kapi-review or ~/.cache/kapi-review)',
     );
   // the last of --colour, --color, --no-colour and --no-color on the command line wins
   let colourFlag: boolean | undefined;

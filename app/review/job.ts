@@ -14,10 +14,10 @@
 import type { Parser } from 'web-tree-sitter';
 import { CHECKS } from '../../checks/index.js';
 import type { Check } from '../../checks/types.js';
+import { type FactMemo, specsOf } from '../../checks/unit.js';
 import type { Framework } from '../../parsers/kapi/framework.js';
-import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
-import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
 import { loadCParser } from '../c/language.js';
+import { type CacheOptions, factCache } from '../cache/facts.js';
 import type { ReviewConfig } from '../config/index.js';
 import { changedLines } from '../context/postimage.js';
 import { type PrImage, prPatch } from '../github/pr.js';
@@ -44,6 +44,8 @@ export type ReviewJob =
       /** False: check without the C parser (the text of the specs only). */
       parser: boolean;
       framework?: Framework;
+      /** Where the parsers' results are kept between runs (null or absent: this thread only). */
+      cache?: CacheOptions | null;
     }
   | {
       kind: 'pull-request';
@@ -52,6 +54,7 @@ export type ReviewJob =
       config: ReviewConfig;
       checks: string[];
       framework: Framework;
+      cache?: CacheOptions | null;
     };
 
 export interface JobOutcome extends ReviewOutcome {
@@ -71,11 +74,8 @@ function registryChecks(ids: readonly string[]): Check[] {
   });
 }
 
-function hasSpec(text: string, path: string): boolean {
-  return (
-    mayCarryKapi(text) &&
-    (parseMacroSpecs(text, path).value.length > 0 || parseKerneldocSpecs(text, path).value.length > 0)
-  );
+function hasSpec(text: string, path: string, memo: FactMemo): boolean {
+  return mayCarryKapi(text) && memo.get('specs', path, text, () => specsOf(text, path)).specs.length > 0;
 }
 
 /**
@@ -95,14 +95,17 @@ export async function runJob(
       parser: job.parser ? env.parser : null,
       tree: job.tree,
       startedAt,
+      ...(job.cache !== undefined ? { cache: job.cache } : {}),
       ...(job.framework ? { framework: job.framework } : {}),
     });
   const over = budget({ config: job.config, startedAt });
   const patch = prPatch(job.label, job.images, { changed: false });
-  const tooLarge = measureReview([patch], job.config.limits);
+  const memo = factCache(job.cache);
+  const tooLarge = measureReview([patch], job.config.limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge);
   const specsTouched = job.images.some(
-    (i) => hasSpec(i.post, i.file.filename) || (i.pre !== null && hasSpec(i.pre, i.file.filename)),
+    (i) =>
+      hasSpec(i.post, i.file.filename, memo) || (i.pre !== null && hasSpec(i.pre, i.file.filename, memo)),
   );
   for (const f of patch.files) if (f.post !== null) f.changed = changedLines(f.pre ?? '', f.post);
   if (over()) return tooLargeOutcome(overTime(job.config.limits));
@@ -113,6 +116,7 @@ export async function runJob(
     tree: 'pull request base',
     framework: job.framework,
     stop: over,
+    ...(job.cache !== undefined ? { cache: job.cache } : {}),
   });
   return { ...done, specsTouched };
 }

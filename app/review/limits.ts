@@ -14,9 +14,7 @@
  * Pure: no clock (the time budget is enforced by the caller), no I/O.
  */
 import type { ReviewPatch } from '../../checks/review.js';
-import { isCFile } from '../../checks/unit.js';
-import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
-import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
+import { type FactMemo, isCFile, NO_MEMO, specsOf } from '../../checks/unit.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
 
 export interface ReviewLimits {
@@ -109,11 +107,10 @@ function overBytes(s: string, max: number): number | null {
   return n > max ? n : null;
 }
 
-/** Total entries of the specs in a text. */
-export function countSpecEntries(text: string, path: string): number {
+/** Total entries of the specs in a text (the parse goes through `memo`, which the review reuses). */
+export function countSpecEntries(text: string, path: string, memo: FactMemo = NO_MEMO): number {
   let n = 0;
-  for (const s of parseMacroSpecs(text, path).value) n += specEntries(s);
-  for (const s of parseKerneldocSpecs(text, path).value) n += specEntries(s);
+  for (const s of memo.get('specs', path, text, () => specsOf(text, path)).specs) n += specEntries(s);
   return n;
 }
 
@@ -164,7 +161,11 @@ function imagesOf(patches: readonly ReviewPatch[]): { path: string; where: strin
  * The first limit the review of these patches would exceed, counted before any check runs: the
  * hunks, then each file's size, then each file's spec entries. Null when it is within all of them.
  */
-export function measureReview(patches: readonly ReviewPatch[], limits: ReviewLimits): TooLarge | null {
+export function measureReview(
+  patches: readonly ReviewPatch[],
+  limits: ReviewLimits,
+  memo: FactMemo = NO_MEMO,
+): TooLarge | null {
   const hunks = overHunks(
     countHunks(
       patches.map((p) => ({ files: p.files.map((f) => ({ path: f.path, hunks: f.diff?.hunks ?? [] })) })),
@@ -186,7 +187,7 @@ export function measureReview(patches: readonly ReviewPatch[], limits: ReviewLim
     // the same text twice (one patch's post-image is the next one's pre-image) is counted once
     if (seen.has(i.text)) continue;
     seen.add(i.text);
-    const n = countSpecEntries(i.text, i.path);
+    const n = countSpecEntries(i.text, i.path, memo);
     if (n > limits.specEntries)
       return {
         limit: 'spec-entries',

@@ -22,6 +22,8 @@ import { isCFile } from '../../checks/unit.js';
 import { type FileDiff, parseDiff } from '../../parsers/diff.js';
 import type { Framework } from '../../parsers/kapi/framework.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
+import { type CacheOptions, type FactCache, factCache } from '../cache/facts.js';
+import { outcomeKey, storedOutcome, storeOutcome, type TreeReads, textHash } from '../cache/outcomes.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
@@ -51,6 +53,11 @@ export interface ReviewOptions {
   framework?: Framework;
   /** When the review started (ms since the epoch), for the time budget; default now. */
   startedAt?: number;
+  /**
+   * Where the parsers' results are kept between runs (app/cache/facts.ts); absent or a null `dir`:
+   * in this process only.
+   */
+  cache?: CacheOptions | null;
 }
 
 /** What a review comes back with: a SeriesReview without its series (plain data, from a worker). */
@@ -147,6 +154,10 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
     tree = t.tree;
     if (t.note) notes.push(t.note);
   }
+  const memo = factCache(opts.cache);
+  const stored = memo.onDisk ? await storedReview(input, opts, tree, notes, memo) : null;
+  if (stored?.outcome) return stored.outcome;
+  if (tree && stored) tree = recordReads(tree, stored.reads);
   const inputs = input.patches.map((p, k) => ({
     messageId: p.messageId,
     label: patchLabel(input.expected, p.counter, p.subject),
@@ -167,7 +178,7 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
       diff: inputs[k]?.files[j] ?? null,
     })),
   }));
-  const tooLarge = measureReview(patches, limits);
+  const tooLarge = measureReview(patches, limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge, notes);
   // the added lines from the images themselves where a hunk applied at an offset
   for (const p of patches)
@@ -186,7 +197,49 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
     notes.push(choice.note);
   }
   const done = reviewPatches(patches, { ...opts, framework, stop: over });
-  return { ...done, notes: [...notes, ...done.notes], framework };
+  const outcome: ReviewOutcome = { ...done, notes: [...notes, ...done.notes], framework };
+  // a review the time budget ended says nothing about the next one
+  if (stored && done.tooLarge?.limit !== 'time') storeOutcome(memo, stored.key, stored.reads, outcome);
+  memo.prune();
+  return outcome;
+}
+
+/** A tree reader that notes the hash of each file it reads. */
+function recordReads(tree: TreeReader, reads: TreeReads): TreeReader {
+  return {
+    async read(path) {
+      const text = await tree.read(path);
+      reads.set(path, textHash(text));
+      return text;
+    },
+    describe: () => tree.describe(),
+  };
+}
+
+/**
+ * The stored outcome of this very review (same series, tree, notes so far, configuration, checks
+ * and build) when the tree files it read are unchanged; else its key, for storing it once done.
+ */
+async function storedReview(
+  input: SeriesInput,
+  opts: ReviewOptions,
+  tree: TreeReader | null,
+  notes: readonly string[],
+  memo: FactCache,
+): Promise<{ outcome?: ReviewOutcome; key: string; reads: TreeReads }> {
+  const key = outcomeKey({
+    input,
+    tree: opts.tree,
+    treeIs: tree?.describe() ?? null,
+    notes,
+    config: opts.config,
+    checks: opts.checks.map((c) => c.meta.id),
+    parser: opts.parser !== null,
+    framework: opts.framework ?? null,
+  });
+  const reader = tree ?? { read: async () => null };
+  const outcome = await storedOutcome<ReviewOutcome>(memo, key, (p) => reader.read(p));
+  return { ...(outcome ? { outcome } : {}), key, reads: new Map() };
 }
 
 /** Reviews one series here, on this thread (`kapi-review check`; the bot and the App use workers). */
@@ -215,6 +268,7 @@ export function reviewPatches(
       filter: opts.config.filter,
       ...(opts.framework ? { framework: opts.framework } : {}),
       ...(opts.stop ? { stop: opts.stop } : {}),
+      memo: factCache(opts.cache),
     });
   } catch (e) {
     if (e instanceof ReviewStopped) return tooLargeOutcome(overTime(opts.config.limits));

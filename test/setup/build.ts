@@ -4,9 +4,15 @@
  * sources vitest runs), so a stale build would test old code in the workers. tsc takes about 1.5 s.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export default function setup(): void {
+export default function setup(): () => void {
+  // `kapi-review check` keeps parsed files under $XDG_CACHE_HOME/kapi-review: the tests' runs of it
+  // use a cache of their own, empty at the start, never the user's
+  const cacheHome = mkdtempSync(join(tmpdir(), 'kapi-review-test-cache-'));
+  process.env.XDG_CACHE_HOME = cacheHome;
   const root = join(import.meta.dirname, '..', '..');
   try {
     execFileSync(
@@ -21,4 +27,5 @@ export default function setup(): void {
     const out = (e as { stdout?: Buffer }).stdout?.toString() ?? '';
     throw new Error(`the build for the review workers failed (tsc -p tsconfig.build.json):\n${out}`);
   }
+  return () => rmSync(cacheHome, { recursive: true, force: true });
 }

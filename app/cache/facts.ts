@@ -1,0 +1,320 @@
+/**
+ * The persistent cache of what the parsers make of a file (its specs, syscalls and C facts), keyed
+ * by the file's path and the hash of its text, like ccache or eslint's --cache. A review with a
+ * kernel tree parses the same base files and the same post-images run after run; this keeps them.
+ *
+ * - Where: `$XDG_CACHE_HOME/kapi-review` (default `~/.cache/kapi-review`), or `--cache-dir`.
+ * - Versioned: the tool's version and SCHEMA are in every key and in every entry; an entry of an
+ *   older version is never read (its key differs) and ages out.
+ * - Safe under concurrent processes: an entry is written to a temporary file and renamed into
+ *   place, so a reader sees a whole entry or none.
+ * - Never trusted: an entry that does not deserialise, names another key, version or kind, or has
+ *   the wrong shape is ignored and written again.
+ * - Bounded: after a process wrote entries, the oldest (by modification time) go beyond `maxBytes`.
+ *
+ * One process keeps what it read or made in memory too (bounded), so a text parsed by the limits
+ * and again by the review, or the base files of many series in the bot, are parsed once.
+ */
+
+import { createHash } from 'node:crypto';
+import {
+  type Dirent,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import type { FactMemo, MemoKind } from '../../checks/unit.js';
+import { packageVersion } from '../io/package.js';
+import { validEntry } from './shape.js';
+
+/** Bump when what an entry holds changes shape or meaning without a version change. */
+const SCHEMA = 1;
+const FORMAT = 'kapi-review-facts';
+/** The default cap of the cache on disk. */
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** What one process keeps in memory (serialised). */
+const MEMORY_BYTES = 64 * 1024 * 1024;
+
+export interface CacheOptions {
+  /** The cache folder; null keeps the cache in this process only (`--no-cache`). */
+  dir: string | null;
+  maxBytes?: number;
+  /** The tool version the entries belong to (default: package.json's). */
+  version?: string;
+}
+
+/** `$XDG_CACHE_HOME/kapi-review`, else `~/.cache/kapi-review`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg?.startsWith('/') ? xdg : join(homedir(), '.cache');
+  return join(base, 'kapi-review');
+}
+
+let cachedVersion: string | undefined;
+
+/**
+ * What the cache's entries belong to: the package version and the build it runs (the size and
+ * modification time of each module of the code that makes an entry), so that a rebuilt checkout
+ * with the same version number does not read what older code made.
+ */
+export function toolVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    let list: Dirent[];
+    try {
+      list = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of list) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|ts)$/.test(e.name))
+        try {
+          const st = statSync(p);
+          h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+        } catch {
+          // gone meanwhile
+        }
+    }
+  };
+  for (const room of ['app', 'checks', 'parsers', 'reporters']) walk(join(root, room));
+  cachedVersion = `${packageVersion()}+${h.digest('hex').slice(0, 16)}`;
+  return cachedVersion;
+}
+
+interface Entry {
+  format: string;
+  schema: number;
+  version: string;
+  kind: MemoKind;
+  key: string;
+  value: unknown;
+}
+
+/** What a cache did in this process, for the bench and the tests. */
+export interface CacheStats {
+  hits: number;
+  memoryHits: number;
+  misses: number;
+  /** Entries found on disk but refused (corrupt, foreign, wrong shape). */
+  refused: number;
+  writes: number;
+  evicted: number;
+}
+
+export class FactCache implements FactMemo {
+  readonly stats: CacheStats = { hits: 0, memoryHits: 0, misses: 0, refused: 0, writes: 0, evicted: 0 };
+  private readonly memory = new Map<string, Buffer>();
+  private memoryBytes = 0;
+  private readonly version: string;
+  private readonly maxBytes: number;
+  private diskOk: boolean;
+
+  constructor(
+    readonly dir: string | null,
+    opts: { maxBytes?: number; version?: string } = {},
+  ) {
+    this.version = opts.version ?? toolVersion();
+    this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.diskOk = dir !== null;
+  }
+
+  /** The key of (kind, path, text) for this version and schema. */
+  key(kind: MemoKind, path: string, text: string): string {
+    return createHash('sha256')
+      .update(`${FORMAT}\0${SCHEMA}\0${this.version}\0${kind}\0${path}\0`)
+      .update(text)
+      .digest('hex');
+  }
+
+  private file(key: string): string {
+    return join(this.dir as string, `v${SCHEMA}`, key.slice(0, 2), key.slice(2));
+  }
+
+  get<T>(kind: MemoKind, path: string, text: string, make: () => T): T {
+    const key = this.key(kind, path, text);
+    const mem = this.memory.get(key);
+    if (mem) {
+      const e = this.decode(mem, kind, key);
+      if (e) {
+        this.stats.memoryHits++;
+        return e.value as T;
+      }
+    }
+    if (this.diskOk) {
+      const bytes = this.readDisk(key);
+      if (bytes) {
+        const e = this.decode(bytes, kind, key);
+        if (e) {
+          this.stats.hits++;
+          this.remember(key, bytes);
+          return e.value as T;
+        }
+        this.stats.refused++;
+      }
+    }
+    this.stats.misses++;
+    const value = make();
+    const entry: Entry = { format: FORMAT, schema: SCHEMA, version: this.version, kind, key, value };
+    let bytes: Buffer;
+    try {
+      bytes = serialize(entry);
+    } catch {
+      return value; // not plain data: nothing to keep
+    }
+    this.remember(key, bytes);
+    if (this.diskOk) this.writeDisk(key, bytes);
+    return value;
+  }
+
+  private decode(bytes: Buffer, kind: MemoKind, key: string): Entry | null {
+    let e: unknown;
+    try {
+      e = deserialize(bytes);
+    } catch {
+      return null;
+    }
+    if (typeof e !== 'object' || e === null) return null;
+    const x = e as Partial<Entry>;
+    if (x.format !== FORMAT || x.schema !== SCHEMA || x.version !== this.version) return null;
+    if (x.kind !== kind || x.key !== key || !validEntry(kind, x.value)) return null;
+    return x as Entry;
+  }
+
+  private remember(key: string, bytes: Buffer): void {
+    if (bytes.length > MEMORY_BYTES / 4) return;
+    const old = this.memory.get(key);
+    if (old) this.memoryBytes -= old.length;
+    this.memory.delete(key);
+    this.memory.set(key, bytes);
+    this.memoryBytes += bytes.length;
+    for (const [k, b] of this.memory) {
+      if (this.memoryBytes <= MEMORY_BYTES) break;
+      this.memory.delete(k);
+      this.memoryBytes -= b.length;
+    }
+  }
+
+  /** Whether entries go to disk (a folder was given and it could be written). */
+  get onDisk(): boolean {
+    return this.diskOk;
+  }
+
+  /** The bytes of an entry of another kind (app/cache/outcomes.ts) stored under `name`. */
+  readRaw(name: string): Buffer | null {
+    return this.diskOk ? this.readDisk(name) : null;
+  }
+
+  writeRaw(name: string, bytes: Buffer): void {
+    if (this.diskOk) this.writeDisk(name, bytes);
+  }
+
+  private readDisk(key: string): Buffer | null {
+    try {
+      return readFileSync(this.file(key));
+    } catch {
+      return null;
+    }
+  }
+
+  private writeDisk(key: string, bytes: Buffer): void {
+    const file = this.file(key);
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, file);
+      this.stats.writes++;
+    } catch {
+      // a read-only or full disk: go on without the disk
+      this.diskOk = false;
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // the folder is not there either
+      }
+    }
+  }
+
+  /**
+   * Keeps the cache on disk within its cap: when this process wrote to it, the oldest entries
+   * (by modification time) go until the rest fits. Also clears temporary files a killed process
+   * left behind (older than a minute).
+   */
+  prune(now = Date.now()): void {
+    if (!this.diskOk || this.stats.writes === 0 || this.dir === null) return;
+    const root = join(this.dir, `v${SCHEMA}`);
+    const files: { path: string; size: number; mtime: number }[] = [];
+    let total = 0;
+    let dirs: string[];
+    try {
+      dirs = readdirSync(root);
+    } catch {
+      return;
+    }
+    for (const d of dirs) {
+      let names: string[];
+      try {
+        names = readdirSync(join(root, d));
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const path = join(root, d, n);
+        try {
+          const st = statSync(path);
+          if (n.endsWith('.tmp')) {
+            if (now - st.mtimeMs > 60_000) unlinkSync(path);
+            continue;
+          }
+          files.push({ path, size: st.size, mtime: st.mtimeMs });
+          total += st.size;
+        } catch {
+          // gone meanwhile: another process pruned it
+        }
+      }
+    }
+    if (total <= this.maxBytes) return;
+    files.sort((a, b) => a.mtime - b.mtime);
+    for (const f of files) {
+      if (total <= this.maxBytes) break;
+      try {
+        unlinkSync(f.path);
+        this.stats.evicted++;
+      } catch {
+        // gone meanwhile
+      }
+      total -= f.size;
+    }
+  }
+}
+
+const open = new Map<string, FactCache>();
+
+/** The cache of this process for a folder (or the in-memory one for null): one per folder. */
+export function factCache(opts: CacheOptions | null | undefined): FactCache {
+  const dir = opts?.dir ?? null;
+  const id = `${dir ?? ''}\0${opts?.version ?? ''}\0${opts?.maxBytes ?? ''}`;
+  let c = open.get(id);
+  if (!c) {
+    c = new FactCache(dir, {
+      ...(opts?.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+      ...(opts?.version !== undefined ? { version: opts.version } : {}),
+    });
+    open.set(id, c);
+  }
+  return c;
+}
