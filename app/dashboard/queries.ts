@@ -305,21 +305,21 @@ export class DashboardQueries {
          WHERE r.reviewed_at IS NOT NULL GROUP BY r.id, f.severity`,
       )
       .all() as Row[];
-    const patches = new Map<number, string[]>();
-    const patchRows = this.store.db
-      .prepare(
-        `SELECT p.revision_id, p.message_id FROM revision_patches p
-         WHERE p.revision_id IN (SELECT DISTINCT revision_id FROM findings) ORDER BY p.revision_id, p.position`,
-      )
-      .all() as Row[];
-    for (const p of patchRows) {
-      const id = num(p.revision_id);
-      patches.set(id, [...(patches.get(id) ?? []), str(p.message_id)]);
-    }
+    const patches = cached(
+      this.store.db,
+      'SELECT message_id FROM revision_patches WHERE revision_id = ? ORDER BY position',
+    ).pluck();
+    const days = new Map<number, string>();
     const counts = new Map<string, number>();
     for (const r of rows) {
-      const posted = this.postedOf(strOrNull(r.cover_message_id), patches.get(num(r.id)) ?? []);
-      const key = `${(posted ?? str(r.received_at)).slice(0, 10)}\u0000${str(r.severity)}`;
+      const id = num(r.id);
+      let day = days.get(id);
+      if (day === undefined) {
+        const posted = this.postedOf(strOrNull(r.cover_message_id), () => patches.all(id) as string[]);
+        day = (posted ?? str(r.received_at)).slice(0, 10);
+        days.set(id, day);
+      }
+      const key = `${day}\u0000${str(r.severity)}`;
       counts.set(key, (counts.get(key) ?? 0) + num(r.n));
     }
     return [...counts]
@@ -340,14 +340,15 @@ export class DashboardQueries {
    * patches' (a partial reroll keeps older patches). Null when none of its mails says.
    */
   postedAt(rev: Pick<RevisionRecord, 'coverMessageId' | 'patchMessageIds'>): string | null {
-    return this.postedOf(rev.coverMessageId, rev.patchMessageIds);
+    return this.postedOf(rev.coverMessageId, () => rev.patchMessageIds);
   }
 
-  private postedOf(cover: string | null, patches: readonly string[]): string | null {
+  /** postedAt, asking for the patches only when the cover letter does not say. */
+  private postedOf(cover: string | null, patches: () => readonly string[]): string | null {
     const c = cover === null ? null : this.mailDate(cover);
     if (c !== null) return c;
     let latest: string | null = null;
-    for (const p of patches) {
+    for (const p of patches()) {
       const d = this.mailDate(p);
       if (d !== null && (latest === null || d > latest)) latest = d;
     }
@@ -461,23 +462,14 @@ export class DashboardQueries {
           .all({ a: name, b: `sys_${name}`, c: `compat_sys_${name}` }),
       );
     }
-    const patches = db
-      .prepare(
-        'SELECT r.series_id, p.message_id FROM revision_patches p JOIN revisions r ON r.id = p.revision_id',
-      )
-      .all() as Row[];
-    for (const p of patches) {
-      const seriesId = num(p.series_id);
-      if (ids.has(seriesId)) continue;
-      const t = this.mails.touched(str(p.message_id));
-      if (!t) continue;
-      const path = terms.path;
+    const path = terms.path;
+    const syscall = terms.syscall;
+    for (const [seriesId, t] of this.mails.seriesTouches())
       if (
         (path !== null && t.files.some((f) => pathMatches(f, path))) ||
-        (terms.syscall !== null && t.syscalls.includes(terms.syscall))
+        (syscall !== null && t.syscalls.includes(syscall))
       )
         ids.add(seriesId);
-    }
     return [...ids];
   }
 

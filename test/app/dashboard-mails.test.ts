@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readHead } from '../../app/dashboard/mails.js';
+import { rawTouches, readHead } from '../../app/dashboard/mails.js';
 import { DashboardQueries } from '../../app/dashboard/queries.js';
 import type { RevisionInput } from '../../app/store/series.js';
 import type { Store } from '../../app/store/store.js';
@@ -250,6 +250,50 @@ describe('dashboard: search by Message-ID, file and syscall', () => {
     expect(found('EPERM')).toEqual([C]);
     expect(found('munlock')).toEqual([]);
     expect(q.listSeries({ search: 'read' }).total).toBe(1);
+  });
+});
+
+describe('dashboard: what a patch touches', () => {
+  const diff = gitDiff('fs/read_write.c', READ_C, READ_C.replace('return ksys', 'return 0 + ksys'));
+  const plain = patchMail('t@x', '[PATCH] t', 'Mon, 2 Mar 2026 10:00:00 +0000', diff);
+  const [head, body] = [plain.slice(0, plain.indexOf('\n\n')), plain.slice(plain.indexOf('\n\n') + 2)];
+
+  it('reads plain mail line by line and encoded mail whole, with the same answer', () => {
+    const want = { files: ['fs/read_write.c'], syscalls: ['read'] };
+    expect(rawTouches(Buffer.from(plain))).toEqual(want);
+    const b64 = (
+      Buffer.from(body)
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []
+    ).join('\n');
+    expect(rawTouches(Buffer.from(`${head}\nContent-Transfer-Encoding: base64\n\n${b64}\n`))).toEqual(want);
+    // quoted-printable with a soft line break inside the SYSCALL_DEFINE line
+    const qp = body.replaceAll('=', '=3D').replace('SYSCALL_DEFINE3(read,', 'SYSCALL_DEFI=\nNE3(read,');
+    expect(rawTouches(Buffer.from(`${head}\nContent-Transfer-Encoding: quoted-printable\n\n${qp}`))).toEqual(
+      want,
+    );
+    // SYSCALL_DEFINE in the commit message is no part of the diff
+    expect(rawTouches(Buffer.from(`${head}\n\nSYSCALL_DEFINE1(evil, int, x) moved.\n`))).toEqual({
+      files: [],
+      syscalls: [],
+    });
+  });
+
+  it('takes new, deleted and renamed files and a plain diff -u', () => {
+    const mail = (d: string) => Buffer.from(`${head}\n\nmsg\n---\n${d}\n`);
+    expect(
+      rawTouches(
+        mail(
+          'diff --git a/old.c b/new.c\nsimilarity index 90%\nrename from old.c\nrename to new.c\n--- a/old.c\n+++ b/new.c\n@@ -1 +1 @@\n-a\n+b',
+        ),
+      ).files,
+    ).toEqual(['new.c', 'old.c']);
+    expect(
+      rawTouches(mail('diff --git a/gone.c b/gone.c\n--- a/gone.c\n+++ /dev/null\n@@ -1 +0,0 @@\n-a')).files,
+    ).toEqual(['gone.c']);
+    expect(
+      rawTouches(mail('--- lib/x.c\t2026-01-01\n+++ lib/x.c\t2026-01-02\n@@ -1 +1 @@\n-a\n+b')).files,
+    ).toEqual(['lib/x.c']);
   });
 });
 
