@@ -21,7 +21,7 @@ import { parseAddressList } from './headers.js';
 import { type Issue, issue, type Parsed } from './types.js';
 
 /** The trailers a reviewer gives, in their usual spelling. */
-export const REVIEW_TRAILER_KEYS = [
+const REVIEW_TRAILER_KEYS = [
   'Reviewed-by',
   'Acked-by',
   'Tested-by',

@@ -53,7 +53,7 @@ export function loreLinks(inboxUrl: string): { links: LoreLinks } | { error: str
 }
 
 /** A word the shell reads back as exactly `s`: as it is when it is plain, else single-quoted. */
-export function shellWord(s: string): string {
+function shellWord(s: string): string {
   if (/^[A-Za-z0-9@%+=:,./_-]+$/.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -187,40 +187,36 @@ export class StoredMails {
   head(messageId: string): MailHead | null {
     const known = this.heads.get(messageId);
     if (known) return known;
-    if (this.absent.has(messageId)) return null;
-    const r = cached(this.db, 'SELECT raw FROM raw_messages WHERE message_id = ?').get(messageId) as
-      | Row
-      | undefined;
-    if (!r) {
-      this.absent.add(messageId);
-      return null;
-    }
-    const h = readHead(r.raw as Buffer);
+    const raw = this.raw(messageId);
+    if (!raw) return null;
+    const h = readHead(raw);
     this.heads.set(messageId, h);
     return h;
   }
 
   /** A kept mail, parsed whole (not remembered); null when none is kept. */
   mail(messageId: string): PatchMail | null {
+    const raw = this.raw(messageId);
+    return raw ? parseMailSync(raw).value : null;
+  }
+
+  /** The bytes of a kept mail; null when none is kept (remembered until mail is kept again). */
+  private raw(messageId: string): Buffer | null {
+    if (this.absent.has(messageId)) return null;
     const r = cached(this.db, 'SELECT raw FROM raw_messages WHERE message_id = ?').get(messageId) as
       | Row
       | undefined;
-    return r ? parseMailSync(r.raw as Buffer).value : null;
+    if (!r) this.absent.add(messageId);
+    return r ? (r.raw as Buffer) : null;
   }
 
   /** The files and syscalls a kept patch touches (remembered); null when the mail is not kept. */
   private touched(messageId: string): PatchTouches | null {
     const known = this.touches.get(messageId);
     if (known !== undefined) return known;
-    if (this.absent.has(messageId)) return null;
-    const r = cached(this.db, 'SELECT raw FROM raw_messages WHERE message_id = ?').get(messageId) as
-      | Row
-      | undefined;
-    if (!r) {
-      this.absent.add(messageId);
-      return null;
-    }
-    const t = rawTouches(r.raw as Buffer);
+    const raw = this.raw(messageId);
+    if (!raw) return null;
+    const t = rawTouches(raw);
     this.touches.set(messageId, t);
     return t;
   }

@@ -209,16 +209,19 @@ function searchable(store: Store) {
   return { A: A.seriesId, B: B.seriesId, C: C.seriesId };
 }
 
+/** The ids of the series a search finds, in order. */
+const foundIn = (q: DashboardQueries) => (search: string) =>
+  q
+    .listSeries({ search })
+    .items.map((i) => i.series.id)
+    .sort();
+
 describe('dashboard: search by Message-ID, file and syscall', () => {
   it('finds a series by any of its Message-IDs, a reply in its thread, our review of it, or a lore URL', () => {
     const store = open();
     const { A, B, C } = searchable(store);
     const q = new DashboardQueries(store);
-    const found = (s: string) =>
-      q
-        .listSeries({ search: s })
-        .items.map((i) => i.series.id)
-        .sort();
+    const found = foundIn(q);
     expect(found('c-0@example.org')).toEqual([C]);
     expect(found('<c-1@example.org>')).toEqual([C]);
     expect(found('a-review@example.org')).toEqual([A]);
@@ -231,11 +234,7 @@ describe('dashboard: search by Message-ID, file and syscall', () => {
     const store = open();
     const { A, B, C } = searchable(store);
     const q = new DashboardQueries(store);
-    const found = (s: string) =>
-      q
-        .listSeries({ search: s })
-        .items.map((i) => i.series.id)
-        .sort();
+    const found = foundIn(q);
     expect(found('mm/mlock.c')).toEqual([A]);
     expect(found('b/mm/mlock.c')).toEqual([A]);
     expect(found('mlock.c')).toEqual([A]);

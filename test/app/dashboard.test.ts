@@ -267,30 +267,16 @@ describe('kapi-review dashboard and summary commands', () => {
 
   it('--lore-url points the mail links at another public-inbox; a URL that is no http(s) is bad usage', async () => {
     const dir = temp();
-    const ok = await run([
-      'dashboard',
-      '--state',
-      r.store.path,
-      '--out',
-      dir,
-      '--lore-url',
-      'http://127.0.0.1:9/lists/linux-frob/',
-    ]);
+    const exportWith = (url: string) =>
+      run(['dashboard', '--state', r.store.path, '--out', dir, '--lore-url', url]);
+    const ok = await exportWith('http://127.0.0.1:9/lists/linux-frob/');
     expect(ok.code).toBe(0);
     const page = readFileSync(join(dir, 'series', `${r.frobId}.html`), 'utf8');
     expect(page).toContain(
       'href="http://127.0.0.1:9/lists/linux-frob/20260302110000.frob-v2-0@example.org/T/#u">thread</a>',
     );
     expect(page).not.toContain('lore.kernel.org');
-    const bad = await run([
-      'dashboard',
-      '--state',
-      r.store.path,
-      '--out',
-      dir,
-      '--lore-url',
-      'javascript:alert(1)',
-    ]);
+    const bad = await exportWith('javascript:alert(1)');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--lore-url: lore base URL must be http\(s\): javascript:alert\(1\)/);
   });
