@@ -371,6 +371,12 @@ describe("dashboard: the people's replies in a revision's thread", () => {
         headers: { 'Auto-Submitted': 'auto-generated' },
       }),
     );
+    keep(
+      store,
+      reply('ours@x.org', [v1c, v2c, v2p[0] as string], 'Reviewed-by: Not Us <bot@example.net>', {
+        headers: { 'X-Mailer': 'kapi-review 0.1.0' },
+      }),
+    );
     store.series.addFollowUp(r1.id, 'cmd@x.org', 'ada@example.org', 'kapi-review: mute');
     const q = new DashboardQueries(store);
     const of = (rev: typeof r1) =>
