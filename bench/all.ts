@@ -70,6 +70,7 @@ const BENCHES: Bench[] = [
     name: 'dashboard',
     script: 'dashboard.js',
     needsTree: false,
+    node: ['--expose-gc'],
     args: (o) => [
       ...(o.quick ? ['--quick', '--series', '1000'] : []),
       ...(o.runs || o.quick ? ['--runs', o.runs || '1'] : []),

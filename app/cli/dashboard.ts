@@ -14,6 +14,7 @@ import {
   SpecIndexError,
   specIndexData,
 } from '../dashboard/coverage.js';
+import { DEFAULT_LORE_INBOX, type LoreLinks, loreLinks } from '../dashboard/lore.js';
 import { exportDashboard, serveDashboard } from '../dashboard/server.js';
 import { collectDigest } from '../digest/collect.js';
 import { indexTree } from '../index/specs.js';
@@ -29,6 +30,8 @@ export interface DashboardCliOptions {
   out?: string;
   specs?: string;
   tree?: string;
+  /** The public-inbox inbox mails link to (default: $KAPI_LORE_URL, else lore.kernel.org/all). */
+  loreUrl?: string;
 }
 
 export interface SummaryCliOptions {
@@ -75,6 +78,14 @@ async function loadSpecs(opts: DashboardCliOptions): Promise<SpecIndexData | nul
   return null;
 }
 
+/** The lore links of --lore-url (or $KAPI_LORE_URL); a URL that is no http(s) inbox is bad usage. */
+function lore(opts: DashboardCliOptions, env: NodeJS.ProcessEnv): LoreLinks {
+  const url = opts.loreUrl || env.KAPI_LORE_URL || DEFAULT_LORE_INBOX;
+  const r = loreLinks(url);
+  if ('error' in r) throw new UsageError(`--lore-url: ${r.error}`);
+  return r.links;
+}
+
 function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port: not a port: ${v}`);
@@ -106,11 +117,12 @@ export async function dashboardCommand(
   if (opts.port === undefined && opts.out === undefined)
     throw new UsageError('give --port N to serve the dashboard or --out DIR to write it');
   const listen = opts.port === undefined ? null : port(opts.port);
+  const links = lore(opts, env);
   const specs = await loadSpecs(opts);
   const store = openStore(opts.state, env);
   try {
     if (opts.out !== undefined) {
-      const r = exportDashboard({ store, dir: opts.out, specs, now: new Date() });
+      const r = exportDashboard({ store, dir: opts.out, specs, lore: links, now: new Date() });
       io.err(
         `kapi-review dashboard: wrote ${r.files} pages (${r.listPages} list, ${r.seriesPages} series) to ${resolve(opts.out)}; open ${resolve(opts.out, 'index.html')}\n`,
       );
@@ -121,6 +133,7 @@ export async function dashboardCommand(
         host: opts.host,
         port: listen,
         specs,
+        lore: links,
         onError: (e) => io.err(`kapi-review dashboard: ${e instanceof Error ? (e.stack ?? e.message) : e}\n`),
       });
       io.err(`kapi-review dashboard: serving ${server.url} (Ctrl-C stops)\n`);

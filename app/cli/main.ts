@@ -506,6 +506,10 @@ function addDashboardCommands(program: Command, io: CliIo, setCode: (code: numbe
     .option('--out <dir>', 'write a static site to this folder')
     .option('--specs <file>', 'spec index for the coverage page, from `kapi-review specs DIR --format json`')
     .option('-t, --tree <dir>', 'index this kernel tree for the coverage page')
+    .option(
+      '--lore-url <url>',
+      'the public-inbox inbox mails link to (default: $KAPI_LORE_URL, else https://lore.kernel.org/all)',
+    )
     .action(async (opts: DashboardCliOptions) => {
       const { dashboardCommand } = await import('./dashboard.js');
       setCode(await dashboardCommand(opts, io));

@@ -27,6 +27,7 @@ import {
   QueryError,
   serverLinks,
 } from './layout.js';
+import type { LoreLinks } from './lore.js';
 import { checksPage, coveragePage, errorPage, listPage, seriesPage } from './pages.js';
 
 /** Who may read the dashboard: whoever has the token, or the user with the password. */
@@ -40,6 +41,8 @@ export interface DashboardOptions {
   basePath: string;
   /** The tree's spec index for the coverage page (or a function giving the current one). */
   specs?: SpecIndexData | null | (() => SpecIndexData | null);
+  /** Where mails are linked to (lore.ts loreLinks); default: lore.kernel.org's `all` inbox. */
+  lore?: LoreLinks;
   /** The time in the footer; default: the clock. */
   now?: () => Date;
   /** Told about a failure behind a 500 page (the page itself says nothing about it). */
@@ -117,7 +120,11 @@ export function createDashboardHandler(opts: DashboardOptions): DashboardHandler
     const path = url.pathname;
     if (base !== '' && path !== base && !path.startsWith(`${base}/`)) return false;
     const rest = path.slice(base.length) || '/';
-    const pageOpts: PageOptions = { metaCsp: false, now: (opts.now ?? (() => new Date()))() };
+    const pageOpts: PageOptions = {
+      metaCsp: false,
+      now: (opts.now ?? (() => new Date()))(),
+      ...(opts.lore ? { lore: opts.lore } : {}),
+    };
     if (opts.auth && !authorized(req.headers.authorization, opts.auth)) {
       send(req, res, 401, errorPage(401, 'This dashboard needs a login.', links, pageOpts), {
         'WWW-Authenticate': 'Basic realm="kapi-review", charset="UTF-8"',

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { SEVERITIES, type Severity } from '../../checks/types.js';
 import type { RevisionState } from '../store/series.js';
 import { type Html, html, type Part, raw } from './html.js';
+import type { LoreLinks } from './lore.js';
 
 const CSS = `
 :root{--fg:#1d1f21;--muted:#5f6368;--line:#d9dce0;--bg:#fff;--soft:#f4f5f7;--err:#b3261e;--warn:#9a6700;
@@ -61,6 +62,10 @@ svg .c-open{fill:var(--err)}
 .sw.c-error{background:var(--err)}.sw.c-warning{background:#d4a72c}.sw.c-info{background:var(--info)}
 .sw.c-spec,.sw.c-fixed{background:var(--ok)}.sw.c-nospec{background:#c4c7cc}.sw.c-ignored{background:#9aa0a6}
 .sw.c-open{background:var(--err)}
+ul.replies{padding-left:1.2em}ul.replies li.reply{margin:.4em 0}
+ul.trailers{list-style:none;padding-left:1em;margin:.2em 0}
+.trailer{color:var(--ok)}
+p.mailref{margin:.1em 0 .4em;overflow-wrap:anywhere}
 footer{color:var(--muted);font-size:.85em;padding:1em 1.2em;border-top:1px solid var(--line);margin-top:2em}
 `.trim();
 
@@ -192,6 +197,8 @@ export interface PageOptions {
   metaCsp: boolean;
   /** Shown in the footer; null: no time. */
   now: Date | null;
+  /** Where mails are linked to (lore.ts); default: lore.kernel.org's `all` inbox. */
+  lore?: LoreLinks;
 }
 
 export type Section = 'series' | 'checks' | 'coverage';

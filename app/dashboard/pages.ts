@@ -9,6 +9,7 @@ import { buildCoverage, type SpecIndexData } from './coverage.js';
 import { html } from './html.js';
 import type { Links, ListQuery, PageOptions } from './layout.js';
 import { page } from './layout.js';
+import { DEFAULT_LORE_INBOX, type LoreLinks, loreLinks } from './lore.js';
 import { DashboardQueries } from './queries.js';
 import { renderChecksPage } from './render-checks.js';
 import { renderCoveragePage } from './render-coverage.js';
@@ -39,6 +40,8 @@ function subjectOf(store: Store, messageId: string): string | null {
   return typeof info?.subject === 'string' ? info.subject : null;
 }
 
+const DEFAULT_LORE = (loreLinks(DEFAULT_LORE_INBOX) as { links: LoreLinks }).links;
+
 /** Null when there is no such series. */
 export function seriesPage(store: Store, id: number, links: Links, opts: PageOptions): string | null {
   const series = store.series.byId(id);
@@ -49,9 +52,12 @@ export function seriesPage(store: Store, id: number, links: Links, opts: PageOpt
     .reverse()
     .map((rev) => {
       const subjects = new Map<string, string>();
+      const dates = new Map<string, string>();
       for (const m of [...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds]) {
         const s = subjectOf(store, m);
         if (s !== null) subjects.set(m, s);
+        const d = queries.mailDate(m);
+        if (d !== null) dates.set(m, d);
       }
       return {
         rev,
@@ -59,7 +65,9 @@ export function seriesPage(store: Store, id: number, links: Links, opts: PageOpt
         history: rev.reviewedAt ? store.findings.history(id, rev.revision) : null,
         findings: store.findings.ofRevision(rev.id),
         subjects,
-        followUps: store.series.followUps(rev.id),
+        dates,
+        postedAt: queries.postedAt(rev),
+        humanReplies: queries.humanReplies(rev),
       };
     });
   const applies = (i: IgnoreRecord) =>
@@ -72,7 +80,13 @@ export function seriesPage(store: Store, id: number, links: Links, opts: PageOpt
     mutes.find((m) => m.target.kind === 'list' && m.target.listId === series.listId) ??
     null;
   return renderSeriesPage(
-    { series, revisions, mute, ignores: store.policy.ignores().filter(applies) },
+    {
+      series,
+      revisions,
+      mute,
+      ignores: store.policy.ignores().filter(applies),
+      lore: opts.lore ?? DEFAULT_LORE,
+    },
     links,
     opts,
   );

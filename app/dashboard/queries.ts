@@ -5,6 +5,9 @@
  * check's findings; findings per day; and the findings still open per spec, for coverage.
  */
 import type { Severity } from '../../checks/types.js';
+import { autoSubmittedKeyword } from '../../parsers/mail.js';
+import { formatAddress } from '../../parsers/mail-writer.js';
+import { parseReviewTrailers, type ReviewTrailer } from '../../parsers/review-trailers.js';
 import type { OutboxState } from '../mail/types.js';
 import { StoreError } from '../store/db.js';
 import {
@@ -16,6 +19,8 @@ import {
 } from '../store/series.js';
 import { cached, intArg, likePattern, listKey, num, type Row, str, strOrNull } from '../store/sql.js';
 import type { Store } from '../store/store.js';
+import { type MailHead, type StoredMails, storedMails } from './mails.js';
+import { pathMatches, searchTerms } from './search.js';
 
 export type ReplyStatus = 'none' | 'pending' | 'sending' | 'sent' | 'failed';
 
@@ -23,6 +28,8 @@ export interface SeriesSummary {
   series: SeriesRecord;
   /** The highest revision, or null when none was recorded yet. */
   latest: RevisionRecord | null;
+  /** When the latest revision was posted: its mails' own Date (postedAt), null when unknown. */
+  postedAt: string | null;
   revisions: number;
   /** Findings of the latest revision by severity. */
   findings: Record<Severity, number>;
@@ -65,7 +72,7 @@ export interface CheckFigures {
   open: number;
 }
 
-/** Findings reported per day (of the revision's arrival, UTC) and severity. */
+/** Findings reported per day (the day the revision was posted, by its mails' Date; UTC) and severity. */
 export interface FindingsPerDay {
   day: string;
   severity: Severity;
@@ -83,9 +90,31 @@ export interface OpenFinding {
   count: number;
 }
 
+/** A person's reply in a revision's thread: a review of a patch, or an answer to one of our reviews. */
+export interface HumanReply {
+  messageId: string;
+  from: string;
+  subject: string | null;
+  /** The mail's own Date (ISO); null when it had none, or when its mail was not kept. */
+  date: string | null;
+  /** The revision's mail it answers (cover letter or patch); null for an answer to our review. */
+  about: string | null;
+  /** Reviewed-by, Acked-by, ... from its body (none when its mail was not kept). */
+  trailers: ReviewTrailer[];
+  /** An answer to one of our reviews: when the bot got it, and the commands it obeyed. */
+  followUp: { receivedAt: string; command: string | null } | null;
+  /** Its mail is kept (it came from the list the bot reads, so lore has it too). */
+  kept: boolean;
+}
+
 export interface SeriesPage {
   total: number;
   items: SeriesSummary[];
+}
+
+/** Text for a LIKE pattern (ESCAPE '\'): its own %, _ and \ taken literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** A CTE: the latest reviewed revision of each series, where a finding is fixed or still open. */
@@ -94,12 +123,16 @@ const LATEST_REVIEWED = `WITH latest AS (
   GROUP BY series_id)`;
 
 export class DashboardQueries {
-  constructor(private readonly store: Store) {}
+  private readonly mails: StoredMails;
+
+  constructor(private readonly store: Store) {
+    this.mails = storedMails(store.db);
+  }
 
   /**
    * Series, most recently active first, with their latest revision, its findings by severity and
    * the state of the replies about it. `search` matches title, author, lineage or list (substring,
-   * ASCII case-insensitive).
+   * ASCII case-insensitive), and finds series by Message-ID, file path and syscall (`found`).
    */
   listSeries(q: SeriesQuery = {}): SeriesPage {
     const limit = intArg('limit', q.limit ?? 50, 1, 1000);
@@ -112,8 +145,10 @@ export class DashboardQueries {
     const params: Record<string, string> = {};
     if (search) {
       conds.push(`(s.title LIKE :search ESCAPE '\\' OR s.author LIKE :search ESCAPE '\\'
-           OR s.lineage LIKE :search ESCAPE '\\' OR s.list_id LIKE :search ESCAPE '\\')`);
+           OR s.lineage LIKE :search ESCAPE '\\' OR s.list_id LIKE :search ESCAPE '\\'
+           OR s.id IN (SELECT value FROM json_each(:found)))`);
       params.search = search;
+      params.found = JSON.stringify(this.found(q.search?.trim() ?? ''));
     }
     if (q.list !== undefined) {
       conds.push('s.list_id = :list');
@@ -167,6 +202,7 @@ export class DashboardQueries {
       return {
         series: seriesRow(r),
         latest,
+        postedAt: latest ? this.postedAt(latest) : null,
         revisions: num(r.revision_count),
         findings,
         replies,
@@ -256,16 +292,67 @@ export class DashboardQueries {
     return [...byCheck.values()].sort((a, b) => b.findings - a.findings || a.check.localeCompare(b.check));
   }
 
-  /** Findings of reviewed revisions per day of the revision's arrival (UTC) and severity, oldest first. */
+  /**
+   * Findings of reviewed revisions per day (UTC) and severity, oldest first. The day is the one the
+   * revision was posted (its mails' own Date, postedAt), so a year of mail read in one go still
+   * spreads over its year; the day it arrived when no Date is known.
+   */
   findingsPerDay(): FindingsPerDay[] {
     const rows = this.store.db
       .prepare(
-        `SELECT substr(r.received_at, 1, 10) AS day, f.severity, count(*) AS n
+        `SELECT r.id, r.received_at, r.cover_message_id, f.severity, count(*) AS n
          FROM findings f JOIN revisions r ON r.id = f.revision_id
-         WHERE r.reviewed_at IS NOT NULL GROUP BY day, f.severity ORDER BY day, f.severity`,
+         WHERE r.reviewed_at IS NOT NULL GROUP BY r.id, f.severity`,
       )
       .all() as Row[];
-    return rows.map((r) => ({ day: str(r.day), severity: str(r.severity) as Severity, count: num(r.n) }));
+    const patches = cached(
+      this.store.db,
+      'SELECT message_id FROM revision_patches WHERE revision_id = ? ORDER BY position',
+    ).pluck();
+    const days = new Map<number, string>();
+    const counts = new Map<string, number>();
+    for (const r of rows) {
+      const id = num(r.id);
+      let day = days.get(id);
+      if (day === undefined) {
+        const posted = this.postedOf(strOrNull(r.cover_message_id), () => patches.all(id) as string[]);
+        day = (posted ?? str(r.received_at)).slice(0, 10);
+        days.set(id, day);
+      }
+      const key = `${day}\u0000${str(r.severity)}`;
+      counts.set(key, (counts.get(key) ?? 0) + num(r.n));
+    }
+    return [...counts]
+      .map(([key, count]) => {
+        const [day, severity] = key.split('\u0000') as [string, Severity];
+        return { day, severity, count };
+      })
+      .sort((a, b) => a.day.localeCompare(b.day) || a.severity.localeCompare(b.severity));
+  }
+
+  /** The Date of a kept mail (ISO); null when the mail is not kept or has no readable Date. */
+  mailDate(messageId: string): string | null {
+    return this.mails.head(messageId)?.date ?? null;
+  }
+
+  /**
+   * When a revision was posted, by its mails' own Date: the cover letter's, else the latest of its
+   * patches' (a partial reroll keeps older patches). Null when none of its mails says.
+   */
+  postedAt(rev: Pick<RevisionRecord, 'coverMessageId' | 'patchMessageIds'>): string | null {
+    return this.postedOf(rev.coverMessageId, () => rev.patchMessageIds);
+  }
+
+  /** postedAt, asking for the patches only when the cover letter does not say. */
+  private postedOf(cover: string | null, patches: () => readonly string[]): string | null {
+    const c = cover === null ? null : this.mailDate(cover);
+    if (c !== null) return c;
+    let latest: string | null = null;
+    for (const p of patches()) {
+      const d = this.mailDate(p);
+      if (d !== null && (latest === null || d > latest)) latest = d;
+    }
+    return latest;
   }
 
   /**
@@ -295,5 +382,163 @@ export class DashboardQueries {
       revision: num(r.revision),
       count: num(r.n),
     }));
+  }
+  /** The series of the revisions whose cover letter or patch this message is. */
+  private seriesOfRevisionMail(messageId: string): number[] {
+    return cached(
+      this.store.db,
+      `SELECT series_id FROM revisions WHERE cover_message_id = :m
+       UNION SELECT r.series_id FROM revision_patches p JOIN revisions r ON r.id = p.revision_id
+         WHERE p.message_id = :m`,
+    )
+      .pluck()
+      .all({ m: messageId }) as number[];
+  }
+
+  /**
+   * The series a search finds beyond its text: by Message-ID (a cover letter, a patch, a reply in
+   * the thread, one of our reviews or an answer to it), by file path (a file its patches touch or
+   * a finding is in) and by syscall (a finding about its spec, or a patch whose diff touches its
+   * SYSCALL_DEFINE or spec). A finding's subject (`EINVAL`, `param:len`) is found as written.
+   */
+  private found(q: string): number[] {
+    const terms = searchTerms(q);
+    const ids = new Set<number>();
+    const db = this.store.db;
+    const add = (xs: readonly unknown[]) => {
+      for (const x of xs) ids.add(num(x));
+    };
+    add(
+      db
+        .prepare(
+          'SELECT DISTINCT r.series_id FROM findings f JOIN revisions r ON r.id = f.revision_id WHERE f.subject = ?',
+        )
+        .pluck()
+        .all(q),
+    );
+    if (terms.messageId !== null) {
+      const m = terms.messageId;
+      add(this.seriesOfRevisionMail(m));
+      add(
+        db
+          .prepare(
+            `SELECT r.series_id FROM follow_ups u JOIN revisions r ON r.id = u.revision_id WHERE u.message_id = :m
+             UNION SELECT r.series_id FROM outbox o JOIN revisions r ON r.id = o.revision_id
+               WHERE json_extract(o.mail, '$.messageId') = :m`,
+          )
+          .pluck()
+          .all({ m }),
+      );
+      // a reply kept raw: the series of the nearest revision mail it answers
+      for (const a of this.mails.head(m)?.ancestors ?? []) {
+        const s = this.seriesOfRevisionMail(a);
+        add(s);
+        if (s.length > 0) break;
+      }
+      return [...ids];
+    }
+    if (terms.path === null && terms.syscall === null) return [...ids];
+    if (terms.path !== null) {
+      const dir = terms.path.replace(/\/+$/, '');
+      add(
+        db
+          .prepare(
+            `SELECT DISTINCT r.series_id FROM findings f JOIN revisions r ON r.id = f.revision_id
+             WHERE f.path = :p OR f.path LIKE :under ESCAPE '\\' OR f.path LIKE :tail ESCAPE '\\'`,
+          )
+          .pluck()
+          .all({ p: dir, under: `${escapeLike(dir)}/%`, tail: `%/${escapeLike(dir)}` }),
+      );
+    }
+    if (terms.syscall !== null) {
+      const name = terms.syscall;
+      add(
+        db
+          .prepare(
+            `SELECT DISTINCT r.series_id FROM findings f JOIN revisions r ON r.id = f.revision_id
+             WHERE f.spec IN (:a, :b, :c)`,
+          )
+          .pluck()
+          .all({ a: name, b: `sys_${name}`, c: `compat_sys_${name}` }),
+      );
+    }
+    const path = terms.path;
+    const syscall = terms.syscall;
+    for (const [seriesId, t] of this.mails.seriesTouches())
+      if (
+        (path !== null && t.files.some((f) => pathMatches(f, path))) ||
+        (syscall !== null && t.syscalls.includes(syscall))
+      )
+        ids.add(seriesId);
+    return [...ids];
+  }
+
+  /**
+   * The people's replies in a revision's thread, oldest first: each kept mail that answers one of
+   * the revision's mails (directly or under another reply; not a mail of another revision, not a
+   * patch, not automated, not ours), with the review trailers of its body; and the answers to our
+   * reviews of it (follow-ups, whose mail is not kept: no Date, no trailers).
+   */
+  humanReplies(rev: Pick<RevisionRecord, 'id' | 'coverMessageId' | 'patchMessageIds'>): HumanReply[] {
+    const own = new Set([...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds]);
+    const thread = new Map(this.mails.threadOf([...own]).map((h) => [h.messageId as string, h]));
+    const isRevisionMail = (m: string) => this.seriesOfRevisionMail(m).length > 0;
+    const answers = new Map<string, string | null>();
+    const answer = (h: MailHead, id: string): string | null => {
+      if (answers.has(id)) return answers.get(id) ?? null;
+      answers.set(id, null); // a loop in References answers nothing
+      let about: string | null = null;
+      if (!isRevisionMail(id))
+        for (const a of h.ancestors) {
+          if (own.has(a)) about = a;
+          else if (isRevisionMail(a)) break;
+          else {
+            const up = thread.get(a);
+            if (!up) continue;
+            about = answer(up, a);
+          }
+          break;
+        }
+      answers.set(id, about);
+      return about;
+    };
+    const out = new Map<string, HumanReply>();
+    for (const [id, h] of thread) {
+      const about = answer(h, id);
+      if (about === null) continue;
+      const mail = this.mails.mail(id);
+      if (!mail) continue;
+      // our own mail carries both (app/mail/policy.ts withSafetyHeaders), and so does a CI bot's
+      if (mail.autoSubmitted !== null && autoSubmittedKeyword(mail.autoSubmitted) !== 'no') continue;
+      if (mail.mailer !== null && /^\s*kapi-review\b/i.test(mail.mailer)) continue;
+      out.set(id, {
+        messageId: id,
+        from: mail.from ? (formatAddress(mail.from) ?? mail.from.address) : 'unknown',
+        subject: mail.subject || null,
+        date: mail.date,
+        about,
+        trailers: parseReviewTrailers(mail.body).value,
+        followUp: null,
+        kept: true,
+      });
+    }
+    for (const f of this.store.series.followUps(rev.id)) {
+      if (out.has(f.messageId)) continue;
+      const mail = this.mails.mail(f.messageId);
+      out.set(f.messageId, {
+        messageId: f.messageId,
+        from: mail?.from ? (formatAddress(mail.from) ?? f.from) : f.from,
+        subject: mail?.subject || null,
+        date: mail?.date ?? null,
+        about: null,
+        trailers: mail ? parseReviewTrailers(mail.body).value : [],
+        followUp: { receivedAt: f.recordedAt, command: f.commandText },
+        kept: mail !== null,
+      });
+    }
+    const when = (r: HumanReply) => r.date ?? r.followUp?.receivedAt ?? '';
+    return [...out.values()].sort(
+      (a, b) => when(a).localeCompare(when(b)) || a.messageId.localeCompare(b.messageId),
+    );
   }
 }

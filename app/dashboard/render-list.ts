@@ -71,7 +71,7 @@ function row(s: SeriesSummary, links: Links): Html {
 <td>${s.series.listId ?? html`<span class="muted">—</span>`}</td>
 <td class="num">${latest ? `v${latest.revision}` : '—'}${s.revisions > 1 ? html`<div class="small">${s.revisions} revisions</div>` : ''}</td>
 <td>${s.series.author ?? html`<span class="muted">unknown</span>`}</td>
-<td>${time(latest?.receivedAt ?? s.series.updatedAt)}</td>
+<td>${time(s.postedAt ?? latest?.receivedAt ?? s.series.updatedAt)}</td>
 <td>${state}</td>
 <td>${findings}</td>
 <td>${replyCell(s)}</td>
@@ -83,7 +83,7 @@ function filters(v: ListView, links: Links): Html {
   const opt = (value: string, label: string, selected: boolean) =>
     html`<option value="${value}"${selected ? raw(' selected') : ''}>${label}</option>`;
   return html`<form class="filters" method="get" action="${links.list()}" role="search">
-<label>Search<input type="search" name="q" value="${q.q}" placeholder="title, author, list, lineage"></label>
+<label>Search<input type="search" name="q" value="${q.q}" placeholder="title, author, Message-ID, file, syscall"></label>
 <label>List<select name="list">${opt('', 'all lists', q.list === null)}${v.lists
     .filter((l) => l.listId !== null)
     .map((l) => opt(l.listId as string, `${l.listId} (${l.series})`, q.list === l.listId))}</select></label>
@@ -127,7 +127,7 @@ ${pager(v, links)}
 ${
   items.length > 0
     ? html`<table>
-<thead><tr><th>Series</th><th>List</th><th class="num">Revision</th><th>Author</th><th>Date</th><th>State</th><th>Findings (latest)</th><th>Replies</th></tr></thead>
+<thead><tr><th>Series</th><th>List</th><th class="num">Revision</th><th>Author</th><th>Posted</th><th>State</th><th>Findings (latest)</th><th>Replies</th></tr></thead>
 <tbody>
 ${items.map((s) => row(s, links))}
 </tbody>

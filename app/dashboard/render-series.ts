@@ -1,15 +1,18 @@
 /**
- * One series: every revision (newest first) with its state, replies and follow-ups, and per patch
- * each finding with its evidence, marked new or still present against the previous reviewed
- * revision; what that revision fixed is listed after the patches. Pure.
+ * One series: every revision (newest first) with its state, when it was posted (its mails' own
+ * Date), where it is on lore and the `b4 am` line that fetches it, and per mail its Message-ID
+ * (linked to lore) and each finding with its evidence, marked new or still present against the
+ * previous reviewed revision; what that revision fixed is listed after the patches, then the
+ * people's replies with their review trailers. Pure.
  */
 import type { Finding } from '../../checks/types.js';
 import type { History, StoredFinding } from '../store/findings.js';
 import type { IgnoreRecord, MuteRecord } from '../store/policy.js';
-import type { FollowUp, RevisionRecord, SeriesRecord } from '../store/series.js';
+import type { RevisionRecord, SeriesRecord } from '../store/series.js';
 import { type Html, html } from './html.js';
 import { type Links, type PageOptions, page, plural, severityBadge, stateBadge, time } from './layout.js';
-import type { ReplyCounts } from './queries.js';
+import { b4AmCommand, type LoreLinks } from './lore.js';
+import type { HumanReply, ReplyCounts } from './queries.js';
 
 export interface RevisionView {
   rev: RevisionRecord;
@@ -19,7 +22,12 @@ export interface RevisionView {
   findings: readonly StoredFinding[];
   /** Subjects of the cover letter and patches by Message-ID, where known. */
   subjects: ReadonlyMap<string, string>;
-  followUps: readonly FollowUp[];
+  /** The Date of the cover letter and patches by Message-ID, where known. */
+  dates: ReadonlyMap<string, string>;
+  /** When it was posted, by its mails' Date (DashboardQueries.postedAt); null when unknown. */
+  postedAt: string | null;
+  /** The people's replies in its thread, oldest first. */
+  humanReplies: readonly HumanReply[];
 }
 
 export interface SeriesView {
@@ -29,6 +37,8 @@ export interface SeriesView {
   mute: MuteRecord | null;
   /** The ignores that apply to this series (its own, its list's, global ones). */
   ignores: readonly IgnoreRecord[];
+  /** Where its mails are on lore. */
+  lore: LoreLinks;
 }
 
 type Status = { kind: 'new' } | { kind: 'still'; since: number; firstSeen: number };
@@ -72,6 +82,38 @@ ${findingBody(f)}
 </article>`;
 }
 
+/** A link, or the text alone when there is no URL. */
+function link(href: string | null, text: string): Html {
+  return href === null ? html`${text}` : html`<a href="${href}">${text}</a>`;
+}
+
+/** A mail's Date and its Message-ID, linked to the message and its raw text on lore. */
+function mailLine(id: string, date: string | undefined, lore: LoreLinks): Html {
+  return html`<p class="small mailref">${date ? html`${time(date)} · ` : ''}${link(lore.message(id), `<${id}>`)} · ${link(lore.raw(id), 'raw')}</p>`;
+}
+
+function trailerList(r: HumanReply): Html {
+  if (r.trailers.length === 0) return html``;
+  return html`<ul class="trailers">${r.trailers.map(
+    (t) =>
+      html`<li><span class="badge trailer">${t.key}</span> ${t.name ? `${t.name} <${t.address}>` : t.address}</li>`,
+  )}</ul>`;
+}
+
+function replyItem(r: HumanReply, label: (id: string) => string, lore: LoreLinks): Html {
+  const when = r.date
+    ? time(r.date)
+    : r.followUp
+      ? html`received ${time(r.followUp.receivedAt)}`
+      : time(null);
+  const what = r.followUp
+    ? html`answered a kapi-review reply${r.followUp.command ? html`: <code>${r.followUp.command}</code>` : ''}`
+    : html`on ${r.about ? label(r.about) : 'the series'}`;
+  const onLore = r.kept ? html` · ${link(lore.message(r.messageId), 'on lore')}` : '';
+  return html`<li class="reply">${when} <span class="from">${r.from}</span> ${what}${onLore}
+${trailerList(r)}</li>`;
+}
+
 function repliesText(r: ReplyCounts): string {
   const parts = [
     r.sent - r.dryRun > 0 ? `${r.sent - r.dryRun} sent` : '',
@@ -87,6 +129,7 @@ function revisionSection(
   v: RevisionView,
   byId: ReadonlyMap<number, number>,
   ignored: (f: Finding) => boolean,
+  lore: LoreLinks,
 ): Html {
   const { rev, history } = v;
   const gone = history?.fixed ?? [];
@@ -104,19 +147,23 @@ function revisionSection(
   }
   const n = rev.patchMessageIds.length;
   const patchIds = [...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds];
-  const label = (id: string): string => {
+  const position = (id: string): string => {
     const i = rev.patchMessageIds.indexOf(id);
+    return i >= 0 ? `patch ${i + 1}/${n}` : 'cover letter';
+  };
+  const label = (id: string): string => {
     const subject = v.subjects.get(id);
-    const pos = i >= 0 ? `patch ${i + 1}/${n}` : 'cover letter';
-    return subject ? `${pos}: ${subject}` : `${pos} <${id}>`;
+    return subject ? `${position(id)}: ${subject}` : position(id);
   };
   const patches = patchIds.map((id) => {
     const fs = groups.get(id) ?? [];
     groups.delete(id);
-    if (fs.length === 0 && rev.reviewedAt === null) return html``;
+    const none = rev.reviewedAt === null ? '' : html`<p class="small muted">no findings</p>`;
     return html`<h3>${label(id)}</h3>
-${fs.length ? fs.map((f) => findingCard(f, status.get(f.finding.fingerprint), rev.revision)) : html`<p class="small muted">no findings</p>`}`;
+${mailLine(id, v.dates.get(id), lore)}
+${fs.length ? fs.map((f) => findingCard(f, status.get(f.finding.fingerprint), rev.revision)) : none}`;
   });
+  const lead = patchIds[0];
   const rest = [...groups.values()].flat();
   const counts = history
     ? history.previous === null
@@ -139,8 +186,15 @@ ${fs.length ? fs.map((f) => findingCard(f, status.get(f.finding.fingerprint), re
 <h2>v${rev.revision} ${stateBadge(rev.state, rev.stateDetail)}</h2>
 <dl class="meta">
 ${rev.stateDetail ? html`<dt>State</dt><dd>${rev.stateDetail}</dd>` : ''}
+<dt>Posted</dt><dd>${v.postedAt ? time(v.postedAt) : html`<span class="muted">no Date in its mails</span>`}</dd>
 <dt>Arrived</dt><dd>${time(rev.receivedAt)}</dd>
 <dt>Reviewed</dt><dd>${reviewed}</dd>
+${
+  lead
+    ? html`<dt>Lore</dt><dd>${link(lore.thread(lead), 'thread')} · ${link(lore.mbox(lead), 'mbox')}</dd>
+<dt>b4</dt><dd><code class="b4">${b4AmCommand(lead, rev.revision)}</code></dd>`
+    : ''
+}
 ${counts ? html`<dt>Findings</dt><dd>${counts}</dd>` : ''}
 <dt>Replies</dt><dd>${repliesText(v.replies)}</dd>
 ${rev.baseCommit ? html`<dt>base-commit</dt><dd><code>${rev.baseCommit}</code></dd>` : ''}
@@ -150,11 +204,8 @@ ${patches}
 ${rest.length ? html`<h3>Other findings</h3>${rest.map((f) => findingCard(f, status.get(f.finding.fingerprint), rev.revision))}` : ''}
 ${gone.length ? html`<h3>Gone since v${history?.previous}</h3>${gone.map((e) => fixedCard(e, ignored(e.finding.finding)))}` : ''}
 ${
-  v.followUps.length
-    ? html`<h3>Follow-ups</h3><ul>${v.followUps.map(
-        (f) =>
-          html`<li>${time(f.recordedAt)} ${f.from}${f.commandText ? html`: <code>${f.commandText}</code>` : ''}</li>`,
-      )}</ul>`
+  v.humanReplies.length
+    ? html`<h3>Replies in the thread</h3><ul class="replies">${v.humanReplies.map((r) => replyItem(r, position, lore))}</ul>`
     : ''
 }
 </section>`;
@@ -194,6 +245,6 @@ ${
     : ''
 }
 </dl>
-${v.revisions.map((r) => revisionSection(r, byId, ignoredBy(v.ignores)))}`;
+${v.revisions.map((r) => revisionSection(r, byId, ignoredBy(v.ignores), v.lore))}`;
   return page(s.title || s.lineage, links, 'series', body, opts);
 }

@@ -16,6 +16,7 @@ import {
   staticLinks,
   staticListFile,
 } from './layout.js';
+import type { LoreLinks } from './lore.js';
 import { checksPage, coveragePage, listPage, seriesPage } from './pages.js';
 import { DashboardQueries } from './queries.js';
 import { pageCount } from './render-list.js';
@@ -29,6 +30,8 @@ export interface ServeOptions {
   /** 0: any free port. */
   port: number;
   specs?: SpecIndexData | null;
+  /** Where mails are linked to; default: lore.kernel.org's `all` inbox. */
+  lore?: LoreLinks;
   now?: () => Date;
   onError?: (err: unknown) => void;
 }
@@ -46,6 +49,7 @@ export async function serveDashboard(opts: ServeOptions): Promise<DashboardServe
     basePath: '',
     specs: opts.specs ?? null,
     ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.lore ? { lore: opts.lore } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onError ? { onError: (e: unknown) => opts.onError?.(e) } : {}),
   });
@@ -82,6 +86,8 @@ export interface ExportOptions {
   store: Store;
   dir: string;
   specs?: SpecIndexData | null;
+  /** Where mails are linked to; default: lore.kernel.org's `all` inbox. */
+  lore?: LoreLinks;
   now?: Date | null;
   perPage?: number;
 }
@@ -98,7 +104,11 @@ export interface ExportReport {
  */
 export function exportDashboard(opts: ExportOptions): ExportReport {
   const per = opts.perPage ?? DEFAULT_PER_PAGE;
-  const pageOpts: PageOptions = { metaCsp: true, now: opts.now ?? null };
+  const pageOpts: PageOptions = {
+    metaCsp: true,
+    now: opts.now ?? null,
+    ...(opts.lore ? { lore: opts.lore } : {}),
+  };
   mkdirSync(join(opts.dir, 'series'), { recursive: true });
   const top = staticLinks(0);
   const queries = new DashboardQueries(opts.store);

@@ -6,13 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specIndexData } from '../../app/dashboard/coverage.js';
 import { type DashboardServer, serveDashboard } from '../../app/dashboard/server.js';
 import { indexTree } from '../../app/index/specs.js';
-import { HOSTILE_TITLE, type ReviewedStore, reviewedStore } from '../helpers/dashboard-store.js';
+import {
+  HOSTILE_REVIEWER,
+  HOSTILE_TITLE,
+  REVIEW_ID,
+  type ReviewedStore,
+  reviewedStore,
+} from '../helpers/dashboard-store.js';
 
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core, over the
  * standalone server on a free port, over a store the real bot filled by reviewing the frob
- * series v1 and v2 and a series whose subject is `<script>alert(1)</script>`
- * (test/helpers/dashboard-store.ts). Screenshots go to test-output/dashboard/.
+ * series v1 and v2 (reviewed on the list: a Reviewed-by, an Acked-by) and a series whose subject
+ * is `<script>alert(1)</script>` (test/helpers/dashboard-store.ts). It sees the lore links, the
+ * mails' own dates and the human Reviewed-by; nothing is fetched from lore. Screenshots go to
+ * test-output/dashboard/.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join('test-output', 'dashboard');
@@ -95,6 +103,8 @@ describe('the dashboard in chromium', () => {
         '"<img src=x onerror=alert(2)>" <mallory@example.org>',
       );
       await expect(rows.nth(0).locator('.badge.reply-dry-run').textContent()).resolves.toBe('dry-run');
+      // the frob series was posted on the 2nd (v2's Date), read by the bot on the 3rd
+      await expect(rows.nth(1).locator('td').nth(4).textContent()).resolves.toBe('2026-03-02 12:00 UTC');
       await shot(page, 'list');
 
       await page.getByRole('link', { name: 'frob: bound, document and restrict sys_frob' }).click();
@@ -117,6 +127,41 @@ describe('the dashboard in chromium', () => {
         'against v1: 0 new, 0 still present, 1 fixed, 1 ignored by a command',
       );
       await expect(v2.locator('.status-fixed').count()).resolves.toBe(1);
+      // when v2 was posted (its mails' Date), not when the bot read it a day later
+      await expect(v2.locator('dt:text-is("Posted") + dd').textContent()).resolves.toBe(
+        '2026-03-02 12:00 UTC',
+      );
+      await expect(v2.locator('dt:text-is("Arrived") + dd').textContent()).resolves.toBe(
+        '2026-03-03 12:00 UTC',
+      );
+      // lore: the thread, the mbox, each Message-ID and its raw text; the b4 line
+      const lore = 'https://lore.kernel.org/all/20260302110000.frob-v2';
+      const thread = v2.getByRole('link', { name: 'thread', exact: true });
+      await expect(thread.isVisible()).resolves.toBe(true);
+      await expect(thread.getAttribute('href')).resolves.toBe(`${lore}-0@example.org/T/#u`);
+      await expect(v2.getByRole('link', { name: 'mbox' }).getAttribute('href')).resolves.toBe(
+        `${lore}-0@example.org/t.mbox.gz`,
+      );
+      const patch2 = v2.getByRole('link', { name: '<20260302110000.frob-v2-2@example.org>' });
+      await expect(patch2.getAttribute('href')).resolves.toBe(`${lore}-2@example.org/`);
+      await expect(patch2.locator('xpath=..').locator('time').textContent()).resolves.toBe(
+        '2026-03-02 12:02 UTC',
+      );
+      await expect(v2.locator('code.b4').textContent()).resolves.toBe(
+        'b4 am -v 2 20260302110000.frob-v2-0@example.org',
+      );
+      // the list's review: a human Reviewed-by on patch 2/3, with the reply's own date
+      const review = v2.locator('li.reply', { hasText: 'Bo Reviewer' });
+      await expect(review.isVisible()).resolves.toBe(true);
+      await expect(review.locator('time').textContent()).resolves.toBe('2026-03-03 14:30 UTC');
+      await expect(review.textContent()).resolves.toContain('on patch 2/3');
+      await expect(review.locator('ul.trailers li').textContent()).resolves.toBe(
+        'Reviewed-by Bo Reviewer <bo@example.org>',
+      );
+      await expect(review.getByRole('link', { name: 'on lore' }).getAttribute('href')).resolves.toBe(
+        `https://lore.kernel.org/all/${REVIEW_ID}/`,
+      );
+      await v2.locator('h3', { hasText: 'Replies in the thread' }).scrollIntoViewIfNeeded();
       await shot(page, 'series-frob');
 
       await page.goBack();
@@ -128,6 +173,18 @@ describe('the dashboard in chromium', () => {
         `patch 1/1: [PATCH] ${HOSTILE_TITLE}`,
       );
       await expect(page.locator('script, img').count()).resolves.toBe(0);
+      // a reply whose Message-ID, name and Acked-by are markup: text, and its link escaped
+      const hostileReply = page.locator('li.reply');
+      await expect(hostileReply.locator('.from').textContent()).resolves.toBe(
+        `"${HOSTILE_REVIEWER}" <eve@example.org>`,
+      );
+      await expect(hostileReply.locator('ul.trailers li').textContent()).resolves.toBe(
+        `Acked-by ${HOSTILE_REVIEWER} <eve@example.org>`,
+      );
+      await expect(hostileReply.getByRole('link', { name: 'on lore' }).getAttribute('href')).resolves.toBe(
+        'https://lore.kernel.org/all/x%22onmouseover=alert(3)%22@evil.example/',
+      );
+      await expect(page.locator('[onmouseover], [onerror]').count()).resolves.toBe(0);
       await shot(page, 'series-hostile');
 
       await page.getByRole('link', { name: 'Checks' }).click();

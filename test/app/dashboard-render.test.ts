@@ -21,6 +21,7 @@ import {
   serverLinks,
   staticLinks,
 } from '../../app/dashboard/layout.js';
+import { b4AmCommand, type LoreLinks, loreLinks } from '../../app/dashboard/lore.js';
 import type { SeriesSummary } from '../../app/dashboard/queries.js';
 import { renderChecksPage } from '../../app/dashboard/render-checks.js';
 import { renderCoveragePage } from '../../app/dashboard/render-coverage.js';
@@ -31,6 +32,7 @@ import type { RevisionRecord } from '../../app/store/series.js';
 import type { Finding } from '../../checks/types.js';
 
 const HOSTILE = '<script>alert(1)</script>';
+const LORE = (loreLinks('https://lore.kernel.org/all') as { links: LoreLinks }).links;
 const opts: PageOptions = { metaCsp: false, now: null };
 
 function revision(extra: Partial<RevisionRecord> = {}): RevisionRecord {
@@ -65,6 +67,7 @@ function summary(id: number, extra: Partial<SeriesSummary> = {}): SeriesSummary 
       updatedAt: '2026-03-02T11:00:00.000Z',
     },
     latest: revision({ id, seriesId: id }),
+    postedAt: null,
     revisions: 1,
     findings: { error: 0, warning: 0, info: 0 },
     replies: { pending: 0, sending: 0, sent: 0, failed: 0 },
@@ -268,10 +271,12 @@ describe('dashboard: one series', () => {
     patchMessageIds: ['q1@x', 'q2@x'],
     receivedAt: '2026-03-03T10:00:00.000Z',
   });
+  // a Message-ID can carry quotes and shell syntax: links and the b4 line must hold it
+  const shelly = `r1'$(touch /tmp/pwn)"@x`;
   const v3 = revision({
     id: 3,
     revision: 3,
-    patchMessageIds: ['r1@x'],
+    patchMessageIds: [shelly],
     reviewedAt: null,
     state: 'incomplete',
     stateDetail: 'missing 2/2',
@@ -284,6 +289,7 @@ describe('dashboard: one series', () => {
   });
   const view: SeriesView = {
     series: { ...summary(1).series, title: HOSTILE },
+    lore: LORE,
     mute: null,
     ignores: [
       {
@@ -302,7 +308,9 @@ describe('dashboard: one series', () => {
         history: null,
         findings: [],
         subjects: new Map(),
-        followUps: [],
+        dates: new Map(),
+        postedAt: null,
+        humanReplies: [],
       },
       {
         rev: v2,
@@ -342,13 +350,31 @@ describe('dashboard: one series', () => {
         },
         findings: [sf(11, 2, fresh), sf(12, 2, still)],
         subjects: new Map([['q1@x', `[PATCH v2 1/2] ${HOSTILE}`]]),
-        followUps: [
+        dates: new Map([['q1@x', '2026-03-03T09:30:00.000Z']]),
+        postedAt: '2026-03-03T09:30:00.000Z',
+        humanReplies: [
           {
-            revisionId: 2,
+            messageId: 'x"onmouseover=alert(3)"@evil.example',
+            from: '"<img src=x onerror=alert(4)>" <eve@example.org>',
+            subject: `Re: [PATCH v2 1/2] ${HOSTILE}`,
+            date: '2026-03-04T08:00:00.000Z',
+            about: 'q1@x',
+            trailers: [
+              { key: 'Reviewed-by', name: '<script>alert(5)</script>', address: 'eve@example.org', line: 3 },
+              { key: 'Tested-by', name: '', address: 'bot"><b>x</b>@example.org', line: 4 },
+            ],
+            followUp: null,
+            kept: true,
+          },
+          {
             messageId: 'f@x',
             from: 'ann@example.org',
-            commandText: 'kapi-review: ignore <b>x</b>',
-            recordedAt: '2026-03-03T11:00:00.000Z',
+            subject: null,
+            date: null,
+            about: null,
+            trailers: [],
+            followUp: { receivedAt: '2026-03-03T11:00:00.000Z', command: 'kapi-review: ignore <b>x</b>' },
+            kept: false,
           },
         ],
       },
@@ -357,7 +383,7 @@ describe('dashboard: one series', () => {
 
   it('shows per revision and patch each finding with its evidence, new / still / fixed / ignored', () => {
     const out = renderSeriesPage(view, serverLinks(''), opts);
-    expect(out).not.toMatch(/<script|<b>x<\/b>/);
+    expect(out).not.toMatch(/<script|<b>x<\/b>|<img|\sonmouseover=/);
     const text = visible(out);
     expect(out).toContain('<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>');
     expect(text).toMatch(/v3 incomplete State missing 2\/2 .*Reviewed not reviewed yet/);
@@ -365,20 +391,59 @@ describe('dashboard: one series', () => {
     expect(text).toContain('Replies 2 written as dry-run, 1 pending');
     expect(text).toMatch(
       new RegExp(
-        `patch 1/2: \\[PATCH v2 1/2\\] ${HOSTILE.replace(/[()/]/g, '\\$&')} warning kapi-error-unreachable new in v2 kernel/frob.c:30`,
+        `patch 1/2: \\[PATCH v2 1/2\\] ${HOSTILE.replace(/[()/]/g, '\\$&')} 2026-03-03 09:30 UTC · <q1@x> · raw warning kapi-error-unreachable new in v2 kernel/frob.c:30`,
       ),
     );
     expect(text).toMatch(
-      /patch 2\/2 <q2@x> error kapi-error-undocumented still present since v1 kernel\/frob.c:60/,
+      /patch 2\/2 <q2@x> · raw error kapi-error-undocumented still present since v1 kernel\/frob.c:60/,
     );
     expect(text).toContain('code: kernel/frob.c:55: return -EPERM;');
     expect(text).toMatch(
       /Gone since v1 fixed error kapi-error-undocumented was at kernel\/frob.c:40, present since v1/,
     );
     expect(text).toMatch(/ignored warning kapi-deprecated-form was at/);
-    expect(text).toContain('ann@example.org: kapi-review: ignore <b>x</b>');
+    expect(text).toContain(
+      'received 2026-03-03 11:00 UTC ann@example.org answered a kapi-review reply: kapi-review: ignore <b>x</b>',
+    );
     expect(text).toContain('kapi-deprecated-form (this series), by ann@example.org');
     expect(out).toContain('<a href="#v2">v2</a>');
+  });
+
+  it('links each mail, thread and mbox to lore, gives a b4 am line per revision, and shows the replies with their trailers', () => {
+    const out = renderSeriesPage(view, serverLinks(''), opts);
+    const text = visible(out);
+    expect(text).toContain('Posted 2026-03-03 09:30 UTC Arrived 2026-03-03 10:00 UTC');
+    expect(text).toContain('Posted no Date in its mails');
+    expect(out).toContain('<a href="https://lore.kernel.org/all/q1@x/T/#u">thread</a>');
+    expect(out).toContain('<a href="https://lore.kernel.org/all/q1@x/t.mbox.gz">mbox</a>');
+    expect(out).toContain('<a href="https://lore.kernel.org/all/q2@x/">&lt;q2@x&gt;</a>');
+    expect(out).toContain('<a href="https://lore.kernel.org/all/q2@x/raw">raw</a>');
+    expect(text).toContain('b4 b4 am -v 2 q1@x');
+    // the quote and $( ) stay inside one single-quoted word; the URL escapes the double quote
+    expect(text).toContain(`b4 b4 am -v 3 'r1'\\''$(touch /tmp/pwn)"@x'`);
+    expect(out).toContain('href="https://lore.kernel.org/all/r1&#39;$(touch%20%2Ftmp%2Fpwn)%22@x/"');
+    expect(text).toMatch(
+      /Replies in the thread 2026-03-04 08:00 UTC "<img src=x onerror=alert\(4\)>" <eve@example.org> on patch 1\/2 · on lore Reviewed-by <script>alert\(5\)<\/script> <eve@example.org> Tested-by bot"><b>x<\/b>@example.org /,
+    );
+    expect(out).toContain('href="https://lore.kernel.org/all/x%22onmouseover=alert(3)%22@evil.example/"');
+  });
+
+  it('builds lore links under any inbox URL, and refuses one that is no http(s) URL', () => {
+    const mm = loreLinks('https://lore.kernel.org/linux-mm/') as { links: LoreLinks };
+    expect(mm.links.inbox).toBe('https://lore.kernel.org/linux-mm');
+    expect(mm.links.raw('a/b@x')).toBe('https://lore.kernel.org/linux-mm/a%2Fb@x/raw');
+    const bare = loreLinks('http://127.0.0.1:8080') as { links: LoreLinks };
+    expect(bare.links.message('a@b')).toBe('http://127.0.0.1:8080/all/a@b/');
+    const deep = loreLinks('https://example.org/lists/frob') as { links: LoreLinks };
+    expect(deep.links.thread('a@b')).toBe('https://example.org/lists/frob/a@b/T/#u');
+    expect(LORE.message('..')).toBeNull();
+    expect(LORE.mbox('.')).toBeNull();
+    expect(loreLinks('javascript:alert(1)')).toEqual({
+      error: 'lore base URL must be http(s): javascript:alert(1)',
+    });
+    expect(loreLinks('not a url')).toHaveProperty('error');
+    expect(b4AmCommand('-rf@x', 1)).toBe("b4 am -v 1 '<-rf@x>'");
+    expect(b4AmCommand('20260302.1-2-ann@example.org', 4)).toBe('b4 am -v 4 20260302.1-2-ann@example.org');
   });
 });
 

@@ -7,9 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardCommand, parseSince } from '../../app/cli/dashboard.js';
 import { main } from '../../app/cli/main.js';
 import { createDashboardHandler } from '../../app/dashboard/handler.js';
+import { esc } from '../../app/dashboard/html.js';
 import { CSP } from '../../app/dashboard/layout.js';
 import { exportDashboard, serveDashboard } from '../../app/dashboard/server.js';
-import { HOSTILE_TITLE, type ReviewedStore, reviewedStore } from '../helpers/dashboard-store.js';
+import {
+  HOSTILE_REPLY_ID,
+  HOSTILE_REVIEWER,
+  HOSTILE_TITLE,
+  REVIEW_ID,
+  type ReviewedStore,
+  reviewedStore,
+} from '../helpers/dashboard-store.js';
 
 /**
  * The dashboard's I/O edge over a store the real bot filled (test/helpers/dashboard-store.ts):
@@ -112,6 +120,52 @@ describe('the request handler under a base path, as the GitHub App mounts it', (
     expect(body).toContain('3 written as dry-run');
     expect(body).toContain('kapi-review: ignore kapi-deprecated-form');
   });
+
+  it("shows when each revision was posted, its lore links and b4 line, and the list's reviews with their trailers", async () => {
+    const body = await (await fetch(`${base}/kapi-review/series/${r.frobId}`)).text();
+    const v2 = body.slice(body.indexOf('<section class="revision" id="v2">'), body.indexOf('id="v1"'));
+    expect(v2).toContain(
+      '<dt>Posted</dt><dd><time datetime="2026-03-02T12:00:00.000Z">2026-03-02 12:00 UTC</time>',
+    );
+    expect(v2).toContain('<dt>Arrived</dt><dd><time datetime="2026-03-03T12:00:00.000Z">');
+    expect(v2).toContain(
+      'href="https://lore.kernel.org/all/20260302110000.frob-v2-0@example.org/T/#u">thread</a>',
+    );
+    expect(v2).toContain('<code class="b4">b4 am -v 2 20260302110000.frob-v2-0@example.org</code>');
+    expect(v2).toContain(`href="https://lore.kernel.org/all/${REVIEW_ID}/">on lore</a>`);
+    expect(v2).toMatch(/Bo Reviewer &lt;bo@example.org&gt;<\/span> on patch 2\/3/);
+    expect(v2).toContain('<span class="badge trailer">Reviewed-by</span> Bo Reviewer &lt;bo@example.org&gt;');
+    expect(v2).toContain('<span class="badge trailer">Acked-by</span> Cy Maintainer &lt;cy@example.org&gt;');
+    // Ann quoted the Reviewed-by back: her reply is listed, with no trailer of hers
+    expect(v2.match(/class="badge trailer"/g)).toHaveLength(2);
+    expect(v2).toContain('Ann Author &lt;ann@example.org&gt;</span> on patch 2/3');
+    const v1 = body.slice(body.indexOf('id="v1"'));
+    expect(v1).not.toContain('Bo Reviewer');
+    expect(v1).toContain(
+      'answered a kapi-review reply: <code>kapi-review: ignore kapi-deprecated-form</code>',
+    );
+  });
+
+  it('shows a hostile reply (Message-ID, name, trailer) as text, and finds series by Message-ID, file and syscall', async () => {
+    const body = await (await fetch(`${base}/kapi-review/series/${r.hostileId}`)).text();
+    expect(body).not.toMatch(/<script|<img|\sonmouseover=/i);
+    expect(body).toContain('href="https://lore.kernel.org/all/x%22onmouseover=alert(3)%22@evil.example/"');
+    expect(body).toContain(
+      `<span class="badge trailer">Acked-by</span> ${esc(HOSTILE_REVIEWER)} &lt;eve@example.org&gt;`,
+    );
+    const found = async (q: string) => {
+      const page = await (await fetch(`${base}/kapi-review/?q=${encodeURIComponent(q)}`)).text();
+      return [...page.matchAll(/href="\/kapi-review\/series\/(\d+)"/g)].map((m) => Number(m[1])).sort();
+    };
+    expect(await found(REVIEW_ID)).toEqual([r.frobId]);
+    expect(await found(`<${HOSTILE_REPLY_ID}>`)).toEqual([r.hostileId]);
+    expect(await found('https://lore.kernel.org/all/20260302100000.frob-v1-2@example.org/')).toEqual([
+      r.frobId,
+    ]);
+    expect(await found('kernel/frob.c')).toEqual([r.frobId, r.hostileId].sort());
+    expect(await found('sys_frob')).toEqual([r.frobId, r.hostileId].sort());
+    expect(await found('mm/')).toEqual([]);
+  });
 });
 
 describe('kapi-review dashboard: standalone server and static site', () => {
@@ -146,17 +200,25 @@ describe('kapi-review dashboard: standalone server and static site', () => {
       `series/${r.hostileId}.html`,
     ]);
     let links = 0;
+    let lore = 0;
     for (const f of all) {
       const text = readFileSync(join(dir, f), 'utf8');
       expect(text, f).toContain('<meta http-equiv="Content-Security-Policy"');
       expect(text, f).not.toMatch(/<script|<img/i);
       for (const m of text.matchAll(/href="([^"#]+)(#[^"]*)?"/g)) {
+        // the only absolute links are to lore
+        if ((m[1] as string).startsWith('https://')) {
+          expect(m[1], f).toMatch(/^https:\/\/lore\.kernel\.org\/all\/[^/]+\/(T\/|raw|t\.mbox\.gz)?$/);
+          lore++;
+          continue;
+        }
         const target = join(dirname(join(dir, f)), (m[1] as string).replaceAll('&amp;', '&'));
         expect(existsSync(target), `${f} -> ${m[1]}`).toBe(true);
         links++;
       }
     }
     expect(links).toBeGreaterThan(20);
+    expect(lore).toBeGreaterThan(10);
   });
 });
 
@@ -201,6 +263,22 @@ describe('kapi-review dashboard and summary commands', () => {
     ]);
     expect(both.code).toBe(2);
     expect(both.err).toMatch(/--specs and --tree/);
+  });
+
+  it('--lore-url points the mail links at another public-inbox; a URL that is no http(s) is bad usage', async () => {
+    const dir = temp();
+    const exportWith = (url: string) =>
+      run(['dashboard', '--state', r.store.path, '--out', dir, '--lore-url', url]);
+    const ok = await exportWith('http://127.0.0.1:9/lists/linux-frob/');
+    expect(ok.code).toBe(0);
+    const page = readFileSync(join(dir, 'series', `${r.frobId}.html`), 'utf8');
+    expect(page).toContain(
+      'href="http://127.0.0.1:9/lists/linux-frob/20260302110000.frob-v2-0@example.org/T/#u">thread</a>',
+    );
+    expect(page).not.toContain('lore.kernel.org');
+    const bad = await exportWith('javascript:alert(1)');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--lore-url: lore base URL must be http\(s\): javascript:alert\(1\)/);
   });
 
   it('--specs FILE from `kapi-review specs --format json` fills the coverage page; a bad file is refused', async () => {

@@ -1,8 +1,11 @@
 /**
  * A store filled the way the bot fills it: the real bot (app/bot/run.ts, dry-run, no IMAP) reviews
  * the frob series v1 on fixtures/tree-frob, the author answers one review with
- * `kapi-review: ignore kapi-deprecated-form`, v2 arrives a day later and is reviewed, and a third
- * series arrives whose subject and author name are HTML (`<script>alert(1)</script>`).
+ * `kapi-review: ignore kapi-deprecated-form`, v2 (posted the same day) arrives a day later and is
+ * reviewed, people review it on the list (a Reviewed-by on patch 2/3, an Acked-by on the cover
+ * letter, an answer that quotes the Reviewed-by back), and a third series arrives whose subject
+ * and author name are HTML (`<script>alert(1)</script>`), answered by a reply whose Message-ID,
+ * name and trailer are hostile too.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +19,69 @@ import { gitDiff, makeMail, patchBody } from './mailgen.js';
 
 export const HOSTILE_TITLE = '<script>alert(1)</script>';
 const HOSTILE_AUTHOR = '"<img src=x onerror=alert(2)>" <mallory@example.org>';
+/** A Message-ID that would end an HTML attribute, and a reviewer's name that is markup. */
+export const HOSTILE_REPLY_ID = 'x"onmouseover=alert(3)"@evil.example';
+export const HOSTILE_REVIEWER = '<img src=x onerror=alert(6)>';
+/** The review of frob v2 patch 2/3 on the list. */
+export const REVIEW_ID = 'bo-review-v2-2@example.org';
+
+/** A reply on the list: plain text, threaded under `parents` (nearest last). */
+function listReply(o: {
+  id: string;
+  parents: string[];
+  from: string;
+  date: string;
+  subject: string;
+  body: string;
+}): Buffer {
+  return Buffer.from(
+    [
+      `Message-ID: <${o.id}>`,
+      `In-Reply-To: <${o.parents.at(-1)}>`,
+      `References: ${o.parents.map((p) => `<${p}>`).join(' ')}`,
+      `From: ${o.from}`,
+      'To: linux-frob@example.org',
+      `Date: ${o.date}`,
+      `Subject: ${o.subject}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      o.body,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** The list's review of frob v2: on patch 2/3, on the cover letter, and an answer quoting it back. */
+function reviewsOfV2(): Buffer[] {
+  const cover = '20260302110000.frob-v2-0@example.org';
+  const patch2 = '20260302110000.frob-v2-2@example.org';
+  return [
+    listReply({
+      id: REVIEW_ID,
+      parents: [cover, patch2],
+      from: 'Bo Reviewer <bo@example.org>',
+      date: 'Tue, 3 Mar 2026 15:30:00 +0100',
+      subject: 'Re: [PATCH v2 2/3] frob: add API specification for sys_frob',
+      body: '> +DEFINE_KERNEL_API_SPEC(sys_frob)\n\nThe spec reads well.\n\nReviewed-by: Bo Reviewer <bo@example.org>',
+    }),
+    listReply({
+      id: 'cy-ack-v2@example.org',
+      parents: [cover],
+      from: 'Cy Maintainer <cy@example.org>',
+      date: 'Tue, 3 Mar 2026 18:00:00 +0000',
+      subject: 'Re: [PATCH v2 0/3] frob: bound, document and restrict sys_frob',
+      body: 'For the series:\n\nAcked-by: Cy Maintainer <cy@example.org>\n\n-- \nCy',
+    }),
+    listReply({
+      id: 'ann-thanks-v2@example.org',
+      parents: [cover, patch2, REVIEW_ID],
+      from: 'Ann Author <ann@example.org>',
+      date: 'Wed, 4 Mar 2026 08:00:00 +0000',
+      subject: 'Re: [PATCH v2 2/3] frob: add API specification for sys_frob',
+      body: '> Reviewed-by: Bo Reviewer <bo@example.org>\n\nThanks!',
+    }),
+  ];
+}
 
 const mbox = (name: string): Buffer[] =>
   splitMboxBuffer(readFileSync(join('fixtures', 'mail', name))).map((m) => m.raw);
@@ -89,8 +155,23 @@ export async function reviewedStore(dir: string): Promise<ReviewedStore> {
   t = Date.parse('2026-03-03T12:00:00Z');
   for (const m of mbox('revision-frob-v2.mbox')) await bot.ingest(m, 'test');
   await bot.tick();
+  t = Date.parse('2026-03-04T09:00:00Z');
+  for (const m of reviewsOfV2()) await bot.ingest(m, 'test');
+  await bot.tick();
   t = Date.parse('2026-03-04T09:05:00Z');
   await bot.ingest(hostileMail(), 'test');
+  await bot.tick();
+  await bot.ingest(
+    listReply({
+      id: HOSTILE_REPLY_ID,
+      parents: ['hostile-1@example.org'],
+      from: `"${HOSTILE_REVIEWER}" <eve@example.org>`,
+      date: 'Wed, 4 Mar 2026 10:00:00 +0000',
+      subject: `Re: [PATCH] ${HOSTILE_TITLE}`,
+      body: `Acked-by: "${HOSTILE_REVIEWER}" <eve@example.org>`,
+    }),
+    'test',
+  );
   await bot.tick();
   const queries = new DashboardQueries(store);
   const frob = store.series.byLineage(queries.listSeries().items.at(-1)?.series.lineage ?? '');
