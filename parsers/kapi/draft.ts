@@ -73,12 +73,12 @@ function evidenceLine(path: string, e: ErrnoEvidence): string {
 }
 
 function conditionText(e: DraftError): string {
-  if (e.condition === null) return 'TODO: condition (the code shows no if around it)';
+  if (e.condition === null) return 'TODO: condition (none read from the code)';
   return e.conditionIn ? `in ${e.conditionIn}(): ${e.condition}` : e.condition;
 }
 
 function errorDescription(e: DraftError): string {
-  return `${e.note ? `${e.note} ` : ''}TODO: what this error tells the caller.`;
+  return `${e.note ? `${e.note} ` : ''}TODO: what ${e.errno} tells the caller.`;
 }
 
 function lowerBoundNote(name: string): string {
@@ -158,7 +158,8 @@ function kerneldocSpec(d: DraftInput): string[] {
   // gen 1 to 3 generators count a comment as a spec by its indicator keys: long-desc and the
   // context are two of them in every framework with kerneldoc
   out.push(...docLines('long-desc', lowerBoundNote(sc.fnName), ''));
-  for (const t of d.todo) out.push(...wrap(inComment(t), { first: ' *   ', width: 80 }));
+  // a continuation line must not read as a key (`TODO: ...` would be one)
+  for (const t of d.todo) out.push(...wrap(inComment(t), { first: ' *   - ', rest: ' *     ', width: 80 }));
   out.push(' *');
   if (gen3 && d.knows('token', 'process')) out.push(' * contexts: process', ' *');
   else if (!gen3 && d.knows('constant', 'KAPI_CTX_PROCESS'))
