@@ -39,6 +39,7 @@ import { fetchThreadMails, LoreError } from '../sources/lore.js';
 import type { BotOptions } from './bot.js';
 import { useColour } from './colour.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
+import { DRAFT_FORMS, type DraftCliOptions, draftCommand } from './draft.js';
 import type { PatchworkCheckOptions } from './patchwork.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
@@ -530,6 +531,25 @@ function addDashboardCommands(program: Command, io: CliIo, setCode: (code: numbe
     });
 }
 
+/** draft: a spec drafted from a syscall's code. */
+function addDraftCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
+  program
+    .command('draft')
+    .description("draft a KAPI spec from a syscall's code, in a form the tree's framework reads")
+    .argument('<syscall>', 'the syscall: sys_mlockall, mlockall, compat_sys_...')
+    .requiredOption('-t, --tree <dir>', 'the kernel tree that defines it')
+    .addOption(
+      new Option(
+        '--form <form>',
+        "the spec form (default: the newest the tree's framework reads; kerneldoc: its newest kerneldoc form)",
+      ).choices(DRAFT_FORMS),
+    )
+    .option('--file <path>', 'the file of the tree that defines it, when several do')
+    .action(async (syscall: string, opts: DraftCliOptions) => {
+      setCode(await draftCommand(syscall, opts, io));
+    });
+}
+
 export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   let code = 0;
   const program = new Command('kapi-review')
@@ -544,6 +564,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   addBotCommand(program, io, setCode);
   addPatchworkCommand(program, io, setCode);
   addDashboardCommands(program, io, setCode);
+  addDraftCommand(program, io, setCode);
   try {
     await program.parseAsync(argv);
   } catch (e) {
