@@ -67,6 +67,13 @@ export interface ReviewOptions {
    * time budget; the clock stays out of this pure module).
    */
   stop?: () => boolean;
+  /**
+   * Where a finding that stays present is anchored: 'introduced' (default), as the patch that
+   * introduced it saw it (a mail reply answers that patch); 'latest', as the last patch that
+   * touched its file sees it (the App comments on the head's lines), still attributed to the
+   * patch that introduced it.
+   */
+  anchor?: 'introduced' | 'latest';
 }
 
 /** Thrown by reviewSeries when `stop` says so: the review is abandoned, nothing of it is kept. */
@@ -121,6 +128,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
   /** For each path: the findings present after the latest patch that touched it. */
   const current = new Map<string, Map<string, ScopedFinding>>();
   const stop = opts.stop ?? (() => false);
+  const latest = opts.anchor === 'latest';
   for (const [k, patch] of patches.entries()) {
     for (const file of patch.files) {
       if (stop()) throw new ReviewStopped();
@@ -161,7 +169,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
       for (const f of r.findings) {
         const old = before.get(f.fingerprint);
         if (old) {
-          now.set(f.fingerprint, old);
+          now.set(f.fingerprint, latest ? { ...f, scope: old.scope, patch: old.patch } : old);
           continue;
         }
         const scope: Scope = unit.added.has(f.at.line)

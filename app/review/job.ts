@@ -20,8 +20,8 @@ import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
 import { loadCParser } from '../c/language.js';
 import type { ReviewConfig } from '../config/index.js';
 import { changedLines } from '../context/postimage.js';
-import { type PrImage, prPatch } from '../github/pr.js';
-import { mayCarryKapi, measureReview, overTime } from './limits.js';
+import { type CommitStep, commitPatches, type PrImage, prPatch } from '../github/pr.js';
+import { mayCarryKapi, measureReview, overTime, tooLargeText } from './limits.js';
 import type { ReviewPool } from './pool.js';
 import {
   budget,
@@ -52,11 +52,15 @@ export type ReviewJob =
       config: ReviewConfig;
       checks: string[];
       framework: Framework;
+      /** The pull request's commits, to review one by one; absent: base..head as one patch. */
+      commits?: CommitStep[];
     };
 
 export interface JobOutcome extends ReviewOutcome {
   /** 'pull-request' only: whether any image (base or head) carries a spec. */
   specsTouched?: boolean;
+  /** 'pull-request' only: reviewed commit by commit (each finding's `patch` is its commit). */
+  byCommit?: boolean;
 }
 
 export function checkIds(checks: readonly Check[]): string[] {
@@ -98,23 +102,37 @@ export async function runJob(
       ...(job.framework ? { framework: job.framework } : {}),
     });
   const over = budget({ config: job.config, startedAt });
-  const patch = prPatch(job.label, job.images, { changed: false });
-  const tooLarge = measureReview([patch], job.config.limits);
+  const notes: string[] = [];
+  let patches = [prPatch(job.label, job.images, { changed: false })];
+  let byCommit = false;
+  if (job.commits) {
+    // commit by commit when that is within the limits too; else base..head, as one patch
+    const steps = commitPatches(job.images, job.commits, { changed: false });
+    const stepsTooLarge = measureReview(steps, job.config.limits);
+    if (stepsTooLarge)
+      notes.push(
+        `reviewed as one change from the base to the head, not commit by commit (${tooLargeText(stepsTooLarge)})`,
+      );
+    else [patches, byCommit] = [steps, true];
+  }
+  const tooLarge = byCommit ? null : measureReview(patches, job.config.limits);
   if (tooLarge) return tooLargeOutcome(tooLarge);
   const specsTouched = job.images.some(
     (i) => hasSpec(i.post, i.file.filename) || (i.pre !== null && hasSpec(i.pre, i.file.filename)),
   );
-  for (const f of patch.files) if (f.post !== null) f.changed = changedLines(f.pre ?? '', f.post);
+  for (const p of patches)
+    for (const f of p.files) if (f.post !== null) f.changed = changedLines(f.pre ?? '', f.post);
   if (over()) return tooLargeOutcome(overTime(job.config.limits));
-  const done = reviewPatches([patch], {
+  const done = reviewPatches(patches, {
     checks,
     config: job.config,
     parser: env.parser,
     tree: 'pull request base',
     framework: job.framework,
     stop: over,
+    anchor: 'latest',
   });
-  return { ...done, specsTouched };
+  return { ...done, notes: [...notes, ...done.notes], specsTouched, byCommit };
 }
 
 /**
