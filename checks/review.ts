@@ -71,7 +71,8 @@ export interface ReviewOptions {
    * Where a finding that stays present is anchored: 'introduced' (default), as the patch that
    * introduced it saw it (a mail reply answers that patch); 'latest', as the last patch that
    * touched its file sees it (the App comments on the head's lines), still attributed to the
-   * patch that introduced it.
+   * patch that introduced it and as severe as that patch made it (a check may rate a finding by
+   * whether the patch added its lines, and a later patch that moves them did not add them).
    */
   anchor?: 'introduced' | 'latest';
 }
@@ -169,7 +170,10 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
       for (const f of r.findings) {
         const old = before.get(f.fingerprint);
         if (old) {
-          now.set(f.fingerprint, latest ? { ...f, scope: old.scope, patch: old.patch } : old);
+          now.set(
+            f.fingerprint,
+            latest ? { ...f, severity: old.severity, scope: old.scope, patch: old.patch } : old,
+          );
           continue;
         }
         const scope: Scope = unit.added.has(f.at.line)
