@@ -104,9 +104,11 @@ export async function runJob(
   const over = budget({ config: job.config, startedAt });
   const notes: string[] = [];
   let patches = [prPatch(job.label, job.images, { changed: false })];
+  // the whole pull request within the limits (GitHub's hunks count here), then its commits
+  const tooLarge = measureReview(patches, job.config.limits);
+  if (tooLarge) return tooLargeOutcome(tooLarge);
   let byCommit = false;
   if (job.commits) {
-    // commit by commit when that is within the limits too; else base..head, as one patch
     const steps = commitPatches(job.images, job.commits, { changed: false });
     const stepsTooLarge = measureReview(steps, job.config.limits);
     if (stepsTooLarge)
@@ -115,8 +117,6 @@ export async function runJob(
       );
     else [patches, byCommit] = [steps, true];
   }
-  const tooLarge = byCommit ? null : measureReview(patches, job.config.limits);
-  if (tooLarge) return tooLargeOutcome(tooLarge);
   const specsTouched = job.images.some(
     (i) => hasSpec(i.post, i.file.filename) || (i.pre !== null && hasSpec(i.pre, i.file.filename)),
   );

@@ -6,7 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_COMMITS } from '../../app/github/commits.js';
-import { api, BASE, deliver, EINVAL, FIXED, PLAIN, prEvent, runsSince, sha } from './github-app-env.js';
+import {
+  api,
+  BASE,
+  deliver,
+  EINVAL,
+  FIXED,
+  manySyscalls,
+  PLAIN,
+  prEvent,
+  runsSince,
+  sha,
+} from './github-app-env.js';
 
 const INCLUDE = '#include <linux/syscalls.h>\n';
 /** `text` with `lines` more #include lines after the syscalls one: what follows moves down. */
@@ -91,8 +102,8 @@ describe('the App attributes findings to commits', () => {
     expect(summaryOf(runs[0]).split('\n')).toContain(
       `- **Error** \`kapi-error-undocumented\` \`kernel/frob.c:${EINVAL_LINE + 2}\`: sys\\_frob can return -EINVAL here, but its spec does not list EINVAL (introduced by \`${short}\` ${SUBJECT_2})`,
     );
-    const annotations = (runs[0]?.output as { annotations: { start_line: number }[] }).annotations;
-    expect(annotations.map((a) => a.start_line)).toEqual([EINVAL_LINE + 2]);
+    const output = runs[0]?.output as { annotations: { start_line: number }[] } | undefined;
+    expect(output?.annotations.map((a) => a.start_line)).toEqual([EINVAL_LINE + 2]);
   });
 
   it(`reviews a pull request of more than ${MAX_COMMITS} commits as one change, and says so`, async () => {
@@ -121,5 +132,33 @@ describe('the App attributes findings to commits', () => {
       `- reviewed as one change from the base to the head, not commit by commit: it has more than ${MAX_COMMITS} commits`,
     );
     expect(summary).not.toContain('introduced by');
+  });
+
+  it('reviews as one change a pull request whose commits are over a limit that the whole is within', async () => {
+    // commit 1 adds twenty specs that commit 2 takes out again: only commit 1's image is over
+    const n = 63;
+    const big = `${BASE}\n${manySyscalls(20, false)}`;
+    api.history(n, 'frob: detour', { sha: sha(`pr${n}-base`), files: { 'kernel/frob.c': BASE } }, [
+      { sha: sha(`pr${n}-c1`), message: 'frob: many more', files: { 'kernel/frob.c': big } },
+      { sha: sha(`pr${n}-c2`), message: 'frob: fewer again', files: { 'kernel/frob.c': EINVAL } },
+    ]);
+    api.config = 'limits:\n  spec-entries: 40\n';
+    try {
+      const before = api.checkRuns.length;
+      api.reset();
+      expect(await deliver('pull_request', prEvent('opened', n, sha(`pr${n}-c2`), sha(`pr${n}-base`)))).toBe(
+        200,
+      );
+      const comments = api.reviewsOf(n).flatMap((r) => r.comments);
+      expect(comments.map((c) => [c.path, c.line])).toEqual([['kernel/frob.c', EINVAL_LINE]]);
+      expect(comments[0]?.body).not.toContain('Introduced by');
+      const summary = summaryOf(runsSince(before)[0]);
+      expect(summary).toMatch(
+        /- reviewed as one change from the base to the head, not commit by commit \(too large to review: kernel\/frob\.c after [0-9a-f]{12} frob: many more has \d+ spec entries/,
+      );
+      expect(summary).not.toContain('reviewed commit by commit');
+    } finally {
+      api.config = undefined;
+    }
   });
 });
