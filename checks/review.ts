@@ -69,6 +69,14 @@ export interface ReviewOptions {
   stop?: () => boolean;
   /** Where the parsers' results for a text may come from instead of parsing it again. */
   memo?: FactMemo;
+  /**
+   * Where a finding that stays present is anchored: 'introduced' (default), as the patch that
+   * introduced it saw it (a mail reply answers that patch); 'latest', as the last patch that
+   * touched its file sees it (the App comments on the head's lines), still attributed to the
+   * patch that introduced it and as severe as that patch made it (a check may rate a finding by
+   * whether the patch added its lines, and a later patch that moves them did not add them).
+   */
+  anchor?: 'introduced' | 'latest';
 }
 
 /** Thrown by reviewSeries when `stop` says so: the review is abandoned, nothing of it is kept. */
@@ -123,6 +131,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
   /** For each path: the findings present after the latest patch that touched it. */
   const current = new Map<string, Map<string, ScopedFinding>>();
   const stop = opts.stop ?? (() => false);
+  const latest = opts.anchor === 'latest';
   for (const [k, patch] of patches.entries()) {
     for (const file of patch.files) {
       if (stop()) throw new ReviewStopped();
@@ -165,7 +174,10 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
       for (const f of r.findings) {
         const old = before.get(f.fingerprint);
         if (old) {
-          now.set(f.fingerprint, old);
+          now.set(
+            f.fingerprint,
+            latest ? { ...f, severity: old.severity, scope: old.scope, patch: old.patch } : old,
+          );
           continue;
         }
         const scope: Scope = unit.added.has(f.at.line)

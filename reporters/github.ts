@@ -148,6 +148,30 @@ export function readMarkers(body: string): ReadMarker[] {
 // ---------------------------------------------------------------------------------------------
 // The review
 
+/** A commit of a pull request as a finding names it: the one that introduced the finding. */
+export interface CommitRef {
+  sha: string;
+  subject: string;
+}
+
+/**
+ * A finding of a pull request reviewed commit by commit carries the commit that introduced it; the
+ * inline comment, the review body and the check run's summary name it (the short SHA and subject).
+ */
+export interface GitHubFinding extends ReportFinding {
+  commit?: CommitRef;
+}
+
+/** A commit as a review names it: its SHA shortened to 12 digits in a code span, then its subject. */
+function commitText(c: CommitRef): string {
+  return `${codeSpan(c.sha.slice(0, 12))} ${markdownText(c.subject, 'github')}`;
+}
+
+/** ` (introduced by `1a2b3c4d5e6f` subject)`, or nothing for a finding without a commit. */
+function introducedBy(f: GitHubFinding): string {
+  return f.commit ? ` (introduced by ${commitText(f.commit)})` : '';
+}
+
 export interface FixedFinding {
   fingerprint: string;
   check: string;
@@ -157,7 +181,7 @@ export interface FixedFinding {
 
 export interface ReviewInput {
   /** Every finding of the review (inside and outside the diff filter); operator-only ones are left out. */
-  findings: readonly ReportFinding[];
+  findings: readonly GitHubFinding[];
   commitId: string;
   /** RIGHT-side lines of the PR diff for a path (added and context lines of its hunks). */
   diffLines: (path: string) => ReadonlySet<number>;
@@ -241,8 +265,9 @@ function headline(f: ReportFinding): string {
 }
 
 /** The body of one inline comment. */
-export function commentBody(f: ReportFinding, lineText?: ReviewInput['lineText']): string {
+export function commentBody(f: GitHubFinding, lineText?: ReviewInput['lineText']): string {
   const parts = [marker(f), headline(f)];
+  if (f.commit) parts.push('', `Introduced by ${commitText(f.commit)}.`);
   const ev = evidenceList(f);
   if (ev.length > 0) parts.push('', ...ev);
   const sug = suggestionBlock(f, lineText);
@@ -250,8 +275,13 @@ export function commentBody(f: ReportFinding, lineText?: ReviewInput['lineText']
   return parts.join('\n');
 }
 
-function listItem(f: ReportFinding): string {
-  return `- ${marker(f)}**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${markdownText(f.message, 'github')}`;
+function listItem(f: GitHubFinding): string {
+  return `- ${marker(f)}${findingLine(f)}`;
+}
+
+/** A finding in a list: severity, check, place and message, and the commit that introduced it. */
+function findingLine(f: GitHubFinding): string {
+  return `**${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${markdownText(f.message, 'github')}${introducedBy(f)}`;
 }
 
 function fixedItem(f: FixedFinding): string {
@@ -267,9 +297,9 @@ export function buildReview(input: ReviewInput): ReviewPayload {
   const max = input.maxInline ?? MAX_INLINE;
   const current = new Set(input.findings.map((f) => f.fingerprint));
   const sorted = input.findings.filter((f) => !isOperatorOnly(f.check)).sort(compareFindings);
-  const still: ReportFinding[] = [];
-  const inDiff: ReportFinding[] = [];
-  const offDiff: ReportFinding[] = [];
+  const still: GitHubFinding[] = [];
+  const inDiff: GitHubFinding[] = [];
+  const offDiff: GitHubFinding[] = [];
   for (const f of sorted) {
     if (input.previous.has(f.fingerprint)) still.push(f);
     else if (input.diffLines(f.at.path).has(f.at.line)) inDiff.push(f);
@@ -364,7 +394,7 @@ export interface Annotation {
 
 export interface CheckRunInput {
   /** Every finding; operator-only ones only name their spec as not read in full. */
-  findings: readonly ReportFinding[];
+  findings: readonly GitHubFinding[];
   name: 'kapi-review';
   headSha: string;
   crashes?: readonly CheckCrash[];
@@ -467,10 +497,7 @@ export function buildCheckRun(input: CheckRunInput): CheckRunPayload {
   if (sorted.length > 0) {
     // a list, not a table: a `|` in a code span would split a table cell
     summary.push('');
-    for (const f of sorted)
-      summary.push(
-        `- **${SEVERITY_WORD[f.severity]}** ${codeSpan(f.check)} ${codeSpan(`${f.at.path}:${f.at.line}`)}: ${markdownText(f.message, 'github')}`,
-      );
+    for (const f of sorted) summary.push(`- ${findingLine(f)}`);
   }
   if (unread.length > 0) {
     summary.push(

@@ -15,6 +15,7 @@ import {
   type PastComment,
   type PastReview,
   type PastState,
+  type PrCommit,
   type PrFile,
   pastState,
 } from './pr.js';
@@ -96,6 +97,45 @@ export class GitHubGateway {
       pull_number: number,
       per_page: 100,
     })) as PrFile[];
+  }
+
+  /**
+   * The first `max` commits of a pull request, oldest first, and whether it has more (one request:
+   * a pull request of more commits than the App reviews one by one is not read further).
+   */
+  async pullCommits(number: number, max: number): Promise<{ commits: PrCommit[]; more: boolean }> {
+    const { data } = await this.octokit.rest.pulls.listCommits({
+      ...this.repository,
+      pull_number: number,
+      per_page: Math.min(100, max + 1),
+    });
+    const commits = data.slice(0, max).map((c) => ({
+      sha: c.sha,
+      message: c.commit.message,
+      parents: c.parents.map((p) => p.sha),
+    }));
+    return { commits, more: data.length > max };
+  }
+
+  /**
+   * The files one commit changes against its first parent, with their hunks when GitHub shows them:
+   * GitHub pages a large commit's files (the commit itself repeated on each page), up to 3,000.
+   */
+  async commitFiles(sha: string): Promise<PrFile[]> {
+    const perPage = 100;
+    const out: PrFile[] = [];
+    for (let page = 1; page <= 30; page++) {
+      const { data } = await this.octokit.rest.repos.getCommit({
+        ...this.repository,
+        ref: sha,
+        per_page: perPage,
+        page,
+      });
+      const files = (data.files ?? []) as PrFile[];
+      out.push(...files);
+      if (files.length < perPage) break;
+    }
+    return out;
   }
 
   /** A file's text at a commit, or null when it does not exist there. */

@@ -8,9 +8,10 @@ import { isOperatorOnly } from '../../checks/index.js';
 import type { ReviewFile, ReviewPatch } from '../../checks/review.js';
 import { isCFile } from '../../checks/unit.js';
 import { parseDiff } from '../../parsers/diff.js';
+import { sanitize } from '../../parsers/text/controls.js';
 import { FenceTracker } from '../../parsers/text/markdown.js';
 import { compare } from '../../reporters/compare.js';
-import { type FixedFinding, readMarkers } from '../../reporters/github.js';
+import { type CommitRef, type FixedFinding, readMarkers } from '../../reporters/github.js';
 import { changedLines } from '../context/postimage.js';
 
 /** A file of `GET /repos/{o}/{r}/pulls/{n}/files`, the fields the app uses. */
@@ -104,6 +105,76 @@ export function prPatch(
     };
   });
   return { messageId: null, label, files };
+}
+
+/** A commit of `GET /repos/{o}/{r}/pulls/{n}/commits`, the fields the App uses. */
+export interface PrCommit {
+  sha: string;
+  message: string;
+  parents: string[];
+}
+
+/**
+ * One commit of a pull request as its review sees it: the reviewed files it changes, each with
+ * its text after the commit (null: the commit deletes it).
+ */
+export interface CommitStep extends CommitRef {
+  files: { path: string; post: string | null }[];
+}
+
+/** A commit message's subject: its first line, without control characters, at most 200 characters. */
+export function subjectOf(message: string): string {
+  const first = sanitize(message.split('\n')[0] ?? '', 'subject').trim();
+  return first.length > 200 ? `${first.slice(0, 199)}\u2026` : first;
+}
+
+/**
+ * Why a pull request's commits cannot be reviewed one by one, or null when they can: they must be
+ * one line of history from the merge base to the head, without merges.
+ */
+export function notOneLine(commits: readonly PrCommit[], mergeBase: string, headSha: string): string | null {
+  let parent = mergeBase;
+  for (const c of commits) {
+    const short = c.sha.slice(0, 12);
+    if (c.parents.length !== 1) return `commit ${short} is a merge`;
+    if (c.parents[0] !== parent)
+      return parent === mergeBase
+        ? `its first commit ${short} does not start from the merge base`
+        : `its commits are not one line of history (${short} does not follow ${parent.slice(0, 12)})`;
+    parent = c.sha;
+  }
+  return parent === headSha ? null : `its last commit is not its head ${headSha.slice(0, 12)}`;
+}
+
+/**
+ * The pull request as one patch per commit, oldest first: each reviewed file a commit changes,
+ * whole, before and after it (before the first commit that touches it: its image at the merge
+ * base). `changed: false` leaves the added lines out, as prPatch does.
+ */
+export function commitPatches(
+  images: readonly PrImage[],
+  steps: readonly CommitStep[],
+  opts: { changed?: boolean } = {},
+): ReviewPatch[] {
+  const text = new Map<string, string | null>(images.map((i) => [i.file.filename, i.pre]));
+  return steps.map((step) => ({
+    messageId: null,
+    label: `${step.sha.slice(0, 12)} ${step.subject}`,
+    files: step.files.map(({ path, post }): ReviewFile => {
+      const pre = text.get(path) ?? null;
+      text.set(path, post);
+      if (post === null) return { path, mode: 'deleted', pre, post: null, fragments: [], diff: null };
+      return {
+        path,
+        mode: 'full',
+        pre,
+        post,
+        fragments: [],
+        diff: null,
+        ...(opts.changed === false ? {} : { changed: changedLines(pre ?? '', post) }),
+      };
+    }),
+  }));
 }
 
 /** A review as `GET /repos/{o}/{r}/pulls/{n}/reviews` lists it. */

@@ -14,17 +14,19 @@ import {
   buildReview,
   type CheckRunPayload,
   type FixedFinding,
+  type GitHubFinding,
   type ReviewInput,
   type ReviewPayload,
   tooLargeRun,
 } from '../../reporters/github.js';
-import type { ReportFinding } from '../../reporters/report.js';
 import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '../config/index.js';
 import type { TreeReader } from '../context/postimage.js';
 import { type FrameworkChoice, frameworkOfTree } from '../framework/resolve.js';
 import { worthParsing } from '../index/walk.js';
 import { checkIds as idsOf, submitReview } from '../review/job.js';
+import { mayCarryKapi } from '../review/limits.js';
 import type { ReviewPool } from '../review/pool.js';
+import { type CommitPlan, commitSteps, mapLimit } from './commits.js';
 import { apiMessage, type GitHubGateway, httpStatus } from './gateway.js';
 import {
   againstPast,
@@ -81,24 +83,11 @@ export interface ReviewDeps {
 export interface Checked {
   /** Whether any image (base or head) carries a spec. */
   specsTouched: boolean;
-  /** Inside and outside the diff filter. */
-  findings: ReportFinding[];
+  /** Inside and outside the diff filter; reviewed commit by commit, each names its commit. */
+  findings: GitHubFinding[];
   crashes: NonNullable<Parameters<typeof buildCheckRun>[0]['crashes']>;
   /** Fingerprints the configuration ignores: not "fixed" when they are gone. */
   ignored: Set<string>;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** A completed, failed check run that says why there is no review. */
@@ -204,14 +193,16 @@ async function pullRequestFramework(
 }
 
 /**
- * Runs the checks over the images, in a worker: the images, config and framework cross as data,
- * the findings come back. `tooLarge` names the limit a pull request too large to review hit.
+ * Runs the checks over the images, in a worker: the images, config, framework and the commits to
+ * review one by one cross as data, the findings come back, each with the commit that introduced it
+ * when the review went commit by commit. `tooLarge` names the limit a pull request too large to
+ * review hit.
  */
 async function runChecks(
   gw: GitHubGateway,
   deps: ReviewDeps,
   pr: PullRef,
-  work: { images: PrImage[]; files: readonly PrFile[]; config: ReviewConfig },
+  work: { images: PrImage[]; files: readonly PrFile[]; config: ReviewConfig; plan: CommitPlan },
   notes: string[],
 ): Promise<Checked | { tooLarge: string }> {
   if (work.images.length === 0) return { specsTouched: false, findings: [], crashes: [], ignored: new Set() };
@@ -226,14 +217,22 @@ async function runChecks(
       config: work.config,
       checks: idsOf(deps.checks),
       framework: framework.framework,
+      ...(work.plan.steps ? { commits: work.plan.steps } : {}),
     },
     { pool: deps.pool, checks: deps.checks },
   );
   if (done.tooLarge) return { tooLarge: done.tooLarge.reason };
+  const steps = done.byCommit ? work.plan.steps : null;
+  // the plan's note says how the review went, unless the commits were too large to go one by one
+  if (work.plan.note !== null && (steps || !work.plan.steps)) notes.push(work.plan.note);
   notes.push(...done.notes);
+  const withCommit = (f: (typeof done.review.findings)[number]): GitHubFinding => {
+    const c = steps?.[f.patch];
+    return c ? { ...f, commit: { sha: c.sha, subject: c.subject } } : f;
+  };
   return {
     specsTouched: done.specsTouched ?? false,
-    findings: [...done.review.findings, ...done.review.outside],
+    findings: [...done.review.findings, ...done.review.outside].map(withCommit),
     crashes: done.review.crashes,
     ignored: new Set(done.ignored.map((f) => f.fingerprint)),
   };
@@ -248,7 +247,7 @@ export function planReview(
   past: PastState,
   checked: Pick<Checked, 'findings' | 'ignored'>,
   at: { headSha: string; images: readonly PrImage[]; files: readonly PrFile[]; maxInline: number },
-): { fresh: ReportFinding[]; fixed: FixedFinding[]; input: ReviewInput } {
+): { fresh: GitHubFinding[]; fixed: FixedFinding[]; input: ReviewInput } {
   const { findings, ignored } = checked;
   // operator-only findings are never posted: they alone are nothing to say
   const posted = findings.filter((f) => !isOperatorOnly(f.check));
@@ -363,7 +362,11 @@ export async function reviewPullRequest(
   const mergeBase = await gw.mergeBase(pr.baseSha, pr.headSha);
   const files = await gw.pullFiles(pr.number);
   const images = await fetchImages(gw, candidateFiles(files, config.github.paths), pr.headSha, mergeBase);
-  const checked = await runChecks(gw, deps, pr, { images, files, config }, notes);
+  // only a pull request whose files may carry a spec is worth reading commit by commit
+  const plan: CommitPlan = images.some((i) => mayCarryKapi(i.post) || (i.pre !== null && mayCarryKapi(i.pre)))
+    ? await commitSteps(gw, pr, images, mergeBase)
+    : { steps: null, note: null };
+  const checked = await runChecks(gw, deps, pr, { images, files, config, plan }, notes);
   if ('tooLarge' in checked) {
     await gw.postCheckRun(
       pr.number,

@@ -20,8 +20,8 @@ import { loadCParser } from '../c/language.js';
 import { type CacheOptions, factCache } from '../cache/facts.js';
 import type { ReviewConfig } from '../config/index.js';
 import { changedLines } from '../context/postimage.js';
-import { type PrImage, prPatch } from '../github/pr.js';
-import { mayCarryKapi, measureReview, overTime } from './limits.js';
+import { type CommitStep, commitPatches, type PrImage, prPatch } from '../github/pr.js';
+import { mayCarryKapi, measureReview, overTime, tooLargeText } from './limits.js';
 import type { ReviewPool } from './pool.js';
 import {
   budget,
@@ -55,11 +55,15 @@ export type ReviewJob =
       checks: string[];
       framework: Framework;
       cache?: CacheOptions | null;
+      /** The pull request's commits, to review one by one; absent: base..head as one patch. */
+      commits?: CommitStep[];
     };
 
 export interface JobOutcome extends ReviewOutcome {
   /** 'pull-request' only: whether any image (base or head) carries a spec. */
   specsTouched?: boolean;
+  /** 'pull-request' only: reviewed commit by commit (each finding's `patch` is its commit). */
+  byCommit?: boolean;
 }
 
 export function checkIds(checks: readonly Check[]): string[] {
@@ -99,17 +103,30 @@ export async function runJob(
       ...(job.framework ? { framework: job.framework } : {}),
     });
   const over = budget({ config: job.config, startedAt });
-  const patch = prPatch(job.label, job.images, { changed: false });
+  const notes: string[] = [];
+  let patches = [prPatch(job.label, job.images, { changed: false })];
   const memo = factCache(job.cache);
-  const tooLarge = measureReview([patch], job.config.limits, memo);
+  // the whole pull request within the limits (GitHub's hunks count here), then its commits
+  const tooLarge = measureReview(patches, job.config.limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge);
+  let byCommit = false;
+  if (job.commits) {
+    const steps = commitPatches(job.images, job.commits, { changed: false });
+    const stepsTooLarge = measureReview(steps, job.config.limits, memo);
+    if (stepsTooLarge)
+      notes.push(
+        `reviewed as one change from the base to the head, not commit by commit (${tooLargeText(stepsTooLarge)})`,
+      );
+    else [patches, byCommit] = [steps, true];
+  }
   const specsTouched = job.images.some(
     (i) =>
       hasSpec(i.post, i.file.filename, memo) || (i.pre !== null && hasSpec(i.pre, i.file.filename, memo)),
   );
-  for (const f of patch.files) if (f.post !== null) f.changed = changedLines(f.pre ?? '', f.post);
+  for (const p of patches)
+    for (const f of p.files) if (f.post !== null) f.changed = changedLines(f.pre ?? '', f.post);
   if (over()) return tooLargeOutcome(overTime(job.config.limits));
-  const done = reviewPatches([patch], {
+  const done = reviewPatches(patches, {
     checks,
     config: job.config,
     parser: env.parser,
@@ -117,8 +134,9 @@ export async function runJob(
     framework: job.framework,
     stop: over,
     ...(job.cache !== undefined ? { cache: job.cache } : {}),
+    anchor: 'latest',
   });
-  return { ...done, specsTouched };
+  return { ...done, notes: [...notes, ...done.notes], specsTouched, byCommit };
 }
 
 /**

@@ -256,7 +256,12 @@ export async function reviewOneSeries(series: Series, opts: ReviewOptions): Prom
  */
 export function reviewPatches(
   patches: readonly ReviewPatch[],
-  opts: Omit<ReviewOptions, 'tree'> & { tree?: string | null; stop?: () => boolean },
+  opts: Omit<ReviewOptions, 'tree'> & {
+    tree?: string | null;
+    stop?: () => boolean;
+    /** checks/review.ts's anchor: 'latest' for the App, which comments on the head's lines. */
+    anchor?: 'introduced' | 'latest';
+  },
 ): ReviewOutcome {
   const notes: string[] = [];
   let review: ReviewResult;
@@ -269,6 +274,7 @@ export function reviewPatches(
       ...(opts.framework ? { framework: opts.framework } : {}),
       ...(opts.stop ? { stop: opts.stop } : {}),
       memo: factCache(opts.cache),
+      ...(opts.anchor ? { anchor: opts.anchor } : {}),
     });
   } catch (e) {
     if (e instanceof ReviewStopped) return tooLargeOutcome(overTime(opts.config.limits));

@@ -80,6 +80,8 @@ describe('kapi-review GitHub App', () => {
       'GET /repos/kmirror/linux/pulls/1/files 200',
       'GET /repos/kmirror/linux/contents/kernel/frob.c 200',
       'GET /repos/kmirror/linux/contents/kernel/frob.c 200',
+      // one commit: nothing to attribute, so no commit is read
+      'GET /repos/kmirror/linux/pulls/1/commits 200',
       'GET /repos/kmirror/linux/pulls/1/reviews 200',
       'GET /repos/kmirror/linux/pulls/1/comments 200',
       'POST /repos/kmirror/linux/pulls/1/reviews 200',

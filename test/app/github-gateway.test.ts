@@ -95,6 +95,36 @@ describe('GitHubGateway: reading', () => {
     expect(may).toEqual([true, true, true, false, false]);
   });
 
+  it("reads a pull request's first commits, and each commit's files across GitHub's pages", async () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 150 }, (_, i) => [`drivers/f${i}.c`, `int f${i};\n`]),
+    );
+    api.history(2, 'frob: two steps', { sha: sha('c-base'), files: { 'kernel/frob.c': 'int frob;\n' } }, [
+      { sha: sha('c1'), message: 'frob: one\n\nWhy.', files: { 'kernel/frob.c': 'int frob;\n', ...many } },
+      { sha: sha('c2'), message: 'frob: two', files: { 'kernel/frob.c': 'int frob2;\n', ...many } },
+    ]);
+    const gw = gateway();
+    expect(await gw.pullCommits(2, 5)).toEqual({
+      commits: [
+        { sha: sha('c1'), message: 'frob: one\n\nWhy.', parents: [sha('c-base')] },
+        { sha: sha('c2'), message: 'frob: two', parents: [sha('c1')] },
+      ],
+      more: false,
+    });
+    expect((await gw.pullCommits(2, 1)).more).toBe(true);
+    const first = await gw.commitFiles(sha('c1'));
+    expect(first.length).toBe(150);
+    expect(first.every((f) => f.status === 'added')).toBe(true);
+    expect((await gw.commitFiles(sha('c2'))).map((f) => [f.filename, f.status, f.patch])).toEqual([
+      ['kernel/frob.c', 'modified', '@@ -1,1 +1,1 @@\n-int frob;\n+int frob2;'],
+    ]);
+    // 150 files are two pages of 100
+    expect(api.trace().filter((t) => t.includes(`/commits/${sha('c1')}`))).toEqual([
+      `GET /repos/kmirror/linux/commits/${sha('c1')} 200`,
+      `GET /repos/kmirror/linux/commits/${sha('c1')} 200`,
+    ]);
+  });
+
   it("names the App's login from GET /app", async () => {
     expect(await appLogin(octokit)).toBe('kapi-review[bot]');
   });

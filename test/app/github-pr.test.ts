@@ -3,12 +3,15 @@ import {
   againstPast,
   canCommand,
   candidateFiles,
+  commitPatches,
   isOurReview,
+  notOneLine,
   parseCommands,
   pastState,
   pathSelected,
   prPatch,
   rightSideLines,
+  subjectOf,
 } from '../../app/github/pr.js';
 import { fixedMarker, marker } from '../../reporters/github.js';
 
@@ -185,6 +188,51 @@ describe('parseCommands', () => {
       false,
       false,
       false,
+    ]);
+  });
+});
+
+describe('commit by commit', () => {
+  const c = (sha: string, ...parents: string[]) => ({ sha: sha.repeat(40), message: sha, parents });
+  const mb = 'm'.repeat(40);
+
+  it('takes only one line of history from the merge base to the head', () => {
+    const a = c('a', mb);
+    const b = c('b', 'a'.repeat(40));
+    expect(notOneLine([a, b], mb, b.sha)).toBeNull();
+    expect(notOneLine([a, c('b', 'a'.repeat(40), 'x'.repeat(40))], mb, 'b'.repeat(40))).toBe(
+      'commit bbbbbbbbbbbb is a merge',
+    );
+    expect(notOneLine([c('a', 'x'.repeat(40)), b], mb, b.sha)).toBe(
+      'its first commit aaaaaaaaaaaa does not start from the merge base',
+    );
+    expect(notOneLine([a, c('b', mb)], mb, 'b'.repeat(40))).toBe(
+      'its commits are not one line of history (bbbbbbbbbbbb does not follow aaaaaaaaaaaa)',
+    );
+    expect(notOneLine([a, b], mb, 'h'.repeat(40))).toBe('its last commit is not its head hhhhhhhhhhhh');
+  });
+
+  it("names a commit by its message's first line, without control characters", () => {
+    expect(subjectOf('frob: refuse \u001b[31mred\u001b[0m ranges\n\nBody.')).toBe(
+      'frob: refuse  red  ranges',
+    );
+    expect(subjectOf('x'.repeat(300))).toHaveLength(200);
+  });
+
+  it("chains each file's text from the merge base through the commits that touch it", () => {
+    const file = { filename: 'kernel/frob.c', status: 'modified' as const };
+    const patches = commitPatches(
+      [{ file, pre: 'a\n', post: 'c\n' }],
+      [
+        { sha: '1'.repeat(40), subject: 'one', files: [{ path: 'kernel/frob.c', post: 'b\n' }] },
+        { sha: '2'.repeat(40), subject: 'two', files: [] },
+        { sha: '3'.repeat(40), subject: 'three', files: [{ path: 'kernel/frob.c', post: 'c\n' }] },
+      ],
+    );
+    expect(patches.map((p) => [p.label, p.files.map((f) => [f.pre, f.post, f.changed?.added])])).toEqual([
+      ['111111111111 one', [['a\n', 'b\n', [1]]]],
+      ['222222222222 two', []],
+      ['333333333333 three', [['b\n', 'c\n', [1]]]],
     ]);
   });
 });

@@ -69,6 +69,23 @@ describe('reviewSeries', () => {
     expect(v2.findings[0]?.fingerprint).toBe(v1.findings[0]?.fingerprint);
   });
 
+  it("anchors a finding on the last patch's lines with anchor 'latest', still the introducing patch's", () => {
+    const moved = `// a new first line\n${wrongSignals}`;
+    const patches = series([macro, wrongSignals, moved]);
+    const introduced = reviewSeries(patches, { checks: [count], parser: null });
+    const latest = reviewSeries(patches, { checks: [count], parser: null, anchor: 'latest' });
+    const where = (r: typeof latest) =>
+      r.findings.map((f) => [f.fingerprint, f.patch, f.scope, f.severity, f.at.messageId, f.at.line]);
+    const fp = introduced.findings[0]?.fingerprint;
+    const severity = introduced.findings[0]?.severity;
+    expect(where(introduced)).toEqual([
+      [fp, 0, 'added', severity, 'p1@example.org', lineOf(wrongSignals, 'KAPI_SIGNAL_COUNT')],
+    ]);
+    expect(where(latest)).toEqual([
+      [fp, 0, 'added', severity, 'p2@example.org', lineOf(moved, 'KAPI_SIGNAL_COUNT')],
+    ]);
+  });
+
   it('splits by the diff filter: a finding off the added lines goes to the summary', () => {
     // the patch adds a signal entry far from the count: the finding is on an unchanged line
     const extraSignal = edit(

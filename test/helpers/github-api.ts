@@ -36,6 +36,14 @@ interface Pull {
   base: string;
   head: string;
   state: 'open' | 'closed';
+  /** The pull request's commits, oldest first; the head alone when not given. */
+  commits?: string[];
+}
+
+/** What a commit says besides its files: its parents and message. */
+export interface CommitMeta {
+  parents: string[];
+  message: string;
 }
 
 export interface StoredReview {
@@ -88,6 +96,8 @@ export function githubPatch(pre: string, post: string): string | undefined {
 export class GitHubApi {
   readonly calls: Call[] = [];
   readonly commits = new Map<string, Map<string, string>>();
+  /** Parents and messages of commits that have them (`history`). */
+  readonly meta = new Map<string, CommitMeta>();
   readonly pulls = new Map<number, Pull>();
   readonly reviews: StoredReview[] = [];
   readonly issueComments: {
@@ -137,6 +147,33 @@ export class GitHubApi {
     this.pulls.set(number, { number, title, base, head, state: 'open' });
   }
 
+  /**
+   * A pull request of several commits: `base` then each commit's files in turn, each commit the
+   * child of the one before (the first, of `base`); the last is the head.
+   */
+  history(
+    number: number,
+    title: string,
+    base: { sha: string; files: Record<string, string> },
+    commits: readonly { sha: string; message: string; files: Record<string, string> }[],
+  ): void {
+    this.commit(base.sha, base.files);
+    let parent = base.sha;
+    for (const c of commits) {
+      this.commit(c.sha, c.files);
+      this.meta.set(c.sha, { parents: [parent], message: c.message });
+      parent = c.sha;
+    }
+    this.pulls.set(number, {
+      number,
+      title,
+      base: base.sha,
+      head: parent,
+      state: 'open',
+      commits: commits.map((c) => c.sha),
+    });
+  }
+
   fail(fault: Fault): void {
     this.faults.push(fault);
   }
@@ -168,11 +205,19 @@ export class GitHubApi {
     return status;
   }
 
+  private mergeBaseOf(pull: Pull): string {
+    return this.mergeBases.get(`${pull.base}...${pull.head}`) ?? pull.base;
+  }
+
   private files(pull: Pull): Record<string, unknown>[] {
     // like GitHub: the PR's files are its changes since the merge base (a three-dot diff)
-    const from = this.mergeBases.get(`${pull.base}...${pull.head}`) ?? pull.base;
-    const base = this.commits.get(from) ?? new Map<string, string>();
-    const head = this.commits.get(pull.head) ?? new Map<string, string>();
+    return this.changes(this.mergeBaseOf(pull), pull.head);
+  }
+
+  /** The files changed from one commit to another, as GitHub lists them (path order). */
+  private changes(from: string | undefined, to: string): Record<string, unknown>[] {
+    const base = (from !== undefined ? this.commits.get(from) : undefined) ?? new Map<string, string>();
+    const head = this.commits.get(to) ?? new Map<string, string>();
     const out: Record<string, unknown>[] = [];
     for (const path of [...new Set([...base.keys(), ...head.keys()])].sort()) {
       const pre = base.get(path);
@@ -255,6 +300,13 @@ export class GitHubApi {
         status: 'ahead',
         files: [],
       });
+    if (on('GET', /^commits\/([0-9a-f]{40})$/)) {
+      const sha = r[1] as string;
+      if (!this.commits.has(sha)) return notFound();
+      const parents = this.parentsOf(sha);
+      const { items, link } = this.page(this.changes(parents[0], sha), call, path);
+      return this.send(res, 200, { ...this.commitJson(sha), files: items }, link);
+    }
     if (is(/^pulls\/(\d+)(\/.*)?$/)) {
       const pull = this.pulls.get(Number(r[1]));
       if (!pull) return notFound();
@@ -268,6 +320,11 @@ export class GitHubApi {
           base: { sha: pull.base },
         });
       if (method === 'GET' && sub === '/files') return this.send(res, 200, this.files(pull));
+      if (method === 'GET' && sub === '/commits') {
+        const list = (pull.commits ?? [pull.head]).map((c) => this.commitJson(c, this.mergeBaseOf(pull)));
+        const { items, link } = this.page(list, call, path);
+        return this.send(res, 200, items, link);
+      }
       if (method === 'GET' && sub === '/reviews')
         return this.send(
           res,
@@ -350,6 +407,35 @@ export class GitHubApi {
       return this.send(res, 200, { id: run.id });
     }
     return notFound();
+  }
+
+  /** A commit's parents: from `history`, else none. */
+  private parentsOf(sha: string): string[] {
+    return this.meta.get(sha)?.parents ?? [];
+  }
+
+  /**
+   * A commit as the commits APIs list it; a commit without `history` is the only commit of its
+   * pull request, the child of `orphanParent` (its merge base).
+   */
+  private commitJson(sha: string, orphanParent?: string): Record<string, unknown> {
+    const meta = this.meta.get(sha);
+    const parents = meta?.parents ?? (orphanParent !== undefined ? [orphanParent] : []);
+    return {
+      sha,
+      commit: { message: meta?.message ?? `commit ${sha.slice(0, 7)}` },
+      parents: parents.map((p) => ({ sha: p })),
+    };
+  }
+
+  /** One page of a list, by the call's `page` and `per_page` (GitHub's default 30), with its Link header. */
+  private page<T>(all: readonly T[], call: Call, path: string): { items: T[]; link: Record<string, string> } {
+    const per = Math.min(100, Math.max(1, Number(call.query.per_page ?? 30) || 30));
+    const page = Math.max(1, Number(call.query.page ?? 1) || 1);
+    const items = all.slice((page - 1) * per, page * per);
+    if (page * per >= all.length) return { items, link: {} };
+    const next = `http://${this.host}/api/v3${path}?per_page=${per}&page=${page + 1}`;
+    return { items, link: { link: `<${next}>; rel="next"` } };
   }
 
   reviewsOf(pull: number): StoredReview[] {
