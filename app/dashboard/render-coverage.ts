@@ -1,10 +1,11 @@
 /**
  * The spec coverage page: syscalls with and without a spec by subsystem (a chart and a table per
- * subsystem), specs that document no syscall, and the specs with open drift findings. Pure.
+ * subsystem, with the `kapi-review draft` line for each syscall without a spec), specs that document
+ * no syscall, and the specs with open drift findings. Pure.
  */
 
 import { stackedBars } from './charts.js';
-import type { Coverage, CoverageGroup } from './coverage.js';
+import type { Coverage, CoverageGroup, CoverageSyscall } from './coverage.js';
 import { type Html, html } from './html.js';
 import { type Links, type PageOptions, page, plural, severityBadge } from './layout.js';
 import type { OpenFinding } from './queries.js';
@@ -27,6 +28,14 @@ function driftLinks(fs: readonly OpenFinding[], links: Links): Html {
   )}`;
 }
 
+/**
+ * The command that drafts a spec for a syscall without one, run at the top of the tree: the
+ * file named, so that a syscall defined in several files gets the one this row is about.
+ */
+function draftCommand(s: CoverageSyscall): string {
+  return `kapi-review draft ${s.fnName} --tree . --file ${s.path}`;
+}
+
 function group(g: CoverageGroup, links: Links): Html {
   return html`<details${g.syscalls.some((s) => s.drift.length) ? html` open` : ''}>
 <summary><b>${g.subsystem}</b>: ${g.withSpec} of ${plural(g.syscalls.length, 'syscall')} with a spec (${pct(g.withSpec, g.syscalls.length)})</summary>
@@ -36,7 +45,7 @@ function group(g: CoverageGroup, links: Links): Html {
     (
       s,
     ) => html`<tr><td><code>${s.compat ? 'compat ' : ''}${s.name}</code></td><td class="small">${s.path}:${s.line}</td>
-<td>${s.form ?? html`<span class="muted">none</span>`}</td><td>${s.drift.length ? driftLinks(s.drift, links) : html`<span class="muted">—</span>`}</td></tr>`,
+<td>${s.form ?? html`<span class="muted">none</span>${s.compat ? '' : html`<br><code class="small">${draftCommand(s)}</code>`}`}</td><td>${s.drift.length ? driftLinks(s.drift, links) : html`<span class="muted">—</span>`}</td></tr>`,
   )}</tbody>
 </table>
 </details>`;

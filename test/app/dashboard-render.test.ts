@@ -608,6 +608,12 @@ describe('dashboard: checks and coverage pages', () => {
       /mlock mm\/mlock.c:40 kerneldoc-3 warning kapi-error-unreachable ×1 in <script>alert\(1\)<\/script> v2/,
     );
     expect(out).toContain('<title>mm: 1 with a spec</title>');
+    // a syscall without a spec gets the command that drafts one; one with a spec does not
+    expect(text).toContain(
+      'munlock mm/mlock.c:60 none kapi-review draft sys_munlock --tree . --file mm/mlock.c',
+    );
+    expect(text).toContain('kapi-review draft sys_sched_yield --tree . --file kernel/sched/core.c');
+    expect(text).not.toContain('draft sys_mlock ');
     const none = visible(renderCoveragePage(buildCoverage(null, []), serverLinks(''), opts));
     expect(none).toContain('No spec index loaded');
   });
