@@ -161,11 +161,34 @@ function headLine(d: ReportedDelta): string {
   }
 }
 
-/** The diff as plain lines (no sanitising): a head line per spec, its changes indented. */
+/** Specs added or removed together in one file, as one line: `removed from fs/eventpoll.c (macro): a, b`. */
+function groupLine(group: readonly ReportedDelta[]): string {
+  const first = group[0] as ReportedDelta;
+  const at = (first.new ?? first.old) as NonNullable<ReportedDelta['new']>;
+  const how = first.status === 'added' ? 'added in' : 'removed from';
+  return `${group.length} specs ${how} ${at.path} (${at.form}): ${group.map((d) => d.name).join(', ')}`;
+}
+
+/**
+ * The diff as plain lines (no sanitising): a head line per changed spec, its changes indented;
+ * specs added or removed one after the other in one file share a line.
+ */
 export function specDiffLines(deltas: readonly ReportedDelta[]): string[] {
   const out: string[] = [];
-  for (const d of deltas) {
-    if (d.status === 'same') continue;
+  const shown = deltas.filter((d) => d.status !== 'same');
+  for (let i = 0; i < shown.length; i++) {
+    const d = shown[i] as ReportedDelta;
+    if (d.status === 'added' || d.status === 'removed') {
+      const at = (x: ReportedDelta): string =>
+        `${x.status}\u0000${(x.new ?? x.old)?.path}\u0000${(x.new ?? x.old)?.form}`;
+      let j = i + 1;
+      while (j < shown.length && at(shown[j] as ReportedDelta) === at(d)) j++;
+      if (j - i > 1) {
+        out.push(groupLine(shown.slice(i, j)));
+        i = j - 1;
+        continue;
+      }
+    }
     out.push(headLine(d));
     for (const c of d.changes) out.push(`  ${changeLine(c)}`);
   }
@@ -217,6 +240,6 @@ export function specDiffMarkdown(deltas: readonly ReportedDelta[]): string | nul
   if (!deltas.some((d) => d.status !== 'same')) return null;
   const lines = specDiffLines(deltas)
     .filter((l) => !/^\d+ specs? unchanged$/.test(l))
-    .map((l) => sanitize(l.replace(/^ {2}~/, '  !'), 'markdown'));
+    .map((l) => sanitize(l.startsWith('  ') ? l.slice(2).replace(/^~/, '!') : `@@ ${l} @@`, 'markdown'));
   return `**Spec changes** (base -> head)\n\n${fenced(lines.join('\n'), 'diff')}`;
 }

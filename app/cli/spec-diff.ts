@@ -123,8 +123,12 @@ async function mailSide(input: string, opts: SpecDiffOptions, io: SideIo): Promi
     patches.map((p) => ({ messageId: p.mail.messageId, label: p.mail.subject, files: p.mail.files })),
     tree,
   );
-  for (const i of images.issues) notes.push(i.message);
-  return { ...specsOfImages(images.patches), label: `${series.title} v${series.revision}`, tree, notes };
+  // only what concerns the C files, where specs live (a Makefile not in the tree is no news here)
+  for (const i of images.issues) if (/\.[ch]\b/.test(i.message)) notes.push(i.message);
+  const withDiffs = images.patches.map((img, k) => ({
+    files: img.files.map((f, j) => ({ ...f, diff: patches[k]?.mail.files[j] ?? null })),
+  }));
+  return { ...specsOfImages(withDiffs), label: `${series.title} v${series.revision}`, tree, notes };
 }
 
 /** The specs of every C file of a tree that may hold one. */
