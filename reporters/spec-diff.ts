@@ -58,7 +58,7 @@ function never(code: SpecCode, errno: string): boolean {
   return errno !== 'EINTR' && e.never.includes(errno);
 }
 
-export function verdictOf(change: SpecChange, code: SpecCode | null): CodeVerdict | null {
+function verdictOf(change: SpecChange, code: SpecCode | null): CodeVerdict | null {
   if (!code || change.area !== 'error' || change.field !== null || !/^E[A-Z0-9]+$/.test(change.key))
     return null;
   const added = change.op === 'added';

@@ -336,7 +336,7 @@ function returnFields(s: ApiSpec): Fields {
 }
 
 /** The changes between two specs of one name. */
-export function diffSpec(a: ApiSpec, b: ApiSpec): SpecChange[] {
+function diffSpec(a: ApiSpec, b: ApiSpec): SpecChange[] {
   const out: SpecChange[] = [];
   fieldChanges('spec', '', specFields(a), specFields(b), b.line, out);
   const ca = new Set(a.contexts);
