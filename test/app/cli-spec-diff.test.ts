@@ -35,7 +35,7 @@ describe('kapi-review spec-diff', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kapi-specdiff-'));
     writeFileSync(join(dir, 'v1.patch'), newFilePatch('frob.macro.c', 'kernel/frob.c', 1));
-    writeFileSync(join(dir, 'v2.patch'), newFilePatch('frob-v2.kd3.c', 'kernel/frob.c', 2));
+    writeFileSync(join(dir, 'v2.patch'), newFilePatch('../spec-diff/frob-v2.kd3.c', 'kernel/frob.c', 2));
     mkdirSync(join(dir, 'tree', 'kernel'), { recursive: true });
     writeFileSync(join(dir, 'tree', 'kernel', 'frob.c'), readFileSync(join(kapi, 'frob.kd2.c')));
   });

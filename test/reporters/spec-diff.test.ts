@@ -19,7 +19,8 @@ import {
 import { carryKnown, specCodeIn, specsOfImages, specsOfText } from '../../reporters/spec-sides.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'fixtures', 'kapi');
-const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
+const read = (f: string): string =>
+  readFileSync(join(f.startsWith('frob-v2') ? join(dir, '..', 'spec-diff') : dir, f), 'utf8');
 
 describe('spec diff reporter', () => {
   let parser: Parser;

@@ -8,7 +8,10 @@ import { diffSpecs, foldText, type SpecChange } from '../../../parsers/kapi/spec
 
 const dir = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'kapi');
 function specs(name: string): ApiSpec[] {
-  const text = readFileSync(join(dir, name), 'utf8');
+  const text = readFileSync(
+    join(name.startsWith('frob-v2') ? join(dir, '..', 'spec-diff') : dir, name),
+    'utf8',
+  );
   return [...parseMacroSpecs(text, name).value, ...parseKerneldocSpecs(text, name).value];
 }
 const brief = (c: SpecChange): string =>
