@@ -42,6 +42,7 @@ import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { DRAFT_FORMS, type DraftCliOptions, draftCommand } from './draft.js';
 import type { PatchworkCheckOptions } from './patchwork.js';
 import { progressBar } from './progress.js';
+import type { SpecDiffOptions } from './spec-diff.js';
 import { UsageError } from './usage.js';
 
 /** The inputs in a message: `x.mbox`, `stdin`, `the folder d/`. */
@@ -390,6 +391,33 @@ function addReviewCommands(program: Command, io: CliIo, setCode: (code: number) 
     });
 }
 
+/** spec-diff: what changed in each spec between two revisions (app/cli/spec-diff.ts). */
+function addSpecDiffCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
+  program
+    .command('spec-diff')
+    .description(
+      'what changed in each spec between two revisions of a series (or two trees), one line per change',
+    )
+    .argument(
+      '<old>',
+      'the older revision: .patch/.eml/.mbox file, folder of them, lore URL or Message-ID, or a tree',
+    )
+    .argument('<new>', 'the newer revision, in any of the same kinds')
+    .option(
+      '-t, --tree <dir>',
+      'kernel tree to apply each series on (default: the specs are read from the hunks)',
+    )
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option(
+      '--lore-url <url>',
+      'public-inbox for lore URL and Message-ID inputs (default: $KAPI_LORE_URL or lore.kernel.org)',
+    )
+    .action(async (oldInput: string, newInput: string, opts: SpecDiffOptions) => {
+      const { specDiffCommand } = await import('./spec-diff.js');
+      setCode(await specDiffCommand(oldInput, newInput, opts, io));
+    });
+}
+
 /** The bot: its sources, its mail, its policy. */
 function addBotCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
   program
@@ -561,6 +589,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     code = c;
   };
   addReviewCommands(program, io, setCode);
+  addSpecDiffCommand(program, io, setCode);
   addBotCommand(program, io, setCode);
   addPatchworkCommand(program, io, setCode);
   addDashboardCommands(program, io, setCode);
