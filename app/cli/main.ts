@@ -33,7 +33,8 @@ import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.
 import { packageVersion as version } from '../io/package.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { fetchThreadMails, LoreError } from '../sources/lore.js';
-// bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
+import type { AuditCliOptions } from './audit.js';
+// audit, bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
 // `check` about 0.4 s of start-up otherwise
 import type { BotOptions } from './bot.js';
 import { useColour } from './colour.js';
@@ -185,7 +186,7 @@ interface CheckOptions {
  * a run that printed nothing is never a failure to b4); 0 always for b4's JSON, whose verdict is
  * the status.
  */
-function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo): number {
+export function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo): number {
   const failOn = opts.failOn ?? 'error';
   const colour = opts.colour ?? false;
   let counted: readonly Finding[] = [...report.findings, ...report.outside];
@@ -372,6 +373,32 @@ function addReviewCommands(program: Command, io: CliIo, setCode: (code: number) 
     });
 }
 
+/** `audit`: every check on every spec of a tree as it stands (app/cli/audit.ts). */
+function addAuditCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
+  program
+    .command('audit')
+    .description('check every spec of a kernel tree (or of C files) as it stands: no patch needed')
+    .argument('<inputs...>', 'a kernel tree (a folder, a git checkout) or C files')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
+    )
+    .option('--since <rev>', 'only files that changed since this git revision (git diff --name-only REV)')
+    .option('--ignore <ids>', 'comma-separated check ids to silence')
+    .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a finding at this level or above is reported')
+        .choices(FAIL_LEVELS)
+        .default('error'),
+    )
+    .action(async (inputs: string[], opts: AuditCliOptions) => {
+      const { auditCommand } = await import('./audit.js');
+      const tty = io === stdio && process.stdout.isTTY === true;
+      setCode(
+        await auditCommand(inputs, { ...opts, colour: useColour(undefined, process.env.NO_COLOR, tty) }, io),
+      );
+    });
+}
+
 /** The bot: its sources, its mail, its policy. */
 function addBotCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
   program
@@ -484,6 +511,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
     code = c;
   };
   addReviewCommands(program, io, setCode);
+  addAuditCommand(program, io, setCode);
   addBotCommand(program, io, setCode);
   addDashboardCommands(program, io, setCode);
   try {
