@@ -1,0 +1,70 @@
+/**
+ * A kernel tree with a series applied, on disk: a copy of the base tree made of hard links (a
+ * whole 6.12 tree in a few seconds and no extra space), in which each file the series changes is
+ * replaced (never written through its link, which would change the base) by its last post-image.
+ * For the benches and the corpus suite: `audit` reads a tree from disk.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildPostImages, type PatchInput } from './postimage.js';
+import { directoryTree, safeJoin } from './tree.js';
+
+const run = promisify(execFile);
+const STAMP = '.kapi-series-tree';
+
+export interface SeriesTree {
+  dir: string;
+  /** Paths written with their post-image, and removed. */
+  written: string[];
+  removed: string[];
+  /** Paths a hunk of the series did not apply to (left as in the base), with the reason. */
+  failed: string[];
+}
+
+/**
+ * Makes `out` the base tree `base` with `patches` applied in order. `key` names the series: a tree
+ * already made at `out` with the same key is reused as it is.
+ */
+export async function treeWithSeries(
+  base: string,
+  patches: readonly PatchInput[],
+  out: string,
+  key: string,
+): Promise<SeriesTree> {
+  const stamp = join(out, STAMP);
+  if (existsSync(stamp)) {
+    const kept = JSON.parse(readFileSync(stamp, 'utf8')) as SeriesTree & { key: string };
+    if (kept.key === key)
+      return { dir: out, written: kept.written, removed: kept.removed, failed: kept.failed };
+  }
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  await run('cp', ['-al', base, out]);
+  const images = await buildPostImages([...patches], directoryTree(base));
+  const last = new Map<string, { mode: string; post: string | null }>();
+  for (const p of images.patches) for (const f of p.files) last.set(f.path, { mode: f.mode, post: f.post });
+  const result: SeriesTree = {
+    dir: out,
+    written: [],
+    removed: [],
+    failed: images.issues.map((i) => i.message),
+  };
+  for (const [path, f] of last) {
+    const full = safeJoin(out, path);
+    if (!full) continue;
+    if (f.mode === 'deleted') {
+      rmSync(full, { force: true });
+      result.removed.push(path);
+    } else if (f.mode === 'full' && f.post !== null) {
+      mkdirSync(dirname(full), { recursive: true });
+      // a hard link to the base: unlink first, so the base keeps its text
+      if (existsSync(full)) unlinkSync(full);
+      writeFileSync(full, f.post);
+      result.written.push(path);
+    }
+  }
+  writeFileSync(stamp, JSON.stringify({ key, ...result }));
+  return result;
+}
