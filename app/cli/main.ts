@@ -5,11 +5,13 @@
  * mail at all; for `specs`, no C file).
  */
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
 import type { Finding } from '../../checks/types.js';
+import { isCFile } from '../../checks/unit.js';
 import { DEFAULT_LORE_URL, looksLikeLoreRef } from '../../parsers/lore-refs.js';
 import type { PatchMail } from '../../parsers/mail.js';
 import { buildSeries } from '../../parsers/series.js';
@@ -74,11 +76,68 @@ function isMail(m: PatchMail): boolean {
   return m.messageId !== null || m.from !== null || m.subject.trim() !== '' || m.diff !== null;
 }
 
+/** Whether a folder looks like a kernel tree or holds C sources (its entries, and one level down). */
+function holdsCSources(dir: string, depth = 1): boolean {
+  try {
+    const entries = readdirSync(dir, { withFileTypes: true });
+    if (entries.some((e) => e.name === 'Kbuild' || (e.isFile() && isCFile(e.name)))) return true;
+    if (depth === 0) return false;
+    return entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .slice(0, 64)
+      .some((e) => holdsCSources(join(dir, e.name), depth - 1));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * For `check` given C files or a kernel tree: what they are and the command that checks the specs
+ * in them as they stand (`audit`); empty when no input is one.
+ */
+function auditPointer(inputs: string[]): string {
+  const what: string[] = [];
+  for (const i of inputs) {
+    if (i === '-') continue;
+    try {
+      const st = statSync(i);
+      if (st.isDirectory() ? holdsCSources(i) : st.isFile() && isCFile(i))
+        what.push(`${sanitize(i, 'terminalLine')} ${st.isDirectory() ? 'holds' : 'is'} C source`);
+    } catch {}
+  }
+  if (what.length === 0) return '';
+  const named = inputs.filter((i) => i !== '-').map((i) => sanitize(i, 'terminalLine'));
+  return `; ${what.join(', ')}: to check the specs in C files as they stand, run: kapi-review audit ${named.join(' ')}`;
+}
+
+/**
+ * `check` given a kernel tree as an input (not as --tree): a tree is not mail, though a few of its
+ * files read as bare diffs, and reviewing those as if they were the input would report "0 errors"
+ * about a tree it never looked at.
+ */
+function refuseTrees(inputs: string[]): void {
+  for (const i of inputs) {
+    if (i === '-') continue;
+    let names: string[];
+    try {
+      names = statSync(i).isDirectory() ? readdirSync(i) : [];
+    } catch {
+      continue;
+    }
+    if (names.includes('Kbuild') && names.includes('Makefile')) {
+      const p = sanitize(i, 'terminalLine');
+      throw new UsageError(
+        `${p} is a kernel tree, not mail: to check the specs in it as they stand, run: kapi-review audit ${p}; to review patches on it, give it as --tree ${p}`,
+      );
+    }
+  }
+}
+
 /**
  * A usage error when the inputs held no mail at all: an empty file, folder or stdin, or text in
- * which no message is mail (see isMail).
+ * which no message is mail (see isMail). `check` also points at `audit` for C files and trees.
  */
-function requireMail(read: CollectedMails, inputs: string[]): void {
+function requireMail(read: CollectedMails, inputs: string[], opts: { pointAtAudit?: boolean } = {}): void {
   if (read.mails.some(isMail)) return;
   const folders = inputs.some((i) => {
     try {
@@ -93,7 +152,7 @@ function requireMail(read: CollectedMails, inputs: string[]): void {
     : read.messages > 0
       ? ` (${read.messages} message${read.messages === 1 ? '' : 's'} read, none with a From, Subject or Message-ID header or a diff)`
       : '';
-  throw new UsageError(`no mail ${where}${hint}`);
+  throw new UsageError(`no mail ${where}${hint}${opts.pointAtAudit ? auditPointer(inputs) : ''}`);
 }
 
 /** `--tree DIR` must name a directory. */
@@ -251,6 +310,7 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   // lore: a lore URL or a Message-ID (not a file) is fetched as its whole thread (app/sources/lore.ts)
   const loreRefs = inputs.filter((i) => looksLikeLoreRef(i, existsSync));
   const files = inputs.filter((i) => !loreRefs.includes(i));
+  refuseTrees(files);
   const baseUrl = opts.loreUrl || process.env.KAPI_LORE_URL || DEFAULT_LORE_URL;
   const read = await readAllMails(files, io, async () => {
     const fetched: InputMail[] = [];
@@ -264,7 +324,7 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     }
     return fetched;
   });
-  requireMail(read, inputs);
+  requireMail(read, inputs, { pointAtAudit: true });
   const set = buildSeries(read.mails, read.dropped).value;
   // mail without a patch (a discussion): say so rather than a bare total; not in the line format,
   // where b4 would take any stderr line for a failure and a mail without a patch passes

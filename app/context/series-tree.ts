@@ -1,6 +1,6 @@
 /**
  * A kernel tree with a series applied, on disk: a copy of the base tree made of hard links (a
- * whole 6.12 tree in a few seconds and no extra space), in which each file the series changes is
+ * whole 6.12 tree in a few seconds and no extra space; a plain copy across filesystems), in which each file the series changes is
  * replaced (never written through its link, which would change the base) by its last post-image.
  * For the benches and the corpus suite: `audit` reads a tree from disk.
  */
@@ -41,7 +41,11 @@ export async function treeWithSeries(
   }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(dirname(out), { recursive: true });
-  await run('cp', ['-al', base, out]);
+  // hard links need one filesystem; a copy elsewhere (a fixture into the temp folder) is a copy
+  await run('cp', ['-al', base, out]).catch(async () => {
+    rmSync(out, { recursive: true, force: true });
+    await run('cp', ['-a', base, out]);
+  });
   const images = await buildPostImages([...patches], directoryTree(base));
   const last = new Map<string, { mode: string; post: string | null }>();
   for (const p of images.patches) for (const f of p.files) last.set(f.path, { mode: f.mode, post: f.post });
