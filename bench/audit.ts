@@ -8,17 +8,15 @@
  *
  * The patched tree is a hard-linked copy kept in KAPI_KERNEL_CACHE (default /var/tmp/kapi-review).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditTree } from '../app/audit/run.js';
 import { loadCParser } from '../app/c/language.js';
 import { defaultConfig } from '../app/config/index.js';
 import { INSTALL_HINT, kernelTree } from '../app/context/kernel-source.js';
-import { treeWithSeries } from '../app/context/series-tree.js';
+import { RFC_V2_TREE, treeWithPosting } from '../app/context/series-tree.js';
 import { indexTree } from '../app/index/specs.js';
 import { CHECKS } from '../checks/index.js';
-import { fnv64 } from '../parsers/hash.js';
-import { parseMail } from '../parsers/mail.js';
 import { arg, flag, machine, median, recordResults, time } from './common.js';
 
 /** Under this the whole tree is "well under a minute" on two cores. */
@@ -26,29 +24,10 @@ const GOAL_MS = 30_000;
 
 async function rfcV2Tree(kernel: string): Promise<{ dir: string; written: number; failed: number } | null> {
   const corpus = process.env.KAPI_CORPUS ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus');
-  let names: string[];
-  try {
-    names = readdirSync(join(corpus, 'rfc-v2'))
-      .filter((n) => n.endsWith('.patch.txt'))
-      .sort();
-  } catch {
-    return null;
-  }
-  const patches = [];
-  const keyParts: string[] = [kernel];
-  for (const n of names) {
-    const bytes = readFileSync(join(corpus, 'rfc-v2', n));
-    keyParts.push(n, fnv64(bytes.toString('latin1')));
-    const m = (await parseMail(bytes)).value;
-    patches.push({ messageId: m.messageId, label: n, files: m.files });
-  }
+  const posting = join(corpus, 'rfc-v2');
+  if (!existsSync(posting)) return null;
   const cache = process.env.KAPI_KERNEL_CACHE ?? '/var/tmp/kapi-review';
-  const t = await treeWithSeries(
-    kernel,
-    patches,
-    join(cache, 'linux-6.12-rfc-v2'),
-    fnv64(keyParts.join('\0')),
-  );
+  const t = await treeWithPosting(kernel, posting, join(cache, RFC_V2_TREE));
   return { dir: t.dir, written: t.written.length, failed: t.failed.length };
 }
 

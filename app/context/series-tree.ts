@@ -5,14 +5,19 @@
  * For the benches and the corpus suite: `audit` reads a tree from disk.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { fnv64 } from '../../parsers/hash.js';
+import { parseMail } from '../../parsers/mail.js';
 import { buildPostImages, type PatchInput } from './postimage.js';
 import { directoryTree, safeJoin } from './tree.js';
 
 const run = promisify(execFile);
 const STAMP = '.kapi-series-tree';
+
+/** The folder, in the kernel cache, that the bench and the corpus suite keep 6.12 + RFC v2 in. */
+export const RFC_V2_TREE = 'linux-6.12-rfc-v2';
 
 export interface SeriesTree {
   dir: string;
@@ -71,4 +76,23 @@ export async function treeWithSeries(
   }
   writeFileSync(stamp, JSON.stringify({ key, ...result }));
   return result;
+}
+
+/**
+ * A kernel tree with one posting of ../shared/corpus applied (its `*.patch.txt` files in name
+ * order, as far as they apply), kept at `out` and reused while the tree and the patches are the same.
+ */
+export async function treeWithPosting(kernel: string, postingDir: string, out: string): Promise<SeriesTree> {
+  const names = readdirSync(postingDir)
+    .filter((n) => n.endsWith('.patch.txt'))
+    .sort();
+  const patches: PatchInput[] = [];
+  const key: string[] = [kernel];
+  for (const n of names) {
+    const bytes = readFileSync(join(postingDir, n));
+    key.push(n, fnv64(bytes.toString('latin1')));
+    const m = (await parseMail(bytes)).value;
+    patches.push({ messageId: m.messageId, label: n, files: m.files });
+  }
+  return treeWithSeries(kernel, patches, out, fnv64(key.join('\0')));
 }
