@@ -263,3 +263,32 @@ describe('check on something that is not mail points at audit', () => {
     expect((await runCli(['check', '--tree', resolve(tree), V1])).code).not.toBe(2);
   });
 });
+
+describe('docs/audit-workflow.yml: the sample scheduled workflow for code scanning', () => {
+  it('audits the checkout to SARIF, tolerates exit 1 only, and uploads that file', async () => {
+    const { parse } = await import('yaml');
+    const wf = parse(readFileSync('docs/audit-workflow.yml', 'utf8')) as {
+      on: { schedule: { cron: string }[] };
+      permissions: Record<string, string>;
+      jobs: { audit: { steps: { run?: string; uses?: string; with?: Record<string, string> }[] } };
+    };
+    expect(wf.on.schedule[0]?.cron).toMatch(/^(\S+ ){4}\S+$/);
+    expect(wf.permissions['security-events']).toBe('write');
+    const steps = wf.jobs.audit.steps;
+    const audit = steps.find((s) => s.run?.includes('kapi-review audit'))?.run ?? '';
+    const m = /^kapi-review audit (\S+) --format sarif > (\S+) \|\| \[ "\$\?" -eq 1 \]$/.exec(audit.trim());
+    expect(m?.[1]).toBe('.');
+    const upload = steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif@'));
+    expect(upload?.with?.sarif_file).toBe(m?.[2]);
+    // what that step writes, on a tree with findings: exit 0 or 1, SARIF 2.1.0 with relative paths
+    const { code, out } = await runCli(['audit', 'fixtures/kapi', '--format', 'sarif']);
+    expect([0, 1]).toContain(code);
+    const sarif = JSON.parse(out) as {
+      version: string;
+      runs: { results: { message: { text: string } }[] }[];
+    };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]?.results.length).toBeGreaterThan(0);
+    for (const r of sarif.runs[0]?.results ?? []) expect(r.message.text.length).toBeGreaterThan(0);
+  });
+});
