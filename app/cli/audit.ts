@@ -8,9 +8,8 @@ import type { FailLevel } from '../../reporters/line.js';
 import type { ReviewReport } from '../../reporters/report.js';
 import { AuditError, auditTree } from '../audit/run.js';
 import { loadCParser } from '../c/language.js';
-import { ConfigError, loadConfig } from '../config/index.js';
 import { FileError, fsErrorText, isFsError } from '../io/files.js';
-import { type CliIo, printReport } from './main.js';
+import { type CliIo, cliConfig, printReport } from './main.js';
 import { progressBar } from './progress.js';
 import { UsageError } from './usage.js';
 
@@ -24,27 +23,8 @@ export interface AuditCliOptions {
   colour?: boolean;
 }
 
-async function auditConfig(opts: AuditCliOptions): Promise<Awaited<ReturnType<typeof loadConfig>>> {
-  const ids = CHECKS.map((c) => c.meta.id);
-  let config: Awaited<ReturnType<typeof loadConfig>>;
-  try {
-    config = await loadConfig(opts.config ?? null, ids);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
-  for (const id of (opts.ignore ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    if (!ids.includes(id)) throw new UsageError(`--ignore: unknown check ${id}`);
-    config.ignore.push({ check: id });
-  }
-  return config;
-}
-
 export async function auditCommand(inputs: string[], opts: AuditCliOptions, io: CliIo): Promise<number> {
-  const config = await auditConfig(opts);
+  const config = await cliConfig(opts);
   const parser = await loadCParser();
   const bar = progressBar('auditing');
   let result: Awaited<ReturnType<typeof auditTree>>;

@@ -26,7 +26,7 @@ import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters
 import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, loadConfig, type ReviewConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
@@ -284,21 +284,16 @@ export function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo)
   return counted.some((f) => failsAt(f.severity, failOn)) ? 1 : 0;
 }
 
-async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
-  // compiling the C grammar's wasm runs on V8's background threads: start it while mail is read
-  const parserReady = loadCParser().then(
-    (p) => p,
-    () => null,
-  );
+/** The configuration `check` and `audit` review by: the file (or --config), then --ignore. */
+export async function cliConfig(opts: { config?: string; ignore?: string }): Promise<ReviewConfig> {
   const ids = CHECKS.map((c) => c.meta.id);
-  let config: Awaited<ReturnType<typeof loadConfig>>;
+  let config: ReviewConfig;
   try {
     config = await loadConfig(opts.config ?? null, ids);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
-  if (opts.filter) config.filter = opts.filter as typeof config.filter;
   for (const id of (opts.ignore ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -306,6 +301,17 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     if (!ids.includes(id)) throw new UsageError(`--ignore: unknown check ${id}`);
     config.ignore.push({ check: id });
   }
+  return config;
+}
+
+async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
+  // compiling the C grammar's wasm runs on V8's background threads: start it while mail is read
+  const parserReady = loadCParser().then(
+    (p) => p,
+    () => null,
+  );
+  const config = await cliConfig(opts);
+  if (opts.filter) config.filter = opts.filter as typeof config.filter;
   await checkTreeOption(opts.tree);
   // lore: a lore URL or a Message-ID (not a file) is fetched as its whole thread (app/sources/lore.ts)
   const loreRefs = inputs.filter((i) => looksLikeLoreRef(i, existsSync));

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { treeWithSeries } from '../../app/context/series-tree.js';
 import { collectMails } from '../../app/io/inputs.js';
 import { buildSeries } from '../../parsers/series.js';
+import type { FindingJson, ReviewJson } from '../../reporters/json.js';
 import { runCli } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/tools.js';
 
@@ -12,30 +13,12 @@ const V1 = 'fixtures/mail/base-frob-v1.mbox';
 const V2 = 'fixtures/mail/revision-frob-v2.mbox';
 const TREE = 'fixtures/tree-frob';
 
-interface JsonFinding {
-  check: string;
-  severity: string;
-  message: string;
-  path: string;
-  line: number;
-  messageId: string | null;
-  spec: string | null;
-  subject: string | null;
-  fingerprint: string;
-}
-interface JsonReport {
-  series: unknown[];
-  findings: JsonFinding[];
-  outside: JsonFinding[];
-  notes: string[];
-}
-
 /**
  * A finding as audit and check must agree on it. The line aside (a later patch may move it), and
  * the severity aside: kapi-error-undocumented grades an errno return the patch adds as an error and
  * one already in the code as a warning (the spec is incomplete), and in an audit nothing is added.
  */
-const same = (f: JsonFinding): string =>
+const same = (f: FindingJson): string =>
   [f.fingerprint, f.check, f.spec, f.subject, f.path, f.message].join(' | ');
 
 /** The frob tree with every patch of a revision applied, on disk. */
@@ -62,14 +45,14 @@ describe('kapi-review audit: the same findings and fingerprints as check', () =>
 
   it('finds on the tree after v1 what check finds on v1, with the same fingerprints, lines and messages', async () => {
     const check = await runCli(['check', '--tree', TREE, '--filter', 'none', '--format', 'json', V1]);
-    const reviewed = JSON.parse(check.out) as JsonReport;
+    const reviewed = JSON.parse(check.out) as ReviewJson;
     const expected = [...reviewed.findings, ...reviewed.outside];
     expect(expected.map((f) => `${f.check} ${f.subject}`).sort()).toEqual([
       'kapi-deprecated-form form:macro',
       'kapi-error-undocumented EPERM',
     ]);
     const audit = await runCli(['audit', afterV1, '--format', 'json']);
-    const found = JSON.parse(audit.out) as JsonReport;
+    const found = JSON.parse(audit.out) as ReviewJson;
     expect(found.series).toEqual([]);
     expect(found.outside).toEqual([]);
     expect(found.findings.map(same).sort()).toEqual(expected.map(same).sort());
@@ -80,7 +63,7 @@ describe('kapi-review audit: the same findings and fingerprints as check', () =>
     expect(found.findings.every((f) => f.messageId === null)).toBe(true);
     // v1 3/3 added the -EPERM return (an error in its review); in the tree it is code like any
     // other, so the spec is incomplete (a warning), and nothing at error severity: exit 0
-    const grade = (r: JsonFinding[]) => r.map((f) => `${f.check} ${f.severity}`).sort();
+    const grade = (r: FindingJson[]) => r.map((f) => `${f.check} ${f.severity}`).sort();
     expect(grade(expected)).toEqual(['kapi-deprecated-form warning', 'kapi-error-undocumented error']);
     expect(grade(found.findings)).toEqual([
       'kapi-deprecated-form warning',
@@ -92,10 +75,10 @@ describe('kapi-review audit: the same findings and fingerprints as check', () =>
   });
 
   it('on the tree after v2, which documents EPERM, only what v2 left', async () => {
-    const audit = JSON.parse((await runCli(['audit', afterV2, '--format', 'json'])).out) as JsonReport;
+    const audit = JSON.parse((await runCli(['audit', afterV2, '--format', 'json'])).out) as ReviewJson;
     const check = JSON.parse(
       (await runCli(['check', '--tree', TREE, '--filter', 'none', '--format', 'json', V2])).out,
-    ) as JsonReport;
+    ) as ReviewJson;
     const checked = [...check.findings, ...check.outside];
     expect(audit.findings.map(same).sort()).toEqual(checked.map(same).sort());
     expect(audit.findings.some((f) => f.subject === 'EPERM')).toBe(false);
@@ -115,7 +98,7 @@ describe('kapi-review audit: the same findings and fingerprints as check', () =>
   });
 
   it('SARIF: every finding a result with its fingerprint, for code scanning', async () => {
-    const json = JSON.parse((await runCli(['audit', afterV1, '--format', 'json'])).out) as JsonReport;
+    const json = JSON.parse((await runCli(['audit', afterV1, '--format', 'json'])).out) as ReviewJson;
     const sarif = JSON.parse((await runCli(['audit', afterV1, '--format', 'sarif'])).out) as {
       version: string;
       runs: {
@@ -148,7 +131,7 @@ describe('kapi-review audit: the same findings and fingerprints as check', () =>
 
   it('C files given by name are named as given, relative to the current folder', async () => {
     const r = await runCli(['audit', 'fixtures/kapi/frob.macro.c', '--format', 'json']);
-    const report = JSON.parse(r.out) as JsonReport;
+    const report = JSON.parse(r.out) as ReviewJson;
     expect(report.findings.length).toBeGreaterThan(0);
     expect(new Set(report.findings.map((f) => f.path))).toEqual(new Set(['fixtures/kapi/frob.macro.c']));
   });
@@ -181,12 +164,12 @@ describe('kapi-review audit --since REV', () => {
     git(dir, 'init', '-q');
     git(dir, 'add', '.');
     git(dir, 'commit', '-qm', 'base');
-    const all = JSON.parse((await runCli(['audit', dir, '--format', 'json'])).out) as JsonReport;
+    const all = JSON.parse((await runCli(['audit', dir, '--format', 'json'])).out) as ReviewJson;
     expect(new Set(all.findings.map((f) => f.path))).toEqual(new Set(['kernel/frob.c', 'kernel/widget.c']));
 
     const none = JSON.parse(
       (await runCli(['audit', dir, '--since', 'HEAD', '--format', 'json'])).out,
-    ) as JsonReport;
+    ) as ReviewJson;
     expect(none.findings).toEqual([]);
     expect(none.notes).toContain('--since HEAD: 0 of 2 C files changed');
 
@@ -194,7 +177,7 @@ describe('kapi-review audit --since REV', () => {
     writeFileSync(widget, `${readFileSync(widget, 'utf8')}\n/* touched */\n`);
     const since = JSON.parse(
       (await runCli(['audit', dir, '--since', 'HEAD', '--format', 'json'])).out,
-    ) as JsonReport;
+    ) as ReviewJson;
     expect(since.findings.length).toBeGreaterThan(0);
     expect(since.findings.map(same).sort()).toEqual(
       all.findings

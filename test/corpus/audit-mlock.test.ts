@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kernelFile, kernelTarballPresent, kernelTree } from '../../app/context/kernel-source.js';
 import { RFC_V2_TREE, treeWithPosting, treeWithSeries } from '../../app/context/series-tree.js';
 import { type PatchMail, parseMail } from '../../parsers/mail.js';
+import type { FindingJson, ReviewJson } from '../../reporters/json.js';
 import { runCli } from '../helpers/cli.js';
 import { corpusDir } from '../helpers/corpus.js';
 
@@ -24,27 +25,11 @@ const FAMILY = ['10-mlock', '11-mlock2', '12-mlockall', '13-munlock', '14-munloc
   join(rfcV2, `rfc-v2-${n}.patch.txt`),
 );
 
-interface JsonFinding {
-  check: string;
-  severity: string;
-  message: string;
-  path: string;
-  line: number;
-  spec: string | null;
-  subject: string | null;
-  fingerprint: string;
-}
-interface JsonReport {
-  findings: JsonFinding[];
-  outside: JsonFinding[];
-  errors: unknown[];
-}
-
 /**
  * What a finding is, whoever found it. Its line may differ (a later patch of the series moves
  * it), and so may a line a message points at (`set twice (first on line 937)`): those are masked.
  */
-const key = (f: JsonFinding): string =>
+const key = (f: FindingJson): string =>
   [
     f.fingerprint,
     f.check,
@@ -55,16 +40,16 @@ const key = (f: JsonFinding): string =>
     f.message.replace(/\bline \d+/g, 'line #'),
   ].join(' | ');
 
-async function checked(tree: string, inputs: string[]): Promise<JsonFinding[]> {
+async function checked(tree: string, inputs: string[]): Promise<FindingJson[]> {
   const r = await runCli(['check', '--tree', tree, '--filter', 'none', '--format', 'json', ...inputs]);
-  const report = JSON.parse(r.out) as JsonReport;
+  const report = JSON.parse(r.out) as ReviewJson;
   expect(report.errors).toEqual([]);
   return [...report.findings, ...report.outside];
 }
 
-async function audited(tree: string): Promise<JsonFinding[]> {
+async function audited(tree: string): Promise<FindingJson[]> {
   const r = await runCli(['audit', tree, '--format', 'json']);
-  const report = JSON.parse(r.out) as JsonReport;
+  const report = JSON.parse(r.out) as ReviewJson;
   expect(report.errors).toEqual([]);
   expect(report.outside).toEqual([]);
   return report.findings;
@@ -143,7 +128,7 @@ describe.skipIf(!present)('kapi-review audit on 6.12 with RFC v2 applied: what c
   it('the mlock family: the series findings minus what it fixed, with the same fingerprints', async () => {
     const reviewed = await checked(base, series);
     // what the series fixed: present after some prefix of it, gone after the whole
-    const seen = new Map<string, JsonFinding>();
+    const seen = new Map<string, FindingJson>();
     for (let k = 1; k < series.length; k++)
       for (const f of await checked(base, series.slice(0, k))) seen.set(f.fingerprint, f);
     const final = new Set(reviewed.map((f) => f.fingerprint));
