@@ -6,7 +6,7 @@
  * run and merges its figures into bench/results.json; this prints the headline table at the end.
  *
  *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N]
- *                 [-- --only ingest,c,index,index-scale,dashboard,postimage,review,scaling] [-- --tree DIR]
+ *                 [-- --only ingest,c,index,index-scale,dashboard,postimage,audit,review,scaling] [-- --tree DIR]
  *
  * --quick: small inputs and one run each (minutes, not a quarter of an hour); its figures go to
  * the temp folder, not over bench/results.json. The kernel tree is
@@ -90,6 +90,12 @@ const BENCHES: Bench[] = [
     args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : [])],
   },
   {
+    name: 'audit',
+    script: 'audit.js',
+    needsTree: true,
+    args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : []), '--tree', o.tree],
+  },
+  {
     name: 'review',
     script: 'review.js',
     needsTree: true,
@@ -159,6 +165,21 @@ function summary(skipped: string[]): void {
     lines.push(
       `tree index       ${(index.indexMs / 1000).toFixed(2)} s vs grep ${(index.grepMs / 1000).toFixed(2)} s: ${index.ratioToGrep}x ` +
         `(goals under 60 s and 3x grep: ${verdict(index.indexMs < 60_000 && index.ratioToGrep <= 3)})`,
+    );
+  const audit = r.audit as
+    | {
+        auditMs: number;
+        indexMs: number;
+        ratioToIndex: number;
+        withSpecs: number;
+        findings: number;
+        goalMs: number;
+      }
+    | undefined;
+  if (audit && !skipped.includes('audit'))
+    lines.push(
+      `tree audit       6.12 + RFC v2 in ${(audit.auditMs / 1000).toFixed(2)} s vs the index ${(audit.indexMs / 1000).toFixed(2)} s: ${audit.ratioToIndex}x; ` +
+        `${audit.withSpecs} files with specs, ${audit.findings} findings (goal under ${audit.goalMs / 1000} s: ${verdict(audit.auditMs < audit.goalMs)})`,
     );
   const c = r.c as { sets: Json[] } | undefined;
   const c1 = c?.sets.find((s) => s.scale === 1) as

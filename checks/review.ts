@@ -51,8 +51,8 @@ export interface ReviewResult {
   crashes: CheckCrash[];
   /** Findings that were already in the pre-image before the series touched the file (not reported). */
   preexisting: number;
-  /** Files checked in full mode vs hunks only, for the report's notes. */
-  files: { path: string; patch: number; mode: 'full' | 'hunks' }[];
+  /** Files checked in full mode vs hunks only, for the report's notes, and the specs each holds. */
+  files: { path: string; patch: number; mode: 'full' | 'hunks'; specs: number }[];
 }
 
 export interface ReviewOptions {
@@ -164,7 +164,7 @@ export function reviewSeries(patches: readonly ReviewPatch[], opts: ReviewOption
         opts.parser,
         opts.memo,
       );
-      files.push({ path: file.path, patch: k, mode: unit.mode });
+      files.push({ path: file.path, patch: k, mode: unit.mode, specs: unit.specs.length });
       if (stop()) throw new ReviewStopped();
       const r = runChecks(unit, opts.checks, opts.config, patch.messageId, opts.framework);
       crashes.push(...r.crashes);

@@ -5,11 +5,13 @@
  * mail at all; for `specs`, no C file).
  */
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
 import type { Finding } from '../../checks/types.js';
+import { isCFile } from '../../checks/unit.js';
 import { DEFAULT_LORE_URL, looksLikeLoreRef } from '../../parsers/lore-refs.js';
 import type { PatchMail } from '../../parsers/mail.js';
 import { buildSeries } from '../../parsers/series.js';
@@ -25,7 +27,7 @@ import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
 import { defaultCacheDir } from '../cache/facts.js';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { ConfigError, loadConfig, type ReviewConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
@@ -34,7 +36,8 @@ import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.
 import { packageVersion as version } from '../io/package.js';
 import { reviewSeriesSet } from '../review/run.js';
 import { fetchThreadMails, LoreError } from '../sources/lore.js';
-// bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
+import type { AuditCliOptions } from './audit.js';
+// audit, bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
 // `check` about 0.4 s of start-up otherwise
 import type { BotOptions } from './bot.js';
 import { useColour } from './colour.js';
@@ -77,11 +80,68 @@ function isMail(m: PatchMail): boolean {
   return m.messageId !== null || m.from !== null || m.subject.trim() !== '' || m.diff !== null;
 }
 
+/** Whether a folder looks like a kernel tree or holds C sources (its entries, and one level down). */
+function holdsCSources(dir: string, depth = 1): boolean {
+  try {
+    const entries = readdirSync(dir, { withFileTypes: true });
+    if (entries.some((e) => e.name === 'Kbuild' || (e.isFile() && isCFile(e.name)))) return true;
+    if (depth === 0) return false;
+    return entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .slice(0, 64)
+      .some((e) => holdsCSources(join(dir, e.name), depth - 1));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * For `check` given C files or a kernel tree: what they are and the command that checks the specs
+ * in them as they stand (`audit`); empty when no input is one.
+ */
+function auditPointer(inputs: string[]): string {
+  const what: string[] = [];
+  for (const i of inputs) {
+    if (i === '-') continue;
+    try {
+      const st = statSync(i);
+      if (st.isDirectory() ? holdsCSources(i) : st.isFile() && isCFile(i))
+        what.push(`${sanitize(i, 'terminalLine')} ${st.isDirectory() ? 'holds' : 'is'} C source`);
+    } catch {}
+  }
+  if (what.length === 0) return '';
+  const named = inputs.filter((i) => i !== '-').map((i) => sanitize(i, 'terminalLine'));
+  return `; ${what.join(', ')}: to check the specs in C files as they stand, run: kapi-review audit ${named.join(' ')}`;
+}
+
+/**
+ * `check` given a kernel tree as an input (not as --tree): a tree is not mail, though a few of its
+ * files read as bare diffs, and reviewing those as if they were the input would report "0 errors"
+ * about a tree it never looked at.
+ */
+function refuseTrees(inputs: string[]): void {
+  for (const i of inputs) {
+    if (i === '-') continue;
+    let names: string[];
+    try {
+      names = statSync(i).isDirectory() ? readdirSync(i) : [];
+    } catch {
+      continue;
+    }
+    if (names.includes('Kbuild') && names.includes('Makefile')) {
+      const p = sanitize(i, 'terminalLine');
+      throw new UsageError(
+        `${p} is a kernel tree, not mail: to check the specs in it as they stand, run: kapi-review audit ${p}; to review patches on it, give it as --tree ${p}`,
+      );
+    }
+  }
+}
+
 /**
  * A usage error when the inputs held no mail at all: an empty file, folder or stdin, or text in
- * which no message is mail (see isMail).
+ * which no message is mail (see isMail). `check` also points at `audit` for C files and trees.
  */
-function requireMail(read: CollectedMails, inputs: string[]): void {
+function requireMail(read: CollectedMails, inputs: string[], opts: { pointAtAudit?: boolean } = {}): void {
   if (read.mails.some(isMail)) return;
   const folders = inputs.some((i) => {
     try {
@@ -96,7 +156,7 @@ function requireMail(read: CollectedMails, inputs: string[]): void {
     : read.messages > 0
       ? ` (${read.messages} message${read.messages === 1 ? '' : 's'} read, none with a From, Subject or Message-ID header or a diff)`
       : '';
-  throw new UsageError(`no mail ${where}${hint}`);
+  throw new UsageError(`no mail ${where}${hint}${opts.pointAtAudit ? auditPointer(inputs) : ''}`);
 }
 
 /** `--tree DIR` must name a directory. */
@@ -192,7 +252,7 @@ interface CheckOptions {
  * a run that printed nothing is never a failure to b4); 0 always for b4's JSON, whose verdict is
  * the status.
  */
-function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo): number {
+export function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo): number {
   const failOn = opts.failOn ?? 'error';
   const colour = opts.colour ?? false;
   let counted: readonly Finding[] = [...report.findings, ...report.outside];
@@ -231,21 +291,16 @@ function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo): numbe
   return counted.some((f) => failsAt(f.severity, failOn)) ? 1 : 0;
 }
 
-async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
-  // compiling the C grammar's wasm runs on V8's background threads: start it while mail is read
-  const parserReady = loadCParser().then(
-    (p) => p,
-    () => null,
-  );
+/** The configuration `check` and `audit` review by: the file (or --config), then --ignore. */
+export async function cliConfig(opts: { config?: string; ignore?: string }): Promise<ReviewConfig> {
   const ids = CHECKS.map((c) => c.meta.id);
-  let config: Awaited<ReturnType<typeof loadConfig>>;
+  let config: ReviewConfig;
   try {
     config = await loadConfig(opts.config ?? null, ids);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
-  if (opts.filter) config.filter = opts.filter as typeof config.filter;
   for (const id of (opts.ignore ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -253,10 +308,22 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     if (!ids.includes(id)) throw new UsageError(`--ignore: unknown check ${id}`);
     config.ignore.push({ check: id });
   }
+  return config;
+}
+
+async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
+  // compiling the C grammar's wasm runs on V8's background threads: start it while mail is read
+  const parserReady = loadCParser().then(
+    (p) => p,
+    () => null,
+  );
+  const config = await cliConfig(opts);
+  if (opts.filter) config.filter = opts.filter as typeof config.filter;
   await checkTreeOption(opts.tree);
   // lore: a lore URL or a Message-ID (not a file) is fetched as its whole thread (app/sources/lore.ts)
   const loreRefs = inputs.filter((i) => looksLikeLoreRef(i, existsSync));
   const files = inputs.filter((i) => !loreRefs.includes(i));
+  refuseTrees(files);
   const baseUrl = opts.loreUrl || process.env.KAPI_LORE_URL || DEFAULT_LORE_URL;
   const read = await readAllMails(files, io, async () => {
     const fetched: InputMail[] = [];
@@ -270,7 +337,7 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     }
     return fetched;
   });
-  requireMail(read, inputs);
+  requireMail(read, inputs, { pointAtAudit: true });
   const set = buildSeries(read.mails, read.dropped).value;
   // mail without a patch (a discussion): say so rather than a bare total; not in the line format,
   // where b4 would take any stderr line for a failure and a mail without a patch passes
@@ -415,6 +482,32 @@ function addSpecDiffCommand(program: Command, io: CliIo, setCode: (code: number)
     .action(async (oldInput: string, newInput: string, opts: SpecDiffOptions) => {
       const { specDiffCommand } = await import('./spec-diff.js');
       setCode(await specDiffCommand(oldInput, newInput, opts, io));
+    });
+}
+
+/** `audit`: every check on every spec of a tree as it stands (app/cli/audit.ts). */
+function addAuditCommand(program: Command, io: CliIo, setCode: (code: number) => void): void {
+  program
+    .command('audit')
+    .description('check every spec of a kernel tree (or of C files) as it stands: no patch needed')
+    .argument('<inputs...>', 'a kernel tree (a folder, a git checkout) or C files')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
+    )
+    .option('--since <rev>', 'only files that changed since this git revision (git diff --name-only REV)')
+    .option('--ignore <ids>', 'comma-separated check ids to silence')
+    .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a finding at this level or above is reported')
+        .choices(FAIL_LEVELS)
+        .default('error'),
+    )
+    .action(async (inputs: string[], opts: AuditCliOptions) => {
+      const { auditCommand } = await import('./audit.js');
+      const tty = io === stdio && process.stdout.isTTY === true;
+      setCode(
+        await auditCommand(inputs, { ...opts, colour: useColour(undefined, process.env.NO_COLOR, tty) }, io),
+      );
     });
 }
 
@@ -590,6 +683,7 @@ export async function main(argv: string[], io: CliIo = stdio): Promise<number> {
   };
   addReviewCommands(program, io, setCode);
   addSpecDiffCommand(program, io, setCode);
+  addAuditCommand(program, io, setCode);
   addBotCommand(program, io, setCode);
   addPatchworkCommand(program, io, setCode);
   addDashboardCommands(program, io, setCode);
