@@ -6,7 +6,7 @@
 import type { Parser } from 'web-tree-sitter';
 import { buildUnit, type UnitFragment } from '../checks/unit.js';
 import type { FileDiff, Hunk } from '../parsers/diff.js';
-import type { ApiSpec } from '../parsers/kapi/model.js';
+import { type ApiSpec, constrainsParams } from '../parsers/kapi/model.js';
 import type { SpecCode } from './spec-diff.js';
 
 /** A file of a patch's post-image, as app/context/postimage.ts builds it, with the patch's diff of it. */
@@ -103,16 +103,6 @@ export function specsOfImages(patches: readonly { files: readonly ImageFile[] }[
   return { specs, paths: new Set(last.keys()), full };
 }
 
-function constrains(spec: ApiSpec): boolean {
-  return spec.params.some(
-    (p) =>
-      (p.constraintType !== null && p.constraintType !== 'none') ||
-      p.constraint !== null ||
-      p.range !== null ||
-      p.validMask !== null,
-  );
-}
-
 /** The error set of the syscall the spec `name` documents in `text`, or null when unknown. */
 export function specCodeIn(text: string, path: string, name: string, parser: Parser | null): SpecCode | null {
   if (!parser) return null;
@@ -122,7 +112,7 @@ export function specCodeIn(text: string, path: string, name: string, parser: Par
     const spec = unit.specOf[i];
     if (!spec || spec.name !== name || spec.partial) continue;
     const errors = unit.code.errors[sc.fnName];
-    if (errors) return { path, errors, constrained: constrains(spec) };
+    if (errors) return { path, errors, constrained: constrainsParams(spec) };
   }
   return null;
 }

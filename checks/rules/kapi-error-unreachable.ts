@@ -22,7 +22,7 @@
  */
 import { canonicalErrno } from '../../parsers/c/errno.js';
 import type { CFacts, CFunction, FunctionErrors, SyscallDef } from '../../parsers/c/model.js';
-import type { ApiSpec } from '../../parsers/kapi/model.js';
+import { type ApiSpec, constrainsParams } from '../../parsers/kapi/model.js';
 import { defineCheck, type RuleContext } from '../define.js';
 import { codeLines } from '../lib/code.js';
 import { KERNEL_INTERNAL, RESTARTS_AS_EINTR, specErrno } from '../lib/errno.js';
@@ -169,17 +169,6 @@ export function opaqueReturn(lines: string[]): boolean {
     if (new RegExp(`(?<=[(,=]\\s*)&\\s*${v}\\b(?!\\s*(->|\\.|\\[))`).test(text)) return true;
   }
   return false;
-}
-
-/** Whether a spec constrains any parameter (the KAPI runtime validator may return -EINVAL). */
-function constrainsParams(spec: ApiSpec): boolean {
-  return spec.params.some(
-    (p) =>
-      (p.constraintType !== null && p.constraintType !== 'none') ||
-      p.constraint !== null ||
-      p.range !== null ||
-      p.validMask !== null,
-  );
 }
 
 /** The spellings of a canonical errno (errno.ts folds these aliases). */

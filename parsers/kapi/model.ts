@@ -416,3 +416,17 @@ export function specFacts(spec: ApiSpec): unknown {
 export interface SpecFile {
   specs: ApiSpec[];
 }
+
+/**
+ * Whether a spec constrains any parameter (a type constraint, an expression, a range or a mask):
+ * then the KAPI runtime validator may return -EINVAL before the syscall's own code runs.
+ */
+export function constrainsParams(spec: ApiSpec): boolean {
+  return spec.params.some(
+    (p) =>
+      (p.constraintType !== null && p.constraintType !== 'none') ||
+      p.constraint !== null ||
+      p.range !== null ||
+      p.validMask !== null,
+  );
+}
