@@ -23,7 +23,7 @@ import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '
 import type { TreeReader } from '../context/postimage.js';
 import { type FrameworkChoice, frameworkOfTree } from '../framework/resolve.js';
 import { worthParsing } from '../index/walk.js';
-import { checkIds as idsOf, submitReview } from '../review/job.js';
+import { checkIds as idsOf, type ReviewJob, submitReview } from '../review/job.js';
 import type { ReviewPool } from '../review/pool.js';
 import { apiMessage, type GitHubGateway, httpStatus } from './gateway.js';
 import {
@@ -73,6 +73,8 @@ export interface ReviewDeps {
   checks: readonly Check[];
   /** The workers reviews run in; null: this thread. */
   pool: ReviewPool | null;
+  /** Where parsed files are kept between reviews (app/cache/facts.ts); absent or null: in memory. */
+  cache?: ReviewJob['cache'];
   /** Where a review GitHub rejects is logged. */
   log: { warn(msg: string): void };
 }
@@ -226,6 +228,7 @@ async function runChecks(
       config: work.config,
       checks: idsOf(deps.checks),
       framework: framework.framework,
+      ...(deps.cache ? { cache: deps.cache } : {}),
     },
     { pool: deps.pool, checks: deps.checks },
   );
