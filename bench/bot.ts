@@ -18,13 +18,12 @@ import { promisify } from 'node:util';
 import { createBot } from '../app/bot/run.js';
 import { loadCParser } from '../app/c/language.js';
 import { defaultConfig } from '../app/config/index.js';
-import { INSTALL_HINT, kernelTree } from '../app/context/kernel-source.js';
 import { defaultMailPolicy } from '../app/mail/policy.js';
 import { sharedReviewPool } from '../app/review/pool.js';
 import { Store } from '../app/store/store.js';
 import { CHECKS } from '../checks/index.js';
 import { fnv64 } from '../parsers/hash.js';
-import { arg, flag, machine, median, recordResults, time } from './common.js';
+import { arg, benchTree, flag, machine, median, recordResults, time } from './common.js';
 
 const run = promisify(execFile);
 const project = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,16 +102,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  let tree = arg('tree', '');
-  if (!tree) {
-    const t = await kernelTree();
-    if (!t.dir) {
-      console.error(`bench:bot needs a kernel tree: ${t.reason ?? INSTALL_HINT}`);
-      process.exitCode = 2;
-      return;
-    }
-    tree = t.dir;
-  }
+  const tree = await benchTree('bench:bot', 'a kernel tree');
+  if (tree === null) return;
   const runs = Number(arg('runs', flag('quick') ? '1' : String(postings.length)));
   const after: Record<string, number[]> = Object.fromEntries(postings.map((p) => [p.name, []]));
   const first: number[] = [];

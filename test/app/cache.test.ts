@@ -13,13 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { createBot } from '../../app/bot/run.js';
-import { loadCParser } from '../../app/c/language.js';
 import { defaultCacheDir, FactCache } from '../../app/cache/facts.js';
 import { main } from '../../app/cli/main.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
-import { botDeps, dryRunPolicy, memoryLog } from '../helpers/bot.js';
+import { frobBot } from '../helpers/bot.js';
 
 const SYSCALLS = [
   {
@@ -239,19 +237,12 @@ describe('the bot with a cache folder', () => {
     const dir = tmp();
     const store = Store.open({ path: join(dir, 'state.db'), now: () => new Date('2026-03-02T12:00:00Z') });
     try {
-      const bot = createBot(
-        botDeps({
-          store,
-          parser: await loadCParser(),
-          tree: 'fixtures/tree-frob',
-          policy: dryRunPolicy(),
-          now: () => new Date('2026-03-02T12:00:00Z'),
-          log: memoryLog(),
-          dryRunDir: join(dir, 'eml'),
-          pool: null,
-          cache,
-        }),
-      );
+      const bot = await frobBot(dir, {
+        store,
+        now: () => new Date('2026-03-02T12:00:00Z'),
+        pool: null,
+        cache,
+      });
       for (const m of frob) await bot.ingest(m, 'test');
       await bot.tick();
       const eml = join(dir, 'eml');
