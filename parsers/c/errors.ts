@@ -865,50 +865,14 @@ function callsIn(env: { text: string }, body: CNode, known: ReadonlyMap<string, 
 }
 
 /**
- * The definitions of `roots` and of every function they name, transitively. A name counts as a
- * use wherever an identifier spells it (a call, a parenthesised call, a function pointer): more
- * than the calls the analysis follows, so every function it asks about is in the set and the
- * roots' error sets are what the analysis of the whole file gives them.
- */
-function reachableDefs(defs: readonly FnDef[], roots: ReadonlySet<string>, text: string): FnDef[] {
-  const byName = new Map<string, FnDef[]>();
-  for (const d of defs) {
-    const list = byName.get(d.name);
-    if (list) list.push(d);
-    else byName.set(d.name, [d]);
-  }
-  const keep = new Set<string>();
-  const todo = [...roots].filter((r) => byName.has(r));
-  for (const r of todo) keep.add(r);
-  for (let name = todo.pop(); name !== undefined; name = todo.pop())
-    for (const d of byName.get(name) ?? []) {
-      const nodes: CNode[] = [d.body];
-      for (let n = nodes.pop(); n; n = nodes.pop()) {
-        if (n.type === 'identifier') {
-          const id = text.slice(n.start, n.end);
-          if (byName.has(id) && !keep.has(id)) {
-            keep.add(id);
-            todo.push(id);
-          }
-        }
-        for (const ch of n.children) nodes.push(ch);
-      }
-    }
-  return defs.filter((d) => keep.has(d.name));
-}
-
-/**
  * Error sets of every function in `defs` (several definitions of one name, e.g. under #ifdef, are
  * merged). `text` is the text the tree was parsed from; `lines` the input's lines, for evidence.
- * With `roots`, only of those functions and the ones they reach (reachableDefs).
  */
 export function analyzeErrors(
-  allDefs: readonly FnDef[],
+  defs: readonly FnDef[],
   text: string,
   lines: readonly string[],
-  roots?: ReadonlySet<string>,
 ): Record<string, FunctionErrors> {
-  const defs = roots ? reachableDefs(allDefs, roots, text) : allDefs;
   const byName = new Map<string, FnDef[]>();
   for (const d of defs) {
     const list = byName.get(d.name);

@@ -4,6 +4,7 @@ import { type CNode, copyTree, field, namedChildren } from './ast.js';
 import { analyzeErrors, declName, type FnDef } from './errors.js';
 import type { CFacts, CFunction, SyscallDef } from './model.js';
 import { prepareC } from './preprocess.js';
+import { reachableDefs } from './reach.js';
 
 export { canonicalErrno, isErrnoName } from './errno.js';
 export type {
@@ -108,7 +109,7 @@ export function analyzeC(
 
     const roots = opts.errorsOf === 'syscalls' ? new Set(prep.syscalls.map((m) => m.fnName)) : undefined;
     for (const f of value.functions) if (roots && f.isSyscall) roots.add(f.name);
-    value.errors = analyzeErrors(defs, prep.text, lines, roots);
+    value.errors = analyzeErrors(roots ? reachableDefs(defs, roots, prep.text) : defs, prep.text, lines);
   } catch (e) {
     // Defensive: a bug here must not take the review down. Report what was gathered so far.
     issues.push(
