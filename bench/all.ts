@@ -6,7 +6,7 @@
  * run and merges its figures into bench/results.json; this prints the headline table at the end.
  *
  *   npm run bench [-- --quick] [-- --runs N] [-- --size-mb N]
- *                 [-- --only ingest,c,index,index-scale,dashboard,postimage,audit,review,scaling] [-- --tree DIR]
+ *                 [-- --only ingest,c,index,index-scale,dashboard,postimage,audit,review,bot,scaling] [-- --tree DIR]
  *
  * --quick: small inputs and one run each (minutes, not a quarter of an hour); its figures go to
  * the temp folder, not over bench/results.json. The kernel tree is
@@ -106,6 +106,12 @@ const BENCHES: Bench[] = [
       o.tree,
     ],
   },
+  {
+    name: 'bot',
+    script: 'bot.js',
+    needsTree: true,
+    args: (o) => [...(o.quick ? ['--quick'] : []), ...(o.runs ? ['--runs', o.runs] : []), '--tree', o.tree],
+  },
 ];
 
 function runChild(script: string, args: string[], node: string[] = []): Promise<number> {
@@ -149,6 +155,15 @@ function summary(skipped: string[]): void {
         `${review.hookRatio}x (goal 2x: ${verdict(review.hookRatio >= 2)})`,
     );
   }
+  const bot = r.bot as
+    | { series: { series: string; botMs: number; checkpatchMs: number; ratio: number }[] }
+    | undefined;
+  if (bot && !skipped.includes('bot'))
+    for (const b of bot.series)
+      lines.push(
+        `bot, one process  ${b.series} after another series ${b.botMs} ms vs checkpatch ${b.checkpatchMs} ms: ` +
+          `${b.ratio}x (goal 100x: ${verdict(b.ratio >= 100)})`,
+      );
   const ingest = r.ingest as { sizes: Json[] } | undefined;
   const big = ingest?.sizes[ingest.sizes.length - 1] as
     | { megabytes: number; ingestMs: number; rawMs: number; ratioToRaw: number; peakRssMb: number }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { INSTALL_HINT, kernelTree } from '../app/context/kernel-source.js';
 
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,4 +54,18 @@ export function recordResults(section: string, figures: unknown): void {
   }
   all[section] = { date: new Date().toISOString(), machine: machine(), ...(figures as object) };
   writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+/**
+ * The kernel tree a bench runs on: --tree, else Debian's linux-source (extracted once). Null, with
+ * the reason on stderr and exit status 2, when there is none.
+ */
+export async function benchTree(bench: string, what: string): Promise<string | null> {
+  const given = arg('tree', '');
+  if (given) return given;
+  const t = await kernelTree();
+  if (t.dir) return t.dir;
+  console.error(`${bench} needs ${what}: ${t.reason ?? INSTALL_HINT}`);
+  process.exitCode = 2;
+  return null;
 }

@@ -17,8 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { INSTALL_HINT, kernelTree } from '../app/context/kernel-source.js';
-import { arg, flag, machine, median, recordResults, time } from './common.js';
+import { arg, benchTree, flag, machine, median, recordResults, time } from './common.js';
 
 const run = promisify(execFile);
 const project = fileURLToPath(new URL('../..', import.meta.url));
@@ -140,16 +139,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  let tree = arg('tree', '');
-  if (!tree) {
-    const t = await kernelTree();
-    if (!t.dir) {
-      console.error(`bench:review needs checkpatch.pl from a kernel tree: ${t.reason ?? INSTALL_HINT}`);
-      process.exitCode = 2;
-      return;
-    }
-    tree = t.dir;
-  }
+  const tree = await benchTree('bench:review', 'checkpatch.pl from a kernel tree');
+  if (tree === null) return;
   const mc = machine();
   console.log(
     `median of ${runs} runs; ${mc.cpus} x ${mc.cpu}, node ${mc.node}; ratios: checkpatch time / ours`,

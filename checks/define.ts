@@ -3,15 +3,31 @@
  * ids `ctx.report` accepts (an unknown one is a compile error), and its `options` is a zod schema:
  * the config loader refuses what the schema does not accept, naming the check and the option
  * (ESLint's `meta.schema`), and `ctx.options` is what the schema gives, defaults applied.
+ *
+ * zod is not loaded to run a check: it costs a tenth of a second at every start of `check`, and
+ * only a configuration file needs it. So a check gives its schema as a function of zod (made when
+ * the config loader, or a caller with options of its own, asks: `optionsSchema`) and its defaults
+ * as plain data; a test holds the defaults to the schema's (test/checks/define.test.ts). Options
+ * reach `run` from the config loader, which refused every invalid one (or read them one by one
+ * with `readOptions`), and are laid over the defaults.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Check, CheckContext, CheckMeta } from './types.js';
+
+/** zod's namespace, as `import { z } from 'zod'` gives it. */
+export type Zod = typeof z;
 
 /** A check's options: an object of named options, each optional or with a default. */
 export type OptionsSchema = z.ZodObject;
 
-const NO_OPTIONS = z.strictObject({});
-type NoOptions = typeof NO_OPTIONS;
+/** What defineCheck takes for options: the schema (made of zod when asked) and its defaults. */
+export interface OptionsSpec<S extends OptionsSchema> {
+  schema: (zod: Zod) => S;
+  /** What the schema gives for `{}`. */
+  defaults: z.output<S>;
+}
+
+type NoOptions = z.ZodObject<Record<string, never>>;
 
 type Messages = Readonly<Record<string, string>>;
 
@@ -23,14 +39,13 @@ export type RuleContext<M extends Messages, S extends OptionsSchema = NoOptions>
 
 export interface CheckDefinition<M extends Messages, S extends OptionsSchema> {
   meta: Omit<CheckMeta, 'messages'> & { messages: M };
-  options?: S;
+  options?: OptionsSpec<S>;
   run(ctx: RuleContext<M, S>): void;
 }
 
 /**
- * The options a check runs with: each option the schema accepts as given, else its default. The
- * config loader has refused invalid options before a review starts (optionProblems); options that
- * come another way (the API, a test) fall back one by one, as the checks' own readers did.
+ * The options a check runs with, read one by one: each option the schema accepts as given, else
+ * its default (for options that come another way than the config loader: the API, a test).
  */
 export function readOptions<S extends OptionsSchema>(
   schema: S,
@@ -46,21 +61,24 @@ export function readOptions<S extends OptionsSchema>(
   return out as z.output<S>;
 }
 
+/** A check's schema of options, made with `zod` (a check without options takes none). */
+export function optionsSchema(check: Check, zod: Zod): OptionsSchema {
+  return check.options ? check.options.schema(zod) : zod.strictObject({});
+}
+
 export function defineCheck<M extends Messages, S extends OptionsSchema = NoOptions>(
   def: CheckDefinition<M, S>,
 ): Check {
-  const schema = def.options ?? NO_OPTIONS;
-  // read once here: a schema with an option that has no default fails when the check is defined
-  const defaults = readOptions(schema, {}) as z.output<S>;
+  const defaults = (def.options?.defaults ?? {}) as z.output<S>;
   // the configuration hands every file of a review the same options object
   const read = new WeakMap<object, z.output<S>>();
   return {
     meta: def.meta,
-    options: schema,
+    ...(def.options ? { options: def.options as OptionsSpec<OptionsSchema> } : {}),
     run(ctx: CheckContext): void {
       let options = Object.keys(ctx.options).length === 0 ? defaults : read.get(ctx.options);
       if (options === undefined) {
-        options = readOptions(schema, ctx.options) as z.output<S>;
+        options = { ...defaults, ...ctx.options } as z.output<S>;
         read.set(ctx.options, options);
       }
       def.run({ unit: ctx.unit, framework: ctx.framework, options, report: ctx.report });
@@ -73,8 +91,8 @@ export function defineCheck<M extends Messages, S extends OptionsSchema = NoOpti
  * options object itself); none when the schema accepts them. Unknown options are refused: a typo
  * would otherwise silently do nothing.
  */
-export function optionProblems(check: Check, raw: unknown): { option: string; message: string }[] {
-  const r = (check.options ?? NO_OPTIONS).strict().safeParse(raw);
+export function optionProblems(check: Check, raw: unknown, zod: Zod): { option: string; message: string }[] {
+  const r = optionsSchema(check, zod).strict().safeParse(raw);
   if (r.success) return [];
   return r.error.issues.flatMap((i) =>
     i.code === 'unrecognized_keys'

@@ -6,7 +6,7 @@ import type { CFacts, SyscallDef } from '../parsers/c/model.js';
 import type { Framework } from '../parsers/kapi/framework.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Issue } from '../parsers/types.js';
-import type { OptionsSchema } from './define.js';
+import type { OptionsSchema, OptionsSpec } from './define.js';
 
 /** The severities, most severe first: the one list the config, the store and the pages read. */
 export const SEVERITIES = ['error', 'warning', 'info'] as const;
@@ -131,10 +131,10 @@ export interface CheckMeta {
 export interface Check {
   meta: CheckMeta;
   /**
-   * The zod schema of the check's options (defineCheck's `options`): the config loader refuses
-   * what it does not accept. None: the check takes no options.
+   * The check's options (defineCheck's `options`): their zod schema, made when asked, which the
+   * config loader holds configured options to, and their defaults. None: the check takes none.
    */
-  options?: OptionsSchema;
+  options?: OptionsSpec<OptionsSchema>;
   /** Pure: reads ctx.unit, calls ctx.report; no I/O. May throw only on its own bugs. */
   run(ctx: CheckContext): void;
 }

@@ -122,7 +122,12 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
       // every check that reads the code compares it with a spec: without one, the C analysis
       // (most of the cost of a review) would be wasted
       if (parser && specs.length > 0) {
-        code = memo.get('c', input.path, post, () => analyzeC(parser, post, input.path).value);
+        code = memo.get(
+          'c',
+          input.path,
+          post,
+          () => analyzeC(parser, post, input.path, { errorsOf: 'syscalls' }).value,
+        );
         syscalls = code.syscalls;
       } else syscalls = memo.get('syscalls', input.path, post, () => syscallsFromPrep(post));
     }

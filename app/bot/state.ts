@@ -13,6 +13,7 @@ import type { MailPolicy } from '../mail/policy.js';
 import type { MailTransport, SendReport } from '../mail/sender.js';
 import type { DeliveryProbe } from '../mail/types.js';
 import type { PatchworkPass, PatchworkSetup } from '../patchwork/ledger.js';
+import type { ReviewJob } from '../review/job.js';
 import type { ReviewPool } from '../review/pool.js';
 import type { Store } from '../store/store.js';
 import type { Decision } from './queue.js';
@@ -57,6 +58,11 @@ export interface BotDeps {
   digestEveryMs?: number;
   /** The workers reviews run in; default the process's pool (sharedReviewPool), null: this thread. */
   pool?: ReviewPool | null;
+  /**
+   * Where the review workers keep what the parsers made of a file (and whole reviews) between
+   * series and restarts; absent or null: each worker keeps it in memory only.
+   */
+  cache?: ReviewJob['cache'];
   /** Post one check per reviewed patch to this patchwork instance; absent or null: nothing is posted. */
   patchwork?: PatchworkSetup | null;
 }

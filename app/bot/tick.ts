@@ -122,6 +122,7 @@ export async function reviewSeries(st: BotState, s: Series, firstSeen: Date | un
         config: deps.config,
         checks: checkIds(deps.checks),
         parser: deps.parser !== null,
+        ...(deps.cache ? { cache: deps.cache } : {}),
       },
       {
         pool: deps.pool === undefined ? sharedReviewPool() : deps.pool,

@@ -18,6 +18,7 @@ import { addressOf } from '../../parsers/headers.js';
 import { pollLore, watchLore } from '../bot/lore.js';
 import { createBot, watchImap } from '../bot/run.js';
 import { loadCParser } from '../c/language.js';
+import { defaultCacheDir } from '../cache/facts.js';
 import { defaultMailPolicy, MAIL_MODES, type MailMode, type MailPolicy } from '../mail/policy.js';
 import { imapDeliveryProbe, loreDeliveryProbe, type ProbeLog } from '../mail/probe.js';
 import type { MailTransport } from '../mail/sender.js';
@@ -60,6 +61,9 @@ export interface BotOptions extends PatchworkBotOptions {
   list?: string[];
   operator?: string;
   tree?: string;
+  /** False with --no-cache. */
+  cache?: boolean;
+  cacheDir?: string;
   state?: string;
   out?: string;
   config?: string;
@@ -287,6 +291,7 @@ export async function botCommand(opts: BotOptions, io: CliIo, env = process.env)
     checks: CHECKS,
     config,
     tree: opts.tree ?? null,
+    cache: opts.cache === false ? null : { dir: opts.cacheDir ?? defaultCacheDir(env) },
     policy,
     transport,
     probe,

@@ -554,6 +554,8 @@ function addBotCommand(program: Command, io: CliIo, setCode: (code: number) => v
     )
     .option('--operator <addr>', 'where reflect mode sends')
     .option('-t, --tree <dir>', 'kernel tree to apply series on')
+    .option('--no-cache', 'parse every file again; read and write no cache')
+    .option('--cache-dir <dir>', 'where parsed files are kept (default: as check)')
     .option('--state <file>', 'state file (default: $XDG_STATE_HOME/kapi-review/state.db)')
     .option('--out <dir>', 'where dry-run writes .eml files (default: dry-run/ next to the state file)')
     .option('-c, --config <file>', 'configuration file (default: ./.kapi-review.yml when present)')

@@ -84,7 +84,7 @@ export function resolveConfig(raw: unknown, knownChecks: readonly string[], orig
       if (setting.options) {
         // each check's own schema (defineCheck's `options`) says which options it takes
         const check = known.has(id) ? checkById(id) : undefined;
-        const bad = check ? optionProblems(check, setting.options) : [];
+        const bad = check ? optionProblems(check, setting.options, z) : [];
         for (const p of bad)
           problems.push(`${['checks', id, 'options', p.option].filter(Boolean).join('.')}: ${p.message}`);
         options[id] = setting.options;

@@ -258,8 +258,11 @@ function fitHunk(
   return tryAt(start, maxErrors, 0, true, [], 0);
 }
 
-/** jsdiff's applyPatch of a one-hunk patch, on `text` in place; false (text unchanged) when it does not fit. */
-function applyOne(text: LineText, h: PreparedHunk, fuzzFactor: number): boolean {
+/**
+ * jsdiff's applyPatch of a one-hunk patch, on `text` in place: the 0-based line the hunk's first
+ * line went to, or null (text unchanged) when it does not fit.
+ */
+function applyOne(text: LineText, h: PreparedHunk, fuzzFactor: number): number | null {
   let lines = h.lines;
   const ends = text.lineEnds();
   if (ends === 'win' && h.unix) lines = lines.map((l, i) => (keepsEnding(lines, l, i) ? l : `${l}\r`));
@@ -269,16 +272,16 @@ function applyOne(text: LineText, h: PreparedHunk, fuzzFactor: number): boolean 
   const last = text.at(text.length - 1);
   if (h.removeEofNl) {
     if (h.addEofNl) {
-      if (!fuzzFactor && last === '') return false;
+      if (!fuzzFactor && last === '') return null;
     } else if (last === '') {
       text.pop();
       undo = 'push';
-    } else if (!fuzzFactor) return false;
+    } else if (!fuzzFactor) return null;
   } else if (h.addEofNl) {
     if (last !== '') {
       text.pushEmpty();
       undo = 'pop';
-    } else if (!fuzzFactor) return false;
+    } else if (!fuzzFactor) return null;
   }
 
   const at = (i: number): string | undefined => text.at(i);
@@ -297,20 +300,38 @@ function applyOne(text: LineText, h: PreparedHunk, fuzzFactor: number): boolean 
   if (!result || toPos === undefined) {
     if (undo === 'push') text.pushEmpty();
     else if (undo === 'pop') text.pop();
-    return false;
+    return null;
   }
   text.replace(toPos, result.oldLineLastI + 1, result.patchedLines);
-  return true;
+  return toPos;
 }
 
-/** Applies one file diff to a pre-image, hunk by hunk, so a failure names its hunk. */
-export function applyHunks(pre: string, hunks: readonly Hunk[]): { post: string | null; failed: number } {
+/**
+ * Applies one file diff to a pre-image, hunk by hunk, so a failure names its hunk. `starts` is
+ * the post-image line (1-based) each hunk's first line landed on, when every hunk fitted exactly
+ * (no fuzz, no end-of-file newline change, no line-end conversion) and in order, each below the
+ * one before: then a hunk's lines are its own lines shifted, and nothing needs diffing to number
+ * them. Otherwise null.
+ */
+export function applyHunks(
+  pre: string,
+  hunks: readonly Hunk[],
+): { post: string | null; failed: number; starts: number[] | null } {
   const text = new LineText(pre);
   let delta = 0;
+  let starts: number[] | null = [];
   for (const [i, h] of hunks.entries()) {
     const p = prepare(h, h.oldStart + delta);
-    if (!applyOne(text, p, 0) && !applyOne(text, p, 2)) return { post: null, failed: i };
+    const exact = applyOne(text, p, 0);
+    const at = exact ?? applyOne(text, p, 2);
+    if (at === null) return { post: null, failed: i, starts: null };
+    const plain = exact !== null && !p.removeEofNl && !p.addEofNl && text.lineEnds() !== 'win';
+    const prev = hunks[i - 1];
+    const below =
+      i === 0 || (starts !== null && prev !== undefined && at + 1 >= (starts[i - 1] ?? 0) + prev.newLines);
+    if (starts && plain && below) starts.push(at + 1);
+    else starts = null;
     delta += h.newLines - h.oldLines;
   }
-  return { post: text.toString(), failed: -1 };
+  return { post: text.toString(), failed: -1, starts };
 }

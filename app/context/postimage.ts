@@ -6,10 +6,24 @@
  * files are known only by their hunk fragments.
  */
 import { createHash } from 'node:crypto';
-import { structuredPatch } from 'diff';
+import { createRequire } from 'node:module';
 import type { FileDiff } from '../../parsers/diff.js';
 import { type Issue, issue } from '../../parsers/types.js';
 import { applyHunks } from './apply.js';
+
+type JsDiff = typeof import('diff');
+let jsdiff: JsDiff | undefined;
+
+/**
+ * jsdiff, loaded the first time two images need diffing: its ESM build is some thirty modules that
+ * every start of `check` would load, while most reviews number their lines from the hunks.
+ */
+function structuredPatch(
+  ...args: Parameters<JsDiff['structuredPatch']>
+): ReturnType<JsDiff['structuredPatch']> {
+  jsdiff ??= createRequire(import.meta.url)('diff') as JsDiff;
+  return jsdiff.structuredPatch(...args);
+}
 
 /** Post-image lines of one hunk (context and added lines), starting at `startLine`. */
 export interface Fragment {
@@ -30,6 +44,11 @@ export interface FileImage {
   fragments: Fragment[];
   /** True when the pre-image's git blob id matched the diff's `index` line. */
   baseVerified: boolean;
+  /**
+   * Mode 'full': the post-image line each hunk starts on, when every hunk fitted exactly and in
+   * order (app/context/apply.ts applyHunks); absent when only a diff of the images can tell.
+   */
+  hunkStarts?: number[];
   /** Why the file is not in full mode, or what was noticed on the way. */
   notes: string[];
 }
@@ -73,15 +92,18 @@ function fragmentsOf(f: FileDiff): Fragment[] {
  * as jsdiff's applyPatch fits it alone (exactly, else with a fuzz factor of 2) on the text the
  * previous hunks left, in one pass over the file however many hunks there are (app/context/apply.ts).
  */
-export function applyFileDiff(pre: string, f: FileDiff): { post: string | null; failure: string | null } {
-  const { post, failed } = applyHunks(pre, f.hunks);
+export function applyFileDiff(
+  pre: string,
+  f: FileDiff,
+): { post: string | null; failure: string | null; starts?: number[] } {
+  const { post, failed, starts } = applyHunks(pre, f.hunks);
   const h = f.hunks[failed];
   if (post === null && h)
     return {
       post: null,
       failure: `hunk ${failed + 1} (@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@) does not apply: its context is not in the file`,
     };
-  return { post, failure: null };
+  return { post, failure: null, ...(starts ? { starts } : {}) };
 }
 
 /**
@@ -154,7 +176,7 @@ export async function buildPostImages(
         if (oldPath) current.set(oldPath, null);
         continue;
       }
-      const { post, failure } = applyFileDiff(pre, f);
+      const { post, failure, starts } = applyFileDiff(pre, f);
       if (post === null) {
         img.notes.push(failure ?? 'does not apply');
         issues.push(
@@ -166,12 +188,32 @@ export async function buildPostImages(
       }
       img.post = post;
       img.mode = 'full';
+      if (starts) img.hunkStarts = starts;
       if (oldPath && oldPath !== f.path) current.set(oldPath, null);
       current.set(f.path, post);
     }
     out.push({ messageId: p.messageId, label: p.label, files });
   }
   return { patches: out, issues };
+}
+
+/**
+ * The post-image lines a patch added and its hunks' post-image ranges, from its hunks when they
+ * fitted exactly at `starts` (each hunk's own numbering shifted to where it landed): what
+ * changedLines would find by diffing the images, without the diff.
+ */
+export function shiftedLines(
+  f: FileDiff,
+  starts: readonly number[],
+): { added: number[]; hunks: { start: number; end: number }[] } {
+  const added: number[] = [];
+  const hunks: { start: number; end: number }[] = [];
+  for (const [i, h] of f.hunks.entries()) {
+    const shift = (starts[i] ?? h.newStart) - h.newStart;
+    if (h.newLines > 0) hunks.push({ start: h.newStart + shift, end: h.newStart + shift + h.newLines - 1 });
+    for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) added.push(l.newLine + shift);
+  }
+  return { added, hunks };
 }
 
 /**

@@ -29,6 +29,7 @@ import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { Check } from '../../checks/types.js';
 import { markdownText } from '../../parsers/text/markdown.js';
 import { createDashboardHandler, type DashboardAuth, type DashboardOptions } from '../dashboard/handler.js';
+import type { ReviewJob } from '../review/job.js';
 import { type ReviewPool, sharedReviewPool } from '../review/pool.js';
 import type { Store } from '../store/store.js';
 import { apiMessage, appLogin, GitHubGateway, type Repository } from './gateway.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   webhook?: WebhookLimits;
   /** The workers reviews run in; default the process's pool (sharedReviewPool), null: this thread. */
   pool?: ReviewPool | null;
+  /** Where parsed files are kept between reviews (app/cache/facts.ts); absent or null: in memory. */
+  cache?: ReviewJob['cache'];
 }
 
 const DASHBOARD_PATH = '/kapi-review';
@@ -268,7 +271,10 @@ export function createApp(
     addDashboard(app, probotOptions, options.dashboard);
     const checks = options.checks ?? (await import('../../checks/index.js')).CHECKS;
     const pool = options.pool === undefined ? sharedReviewPool() : options.pool;
-    const runs = new ReviewRuns({ checks, pool, log: app.log }, cachedLogin(app));
+    const runs = new ReviewRuns(
+      { checks, pool, log: app.log, ...(options.cache ? { cache: options.cache } : {}) },
+      cachedLogin(app),
+    );
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], (context) =>
       onPullRequest(runs, context),
     );

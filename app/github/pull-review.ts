@@ -23,7 +23,7 @@ import { ConfigError, type IgnoreRule, type ReviewConfig, resolveConfig } from '
 import type { TreeReader } from '../context/postimage.js';
 import { type FrameworkChoice, frameworkOfTree } from '../framework/resolve.js';
 import { worthParsing } from '../index/walk.js';
-import { checkIds as idsOf, submitReview } from '../review/job.js';
+import { checkIds as idsOf, type ReviewJob, submitReview } from '../review/job.js';
 import { mayCarryKapi } from '../review/limits.js';
 import type { ReviewPool } from '../review/pool.js';
 import { type CommitPlan, commitSteps, mapLimit } from './commits.js';
@@ -75,6 +75,8 @@ export interface ReviewDeps {
   checks: readonly Check[];
   /** The workers reviews run in; null: this thread. */
   pool: ReviewPool | null;
+  /** Where parsed files are kept between reviews (app/cache/facts.ts); absent or null: in memory. */
+  cache?: ReviewJob['cache'];
   /** Where a review GitHub rejects is logged. */
   log: { warn(msg: string): void };
 }
@@ -218,6 +220,7 @@ async function runChecks(
       checks: idsOf(deps.checks),
       framework: framework.framework,
       ...(work.plan.steps ? { commits: work.plan.steps } : {}),
+      ...(deps.cache ? { cache: deps.cache } : {}),
     },
     { pool: deps.pool, checks: deps.checks },
   );

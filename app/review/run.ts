@@ -25,7 +25,7 @@ import type { Series, SeriesSet } from '../../parsers/series.js';
 import { type CacheOptions, type FactCache, factCache } from '../cache/facts.js';
 import { outcomeKey, storedOutcome, storeOutcome, type TreeReads, textHash } from '../cache/outcomes.js';
 import { isIgnored, type ReviewConfig } from '../config/index.js';
-import { buildPostImages, changedLines, type TreeReader } from '../context/postimage.js';
+import { buildPostImages, changedLines, shiftedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
 import { chooseFramework } from '../framework/resolve.js';
 import { countHunks, measureReview, overHunks, overTime, type TooLarge, tooLargeText } from './limits.js';
@@ -180,16 +180,15 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
   }));
   const tooLarge = measureReview(patches, limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge, notes);
-  // the added lines from the images themselves where a hunk applied at an offset
-  for (const p of patches)
-    for (const f of p.files)
-      if (
-        f.mode === 'full' &&
-        f.pre !== null &&
-        f.post !== null &&
-        needsRenumbering(f.post, f.diff ?? undefined)
-      )
-        f.changed = changedLines(f.pre, f.post);
+  // where a hunk applied at an offset: its own lines shifted to where it landed, else (fuzz, an
+  // end-of-file change) the added lines from a diff of the images themselves
+  for (const [k, p] of patches.entries())
+    for (const [j, f] of p.files.entries()) {
+      if (f.mode !== 'full' || f.pre === null || f.post === null || !f.diff) continue;
+      if (!needsRenumbering(f.post, f.diff)) continue;
+      const starts = images.patches[k]?.files[j]?.hunkStarts;
+      f.changed = starts ? shiftedLines(f.diff, starts) : changedLines(f.pre, f.post);
+    }
   let framework = opts.framework;
   if (!framework) {
     const choice = await chooseFramework(images.patches, tree);

@@ -1,9 +1,10 @@
 /** Options that more than one rule takes, as zod schemas for defineCheck's `options`. */
-import { z } from 'zod';
+
 import type { SpecForm } from '../../parsers/kapi/model.js';
+import type { Zod } from '../define.js';
 
 /** The spec generations, oldest first. */
-const SPEC_FORMS = [
+export const SPEC_FORMS = [
   'macro',
   'kerneldoc-1',
   'kerneldoc-2',
@@ -14,4 +15,4 @@ const SPEC_FORMS = [
  * `target`: judge by the postings of this generation instead of by the framework the series is
  * judged by. Absent: the framework decides.
  */
-export const targetOption = z.enum(SPEC_FORMS).optional();
+export const targetOption = (z: Zod) => z.enum(SPEC_FORMS).optional();

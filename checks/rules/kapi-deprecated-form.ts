@@ -14,7 +14,6 @@
  * 'kerneldoc-1' | 'kerneldoc-2' | 'kerneldoc-3') judges by that generation instead, as the
  * postings of that generation did.
  */
-import { z } from 'zod';
 import {
   FORM_RANK,
   type Framework,
@@ -25,18 +24,20 @@ import {
 } from '../../parsers/kapi/framework.js';
 import { MACROS } from '../../parsers/kapi/macro.js';
 import type { ApiSpec, SpecForm } from '../../parsers/kapi/model.js';
-import { defineCheck, type RuleContext, readOptions } from '../define.js';
-import { targetOption } from '../lib/options.js';
+import { defineCheck, type RuleContext, type Zod } from '../define.js';
+import { SPEC_FORMS, targetOption } from '../lib/options.js';
 import type { Evidence, Report, Severity } from '../types.js';
 import { evidenceAt, frameworkEvidence } from '../unit.js';
 
 const DEFAULT_TARGET: SpecForm = 'kerneldoc-3';
 
-const options = z.strictObject({ target: targetOption });
+const schema = (z: Zod) => z.strictObject({ target: targetOption(z) });
+const options = { schema, defaults: {} };
 
 /** The target generation from raw options; an unknown value falls back to the default. */
 export function targetOf(raw: Readonly<Record<string, unknown>>): SpecForm {
-  return readOptions(options, raw).target ?? DEFAULT_TARGET;
+  const t = Object.hasOwn(raw, 'target') ? raw.target : undefined;
+  return (SPEC_FORMS as readonly unknown[]).includes(t) ? (t as SpecForm) : DEFAULT_TARGET;
 }
 
 const FORM_NAME: Record<SpecForm, string> = {
@@ -205,7 +206,7 @@ const messages = {
   handwritten: '{spec} is a hand-written macro spec (the RFC v1/v2 form); {why}{ends}',
 };
 
-type Ctx = RuleContext<typeof messages, typeof options>;
+type Ctx = RuleContext<typeof messages, ReturnType<typeof schema>>;
 
 export const check = defineCheck({
   meta: {

@@ -18,12 +18,11 @@
  * not checked. The macro form is always found. In hunks mode, silent on the file-level grep when
  * the spec lacks the key.
  */
-import { z } from 'zod';
 import type { FactSource, Framework } from '../../parsers/kapi/framework.js';
 import { builtinByPosting } from '../../parsers/kapi/frameworks.js';
 import type { ApiSpec, SpecForm } from '../../parsers/kapi/model.js';
 import { escapeRe } from '../../parsers/text/regex.js';
-import { defineCheck, type RuleContext } from '../define.js';
+import { defineCheck, type RuleContext, type Zod } from '../define.js';
 import { targetOption } from '../lib/options.js';
 import type { Evidence } from '../types.js';
 import { evidenceAt, frameworkEvidence } from '../unit.js';
@@ -47,16 +46,19 @@ function rulesOfTarget(target: SpecForm): Rules {
   }
 }
 
-const options = z.strictObject({
-  target: targetOption,
-  /** Which tools' detection to check: kbuild's grep and the generator, the extractor, or both. */
-  tools: z.enum(['kbuild', 'extractor', 'both']).default('kbuild'),
-  /** Key names that replace the kbuild grep's list. */
-  keys: z
-    .array(z.string().regex(/^[\w-]+$/))
-    .min(1)
-    .optional(),
-});
+const schema = (z: Zod) =>
+  z.strictObject({
+    target: targetOption(z),
+    /** Which tools' detection to check: kbuild's grep and the generator, the extractor, or both. */
+    tools: z.enum(['kbuild', 'extractor', 'both']).default('kbuild'),
+    /** Key names that replace the kbuild grep's list. */
+    keys: z
+      .array(z.string().regex(/^[\w-]+$/))
+      .min(1)
+      .optional(),
+  });
+
+const options = { schema, defaults: { tools: 'kbuild' as const } };
 
 /** The text of a comment line without the comment markers. */
 const bodyOf = (raw: string): string =>
@@ -91,7 +93,7 @@ const messages = {
   extractor: '{spec} is skipped by tools/kapi --source: the comment has none of {keys}',
 };
 
-type Ctx = RuleContext<typeof messages, typeof options>;
+type Ctx = RuleContext<typeof messages, ReturnType<typeof schema>>;
 
 export const check = defineCheck({
   meta: {

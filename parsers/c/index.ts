@@ -4,6 +4,7 @@ import { type CNode, copyTree, field, namedChildren } from './ast.js';
 import { analyzeErrors, declName, type FnDef } from './errors.js';
 import type { CFacts, CFunction, SyscallDef } from './model.js';
 import { prepareC } from './preprocess.js';
+import { reachableDefs } from './reach.js';
 
 export { canonicalErrno, isErrnoName } from './errno.js';
 export type {
@@ -21,8 +22,15 @@ export type {
  * function, the errnos it can return with evidence. `parser` is a tree-sitter Parser with the C
  * language set (app/c/language.ts loads one); it is reused, never retained. Never throws: what
  * could not be understood is reported as issues and as `complete: false` / `hasParseErrors`.
+ * `errorsOf: 'syscalls'`: the error sets of the file's syscalls only (and of what they reach), as
+ * the checks read them; the rest of a large file's functions are not analysed.
  */
-export function analyzeC(parser: Parser, text: string, path?: string): Parsed<CFacts> {
+export function analyzeC(
+  parser: Parser,
+  text: string,
+  path?: string,
+  opts: { errorsOf?: 'all' | 'syscalls' } = {},
+): Parsed<CFacts> {
   const issues: Issue[] = [];
   const where = path ? `${path}: ` : '';
   const value: CFacts = { functions: [], syscalls: [], errors: {} };
@@ -99,7 +107,9 @@ export function analyzeC(parser: Parser, text: string, path?: string): Parsed<CF
       };
     });
 
-    value.errors = analyzeErrors(defs, prep.text, lines);
+    const roots = opts.errorsOf === 'syscalls' ? new Set(prep.syscalls.map((m) => m.fnName)) : undefined;
+    for (const f of value.functions) if (roots && f.isSyscall) roots.add(f.name);
+    value.errors = analyzeErrors(roots ? reachableDefs(defs, roots, prep.text) : defs, prep.text, lines);
   } catch (e) {
     // Defensive: a bug here must not take the review down. Report what was gathered so far.
     issues.push(

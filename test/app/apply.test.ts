@@ -70,7 +70,8 @@ const rawHunk = fc
   });
 
 function same(pre: string, hunks: Hunk[]): void {
-  expect(applyHunks(pre, hunks)).toEqual(applyFileDiffPerHunk(pre, { path: 'f.c', hunks }));
+  const { post, failed } = applyHunks(pre, hunks);
+  expect({ post, failed }).toEqual(applyFileDiffPerHunk(pre, { path: 'f.c', hunks }));
 }
 
 describe('applying hunks in one pass', () => {
@@ -124,7 +125,11 @@ describe('applying hunks in one pass', () => {
       headerLine: 1,
       hunks,
     };
-    expect(applyFileDiff(pre, f)).toEqual({ post: `${want.join('\n')}\n`, failure: null });
+    expect(applyFileDiff(pre, f)).toEqual({
+      post: `${want.join('\n')}\n`,
+      failure: null,
+      starts: hunks.map((h) => h.newStart),
+    });
     // the same diff on a base whose line 5,002 changed: hunk 1,001 has nothing to fit
     const drifted = `${lines.map((l, i) => (i === 5001 ? 'drifted' : l)).join('\n')}\n`;
     expect(applyFileDiff(drifted, f)).toEqual({

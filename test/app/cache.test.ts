@@ -15,6 +15,9 @@ import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { defaultCacheDir, FactCache } from '../../app/cache/facts.js';
 import { main } from '../../app/cli/main.js';
+import { Store } from '../../app/store/store.js';
+import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { frobBot } from '../helpers/bot.js';
 
 const SYSCALLS = [
   {
@@ -223,5 +226,44 @@ describe('a stored review', () => {
     // a damaged entry is refused and the review made again
     for (const f of entries(dir).filter((x) => /\/v1\/o/.test(x))) writeFileSync(f, 'garbage');
     expect(await check(args)).toEqual(changed);
+  });
+});
+
+describe('the bot with a cache folder', () => {
+  const frob = splitMboxBuffer(readFileSync('fixtures/mail/base-frob-v1.mbox')).map((m) => m.raw);
+
+  /** A fresh bot (its own state) reviews the frob series in dry-run; the .eml files it wrote. */
+  async function botRun(cache: { dir: string } | null): Promise<string[]> {
+    const dir = tmp();
+    const store = Store.open({ path: join(dir, 'state.db'), now: () => new Date('2026-03-02T12:00:00Z') });
+    try {
+      const bot = await frobBot(dir, {
+        store,
+        now: () => new Date('2026-03-02T12:00:00Z'),
+        pool: null,
+        cache,
+      });
+      for (const m of frob) await bot.ingest(m, 'test');
+      await bot.tick();
+      const eml = join(dir, 'eml');
+      return readdirSync(eml)
+        .sort()
+        .map((f) => readFileSync(join(eml, f), 'utf8'));
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('keeps its reviews there, and a later bot answers the same from them', async () => {
+    const dir = tmp();
+    const none = await botRun(null);
+    const cold = await botRun({ dir });
+    const stored = entries(dir).filter((f) => /\/v1\/o/.test(f));
+    const warm = await botRun({ dir });
+    expect(none.length).toBeGreaterThan(0);
+    expect(stored.length).toBe(1);
+    expect(cold).toEqual(none);
+    expect(warm).toEqual(none);
   });
 });

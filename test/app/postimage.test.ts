@@ -2,9 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
-import { buildPostImages, gitBlobId, type PatchInput, type TreeReader } from '../../app/context/postimage.js';
+import { applyHunks } from '../../app/context/apply.js';
+import {
+  buildPostImages,
+  changedLines,
+  gitBlobId,
+  type PatchInput,
+  shiftedLines,
+  type TreeReader,
+} from '../../app/context/postimage.js';
 import { directoryTree, openTree, safeJoin } from '../../app/context/tree.js';
+import { type FileDiff, parseDiff } from '../../parsers/diff.js';
 import { parseMail } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries } from '../../parsers/series.js';
@@ -177,5 +187,42 @@ describe('changedLines of a new file', () => {
     const { changedLines } = await import('../../app/context/postimage.js');
     expect(changedLines('', 'a\nb\n')).toEqual({ added: [1, 2], hunks: [{ start: 1, end: 2 }] });
     expect(changedLines('', 'a\nb')).toEqual({ added: [1, 2], hunks: [{ start: 1, end: 2 }] });
+  });
+});
+
+describe('shiftedLines: a hunk that fitted exactly at an offset is numbered without a diff', () => {
+  const base = Array.from({ length: 60 }, (_, i) => `int v${i + 1};`);
+  const edited = [...base];
+  edited.splice(40, 1, 'int w40;', 'int w41;');
+  edited.splice(10, 0, 'int added;');
+  const diff = parseDiff(
+    createTwoFilesPatch(
+      'a/kernel/x.c',
+      'b/kernel/x.c',
+      `${base.join('\n')}\n`,
+      `${edited.join('\n')}\n`,
+      undefined,
+      undefined,
+      { context: 3 },
+    ),
+  ).value.files[0] as FileDiff;
+
+  it('gives what a diff of the images gives, wherever the hunks landed', () => {
+    const moved = `${['/* one */', '/* two */', '/* three */', ...base].join('\n')}\n`;
+    const { post, starts } = applyHunks(moved, diff.hunks);
+    expect(diff.hunks.length).toBe(2);
+    expect(starts).toEqual(diff.hunks.map((h) => h.newStart + 3));
+    expect(shiftedLines(diff, starts ?? [])).toEqual(changedLines(moved, post ?? ''));
+    // where it was made, the hunks' own numbers
+    const here = applyHunks(`${base.join('\n')}\n`, diff.hunks);
+    expect(here.starts).toEqual(diff.hunks.map((h) => h.newStart));
+  });
+
+  it('says nothing when a hunk only fitted with fuzz (then the images are diffed)', () => {
+    const fuzzy = [...base];
+    fuzzy[8] = 'int changed_context;';
+    const r = applyHunks(`${fuzzy.join('\n')}\n`, diff.hunks);
+    expect(r.post).not.toBeNull();
+    expect(r.starts).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineCheck, optionProblems, readOptions } from '../../checks/define.js';
-import { checkById } from '../../checks/index.js';
+import { defineCheck, optionProblems, optionsSchema, readOptions } from '../../checks/define.js';
+import { CHECKS, checkById } from '../../checks/index.js';
 import { runChecks } from '../../checks/runner.js';
 import type { Check } from '../../checks/types.js';
 import { buildUnit } from '../../checks/unit.js';
@@ -24,7 +26,7 @@ const echo = defineCheck({
     severity: 'info',
     messages: { seen: 'mode {mode}, names {names}' },
   },
-  options,
+  options: { schema: () => options, defaults: { mode: 'fast' } },
   run(ctx) {
     const mode: 'fast' | 'slow' = ctx.options.mode;
     ctx.report({
@@ -45,10 +47,25 @@ describe('defineCheck', () => {
     expect(seen({ mode: 'slow', names: ['a', 'b'] })).toEqual(['mode slow, names a,b']);
   });
 
-  it('an option it is given that the schema refuses falls back to its default, alone', () => {
-    expect(seen({ mode: 'medium', names: ['a'] })).toEqual(['mode fast, names a']);
-    expect(seen({ mode: 'slow', names: [] })).toEqual(['mode slow, names none']);
-    expect(seen({ other: 1 })).toEqual(['mode fast, names none']);
+  it('lays the options it is given over the defaults (the config loader has refused bad ones)', () => {
+    expect(seen({ names: ['a'] })).toEqual(['mode fast, names a']);
+    expect(seen({ mode: 'slow' })).toEqual(['mode slow, names none']);
+  });
+
+  it("every check's defaults are what its schema gives for no options", () => {
+    for (const c of CHECKS) expect(c.options?.defaults ?? {}).toEqual(readOptions(optionsSchema(c, z), {}));
+    expect(CHECKS.filter((c) => c.options).length).toBeGreaterThan(0);
+  });
+
+  it('loads no zod to run the checks: only a type of it is imported under checks/', () => {
+    const files = readdirSync('checks', { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    const eager = files.filter((f) =>
+      /^import\s+\{[^}]*\}\s+from\s+'zod'/m.test(readFileSync(join('checks', f), 'utf8')),
+    );
+    expect(files.length).toBeGreaterThan(10);
+    expect(eager).toEqual([]);
   });
 
   it('message ids are the keys of its messages (a wrong one does not compile)', () => {
@@ -65,14 +82,10 @@ describe('defineCheck', () => {
     ]);
   });
 
-  it('refuses a schema with an option that has no default, when the check is defined', () => {
-    expect(() =>
-      defineCheck({
-        meta: { id: 'kapi-bad', description: 'no default', severity: 'info', messages: { x: 'x' } },
-        options: z.strictObject({ must: z.string() }),
-        run() {},
-      }),
-    ).toThrow(/option must is neither optional nor has a default/);
+  it('refuses a schema with an option that has no default, when its options are read', () => {
+    expect(() => readOptions(z.strictObject({ must: z.string() }), {})).toThrow(
+      /option must is neither optional nor has a default/,
+    );
   });
 });
 
@@ -81,25 +94,26 @@ describe('readOptions', () => {
     expect(readOptions(options, {})).toEqual({ mode: 'fast' });
     expect(readOptions(options, { mode: 'slow', names: 'a' })).toEqual({ mode: 'slow' });
     expect(readOptions(options, Object.create({ mode: 'slow' }))).toEqual({ mode: 'fast' });
+    expect(readOptions(options, { mode: 'medium', names: ['a'] })).toEqual({ mode: 'fast', names: ['a'] });
   });
 });
 
 describe('optionProblems', () => {
   it('names each option the schema refuses, and each unknown one', () => {
-    expect(optionProblems(echo, { mode: 'slow' })).toEqual([]);
-    expect(optionProblems(echo, { mode: 'medium', nmaes: ['a'] })).toEqual([
+    expect(optionProblems(echo, { mode: 'slow' }, z)).toEqual([]);
+    expect(optionProblems(echo, { mode: 'medium', nmaes: ['a'] }, z)).toEqual([
       { option: 'mode', message: expect.stringMatching(/expected one of "fast"\|"slow"/) },
       { option: 'nmaes', message: 'unknown option' },
     ]);
-    expect(optionProblems(echo, { names: ['a', 3] })).toEqual([
+    expect(optionProblems(echo, { names: ['a', 3] }, z)).toEqual([
       { option: 'names.1', message: expect.stringMatching(/expected string/) },
     ]);
   });
 
   it('a check without options takes none', () => {
     const plain = checkById('kapi-count-mismatch') as Check;
-    expect(optionProblems(plain, {})).toEqual([]);
-    expect(optionProblems(plain, { target: 'macro' })).toEqual([
+    expect(optionProblems(plain, {}, z)).toEqual([]);
+    expect(optionProblems(plain, { target: 'macro' }, z)).toEqual([
       { option: 'target', message: 'unknown option' },
     ]);
   });
@@ -107,12 +121,14 @@ describe('optionProblems', () => {
   it('the checks with options accept what their docs show', () => {
     const deprecated = checkById('kapi-deprecated-form') as Check;
     const detection = checkById('kapi-detection-key') as Check;
-    expect(optionProblems(deprecated, { target: 'kerneldoc-2' })).toEqual([]);
-    expect(optionProblems(deprecated, { target: 'patch-v9' }).map((p) => p.option)).toEqual(['target']);
+    expect(optionProblems(deprecated, { target: 'kerneldoc-2' }, z)).toEqual([]);
+    expect(optionProblems(deprecated, { target: 'patch-v9' }, z).map((p) => p.option)).toEqual(['target']);
     expect(
-      optionProblems(detection, { target: 'kerneldoc-1', tools: 'both', keys: ['context-flags'] }),
+      optionProblems(detection, { target: 'kerneldoc-1', tools: 'both', keys: ['context-flags'] }, z),
     ).toEqual([]);
-    expect(optionProblems(detection, { keys: 'context-flags' }).map((p) => p.option)).toEqual(['keys']);
-    expect(optionProblems(detection, { keys: ['context flags'] }).map((p) => p.option)).toEqual(['keys.0']);
+    expect(optionProblems(detection, { keys: 'context-flags' }, z).map((p) => p.option)).toEqual(['keys']);
+    expect(optionProblems(detection, { keys: ['context flags'] }, z).map((p) => p.option)).toEqual([
+      'keys.0',
+    ]);
   });
 });

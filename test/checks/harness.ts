@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
 import type { Parser } from 'web-tree-sitter';
+import { z } from 'zod';
 import { loadCParser } from '../../app/c/language.js';
+import { optionsSchema, readOptions } from '../../checks/define.js';
 import { checkById } from '../../checks/index.js';
 import { runChecks } from '../../checks/runner.js';
 import type { Finding, Severity } from '../../checks/types.js';
@@ -83,7 +85,8 @@ export async function findingsOf(id: string, input: CaseInput): Promise<Finding[
   const r = runChecks(
     unit,
     [check],
-    input.options ? { options: { [id]: input.options } } : {},
+    // read one by one, as an API caller's options are (the config loader refuses bad ones)
+    input.options ? { options: { [id]: readOptions(optionsSchema(check, z), input.options) } } : {},
     null,
     input.framework,
   );

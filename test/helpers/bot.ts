@@ -2,7 +2,10 @@
  * What the bot's end-to-end tests share: the list and bot addresses, deterministic reply
  * Message-IDs, the policy that sends to the list, and a log that keeps its lines.
  */
-import type { BotDeps, BotLog } from '../../app/bot/run.js';
+
+import { join } from 'node:path';
+import { type Bot, type BotDeps, type BotLog, createBot } from '../../app/bot/run.js';
+import { loadCParser } from '../../app/c/language.js';
 import { defaultConfig } from '../../app/config/index.js';
 import { defaultMailPolicy, type MailPolicy } from '../../app/mail/policy.js';
 import { CHECKS } from '../../checks/index.js';
@@ -65,4 +68,24 @@ export function memoryLog(): BotLog & { lines: LogLine[]; text(level?: string): 
         .map((l) => `${l.level}: ${l.msg}`)
         .join('\n'),
   };
+}
+
+/**
+ * The bot on fixtures/tree-frob with the real C parser, in dry-run for LIST: its .eml files go to
+ * `dir`/eml. A test gives its store and clock and overrides the rest.
+ */
+export async function frobBot(
+  dir: string,
+  own: Pick<BotDeps, 'store' | 'now'> & Partial<BotDeps>,
+): Promise<Bot> {
+  return createBot(
+    botDeps({
+      parser: await loadCParser(),
+      tree: 'fixtures/tree-frob',
+      policy: dryRunPolicy(),
+      log: memoryLog(),
+      dryRunDir: join(dir, 'eml'),
+      ...own,
+    }),
+  );
 }

@@ -464,3 +464,39 @@ describe('fixtures/c/mlock-shapes.c', () => {
     );
   });
 });
+
+describe("errorsOf 'syscalls': the error sets the checks read, of a file's syscalls only", () => {
+  const src = [
+    'static int leaf(int x) { return x ? -EINVAL : 0; }',
+    'static int (*pick)(int) = leaf;',
+    'static int mid(int x) { if (x > 2) return -ENOMEM; return (leaf)(x); }',
+    'static int via_pointer(int x) { return pick(x); }',
+    'static int unrelated(int x) { return x ? -EPERM : -EBUSY; }',
+    'SYSCALL_DEFINE1(frob, int, x)',
+    '{',
+    '\tif (x == 1) return via_pointer(x);',
+    '\treturn mid(x);',
+    '}',
+    '',
+  ].join('\n');
+
+  it('gives the syscalls what the whole analysis gives them, and leaves the unreached out', () => {
+    const all = analyzeC(parser, src).value;
+    const some = analyzeC(parser, src, 'x.c', { errorsOf: 'syscalls' }).value;
+    expect(some.errors.sys_frob).toEqual(all.errors.sys_frob);
+    expect(errorsOf(some, 'sys_frob').errnos.map((e) => e.errno)).toContain('ENOMEM');
+    expect(some.errors.unrelated).toBeUndefined();
+    expect(all.errors.unrelated).toBeDefined();
+    expect(some.functions).toEqual(all.functions);
+    expect(some.syscalls).toEqual(all.syscalls);
+  });
+
+  it('on the fixture of many shapes, every syscall alike', () => {
+    const text = readFileSync(FIXTURE, 'utf8');
+    const all = analyzeC(parser, text).value;
+    const some = analyzeC(parser, text, 'mlock-shapes.c', { errorsOf: 'syscalls' }).value;
+    const names = all.syscalls.map((s) => s.fnName);
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) expect(some.errors[n]).toEqual(all.errors[n]);
+  });
+});
