@@ -227,11 +227,23 @@ export function specDiffToJson(
 
 /**
  * The section of a mail reply: what changed in the specs since the previous revision, or nothing
- * when no spec changed (a reply says nothing it does not need to).
+ * when no spec changed (a reply says nothing it does not need to); at most `max` lines, the last
+ * of them counting what was left out.
  */
-export function specDiffMailSection(deltas: readonly ReportedDelta[], since: string): string[] {
+export function specDiffMailSection(
+  deltas: readonly ReportedDelta[],
+  since: string,
+  max = Number.POSITIVE_INFINITY,
+): string[] {
   if (!deltas.some((d) => d.status !== 'same')) return [];
-  const lines = specDiffLines(deltas).filter((l) => !/^\d+ specs? unchanged$/.test(l));
+  let lines = specDiffLines(deltas).filter((l) => !/^\d+ specs? unchanged$/.test(l));
+  if (lines.length > max) {
+    const rest = lines.length - (max - 1);
+    lines = [
+      ...lines.slice(0, max - 1),
+      `... and ${rest} more line${rest === 1 ? '' : 's'} (kapi-review spec-diff lists them all)`,
+    ];
+  }
   return [`Spec changes since ${since}:`, ...lines.map((l) => sanitize(`  ${l}`, 'mailBody'))];
 }
 

@@ -1,0 +1,163 @@
+/**
+ * The spec changes of a revision since the one before, as the bot's cover-letter reply shows
+ * them: the previous revision rebuilt from the raw mail the store kept (fixtures/mail frob v1 and
+ * v2), read from the hunks or on fixtures/tree-frob; nothing claimed when the previous revision
+ * is not known whole; and the section the reply carries, wrapped and capped.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Parser } from 'web-tree-sitter';
+import { ingest } from '../../app/bot/ingest.js';
+import { recordRevision } from '../../app/bot/revisions.js';
+import { previousSeries, specChangesOf } from '../../app/bot/spec-changes.js';
+import { botState } from '../../app/bot/state.js';
+import { loadCParser } from '../../app/c/language.js';
+import { seriesSpecDiff } from '../../app/context/spec-sides.js';
+import { Store } from '../../app/store/store.js';
+import { parseMailSync } from '../../parsers/mail.js';
+import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { buildSeries, type Series } from '../../parsers/series.js';
+import { buildReplies, DEFAULT_SILENCE_HINT } from '../../reporters/email.js';
+import { specDiffLines, specDiffMailSection } from '../../reporters/spec-diff.js';
+import { botDeps, memoryLog } from '../helpers/bot.js';
+
+const raws = (f: string) => splitMboxBuffer(readFileSync(join('fixtures/mail', f))).map((m) => m.raw);
+const seriesOf = (f: string): Series => {
+  const s = buildSeries(raws(f).map((r) => parseMailSync(r).value)).value.series[0];
+  if (!s) throw new Error(`no series in ${f}`);
+  return s;
+};
+
+const open: { dir: string; store: Store }[] = [];
+afterEach(() => {
+  for (const o of open.splice(0)) {
+    o.store.close();
+    rmSync(o.dir, { recursive: true, force: true });
+  }
+});
+
+function fresh(tree: string | null, parser: Parser | null) {
+  const dir = mkdtempSync(join(tmpdir(), 'kapi-spec-changes-'));
+  const now = () => new Date('2026-03-02T12:00:00Z');
+  const store = Store.open({ path: join(dir, 'state.db'), now });
+  open.push({ dir, store });
+  const log = memoryLog();
+  const deps = botDeps({ store, log, now, dryRunDir: join(dir, 'eml'), pool: null });
+  deps.tree = tree;
+  deps.parser = parser;
+  return { st: botState(deps), store, log };
+}
+
+describe('spec changes between two revisions of a series', () => {
+  let parser: Parser;
+  let v1: Series;
+  let v2: Series;
+  beforeAll(async () => {
+    parser = await loadCParser();
+    v1 = seriesOf('base-frob-v1.mbox');
+    v2 = seriesOf('revision-frob-v2.mbox');
+  });
+
+  it('from the hunks alone: the error v2 adds, and no verdict without the whole file', async () => {
+    const { deltas, notes } = await seriesSpecDiff(v1, v2, null, parser);
+    expect(notes).toEqual([]);
+    // the whole spec is in the hunks of 2/3, the new error in those of 3/3
+    expect(specDiffLines(deltas)).toEqual([
+      expect.stringMatching(/^sys_frob \(kernel\/frob\.c:\d+, macro\): 1 change$/),
+      '  + error EPERM: caller lacks CAP_SYS_ADMIN',
+    ]);
+  });
+
+  it('on the tree: the same change, and the code agrees', async () => {
+    const { deltas } = await seriesSpecDiff(v1, v2, 'fixtures/tree-frob', parser);
+    const lines = specDiffLines(deltas);
+    expect(lines[0]).toMatch(/^sys_frob \(kernel\/frob\.c:\d+, macro\): 1 change$/);
+    expect(lines[1]).toMatch(
+      /^ {2}\+ error EPERM: caller lacks CAP_SYS_ADMIN; the code returns it \(kernel\/frob\.c:\d+: return -EPERM;\)$/,
+    );
+    expect(lines).toHaveLength(2);
+  });
+
+  it('the bot rebuilds v1 from the raw mail it kept, and says nothing when it cannot', async () => {
+    const { st, store } = fresh('fixtures/tree-frob', parser);
+    // v2 alone: no earlier revision known
+    for (const r of raws('revision-frob-v2.mbox')) await ingest(st, r, 'test');
+    const only = recordRevision(st, v2, undefined);
+    expect(await specChangesOf(st, v2, only)).toBeNull();
+
+    for (const r of raws('base-frob-v1.mbox')) await ingest(st, r, 'test');
+    recordRevision(st, v1, undefined);
+    const rev2 = recordRevision(st, v2, undefined);
+    expect(previousSeries(store, rev2)?.revision).toBe(1);
+    const changes = await specChangesOf(st, v2, rev2);
+    expect(changes?.since).toBe(1);
+    expect(changes?.deltas.map((d) => [d.name, d.changes.map((c) => [c.op, c.key])])).toEqual([
+      ['sys_frob', [['added', 'EPERM']]],
+    ]);
+    // v1 against itself: nothing changed, nothing said
+    const rev1 = store.series.revisions(rev2.seriesId).find((r) => r.revision === 1);
+    expect(rev1 && (await specChangesOf(st, v1, { ...rev1, revision: 2 }))).toBeNull();
+  });
+
+  it('says nothing when the earlier revision was not complete', async () => {
+    const { st } = fresh(null, parser);
+    const [cover, p1, p2] = raws('base-frob-v1.mbox');
+    for (const r of [cover, p1, p2]) await ingest(st, r as Buffer, 'test');
+    const partial = buildSeries([cover, p1, p2].map((r) => parseMailSync(r as Buffer).value)).value.series[0];
+    if (!partial) throw new Error('no partial series');
+    expect(partial.state.kind).toBe('incomplete');
+    recordRevision(st, partial, undefined);
+    for (const r of raws('revision-frob-v2.mbox')) await ingest(st, r, 'test');
+    const rev2 = recordRevision(st, v2, undefined);
+    expect(await specChangesOf(st, v2, rev2)).toBeNull();
+  });
+
+  it("goes in the cover letter's reply, wrapped at 72 columns, and is capped", async () => {
+    const { deltas } = await seriesSpecDiff(v1, v2, 'fixtures/tree-frob', parser);
+    const finding = {
+      check: 'kapi-deprecated-form',
+      severity: 'warning' as const,
+      message: 'old form',
+      at: { path: 'kernel/frob.c', line: 21, messageId: v2.patches[1]?.mail.messageId ?? '' },
+      spec: 'sys_frob',
+      evidence: [],
+      fingerprint: 'f00d',
+      scope: 'added' as const,
+      patch: 1,
+    };
+    const policy = {
+      from: 'kapi-review <bot@example.net>',
+      lists: [],
+      cc: 'none' as const,
+      base: { kind: 'hunks' as const, baseCommit: null },
+      silenceHint: DEFAULT_SILENCE_HINT,
+    };
+    const messageIdFor = (k: string) => `${k}@example.net`;
+    const mails = buildReplies({
+      series: v2,
+      findings: [finding],
+      specChanges: { since: 1, deltas },
+      policy,
+      messageIdFor,
+    });
+    const summary = mails.find((m) => m.inReplyTo === v2.cover?.messageId);
+    const body = summary?.text ?? '';
+    expect(body).toContain('\nSpec changes since v1:\n  sys_frob (kernel/frob.c:');
+    expect(body).toMatch(
+      /\n {4}\+ error EPERM: caller lacks CAP_SYS_ADMIN; the code returns it\n {8}\(kernel/,
+    );
+    for (const l of body.split('\n')) expect(l.length).toBeLessThanOrEqual(72);
+    // the reply to the patch does not repeat it; without changes there is no section
+    expect(mails.filter((m) => m.text.includes('Spec changes'))).toHaveLength(1);
+    const plain = buildReplies({ series: v2, findings: [finding], policy, messageIdFor });
+    expect(plain.some((m) => m.text.includes('Spec changes'))).toBe(false);
+
+    expect(specDiffMailSection(deltas, 'v1', 2)).toHaveLength(3);
+    expect(specDiffMailSection(deltas, 'v1', 1)).toEqual([
+      'Spec changes since v1:',
+      '  ... and 2 more lines (kapi-review spec-diff lists them all)',
+    ]);
+  });
+});
