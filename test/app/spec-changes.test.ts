@@ -2,7 +2,8 @@
  * The spec changes of a revision since the one before, as the bot's cover-letter reply shows
  * them: the previous revision rebuilt from the raw mail the store kept (fixtures/mail frob v1 and
  * v2), read from the hunks or on fixtures/tree-frob; nothing claimed when the previous revision
- * is not known whole; and the section the reply carries, wrapped and capped.
+ * is not known whole; and the section the reply carries, wrapped and capped. Then the App's:
+ * base vs head images of a pull request (fixtures/kapi, fixtures/spec-diff, fixtures/github).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,15 @@ import { previousSeries, specChangesOf } from '../../app/bot/spec-changes.js';
 import { botState } from '../../app/bot/state.js';
 import { loadCParser } from '../../app/c/language.js';
 import { seriesSpecDiff } from '../../app/context/spec-sides.js';
+import type { PrImage } from '../../app/github/pr.js';
+import { pullSpecChanges } from '../../app/github/spec-changes.js';
 import { Store } from '../../app/store/store.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
 import { buildReplies, DEFAULT_SILENCE_HINT } from '../../reporters/email.js';
-import { specDiffLines, specDiffMailSection } from '../../reporters/spec-diff.js';
+import { buildReview } from '../../reporters/github.js';
+import { specDiffLines, specDiffMailSection, specDiffMarkdown } from '../../reporters/spec-diff.js';
 import { botDeps, memoryLog } from '../helpers/bot.js';
 
 const raws = (f: string) => splitMboxBuffer(readFileSync(join('fixtures/mail', f))).map((m) => m.raw);
@@ -159,5 +163,59 @@ describe('spec changes between two revisions of a series', () => {
       'Spec changes since v1:',
       '  ... and 2 more lines (kapi-review spec-diff lists them all)',
     ]);
+  });
+});
+
+describe("a pull request's spec changes in its review body", () => {
+  const read = (p: string): string => readFileSync(p, 'utf8');
+  const image = (filename: string, pre: string | null, post: string): PrImage => ({
+    file: { filename, status: pre === null ? 'added' : 'modified' },
+    pre,
+    post,
+  });
+  const v1 = read('fixtures/kapi/frob.macro.c');
+  const v2 = read('fixtures/spec-diff/frob-v2.kd3.c');
+
+  it('compares base and head by meaning across forms, with the verdicts of the head code', async () => {
+    let asked = 0;
+    const parser = async () => {
+      asked++;
+      return loadCParser();
+    };
+    const deltas = await pullSpecChanges([image('kernel/frob.c', v1, v2)], parser);
+    expect(asked).toBe(1);
+    const md = specDiffMarkdown(deltas) ?? '';
+    expect(md).toMatch(/\n@@ sys_frob \(kernel\/frob\.c:14, macro -> kerneldoc-3\): 11 changes @@\n/);
+    expect(md).toContain('\n+ error EFAULT: the range is not user memory; the code returns it');
+    // the same spec in two forms that say the same: nothing to show, and no grammar loaded
+    const same = await pullSpecChanges(
+      [image('kernel/frob.c', read('fixtures/kapi/frob.kd1.c'), read('fixtures/kapi/frob.kd2.c'))],
+      parser,
+    );
+    expect(asked).toBe(1);
+    expect(specDiffMarkdown(same)).toBeNull();
+  });
+
+  it('leaves out a spec its parser could not read, and caps the block', async () => {
+    const gizmo = read('fixtures/github/gizmo-unterminated.c');
+    const deltas = await pullSpecChanges(
+      [image('kernel/gizmo.c', null, gizmo), image('kernel/frob.c', v1, v2)],
+      undefined,
+    );
+    expect(deltas.map((d) => d.name)).toEqual(['sys_frob']);
+    const review = buildReview({
+      findings: [],
+      commitId: 'c0ffee',
+      diffLines: () => new Set(),
+      previous: new Set(),
+      fixed: [],
+      specChanges: deltas,
+    });
+    expect(review.body).toContain('\n\n**Spec changes** (base -> head)\n\n```diff\n@@ sys_frob');
+    // without the grammar, no claim about the code
+    expect(review.body).not.toContain('the code');
+    expect(specDiffMarkdown(deltas, 3)).toMatch(
+      /\n```\n\n\.\.\. and 10 more lines \(`kapi-review spec-diff` lists them all\)\.$/,
+    );
   });
 });
