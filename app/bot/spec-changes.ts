@@ -5,10 +5,9 @@
  * Precision first: nothing when the previous revision is not known, not whole (its mail gone,
  * incomplete or corrupted), when this one is not whole, or when no spec changed.
  */
-import { parseMailSync } from '../../parsers/mail.js';
-import { buildSeries, type Series } from '../../parsers/series.js';
+import type { Series } from '../../parsers/series.js';
 import type { ReportedDelta } from '../../reporters/spec-diff.js';
-import { seriesSpecDiff } from '../context/spec-sides.js';
+import { revisionSeries, seriesSpecDiff } from '../context/spec-sides.js';
 import type { RevisionRecord } from '../store/series.js';
 import type { Store } from '../store/store.js';
 import type { BotState } from './state.js';
@@ -24,17 +23,11 @@ export function previousSeries(
   store: Store,
   rev: Pick<RevisionRecord, 'seriesId' | 'revision'>,
 ): Series | null {
-  const before = store.series.revisions(rev.seriesId).filter((r) => r.revision < rev.revision);
-  const prev = before.at(-1);
-  if (prev?.state !== 'complete') return null;
-  const ids = [...(prev.coverMessageId ? [prev.coverMessageId] : []), ...prev.patchMessageIds];
-  const raws = ids.map((id) => store.messages.raw(id));
-  if (raws.some((r) => r === null)) return null;
-  const mails = raws.map((r) => parseMailSync((r as NonNullable<typeof r>).raw).value);
-  const built = buildSeries(mails).value.series.filter(
-    (x) => x.revision === prev.revision && x.state.kind === 'complete',
-  );
-  return built.length === 1 ? (built[0] as Series) : null;
+  const prev = store.series
+    .revisions(rev.seriesId)
+    .filter((r) => r.revision < rev.revision)
+    .at(-1);
+  return prev ? revisionSeries(prev, (id) => store.messages.raw(id)?.raw ?? null) : null;
 }
 
 /** The spec changes from the previous stored revision to `s`, or null (see the file's comment). */

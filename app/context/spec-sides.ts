@@ -9,7 +9,8 @@
 import type { Parser } from 'web-tree-sitter';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
 import { diffSpecs } from '../../parsers/kapi/spec-diff.js';
-import type { Series } from '../../parsers/series.js';
+import { parseMailSync } from '../../parsers/mail.js';
+import { buildSeries, type Series } from '../../parsers/series.js';
 import { type ReportedDelta, type SpecCode, withVerdicts } from '../../reporters/spec-diff.js';
 import { specCodeIn, specsOfImages, specsOfText } from '../../reporters/spec-sides.js';
 import { buildPostImages, type TreeReader } from './postimage.js';
@@ -95,4 +96,35 @@ export async function seriesSpecDiff(
   const b = await seriesSpecs(newer, root);
   await fillFromTree(a, b);
   return { deltas: reportSpecDiff(a, b, parser), notes: [...a.notes, ...b.notes] };
+}
+
+/** A stored revision as far as rebuilding it needs (app/store/series.ts RevisionRecord). */
+export interface StoredRevision {
+  revision: number;
+  state: string;
+  coverMessageId: string | null;
+  patchMessageIds: readonly string[];
+}
+
+/**
+ * A complete stored revision rebuilt from its raw mail (`raw`: the bytes the store kept of a
+ * Message-ID), or null when it was not complete, a mail is gone, or the mails do not make
+ * exactly one complete series of that revision.
+ */
+export function revisionSeries(
+  rev: StoredRevision,
+  raw: (messageId: string) => Uint8Array | null,
+): Series | null {
+  if (rev.state !== 'complete') return null;
+  const ids = [...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds];
+  const mails = [];
+  for (const id of ids) {
+    const bytes = raw(id);
+    if (bytes === null) return null;
+    mails.push(parseMailSync(bytes).value);
+  }
+  const built = buildSeries(mails).value.series.filter(
+    (x) => x.revision === rev.revision && x.state.kind === 'complete',
+  );
+  return built.length === 1 ? (built[0] as Series) : null;
 }
