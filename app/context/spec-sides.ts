@@ -85,7 +85,26 @@ export function reportSpecDiff(a: SideSpecs, b: SideSpecs, parser: Parser | null
   return withVerdicts(deltas, (name) => code.get(name) ?? null);
 }
 
-/** The spec changes between two revisions of a series (fillFromTree, then reportSpecDiff). */
+/**
+ * Whether a delta is one both sides can vouch for: not a spec either side sees only partly
+ * through its hunks, and a spec added or removed only where one side knows the file whole (a
+ * file the series creates, or the tree). From hunks alone, a spec one revision shows and the
+ * other does not may just be in the base, untouched by the other.
+ */
+function vouched(a: SideSpecs, b: SideSpecs): (d: ReportedDelta) => boolean {
+  return (d) => {
+    if (d.old?.partial || d.new?.partial) return false;
+    if (d.status !== 'added' && d.status !== 'removed') return true;
+    const path = (d.new ?? d.old)?.path ?? '';
+    return a.full.has(path) || b.full.has(path);
+  };
+}
+
+/**
+ * The spec changes between two revisions of a series (fillFromTree, then reportSpecDiff), only
+ * those both sides can vouch for: what the bot mails and the dashboard shows claims no change
+ * that may not be there.
+ */
 export async function seriesSpecDiff(
   older: Series,
   newer: Series,
@@ -95,7 +114,7 @@ export async function seriesSpecDiff(
   const a = await seriesSpecs(older, root);
   const b = await seriesSpecs(newer, root);
   await fillFromTree(a, b);
-  return { deltas: reportSpecDiff(a, b, parser), notes: [...a.notes, ...b.notes] };
+  return { deltas: reportSpecDiff(a, b, parser).filter(vouched(a, b)), notes: [...a.notes, ...b.notes] };
 }
 
 /** A stored revision as far as rebuilding it needs (app/store/series.ts RevisionRecord). */

@@ -74,6 +74,16 @@ describe('spec changes between two revisions of a series', () => {
     ]);
   });
 
+  it('from the hunks alone, claims no spec gone that may just be in the base', async () => {
+    // patch 1/3 of v1 alone leaves kernel/frob.c without the spec 2/3 adds; without a tree
+    // nothing says the base lacks it, so nothing is claimed; on the tree it is known gone
+    const first = buildSeries([parseMailSync(raws('base-frob-v1.mbox')[1] as Buffer).value]).value.series[0];
+    if (!first) throw new Error('no series');
+    expect((await seriesSpecDiff(v1, first, null, null)).deltas).toEqual([]);
+    const onTree = await seriesSpecDiff(v1, first, 'fixtures/tree-frob', null);
+    expect(onTree.deltas.map((d) => [d.name, d.status])).toEqual([['sys_frob', 'removed']]);
+  });
+
   it('on the tree: the same change, and the code agrees', async () => {
     const { deltas } = await seriesSpecDiff(v1, v2, 'fixtures/tree-frob', parser);
     const lines = specDiffLines(deltas);
