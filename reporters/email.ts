@@ -31,6 +31,7 @@ import type { Series, SeriesPatch } from '../parsers/series.js';
 import { sanitize } from '../parsers/text/controls.js';
 import { columns, WRAP_WIDTH, wrap } from '../parsers/text/wrap.js';
 import type { OutgoingMail } from './mail-types.js';
+import { type ReportedDelta, specDiffMailSection } from './spec-diff.js';
 
 // ---------------------------------------------------------------------------------------------
 // Input types
@@ -87,6 +88,8 @@ export interface BuildRepliesInput {
   findings: readonly ScopedFinding[];
   /** By fingerprint: what earlier revisions of this series had. */
   history?: ReadonlyMap<string, FindingHistory>;
+  /** What changed in the specs since an earlier revision (`since`); shown when some spec changed. */
+  specChanges?: { since: number; deltas: readonly ReportedDelta[] };
   policy: ReplyPolicy;
   /** Deterministic Message-ID (without angle brackets) for a mail key. */
   messageIdFor: (key: string) => string;
@@ -96,6 +99,8 @@ export interface BuildRepliesInput {
 // Text from mail, made safe
 
 export const WIDTH = WRAP_WIDTH;
+/** The spec changes a reply lists at most (the rest are counted; `kapi-review spec-diff` has them all). */
+const MAX_SPEC_LINES = 20;
 /** Lines of diff shown before and after the lines a finding is about. */
 const CONTEXT_BEFORE = 2;
 const CONTEXT_AFTER = 1;
@@ -699,6 +704,19 @@ function historyBlocks(
   return lines;
 }
 
+/** The spec changes since an earlier revision, after a blank line; nothing when no spec changed. */
+function specBlocks(input: BuildRepliesInput): Block[] {
+  const c = input.specChanges;
+  const lines = c ? specDiffMailSection(c.deltas, `v${c.since}`, MAX_SPEC_LINES) : [];
+  if (lines.length === 0) return [];
+  // each change wrapped under its own indent, a continuation four columns further in
+  const wrapped = lines.slice(1).map((l): Block => {
+    const indent = /^ */.exec(l)?.[0] ?? '';
+    return { prose: l.slice(indent.length), first: indent, rest: `${indent}    ` };
+  });
+  return [{ verbatim: ['', lines[0] as string] }, ...wrapped];
+}
+
 /** planReplies without its notes. */
 export function buildReplies(input: BuildRepliesInput): OutgoingMail[] {
   return planReplies(input).mails;
@@ -755,7 +773,7 @@ function repliesOf(input: BuildRepliesInput, notes: string[]): OutgoingMail[] {
     }
     const note = threadingNote(what, p.mail, ref);
     if (note) notes.push(note);
-    const extra = summaryWanted ? [] : historyBlocks(input, found, counterOf);
+    const extra = summaryWanted ? [] : [...historyBlocks(input, found, counterOf), ...specBlocks(input)];
     const body = patchBody(p, found, input, extra);
     out.push(outgoing('reply', p.mail, ref, to, body.ordered, body.text, input));
   }
@@ -812,7 +830,7 @@ function repliesOf(input: BuildRepliesInput, notes: string[]): OutgoingMail[] {
   );
   const history = historyBlocks(input, mine, counterOf);
   if (history.length > 0) blocks.push({ verbatim: [''] }, ...history);
-  blocks.push({ verbatim: [''] });
+  blocks.push(...specBlocks(input), { verbatim: [''] });
   const text = `${[...renderBlocks(blocks), ...footer(policy)].join('\n')}\n`;
   out.push(outgoing('summary', target, ref, to, mine, text, input));
   return out;

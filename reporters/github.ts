@@ -59,11 +59,14 @@ import type { Severity } from '../checks/types.js';
 import { sanitize } from '../parsers/text/controls.js';
 import { codeSpan, FenceTracker, fenced, markdownText } from '../parsers/text/markdown.js';
 import type { ReportFinding } from './report.js';
+import { type ReportedDelta, specDiffMarkdown } from './spec-diff.js';
 
 const MAX_INLINE = 50;
 const ANNOTATIONS_PER_REQUEST = 50;
 const EVIDENCE_MAX = 5;
 const BODY_LIMIT = 60_000;
+/** The spec changes a review body lists at most (`kapi-review spec-diff` has them all). */
+const MAX_SPEC_LINES = 60;
 
 /** Checks whose suggestion is the finding's own line (`at.line`) rewritten. */
 const REPLACING_CHECKS: ReadonlySet<string> = new Set([
@@ -197,6 +200,8 @@ export interface ReviewInput {
    * lines are listed in the body under their own heading.
    */
   bodyOnly?: boolean;
+  /** The pull request's spec changes, base vs head; shown when some spec changed. */
+  specChanges?: readonly ReportedDelta[];
 }
 
 export interface ReviewComment {
@@ -325,6 +330,11 @@ export function buildReview(input: ReviewInput): ReviewPayload {
         (still.length > 0 ? `; ${still.length} still present from an earlier push.` : '.'),
     );
   if (fixed.length > 0) head.push('', `${plural(fixed.length, 'finding')} resolved since the last review.`);
+  // a spec the parsers could not read is the operator's (the check run names it), never compared here
+  const unread = new Set(unreadSpecs(input.findings).map((u) => u.spec));
+  const changes = input.specChanges?.filter((d) => !unread.has(d.name));
+  const specs = changes ? specDiffMarkdown(changes, MAX_SPEC_LINES) : null;
+  if (specs) head.push('', specs);
 
   const sections: { title: string; note?: string; items: string[] }[] = [
     { title: 'Not on a line of this diff', items: offDiff.map(listItem) },

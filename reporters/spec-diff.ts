@@ -227,19 +227,39 @@ export function specDiffToJson(
 
 /**
  * The section of a mail reply: what changed in the specs since the previous revision, or nothing
- * when no spec changed (a reply says nothing it does not need to).
+ * when no spec changed (a reply says nothing it does not need to); at most `max` lines, the last
+ * of them counting what was left out.
  */
-export function specDiffMailSection(deltas: readonly ReportedDelta[], since: string): string[] {
+export function specDiffMailSection(
+  deltas: readonly ReportedDelta[],
+  since: string,
+  max = Number.POSITIVE_INFINITY,
+): string[] {
   if (!deltas.some((d) => d.status !== 'same')) return [];
-  const lines = specDiffLines(deltas).filter((l) => !/^\d+ specs? unchanged$/.test(l));
+  let lines = specDiffLines(deltas).filter((l) => !/^\d+ specs? unchanged$/.test(l));
+  if (lines.length > max) {
+    const rest = lines.length - (max - 1);
+    lines = [...lines.slice(0, max - 1), `${moreLines(rest)} (kapi-review spec-diff lists them all)`];
+  }
   return [`Spec changes since ${since}:`, ...lines.map((l) => sanitize(`  ${l}`, 'mailBody'))];
 }
 
 /** The section of a GitHub review body: the PR's spec changes (base vs head) in a diff block. */
-export function specDiffMarkdown(deltas: readonly ReportedDelta[]): string | null {
+export function specDiffMarkdown(
+  deltas: readonly ReportedDelta[],
+  max = Number.POSITIVE_INFINITY,
+): string | null {
   if (!deltas.some((d) => d.status !== 'same')) return null;
   const lines = specDiffLines(deltas)
     .filter((l) => !/^\d+ specs? unchanged$/.test(l))
     .map((l) => sanitize(l.startsWith('  ') ? l.slice(2).replace(/^~/, '!') : `@@ ${l} @@`, 'markdown'));
-  return `**Spec changes** (base -> head)\n\n${fenced(lines.join('\n'), 'diff')}`;
+  const shown = lines.length > max ? lines.slice(0, Math.max(0, max - 1)) : lines;
+  const rest = lines.length - shown.length;
+  const more = rest > 0 ? `\n\n${moreLines(rest)} (\`kapi-review spec-diff\` lists them all).` : '';
+  return `**Spec changes** (base -> head)\n\n${fenced(shown.join('\n'), 'diff')}${more}`;
+}
+
+/** `... and 3 more lines`: what a capped section left out. */
+function moreLines(n: number): string {
+  return `... and ${n} more line${n === 1 ? '' : 's'}`;
 }

@@ -14,6 +14,7 @@ import { reviewBase } from '../context/tree.js';
 import { TOO_LARGE } from '../review/limits.js';
 import type { RevisionRecord } from '../store/series.js';
 import type { Store } from '../store/store.js';
+import { specChangesOf } from './spec-changes.js';
 import type { BotState } from './state.js';
 
 /** The state detail of a revision whose review failed (recorded, never answered nor retried). */
@@ -124,9 +125,10 @@ function historyOf(store: Store, rev: RevisionRecord): Map<string, FindingHistor
 }
 
 /**
- * Builds the replies of a reviewed revision from its recorded findings and queues them. They Cc
- * every configured list the series was posted to; a mute of any of them, or of the series, holds
- * them all. The footer names the base by commit (app/context/tree.ts reviewBase), never by path.
+ * Builds the replies of a reviewed revision from its recorded findings and queues them, the
+ * summary with what changed in the specs since the previous revision (app/bot/spec-changes.ts).
+ * They Cc every configured list the series was posted to; a mute of any of them, or of the
+ * series, holds them all. The footer names the base by commit (app/context/tree.ts reviewBase), never by path.
  */
 export async function deliver(st: BotState, s: Series, rev: RevisionRecord): Promise<number> {
   const { store, log, policy } = st.deps;
@@ -138,6 +140,7 @@ export async function deliver(st: BotState, s: Series, rev: RevisionRecord): Pro
   if (listId && !lists.includes(listId)) lists.unshift(listId);
   // asked before the mute, so that nothing runs between the mute and the queueing
   const base = await reviewBase(st.deps.tree, s.baseCommit);
+  const specChanges = await specChangesOf(st, s, rev);
   if (
     store.policy.isMuted({ seriesId: rev.seriesId, listId }) ||
     lists.some((l) => store.policy.isMuted({ listId: l }))
@@ -154,6 +157,7 @@ export async function deliver(st: BotState, s: Series, rev: RevisionRecord): Pro
     series: s,
     findings,
     ...(history ? { history } : {}),
+    ...(specChanges ? { specChanges } : {}),
     policy: {
       from: policy.bot,
       lists,

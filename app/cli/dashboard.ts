@@ -122,7 +122,14 @@ export async function dashboardCommand(
   const store = openStore(opts.state, env);
   try {
     if (opts.out !== undefined) {
-      const r = exportDashboard({ store, dir: opts.out, specs, lore: links, now: new Date() });
+      const r = await exportDashboard({
+        store,
+        dir: opts.out,
+        specs,
+        lore: links,
+        now: new Date(),
+        tree: opts.tree ?? null,
+      });
       io.err(
         `kapi-review dashboard: wrote ${r.files} pages (${r.listPages} list, ${r.seriesPages} series) to ${resolve(opts.out)}; open ${resolve(opts.out, 'index.html')}\n`,
       );
@@ -134,6 +141,7 @@ export async function dashboardCommand(
         port: listen,
         specs,
         lore: links,
+        tree: opts.tree ?? null,
         onError: (e) => io.err(`kapi-review dashboard: ${e instanceof Error ? (e.stack ?? e.message) : e}\n`),
       });
       io.err(`kapi-review dashboard: serving ${server.url} (Ctrl-C stops)\n`);

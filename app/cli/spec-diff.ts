@@ -10,20 +10,13 @@ import { join, relative } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { isCFile } from '../../checks/unit.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
-import { diffSpecs } from '../../parsers/kapi/spec-diff.js';
 import { DEFAULT_LORE_URL, looksLikeLoreRef } from '../../parsers/lore-refs.js';
 import { buildSeries, type Series } from '../../parsers/series.js';
 import { sanitize } from '../../parsers/text/controls.js';
-import {
-  renderSpecDiffText,
-  type SpecCode,
-  specDiffToJson,
-  withVerdicts,
-} from '../../reporters/spec-diff.js';
-import { specCodeIn, specsOfImages, specsOfText } from '../../reporters/spec-sides.js';
+import { renderSpecDiffText, specDiffToJson } from '../../reporters/spec-diff.js';
+import { specsOfText } from '../../reporters/spec-sides.js';
 import { loadCParser } from '../c/language.js';
-import { buildPostImages, type TreeReader } from '../context/postimage.js';
-import { openTree } from '../context/tree.js';
+import { fillFromTree, reportSpecDiff, type SideSpecs, seriesSpecs } from '../context/spec-sides.js';
 import { listSourceFiles, scanFiles } from '../index/walk.js';
 import { FileError } from '../io/files.js';
 import { collectMails, type InputMail } from '../io/inputs.js';
@@ -34,17 +27,6 @@ export interface SpecDiffOptions {
   format: string;
   tree?: string;
   loreUrl?: string;
-}
-
-/** One side: its specs, the paths it covers, the whole text of each file where known. */
-interface SideSpecs {
-  label: string;
-  specs: ApiSpec[];
-  paths: Set<string>;
-  full: Map<string, string>;
-  /** The tree a series side was applied to (to read the files only the other side touches). */
-  tree: TreeReader | null;
-  notes: string[];
 }
 
 interface SideIo {
@@ -109,26 +91,12 @@ async function mailSide(input: string, opts: SpecDiffOptions, io: SideIo): Promi
   const set = buildSeries(read.mails, read.dropped).value;
   const series = pickSeries(set.series);
   if (!series) throw new UsageError(`no patch series in ${input}`);
-  const notes: string[] = [];
+  const side = await seriesSpecs(series, opts.tree ?? null);
   if (set.series.length > 1)
-    notes.push(`${input}: ${set.series.length} series; comparing "${series.title}" v${series.revision}`);
-  let tree: TreeReader | null = null;
-  if (opts.tree) {
-    const t = await openTree(opts.tree, series.baseCommit);
-    tree = t.tree;
-    if (t.note) notes.push(t.note);
-  }
-  const patches = [...series.patches].sort((a, b) => a.counter - b.counter);
-  const images = await buildPostImages(
-    patches.map((p) => ({ messageId: p.mail.messageId, label: p.mail.subject, files: p.mail.files })),
-    tree,
-  );
-  // only what concerns the C files, where specs live (a Makefile not in the tree is no news here)
-  for (const i of images.issues) if (/\.[ch]\b/.test(i.message)) notes.push(i.message);
-  const withDiffs = images.patches.map((img, k) => ({
-    files: img.files.map((f, j) => ({ ...f, diff: patches[k]?.mail.files[j] ?? null })),
-  }));
-  return { ...specsOfImages(withDiffs), label: `${series.title} v${series.revision}`, tree, notes };
+    side.notes.unshift(
+      `${input}: ${set.series.length} series; comparing "${series.title}" v${series.revision}`,
+    );
+  return side;
 }
 
 /** The specs of every C file of a tree that may hold one. */
@@ -156,27 +124,6 @@ async function side(input: string, opts: SpecDiffOptions, io: SideIo): Promise<S
   return mailSide(input, opts, io);
 }
 
-/**
- * A path one series touches and the other does not is, on the other side, the file as the tree
- * has it: so a spec the other series leaves alone is not reported as removed or added.
- */
-async function fillFromTree(a: SideSpecs, b: SideSpecs): Promise<void> {
-  for (const [x, y] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    if (!y.tree) continue;
-    for (const path of x.paths) {
-      if (y.paths.has(path) || !isCFile(path)) continue;
-      const text = await y.tree.read(path);
-      y.paths.add(path);
-      if (text === null) continue;
-      y.full.set(path, text);
-      y.specs.push(...specsOfText(text, path));
-    }
-  }
-}
-
 export async function specDiffCommand(
   oldInput: string,
   newInput: string,
@@ -193,18 +140,11 @@ export async function specDiffCommand(
   const a = await side(oldInput, opts, io);
   const b = await side(newInput, opts, io);
   await fillFromTree(a, b);
-  const deltas = diffSpecs(a.specs, b.specs);
-  // the C analysis only for the specs whose errors changed, and only where the file is known whole
-  const code = new Map<string, SpecCode | null>();
+  // the C analysis only where the new side's files are known whole
   const parser: Parser | null = b.full.size > 0 ? await loadCParser().catch(() => null) : null;
-  for (const d of deltas) {
-    if (!d.new || !d.changes.some((c) => c.area === 'error' && c.field === null)) continue;
-    const text = b.full.get(d.new.path);
-    code.set(d.name, text === undefined ? null : specCodeIn(text, d.new.path, d.name, parser));
-  }
-  const reported = withVerdicts(deltas, (name) => code.get(name) ?? null);
+  const reported = reportSpecDiff(a, b, parser);
   for (const n of [...a.notes, ...b.notes]) io.err(`kapi-review: ${sanitize(n, 'terminalLine')}\n`);
-  if (b.full.size === 0 && deltas.some((d) => d.changes.some((c) => c.area === 'error')))
+  if (b.full.size === 0 && reported.some((d) => d.changes.some((c) => c.area === 'error')))
     io.err(
       'kapi-review: the new side was read from the hunks only: pass --tree to check errors against the code\n',
     );

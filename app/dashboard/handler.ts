@@ -43,6 +43,8 @@ export interface DashboardOptions {
   specs?: SpecIndexData | null | (() => SpecIndexData | null);
   /** Where mails are linked to (lore.ts loreLinks); default: lore.kernel.org's `all` inbox. */
   lore?: LoreLinks;
+  /** The kernel tree the spec changes between revisions are read on; none: from the hunks. */
+  tree?: string | null;
   /** The time in the footer; default: the clock. */
   now?: () => Date;
   /** Told about a failure behind a 500 page (the page itself says nothing about it). */
@@ -151,7 +153,7 @@ export function createDashboardHandler(opts: DashboardOptions): DashboardHandler
       else if (rest === '/coverage') body = coveragePage(opts.store, specs(), links, pageOpts);
       else {
         const m = /^\/series\/(\d{1,15})$/.exec(rest);
-        if (m) body = seriesPage(opts.store, Number(m[1]), links, pageOpts);
+        if (m) body = await seriesPage(opts.store, Number(m[1]), links, pageOpts, opts.tree ?? null);
       }
       if (body === null) send(req, res, 404, errorPage(404, 'No such page.', links, pageOpts));
       else send(req, res, 200, body);

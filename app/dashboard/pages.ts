@@ -15,6 +15,7 @@ import { renderChecksPage } from './render-checks.js';
 import { renderCoveragePage } from './render-coverage.js';
 import { pageCount, renderListPage } from './render-list.js';
 import { type RevisionView, renderSeriesPage } from './render-series.js';
+import { specChangesByRevision } from './spec-changes.js';
 
 export function listPage(store: Store, query: ListQuery, links: Links, opts: PageOptions): string {
   const filter = {
@@ -42,34 +43,43 @@ function subjectOf(store: Store, messageId: string): string | null {
 
 const DEFAULT_LORE = (loreLinks(DEFAULT_LORE_INBOX) as { links: LoreLinks }).links;
 
-/** Null when there is no such series. */
-export function seriesPage(store: Store, id: number, links: Links, opts: PageOptions): string | null {
+/**
+ * Null when there is no such series. `tree`: the kernel tree the spec changes between revisions
+ * are read on; null reads them from the hunks.
+ */
+export async function seriesPage(
+  store: Store,
+  id: number,
+  links: Links,
+  opts: PageOptions,
+  tree: string | null = null,
+): Promise<string | null> {
   const series = store.series.byId(id);
   if (!series) return null;
   const queries = new DashboardQueries(store);
-  const revisions: RevisionView[] = store.series
-    .revisions(id)
-    .reverse()
-    .map((rev) => {
-      const subjects = new Map<string, string>();
-      const dates = new Map<string, string>();
-      for (const m of [...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds]) {
-        const s = subjectOf(store, m);
-        if (s !== null) subjects.set(m, s);
-        const d = queries.mailDate(m);
-        if (d !== null) dates.set(m, d);
-      }
-      return {
-        rev,
-        replies: queries.replyCounts(rev.id),
-        history: rev.reviewedAt ? store.findings.history(id, rev.revision) : null,
-        findings: store.findings.ofRevision(rev.id),
-        subjects,
-        dates,
-        postedAt: queries.postedAt(rev),
-        humanReplies: queries.humanReplies(rev),
-      };
-    });
+  const stored = store.series.revisions(id);
+  const specChanges = await specChangesByRevision(store, stored, tree);
+  const revisions: RevisionView[] = stored.reverse().map((rev) => {
+    const subjects = new Map<string, string>();
+    const dates = new Map<string, string>();
+    for (const m of [...(rev.coverMessageId ? [rev.coverMessageId] : []), ...rev.patchMessageIds]) {
+      const s = subjectOf(store, m);
+      if (s !== null) subjects.set(m, s);
+      const d = queries.mailDate(m);
+      if (d !== null) dates.set(m, d);
+    }
+    return {
+      rev,
+      replies: queries.replyCounts(rev.id),
+      history: rev.reviewedAt ? store.findings.history(id, rev.revision) : null,
+      findings: store.findings.ofRevision(rev.id),
+      subjects,
+      dates,
+      postedAt: queries.postedAt(rev),
+      humanReplies: queries.humanReplies(rev),
+      specChanges: specChanges.get(rev.id) ?? null,
+    };
+  });
   const applies = (i: IgnoreRecord) =>
     i.scope.kind === 'global' ||
     (i.scope.kind === 'series' && i.scope.seriesId === id) ||

@@ -3,7 +3,8 @@
  * Date), where it is on lore and the `b4 am` line that fetches it, and per mail its Message-ID
  * (linked to lore) and each finding with its evidence, marked new or still present against the
  * previous reviewed revision; what that revision fixed is listed after the patches, then the
- * people's replies with their review trailers. Pure.
+ * people's replies with their review trailers. What changed in the specs since the revision
+ * before comes first, as spec-diff prints it. Pure.
  */
 import type { Finding } from '../../checks/types.js';
 import type { History, StoredFinding } from '../store/findings.js';
@@ -13,6 +14,7 @@ import { type Html, html } from './html.js';
 import { type Links, type PageOptions, page, plural, severityBadge, stateBadge, time } from './layout.js';
 import { b4AmCommand, type LoreLinks } from './lore.js';
 import type { HumanReply, ReplyCounts } from './queries.js';
+import type { SpecChangesView } from './spec-changes.js';
 
 export interface RevisionView {
   rev: RevisionRecord;
@@ -28,6 +30,8 @@ export interface RevisionView {
   postedAt: string | null;
   /** The people's replies in its thread, oldest first. */
   humanReplies: readonly HumanReply[];
+  /** What changed in the specs since the revision before; null when unknown or nothing changed. */
+  specChanges: SpecChangesView | null;
 }
 
 export interface SeriesView {
@@ -125,6 +129,13 @@ function repliesText(r: ReplyCounts): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
+/** The spec changes since the revision before, one escaped line each, as spec-diff prints them. */
+function specSection(c: SpecChangesView | null): Html {
+  if (!c) return html``;
+  return html`<h3>Spec changes since v${c.since}</h3>
+<pre class="spec-diff">${c.lines.join('\n')}</pre>`;
+}
+
 function revisionSection(
   v: RevisionView,
   byId: ReadonlyMap<number, number>,
@@ -200,6 +211,7 @@ ${counts ? html`<dt>Findings</dt><dd>${counts}</dd>` : ''}
 ${rev.baseCommit ? html`<dt>base-commit</dt><dd><code>${rev.baseCommit}</code></dd>` : ''}
 ${rev.changeId ? html`<dt>change-id</dt><dd><code>${rev.changeId}</code></dd>` : ''}
 </dl>
+${specSection(v.specChanges)}
 ${patches}
 ${rest.length ? html`<h3>Other findings</h3>${rest.map((f) => findingCard(f, status.get(f.finding.fingerprint), rev.revision))}` : ''}
 ${gone.length ? html`<h3>Gone since v${history?.previous}</h3>${gone.map((e) => fixedCard(e, ignored(e.finding.finding)))}` : ''}

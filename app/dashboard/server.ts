@@ -32,6 +32,8 @@ export interface ServeOptions {
   specs?: SpecIndexData | null;
   /** Where mails are linked to; default: lore.kernel.org's `all` inbox. */
   lore?: LoreLinks;
+  /** The kernel tree the spec changes between revisions are read on; none: from the hunks. */
+  tree?: string | null;
   now?: () => Date;
   onError?: (err: unknown) => void;
 }
@@ -50,6 +52,7 @@ export async function serveDashboard(opts: ServeOptions): Promise<DashboardServe
     specs: opts.specs ?? null,
     ...(opts.auth ? { auth: opts.auth } : {}),
     ...(opts.lore ? { lore: opts.lore } : {}),
+    ...(opts.tree ? { tree: opts.tree } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onError ? { onError: (e: unknown) => opts.onError?.(e) } : {}),
   });
@@ -90,6 +93,8 @@ export interface ExportOptions {
   lore?: LoreLinks;
   now?: Date | null;
   perPage?: number;
+  /** The kernel tree the spec changes between revisions are read on; none: from the hunks. */
+  tree?: string | null;
 }
 
 export interface ExportReport {
@@ -102,7 +107,7 @@ export interface ExportReport {
  * Writes the dashboard as files that work from file:// (relative links, the CSP in a <meta>):
  * index.html and page-N.html (the list), series/ID.html, checks.html, coverage.html.
  */
-export function exportDashboard(opts: ExportOptions): ExportReport {
+export async function exportDashboard(opts: ExportOptions): Promise<ExportReport> {
   const per = opts.perPage ?? DEFAULT_PER_PAGE;
   const pageOpts: PageOptions = {
     metaCsp: true,
@@ -121,7 +126,7 @@ export function exportDashboard(opts: ExportOptions): ExportReport {
       listPage(opts.store, { ...defaultListQuery(), page: p, per }, top, pageOpts),
     );
     for (const item of queries.listSeries({ limit: per, offset: (p - 1) * per }).items) {
-      const html = seriesPage(opts.store, item.series.id, staticLinks(1), pageOpts);
+      const html = await seriesPage(opts.store, item.series.id, staticLinks(1), pageOpts, opts.tree ?? null);
       if (html === null) continue;
       writeFileSync(join(opts.dir, 'series', `${item.series.id}.html`), html);
       seriesPages++;

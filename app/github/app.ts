@@ -26,8 +26,10 @@
  *   too large to review gets a neutral check run that says which limit it hit, and no review.
  */
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
+import type { Parser } from 'web-tree-sitter';
 import type { Check } from '../../checks/types.js';
 import { markdownText } from '../../parsers/text/markdown.js';
+import { loadCParser } from '../c/language.js';
 import { createDashboardHandler, type DashboardAuth, type DashboardOptions } from '../dashboard/handler.js';
 import type { ReviewJob } from '../review/job.js';
 import { type ReviewPool, sharedReviewPool } from '../review/pool.js';
@@ -271,8 +273,14 @@ export function createApp(
     addDashboard(app, probotOptions, options.dashboard);
     const checks = options.checks ?? (await import('../../checks/index.js')).CHECKS;
     const pool = options.pool === undefined ? sharedReviewPool() : options.pool;
+    // the grammar is loaded once, and only when a pull request's spec changes need it
+    let grammar: Promise<Parser | null> | null = null;
+    const parser = (): Promise<Parser | null> => {
+      grammar ??= loadCParser().catch(() => null);
+      return grammar;
+    };
     const runs = new ReviewRuns(
-      { checks, pool, log: app.log, ...(options.cache ? { cache: options.cache } : {}) },
+      { checks, pool, log: app.log, parser, ...(options.cache ? { cache: options.cache } : {}) },
       cachedLogin(app),
     );
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], (context) =>

@@ -5,6 +5,7 @@
  * it) and the check run. Every GitHub call goes through the gateway (gateway.ts); which event
  * starts a review, and one review per pull request at a time, is app.ts's business.
  */
+import type { Parser } from 'web-tree-sitter';
 import { isOperatorOnly } from '../../checks/index.js';
 import type { Check } from '../../checks/types.js';
 import { roleOf } from '../../parsers/kapi/framework.js';
@@ -37,6 +38,7 @@ import {
   parseCommands,
   rightSideLines,
 } from './pr.js';
+import { pullSpecChanges } from './spec-changes.js';
 
 export const CHECK_NAME = 'kapi-review';
 export const CONFIG_FILE = 'kapi-review.yml';
@@ -79,6 +81,8 @@ export interface ReviewDeps {
   cache?: ReviewJob['cache'];
   /** Where a review GitHub rejects is logged. */
   log: { warn(msg: string): void };
+  /** The C parser, asked only when a spec's errors changed (for the code's verdict on them). */
+  parser?: () => Promise<Parser | null>;
 }
 
 /** What the checks made of a pull request. */
@@ -328,7 +332,8 @@ async function answer(
   });
   if (past.reviewedShas.has(pr.headSha)) return 'skipped-same-sha';
   if (fresh.length === 0 && fixed.length === 0) return 'nothing-to-say';
-  return postReview(gw, deps, pr, buildReview(input), () => buildReview({ ...input, bodyOnly: true }), notes);
+  const full: ReviewInput = { ...input, specChanges: await pullSpecChanges(work.images, deps.parser) };
+  return postReview(gw, deps, pr, buildReview(full), () => buildReview({ ...full, bodyOnly: true }), notes);
 }
 
 /**

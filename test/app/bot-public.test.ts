@@ -196,6 +196,11 @@ describe('kapi-review bot: no path of its machine in any mail', () => {
         );
         expect(m).toMatch(new RegExp(`^Cc: ${LIST}\\r?$`, 'm'));
       }
+      // the reply to v2's cover letter says what v2 changed in the spec, and that the code agrees
+      const cover = v2.find((m) => /^In-Reply-To: <[^>]*frob-v2-0@/m.test(m)) ?? '';
+      expect(cover).toMatch(
+        /\nSpec changes since v1:\r?\n {2}sys_frob \(kernel\/frob\.c:\d+, macro\): 1 change\r?\n {4}\+ error EPERM: caller lacks CAP_SYS_ADMIN; the code returns it\r?\n {8}\(kernel\/frob\.c:\d+: return -EPERM;\)\r?\n/,
+      );
     } finally {
       store.close();
     }

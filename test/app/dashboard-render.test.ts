@@ -311,6 +311,7 @@ describe('dashboard: one series', () => {
         dates: new Map(),
         postedAt: null,
         humanReplies: [],
+        specChanges: null,
       },
       {
         rev: v2,
@@ -377,6 +378,13 @@ describe('dashboard: one series', () => {
             kept: false,
           },
         ],
+        specChanges: {
+          since: 1,
+          lines: [
+            'sys_frob (kernel/frob.c:14, macro): 1 change',
+            '  + error EPERM: <script>alert(6)</script>',
+          ],
+        },
       },
     ],
   };
@@ -407,6 +415,11 @@ describe('dashboard: one series', () => {
     );
     expect(text).toContain('kapi-deprecated-form (this series), by ann@example.org');
     expect(out).toContain('<a href="#v2">v2</a>');
+    // the spec changes since v1, escaped, in v2's section only
+    expect(out).toContain(
+      '<h3>Spec changes since v1</h3>\n<pre class="spec-diff">sys_frob (kernel/frob.c:14, macro): 1 change\n  + error EPERM: &lt;script&gt;alert(6)&lt;/script&gt;</pre>',
+    );
+    expect(out.match(/Spec changes since/g)).toHaveLength(1);
   });
 
   it('links each mail, thread and mbox to lore, gives a b4 am line per revision, and shows the replies with their trailers', () => {

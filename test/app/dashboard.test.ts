@@ -119,6 +119,10 @@ describe('the request handler under a base path, as the GitHub App mounts it', (
     expect(body).toContain('against v1: 0 new, 0 still present, 1 fixed, 1 ignored by a command');
     expect(body).toContain('3 written as dry-run');
     expect(body).toContain('kapi-review: ignore kapi-deprecated-form');
+    // what v2 changed in the spec, read from the kept mails' hunks (no tree given)
+    expect(body).toMatch(
+      /<h3>Spec changes since v1<\/h3>\n<pre class="spec-diff">sys_frob \(kernel\/frob\.c:\d+, macro\): 1 change\n {2}\+ error EPERM: caller lacks CAP_SYS_ADMIN<\/pre>/,
+    );
   });
 
   it("shows when each revision was posted, its lore links and b4 line, and the list's reviews with their trailers", async () => {
@@ -182,9 +186,9 @@ describe('kapi-review dashboard: standalone server and static site', () => {
     }
   });
 
-  it('writes pages whose relative links all resolve, with the CSP in a meta tag', () => {
+  it('writes pages whose relative links all resolve, with the CSP in a meta tag', async () => {
     const dir = temp();
-    const rep = exportDashboard({ store: r.store, dir, perPage: 1, now: null });
+    const rep = await exportDashboard({ store: r.store, dir, perPage: 1, now: null });
     expect(rep).toEqual({ listPages: 2, seriesPages: 2, files: 6 });
     const files = (d: string): string[] =>
       readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? files(join(d, f)) : [join(d, f)]));
