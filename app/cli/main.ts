@@ -27,7 +27,7 @@ import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
 import { defaultCacheDir } from '../cache/facts.js';
-import { ConfigError, loadConfig, type ReviewConfig } from '../config/index.js';
+import type { ReviewConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
 import { indexTree } from '../index/specs.js';
@@ -41,6 +41,7 @@ import type { AuditCliOptions } from './audit.js';
 // `check` about 0.4 s of start-up otherwise
 import type { BotOptions } from './bot.js';
 import { useColour } from './colour.js';
+import { commandConfig } from './config.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
 import { DRAFT_FORMS, type DraftCliOptions, draftCommand } from './draft.js';
 import type { PatchworkCheckOptions } from './patchwork.js';
@@ -294,13 +295,7 @@ export function printReport(report: ReviewReport, opts: CheckOptions, io: CliIo)
 /** The configuration `check` and `audit` review by: the file (or --config), then --ignore. */
 export async function cliConfig(opts: { config?: string; ignore?: string }): Promise<ReviewConfig> {
   const ids = CHECKS.map((c) => c.meta.id);
-  let config: ReviewConfig;
-  try {
-    config = await loadConfig(opts.config ?? null, ids);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  const config = await commandConfig(opts.config);
   for (const id of (opts.ignore ?? '')
     .split(',')
     .map((s) => s.trim())
