@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kernelFile, kernelTarballPresent, kernelTree } from '../../app/context/kernel-source.js';
 import { RFC_V2_TREE, treeWithPosting, treeWithSeries } from '../../app/context/series-tree.js';
@@ -9,6 +8,7 @@ import { type PatchMail, parseMail } from '../../parsers/mail.js';
 import type { FindingJson, ReviewJson } from '../../reporters/json.js';
 import { runCli } from '../helpers/cli.js';
 import { corpusDir } from '../helpers/corpus.js';
+import { gitDiff } from '../helpers/mailgen.js';
 
 /**
  * Issue 18's first Done-when: on the 6.12 tree with the RFC v2 mlock-family specs applied (patches
@@ -64,15 +64,7 @@ function fixMail(withSpecs: string, like: PatchMail): string {
   const rest =
     '\t\tKAPI_LOCK_ACQUIRED\n\t\tKAPI_LOCK_RELEASED\n\t\tKAPI_LOCK_DESC("Taken when moving all pages from unevictable to normal LRU lists")\n';
   expect(withSpecs.split(first + rest)).toHaveLength(2);
-  const diff = createTwoFilesPatch(
-    'a/mm/mlock.c',
-    'b/mm/mlock.c',
-    withSpecs,
-    withSpecs.replace(first + rest, rest),
-  )
-    .split('\n')
-    .filter((l) => !l.startsWith('====') && !l.startsWith('Index:'))
-    .join('\n');
+  const diff = gitDiff('mm/mlock.c', withSpecs, withSpecs.replace(first + rest, rest));
   const prefix = /^\[[^\]]*\]/.exec(like.subject)?.[0] ?? '';
   expect(prefix).toMatch(/ 14\/22\]$/);
   const root = like.references[0] ?? like.inReplyTo;

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.js';
 import { kernelFile, kernelTarballPresent } from '../../app/context/kernel-source.js';
 import { buildPostImages } from '../../app/context/postimage.js';
 import { directoryTree } from '../../app/context/tree.js';
 import { parseMail } from '../../parsers/mail.js';
+import { gitDiff } from '../helpers/mailgen.js';
 
 /**
  * The issue's end-to-end case: the Debian 6.12 tree with the RFC v2 mlock-family specs applied
@@ -54,10 +54,7 @@ describe.skipIf(!present)(
       expect(withSpecs.split(anchor)).toHaveLength(2);
       const changed = withSpecs.replace(anchor, `\tif (!current->mm)\n\t\treturn -EINVAL;\n${anchor}`);
       addedLine = withSpecs.slice(0, withSpecs.indexOf(anchor)).split('\n').length + 1;
-      const diff = createTwoFilesPatch('a/mm/mlock.c', 'b/mm/mlock.c', withSpecs, changed)
-        .split('\n')
-        .filter((l) => !l.startsWith('====') && !l.startsWith('Index:'))
-        .join('\n');
+      const diff = gitDiff('mm/mlock.c', withSpecs, changed);
       const mail = [
         'From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
         'From: Ada Example <ada@example.org>',

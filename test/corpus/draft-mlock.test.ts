@@ -7,12 +7,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.js';
 import { kernelTree } from '../../app/context/kernel-source.js';
 import { latestBuiltin } from '../../parsers/kapi/frameworks.js';
 import { insertAndCheck, runDraft } from '../helpers/draft.js';
+import { gitDiff } from '../helpers/mailgen.js';
 
 const found = await kernelTree().catch((e: unknown) => ({ dir: null, reason: String(e) }));
 if (!found.dir) console.warn(`draft-mlock corpus test skipped: ${found.reason}`);
@@ -79,10 +79,7 @@ describe.skipIf(!found.dir)('kapi-review draft on linux-source-6.12 mm/mlock.c',
     const work = mkdtempSync(join(tmpdir(), 'kapi-draft-'));
     mkdirSync(join(work, 'mm'));
     writeFileSync(join(work, 'mm', 'mlock.c'), mlock);
-    const diff = createTwoFilesPatch('a/mm/mlock.c', 'b/mm/mlock.c', mlock, withDrafts)
-      .split('\n')
-      .filter((l) => !l.startsWith('====') && !l.startsWith('Index:'))
-      .join('\n');
+    const diff = gitDiff('mm/mlock.c', mlock, withDrafts);
     const mail = [
       'From: Ada Example <ada@example.org>',
       'Date: Mon, 2 Mar 2026 10:00:00 +0000',
