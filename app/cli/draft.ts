@@ -17,7 +17,7 @@ import { buildUnit } from '../../checks/unit.js';
 import { guardsAt } from '../../parsers/c/guards.js';
 import { analyzeC, canonicalErrno, type FunctionErrors, type SyscallDef } from '../../parsers/c/index.js';
 import { findSyscalls } from '../../parsers/c/preprocess.js';
-import { type DraftError, type DraftForm, draftSpec } from '../../parsers/kapi/draft.js';
+import { type DRAFT_FORMS, type DraftError, type DraftForm, draftSpec } from '../../parsers/kapi/draft.js';
 import { type Framework, formsOf, knowsWord } from '../../parsers/kapi/framework.js';
 import { sanitize } from '../../parsers/text/controls.js';
 import { loadCParser } from '../c/language.js';
@@ -27,7 +27,6 @@ import { listSourceFiles } from '../index/walk.js';
 import type { CliIo } from './main.js';
 import { UsageError } from './usage.js';
 
-export const DRAFT_FORMS = ['macro', 'kerneldoc', 'kerneldoc-2', 'kerneldoc-3'] as const;
 const DRAFTABLE: readonly DraftForm[] = ['macro', 'kerneldoc-2', 'kerneldoc-3'];
 
 export interface DraftCliOptions {

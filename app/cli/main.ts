@@ -12,6 +12,7 @@ import { CHECKS } from '../../checks/index.js';
 import { DIFF_FILTERS } from '../../checks/review.js';
 import type { Finding } from '../../checks/types.js';
 import { isCFile } from '../../checks/unit.js';
+import { DRAFT_FORMS } from '../../parsers/kapi/draft.js';
 import { DEFAULT_LORE_URL, looksLikeLoreRef } from '../../parsers/lore-refs.js';
 import type { PatchMail } from '../../parsers/mail.js';
 import { buildSeries } from '../../parsers/series.js';
@@ -43,7 +44,7 @@ import type { BotOptions } from './bot.js';
 import { useColour } from './colour.js';
 import { commandConfig } from './config.js';
 import type { DashboardCliOptions, SummaryCliOptions } from './dashboard.js';
-import { DRAFT_FORMS, type DraftCliOptions, draftCommand } from './draft.js';
+import type { DraftCliOptions } from './draft.js';
 import type { PatchworkCheckOptions } from './patchwork.js';
 import { progressBar } from './progress.js';
 import type { SpecDiffOptions } from './spec-diff.js';
@@ -664,6 +665,7 @@ function addDraftCommand(program: Command, io: CliIo, setCode: (code: number) =>
     )
     .option('--file <path>', 'the file of the tree that defines it, when several do')
     .action(async (syscall: string, opts: DraftCliOptions) => {
+      const { draftCommand } = await import('./draft.js');
       setCode(await draftCommand(syscall, opts, io));
     });
 }

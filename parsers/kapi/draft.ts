@@ -10,6 +10,8 @@ import { wrap } from '../text/wrap.js';
 import type { WordKind } from './framework.js';
 
 export type DraftForm = 'macro' | 'kerneldoc-2' | 'kerneldoc-3';
+/** The forms `draft --form` takes: the drafted ones, and `kerneldoc` for the newest of them. */
+export const DRAFT_FORMS = ['macro', 'kerneldoc', 'kerneldoc-2', 'kerneldoc-3'] as const;
 
 export interface DraftError {
   /** Canonical errno without sign: 'EINVAL'. */
