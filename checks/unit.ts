@@ -45,7 +45,8 @@ export function isCFile(path: string): boolean {
  * app keeps them on disk, app/cache/facts.ts); `make` computes it when it has none. A memo must
  * hand out a fresh copy each time: checks may extend what they get.
  */
-export type MemoKind = 'specs' | 'syscalls' | 'c';
+/** 'c-reach': the C facts of one syscall's compact text (parsers/c/trim.ts), in its own lines. */
+export type MemoKind = 'specs' | 'syscalls' | 'c' | 'c-reach';
 export interface FactMemo {
   get<T>(kind: MemoKind, path: string, text: string, make: () => T): T;
 }
@@ -126,7 +127,12 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
           'c',
           input.path,
           post,
-          () => analyzeC(parser, post, input.path, { errorsOf: 'syscalls' }).value,
+          () =>
+            analyzeC(parser, post, input.path, {
+              errorsOf: 'syscalls',
+              only: new Set(specs.map((s) => s.name)),
+              memo: (key, make) => memo.get('c-reach', input.path, key, make),
+            }).value,
         );
         syscalls = code.syscalls;
       } else syscalls = memo.get('syscalls', input.path, post, () => syscallsFromPrep(post));

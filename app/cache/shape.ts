@@ -94,6 +94,7 @@ export function validEntry(kind: MemoKind, value: unknown): boolean {
     case 'syscalls':
       return arrayOf(value, syscall);
     case 'c':
+    case 'c-reach':
       return (
         isObj(value) &&
         arrayOf(value.functions, cFunction) &&

@@ -2,9 +2,10 @@ import type { Parser } from 'web-tree-sitter';
 import { type Issue, issue, type Parsed } from '../types.js';
 import { type CNode, copyTree, field, namedChildren } from './ast.js';
 import { analyzeErrors, declName, type FnDef } from './errors.js';
-import type { CFacts, CFunction, SyscallDef } from './model.js';
-import { prepareC } from './preprocess.js';
+import type { CFacts, CFunction, ErrnoEvidence, FunctionErrors, SyscallDef } from './model.js';
+import { prepareC, type SyscallMacro } from './preprocess.js';
 import { reachableDefs } from './reach.js';
+import { compactFor, planReach, type ReachPlan } from './trim.js';
 
 export { canonicalErrno, isErrnoName } from './errno.js';
 export type {
@@ -17,19 +18,34 @@ export type {
   SyscallParam,
 } from './model.js';
 
+/** Memoises the facts of one root's compact text (trim.ts): `key` names the root and the text. */
+export type ReachMemo = (key: string, make: () => CFacts) => CFacts;
+
+export interface AnalyzeOptions {
+  /**
+   * 'syscalls': the error sets of the file's syscalls only (and of what they reach), as the checks
+   * read them. Each syscall is analysed in the text of just the definitions it may reach
+   * (trim.ts), so `functions` lists only the definitions some syscall's analysis read; a file
+   * whose blocks cannot be cut safely is parsed whole. 'all' (the default): every function.
+   */
+  errorsOf?: 'all' | 'syscalls';
+  /** With 'syscalls': of the syscalls, only those whose function name it holds (a file's spec names). */
+  only?: ReadonlySet<string>;
+  /** With 'syscalls': where each root's facts are kept, so an unchanged one is not parsed again. */
+  memo?: ReachMemo;
+}
+
 /**
  * Facts about one C file for the KAPI checks: its functions, its SYSCALL_DEFINEs and, for every
  * function, the errnos it can return with evidence. `parser` is a tree-sitter Parser with the C
  * language set (app/c/language.ts loads one); it is reused, never retained. Never throws: what
  * could not be understood is reported as issues and as `complete: false` / `hasParseErrors`.
- * `errorsOf: 'syscalls'`: the error sets of the file's syscalls only (and of what they reach), as
- * the checks read them; the rest of a large file's functions are not analysed.
  */
 export function analyzeC(
   parser: Parser,
   text: string,
   path?: string,
-  opts: { errorsOf?: 'all' | 'syscalls' } = {},
+  opts: AnalyzeOptions = {},
 ): Parsed<CFacts> {
   const issues: Issue[] = [];
   const where = path ? `${path}: ` : '';
@@ -37,79 +53,29 @@ export function analyzeC(
   try {
     const prep = prepareC(text);
     issues.push(...prep.issues.map((i) => ({ ...i, message: where + i.message })));
-    let root: CNode;
-    const tree = parser.parse(prep.text);
-    if (!tree) {
-      issues.push(issue('c-parse-failed', 'error', `${where}the C parser returned no tree`));
-      return { value, issues };
-    }
-    try {
-      root = copyTree(tree, prep.text);
-    } finally {
-      tree.delete();
-    }
-    const env = { text: prep.text };
     const lines = text.split('\n');
-    const macroByLine = new Map(prep.syscalls.map((s) => [s.line, s]));
-    const defs: FnDef[] = [];
-
-    for (const def of functionDefinitions(root)) {
-      const fd = functionDeclarator(def);
-      const name = fd ? declName(env, field(fd, 'declarator')) : undefined;
-      const body = field(def, 'body');
-      if (!fd || !name || !body) continue;
-      const line = def.row + 1;
-      const macro = macroByLine.get(line);
-      const isSyscall = macro !== undefined && macro.fnName === name;
-      const hasParseErrors = def.bodyError ?? false;
-      const isStatic = def.children.some(
-        (c) => c.type === 'storage_class_specifier' && prep.text.slice(c.start, c.end) === 'static',
-      );
-      value.functions.push({ name, line, endLine: def.endRow + 1, isStatic, isSyscall, hasParseErrors });
-      defs.push({ name, params: paramNames(env, fd), body, hasParseErrors });
-      if (hasParseErrors) {
-        issues.push(
-          issue(
-            'c-function-parse-error',
-            'info',
-            `${where}${name}(): part of the body could not be parsed; its error set is a lower bound`,
-            line,
-          ),
-        );
+    let roots: Set<string> | undefined;
+    if (opts.errorsOf === 'syscalls') {
+      roots = new Set<string>();
+      for (const m of prep.syscalls) if (!opts.only || opts.only.has(m.fnName)) roots.add(m.fnName);
+    }
+    const plan = roots ? planReach(prep.text) : null;
+    const facts = roots && plan ? byRoot(parser, plan, roots, prep.syscalls, lines, where, opts.memo) : null;
+    if (facts) {
+      value.functions = facts.functions;
+      value.errors = facts.errors;
+      for (const i of facts.issues) issues.push(i);
+    } else {
+      const done = analyzeText(parser, prep.text, lines, prep.syscalls, roots, where);
+      if (!done) {
+        issues.push(issue('c-parse-failed', 'error', `${where}the C parser returned no tree`));
+        return { value, issues };
       }
+      value.functions = done.functions;
+      value.errors = done.errors;
+      for (const i of done.issues) issues.push(i);
     }
-
-    // indexed once (a file with 16,000 syscalls searched every function for each)
-    const syscallAt = new Map<number, CFunction>();
-    const syscallsNamed = new Map<string, CFunction[]>();
-    for (const f of value.functions) {
-      if (!f.isSyscall) continue;
-      if (!syscallAt.has(f.line)) syscallAt.set(f.line, f);
-      const named = syscallsNamed.get(f.name);
-      if (named) named.push(f);
-      else syscallsNamed.set(f.name, [f]);
-    }
-    value.syscalls = prep.syscalls.map((m): SyscallDef => {
-      // alternative headers of one body (#ifdef'd variants) share the kept header's function
-      const fn =
-        syscallAt.get(m.line) ??
-        [...(syscallsNamed.get(m.fnName) ?? [])].sort(
-          (a, b) => Math.abs(a.line - m.line) - Math.abs(b.line - m.line),
-        )[0];
-      return {
-        name: m.name,
-        fnName: m.fnName,
-        arity: m.arity,
-        params: m.params,
-        line: m.line,
-        endLine: fn?.endLine ?? m.line + (m.macroText.match(/\n/g)?.length ?? 0),
-        macroText: m.macroText,
-      };
-    });
-
-    const roots = opts.errorsOf === 'syscalls' ? new Set(prep.syscalls.map((m) => m.fnName)) : undefined;
-    for (const f of value.functions) if (roots && f.isSyscall) roots.add(f.name);
-    value.errors = analyzeErrors(roots ? reachableDefs(defs, roots, prep.text) : defs, prep.text, lines);
+    value.syscalls = syscallDefs(prep.syscalls, value.functions);
   } catch (e) {
     // Defensive: a bug here must not take the review down. Report what was gathered so far.
     issues.push(
@@ -121,6 +87,158 @@ export function analyzeC(
     );
   }
   return { value, issues };
+}
+
+interface TextFacts {
+  functions: CFunction[];
+  errors: Record<string, FunctionErrors>;
+  issues: Issue[];
+}
+
+/**
+ * Each root analysed in its compact text (memoised by root and text), moved back to the file's
+ * lines and merged. A function two roots reach has the same closure in both texts, so the same
+ * error set. Null when some root has no compact text.
+ */
+function byRoot(
+  parser: Parser,
+  plan: ReachPlan,
+  roots: ReadonlySet<string>,
+  macros: readonly SyscallMacro[],
+  lines: readonly string[],
+  where: string,
+  memo: ReachMemo | undefined,
+): TextFacts | null {
+  const out: TextFacts = { functions: [], errors: {}, issues: [] };
+  const seen = new Set<string>();
+  const cuts = [...roots].sort().map((root) => ({ root, cut: compactFor(plan, root) }));
+  // a root that is no plain function of its own: the whole file is parsed instead
+  if (cuts.some((c) => c.cut === null)) return null;
+  for (const { root, cut } of cuts) {
+    if (!cut) continue;
+    const rowOf = new Map(cut.lines.map((l, i) => [l, i + 1]));
+    const own = macros.flatMap((m) => {
+      const at = rowOf.get(m.line);
+      return at === undefined ? [] : [{ ...m, line: at }];
+    });
+    const cutLines = cut.lines.map((l) => lines[l - 1] ?? '');
+    const make = (): CFacts => {
+      const done = analyzeText(parser, cut.text, cutLines, own, new Set([root]), where);
+      if (!done) return { functions: [], syscalls: [], errors: {} };
+      return { functions: done.functions, syscalls: [], errors: done.errors };
+    };
+    const facts = memo ? memo(`${root}\n${cut.text}`, make) : make();
+    const to = (n: number): number => cut.lines[n - 1] ?? n;
+    for (const f of facts.functions) {
+      const key = `${f.name}\u0000${to(f.line)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.functions.push({ ...f, line: to(f.line), endLine: to(f.endLine) });
+      if (f.hasParseErrors)
+        out.issues.push(
+          issue(
+            'c-function-parse-error',
+            'info',
+            `${where}${f.name}(): part of the body could not be parsed; its error set is a lower bound`,
+            to(f.line),
+          ),
+        );
+    }
+    for (const [name, e] of Object.entries(facts.errors))
+      if (!(name in out.errors)) out.errors[name] = moved(e, to);
+  }
+  out.functions.sort((a, b) => a.line - b.line);
+  return out;
+}
+
+function moved(e: FunctionErrors, to: (n: number) => number): FunctionErrors {
+  const ev = (c: ErrnoEvidence): ErrnoEvidence => ({ ...c, line: to(c.line) });
+  const neverVia: Record<string, ErrnoEvidence[]> = {};
+  for (const [k, list] of Object.entries(e.neverVia)) neverVia[k] = list.map(ev);
+  return { ...e, errnos: e.errnos.map((f) => ({ ...f, chain: f.chain.map(ev) })), neverVia };
+}
+
+/**
+ * The functions and error sets of one parsed text (`lines`: the source line shown as evidence
+ * for each of its lines). `roots`: analyse only what they reach. Undefined if tree-sitter gave no tree.
+ */
+function analyzeText(
+  parser: Parser,
+  text: string,
+  lines: readonly string[],
+  macros: readonly SyscallMacro[],
+  roots: ReadonlySet<string> | undefined,
+  where: string,
+): TextFacts | undefined {
+  const out: TextFacts = { functions: [], errors: {}, issues: [] };
+  let root: CNode;
+  const tree = parser.parse(text);
+  if (!tree) return undefined;
+  try {
+    root = copyTree(tree, text);
+  } finally {
+    tree.delete();
+  }
+  const env = { text };
+  const macroByLine = new Map(macros.map((s) => [s.line, s]));
+  const defs: FnDef[] = [];
+  for (const def of functionDefinitions(root)) {
+    const fd = functionDeclarator(def);
+    const name = fd ? declName(env, field(fd, 'declarator')) : undefined;
+    const body = field(def, 'body');
+    if (!fd || !name || !body) continue;
+    const line = def.row + 1;
+    const macro = macroByLine.get(line);
+    const isSyscall = macro !== undefined && macro.fnName === name;
+    const hasParseErrors = def.bodyError ?? false;
+    const isStatic = def.children.some(
+      (c) => c.type === 'storage_class_specifier' && text.slice(c.start, c.end) === 'static',
+    );
+    out.functions.push({ name, line, endLine: def.endRow + 1, isStatic, isSyscall, hasParseErrors });
+    defs.push({ name, params: paramNames(env, fd), body, hasParseErrors });
+    if (hasParseErrors)
+      out.issues.push(
+        issue(
+          'c-function-parse-error',
+          'info',
+          `${where}${name}(): part of the body could not be parsed; its error set is a lower bound`,
+          line,
+        ),
+      );
+  }
+  out.errors = analyzeErrors(roots ? reachableDefs(defs, roots, text) : defs, text, lines);
+  return out;
+}
+
+/** The file's syscalls, each with the end of its definition where the facts hold it. */
+function syscallDefs(macros: readonly SyscallMacro[], functions: readonly CFunction[]): SyscallDef[] {
+  // indexed once (a file with 16,000 syscalls searched every function for each)
+  const syscallAt = new Map<number, CFunction>();
+  const syscallsNamed = new Map<string, CFunction[]>();
+  for (const f of functions) {
+    if (!f.isSyscall) continue;
+    if (!syscallAt.has(f.line)) syscallAt.set(f.line, f);
+    const named = syscallsNamed.get(f.name);
+    if (named) named.push(f);
+    else syscallsNamed.set(f.name, [f]);
+  }
+  return macros.map((m): SyscallDef => {
+    // alternative headers of one body (#ifdef'd variants) share the kept header's function
+    const fn =
+      syscallAt.get(m.line) ??
+      [...(syscallsNamed.get(m.fnName) ?? [])].sort(
+        (a, b) => Math.abs(a.line - m.line) - Math.abs(b.line - m.line),
+      )[0];
+    return {
+      name: m.name,
+      fnName: m.fnName,
+      arity: m.arity,
+      params: m.params,
+      line: m.line,
+      endLine: fn?.endLine ?? m.line + (m.macroText.match(/\n/g)?.length ?? 0),
+      macroText: m.macroText,
+    };
+  });
 }
 
 /** Every function_definition not nested in another one, in source order. */
