@@ -4,7 +4,7 @@
  * errors. Pure: the images and the tree-sitter parser come in as arguments.
  */
 import type { Parser } from 'web-tree-sitter';
-import { buildUnit, type UnitFragment } from '../checks/unit.js';
+import { buildUnit, type FactMemo, NO_MEMO, type UnitFragment } from '../checks/unit.js';
 import type { FileDiff, Hunk } from '../parsers/diff.js';
 import { type ApiSpec, constrainsParams } from '../parsers/kapi/model.js';
 import type { SpecCode } from './spec-diff.js';
@@ -31,9 +31,10 @@ export function specsOfText(
   text: string | null,
   path: string,
   fragments: readonly UnitFragment[] = [],
+  memo: FactMemo = NO_MEMO,
 ): ApiSpec[] {
   const mode = text === null ? 'hunks' : 'full';
-  return buildUnit({ path, mode, post: text, fragments: [...fragments], diff: null }, null).specs;
+  return buildUnit({ path, mode, post: text, fragments: [...fragments], diff: null }, null, memo).specs;
 }
 
 /**
@@ -77,7 +78,10 @@ function fragmentsOf(known: ReadonlyMap<number, string>): UnitFragment[] {
  * The specs after the last patch: a file known whole is read whole; a file known by its hunks is
  * read from the lines the patches showed, each carried through the later patches (carryKnown).
  */
-export function specsOfImages(patches: readonly { files: readonly ImageFile[] }[]): SpecsOfImages {
+export function specsOfImages(
+  patches: readonly { files: readonly ImageFile[] }[],
+  memo: FactMemo = NO_MEMO,
+): SpecsOfImages {
   const last = new Map<string, ImageFile>();
   const known = new Map<string, Map<number, string>>();
   for (const p of patches)
@@ -96,7 +100,7 @@ export function specsOfImages(patches: readonly { files: readonly ImageFile[] }[
   for (const [path, f] of last) {
     if (f.mode === 'full' && f.post !== null) {
       full.set(path, f.post);
-      specs.push(...specsOfText(f.post, path));
+      specs.push(...specsOfText(f.post, path, [], memo));
     } else if (f.mode === 'hunks')
       specs.push(...specsOfText(null, path, fragmentsOf(known.get(path) ?? new Map())));
   }
@@ -104,9 +108,15 @@ export function specsOfImages(patches: readonly { files: readonly ImageFile[] }[
 }
 
 /** The error set of the syscall the spec `name` documents in `text`, or null when unknown. */
-export function specCodeIn(text: string, path: string, name: string, parser: Parser | null): SpecCode | null {
+export function specCodeIn(
+  text: string,
+  path: string,
+  name: string,
+  parser: Parser | null,
+  memo: FactMemo = NO_MEMO,
+): SpecCode | null {
   if (!parser) return null;
-  const unit = buildUnit({ path, mode: 'full', post: text, fragments: [], diff: null }, parser);
+  const unit = buildUnit({ path, mode: 'full', post: text, fragments: [], diff: null }, parser, memo);
   if (!unit.code) return null;
   for (const [i, sc] of unit.syscalls.entries()) {
     const spec = unit.specOf[i];

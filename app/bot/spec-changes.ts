@@ -7,6 +7,7 @@
  */
 import type { Series } from '../../parsers/series.js';
 import type { ReportedDelta } from '../../reporters/spec-diff.js';
+import { factCache } from '../cache/facts.js';
 import { revisionSeries, seriesSpecDiff } from '../context/spec-sides.js';
 import type { RevisionRecord } from '../store/series.js';
 import type { Store } from '../store/store.js';
@@ -41,7 +42,9 @@ export async function specChangesOf(
   try {
     const older = previousSeries(store, rev);
     if (!older) return null;
-    const { deltas } = await seriesSpecDiff(older, s, st.deps.tree, st.deps.parser);
+    // the bot's cache: the previous revision's images were this side in the last reply
+    const memo = factCache(st.deps.cache ?? null);
+    const { deltas } = await seriesSpecDiff(older, s, st.deps.tree, st.deps.parser, memo);
     if (!deltas.some((d) => d.status !== 'same')) return null;
     return { since: older.revision, deltas };
   } catch (e) {

@@ -347,6 +347,7 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     parser,
     tree: opts.tree ?? null,
     cache,
+    cWorker: true,
   });
   return printReport(buildReport(reviewed), opts, io);
 }

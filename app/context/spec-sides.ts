@@ -7,6 +7,7 @@
  * reporters/spec-diff.ts, reporters/spec-sides.ts).
  */
 import type { Parser } from 'web-tree-sitter';
+import { type FactMemo, NO_MEMO } from '../../checks/unit.js';
 import type { ApiSpec } from '../../parsers/kapi/model.js';
 import { diffSpecs } from '../../parsers/kapi/spec-diff.js';
 import { parseMailSync } from '../../parsers/mail.js';
@@ -28,7 +29,11 @@ export interface SideSpecs {
 }
 
 /** The specs of a series' post-image: on the tree at `root` when given, else from the hunks. */
-export async function seriesSpecs(series: Series, root: string | null): Promise<SideSpecs> {
+export async function seriesSpecs(
+  series: Series,
+  root: string | null,
+  memo: FactMemo = NO_MEMO,
+): Promise<SideSpecs> {
   const notes: string[] = [];
   let tree: TreeReader | null = null;
   if (root) {
@@ -46,14 +51,14 @@ export async function seriesSpecs(series: Series, root: string | null): Promise<
   const withDiffs = images.patches.map((img, k) => ({
     files: img.files.map((f, j) => ({ ...f, diff: patches[k]?.mail.files[j] ?? null })),
   }));
-  return { ...specsOfImages(withDiffs), label: `${series.title} v${series.revision}`, tree, notes };
+  return { ...specsOfImages(withDiffs, memo), label: `${series.title} v${series.revision}`, tree, notes };
 }
 
 /**
  * A path one series touches and the other does not is, on the other side, the file as the tree
  * has it: so a spec the other series leaves alone is not reported as removed or added.
  */
-export async function fillFromTree(a: SideSpecs, b: SideSpecs): Promise<void> {
+export async function fillFromTree(a: SideSpecs, b: SideSpecs, memo: FactMemo = NO_MEMO): Promise<void> {
   for (const [x, y] of [
     [a, b],
     [b, a],
@@ -65,7 +70,7 @@ export async function fillFromTree(a: SideSpecs, b: SideSpecs): Promise<void> {
       y.paths.add(path);
       if (text === null) continue;
       y.full.set(path, text);
-      y.specs.push(...specsOfText(text, path));
+      y.specs.push(...specsOfText(text, path, [], memo));
     }
   }
 }
@@ -74,13 +79,18 @@ export async function fillFromTree(a: SideSpecs, b: SideSpecs): Promise<void> {
  * The spec changes from `a` to `b`, each error added or dropped with the code's verdict where the
  * new side's file is known whole (the C analysis only for the specs whose errors changed).
  */
-export function reportSpecDiff(a: SideSpecs, b: SideSpecs, parser: Parser | null): ReportedDelta[] {
+export function reportSpecDiff(
+  a: SideSpecs,
+  b: SideSpecs,
+  parser: Parser | null,
+  memo: FactMemo = NO_MEMO,
+): ReportedDelta[] {
   const deltas = diffSpecs(a.specs, b.specs);
   const code = new Map<string, SpecCode | null>();
   for (const d of deltas) {
     if (!d.new || !d.changes.some((c) => c.area === 'error' && c.field === null)) continue;
     const text = b.full.get(d.new.path);
-    code.set(d.name, text === undefined ? null : specCodeIn(text, d.new.path, d.name, parser));
+    code.set(d.name, text === undefined ? null : specCodeIn(text, d.new.path, d.name, parser, memo));
   }
   return withVerdicts(deltas, (name) => code.get(name) ?? null);
 }
@@ -110,11 +120,15 @@ export async function seriesSpecDiff(
   newer: Series,
   root: string | null,
   parser: Parser | null,
+  memo: FactMemo = NO_MEMO,
 ): Promise<{ deltas: ReportedDelta[]; notes: string[] }> {
-  const a = await seriesSpecs(older, root);
-  const b = await seriesSpecs(newer, root);
-  await fillFromTree(a, b);
-  return { deltas: reportSpecDiff(a, b, parser).filter(vouched(a, b)), notes: [...a.notes, ...b.notes] };
+  const a = await seriesSpecs(older, root, memo);
+  const b = await seriesSpecs(newer, root, memo);
+  await fillFromTree(a, b, memo);
+  return {
+    deltas: reportSpecDiff(a, b, parser, memo).filter(vouched(a, b)),
+    notes: [...a.notes, ...b.notes],
+  };
 }
 
 /** A stored revision as far as rebuilding it needs (app/store/series.ts RevisionRecord). */

@@ -18,7 +18,7 @@ import {
   type ScopedFinding,
 } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
-import { isCFile } from '../../checks/unit.js';
+import { type FactMemo, isCFile } from '../../checks/unit.js';
 import { type FileDiff, parseDiff } from '../../parsers/diff.js';
 import type { Framework } from '../../parsers/kapi/framework.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
@@ -28,6 +28,7 @@ import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, shiftedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
 import { chooseFramework } from '../framework/resolve.js';
+import { CPrefetch } from './c-prefetch.js';
 import { countHunks, measureReview, overHunks, overTime, type TooLarge, tooLargeText } from './limits.js';
 
 export interface SeriesReview {
@@ -58,6 +59,11 @@ export interface ReviewOptions {
    * in this process only.
    */
   cache?: CacheOptions | null;
+  /**
+   * Run the C analysis on a worker thread beside the review (c-prefetch.ts): for `check` on this
+   * thread, never inside the pool's workers.
+   */
+  cWorker?: boolean;
 }
 
 /** What a review comes back with: a SeriesReview without its series (plain data, from a worker). */
@@ -143,7 +149,6 @@ export function budget(opts: { config: ReviewConfig; startedAt?: number }): () =
 /** Reviews a series given as plain data (the worker's entry, and the inline path's). */
 export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions): Promise<ReviewOutcome> {
   const limits = opts.config.limits;
-  const over = budget(opts);
   const notes: string[] = [];
   const diffs = input.patches.map(filesOf);
   const hunks = overHunks(countHunks(diffs.map((files) => ({ files }))), limits);
@@ -158,6 +163,33 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
   const stored = memo.onDisk ? await storedReview(input, opts, tree, notes, memo) : null;
   if (stored?.outcome) return stored.outcome;
   if (tree && stored) tree = recordReads(tree, stored.reads);
+  const cWorker =
+    opts.cWorker && opts.parser && tree && diffs.some((files) => files.some((f) => isCFile(f.newPath ?? '')))
+      ? new CPrefetch(opts.cache ?? null)
+      : null;
+  try {
+    return await reviewImages(input, opts, { diffs, tree, notes, memo, stored, cWorker });
+  } finally {
+    cWorker?.close();
+  }
+}
+
+/** reviewSeriesInput once the stored outcome missed: the images, the limits, the checks. */
+async function reviewImages(
+  input: SeriesInput,
+  opts: ReviewOptions,
+  at: {
+    diffs: FileDiff[][];
+    tree: TreeReader | null;
+    notes: string[];
+    memo: FactCache;
+    stored: { key: string; reads: TreeReads } | null;
+    cWorker: CPrefetch | null;
+  },
+): Promise<ReviewOutcome> {
+  const { diffs, tree, notes, memo, stored, cWorker } = at;
+  const limits = opts.config.limits;
+  const over = budget(opts);
   const inputs = input.patches.map((p, k) => ({
     messageId: p.messageId,
     label: patchLabel(input.expected, p.counter, p.subject),
@@ -178,6 +210,14 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
       diff: inputs[k]?.files[j] ?? null,
     })),
   }));
+  cWorker?.askFor(
+    patches.flatMap((p) =>
+      p.files
+        .filter((f) => f.mode === 'full')
+        .flatMap((f) => [f.pre, f.post].map((text) => ({ path: f.path, text }))),
+    ),
+    memo,
+  );
   const tooLarge = measureReview(patches, limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge, notes);
   // where a hunk applied at an offset: its own lines shifted to where it landed, else (fuzz, an
@@ -195,7 +235,8 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
     framework = choice.framework;
     notes.push(choice.note);
   }
-  const done = reviewPatches(patches, { ...opts, framework, stop: over });
+  const primed = cWorker ? await cWorker.primed(memo) : memo;
+  const done = reviewPatches(patches, { ...opts, framework, stop: over, memo: primed });
   const outcome: ReviewOutcome = { ...done, notes: [...notes, ...done.notes], framework };
   // a review the time budget ended says nothing about the next one
   if (stored && done.tooLarge?.limit !== 'time') storeOutcome(memo, stored.key, stored.reads, outcome);
@@ -260,6 +301,8 @@ export function reviewPatches(
     stop?: () => boolean;
     /** checks/review.ts's anchor: 'latest' for the App, which comments on the head's lines. */
     anchor?: 'introduced' | 'latest';
+    /** The parsers' memo; default the cache of `cache`. */
+    memo?: FactMemo;
   },
 ): ReviewOutcome {
   const notes: string[] = [];
@@ -272,7 +315,7 @@ export function reviewPatches(
       filter: opts.config.filter,
       ...(opts.framework ? { framework: opts.framework } : {}),
       ...(opts.stop ? { stop: opts.stop } : {}),
-      memo: factCache(opts.cache),
+      memo: opts.memo ?? factCache(opts.cache),
       ...(opts.anchor ? { anchor: opts.anchor } : {}),
     });
   } catch (e) {

@@ -1,0 +1,32 @@
+/**
+ * The C worker of a review on this thread (app/review/c-prefetch.ts): loads its own C parser and
+ * answers each request with the facts checks/unit.ts's syscallFacts gives for that text, keeping
+ * each syscall's facts in the same cache folder as the review. An error goes back as a message.
+ */
+import { parentPort } from 'node:worker_threads';
+import { syscallFacts } from '../../checks/unit.js';
+import { loadCParser } from '../c/language.js';
+import { type CacheOptions, factCache } from '../cache/facts.js';
+
+export interface CRequest {
+  id: number;
+  path: string;
+  text: string;
+  specNames: string[];
+  cache: CacheOptions | null;
+}
+
+const port = parentPort;
+if (!port) throw new Error('app/review/c-worker.js runs in a worker thread');
+
+const parser = loadCParser();
+
+port.on('message', (m: CRequest) => {
+  parser.then(
+    (p) => {
+      const facts = syscallFacts(p, m.path, m.text, m.specNames, factCache(m.cache));
+      port.postMessage({ id: m.id, facts });
+    },
+    (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),
+  );
+});
