@@ -4,7 +4,7 @@
  * tree-sitter parser comes in as an argument (app/c/language.ts loads it).
  */
 import type { Parser } from 'web-tree-sitter';
-import { analyzeC } from '../parsers/c/index.js';
+import { syscallFacts } from '../parsers/c/index.js';
 import type { CFacts, SyscallDef } from '../parsers/c/model.js';
 import { findSyscalls } from '../parsers/c/preprocess.js';
 import type { FileDiff } from '../parsers/diff.js';
@@ -99,25 +99,6 @@ export function shiftLines<T>(value: T, by: number, seen: Set<object> = new Set(
   return value;
 }
 
-/**
- * The C facts a unit reads of a text: the error sets of the syscalls its specs name (`specNames`)
- * and of what they reach, each syscall's through `memo` ('c-reach'). The same call whether it runs
- * here or in app/review's C worker, so the two give the same facts.
- */
-export function syscallFacts(
-  parser: Parser,
-  path: string,
-  text: string,
-  specNames: readonly string[],
-  memo: FactMemo,
-): CFacts {
-  return analyzeC(parser, text, path, {
-    errorsOf: 'syscalls',
-    only: new Set(specNames),
-    memo: (key, make) => memo.get('c-reach', path, key, make),
-  }).value;
-}
-
 export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMemo = NO_MEMO): FileUnit {
   const added = new Set<number>(input.changed?.added ?? []);
   const hunks: { start: number; end: number }[] = [...(input.changed?.hunks ?? [])];
@@ -143,7 +124,11 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
       // (most of the cost of a review) would be wasted
       if (parser && specs.length > 0) {
         const names = specs.map((s) => s.name);
-        code = memo.get('c', input.path, post, () => syscallFacts(parser, input.path, post, names, memo));
+        code = memo.get('c', input.path, post, () =>
+          syscallFacts(parser, input.path, post, names, (key, make) =>
+            memo.get('c-reach', input.path, key, make),
+          ),
+        );
         syscalls = code.syscalls;
       } else syscalls = memo.get('syscalls', input.path, post, () => syscallsFromPrep(post));
     }

@@ -75,7 +75,10 @@ export interface TreeReader {
 /** git's blob id of a text, to compare with the abbreviated ids of a diff's `index` line. */
 export function gitBlobId(text: string): string {
   // hashed as it is encoded: no copy of the file into a buffer, and none to prefix the header
-  return createHash('sha1').update(`blob ${Buffer.byteLength(text, 'utf8')}\0`).update(text, 'utf8').digest('hex');
+  return createHash('sha1')
+    .update(`blob ${Buffer.byteLength(text, 'utf8')}\0`)
+    .update(text, 'utf8')
+    .digest('hex');
 }
 
 function fragmentsOf(f: FileDiff): Fragment[] {

@@ -1,10 +1,10 @@
 /**
  * The C worker of a review on this thread (app/review/c-prefetch.ts): loads its own C parser and
- * answers each request with the facts checks/unit.ts's syscallFacts gives for that text, keeping
+ * answers each request with the facts parsers/c's syscallFacts gives for that text, keeping
  * each syscall's facts in the same cache folder as the review. An error goes back as a message.
  */
 import { parentPort } from 'node:worker_threads';
-import { syscallFacts } from '../../checks/unit.js';
+import { syscallFacts } from '../../parsers/c/index.js';
 import { loadCParser } from '../c/language.js';
 import { type CacheOptions, factCache } from '../cache/facts.js';
 
@@ -24,7 +24,10 @@ const parser = loadCParser();
 port.on('message', (m: CRequest) => {
   parser.then(
     (p) => {
-      const facts = syscallFacts(p, m.path, m.text, m.specNames, factCache(m.cache));
+      const cache = factCache(m.cache);
+      const facts = syscallFacts(p, m.path, m.text, m.specNames, (key, make) =>
+        cache.get('c-reach', m.path, key, make),
+      );
       port.postMessage({ id: m.id, facts });
     },
     (e: unknown) => port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) }),

@@ -59,7 +59,7 @@ export function analyzeC(
       roots = new Set<string>();
       for (const m of prep.syscalls) if (!opts.only || opts.only.has(m.fnName)) roots.add(m.fnName);
     }
-    const plan = roots ? planReach(prep.text) : null;
+    const plan = roots ? planReach(prep.text, prep.code) : null;
     const facts = roots && plan ? byRoot(parser, plan, roots, prep.syscalls, lines, where, opts.memo) : null;
     if (facts) {
       value.functions = facts.functions;
@@ -239,6 +239,21 @@ function syscallDefs(macros: readonly SyscallMacro[], functions: readonly CFunct
       macroText: m.macroText,
     };
   });
+}
+
+/**
+ * The C facts a review reads of a text: the error sets of the syscalls its specs name
+ * (`specNames`) and of what they reach, each syscall's kept in `memo`. checks/unit.ts and
+ * app/review's C worker both call this, so the two give the same facts.
+ */
+export function syscallFacts(
+  parser: Parser,
+  path: string,
+  text: string,
+  specNames: readonly string[],
+  memo: ReachMemo,
+): CFacts {
+  return analyzeC(parser, text, path, { errorsOf: 'syscalls', only: new Set(specNames), memo }).value;
 }
 
 /** Every function_definition not nested in another one, in source order. */

@@ -35,6 +35,8 @@ export interface SyscallMacro {
 
 export interface Prepared {
   text: string;
+  /** `text` with comments, string and character literals as spaces (maskNonCode of it). */
+  code: string;
   syscalls: SyscallMacro[];
   issues: Issue[];
 }
@@ -54,7 +56,7 @@ function masked(text: string): { code: string; openComment: boolean } {
   const code = text.replace(NON_CODE, (m) => {
     // an unclosed comment runs to the end of the text: it is the last match
     openComment = m.startsWith('/*') && (m.length < 4 || !m.endsWith('*/'));
-    return m.replace(/[^\n]/g, ' ');
+    return blankOf(m);
   });
   return { code, openComment };
 }
@@ -98,8 +100,9 @@ function newlinesIn(s: string): string {
   return s.replace(/[^\n]/g, '');
 }
 
-function blankOf(s: string): string {
-  return s.replace(/[^\n]/g, ' ');
+/** Spaces for every character but newlines (most comments and literals are one line). */
+export function blankOf(s: string): string {
+  return s.includes('\n') ? s.replace(/[^\n]/g, ' ') : ' '.repeat(s.length);
 }
 
 function squash(s: string): string {
@@ -534,5 +537,13 @@ export function prepareC(text: string): Prepared {
   // (quadratic: 4,000 unclosed `/**` took 50 s). Closing it at the end, on the last line, keeps
   // every line number.
   const out = applyEdits(text1, structural);
-  return { text: openComment ? `${out}*/` : out, syscalls: sys.syscalls, issues };
+  // the same edits on the mask, each replacement masked on its own (an edit never starts or ends
+  // inside a comment or a literal: they were found on the mask), instead of masking `out` again
+  const code = applyEdits(
+    code1,
+    structural.map(([from, to, r]): Edit => [from, to, masked(r).code]),
+  );
+  return openComment
+    ? { text: `${out}*/`, code: `${code}  `, syscalls: sys.syscalls, issues }
+    : { text: out, code, syscalls: sys.syscalls, issues };
 }

@@ -19,7 +19,7 @@
  * reach.ts follows the identifiers of bodies, a subset of what is spelled in their lines, so the
  * analysis of a root in its compact text reads the same definitions as in the whole file.
  */
-import { maskNonCode } from './preprocess.js';
+import { blankOf, maskNonCode } from './preprocess.js';
 
 interface Block {
   /** Index of the `{` and of its `}` in the text. */
@@ -55,9 +55,11 @@ const IDENT = /[A-Za-z_$][\w$]*/y;
 const IDENT_G = /[A-Za-z_$][\w$]*/g;
 const CONDITIONAL = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/gm;
 
-/** The top-level blocks of a (prepared) C text, or null when cutting it would not be safe. */
-export function planReach(text: string): ReachPlan | null {
-  const masked = maskNonCode(text);
+/**
+ * The top-level blocks of a (prepared) C text, or null when cutting it would not be safe. `masked`:
+ * the text with comments and literals as spaces, when the caller has it.
+ */
+export function planReach(text: string, masked: string = maskNonCode(text)): ReachPlan | null {
   const code = maskDirectives(masked);
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
@@ -131,7 +133,7 @@ function spelledIn(plan: ReachPlan, b: Block): string[] {
 
 /** Preprocessor lines (with their continuations) as spaces, newlines kept. */
 function maskDirectives(code: string): string {
-  return code.replace(/^[ \t]*#(?:[^\n\\]|\\[\s\S])*/gm, (m) => m.replace(/[^\n]/g, ' '));
+  return code.replace(/^[ \t]*#(?:[^\n\\]|\\[\s\S])*/gm, blankOf);
 }
 
 /** 0-based row of an index, by binary search in the line starts. */

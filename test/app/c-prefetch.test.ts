@@ -6,7 +6,8 @@ import { defaultConfig } from '../../app/config/index.js';
 import { CPrefetch } from '../../app/review/c-prefetch.js';
 import { reviewSeriesInput, seriesInput } from '../../app/review/run.js';
 import { CHECKS } from '../../checks/index.js';
-import { type FactMemo, NO_MEMO, specsOf, syscallFacts } from '../../checks/unit.js';
+import { type FactMemo, specsOf } from '../../checks/unit.js';
+import { syscallFacts } from '../../parsers/c/index.js';
 import { parseMailSync } from '../../parsers/mail.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries } from '../../parsers/series.js';
@@ -44,7 +45,7 @@ describe('the C worker beside a review on this thread', () => {
     const parser = await loadCParser();
     const names = specsOf(TEXT, 'kernel/frob.c').specs.map((s) => s.name);
     expect(names).toEqual(['sys_frob']);
-    const here = syscallFacts(parser, 'kernel/frob.c', TEXT, names, NO_MEMO);
+    const here = syscallFacts(parser, 'kernel/frob.c', TEXT, names, (_key, make) => make());
     expect(Object.keys(here.errors)).toContain('sys_frob');
 
     const w = new CPrefetch(null);
