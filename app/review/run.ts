@@ -129,11 +129,30 @@ export function tooLargeOutcome(tooLarge: TooLarge, notes: readonly string[] = [
  */
 function needsRenumbering(post: string, diff: FileDiff | undefined): boolean {
   if (!diff || !isCFile(diff.path)) return false;
-  const lines = post.split('\n');
+  // the lines the hunks name, found by walking the line ends once (no split of the whole file)
+  let line = 1;
+  let pos = 0;
   for (const h of diff.hunks)
-    for (const l of h.lines)
-      if (l.kind !== 'del' && l.newLine !== undefined && lines[l.newLine - 1] !== l.text) return true;
+    for (const l of h.lines) {
+      if (l.kind === 'del' || l.newLine === undefined) continue;
+      if (l.newLine < line) {
+        line = 1;
+        pos = 0;
+      }
+      for (; line < l.newLine; line++) {
+        const nl = post.indexOf('\n', pos);
+        if (nl < 0) return true;
+        pos = nl + 1;
+      }
+      const end = post.indexOf('\n', pos);
+      if ((end < 0 ? post.slice(pos) : post.slice(pos, end)) !== l.text) return true;
+    }
   return false;
+}
+
+/** Whether every hunk fitted exactly where its header said: its lines are numbered as they are. */
+function atTheirLines(diff: FileDiff, starts: readonly number[] | undefined): boolean {
+  return starts !== undefined && diff.hunks.every((h, i) => starts[i] === h.newStart);
 }
 
 function patchLabel(expected: number, counter: number, subject: string): string {
@@ -225,8 +244,8 @@ async function reviewImages(
   for (const [k, p] of patches.entries())
     for (const [j, f] of p.files.entries()) {
       if (f.mode !== 'full' || f.pre === null || f.post === null || !f.diff) continue;
-      if (!needsRenumbering(f.post, f.diff)) continue;
       const starts = images.patches[k]?.files[j]?.hunkStarts;
+      if (atTheirLines(f.diff, starts) || !needsRenumbering(f.post, f.diff)) continue;
       f.changed = starts ? shiftedLines(f.diff, starts) : changedLines(f.pre, f.post);
     }
   let framework = opts.framework;
