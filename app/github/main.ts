@@ -7,7 +7,7 @@
  * KAPI_REVIEW_STATE names the mail bot's state file; with it, the maintainer dashboard over it is
  * served at /kapi-review behind KAPI_DASHBOARD_TOKEN (or KAPI_DASHBOARD_USER and
  * KAPI_DASHBOARD_PASS), or on KAPI_DASHBOARD_PORT (settings.ts). A bad setting or state file is
- * one line on stderr and exit status 1.
+ * one line on stderr and exit status 1. KAPI_REVIEW_CACHE: the cache folder, or `off`.
  */
 import { main } from './start.js';
 

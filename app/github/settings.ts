@@ -9,6 +9,11 @@
  * - KAPI_DASHBOARD_PORT (and KAPI_DASHBOARD_HOST, 127.0.0.1 by default): a separate server, not
  *   the App's. Without a token or a user it must listen on a loopback address.
  *
+ * Reviews keep what the parsers made of each file, and whole reviews, in the persistent cache
+ * (app/cache/facts.ts) so that a restarted App does not parse its trees again: KAPI_REVIEW_CACHE
+ * names its folder (an absolute path), `off` keeps it in memory; unset, the same folder as
+ * `kapi-review check` ($XDG_CACHE_HOME/kapi-review).
+ *
  * Anything else is a SettingsError with a message for the operator; nothing has started then.
  */
 import type { DashboardAuth } from '../dashboard/handler.js';
@@ -28,6 +33,16 @@ export interface DashboardSettings {
 
 export interface AppSettings {
   dashboard: DashboardSettings | null;
+  /** The cache folder; null: in memory only; undefined: the default folder. */
+  cacheDir?: string | null;
+}
+
+function cacheDirOf(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'off') return null;
+  if (!value.startsWith('/'))
+    throw new SettingsError(`KAPI_REVIEW_CACHE: not an absolute path or \`off\`: ${value.slice(0, 100)}`);
+  return value;
 }
 
 const MIN_TOKEN = 16;
@@ -50,6 +65,8 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
     const v = env[k]?.trim();
     return v ? v : undefined;
   };
+  const cacheDir = cacheDirOf(get('KAPI_REVIEW_CACHE'));
+  const cache = cacheDir === undefined ? {} : { cacheDir };
   const state = get('KAPI_REVIEW_STATE');
   if (!state) {
     const stray = DASHBOARD_VARS.filter((k) => get(k) !== undefined);
@@ -57,7 +74,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
       throw new SettingsError(
         `${stray.join(', ')} set, but KAPI_REVIEW_STATE is not: the dashboard needs the bot's state file`,
       );
-    return { dashboard: null };
+    return { dashboard: null, ...cache };
   }
   const token = get('KAPI_DASHBOARD_TOKEN');
   const user = get('KAPI_DASHBOARD_USER');
@@ -99,5 +116,5 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>):
         'or KAPI_DASHBOARD_USER and KAPI_DASHBOARD_PASS, or KAPI_DASHBOARD_PORT to serve it on a ' +
         'separate local port',
     );
-  return { dashboard: { state, auth, port, host } };
+  return { dashboard: { state, auth, port, host }, ...cache };
 }

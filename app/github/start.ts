@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { run } from 'probot';
+import { defaultCacheDir } from '../cache/facts.js';
 import { type DashboardServer, serveDashboard } from '../dashboard/server.js';
 import { Store, StoreError } from '../store/store.js';
 import { type AppOptions, createApp } from './app.js';
@@ -61,7 +62,9 @@ export async function startApp(opts: StartOptions): Promise<StartedApp> {
       }
     }
     const onApp = d && store && d.port === null && d.auth ? { store, auth: d.auth } : null;
-    const server = await run(createApp({ ...opts.app, ...(onApp ? { dashboard: onApp } : {}) }), {
+    const cache = settings.cacheDir === null ? null : { dir: settings.cacheDir ?? defaultCacheDir(opts.env) };
+    const app = createApp({ cache, ...opts.app, ...(onApp ? { dashboard: onApp } : {}) });
+    const server = await run(app, {
       env: opts.env,
       Octokit: opts.Octokit ?? createOctokit(),
     });

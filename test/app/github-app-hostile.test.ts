@@ -6,7 +6,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -387,6 +387,10 @@ describe('the dashboard under the App', () => {
         /KAPI_DASHBOARD_HOST 0\.0\.0\.0 is not a loopback address/,
       ],
       [{ KAPI_DASHBOARD_TOKEN: TOKEN }, /KAPI_DASHBOARD_TOKEN set, but KAPI_REVIEW_STATE is not/],
+      [
+        { KAPI_REVIEW_CACHE: 'relative/cache' },
+        /^KAPI_REVIEW_CACHE: not an absolute path or `off`: relative\/cache$/,
+      ],
     ];
     for (const [extra, reason] of cases) {
       const port = await freePort();
@@ -422,6 +426,40 @@ describe('the dashboard under the App', () => {
     expect(r.stderr).toBe(
       `kapi-review: KAPI_REVIEW_STATE: the store ${garbage} is not a kapi-review state file: file is not a database\n`,
     );
+  });
+});
+
+describe('the cache of the App started as `npm start` starts it', () => {
+  it('keeps what its reviews parsed in KAPI_REVIEW_CACHE, and nothing on disk with `off`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kapi-gh-cache-'));
+    const folder = join(dir, 'cache');
+    const files = (d: string): number =>
+      existsSync(d)
+        ? readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
+        : 0;
+    const runs: [Record<string, string>, number][] = [
+      [{ KAPI_REVIEW_CACHE: folder }, 40],
+      [{ KAPI_REVIEW_CACHE: 'off', XDG_CACHE_HOME: join(dir, 'xdg-off') }, 41],
+      [{ XDG_CACHE_HOME: join(dir, 'xdg') }, 42],
+    ];
+    for (const [extra, n] of runs) {
+      const port = await freePort();
+      const app = await startApp({ env: { ...appEnv(port), ...extra } });
+      try {
+        const pr = frobPull(n, EINVAL);
+        const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+        expect(
+          await deliver('pull_request', prEvent('opened', n, pr.head, pr.base), SECRET, undefined, url),
+        ).toBe(200);
+        await until(() => api.reviewsOf(n).length > 0, 60_000, `the review of PR ${n}`);
+      } finally {
+        await app.server.stop();
+      }
+    }
+    // the named folder and the default one under XDG_CACHE_HOME got entries; `off` wrote none
+    expect(files(folder)).toBeGreaterThan(0);
+    expect(files(join(dir, 'xdg', 'kapi-review'))).toBeGreaterThan(0);
+    expect(readdirSync(dir).sort()).toEqual(['cache', 'xdg']);
   });
 });
 
