@@ -2,7 +2,7 @@
  * The C analysis of a review run beside it: `check --tree` has a second core while it builds
  * post-images, parses specs and renumbers hunks, so each text that carries a spec is sent to a
  * worker thread (app/review/c-worker.ts) as soon as its specs are known, and the review finds the
- * facts ready. The worker starts before the post-images are built, so loading its grammar costs
+ * facts ready; the images a hunk landed in with fuzz are diffed there too. The worker starts before the post-images are built, so loading its grammar costs
  * this thread nothing. A worker that fails or dies leaves the texts to the review, which analyses
  * them here as before: the facts are the same either way (one function makes them).
  *
@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { type FactMemo, isCFile, specsOf } from '../../checks/unit.js';
 import type { CFacts } from '../../parsers/c/model.js';
 import type { CacheOptions } from '../cache/facts.js';
+import type { changedLines } from '../context/postimage.js';
 import type { CRequest } from './c-worker.js';
 
 function workerUrl(): URL {
@@ -22,8 +23,11 @@ function workerUrl(): URL {
     : new URL('./c-worker.js', here);
 }
 
+/** What changedLines gives: the lines a patch added and its hunks' ranges. */
+type Changed = ReturnType<typeof changedLines>;
+
 interface Waiting {
-  resolve: (f: CFacts | null) => void;
+  resolve: (answer: { facts?: CFacts; changed?: Changed } | null) => void;
 }
 
 export class CPrefetch {
@@ -46,10 +50,10 @@ export class CPrefetch {
     this.worker = w;
     if (!w) return;
     w.unref();
-    w.on('message', (m: { id: number; facts?: CFacts; error?: string }) => {
+    w.on('message', (m: { id: number; facts?: CFacts; changed?: Changed; error?: string }) => {
       const x = this.waiting.get(m.id);
       this.waiting.delete(m.id);
-      x?.resolve(m.facts ?? null);
+      x?.resolve(m);
     });
     const fail = (): void => {
       this.dead = true;
@@ -100,18 +104,27 @@ export class CPrefetch {
     };
   }
 
+  /** changedLines(pre, post) from the worker, or null when it cannot answer. */
+  async changed(pre: string, post: string): Promise<Changed | null> {
+    return (await this.ask({ kind: 'changed', id: 0, pre, post }))?.changed ?? null;
+  }
+
   close(): void {
     void this.worker?.terminate();
   }
 
-  private request(path: string, text: string, specNames: string[]): Promise<CFacts | null> {
+  private async request(path: string, text: string, specNames: string[]): Promise<CFacts | null> {
+    const m: CRequest = { kind: 'facts', id: 0, path, text, specNames, cache: this.cache };
+    return (await this.ask(m))?.facts ?? null;
+  }
+
+  private ask(m: CRequest): Promise<{ facts?: CFacts; changed?: Changed } | null> {
     if (this.dead || !this.worker) return Promise.resolve(null);
     const id = this.next++;
     const worker = this.worker;
     return new Promise((resolve) => {
       this.waiting.set(id, { resolve });
-      const m: CRequest = { id, path, text, specNames, cache: this.cache };
-      worker.postMessage(m);
+      worker.postMessage({ ...m, id });
     });
   }
 }

@@ -237,17 +237,25 @@ async function reviewImages(
     ),
     memo,
   );
-  const tooLarge = measureReview(patches, limits, memo);
-  if (tooLarge) return tooLargeOutcome(tooLarge, notes);
   // where a hunk applied at an offset: its own lines shifted to where it landed, else (fuzz, an
-  // end-of-file change) the added lines from a diff of the images themselves
+  // end-of-file change) the added lines from a diff of the images themselves (with a C worker,
+  // diffed there while the limits below parse the specs here)
+  const renumber: { f: ReviewPatch['files'][number]; starts: number[] | undefined }[] = [];
   for (const [k, p] of patches.entries())
     for (const [j, f] of p.files.entries()) {
       if (f.mode !== 'full' || f.pre === null || f.post === null || !f.diff) continue;
       const starts = images.patches[k]?.files[j]?.hunkStarts;
-      if (atTheirLines(f.diff, starts) || !needsRenumbering(f.post, f.diff)) continue;
-      f.changed = starts ? shiftedLines(f.diff, starts) : changedLines(f.pre, f.post);
+      if (!atTheirLines(f.diff, starts) && needsRenumbering(f.post, f.diff)) renumber.push({ f, starts });
     }
+  const diffed = renumber.map(({ f, starts }) =>
+    cWorker && !starts ? cWorker.changed(f.pre as string, f.post as string) : Promise.resolve(null),
+  );
+  const tooLarge = measureReview(patches, limits, memo);
+  if (tooLarge) return tooLargeOutcome(tooLarge, notes);
+  for (const [i, { f, starts }] of renumber.entries())
+    f.changed = starts
+      ? shiftedLines(f.diff as FileDiff, starts)
+      : ((await diffed[i]) ?? changedLines(f.pre as string, f.post as string));
   let framework = opts.framework;
   if (!framework) {
     const choice = await chooseFramework(images.patches, tree);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCParser } from '../../app/c/language.js';
 import { FactCache } from '../../app/cache/facts.js';
 import { defaultConfig } from '../../app/config/index.js';
+import { changedLines } from '../../app/context/postimage.js';
 import { CPrefetch } from '../../app/review/c-prefetch.js';
 import { reviewSeriesInput, seriesInput } from '../../app/review/run.js';
 import { CHECKS } from '../../checks/index.js';
@@ -75,7 +76,26 @@ describe('the C worker beside a review on this thread', () => {
     w.askFor([{ path: 'kernel/frob.c', text: TEXT }], memo);
     const primed = await w.primed(memo);
     expect(primed.get('c', 'kernel/frob.c', TEXT, () => 'made here')).toBe('made here');
+    expect(await w.changed(FROB, TEXT)).toBeNull();
     w.close();
+  });
+
+  it('diffs two images as changedLines does here', async () => {
+    const w = new CPrefetch(null);
+    try {
+      const moved = `/* a line above */\n${TEXT.replace('return frob_range', 'return  frob_range')}`;
+      for (const [pre, post] of [
+        [FROB, TEXT],
+        [TEXT, moved],
+        ['', TEXT],
+      ] as const) {
+        const here = changedLines(pre, post);
+        expect(here.added.length).toBeGreaterThan(0);
+        expect(await w.changed(pre, post)).toEqual(here);
+      }
+    } finally {
+      w.close();
+    }
   });
 
   it('a review with the worker and one without give the same outcome', async () => {
