@@ -12,6 +12,7 @@ import type { FactSource } from '../parsers/kapi/framework.js';
 import { parseKerneldocSpecs } from '../parsers/kapi/kerneldoc.js';
 import { linkSpecs } from '../parsers/kapi/link.js';
 import { parseMacroSpecs } from '../parsers/kapi/macro.js';
+import { parseMacroSpecsByWindow } from '../parsers/kapi/macro-windows.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
 import type { Issue } from '../parsers/types.js';
 import type { Evidence, FileUnit } from './types.js';
@@ -45,8 +46,11 @@ export function isCFile(path: string): boolean {
  * app keeps them on disk, app/cache/facts.ts); `make` computes it when it has none. A memo must
  * hand out a fresh copy each time: checks may extend what they get.
  */
-/** 'c-reach': the C facts of one syscall's compact text (parsers/c/trim.ts), in its own lines. */
-export type MemoKind = 'specs' | 'syscalls' | 'c' | 'c-reach';
+/**
+ * 'c-reach': the C facts of one syscall's compact text (parsers/c/trim.ts), in its own lines;
+ * 'macro-window': the specs of one macro spec's window (parsers/kapi/macro-windows.ts).
+ */
+export type MemoKind = 'specs' | 'syscalls' | 'c' | 'c-reach' | 'macro-window';
 export interface FactMemo {
   get<T>(kind: MemoKind, path: string, text: string, make: () => T): T;
 }
@@ -59,9 +63,21 @@ export interface SpecsOf {
   issues: Issue[];
 }
 
-/** The specs of every form in a text, and what their parsers said. */
-export function specsOf(text: string, path: string): SpecsOf {
-  const m = parseMacroSpecs(text, path);
+/**
+ * The specs of every form in a text, and what their parsers said; with a memo, each macro-form
+ * spec is read through it on its own (a later post-image parses only the specs it changed).
+ */
+export function specsOf(text: string, path: string, memo?: FactMemo): SpecsOf {
+  const m =
+    memo && memo !== NO_MEMO
+      ? parseMacroSpecsByWindow(text, path, (body, make) => {
+          const r = memo.get('macro-window', path, body, () => {
+            const p = make();
+            return { specs: p.value, issues: p.issues };
+          });
+          return { value: r.specs, issues: r.issues };
+        })
+      : parseMacroSpecs(text, path);
   const k = parseKerneldocSpecs(text, path);
   return { specs: [...m.value, ...k.value], issues: [...m.issues, ...k.issues] };
 }
@@ -119,7 +135,9 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
     line = (n) => (n >= 1 && n <= lines.length ? lines[n - 1] : undefined);
     if (isC) {
       const post = input.post;
-      ({ specs, issues: specIssues } = memo.get('specs', input.path, post, () => specsOf(post, input.path)));
+      ({ specs, issues: specIssues } = memo.get('specs', input.path, post, () =>
+        specsOf(post, input.path, memo),
+      ));
       // every check that reads the code compares it with a spec: without one, the C analysis
       // (most of the cost of a review) would be wasted
       if (parser && specs.length > 0) {

@@ -43,6 +43,12 @@ const FORMAT = 'kapi-review-facts';
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 /** What one process keeps in memory (serialised). */
 const MEMORY_BYTES = 64 * 1024 * 1024;
+/**
+ * Kinds kept as live objects in this process only, never on disk: one macro spec's window is
+ * cheaper to parse than to hash, serialise and read back, and its readers copy what they read.
+ */
+const LIVE_KINDS: ReadonlySet<MemoKind> = new Set(['macro-window']);
+const LIVE_ENTRIES = 8192;
 
 export interface CacheOptions {
   /** The cache folder; null keeps the cache in this process only (`--no-cache`). */
@@ -118,6 +124,7 @@ export interface CacheStats {
 export class FactCache implements FactMemo {
   readonly stats: CacheStats = { hits: 0, memoryHits: 0, misses: 0, refused: 0, writes: 0, evicted: 0 };
   private readonly memory = new Map<string, Buffer>();
+  private readonly live = new Map<string, unknown>();
   private memoryBytes = 0;
   private readonly version: string;
   private readonly maxBytes: number;
@@ -145,6 +152,7 @@ export class FactCache implements FactMemo {
   }
 
   get<T>(kind: MemoKind, path: string, text: string, make: () => T): T {
+    if (LIVE_KINDS.has(kind)) return this.getLive(`${kind}\0${path}\0${text}`, make);
     const key = this.key(kind, path, text);
     const mem = this.memory.get(key);
     if (mem) {
@@ -178,6 +186,21 @@ export class FactCache implements FactMemo {
     this.remember(key, bytes);
     if (this.diskOk) this.writeDisk(key, bytes);
     return value;
+  }
+
+  private getLive<T>(key: string, make: () => T): T {
+    if (this.live.has(key)) {
+      const v = this.live.get(key) as T;
+      this.live.delete(key);
+      this.live.set(key, v);
+      this.stats.memoryHits++;
+      return v;
+    }
+    this.stats.misses++;
+    const v = make();
+    this.live.set(key, v);
+    if (this.live.size > LIVE_ENTRIES) this.live.delete(this.live.keys().next().value as string);
+    return v;
   }
 
   private decode(bytes: Buffer, kind: MemoKind, key: string): Entry | null {

@@ -73,7 +73,7 @@ export class CPrefetch {
       if (text === null || !isCFile(path)) continue;
       const key = `${path}\u0000${text}`;
       if (this.asked.has(key)) continue;
-      const { specs } = memo.get('specs', path, text, () => specsOf(text, path));
+      const { specs } = memo.get('specs', path, text, () => specsOf(text, path, memo));
       if (specs.length === 0) continue;
       this.asked.set(
         key,

@@ -79,7 +79,9 @@ function registryChecks(ids: readonly string[]): Check[] {
 }
 
 function hasSpec(text: string, path: string, memo: FactMemo): boolean {
-  return mayCarryKapi(text) && memo.get('specs', path, text, () => specsOf(text, path)).specs.length > 0;
+  return (
+    mayCarryKapi(text) && memo.get('specs', path, text, () => specsOf(text, path, memo)).specs.length > 0
+  );
 }
 
 /**

@@ -50,6 +50,25 @@ export function maskNonCode(text: string): string {
   return masked(text).code;
 }
 
+/**
+ * Whether each of the ascending `positions` of `text` is code, as maskNonCode sees it (not in a
+ * comment, a string or a character literal), without building the masked text.
+ */
+export function inCode(text: string, positions: readonly number[]): boolean[] {
+  const out = positions.map(() => true);
+  if (positions.length === 0) return out;
+  const last = positions[positions.length - 1] as number;
+  const re = new RegExp(NON_CODE.source, 'g');
+  let k = 0;
+  for (let m = re.exec(text); m !== null && m.index <= last; m = re.exec(text)) {
+    const end = m.index + m[0].length;
+    while (k < positions.length && (positions[k] as number) < m.index) k++;
+    for (let j = k; j < positions.length && (positions[j] as number) < end; j++) out[j] = false;
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return out;
+}
+
 /** maskNonCode, and whether the text ends inside a block comment that is never closed. */
 function masked(text: string): { code: string; openComment: boolean } {
   let openComment = false;
@@ -59,6 +78,11 @@ function masked(text: string): { code: string; openComment: boolean } {
     return blankOf(m);
   });
   return { code, openComment };
+}
+
+/** Preprocessor lines (with their continuations) of a masked text as spaces, newlines kept. */
+export function maskDirectives(code: string): string {
+  return code.replace(/^[ \t]*#(?:[^\n\\]|\\[\s\S])*/gm, blankOf);
 }
 
 /** Index of the `)` matching the `(` at `open` in masked text, or -1. */
@@ -101,7 +125,7 @@ function newlinesIn(s: string): string {
 }
 
 /** Spaces for every character but newlines (most comments and literals are one line). */
-export function blankOf(s: string): string {
+function blankOf(s: string): string {
   return s.includes('\n') ? s.replace(/[^\n]/g, ' ') : ' '.repeat(s.length);
 }
 

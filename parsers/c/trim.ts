@@ -19,7 +19,7 @@
  * reach.ts follows the identifiers of bodies, a subset of what is spelled in their lines, so the
  * analysis of a root in its compact text reads the same definitions as in the whole file.
  */
-import { blankOf, maskNonCode } from './preprocess.js';
+import { maskDirectives, maskNonCode } from './preprocess.js';
 
 interface Block {
   /** Index of the `{` and of its `}` in the text. */
@@ -129,11 +129,6 @@ function spelledIn(plan: ReachPlan, b: Block): string[] {
     plan.spelled.set(b, ids);
   }
   return ids;
-}
-
-/** Preprocessor lines (with their continuations) as spaces, newlines kept. */
-function maskDirectives(code: string): string {
-  return code.replace(/^[ \t]*#(?:[^\n\\]|\\[\s\S])*/gm, blankOf);
 }
 
 /** 0-based row of an index, by binary search in the line starts. */
