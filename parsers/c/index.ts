@@ -3,7 +3,7 @@ import { type Issue, issue, type Parsed } from '../types.js';
 import { type CNode, copyTree, field, namedChildren } from './ast.js';
 import { analyzeErrors, declName, type FnDef } from './errors.js';
 import type { CFacts, CFunction, ErrnoEvidence, FunctionErrors, SyscallDef } from './model.js';
-import { prepareC, type SyscallMacro } from './preprocess.js';
+import { prepareC, type SyscallMacro, scanSyscalls } from './preprocess.js';
 import { reachableDefs } from './reach.js';
 import { compactFor, planReach, type ReachPlan } from './trim.js';
 
@@ -51,30 +51,39 @@ export function analyzeC(
   const where = path ? `${path}: ` : '';
   const value: CFacts = { functions: [], syscalls: [], errors: {} };
   try {
-    const prep = prepareC(text);
-    issues.push(...prep.issues.map((i) => ({ ...i, message: where + i.message })));
     const lines = text.split('\n');
     let roots: Set<string> | undefined;
     if (opts.errorsOf === 'syscalls') {
+      // cut from the text as written: only the compact texts are prepared (on a memo miss)
+      const scan = scanSyscalls(text);
       roots = new Set<string>();
-      for (const m of prep.syscalls) if (!opts.only || opts.only.has(m.fnName)) roots.add(m.fnName);
-    }
-    const plan = roots ? planReach(prep.text, prep.code) : null;
-    const facts = roots && plan ? byRoot(parser, plan, roots, prep.syscalls, lines, where, opts.memo) : null;
-    if (facts) {
-      value.functions = facts.functions;
-      value.errors = facts.errors;
-      for (const i of facts.issues) issues.push(i);
-    } else {
-      const done = analyzeText(parser, prep.text, lines, prep.syscalls, roots, where);
-      if (!done) {
-        issues.push(issue('c-parse-failed', 'error', `${where}the C parser returned no tree`));
+      for (const m of scan.syscalls) if (!opts.only || opts.only.has(m.fnName)) roots.add(m.fnName);
+      const plan = roots.size > 0 ? planReach(text, scan.code) : null;
+      const facts =
+        roots.size === 0
+          ? { functions: [], errors: {}, issues: [] } // no syscall to analyse: nothing is parsed
+          : plan
+            ? byRoot(parser, plan, roots, lines, where, opts.memo)
+            : null;
+      if (facts) {
+        for (const i of scan.issues) issues.push({ ...i, message: where + i.message });
+        value.functions = facts.functions;
+        value.errors = facts.errors;
+        for (const i of facts.issues) issues.push(i);
+        value.syscalls = syscallDefs(scan.syscalls, value.functions);
         return { value, issues };
       }
-      value.functions = done.functions;
-      value.errors = done.errors;
-      for (const i of done.issues) issues.push(i);
     }
+    const prep = prepareC(text);
+    issues.push(...prep.issues.map((i) => ({ ...i, message: where + i.message })));
+    const done = analyzeText(parser, prep.text, lines, prep.syscalls, roots, where);
+    if (!done) {
+      issues.push(issue('c-parse-failed', 'error', `${where}the C parser returned no tree`));
+      return { value, issues };
+    }
+    value.functions = done.functions;
+    value.errors = done.errors;
+    for (const i of done.issues) issues.push(i);
     value.syscalls = syscallDefs(prep.syscalls, value.functions);
   } catch (e) {
     // Defensive: a bug here must not take the review down. Report what was gathered so far.
@@ -104,7 +113,6 @@ function byRoot(
   parser: Parser,
   plan: ReachPlan,
   roots: ReadonlySet<string>,
-  macros: readonly SyscallMacro[],
   lines: readonly string[],
   where: string,
   memo: ReachMemo | undefined,
@@ -116,14 +124,10 @@ function byRoot(
   if (cuts.some((c) => c.cut === null)) return null;
   for (const { root, cut } of cuts) {
     if (!cut) continue;
-    const rowOf = new Map(cut.lines.map((l, i) => [l, i + 1]));
-    const own = macros.flatMap((m) => {
-      const at = rowOf.get(m.line);
-      return at === undefined ? [] : [{ ...m, line: at }];
-    });
     const cutLines = cut.lines.map((l) => lines[l - 1] ?? '');
     const make = (): CFacts => {
-      const done = analyzeText(parser, cut.text, cutLines, own, new Set([root]), where);
+      const prep = prepareC(cut.text);
+      const done = analyzeText(parser, prep.text, cutLines, prep.syscalls, new Set([root]), where);
       if (!done) return { functions: [], syscalls: [], errors: {} };
       return { functions: done.functions, syscalls: [], errors: done.errors };
     };

@@ -35,8 +35,6 @@ export interface SyscallMacro {
 
 export interface Prepared {
   text: string;
-  /** `text` with comments, string and character literals as spaces (maskNonCode of it). */
-  code: string;
   syscalls: SyscallMacro[];
   issues: Issue[];
 }
@@ -547,6 +545,16 @@ export function findSyscalls(text: string): { syscalls: SyscallMacro[]; issues: 
   return { syscalls: syscallMacros(text, maskNonCode(text), issues).syscalls, issues };
 }
 
+/**
+ * The SYSCALL_DEFINEs of a text as prepareC finds them, and the text masked as maskNonCode masks
+ * it, from one pass of the mask: what a review needs of a whole file before it cuts (trim.ts).
+ */
+export function scanSyscalls(text: string): { syscalls: SyscallMacro[]; issues: Issue[]; code: string } {
+  const issues: Issue[] = [];
+  const { code } = masked(text);
+  return { syscalls: syscallMacros(text, code, issues).syscalls, issues, code };
+}
+
 export function prepareC(text: string): Prepared {
   const issues: Issue[] = [];
   const { code: code0, openComment } = masked(text);
@@ -561,13 +569,5 @@ export function prepareC(text: string): Prepared {
   // (quadratic: 4,000 unclosed `/**` took 50 s). Closing it at the end, on the last line, keeps
   // every line number.
   const out = applyEdits(text1, structural);
-  // the same edits on the mask, each replacement masked on its own (an edit never starts or ends
-  // inside a comment or a literal: they were found on the mask), instead of masking `out` again
-  const code = applyEdits(
-    code1,
-    structural.map(([from, to, r]): Edit => [from, to, masked(r).code]),
-  );
-  return openComment
-    ? { text: `${out}*/`, code: `${code}  `, syscalls: sys.syscalls, issues }
-    : { text: out, code, syscalls: sys.syscalls, issues };
+  return { text: openComment ? `${out}*/` : out, syscalls: sys.syscalls, issues };
 }

@@ -12,7 +12,8 @@
  *   else there is no plan and the caller parses the whole file;
  * - a block is a plain function when its header (from the previous top-level `;` or `}`) ends in
  *   `)`, holds no `=`, and every `(` at its own level follows an identifier: those identifiers
- *   are the names it may go by (`foo` and `__attribute__` in `int foo(void) __attribute__((cold))`);
+ *   are the names it may go by (`foo` and `__attribute__` in `int foo(void) __attribute__((cold))`;
+ *   `SYSCALL_DEFINE2(mlock, ...)` also goes by `sys_mlock`, as prepareC names it);
  * - from a root, a plain function is reached when one of its names is the root or is spelled
  *   anywhere in the lines of a reached block; a block that is neither a plain function nor plainly
  *   data (an initialiser after `=`, a struct, union or enum body) is always reached.
@@ -230,6 +231,9 @@ function namesOf(header: string): string[] | null {
         const m = IDENT.exec(h);
         if (!m || m.index + m[0].length !== j + 1) return null;
         names.push(m[0]);
+        const sc = /^(COMPAT_)?SYSCALL_DEFINE\d$/.exec(m[0]);
+        const arg = sc ? /^\(\s*([A-Za-z_$][\w$]*)/.exec(h.slice(i)) : null;
+        if (sc && arg) names.push(`${sc[1] ? 'compat_' : ''}sys_${arg[1]}`);
       }
       depth++;
     } else if (c === ')') {

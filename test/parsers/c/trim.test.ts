@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeC } from '../../../parsers/c/index.js';
 import type { CFacts } from '../../../parsers/c/model.js';
-import { maskNonCode, prepareC } from '../../../parsers/c/preprocess.js';
+import { prepareC } from '../../../parsers/c/preprocess.js';
 import { compactFor, planReach } from '../../../parsers/c/trim.js';
 import { FIXTURE, parser } from './analyze-test-helpers.js';
 
@@ -104,47 +103,6 @@ describe('planReach and compactFor: the text of what a root may reach', () => {
     const text =
       '#define OPEN {\n/* } */ int f(void) { char *s = "}"; return g(); }\nint g(void) { return 0; }\n';
     expect(rows(text, 'f')).toEqual([2, 3]);
-  });
-});
-
-describe('prepareC: the mask it gives is the mask of the text it gives', () => {
-  const PIECES = [
-    '/*',
-    '*/',
-    '"',
-    "'",
-    '\\',
-    '\n',
-    '{',
-    '}',
-    '(',
-    ')',
-    ';',
-    'SYSCALL_DEFINE1(x, int, a)',
-    'list_for_each_entry(p, h, m) {',
-    'DECLARE_BITMAP(b, 8);',
-    '__user ',
-    '#if A\n',
-    '// c\n',
-  ];
-  it('on the fixture and on random edits of it', () => {
-    const text = readFileSync(FIXTURE, 'utf8');
-    const same = (t: string): boolean => {
-      const prep = prepareC(t);
-      return prep.code === maskNonCode(prep.text);
-    };
-    expect(same(text)).toBe(true);
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.nat(text.length), fc.constantFrom(...PIECES)), { maxLength: 6 }),
-        (edits) => {
-          let t = text;
-          for (const [at, piece] of edits) t = t.slice(0, at) + piece + t.slice(at);
-          return same(t);
-        },
-      ),
-      { numRuns: 200 },
-    );
   });
 });
 
