@@ -229,17 +229,9 @@ async function reviewImages(
       diff: inputs[k]?.files[j] ?? null,
     })),
   }));
-  cWorker?.askFor(
-    patches.flatMap((p) =>
-      p.files
-        .filter((f) => f.mode === 'full')
-        .flatMap((f) => [f.pre, f.post].map((text) => ({ path: f.path, text }))),
-    ),
-    memo,
-  );
   // where a hunk applied at an offset: its own lines shifted to where it landed, else (fuzz, an
   // end-of-file change) the added lines from a diff of the images themselves (with a C worker,
-  // diffed there while the limits below parse the specs here)
+  // diffed there first, while the limits below parse the specs here; the C facts come after)
   const renumber: { f: ReviewPatch['files'][number]; starts: number[] | undefined }[] = [];
   for (const [k, p] of patches.entries())
     for (const [j, f] of p.files.entries()) {
@@ -250,18 +242,26 @@ async function reviewImages(
   const diffed = renumber.map(({ f, starts }) =>
     cWorker && !starts ? cWorker.changed(f.pre as string, f.post as string) : Promise.resolve(null),
   );
+  cWorker?.askFor(
+    patches.flatMap((p) =>
+      p.files
+        .filter((f) => f.mode === 'full')
+        .flatMap((f) => [f.pre, f.post].map((text) => ({ path: f.path, text }))),
+    ),
+    memo,
+  );
   const tooLarge = measureReview(patches, limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge, notes);
-  for (const [i, { f, starts }] of renumber.entries())
-    f.changed = starts
-      ? shiftedLines(f.diff as FileDiff, starts)
-      : ((await diffed[i]) ?? changedLines(f.pre as string, f.post as string));
   let framework = opts.framework;
   if (!framework) {
     const choice = await chooseFramework(images.patches, tree);
     framework = choice.framework;
     notes.push(choice.note);
   }
+  for (const [i, { f, starts }] of renumber.entries())
+    f.changed = starts
+      ? shiftedLines(f.diff as FileDiff, starts)
+      : ((await diffed[i]) ?? changedLines(f.pre as string, f.post as string));
   const primed = cWorker ? await cWorker.primed(memo) : memo;
   const done = reviewPatches(patches, { ...opts, framework, stop: over, memo: primed });
   const outcome: ReviewOutcome = { ...done, notes: [...notes, ...done.notes], framework };
