@@ -9,6 +9,7 @@
  * the App run this in worker threads (app/review/job.ts, pool.ts), which also end a review that
  * overruns its budget inside one file; `kapi-review check` runs it here.
  */
+import { availableParallelism } from 'node:os';
 import type { Parser } from 'web-tree-sitter';
 import {
   type ReviewPatch,
@@ -182,8 +183,10 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
   const stored = memo.onDisk ? await storedReview(input, opts, tree, notes, memo) : null;
   if (stored?.outcome) return stored.outcome;
   if (tree && stored) tree = recordReads(tree, stored.reads);
+  // a second thread only where there is a second core and more than one C image to analyse
+  const cImages = diffs.reduce((n, files) => n + files.filter((f) => isCFile(f.newPath ?? '')).length, 0);
   const cWorker =
-    opts.cWorker && opts.parser && tree && diffs.some((files) => files.some((f) => isCFile(f.newPath ?? '')))
+    opts.cWorker && opts.parser && tree && cImages > 1 && availableParallelism() > 1
       ? new CPrefetch(opts.cache ?? null)
       : null;
   try {
