@@ -324,16 +324,8 @@ export interface IngestStats {
   decoded: number;
 }
 
-/**
- * Streaming ingest: push() mbox chunks, end() at the end. Each message is split, prefiltered,
- * and (when it may belong to a series) parsed; `onMail` sees each result and may keep what it
- * needs. The ingest itself keeps only counters and the set of series keys, so memory is bounded
- * by the largest message plus one chunk, plus the number of distinct series.
- */
-export class MboxIngest {
-  private readonly splitter: MboxSplitter;
-  private readonly seriesKeys = new Set<string>();
-  readonly stats: IngestStats = {
+export function emptyIngestStats(): IngestStats {
+  return {
     messages: 0,
     bytes: 0,
     parsed: 0,
@@ -346,6 +338,37 @@ export class MboxIngest {
     reasons: { diff: 0, mime: 0, encoded: 0, charset: 0, subject: 0, header: 0, none: 0 },
     decoded: 0,
   };
+}
+
+const COUNTERS = [
+  'messages',
+  'bytes',
+  'parsed',
+  'parsedBytes',
+  'patches',
+  'covers',
+  'parsedOther',
+  'withDiff',
+  'decoded',
+] as const;
+
+/** Adds the counters of `part` to `into` (not `series`: distinct keys do not add up). */
+export function addIngestStats(into: IngestStats, part: IngestStats): void {
+  for (const k of COUNTERS) into[k] += part[k];
+  for (const r of Object.keys(into.reasons) as PrefilterReason[]) into.reasons[r] += part.reasons[r];
+}
+
+/**
+ * Streaming ingest: push() mbox chunks, end() at the end. Each message is split, prefiltered,
+ * and (when it may belong to a series) parsed; `onMail` sees each result and may keep what it
+ * needs. The ingest itself keeps only counters and the set of series keys, so memory is bounded
+ * by the largest message plus one chunk, plus the number of distinct series.
+ */
+export class MboxIngest {
+  private readonly splitter: MboxSplitter;
+  /** The series keys seen so far, in the order first seen. */
+  readonly seriesKeys = new Set<string>();
+  readonly stats: IngestStats = emptyIngestStats();
 
   constructor(
     private readonly onMail: ((m: IngestedMail) => void) | null = null,
@@ -412,4 +435,59 @@ export class MboxIngest {
       issueCount: msg.issues.length + parsed.issues.length,
     });
   }
+}
+
+/** What one part of an mbox came to (see ingestPart). */
+export interface IngestPart {
+  /** Its counters; `series` counts its own distinct keys. */
+  stats: IngestStats;
+  /** Its distinct series keys, in the order first seen. */
+  seriesKeys: string[];
+  /** Every message's record in order, when asked; index and offset count from the part's start. */
+  mails: IngestedMail[] | null;
+}
+
+export interface IngestPartOptions extends MboxOptions {
+  /** Keep every message's record (default false: counters and series keys only). */
+  records?: boolean;
+  /** With records: keep the parsed mail in them too (default true; false: `mail` is null). */
+  parsedMail?: boolean;
+}
+
+/**
+ * One part of an mbox ingested on its own: the bytes from a message start (the start of the
+ * input, or a position parsers/mbox.ts lastMessageStart found) up to the next such position or
+ * the end, pushed as consecutive chunks. Parts ingested one by one and added up in order (index
+ * and offset moved by the messages and bytes before each) give what one MboxIngest over the
+ * whole input gives. Chunks are read in place and must not change until end().
+ */
+export class PartIngest {
+  private readonly ing: MboxIngest;
+  private readonly mails: IngestedMail[] | null;
+
+  constructor(options: IngestPartOptions = {}) {
+    const { records = false, parsedMail = true, format, maxMessageBytes } = options;
+    const mails: IngestedMail[] | null = records ? [] : null;
+    this.mails = mails;
+    this.ing = new MboxIngest(
+      mails === null ? null : (m) => mails.push(parsedMail || m.mail === null ? m : { ...m, mail: null }),
+      { format, maxMessageBytes },
+    );
+  }
+
+  push(chunk: Uint8Array): void {
+    this.ing.push(chunk);
+  }
+
+  end(): IngestPart {
+    const stats = this.ing.end();
+    return { stats, seriesKeys: [...this.ing.seriesKeys], mails: this.mails };
+  }
+}
+
+/** PartIngest over chunks already at hand. */
+export function ingestPart(chunks: Iterable<Uint8Array>, options: IngestPartOptions = {}): IngestPart {
+  const part = new PartIngest(options);
+  for (const c of chunks) part.push(c);
+  return part.end();
 }

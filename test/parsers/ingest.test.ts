@@ -3,9 +3,17 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { syntheticMessages } from '../../bench/synth.js';
-import { MboxIngest, prefilterMail } from '../../parsers/ingest.js';
+import {
+  addIngestStats,
+  emptyIngestStats,
+  type IngestedMail,
+  ingestPart,
+  MboxIngest,
+  PartIngest,
+  prefilterMail,
+} from '../../parsers/ingest.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
-import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { lastMessageStart, splitMboxBuffer } from '../../parsers/mbox.js';
 import { buildSeries, seriesMailKind } from '../../parsers/series.js';
 import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';
 
@@ -276,5 +284,63 @@ describe('MboxIngest', () => {
     expect(whole.stats.messages).toBe(300);
     expect(run(4096)).toEqual(whole);
     expect(run(997)).toEqual(whole);
+  });
+});
+
+describe('PartIngest', () => {
+  /** Every place lastMessageStart would let the mbox be cut, first to last. */
+  function cuts(data: Buffer, every: number): number[] {
+    const out: number[] = [];
+    for (let end = every; end < data.length; end += every) {
+      const p = lastMessageStart(data, 0, end);
+      if (p > 0 && p > (out.at(-1) ?? 0)) out.push(p);
+    }
+    return out;
+  }
+
+  it('adds up, part by part, to what MboxIngest makes of the whole', () => {
+    const data = Buffer.from([...syntheticMessages(400, 0.1, 5)].join(''));
+    const records: IngestedMail[] = [];
+    const whole = new MboxIngest((m) => records.push(m));
+    whole.push(data);
+    const want = whole.end();
+    for (const every of [3000, 20_000, 150_000]) {
+      const bounds = [0, ...cuts(data, every), data.length];
+      const stats = emptyIngestStats();
+      const keys = new Set<string>();
+      const mails: IngestedMail[] = [];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const start = bounds[i] as number;
+        const slice = data.subarray(start, bounds[i + 1]);
+        // pushed in pieces, or at once
+        const part =
+          i % 2 === 0
+            ? ingestPart([slice.subarray(0, 100), slice.subarray(100)], { records: true })
+            : (() => {
+                const p = new PartIngest({ records: true });
+                p.push(slice);
+                return p.end();
+              })();
+        const before = stats.messages;
+        addIngestStats(stats, part.stats);
+        for (const k of part.seriesKeys) keys.add(k);
+        for (const m of part.mails ?? [])
+          mails.push({ ...m, index: m.index + before, offset: m.offset + start });
+      }
+      stats.series = keys.size;
+      expect(bounds.length).toBeGreaterThan(2);
+      expect(stats).toEqual(want);
+      expect(mails).toEqual(records);
+    }
+  });
+
+  it('keeps counters only, or records without the parsed mail, when asked', () => {
+    const data = Buffer.from([...syntheticMessages(60, 0.3, 8)].join(''));
+    expect(ingestPart([data]).mails).toBeNull();
+    const lean = ingestPart([data], { records: true, parsedMail: false }).mails ?? [];
+    const full = ingestPart([data], { records: true }).mails ?? [];
+    expect(lean.every((m) => m.mail === null)).toBe(true);
+    expect(full.some((m) => m.mail !== null)).toBe(true);
+    expect(lean).toEqual(full.map((m) => ({ ...m, mail: null })));
   });
 });
