@@ -159,12 +159,13 @@ function textHasDiffStart(t: string): boolean {
 }
 
 /**
- * The MIME walk the mail parser does (splitHeaders, collectTextParts: the same functions), and
- * the diff starts searched in every text part it yields.
+ * The MIME walk the mail parser does (splitHeaders, collectTextParts: the same functions; the
+ * header block split as the parser splits it, keeping only the fields the walk reads), and the
+ * diff starts searched in every text part it yields.
  */
 function decodedHasDiff(b: Buffer): boolean {
   const issues: Issue[] = [];
-  const block = splitHeaders(b, issues);
+  const block = splitHeaders(b, issues, true);
   for (const part of collectTextParts(block.headers, b.subarray(block.bodyOffset), issues))
     if (textHasDiffStart(part.text)) return true;
   return false;

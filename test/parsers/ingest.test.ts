@@ -14,7 +14,9 @@ import {
 } from '../../parsers/ingest.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
 import { lastMessageStart, splitMboxBuffer } from '../../parsers/mbox.js';
+import { splitHeaders } from '../../parsers/mime.js';
 import { buildSeries, seriesMailKind } from '../../parsers/series.js';
+import type { Issue } from '../../parsers/types.js';
 import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -342,5 +344,48 @@ describe('PartIngest', () => {
     expect(lean.every((m) => m.mail === null)).toBe(true);
     expect(full.some((m) => m.mail !== null)).toBe(true);
     expect(lean).toEqual(full.map((m) => ({ ...m, mail: null })));
+  });
+});
+
+describe('the header split of the MIME walk', () => {
+  const line = fc.oneof(
+    fc.constantFrom(
+      'Content-Type: text/plain; charset=utf-8',
+      'content-type: multipart/mixed;',
+      '\tboundary="b1"',
+      ' continued',
+      'CONTENT-TRANSFER-ENCODING: quoted-printable',
+      'Content-Disposition: attachment; filename="x.patch"',
+      'Content-Typo: text/html',
+      'Subject: [PATCH 1/2] x',
+      'X-Long-Header-Name-Of-Twelve: y',
+      'Received: from a by b',
+      'From x Mon Sep 17 00:00:00 2001',
+      'not a header',
+      ': empty name',
+      'Na\u00efve: 8-bit name',
+      'X: caf\u00e9 \u00e9t\u00e9',
+      '',
+      'body text',
+    ),
+    fc.string({ maxLength: 30 }),
+  );
+
+  it('ends the block where the full split does and keeps the MIME fields as it does', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 14 }), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
+        const raw = Buffer.from(lines.join(eol), 'latin1');
+        const fullIssues: Issue[] = [];
+        const full = splitHeaders(raw, fullIssues);
+        const mimeIssues: Issue[] = [];
+        const mime = splitHeaders(raw, mimeIssues, true);
+        expect(mime.bodyOffset).toBe(full.bodyOffset);
+        expect(mime.headerLines).toBe(full.headerLines);
+        expect(mimeIssues).toEqual(fullIssues);
+        const kept = new Set(['content-type', 'content-transfer-encoding', 'content-disposition']);
+        expect(mime.headers).toEqual(full.headers.filter((h) => kept.has(h.name)));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
