@@ -163,19 +163,20 @@ export function parseContentType(value: string | null): ContentType {
   return { type, params };
 }
 
+/** Splits on the semicolons outside double quotes (a quote after a backslash does not count). */
 function splitParams(value: string): string[] {
   const out: string[] = [];
-  let cur = '';
+  let start = 0;
   let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
-    if (c === ';' && !quoted) {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
+  for (let i = value.indexOf(';') === -1 ? value.length : 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22 /* " */ && value.charCodeAt(i - 1) !== 0x5c /* \\ */) quoted = !quoted;
+    else if (c === 0x3b /* ; */ && !quoted) {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
   }
-  out.push(cur);
+  out.push(value.slice(start));
   return out;
 }
 
@@ -304,7 +305,10 @@ export function collectTextParts(
   const ct = parseContentType(headerValue(headers, 'content-type'));
   const dispValue = headerValue(headers, 'content-disposition');
   const disposition = dispValue ? (dispValue.split(';')[0] ?? '').trim().toLowerCase() : null;
-  const filename = parseContentType(`x/x; ${dispValue ?? ''}`).params.filename ?? ct.params.name ?? null;
+  const filename =
+    (dispValue === null ? undefined : parseContentType(`x/x; ${dispValue}`).params.filename) ??
+    ct.params.name ??
+    null;
   if (ct.type.startsWith('multipart/')) {
     const boundary = ct.params.boundary;
     if (!boundary) {
