@@ -76,7 +76,7 @@ const PART_BYTES = 1 << 20;
 /** Parts out per worker: one being ingested, two waiting, so a worker never waits for this thread. */
 const PER_WORKER = 3;
 /** Bytes read to find a cut; a window that has none is followed by the next one. */
-const WINDOW = 32 << 10;
+const WINDOW = 8 << 10;
 /** Consecutive windows overlap by more than a blank line and the longest From_ line. */
 const OVERLAP = 2048;
 /** `end` of the last part: up to the end of the file, however long it has become. */
