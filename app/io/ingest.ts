@@ -3,7 +3,7 @@
  * prefiltered, parsed in full when it may be a patch or a cover letter, and placed in its series,
  * as parsers/ingest.ts MboxIngest does on one thread, with the same results in the same order.
  *
- * - This thread only finds where to cut: it reads a small window near every `partBytes` (1 MiB)
+ * - This thread only finds where to cut: it reads a small window near every `partBytes` (4 MiB)
  *   and cuts at a position where a message certainly starts (parsers/mbox.ts lastMessageStart),
  *   so every part splits on its own. A worker (app/io/ingest-worker.ts) reads its part from the
  *   file itself, ingests it, and sends back its counters and series keys (and each message's
@@ -43,7 +43,10 @@ export interface IngestOptions extends MboxOptions {
   onMail?: (m: IngestedMail) => void;
   /** With onMail: the parsed mail in the records (default true); false: `mail` is null, cheaper. */
   parsedMail?: boolean;
-  /** About how many bytes a part has (default 1 MiB). */
+  /**
+   * About how many bytes a part has (default 4 MiB: fewer parts cost less to hand out and add
+   * up, and each worker still gets dozens of them from a big file).
+   */
   partBytes?: number;
   /** The worker script; default the build's app/io/ingest-worker.js. */
   workerUrl?: URL;
@@ -72,7 +75,7 @@ function defaultWorkerUrl(): URL {
     : new URL('./ingest-worker.js', here);
 }
 
-const PART_BYTES = 1 << 20;
+const PART_BYTES = 4 << 20;
 /** Parts out per worker: one being ingested, two waiting, so a worker never waits for this thread. */
 const PER_WORKER = 3;
 /** Bytes read to find a cut; a window that has none is followed by the next one. */
