@@ -313,7 +313,8 @@ async function main(): Promise<void> {
     generator: given ? { file: given } : { kind: 'bench/synth.ts', seed: SEED, patchShare: PATCH_SHARE },
     runs,
     workers,
-    loadAverage: { before: loadBefore.map(Number), after: loadAfter.map(Number) },
+    // strings, not arrays: biome would print a short array of numbers on one line
+    loadAverage: { before: loadBefore.join(' '), after: loadAfter.join(' ') },
     sizes: rows,
     goal: { ratioToRaw: 3, peakRssMb: 200 },
   });
