@@ -525,7 +525,18 @@ class DiffReader {
       this.state = 'seek';
       return;
     }
-    const hunk: Hunk = { ...h, headerLine: ln, lines: [], truncated: false };
+    // spelled out: a spread and three more properties made V8 build each hunk (and read it
+    // after) on a slow path; the parse of a patch mail was about a quarter slower for it
+    const hunk: Hunk = {
+      oldStart: h.oldStart,
+      oldLines: h.oldLines,
+      newStart: h.newStart,
+      newLines: h.newLines,
+      section: h.section,
+      headerLine: ln,
+      lines: [],
+      truncated: false,
+    };
     this.hunk = hunk;
     this.cur.hunks.push(hunk);
     this.remOld = h.oldLines;

@@ -131,16 +131,20 @@ function subjectVerdict(subject: string): PrefilterReason {
   return !s.reply && s.counter !== null ? 'subject' : 'none';
 }
 
+/** Does b[s, e) have a byte >= 0x80? */
+function hasEightBit(b: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if ((b[i] as number) >= 0x80) return true;
+  return false;
+}
+
 /** Header bytes as the mail parser decodes them: UTF-8 when valid, else Latin-1. */
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
-function headerText(b: Buffer, s: number, e: number): string {
-  for (let i = s; i < e; i++) {
-    if ((b[i] as number) >= 0x80) {
-      try {
-        return utf8Fatal.decode(b.subarray(s, e));
-      } catch {
-        return b.toString('latin1', s, e);
-      }
+function headerText(b: Buffer, s: number, e: number, eight: boolean): string {
+  if (eight) {
+    try {
+      return utf8Fatal.decode(b.subarray(s, e));
+    } catch {
+      // not UTF-8: Latin-1 below
     }
   }
   return b.toString('latin1', s, e);
@@ -159,29 +163,33 @@ function textHasDiffStart(t: string): boolean {
 }
 
 /**
- * The MIME walk the mail parser does (splitHeaders, collectTextParts: the same functions), and
- * the diff starts searched in every text part it yields.
+ * The MIME walk the mail parser does (splitHeaders, collectTextParts: the same functions; the
+ * header block split as the parser splits it, keeping only the fields the walk reads), and the
+ * diff starts searched in every text part it yields.
  */
 function decodedHasDiff(b: Buffer): boolean {
   const issues: Issue[] = [];
-  const block = splitHeaders(b, issues);
+  const block = splitHeaders(b, issues, true);
   for (const part of collectTextParts(block.headers, b.subarray(block.bodyOffset), issues))
     if (textHasDiffStart(part.text)) return true;
   return false;
 }
 
+interface Field {
+  kind: 'subject' | 'type' | 'te';
+  value: string;
+  /** It has 8-bit bytes. */
+  eight: boolean;
+  /** Where the line after it (and after its continuation lines) starts. */
+  next: number;
+}
+
 /**
- * Reads the header field whose line starts at `at` (before `limit`) when it is Subject,
- * Content-Type or Content-Transfer-Encoding: its value unfolded like splitHeaders does, and
- * whether it has 8-bit bytes. Returns null for any other field.
+ * Reads the header field whose line starts at `at` and ends at `lf` (before `limit`) when it is
+ * Subject, Content-Type or Content-Transfer-Encoding: its value unfolded like splitHeaders does,
+ * and whether it has 8-bit bytes. Returns null for any other field.
  */
-function fieldAt(
-  b: Buffer,
-  at: number,
-  limit: number,
-): { kind: 'subject' | 'type' | 'te'; value: string; eight: boolean } | null {
-  let lf = b.indexOf(LF, at);
-  if (lf === -1 || lf > limit) lf = limit;
+function fieldAt(b: Buffer, at: number, lf: number, limit: number): Field | null {
   let end = lf;
   if (end > at && b[end - 1] === CR) end--;
   const c = (b[at] as number) | 0x20;
@@ -197,9 +205,9 @@ function fieldAt(
     kind = 'te';
     nameLen = CONTENT_TE.length;
   } else return null;
-  let value = headerText(b, at + nameLen, end).trim();
-  let eight = false;
-  for (let i = at; i < end && !eight; i++) eight = (b[i] as number) >= 0x80;
+  // the name is ASCII (it matched): the value has the line's 8-bit bytes, if any
+  let eight = hasEightBit(b, at + nameLen, end);
+  let value = headerText(b, at + nameLen, end, eight).trim();
   let next = lf + 1;
   while (next < limit && (b[next] === SP || b[next] === TAB)) {
     let lf2 = b.indexOf(LF, next);
@@ -207,19 +215,16 @@ function fieldAt(
     let end2 = lf2;
     if (end2 > next && b[end2 - 1] === CR) end2--;
     if (end2 === next) break;
-    for (let i = next; i < end2 && !eight; i++) eight = (b[i] as number) >= 0x80;
-    value += ` ${headerText(b, next, end2).trim()}`;
+    const eight2 = hasEightBit(b, next, end2);
+    eight ||= eight2;
+    value += ` ${headerText(b, next, end2, eight2).trim()}`;
     next = lf2 + 1;
   }
-  return { kind, value, eight };
+  return { kind, value, eight, next };
 }
 
 /** What a Content-Type or Content-Transfer-Encoding field means for the raw byte search. */
-function contentVerdict(f: {
-  kind: 'subject' | 'type' | 'te';
-  value: string;
-  eight: boolean;
-}): PrefilterReason {
+function contentVerdict(f: Field): PrefilterReason {
   if (f.eight) return 'header';
   if (f.kind === 'te') return IDENTITY_ENCODINGS.has(f.value.toLowerCase()) ? 'none' : 'encoded';
   return contentTypeVerdict(f.value);
@@ -253,19 +258,23 @@ export function prefilterMail(raw: Uint8Array): PrefilterResult {
     }
     const lower = c | 0x20;
     const second = (b[pos + 1] as number) | 0x20;
+    let next = lf + 1;
+    // a Content-* field only counts while nothing else has made the message need decoding
     if (
-      (lower === 0x63 /* c */ && second === 0x6f) /* o */ ||
+      (lower === 0x63 /* c */ && second === 0x6f /* o */ && decode === 'none') ||
       (lower === 0x73 /* s */ && second === 0x75 /* u */ && !subjectSeen)
     ) {
-      const f = fieldAt(b, pos, len);
+      const f = fieldAt(b, pos, lf, len);
       if (f?.kind === 'subject') {
         subjectSeen = true;
         subjectCounts = subjectVerdict(f.value) !== 'none';
-      } else if (f !== null && decode === 'none') decode = contentVerdict(f);
+      } else if (f !== null) decode = contentVerdict(f);
+      // its continuation lines start with a space or a tab: nothing to see there
+      if (f !== null) next = f.next;
     } else if ((c === 0x64 /* d */ || c === 0x2b /* + */ || c === 0xef) && diffStartAt(b, pos)) {
       return { reason: 'diff', decoded: false };
     }
-    pos = lf + 1;
+    pos = next;
   }
   if (decode !== 'none') {
     if (decodedHasDiff(b)) return { reason: decode, decoded: true };
@@ -324,16 +333,8 @@ export interface IngestStats {
   decoded: number;
 }
 
-/**
- * Streaming ingest: push() mbox chunks, end() at the end. Each message is split, prefiltered,
- * and (when it may belong to a series) parsed; `onMail` sees each result and may keep what it
- * needs. The ingest itself keeps only counters and the set of series keys, so memory is bounded
- * by the largest message plus one chunk, plus the number of distinct series.
- */
-export class MboxIngest {
-  private readonly splitter: MboxSplitter;
-  private readonly seriesKeys = new Set<string>();
-  readonly stats: IngestStats = {
+export function emptyIngestStats(): IngestStats {
+  return {
     messages: 0,
     bytes: 0,
     parsed: 0,
@@ -346,6 +347,37 @@ export class MboxIngest {
     reasons: { diff: 0, mime: 0, encoded: 0, charset: 0, subject: 0, header: 0, none: 0 },
     decoded: 0,
   };
+}
+
+const COUNTERS = [
+  'messages',
+  'bytes',
+  'parsed',
+  'parsedBytes',
+  'patches',
+  'covers',
+  'parsedOther',
+  'withDiff',
+  'decoded',
+] as const;
+
+/** Adds the counters of `part` to `into` (not `series`: distinct keys do not add up). */
+export function addIngestStats(into: IngestStats, part: IngestStats): void {
+  for (const k of COUNTERS) into[k] += part[k];
+  for (const r of Object.keys(into.reasons) as PrefilterReason[]) into.reasons[r] += part.reasons[r];
+}
+
+/**
+ * Streaming ingest: push() mbox chunks, end() at the end. Each message is split, prefiltered,
+ * and (when it may belong to a series) parsed; `onMail` sees each result and may keep what it
+ * needs. The ingest itself keeps only counters and the set of series keys, so memory is bounded
+ * by the largest message plus one chunk, plus the number of distinct series.
+ */
+export class MboxIngest {
+  private readonly splitter: MboxSplitter;
+  /** The series keys seen so far, in the order first seen. */
+  readonly seriesKeys = new Set<string>();
+  readonly stats: IngestStats = emptyIngestStats();
 
   constructor(
     private readonly onMail: ((m: IngestedMail) => void) | null = null,
@@ -412,4 +444,59 @@ export class MboxIngest {
       issueCount: msg.issues.length + parsed.issues.length,
     });
   }
+}
+
+/** What one part of an mbox came to (see ingestPart). */
+export interface IngestPart {
+  /** Its counters; `series` counts its own distinct keys. */
+  stats: IngestStats;
+  /** Its distinct series keys, in the order first seen. */
+  seriesKeys: string[];
+  /** Every message's record in order, when asked; index and offset count from the part's start. */
+  mails: IngestedMail[] | null;
+}
+
+export interface IngestPartOptions extends MboxOptions {
+  /** Keep every message's record (default false: counters and series keys only). */
+  records?: boolean;
+  /** With records: keep the parsed mail in them too (default true; false: `mail` is null). */
+  parsedMail?: boolean;
+}
+
+/**
+ * One part of an mbox ingested on its own: the bytes from a message start (the start of the
+ * input, or a position parsers/mbox.ts lastMessageStart found) up to the next such position or
+ * the end, pushed as consecutive chunks. Parts ingested one by one and added up in order (index
+ * and offset moved by the messages and bytes before each) give what one MboxIngest over the
+ * whole input gives. Chunks are read in place and must not change until end().
+ */
+export class PartIngest {
+  private readonly ing: MboxIngest;
+  private readonly mails: IngestedMail[] | null;
+
+  constructor(options: IngestPartOptions = {}) {
+    const { records = false, parsedMail = true, format, maxMessageBytes } = options;
+    const mails: IngestedMail[] | null = records ? [] : null;
+    this.mails = mails;
+    this.ing = new MboxIngest(
+      mails === null ? null : (m) => mails.push(parsedMail || m.mail === null ? m : { ...m, mail: null }),
+      { format, maxMessageBytes },
+    );
+  }
+
+  push(chunk: Uint8Array): void {
+    this.ing.push(chunk);
+  }
+
+  end(): IngestPart {
+    const stats = this.ing.end();
+    return { stats, seriesKeys: [...this.ing.seriesKeys], mails: this.mails };
+  }
+}
+
+/** PartIngest over chunks already at hand. */
+export function ingestPart(chunks: Iterable<Uint8Array>, options: IngestPartOptions = {}): IngestPart {
+  const part = new PartIngest(options);
+  for (const c of chunks) part.push(c);
+  return part.end();
 }

@@ -103,16 +103,51 @@ function contentEnd(b: Uint8Array, start: number, end: number): number {
 
 /**
  * A From_ line: `From `, a sender without spaces, a space, then a date: something with a time
- * (`00:00:00`, `12:34`) or a month name and a four-digit year.
+ * (`00:00:00`, `12:34`) or a month name and a four-digit year. At most HEAD_CAP bytes with its
+ * line end: the most the splitter holds back of a line it has not decided, so that where the
+ * input is cut into chunks never changes what is a separator.
  */
 export function isFromLine(line: Uint8Array): boolean {
   const v = Buffer.isBuffer(line) ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength);
   const end = contentEnd(v, 0, v.length);
-  if (end > HEAD_CAP || matchFrom(v, 0, end) !== 1) return false;
+  if (v.length > HEAD_CAP || matchFrom(v, 0, end) !== 1) return false;
   const m = FROM_LINE_RE.exec(v.toString('latin1', 0, end));
   const date = m?.[2];
   if (date === undefined) return false;
   return TIME_RE.test(date) || (MONTH_RE.test(date) && YEAR_RE.test(date));
+}
+
+const LF_FROM = Buffer.from('\nFrom ', 'latin1');
+
+/**
+ * The last position in b[from, end), after `from`, where the splitter of an mbox certainly starts
+ * a new message, or -1: a complete From_ line (isFromLine) right after a blank line (LF or CRLF)
+ * that lies within b[from, end). Whether a line there is a separator depends on nothing else: not
+ * on the messages before it, nor on how the input was cut into chunks (isFromLine caps a From_
+ * line at the bytes the splitter may hold back). So an mbox whose first line is a From_ line can
+ * be cut at such a position, and each part split on its own (a fresh splitter each), giving the
+ * same messages, issues and bytes as the whole input split at once; only each message's index and
+ * offset then count from the start of its part. A bulk ingest spreads the parts over threads.
+ */
+export function lastMessageStart(b: Uint8Array, from: number, end: number): number {
+  const v = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const stop = Math.min(end, v.length);
+  if (stop - LF_FROM.length <= from) return -1;
+  // the LF before `From ` is at most at stop - 6; a search from there finds no later one
+  for (
+    let at = v.lastIndexOf(LF_FROM, stop - LF_FROM.length);
+    at > from;
+    at = v.lastIndexOf(LF_FROM, at - 1)
+  ) {
+    const p = at + 1;
+    // the line before the From_ line is blank: it starts at `at` (LF) or at - 1 (CR LF)
+    const blank =
+      (at - 1 >= from && v[at - 1] === LF) || (at - 2 >= from && v[at - 1] === CR && v[at - 2] === LF);
+    if (!blank) continue;
+    const lf = v.indexOf(LF, p);
+    if (lf !== -1 && lf < stop && isFromLine(v.subarray(p, lf + 1))) return p;
+  }
+  return -1;
 }
 
 function countLineEnds(b: Buffer): number {

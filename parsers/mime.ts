@@ -50,21 +50,35 @@ function decodeHeaderBytes(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, end);
 }
 
+/** The fields collectTextParts reads, and the lengths of their names. */
+const MIME_FIELDS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+]);
+const MIME_NAME_LENGTHS = new Set([...MIME_FIELDS].map((n) => n.length));
+
 /**
  * Splits the header block from the body. A line that is neither a header field nor a folded
  * continuation ends the header block (and is reported): RFC 5322 has no other way to recover.
+ * With `mimeOnly`, the block ends where it would and the same issues are reported, but only the
+ * fields collectTextParts reads are kept (a MIME walk alone needs three of some sixty).
  */
-export function splitHeaders(raw: Uint8Array, issues: Issue[]): HeaderBlock {
+export function splitHeaders(raw: Uint8Array, issues: Issue[], mimeOnly = false): HeaderBlock {
   const headers: RawHeader[] = [];
   let pos = 0;
   let lineNo = 0;
   let current: RawHeader | null = null;
+  /** The field being read is one `mimeOnly` leaves out: its continuation lines are skipped too. */
+  let skipping = false;
+  let fields = 0;
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   // Mail headers are nearly always ASCII: then the lines up to the first blank one are decoded in
-  // one go and each field is a slice of that text (making a string per line costs more).
-  const blank = buf.indexOf(LF_LF);
-  const asciiEnd = blank === -1 ? buf.length : blank + 2;
-  const ascii = isAscii(buf.subarray(0, asciiEnd)) ? buf.toString('latin1', 0, asciiEnd) : null;
+  // one go and each field is a slice of that text (making a string per line costs more). The
+  // text is the same either way; for a few fields decoding each costs less.
+  const blank = mimeOnly ? 0 : buf.indexOf(LF_LF);
+  const asciiEnd = mimeOnly ? 0 : blank === -1 ? buf.length : blank + 2;
+  const ascii = !mimeOnly && isAscii(buf.subarray(0, asciiEnd)) ? buf.toString('latin1', 0, asciiEnd) : null;
   const text = (start: number, end: number): string =>
     ascii !== null && end <= asciiEnd ? ascii.slice(start, end) : decodeHeaderBytes(buf, start, end);
   while (pos < buf.length) {
@@ -79,8 +93,8 @@ export function splitHeaders(raw: Uint8Array, issues: Issue[]): HeaderBlock {
       return { headers, bodyOffset: next, headerLines: lineNo };
     }
     const first = buf[pos] as number;
-    if ((first === 32 || first === 9) && current) {
-      current.value += ` ${text(pos, contentEnd).trim()}`;
+    if ((first === 32 || first === 9) && (current || skipping)) {
+      if (current) current.value += ` ${text(pos, contentEnd).trim()}`;
     } else {
       // a field name: printable ASCII but ':' (and at least one), then ':'
       let colon = pos;
@@ -105,17 +119,19 @@ export function splitHeaders(raw: Uint8Array, issues: Issue[]): HeaderBlock {
         );
         return { headers, bodyOffset: pos, headerLines: lineNo - 1 };
       }
-      current = {
-        name: text(pos, colon).toLowerCase(),
-        value: text(colon + 1, contentEnd).trim(),
-        line: lineNo,
-      };
-      headers.push(current);
+      fields++;
+      const name = mimeOnly && !MIME_NAME_LENGTHS.has(colon - pos) ? '' : text(pos, colon).toLowerCase();
+      if (mimeOnly && !MIME_FIELDS.has(name)) {
+        current = null;
+        skipping = true;
+      } else {
+        current = { name, value: text(colon + 1, contentEnd).trim(), line: lineNo };
+        headers.push(current);
+      }
     }
     pos = next;
   }
-  if (headers.length > 0)
-    issues.push(issue('mail-no-body', 'warning', 'the message ends inside its header block'));
+  if (fields > 0) issues.push(issue('mail-no-body', 'warning', 'the message ends inside its header block'));
   return { headers, bodyOffset: buf.length, headerLines: lineNo };
 }
 
@@ -147,19 +163,20 @@ export function parseContentType(value: string | null): ContentType {
   return { type, params };
 }
 
+/** Splits on the semicolons outside double quotes (a quote after a backslash does not count). */
 function splitParams(value: string): string[] {
   const out: string[] = [];
-  let cur = '';
+  let start = 0;
   let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (c === '"' && value[i - 1] !== '\\') quoted = !quoted;
-    if (c === ';' && !quoted) {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
+  for (let i = value.indexOf(';') === -1 ? value.length : 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22 /* " */ && value.charCodeAt(i - 1) !== 0x5c /* \\ */) quoted = !quoted;
+    else if (c === 0x3b /* ; */ && !quoted) {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
   }
-  out.push(cur);
+  out.push(value.slice(start));
   return out;
 }
 
@@ -288,7 +305,10 @@ export function collectTextParts(
   const ct = parseContentType(headerValue(headers, 'content-type'));
   const dispValue = headerValue(headers, 'content-disposition');
   const disposition = dispValue ? (dispValue.split(';')[0] ?? '').trim().toLowerCase() : null;
-  const filename = parseContentType(`x/x; ${dispValue ?? ''}`).params.filename ?? ct.params.name ?? null;
+  const filename =
+    (dispValue === null ? undefined : parseContentType(`x/x; ${dispValue}`).params.filename) ??
+    ct.params.name ??
+    null;
   if (ct.type.startsWith('multipart/')) {
     const boundary = ct.params.boundary;
     if (!boundary) {

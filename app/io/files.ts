@@ -89,7 +89,7 @@ export async function statFile(path: string): Promise<Stats> {
  * Opens a regular file for reading: refused when stat says it is anything else, opened
  * non-blocking and checked again on the descriptor. `st` is the stat the caller already has.
  */
-async function openRegular(path: string, st?: Stats): Promise<{ fh: FileHandle; size: number }> {
+export async function openRegular(path: string, st?: Stats): Promise<{ fh: FileHandle; size: number }> {
   const before = st ?? (await statFile(path));
   if (!before.isFile()) throw notRegular(path, before);
   let fh: FileHandle;

@@ -3,10 +3,20 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { syntheticMessages } from '../../bench/synth.js';
-import { MboxIngest, prefilterMail } from '../../parsers/ingest.js';
+import {
+  addIngestStats,
+  emptyIngestStats,
+  type IngestedMail,
+  ingestPart,
+  MboxIngest,
+  PartIngest,
+  prefilterMail,
+} from '../../parsers/ingest.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
-import { splitMboxBuffer } from '../../parsers/mbox.js';
+import { lastMessageStart, splitMboxBuffer } from '../../parsers/mbox.js';
+import { splitHeaders } from '../../parsers/mime.js';
 import { buildSeries, seriesMailKind } from '../../parsers/series.js';
+import type { Issue } from '../../parsers/types.js';
 import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -276,5 +286,106 @@ describe('MboxIngest', () => {
     expect(whole.stats.messages).toBe(300);
     expect(run(4096)).toEqual(whole);
     expect(run(997)).toEqual(whole);
+  });
+});
+
+describe('PartIngest', () => {
+  /** Every place lastMessageStart would let the mbox be cut, first to last. */
+  function cuts(data: Buffer, every: number): number[] {
+    const out: number[] = [];
+    for (let end = every; end < data.length; end += every) {
+      const p = lastMessageStart(data, 0, end);
+      if (p > 0 && p > (out.at(-1) ?? 0)) out.push(p);
+    }
+    return out;
+  }
+
+  it('adds up, part by part, to what MboxIngest makes of the whole', () => {
+    const data = Buffer.from([...syntheticMessages(400, 0.1, 5)].join(''));
+    const records: IngestedMail[] = [];
+    const whole = new MboxIngest((m) => records.push(m));
+    whole.push(data);
+    const want = whole.end();
+    for (const every of [3000, 20_000, 150_000]) {
+      const bounds = [0, ...cuts(data, every), data.length];
+      const stats = emptyIngestStats();
+      const keys = new Set<string>();
+      const mails: IngestedMail[] = [];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const start = bounds[i] as number;
+        const slice = data.subarray(start, bounds[i + 1]);
+        // pushed in pieces, or at once
+        const part =
+          i % 2 === 0
+            ? ingestPart([slice.subarray(0, 100), slice.subarray(100)], { records: true })
+            : (() => {
+                const p = new PartIngest({ records: true });
+                p.push(slice);
+                return p.end();
+              })();
+        const before = stats.messages;
+        addIngestStats(stats, part.stats);
+        for (const k of part.seriesKeys) keys.add(k);
+        for (const m of part.mails ?? [])
+          mails.push({ ...m, index: m.index + before, offset: m.offset + start });
+      }
+      stats.series = keys.size;
+      expect(bounds.length).toBeGreaterThan(2);
+      expect(stats).toEqual(want);
+      expect(mails).toEqual(records);
+    }
+  });
+
+  it('keeps counters only, or records without the parsed mail, when asked', () => {
+    const data = Buffer.from([...syntheticMessages(60, 0.3, 8)].join(''));
+    expect(ingestPart([data]).mails).toBeNull();
+    const lean = ingestPart([data], { records: true, parsedMail: false }).mails ?? [];
+    const full = ingestPart([data], { records: true }).mails ?? [];
+    expect(lean.every((m) => m.mail === null)).toBe(true);
+    expect(full.some((m) => m.mail !== null)).toBe(true);
+    expect(lean).toEqual(full.map((m) => ({ ...m, mail: null })));
+  });
+});
+
+describe('the header split of the MIME walk', () => {
+  const line = fc.oneof(
+    fc.constantFrom(
+      'Content-Type: text/plain; charset=utf-8',
+      'content-type: multipart/mixed;',
+      '\tboundary="b1"',
+      ' continued',
+      'CONTENT-TRANSFER-ENCODING: quoted-printable',
+      'Content-Disposition: attachment; filename="x.patch"',
+      'Content-Typo: text/html',
+      'Subject: [PATCH 1/2] x',
+      'X-Long-Header-Name-Of-Twelve: y',
+      'Received: from a by b',
+      'From x Mon Sep 17 00:00:00 2001',
+      'not a header',
+      ': empty name',
+      'Na\u00efve: 8-bit name',
+      'X: caf\u00e9 \u00e9t\u00e9',
+      '',
+      'body text',
+    ),
+    fc.string({ maxLength: 30 }),
+  );
+
+  it('ends the block where the full split does and keeps the MIME fields as it does', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 14 }), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
+        const raw = Buffer.from(lines.join(eol), 'latin1');
+        const fullIssues: Issue[] = [];
+        const full = splitHeaders(raw, fullIssues);
+        const mimeIssues: Issue[] = [];
+        const mime = splitHeaders(raw, mimeIssues, true);
+        expect(mime.bodyOffset).toBe(full.bodyOffset);
+        expect(mime.headerLines).toBe(full.headerLines);
+        expect(mimeIssues).toEqual(fullIssues);
+        const kept = new Set(['content-type', 'content-transfer-encoding', 'content-disposition']);
+        expect(mime.headers).toEqual(full.headers.filter((h) => kept.has(h.name)));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  lastMessageStart,
   type MboxFormat,
   type MboxMessage,
   type MboxOptions,
@@ -408,6 +409,98 @@ describe('chunking invariance', () => {
         expect(got).toEqual(splitMboxBuffer(data, { format }));
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('a From_ line as long as the splitter holds back', () => {
+  it('is a separator or not whatever the chunks', () => {
+    const from = 'From x Thu Jan  1 00:00:00 1970 ';
+    for (const len of [1022, 1023, 1024, 1025]) {
+      for (const eol of ['\n', '\r\n']) {
+        const line = from + 'y'.repeat(len - from.length);
+        const data = bin(`${FROM_RD}${eol}A${eol}${eol}${line}${eol}B${eol}`);
+        const whole = splitMboxBuffer(data);
+        // with its line end the line fits in the 1024 bytes held back, or it is never a separator
+        expect(whole.length).toBe(len + eol.length <= 1024 ? 2 : 1);
+        for (const sizes of [[1], [40], [1000, 7], [data.length - 3]])
+          expect(splitSync(chunked(data, sizes))).toEqual(whole);
+      }
+    }
+  });
+});
+
+/** The messages of data split in parts at `cuts`, each part on its own, index and offset moved. */
+function splitInParts(data: Buffer, cuts: number[], options?: MboxOptions): MboxMessage[] {
+  const bounds = [0, ...cuts, data.length];
+  const out: MboxMessage[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const start = bounds[i] as number;
+    const before = out.length;
+    for (const m of splitMboxBuffer(data.subarray(start, bounds[i + 1]), options))
+      out.push({ ...m, index: m.index + before, offset: m.offset + start });
+  }
+  return out;
+}
+
+/** Every cut lastMessageStart finds, scanning back from the end of the data. */
+function allCuts(data: Buffer): number[] {
+  const cuts: number[] = [];
+  for (let end = data.length; ; ) {
+    const p = lastMessageStart(data, 0, end);
+    if (p <= 0) break;
+    cuts.unshift(p);
+    end = p;
+  }
+  return cuts;
+}
+
+describe('lastMessageStart', () => {
+  it('finds the message starts of a written mbox, the last one first', () => {
+    const raws = [bin('Subject: a\n\nbody\n'), bin('Subject: b\n\nFrom here\n\n'), bin('Subject: c\n\nc\n')];
+    const { data, offsets } = writeMbox(raws);
+    expect(lastMessageStart(data, 0, data.length)).toBe(offsets[2]);
+    expect(allCuts(data)).toEqual(offsets.slice(1));
+    // not in the window: the blank line before it, or its From_ line up to its end
+    expect(lastMessageStart(data, (offsets[2] as number) - 1, data.length)).toBe(-1);
+    expect(lastMessageStart(data, 0, (offsets[2] as number) + 10)).toBe(offsets[1]);
+    expect(lastMessageStart(data, 0, 3)).toBe(-1);
+  });
+
+  it('cuts only where splitting the parts on their own gives the same messages', () => {
+    fc.assert(
+      fc.property(mboxArb, fc.array(fc.nat(), { maxLength: 4 }), ({ messages, format }, ends) => {
+        const { data } = writeMbox(buildRaws(messages, format), { format });
+        const whole = splitMboxBuffer(data, { format });
+        expect(splitInParts(data, allCuts(data), { format })).toEqual(whole);
+        // any one cut, found in any window
+        for (const e of ends) {
+          const p = lastMessageStart(data, 0, e % (data.length + 1));
+          if (p > 0) expect(splitInParts(data, [p], { format })).toEqual(whole);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('cuts random bytes with From_ lines in them only where the splitter starts a message', () => {
+    const piece = fc.oneof(
+      fc.uint8Array({ maxLength: 60 }).map((u) => Buffer.from(u)),
+      fc.constantFrom(
+        bin(`\n\n${FROM_RD}\n`),
+        bin(`\r\n\r\n${FROM_RD}\r\n`),
+        bin(`\n${FROM_RD}\n`),
+        bin('\n\nFrom x\n'),
+        bin(`\n\n>${FROM_RD}\n`),
+        bin('\n\n'),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const data = Buffer.concat([bin(`${FROM_RD}\n`), ...pieces]);
+        expect(splitInParts(data, allCuts(data))).toEqual(splitMboxBuffer(data));
+      }),
+      { numRuns: 400 },
     );
   });
 });
