@@ -148,7 +148,12 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
         // hunks quadratic: 4,000 hunks in a file of 190,000 lines parsed 380 million lines)
         const text = f.lines.join('\n');
         const by = Math.max(0, f.startLine - 1);
-        const r = shiftLines(specsOf(text, input.path), by);
+        // through the memo: the review's limits (app/review/limits.ts) parsed this very text
+        // already; the memo hands out a fresh copy, which is moved in place
+        const r = shiftLines(
+          memo.get('specs', input.path, text, () => specsOf(text, input.path)),
+          by,
+        );
         // loops, not push(...): a fragment with 200,000 specs would overflow the stack
         for (const s of r.specs) specs.push(s);
         for (const i of r.issues) specIssues.push(i);
