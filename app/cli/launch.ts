@@ -105,7 +105,13 @@ export function loadBundle(dir = BUNDLE_DIR, dist = DIST): LoadedBundle | null {
   if (!manifest) return null;
   const loaded = new Map<string, { exports: unknown }>();
   const chunks: LoadedBundle['chunks'] = [];
-  const load = (file: string): unknown => {
+  // one require for what lies outside: the chunks share their folder, so they resolve alike
+  const outside = createRequire(join(dir, manifest.entry));
+  const require = Object.assign(
+    (id: string): unknown => (id.startsWith('./') ? load(join(dir, id)) : outside(id)),
+    { resolve: outside.resolve, cache: outside.cache, main: outside.main, extensions: outside.extensions },
+  );
+  function load(file: string): unknown {
     const known = loaded.get(file);
     if (known) return known.exports;
     const module = { exports: {} as unknown };
@@ -121,15 +127,10 @@ export function loadBundle(dir = BUNDLE_DIR, dist = DIST): LoadedBundle | null {
       ...(cachedData ? { cachedData } : {}),
     });
     chunks.push({ file, script });
-    const outside = createRequire(file);
-    const require = Object.assign(
-      (id: string): unknown => (id.startsWith('./') ? load(join(dirname(file), id)) : outside(id)),
-      { resolve: outside.resolve, cache: outside.cache, main: outside.main, extensions: outside.extensions },
-    );
     const run = script.runInThisContext() as (...args: unknown[]) => void;
     run.call(module.exports, module.exports, require, module, file, dirname(file));
     return module.exports;
-  };
+  }
   try {
     const cli = load(join(dir, manifest.entry)) as Partial<Cli>;
     return typeof cli.main === 'function' ? { cli: cli as Cli, chunks } : null;
