@@ -3,6 +3,7 @@
  * series' base-commit when that commit exists there (else its working tree, and we say so); and
  * what a review was made on, named by commit for the replies (reviewBase).
  */
+import { execFile } from 'node:child_process';
 import { existsSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
@@ -11,18 +12,7 @@ import type { ReviewBase } from '../../reporters/email.js';
 import { FileError, fsErrorText, isFsError, notRegular, readRegularFile } from '../io/files.js';
 import type { TreeReader } from './postimage.js';
 
-/**
- * Runs git; node's child_process (with net, dgram and their kin) loads the first time, for a tree
- * that is a git checkout: most reviews read a plain directory or no tree at all.
- */
-async function run(
-  cmd: string,
-  args: string[],
-  opts: { maxBuffer?: number } = {},
-): Promise<{ stdout: string; stderr: string }> {
-  const { execFile } = await import('node:child_process');
-  return promisify(execFile)(cmd, args, { ...opts, encoding: 'utf8' });
-}
+const run = promisify(execFile);
 
 /** Paths from mail must stay inside the tree: no absolute paths, no `..` escapes. */
 export function safeJoin(root: string, path: string): string | null {
@@ -73,6 +63,7 @@ function gitTreeAt(root: string, commit: string): TreeReader {
       try {
         const { stdout } = await run('git', ['-C', root, 'show', `${commit}:${path}`], {
           maxBuffer: 256 * 1024 * 1024,
+          encoding: 'utf8',
         });
         return stdout;
       } catch {
