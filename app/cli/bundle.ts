@@ -7,14 +7,25 @@
  *    demand); node's modules and the packages stay outside, required as they are.
  * 2. The manifest (bundle.json) names the entry chunk and each module joined, with its size and
  *    modification time: launch.ts takes the bundle only while they are unchanged.
- * 3. A training run of `check` on the fixtures (with and without a tree, every output format)
- *    through the bundle, then V8's code cache of each chunk next to it (`--no-code-cache` skips
- *    this; the bundle works without).
+ * 3. A training run of `check` through the bundle on the fixtures' series and on patches it
+ *    makes of the fixtures' specs (new files, and hunks), with and without a tree, in every
+ *    output format; then V8's code cache of each chunk next to it, which holds the functions the
+ *    run compiled (`--no-code-cache` skips this; the bundle works without).
  *
  * The chunks are CommonJS because only a script (node:vm) takes a code cache in Node 20; every
  * dynamic import() becomes a require, which the build checks.
  */
-import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import {
   BUNDLE_DIR,
@@ -30,15 +41,48 @@ const ENTRY = 'cli.cjs';
 
 /** The fixtures of the training run, from the project's root (dist/'s parent). */
 const ROOT = join(DIST, '..');
-const TRAINING: string[][] = [
-  ['--format', 'json', 'fixtures/lore/frob-v1.mbox', 'fixtures/b4/widget-v1.mbox'],
-  ['--format', 'json', 'fixtures/framework/frob-fw-v1.mbox', 'fixtures/framework/frob-specs-v1.mbox'],
-  ['--format', 'b4', '--tree', 'fixtures/tree-frob', 'fixtures/lore/frob-v2.mbox'],
-  ['--format', 'line', '--tree', 'fixtures/tree-frob', 'fixtures/lore/frob-v1.mbox'],
-  ['--format', 'text', 'fixtures/b4/gauge-v1.mbox'],
-];
+/** Series in mail; and C files with specs of every form, which the training run makes patches of. */
+const MAIL = ['fixtures/mail', 'fixtures/lore', 'fixtures/framework', 'fixtures/b4'];
+const SPECS = 'fixtures/kapi';
 
-/** Builds the bundle; false when rolldown cannot run here (the CLI then starts from the modules). */
+/**
+ * A patch of one C file, as b4 or git send-email would mail it: the file as new (reviewed whole,
+ * its C analysed) or, `asHunk`, one hunk that shows all of it (what a review without a tree sees).
+ */
+function trainingPatch(path: string, text: string, n: number, asHunk: boolean): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const diff = asHunk
+    ? [`--- a/${path}`, `+++ b/${path}`, `@@ -1,${lines.length} +1,${lines.length + 1} @@`, '+/* trained */']
+    : ['new file mode 100644', '--- /dev/null', `+++ b/${path}`, `@@ -0,0 +1,${lines.length} @@`];
+  const mark = asHunk ? ' ' : '+';
+  return [
+    'From: Training <training@example.org>',
+    `Subject: [PATCH] ${asHunk ? 'change' : 'add'} ${path}`,
+    `Message-ID: <training-${n}@example.org>`,
+    'Date: Mon, 1 Dec 2025 10:00:00 +0000',
+    '',
+    `What the training run reviews: ${path}.`,
+    '---',
+    `diff --git a/${path} b/${path}`,
+    ...diff,
+    ...lines.map((l) => `${mark}${l}`),
+    '',
+  ].join('\n');
+}
+
+/** The command lines of the training run: every output format, with and without a tree. */
+function trainingRuns(patches: string): string[][] {
+  const mail = MAIL.map((d) => join(ROOT, d));
+  return [
+    ['--format', 'json', ...mail],
+    ['--format', 'json', patches],
+    ['--format', 'text', 'fixtures/lore/frob-v1.mbox', 'fixtures/b4/widget-v1.mbox'],
+    ['--format', 'sarif', 'fixtures/framework/frob-specs-v1.mbox'],
+    ['--format', 'b4', '--tree', 'fixtures/tree-frob', 'fixtures/lore/frob-v2.mbox'],
+    ['--format', 'line', '--tree', 'fixtures/tree-frob', 'fixtures/lore/frob-v1.mbox', 'fixtures/mail'],
+  ];
+}
+
 async function bundle(): Promise<boolean> {
   let build: typeof import('rolldown').build;
   try {
@@ -84,23 +128,34 @@ async function bundle(): Promise<boolean> {
 
 /** The training run: `check` on the fixtures through the bundle, then each chunk's code cache. */
 async function train(): Promise<void> {
-  if (TRAINING.some((args) => args.some((a) => a.startsWith('fixtures/') && !existsSync(join(ROOT, a))))) {
+  if (![...MAIL, SPECS, 'fixtures/tree-frob'].every((d) => existsSync(join(ROOT, d)))) {
     process.stderr.write('bundle: no fixtures here; the bundle has no code cache\n');
     return;
   }
-  tuneV8();
-  const loaded = loadBundle();
-  if (!loaded) throw new Error(`the bundle just made in ${BUNDLE_DIR} does not load`);
+  const patches = mkdtempSync(join(tmpdir(), 'kapi-review-training-'));
   const cwd = process.cwd();
-  process.chdir(ROOT);
   try {
+    let n = 0;
+    for (const name of readdirSync(join(ROOT, SPECS)).sort()) {
+      const text = readFileSync(join(ROOT, SPECS, name), 'utf8');
+      for (const asHunk of [false, true])
+        writeFileSync(
+          join(patches, `${++n}.patch`),
+          trainingPatch(`kernel/${name.replace(/\..*$/, '')}-${n}.c`, text, n, asHunk),
+        );
+    }
+    tuneV8();
+    const loaded = loadBundle();
+    if (!loaded) throw new Error(`the bundle just made in ${BUNDLE_DIR} does not load`);
+    process.chdir(ROOT);
     const quiet = { out: () => undefined, err: () => undefined };
-    for (const args of TRAINING)
+    for (const args of trainingRuns(patches))
       await loaded.cli.main(['node', 'kapi-review', 'check', '--no-cache', ...args], quiet);
+    writeCodeCache(loaded.chunks);
   } finally {
     process.chdir(cwd);
+    rmSync(patches, { recursive: true, force: true });
   }
-  writeCodeCache(loaded.chunks);
 }
 
 if ((await bundle()) && !process.argv.includes('--no-code-cache')) await train();
