@@ -83,6 +83,20 @@ function trainingRuns(patches: string): string[][] {
   ];
 }
 
+/** The licences of the packages joined into the chunks, which travel with them. */
+function notices(packages: readonly string[]): string {
+  const parts = ['The chunks in this folder hold code of these packages, under these licences.'];
+  for (const dir of packages) {
+    const name = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name;
+    const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+    parts.push(
+      `== ${name ?? dir}\n\n${file ? readFileSync(join(dir, file), 'utf8').trim() : '(no licence file)'}`,
+    );
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+/** Builds the bundle; false when rolldown cannot run here (the CLI then starts from its modules). */
 async function bundle(): Promise<boolean> {
   let build: typeof import('rolldown').build;
   try {
@@ -94,8 +108,9 @@ async function bundle(): Promise<boolean> {
   const out = await build({
     input: join(DIST, 'app', 'cli', 'main.js'),
     platform: 'node',
-    // our modules are joined; node's and the packages' are required where they are
-    external: (id) => !id.startsWith('.') && !isAbsolute(id),
+    // our modules are joined, and commander (its CommonJS files cost every start their own
+    // loading and compiling); node's and the other packages' are required where they are
+    external: (id) => !id.startsWith('.') && !isAbsolute(id) && id !== 'commander',
     logLevel: 'warn',
     output: {
       dir: BUNDLE_DIR,
@@ -108,17 +123,21 @@ async function bundle(): Promise<boolean> {
     },
   });
   const modules: BundleManifest['modules'] = [];
+  const packages = new Set<string>();
   for (const chunk of out.output) {
     if (chunk.type !== 'chunk') continue;
     // a chunk is run as a script, which has no import(): each must have become a require
     if (/\bimport\s*\(/.test(chunk.code))
       throw new Error(`${chunk.fileName} still holds a dynamic import(), which a script cannot run`);
     for (const id of chunk.moduleIds) {
-      if (!isAbsolute(id) || !id.startsWith(DIST)) continue;
+      if (!isAbsolute(id)) continue; // rolldown's own helpers
       const { size, mtimeMs } = statSync(id);
       modules.push([relative(DIST, id), size, mtimeMs]);
+      const pkg = /^(.*[\\/]node_modules[\\/][^\\/]+)[\\/]/.exec(id)?.[1];
+      if (pkg) packages.add(pkg);
     }
   }
+  writeFileSync(join(BUNDLE_DIR, 'NOTICES.txt'), notices([...packages].sort()));
   const manifest: BundleManifest = { format: 'kapi-review-bundle', entry: ENTRY, modules };
   const tmp = join(BUNDLE_DIR, `${MANIFEST}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(manifest)}\n`);
