@@ -345,7 +345,12 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   if (set.series.length === 0 && opts.format !== 'line')
     io.err('kapi-review: no patch in the input: nothing was reviewed\n');
   const parser = parserReady ? ((await parserReady) ?? (await loadCParser())) : null;
-  const cache = opts.cache === false ? null : { dir: opts.cacheDir ?? defaultCacheDir() };
+  // --no-cache: parsed files stay in this process, so no build version is needed to tell its
+  // entries apart (finding it walks every module of the build: a few ms at each start)
+  const cache =
+    opts.cache === false
+      ? { dir: null, version: 'this process' }
+      : { dir: opts.cacheDir ?? defaultCacheDir() };
   const reviewed = await reviewSeriesSet(set, {
     checks: CHECKS,
     config,
