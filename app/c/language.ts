@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Parser } from 'web-tree-sitter';
+import { Language, Parser } from 'web-tree-sitter';
 
 /**
  * Loads the tree-sitter C grammar once per process. This lives in app/ because it reads the
@@ -9,8 +9,6 @@ import type { Parser } from 'web-tree-sitter';
 let pending: Promise<Parser> | undefined;
 
 async function load(): Promise<Parser> {
-  // loaded here, not at the start: a review without C analysis (no tree, no new file) needs none
-  const { Language, Parser } = await import('web-tree-sitter');
   await Parser.init();
   const wasmPath = createRequire(import.meta.url).resolve('tree-sitter-c/tree-sitter-c.wasm');
   const language = await Language.load(new Uint8Array(await readFile(wasmPath)));
