@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -122,6 +123,18 @@ describe('the bundle of this build (test/setup/build.ts makes it)', () => {
     const loaded = loadBundle();
     expect(loaded).not.toBeNull();
     for (const c of loaded?.chunks ?? []) expect(names).toContain(`${c.file.split('/').pop()}.v8cache`);
+  });
+
+  it("finds from its chunks' folder the files the modules find from theirs: the review worker", () => {
+    const named = readdirSync(BUNDLE_DIR)
+      .filter((n) => n.endsWith('.cjs'))
+      .flatMap((n) => [
+        ...readFileSync(join(BUNDLE_DIR, n), 'utf8').matchAll(/new URL\("([^"]*worker\.js)"/g),
+      ])
+      .map((m) => m[1] as string)
+      .filter((rel) => !rel.includes('dist/'));
+    expect(named).toEqual(['../review/worker.js']);
+    expect(existsSync(join(BUNDLE_DIR, ...named))).toBe(true);
   });
 
   it('reviews as the modules do: the same JSON, byte for byte', async () => {
