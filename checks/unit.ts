@@ -87,14 +87,17 @@ function syscallsFromPrep(text: string): SyscallDef[] {
 export function shiftLines<T>(value: T, by: number, seen: Set<object> = new Set()): T {
   if (by === 0 || value === null || typeof value !== 'object' || seen.has(value)) return value;
   seen.add(value);
+  // no call for a primitive and no [key, value] pair per field: this walks every spec of every
+  // hunk of a review without a tree
   if (Array.isArray(value)) {
-    for (const x of value) shiftLines(x, by, seen);
+    for (const x of value) if (typeof x === 'object' && x !== null) shiftLines(x, by, seen);
     return value;
   }
   const o = value as Record<string, unknown>;
-  for (const [k, v] of Object.entries(o)) {
-    if ((k === 'line' || k === 'endLine') && typeof v === 'number') o[k] = v + by;
-    else shiftLines(v, by, seen);
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (typeof v === 'object' && v !== null) shiftLines(v, by, seen);
+    else if ((k === 'line' || k === 'endLine') && typeof v === 'number') o[k] = v + by;
   }
   return value;
 }
