@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ by `npm run build` (also run by `npm ci` through the prepare script).
-import { main } from '../dist/app/cli/main.js';
+// The CLI is compiled to dist/ by `npm run build` (also run by `npm ci` through the prepare script),
+// which also bundles it for a fast start: app/cli/launch.ts.
+import { launch } from '../dist/app/cli/launch.js';
 
-main(process.argv).then(
+launch(process.argv).then(
   (code) => {
     process.exitCode = code;
   },

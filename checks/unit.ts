@@ -103,14 +103,17 @@ function syscallsFromPrep(text: string): SyscallDef[] {
 export function shiftLines<T>(value: T, by: number, seen: Set<object> = new Set()): T {
   if (by === 0 || value === null || typeof value !== 'object' || seen.has(value)) return value;
   seen.add(value);
+  // no call for a primitive and no [key, value] pair per field: this walks every spec of every
+  // hunk of a review without a tree
   if (Array.isArray(value)) {
-    for (const x of value) shiftLines(x, by, seen);
+    for (const x of value) if (typeof x === 'object' && x !== null) shiftLines(x, by, seen);
     return value;
   }
   const o = value as Record<string, unknown>;
-  for (const [k, v] of Object.entries(o)) {
-    if ((k === 'line' || k === 'endLine') && typeof v === 'number') o[k] = v + by;
-    else shiftLines(v, by, seen);
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (typeof v === 'object' && v !== null) shiftLines(v, by, seen);
+    else if ((k === 'line' || k === 'endLine') && typeof v === 'number') o[k] = v + by;
   }
   return value;
 }
@@ -161,7 +164,12 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
         // hunks quadratic: 4,000 hunks in a file of 190,000 lines parsed 380 million lines)
         const text = f.lines.join('\n');
         const by = Math.max(0, f.startLine - 1);
-        const r = shiftLines(specsOf(text, input.path), by);
+        // through the memo: the review's limits (app/review/limits.ts) parsed this very text
+        // already; the memo hands out a fresh copy, which is moved in place
+        const r = shiftLines(
+          memo.get('specs', input.path, text, () => specsOf(text, input.path)),
+          by,
+        );
         // loops, not push(...): a fragment with 200,000 specs would overflow the stack
         for (const s of r.specs) specs.push(s);
         for (const i of r.issues) specIssues.push(i);

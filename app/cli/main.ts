@@ -31,12 +31,10 @@ import { defaultCacheDir } from '../cache/facts.js';
 import type { ReviewConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
-import { indexTree } from '../index/specs.js';
 import { FileError, fsErrorText, isFsError } from '../io/files.js';
 import { type CollectedMails, collectMails, type InputMail } from '../io/inputs.js';
 import { packageVersion as version } from '../io/package.js';
 import { reviewSeriesSet } from '../review/run.js';
-import { fetchThreadMails, LoreError } from '../sources/lore.js';
 import type { AuditCliOptions } from './audit.js';
 // audit, bot and dashboard are loaded when their command runs: their mail, IMAP and SQLite modules cost
 // `check` about 0.4 s of start-up otherwise
@@ -190,6 +188,7 @@ async function specsCommand(
   opts: { format: string },
   out: (s: string) => void,
 ): Promise<number> {
+  const { indexTree } = await import('../index/specs.js');
   const bar = progressBar('indexing');
   let index: Awaited<ReturnType<typeof indexTree>>;
   try {
@@ -308,11 +307,14 @@ export async function cliConfig(opts: { config?: string; ignore?: string }): Pro
 }
 
 async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
-  // compiling the C grammar's wasm runs on V8's background threads: start it while mail is read
-  const parserReady = loadCParser().then(
-    (p) => p,
-    () => null,
-  );
+  // compiling the C grammar's wasm runs on V8's background threads: with a tree, start it while
+  // mail is read; without one, the review loads it only if a new file brings a spec to analyse
+  const parserReady = opts.tree
+    ? loadCParser().then(
+        (p) => p,
+        () => null,
+      )
+    : null;
   const config = await cliConfig(opts);
   if (opts.filter) config.filter = opts.filter as typeof config.filter;
   await checkTreeOption(opts.tree);
@@ -322,6 +324,9 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   refuseTrees(files);
   const baseUrl = opts.loreUrl || process.env.KAPI_LORE_URL || DEFAULT_LORE_URL;
   const read = await readAllMails(files, io, async () => {
+    if (loreRefs.length === 0) return [];
+    // the HTTP client (zlib, timers) loads only for a lore reference
+    const { fetchThreadMails, LoreError } = await import('../sources/lore.js');
     const fetched: InputMail[] = [];
     for (const ref of loreRefs) {
       try {
@@ -339,12 +344,18 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   // where b4 would take any stderr line for a failure and a mail without a patch passes
   if (set.series.length === 0 && opts.format !== 'line')
     io.err('kapi-review: no patch in the input: nothing was reviewed\n');
-  const parser = (await parserReady) ?? (await loadCParser());
-  const cache = opts.cache === false ? null : { dir: opts.cacheDir ?? defaultCacheDir() };
+  const parser = parserReady ? ((await parserReady) ?? (await loadCParser())) : null;
+  // --no-cache: parsed files stay in this process, so no build version is needed to tell its
+  // entries apart (finding it walks every module of the build: a few ms at each start)
+  const cache =
+    opts.cache === false
+      ? { dir: null, version: 'this process' }
+      : { dir: opts.cacheDir ?? defaultCacheDir() };
   const reviewed = await reviewSeriesSet(set, {
     checks: CHECKS,
     config,
     parser,
+    loadParser: loadCParser,
     tree: opts.tree ?? null,
     cache,
     cWorker: true,

@@ -59,9 +59,10 @@ export interface PoolOptions {
 
 function defaultWorkerUrl(): URL {
   const here = import.meta.url;
+  // '../review/': this code also runs from a chunk of the CLI's bundle, dist/app/bundle/
   return here.endsWith('.ts')
     ? new URL('../../dist/app/review/worker.js', here)
-    : new URL('./worker.js', here);
+    : new URL('../review/worker.js', here);
 }
 
 interface Pending {

@@ -19,7 +19,7 @@ import {
   type ScopedFinding,
 } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
-import { type FactMemo, isCFile } from '../../checks/unit.js';
+import { type FactMemo, isCFile, specsOf } from '../../checks/unit.js';
 import { type FileDiff, parseDiff } from '../../parsers/diff.js';
 import type { Framework } from '../../parsers/kapi/framework.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
@@ -49,6 +49,12 @@ export interface ReviewOptions {
   checks: readonly Check[];
   config: ReviewConfig;
   parser: Parser | null;
+  /**
+   * Where `parser` is null: loads it when the review turns out to need C analysis (a whole image
+   * of a C file with a spec in it), so that a review without one (no tree, no new file with a
+   * spec) never compiles the grammar (`kapi-review check` without a tree).
+   */
+  loadParser?: () => Promise<Parser | null>;
   /** A kernel tree to apply the series on (directory or git checkout), or null for hunks only. */
   tree: string | null;
   /** Judge by this framework instead of choosing one (series, tree, latest known). */
@@ -186,7 +192,7 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
   // a second thread only where there is a second core and more than one C image to analyse
   const cImages = diffs.reduce((n, files) => n + files.filter((f) => isCFile(f.newPath ?? '')).length, 0);
   const cWorker =
-    opts.cWorker && opts.parser && tree && cImages > 1 && availableParallelism() > 1
+    opts.cWorker && (opts.parser || opts.loadParser) && tree && cImages > 1 && availableParallelism() > 1
       ? new CPrefetch(opts.cache ?? null)
       : null;
   try {
@@ -265,13 +271,30 @@ async function reviewImages(
     f.changed = starts
       ? shiftedLines(f.diff as FileDiff, starts)
       : ((await diffed[i]) ?? changedLines(f.pre as string, f.post as string));
+  const parser =
+    opts.parser ?? (opts.loadParser && needsCAnalysis(patches, memo) ? await opts.loadParser() : null);
   const primed = cWorker ? await cWorker.primed(memo) : memo;
-  const done = reviewPatches(patches, { ...opts, framework, stop: over, memo: primed });
+  const done = reviewPatches(patches, { ...opts, parser, framework, stop: over, memo: primed });
   const outcome: ReviewOutcome = { ...done, notes: [...notes, ...done.notes], framework };
   // a review the time budget ended says nothing about the next one
   if (stored && done.tooLarge?.limit !== 'time') storeOutcome(memo, stored.key, stored.reads, outcome);
   memo.prune();
   return outcome;
+}
+
+/**
+ * Whether buildUnit will analyse C in these patches: a whole image of a C file (its post-image, or
+ * the pre-image the review starts from) with a spec. The specs come from the memo the limits filled.
+ */
+function needsCAnalysis(patches: readonly ReviewPatch[], memo: FactCache): boolean {
+  for (const p of patches)
+    for (const f of p.files) {
+      if (f.mode !== 'full' || !isCFile(f.path)) continue;
+      for (const text of [f.post, f.pre])
+        if (text !== null && memo.get('specs', f.path, text, () => specsOf(text, f.path)).specs.length > 0)
+          return true;
+    }
+  return false;
 }
 
 /** A tree reader that notes the hash of each file it reads. */
@@ -304,7 +327,7 @@ async function storedReview(
     notes,
     config: opts.config,
     checks: opts.checks.map((c) => c.meta.id),
-    parser: opts.parser !== null,
+    parser: opts.parser !== null || opts.loadParser !== undefined,
     framework: opts.framework ?? null,
   });
   const reader = tree ?? { read: async () => null };

@@ -92,51 +92,93 @@ export interface VocabCategory {
   strings: boolean;
 }
 
-/** Does a constant name belong to a category (and not to one with a longer prefix)? */
-function inCategory(name: string, src: CategorySource, all: readonly CategorySource[]): boolean {
-  if (!name.startsWith(src.prefix)) return false;
-  return !all.some((o) => o.prefix.length > src.prefix.length && name.startsWith(o.prefix));
+/**
+ * The categories a constant name belongs to: those whose prefix it starts with, when no other
+ * category's prefix it starts with is longer (KAPI_SIGNAL_ACTION_X is a signal action, not a
+ * signal direction). Several categories share a prefix (KAPI_LOCK_: lock types and scopes).
+ */
+function categoriesOf(name: string): CategoryName[] {
+  let best = -1;
+  let out: CategoryName[] = [];
+  for (const [cat, src] of Object.entries(SOURCES) as [CategoryName, CategorySource][]) {
+    if (!name.startsWith(src.prefix) || src.prefix.length < best) continue;
+    if (src.prefix.length > best) {
+      best = src.prefix.length;
+      out = [];
+    }
+    out.push(cat);
+  }
+  return out;
 }
 
-/** The vocabulary the frameworks define; `kerneldoc` keeps only frameworks with a kerneldoc form. */
+/**
+ * The vocabulary the frameworks define; `kerneldoc` keeps only frameworks with a kerneldoc form.
+ * One pass over each framework's names for all categories (it runs at every start, on the
+ * built-in frameworks): a category's tokens come in the order the frameworks define them, each
+ * framework's macros before its kerneldoc constants.
+ */
 export function learnVocabulary(
   frameworks: readonly Framework[],
   opts: { kerneldoc?: boolean } = {},
 ): Record<CategoryName, VocabCategory> {
   const fws = opts.kerneldoc ? frameworks.filter((f) => f.kerneldoc !== null) : frameworks;
-  const all: CategorySource[] = Object.values(SOURCES);
-  const out = {} as Record<CategoryName, VocabCategory>;
-  for (const [name, src0] of Object.entries(SOURCES) as [CategoryName, CategorySource][]) {
-    const src: CategorySource = src0;
-    const tokens: string[] = [];
-    const add = (constant: string): void => {
-      const t = constant.slice(src.prefix.length).toLowerCase();
-      if (t !== '' && !tokens.includes(t)) tokens.push(t);
-    };
-    for (const fw of fws) {
-      if (src.enum) {
-        for (const [c, f] of Object.entries(fw.constants))
-          if (f.group === src.enum && c.startsWith(src.prefix)) add(c);
-      } else {
-        for (const [m, f] of Object.entries(fw.macros))
-          if (f.arity === null && inCategory(m, src, all) && !(src.groups && m in src.groups)) add(m);
-        for (const t of Object.values(fw.kerneldoc?.tokens ?? {}))
-          for (const c of t.constants) if (inCategory(c, src, all)) add(c);
+  const sources = SOURCES as Record<CategoryName, CategorySource>;
+  const names = Object.keys(SOURCES) as CategoryName[];
+  const known = new Map<string, CategoryName[]>();
+  const categories = (name: string): CategoryName[] => {
+    let c = known.get(name);
+    if (!c) {
+      c = categoriesOf(name);
+      known.set(name, c);
+    }
+    return c;
+  };
+  const tokens = new Map<CategoryName, string[]>(names.map((n) => [n, []]));
+  const seen = new Map<CategoryName, Set<string>>(names.map((n) => [n, new Set()]));
+  const add = (cat: CategoryName, constant: string): void => {
+    const t = constant.slice(sources[cat].prefix.length).toLowerCase();
+    const had = seen.get(cat) as Set<string>;
+    if (t === '' || had.has(t)) return;
+    had.add(t);
+    tokens.get(cat)?.push(t);
+  };
+  const byEnum = new Map<string, CategoryName[]>();
+  for (const n of names) {
+    const e = sources[n].enum;
+    if (e !== undefined) byEnum.set(e, [...(byEnum.get(e) ?? []), n]);
+  }
+  for (const fw of fws) {
+    for (const [c, f] of Object.entries(fw.constants))
+      for (const cat of (f.group !== null && byEnum.get(f.group)) || [])
+        if (c.startsWith(sources[cat].prefix)) add(cat, c);
+    for (const [m, f] of Object.entries(fw.macros)) {
+      if (f.arity !== null) continue;
+      for (const cat of categories(m)) {
+        const src = sources[cat];
+        if (!src.enum && !(src.groups && m in src.groups)) add(cat, m);
       }
     }
-    const aliases: Record<string, string> = { ...(src.extraAliases ?? {}) };
-    for (const fw of fws)
-      for (const [word, t] of Object.entries(fw.kerneldoc?.tokens ?? {}))
-        for (const c of t.constants) {
-          if (!inCategory(c, src, all)) continue;
-          const canonical = c.slice(src.prefix.length).toLowerCase();
-          if (word !== canonical && tokens.includes(canonical) && !(word in aliases))
-            aliases[word] = canonical;
+    for (const t of Object.values(fw.kerneldoc?.tokens ?? {}))
+      for (const c of t.constants) for (const cat of categories(c)) if (!sources[cat].enum) add(cat, c);
+  }
+  const aliases = new Map<CategoryName, Record<string, string>>(
+    names.map((n) => [n, { ...(sources[n].extraAliases ?? {}) }]),
+  );
+  for (const fw of fws)
+    for (const [word, t] of Object.entries(fw.kerneldoc?.tokens ?? {}))
+      for (const c of t.constants)
+        for (const cat of categories(c)) {
+          const canonical = c.slice(sources[cat].prefix.length).toLowerCase();
+          const a = aliases.get(cat) as Record<string, string>;
+          if (word !== canonical && seen.get(cat)?.has(canonical) && !(word in a)) a[word] = canonical;
         }
-    out[name] = {
+  const out = {} as Record<CategoryName, VocabCategory>;
+  for (const n of names) {
+    const src = sources[n];
+    out[n] = {
       prefix: src.prefix,
-      tokens,
-      aliases,
+      tokens: tokens.get(n) ?? [],
+      aliases: aliases.get(n) ?? {},
       groups: src.groups ?? {},
       strings: src.strings ?? false,
     };
