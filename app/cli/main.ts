@@ -358,7 +358,6 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     loadParser: loadCParser,
     tree: opts.tree ?? null,
     cache,
-    cWorker: true,
   });
   return printReport(buildReport(reviewed), opts, io);
 }

@@ -72,7 +72,7 @@ function defaultWorkerUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts')
     ? new URL('../../dist/app/io/ingest-worker.js', here)
-    : new URL('./ingest-worker.js', here);
+    : new URL('../io/ingest-worker.js', here);
 }
 
 const PART_BYTES = 4 << 20;

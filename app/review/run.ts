@@ -9,7 +9,6 @@
  * the App run this in worker threads (app/review/job.ts, pool.ts), which also end a review that
  * overruns its budget inside one file; `kapi-review check` runs it here.
  */
-import { availableParallelism } from 'node:os';
 import type { Parser } from 'web-tree-sitter';
 import {
   type ReviewPatch,
@@ -19,7 +18,7 @@ import {
   type ScopedFinding,
 } from '../../checks/review.js';
 import type { Check } from '../../checks/types.js';
-import { type FactMemo, isCFile, specsOf } from '../../checks/unit.js';
+import { isCFile, specsOf } from '../../checks/unit.js';
 import { type FileDiff, parseDiff } from '../../parsers/diff.js';
 import type { Framework } from '../../parsers/kapi/framework.js';
 import type { Series, SeriesSet } from '../../parsers/series.js';
@@ -29,7 +28,6 @@ import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, shiftedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
 import { chooseFramework } from '../framework/resolve.js';
-import { CPrefetch } from './c-prefetch.js';
 import { countHunks, measureReview, overHunks, overTime, type TooLarge, tooLargeText } from './limits.js';
 
 export interface SeriesReview {
@@ -66,11 +64,6 @@ export interface ReviewOptions {
    * in this process only.
    */
   cache?: CacheOptions | null;
-  /**
-   * Run the C analysis on a worker thread beside the review (c-prefetch.ts): for `check` on this
-   * thread, never inside the pool's workers.
-   */
-  cWorker?: boolean;
 }
 
 /** What a review comes back with: a SeriesReview without its series (plain data, from a worker). */
@@ -189,17 +182,7 @@ export async function reviewSeriesInput(input: SeriesInput, opts: ReviewOptions)
   const stored = memo.onDisk ? await storedReview(input, opts, tree, notes, memo) : null;
   if (stored?.outcome) return stored.outcome;
   if (tree && stored) tree = recordReads(tree, stored.reads);
-  // a second thread only where there is a second core and more than one C image to analyse
-  const cImages = diffs.reduce((n, files) => n + files.filter((f) => isCFile(f.newPath ?? '')).length, 0);
-  const cWorker =
-    opts.cWorker && (opts.parser || opts.loadParser) && tree && cImages > 1 && availableParallelism() > 1
-      ? new CPrefetch(opts.cache ?? null)
-      : null;
-  try {
-    return await reviewImages(input, opts, { diffs, tree, notes, memo, stored, cWorker });
-  } finally {
-    cWorker?.close();
-  }
+  return reviewImages(input, opts, { diffs, tree, notes, memo, stored });
 }
 
 /** reviewSeriesInput once the stored outcome missed: the images, the limits, the checks. */
@@ -212,10 +195,9 @@ async function reviewImages(
     notes: string[];
     memo: FactCache;
     stored: { key: string; reads: TreeReads } | null;
-    cWorker: CPrefetch | null;
   },
 ): Promise<ReviewOutcome> {
-  const { diffs, tree, notes, memo, stored, cWorker } = at;
+  const { diffs, tree, notes, memo, stored } = at;
   const limits = opts.config.limits;
   const over = budget(opts);
   const inputs = input.patches.map((p, k) => ({
@@ -239,8 +221,7 @@ async function reviewImages(
     })),
   }));
   // where a hunk applied at an offset: its own lines shifted to where it landed, else (fuzz, an
-  // end-of-file change) the added lines from a diff of the images themselves (with a C worker,
-  // diffed there first, while the limits below parse the specs here; the C facts come after)
+  // end-of-file change) the added lines from a diff of the images themselves
   const renumber: { f: ReviewPatch['files'][number]; starts: number[] | undefined }[] = [];
   for (const [k, p] of patches.entries())
     for (const [j, f] of p.files.entries()) {
@@ -248,17 +229,6 @@ async function reviewImages(
       const starts = images.patches[k]?.files[j]?.hunkStarts;
       if (!atTheirLines(f.diff, starts) && needsRenumbering(f.post, f.diff)) renumber.push({ f, starts });
     }
-  const diffed = renumber.map(({ f, starts }) =>
-    cWorker && !starts ? cWorker.changed(f.pre as string, f.post as string) : Promise.resolve(null),
-  );
-  cWorker?.askFor(
-    patches.flatMap((p) =>
-      p.files
-        .filter((f) => f.mode === 'full')
-        .flatMap((f) => [f.pre, f.post].map((text) => ({ path: f.path, text }))),
-    ),
-    memo,
-  );
   const tooLarge = measureReview(patches, limits, memo);
   if (tooLarge) return tooLargeOutcome(tooLarge, notes);
   let framework = opts.framework;
@@ -267,14 +237,13 @@ async function reviewImages(
     framework = choice.framework;
     notes.push(choice.note);
   }
-  for (const [i, { f, starts }] of renumber.entries())
+  for (const { f, starts } of renumber)
     f.changed = starts
       ? shiftedLines(f.diff as FileDiff, starts)
-      : ((await diffed[i]) ?? changedLines(f.pre as string, f.post as string));
+      : changedLines(f.pre as string, f.post as string);
   const parser =
     opts.parser ?? (opts.loadParser && needsCAnalysis(patches, memo) ? await opts.loadParser() : null);
-  const primed = cWorker ? await cWorker.primed(memo) : memo;
-  const done = reviewPatches(patches, { ...opts, parser, framework, stop: over, memo: primed });
+  const done = reviewPatches(patches, { ...opts, parser, framework, stop: over });
   const outcome: ReviewOutcome = { ...done, notes: [...notes, ...done.notes], framework };
   // a review the time budget ended says nothing about the next one
   if (stored && done.tooLarge?.limit !== 'time') storeOutcome(memo, stored.key, stored.reads, outcome);
@@ -354,8 +323,6 @@ export function reviewPatches(
     stop?: () => boolean;
     /** checks/review.ts's anchor: 'latest' for the App, which comments on the head's lines. */
     anchor?: 'introduced' | 'latest';
-    /** The parsers' memo; default the cache of `cache`. */
-    memo?: FactMemo;
   },
 ): ReviewOutcome {
   const notes: string[] = [];
@@ -368,7 +335,7 @@ export function reviewPatches(
       filter: opts.config.filter,
       ...(opts.framework ? { framework: opts.framework } : {}),
       ...(opts.stop ? { stop: opts.stop } : {}),
-      memo: opts.memo ?? factCache(opts.cache),
+      memo: factCache(opts.cache),
       ...(opts.anchor ? { anchor: opts.anchor } : {}),
     });
   } catch (e) {
