@@ -437,6 +437,13 @@ const CALL_ANNOTATIONS = [
   '__guarded_by',
   '__pt_guarded_by',
 ];
+const CALL_ANNOTATION_SET: ReadonlySet<string> = new Set([...CALL_ANNOTATIONS, '__attribute__', '__attribute']);
+
+/** An annotation written like a call (`__must_hold(lock)`, `__attribute__((cold))`): never a function's name. */
+export function isAnnotationCall(name: string): boolean {
+  return CALL_ANNOTATION_SET.has(name);
+}
+
 const PLAIN_RE = new RegExp(`\\b(?:${PLAIN_ANNOTATIONS.join('|')})\\b`, 'g');
 const CALL_RE = new RegExp(`\\b(?:${CALL_ANNOTATIONS.join('|')})[ \\t]*\\(`, 'g');
 

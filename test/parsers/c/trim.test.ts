@@ -61,6 +61,24 @@ describe('planReach and compactFor: the text of what a root may reach', () => {
     expect(rows(text, 'g')).toEqual([1, 2]);
   });
 
+  it('reaches no other syscall through the macro or an annotation each header spells', () => {
+    const text = [
+      'SYSCALL_DEFINE1(a, int, x)', // 1
+      '{ return x; }', // 2
+      'SYSCALL_DEFINE1(b, int, x)', // 3
+      '{ return -EIO; }', // 4
+      'static int locked(int x) __must_hold(&l)', // 5
+      '{ return x; }', // 6
+      'static int other(int x) __must_hold(&l)', // 7
+      '{ return locked(x); }', // 8
+      '',
+    ].join('\n');
+    expect(rows(text, 'sys_a')).toEqual([1, 2]);
+    expect(rows(text, 'sys_b')).toEqual([3, 4]);
+    expect(rows(text, 'locked')).toEqual([5, 6]);
+    expect(rows(text, 'other')).toEqual([5, 6, 7, 8]);
+  });
+
   it('keeps a block it cannot name, and what that block spells', () => {
     const text =
       'int (*pick(int n))(int) { return h; }\nint h(int x) { return -EIO; }\nint g(void) { return 0; }\n';
