@@ -437,7 +437,11 @@ const CALL_ANNOTATIONS = [
   '__guarded_by',
   '__pt_guarded_by',
 ];
-const CALL_ANNOTATION_SET: ReadonlySet<string> = new Set([...CALL_ANNOTATIONS, '__attribute__', '__attribute']);
+const CALL_ANNOTATION_SET: ReadonlySet<string> = new Set([
+  ...CALL_ANNOTATIONS,
+  '__attribute__',
+  '__attribute',
+]);
 
 /** An annotation written like a call (`__must_hold(lock)`, `__attribute__((cold))`): never a function's name. */
 export function isAnnotationCall(name: string): boolean {
