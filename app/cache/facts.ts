@@ -74,6 +74,13 @@ let cachedVersion: string | undefined;
  */
 export function toolVersion(): string {
   if (cachedVersion) return cachedVersion;
+  // started from the CLI's bundle (app/cli/launch.ts): the hash of its manifest, which launch
+  // checked against every module it holds, names the build without walking dist/ again
+  const stamp = (globalThis as Record<symbol, unknown>)[Symbol.for('kapi-review.build')];
+  if (typeof stamp === 'string' && /^[0-9a-f]{16,}$/.test(stamp)) {
+    cachedVersion = `${packageVersion()}+b${stamp.slice(0, 16)}`;
+    return cachedVersion;
+  }
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const h = createHash('sha256');
   const walk = (dir: string): void => {

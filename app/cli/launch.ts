@@ -14,6 +14,7 @@
  * A code cache V8 does not accept (another Node version, other flags) is ignored; so is a bundle
  * that does not load. The chunks' names carry a hash of their text, and V8 checks the rest.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
@@ -56,6 +57,9 @@ export interface BundleManifest {
   /** Each module joined into the chunks: its path under dist/, size and modification time. */
   modules: [path: string, size: number, mtimeMs: number][];
 }
+
+/** Where a process started from the bundle keeps the hash of its manifest (app/cache/facts.ts reads it). */
+const BUILD_STAMP = Symbol.for('kapi-review.build');
 
 /** The code cache of a chunk sits next to it. */
 export function codeCacheFile(chunk: string): string {
@@ -133,10 +137,20 @@ export function loadBundle(dir = BUNDLE_DIR, dist = DIST): LoadedBundle | null {
     run.call(module.exports, module.exports, require, module, file, dirname(file));
     return module.exports;
   }
+  // the build this process runs, for app/cache's entries: the manifest just checked names every
+  // module of it with its size and mtime, so its text stands for them (no second walk of dist/)
+  const stamp = createHash('sha256')
+    .update(readFileSync(join(dir, MANIFEST)))
+    .digest('hex');
+  const globals = globalThis as Record<symbol, unknown>;
+  globals[BUILD_STAMP] = stamp;
   try {
     const cli = load(join(dir, manifest.entry)) as Partial<Cli>;
-    return typeof cli.main === 'function' ? { cli: cli as Cli, chunks } : null;
+    if (typeof cli.main === 'function') return { cli: cli as Cli, chunks };
+    delete globals[BUILD_STAMP];
+    return null;
   } catch {
+    delete globals[BUILD_STAMP];
     return null;
   }
 }

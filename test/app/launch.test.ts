@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { deserialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import {
   BUNDLE_DIR,
@@ -161,6 +162,41 @@ describe('the bundle of this build (test/setup/build.ts makes it)', () => {
     const viaModules = await capture((io) => main([...argv, ...inputs], io));
     expect(viaBundle.out.length).toBeGreaterThan(100);
     expect(viaBundle).toEqual(viaModules);
+  });
+
+  it('names its cache entries by the manifest it checked, and a later process reads them', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'kapi-launch-cache-'));
+    const args = ['bin/kapi-review.js', 'check', '--cache-dir', cache, '--format', 'json'];
+    const run = (): Promise<unknown> =>
+      promisify(execFile)(process.execPath, [
+        ...args,
+        '--tree',
+        'fixtures/tree-frob',
+        'fixtures/mail/base-frob-v1.mbox',
+      ]).catch((e: { code?: number }) => {
+        if (e.code !== 1) throw e; // findings: exit 1
+      });
+    const entries = (): Map<string, number> => {
+      const out = new Map<string, number>();
+      for (const f of readdirSync(cache, { recursive: true, withFileTypes: true }))
+        if (f.isFile()) out.set(join(f.parentPath, f.name), statSync(join(f.parentPath, f.name)).mtimeMs);
+      return out;
+    };
+    await run();
+    const first = entries();
+    expect(first.size).toBeGreaterThan(0);
+    const versions = new Set(
+      [...first.keys()].map((f) => {
+        const e = deserialize(readFileSync(f)) as { version?: unknown };
+        return typeof e.version === 'string' ? e.version.replace(/^[^+]*/, '') : null;
+      }),
+    );
+    const named = [...versions].filter((v): v is string => v !== null);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.every((v) => /^\+b[0-9a-f]{16}$/.test(v))).toBe(true);
+    await run();
+    // the second process found the whole review stored: it wrote nothing
+    expect(entries()).toEqual(first);
   });
 
   it('launch runs a command line and returns its exit code', async () => {
