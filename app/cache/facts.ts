@@ -74,11 +74,12 @@ let cachedVersion: string | undefined;
  */
 export function toolVersion(): string {
   if (cachedVersion) return cachedVersion;
-  // started from the CLI's bundle (app/cli/launch.ts): the hash of its manifest, which launch
-  // checked against every module it holds, names the build without walking dist/ again
-  const stamp = (globalThis as Record<symbol, unknown>)[Symbol.for('kapi-review.build')];
-  if (typeof stamp === 'string' && /^[0-9a-f]{16,}$/.test(stamp)) {
-    cachedVersion = `${packageVersion()}+b${stamp.slice(0, 16)}`;
+  // started from the CLI's bundle (app/cli/launch.ts): its manifest, which launch checked against
+  // every module the bundle holds, names the build without walking dist/ again
+  const manifest = (globalThis as Record<symbol, unknown>)[Symbol.for('kapi-review.build')];
+  if (typeof manifest === 'string' && manifest.length > 0) {
+    const hash = createHash('sha256').update(manifest).digest('hex');
+    cachedVersion = `${packageVersion()}+b${hash.slice(0, 16)}`;
     return cachedVersion;
   }
   const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -14,7 +14,6 @@
  * A code cache V8 does not accept (another Node version, other flags) is ignored; so is a bundle
  * that does not load. The chunks' names carry a hash of their text, and V8 checks the rest.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
@@ -58,7 +57,7 @@ export interface BundleManifest {
   modules: [path: string, size: number, mtimeMs: number][];
 }
 
-/** Where a process started from the bundle keeps the hash of its manifest (app/cache/facts.ts reads it). */
+/** Where a process started from the bundle keeps the text of its manifest (app/cache/facts.ts reads it). */
 const BUILD_STAMP = Symbol.for('kapi-review.build');
 
 /** The code cache of a chunk sits next to it. */
@@ -66,11 +65,16 @@ export function codeCacheFile(chunk: string): string {
   return `${chunk}.v8cache`;
 }
 
-/** The manifest, when it is one and every module it names is still the one the bundle holds. */
-function freshManifest(dir: string, dist: string): BundleManifest | null {
+/**
+ * The manifest (and its text), when it is one and every module it names is still the one the
+ * bundle holds.
+ */
+function freshManifest(dir: string, dist: string): { manifest: BundleManifest; text: string } | null {
   let m: Partial<BundleManifest>;
+  let text: string;
   try {
-    m = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Partial<BundleManifest>;
+    text = readFileSync(join(dir, MANIFEST), 'utf8');
+    m = JSON.parse(text) as Partial<BundleManifest>;
   } catch {
     return null;
   }
@@ -87,7 +91,7 @@ function freshManifest(dir: string, dist: string): BundleManifest | null {
       return null;
     }
   }
-  return m as BundleManifest;
+  return { manifest: m as BundleManifest, text };
 }
 
 /** A chunk as CommonJS wraps a module: V8's code cache belongs to this exact text. */
@@ -107,8 +111,9 @@ export interface LoadedBundle {
  * everything else (node's modules, packages) goes to node's own require.
  */
 export function loadBundle(dir = BUNDLE_DIR, dist = DIST): LoadedBundle | null {
-  const manifest = freshManifest(dir, dist);
-  if (!manifest) return null;
+  const fresh = freshManifest(dir, dist);
+  if (!fresh) return null;
+  const { manifest } = fresh;
   const loaded = new Map<string, { exports: unknown }>();
   const chunks: LoadedBundle['chunks'] = [];
   // one require for what lies outside: the chunks share their folder, so they resolve alike
@@ -138,12 +143,10 @@ export function loadBundle(dir = BUNDLE_DIR, dist = DIST): LoadedBundle | null {
     return module.exports;
   }
   // the build this process runs, for app/cache's entries: the manifest just checked names every
-  // module of it with its size and mtime, so its text stands for them (no second walk of dist/)
-  const stamp = createHash('sha256')
-    .update(readFileSync(join(dir, MANIFEST)))
-    .digest('hex');
+  // module of it with its size and mtime, so its text stands for them (no second walk of dist/;
+  // app/cache hashes it only when a cache is used)
   const globals = globalThis as Record<symbol, unknown>;
-  globals[BUILD_STAMP] = stamp;
+  globals[BUILD_STAMP] = fresh.text;
   try {
     const cli = load(join(dir, manifest.entry)) as Partial<Cli>;
     if (typeof cli.main === 'function') return { cli: cli as Cli, chunks };

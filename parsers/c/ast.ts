@@ -1,4 +1,5 @@
 import type { Tree } from 'web-tree-sitter';
+import { lineStarts, rowAt } from '../text/lines.js';
 
 /**
  * A plain-object copy of a tree-sitter tree. The analysis walks function bodies many times (a
@@ -21,18 +22,6 @@ export interface CNode {
    */
   bodyError?: boolean;
   children: CNode[];
-}
-
-/** 0-based row of a UTF-16 index, by binary search in the sorted line starts. */
-function rowOf(lineStarts: readonly number[], index: number): number {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((lineStarts[mid] as number) <= index) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** Anonymous tokens worth keeping even without a field name (the analysis reads them). */
@@ -65,8 +54,7 @@ const OUTSIDE_SKIP = new Set([
  * comments, strings and of top-level declarations (only function bodies are analysed).
  */
 export function copyTree(tree: Tree, text: string): CNode {
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const starts = lineStarts(text);
   // type and field names by id: reading ids is cheaper than reading names through the boundary
   const types = new Map<number, { type: string; named: boolean }>();
   const fields = new Map<number, string | null>();
@@ -94,8 +82,8 @@ export function copyTree(tree: Tree, text: string): CNode {
         field: f,
         start,
         end,
-        row: rowOf(lineStarts, start),
-        endRow: rowOf(lineStarts, Math.max(start, end - 1)),
+        row: rowAt(starts, start),
+        endRow: rowAt(starts, Math.max(start, end - 1)),
         children: [],
       };
       if (t.type === 'function_definition') {

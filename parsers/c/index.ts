@@ -5,7 +5,7 @@ import { analyzeErrors, declName, type FnDef } from './errors.js';
 import type { CFacts, CFunction, ErrnoEvidence, FunctionErrors, SyscallDef } from './model.js';
 import { prepareC, type SyscallMacro, scanSyscalls } from './preprocess.js';
 import { reachableDefs } from './reach.js';
-import { compactFor, planReach, type ReachPlan } from './trim.js';
+import { type Compact, compactFor, planReach, type ReachPlan } from './trim.js';
 
 export { canonicalErrno, isErrnoName } from './errno.js';
 export type {
@@ -119,11 +119,14 @@ function byRoot(
 ): TextFacts | null {
   const out: TextFacts = { functions: [], errors: {}, issues: [] };
   const seen = new Set<string>();
-  const cuts = [...roots].sort().map((root) => ({ root, cut: compactFor(plan, root) }));
-  // a root that is no plain function of its own: the whole file is parsed instead
-  if (cuts.some((c) => c.cut === null)) return null;
+  const cuts: { root: string; cut: Compact }[] = [];
+  for (const root of [...roots].sort()) {
+    const cut = compactFor(plan, root);
+    // a root that is no plain function of its own: the whole file is parsed instead
+    if (!cut) return null;
+    cuts.push({ root, cut });
+  }
   for (const { root, cut } of cuts) {
-    if (!cut) continue;
     const cutLines = cut.lines.map((l) => lines[l - 1] ?? '');
     const make = (): CFacts => {
       const prep = prepareC(cut.text);
@@ -138,21 +141,23 @@ function byRoot(
       if (seen.has(key)) continue;
       seen.add(key);
       out.functions.push({ ...f, line: to(f.line), endLine: to(f.endLine) });
-      if (f.hasParseErrors)
-        out.issues.push(
-          issue(
-            'c-function-parse-error',
-            'info',
-            `${where}${f.name}(): part of the body could not be parsed; its error set is a lower bound`,
-            to(f.line),
-          ),
-        );
+      if (f.hasParseErrors) out.issues.push(partlyParsed(where, f.name, to(f.line)));
     }
     for (const [name, e] of Object.entries(facts.errors))
       if (!(name in out.errors)) out.errors[name] = moved(e, to);
   }
   out.functions.sort((a, b) => a.line - b.line);
   return out;
+}
+
+/** The issue of a function tree-sitter understood only in part. */
+function partlyParsed(where: string, name: string, line: number): Issue {
+  return issue(
+    'c-function-parse-error',
+    'info',
+    `${where}${name}(): part of the body could not be parsed; its error set is a lower bound`,
+    line,
+  );
 }
 
 function moved(e: FunctionErrors, to: (n: number) => number): FunctionErrors {
@@ -200,15 +205,7 @@ function analyzeText(
     );
     out.functions.push({ name, line, endLine: def.endRow + 1, isStatic, isSyscall, hasParseErrors });
     defs.push({ name, params: paramNames(env, fd), body, hasParseErrors });
-    if (hasParseErrors)
-      out.issues.push(
-        issue(
-          'c-function-parse-error',
-          'info',
-          `${where}${name}(): part of the body could not be parsed; its error set is a lower bound`,
-          line,
-        ),
-      );
+    if (hasParseErrors) out.issues.push(partlyParsed(where, name, line));
   }
   out.errors = analyzeErrors(roots ? reachableDefs(defs, roots, text) : defs, text, lines);
   return out;

@@ -551,17 +551,18 @@ function bitmapEdits(text: string, code: string): Edit[] {
 
 /** Only the SYSCALL_DEFINEs of a text, without the rewrites tree-sitter needs (for indexes). */
 export function findSyscalls(text: string): { syscalls: SyscallMacro[]; issues: Issue[] } {
-  const issues: Issue[] = [];
-  if (!text.includes('SYSCALL_DEFINE')) return { syscalls: [], issues };
-  return { syscalls: syscallMacros(text, maskNonCode(text), issues).syscalls, issues };
+  const { syscalls, issues } = scanSyscalls(text);
+  return { syscalls, issues };
 }
 
 /**
- * The SYSCALL_DEFINEs of a text as prepareC finds them, and the text masked as maskNonCode masks
- * it, from one pass of the mask: what a review needs of a whole file before it cuts (trim.ts).
+ * findSyscalls, and the text masked as maskNonCode masks it, from one pass of the mask: what a
+ * review needs of a whole file before it cuts (trim.ts). A text that names no SYSCALL_DEFINE is
+ * not masked (`code` is empty: there is nothing to cut).
  */
 export function scanSyscalls(text: string): { syscalls: SyscallMacro[]; issues: Issue[]; code: string } {
   const issues: Issue[] = [];
+  if (!text.includes('SYSCALL_DEFINE')) return { syscalls: [], issues, code: '' };
   const { code } = masked(text);
   return { syscalls: syscallMacros(text, code, issues).syscalls, issues, code };
 }

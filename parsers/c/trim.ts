@@ -20,6 +20,7 @@
  * reach.ts follows the identifiers of bodies, a subset of what is spelled in their lines, so the
  * analysis of a root in its compact text reads the same definitions as in the whole file.
  */
+import { lineStarts, rowAt } from '../text/lines.js';
 import { isAnnotationCall, maskDirectives, maskNonCode } from './preprocess.js';
 
 interface Block {
@@ -38,14 +39,14 @@ interface Block {
 
 export interface ReachPlan {
   text: string;
-  blocks: Block[];
   byName: Map<string, Block[]>;
   /** The blocks every root reaches: neither plain functions nor plainly data. */
   always: Block[];
   /** What each block's lines spell, filled when first needed. */
   spelled: Map<Block, string[]>;
   code: string;
-  lineStarts: number[];
+  /** Where each line of `text` starts. */
+  starts: number[];
 }
 
 export interface Compact {
@@ -59,15 +60,14 @@ const IDENT_G = /[A-Za-z_$][\w$]*/g;
 const CONDITIONAL = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/gm;
 
 /**
- * The top-level blocks of a (prepared) C text, or null when cutting it would not be safe. `masked`:
- * the text with comments and literals as spaces, when the caller has it.
+ * The top-level blocks of a C text (as written, or prepared), or null when cutting it would not be
+ * safe. `masked`: the text with comments and literals as spaces, when the caller has it.
  */
 export function planReach(text: string, masked: string = maskNonCode(text)): ReachPlan | null {
   const code = maskDirectives(masked);
-  const lineStarts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const blocks = topLevelBlocks(code, lineStarts);
-  if (blocks === null || !conditionalsNest(masked, blocks, lineStarts)) return null;
+  const starts = lineStarts(text);
+  const blocks = topLevelBlocks(code, starts);
+  if (blocks === null || !conditionalsNest(masked, blocks, starts)) return null;
   const byName = new Map<string, Block[]>();
   for (const b of blocks)
     for (const n of b.names ?? []) {
@@ -76,7 +76,7 @@ export function planReach(text: string, masked: string = maskNonCode(text)): Rea
       else byName.set(n, [b]);
     }
   const always = blocks.filter((b) => b.names === null && !b.data);
-  return { text, blocks, byName, always, spelled: new Map(), code, lineStarts };
+  return { text, byName, always, spelled: new Map(), code, starts };
 }
 
 /** The lines of the blocks `root` may reach, in file order; null when it names no block. */
@@ -113,10 +113,10 @@ export function compactFor(plan: ReachPlan, root: string): Compact | null {
   }
   const parts: string[] = [];
   const lines: number[] = [];
-  const { text, lineStarts } = plan;
+  const { text, starts } = plan;
   for (const r of ranges) {
-    const rowStart = lineStarts[r.fromRow] as number;
-    const next = lineStarts[r.toRow + 1];
+    const rowStart = starts[r.fromRow] as number;
+    const next = starts[r.toRow + 1];
     const rowEnd = next === undefined ? text.length : next - 1;
     parts.push(' '.repeat(r.from - rowStart) + text.slice(r.from, r.to) + ' '.repeat(rowEnd - r.to));
     for (let row = r.fromRow; row <= r.toRow; row++) lines.push(row + 1);
@@ -127,28 +127,16 @@ export function compactFor(plan: ReachPlan, root: string): Compact | null {
 function spelledIn(plan: ReachPlan, b: Block): string[] {
   let ids = plan.spelled.get(b);
   if (!ids) {
-    const from = plan.lineStarts[b.firstRow] as number;
-    const next = plan.lineStarts[b.lastRow + 1];
+    const from = plan.starts[b.firstRow] as number;
+    const next = plan.starts[b.lastRow + 1];
     ids = [...new Set(plan.code.slice(from, next === undefined ? undefined : next).match(IDENT_G) ?? [])];
     plan.spelled.set(b, ids);
   }
   return ids;
 }
 
-/** 0-based row of an index, by binary search in the line starts. */
-function rowOf(lineStarts: readonly number[], index: number): number {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((lineStarts[mid] as number) <= index) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /** The file's top-level `{...}` blocks, or null when its braces do not balance. */
-function topLevelBlocks(code: string, lineStarts: readonly number[]): Block[] | null {
+function topLevelBlocks(code: string, starts: readonly number[]): Block[] | null {
   const blocks: Block[] = [];
   let depth = 0;
   let parens = 0;
@@ -174,8 +162,8 @@ function topLevelBlocks(code: string, lineStarts: readonly number[]): Block[] | 
           open,
           close: i,
           head: first,
-          firstRow: rowOf(lineStarts, first),
-          lastRow: rowOf(lineStarts, i),
+          firstRow: rowAt(starts, first),
+          lastRow: rowAt(starts, i),
           names: inParens ? null : namesOf(header),
           data: isData(header),
         });
@@ -191,10 +179,10 @@ function topLevelBlocks(code: string, lineStarts: readonly number[]): Block[] | 
 }
 
 /** Whether the conditionals within each block's rows open and close there. */
-function conditionalsNest(masked: string, blocks: readonly Block[], lineStarts: readonly number[]): boolean {
+function conditionalsNest(masked: string, blocks: readonly Block[], starts: readonly number[]): boolean {
   const rows: { row: number; kind: string }[] = [];
   for (const m of masked.matchAll(CONDITIONAL))
-    rows.push({ row: rowOf(lineStarts, m.index), kind: m[1] as string });
+    rows.push({ row: rowAt(starts, m.index), kind: m[1] as string });
   if (rows.length === 0) return true;
   let k = 0;
   for (const b of blocks) {

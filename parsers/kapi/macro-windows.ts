@@ -17,6 +17,7 @@
  */
 
 import { inCode } from '../c/preprocess.js';
+import { lineStarts, rowAt } from '../text/lines.js';
 import type { Issue, Parsed } from '../types.js';
 import { OPENERS, parseMacroSpecs } from './macro.js';
 import type { ApiSpec } from './model.js';
@@ -70,22 +71,12 @@ function windowsOf(text: string): Window[] | null {
     return list.filter((i, k) => ok[k] && !inDirective(text, i));
   };
   const openers = code([...text.matchAll(OPENER)].map((m) => m.index));
+  if (openers.length === 0) return null;
   // an opener the tokenizer may read with a comment before its `(`: read whole
   for (const at of openers) if (!/^[A-Z_]+\s*\(/y.test(text.slice(at, at + 200))) return null;
   const ends = code([...text.matchAll(END)].map((m) => m.index));
-  if (openers.length === 0) return null;
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  const rowOf = (at: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const starts = lineStarts(text);
+  const rowOf = (at: number): number => rowAt(starts, at);
   const out: Window[] = [];
   let e = 0;
   for (const [k, at] of openers.entries()) {

@@ -1,0 +1,20 @@
+/** Line starts of a text and the row of an index, for code that maps offsets to lines. */
+
+/** The index each line of `text` starts at (the first line at 0). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The 0-based row of a UTF-16 index, by binary search in the sorted line starts. */
+export function rowAt(starts: readonly number[], index: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
