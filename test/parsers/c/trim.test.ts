@@ -180,6 +180,32 @@ describe("analyzeC 'syscalls': each root in its compact text", () => {
     expect(some.functions).toEqual(all.functions);
   });
 
+  it('on a file of shared helpers, #ifdef variants, an ops table and annotations: each cut is the whole analysis', () => {
+    const text = readFileSync('fixtures/c/shared-helpers.c', 'utf8');
+    const all = analyzeC(parser, text).value;
+    const names = [...new Set(all.syscalls.map((s) => s.fnName))];
+    expect(names).toEqual(['sys_gadget_open', 'sys_gadget_ctl', 'compat_sys_gadget_open']);
+    const reached: Record<string, string[]> = {};
+    for (const n of names) {
+      const one = analyzeC(parser, text, 'g.c', { errorsOf: 'syscalls', only: new Set([n]) }).value;
+      expect(one.errors[n]).toEqual(all.errors[n]);
+      for (const [k, v] of Object.entries(one.errors)) expect(v).toEqual(all.errors[k]);
+      for (const f of one.functions) expect(all.functions).toContainEqual(f);
+      reached[n] = one.functions.map((f) => f.name);
+    }
+    // both variants of the #ifdef'd helper, no annotation shared with gadget_unused, no table
+    expect(reached.sys_gadget_open).toEqual([
+      'gadget_check',
+      'gadget_policy',
+      'gadget_policy',
+      'gadget_locked',
+      'sys_gadget_open',
+    ]);
+    expect(reached.sys_gadget_ctl).toEqual(['gadget_check', 'sys_gadget_ctl']);
+    expect(reached.compat_sys_gadget_open).toEqual(['gadget_reset', 'compat_sys_gadget_open']);
+    expect(all.errors.sys_gadget_open?.errnos.map((e) => e.errno)).toEqual(['EINVAL', 'EPERM', 'ERANGE']);
+  });
+
   it('on the fixture of many shapes, each syscall alone gives what the whole analysis gives', () => {
     const text = readFileSync(FIXTURE, 'utf8');
     const all = analyzeC(parser, text).value;
