@@ -13,6 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
+          setupFiles: ['test/setup/fast-check.ts'],
           exclude: ['test/corpus/**'],
           testTimeout: 60_000,
         },
@@ -21,6 +22,7 @@ export default defineConfig({
         test: {
           name: 'corpus',
           include: ['test/corpus/**/*.test.ts'],
+          setupFiles: ['test/setup/fast-check.ts'],
           testTimeout: 120_000,
         },
       },

@@ -10,7 +10,8 @@
  * - a spec never reads past KAPI_END_SPEC (its argument lists stop there too), so a window ends
  *   with the line of the first KAPI_END_SPEC after its opener, and the code between windows holds
  *   no opener, which is all the whole-text parse looks for there;
- * - each window must give one spec ending on that KAPI_END_SPEC line.
+ * - each window must give one spec ending on that KAPI_END_SPEC line, and its last line must end
+ *   in code (not inside a comment its KAPI_END_SPEC line opens).
  *
  * Any other text (a spec without KAPI_END_SPEC before the next one, the generated form that ends
  * in `};`, an opener after other code on its line) is parsed whole, as before.
@@ -42,7 +43,14 @@ export function parseMacroSpecsByWindow(text: string, path: string, memo: Window
     const body = text.slice(w.from, w.to);
     const got = memo(body, () => parseMacroSpecs(body, path));
     const spec = got.value[0];
-    if (got.value.length !== 1 || !spec || spec.endLine !== w.endRow - w.row + 1)
+    // it must have ended at that KAPI_END_SPEC, not run out of text on the same line (an
+    // argument list or a `{` the parser reads through it)
+    if (
+      got.value.length !== 1 ||
+      !spec ||
+      spec.endLine !== w.endRow - w.row + 1 ||
+      got.issues.some((i) => i.code === 'kapi-macro-unterminated')
+    )
       return parseMacroSpecs(text, path);
     for (const s of got.value) value.push(shifted(s, w.row));
     for (const i of got.issues) issues.push(shifted(i, w.row));
@@ -92,6 +100,10 @@ function windowsOf(text: string): Window[] | null {
     const after = starts[endRow + 1];
     out.push({ from, to: after === undefined ? text.length : after - 1, row, endRow });
   }
+  // a window must end in code: a comment opened after KAPI_END_SPEC on its line and closed
+  // further down is unclosed in the window alone
+  const cuts = out.map((w) => w.to).filter((to) => to < text.length);
+  if (inCode(text, cuts).includes(false)) return null;
   return out;
 }
 

@@ -65,6 +65,20 @@ describe('macro specs read window by window', () => {
     expect(parsed.length).toBe(first + 1);
   });
 
+  it('read whole when a comment opened on the KAPI_END_SPEC line closes below it', () => {
+    const { f, text } = TEXTS[3] as (typeof TEXTS)[number];
+    const at = text.indexOf('KAPI_END_SPEC') + 'KAPI_END_SPEC'.length;
+    const odd = `${text.slice(0, at)}/* runs on${text.slice(at)}`.replace(
+      'between(void)',
+      'between(void) */',
+    );
+    const { memo, parsed } = keeping();
+    const got = parseMacroSpecsByWindow(odd, f, memo);
+    expect(got).toEqual(parseMacroSpecs(odd, f));
+    expect(got.issues.map((i) => i.code)).not.toContain('c-unterminated-comment');
+    expect(parsed).toEqual([]);
+  });
+
   const PIECES = [
     'DEFINE_KERNEL_API_SPEC(sys_x)\n',
     'KAPI_END_SPEC;\n',
@@ -109,7 +123,28 @@ describe('macro specs read window by window', () => {
           expect(parseMacroSpecsByWindow(text, f, memo)).toEqual(parseMacroSpecs(text, f));
         },
       ),
-      { numRuns: 400 },
+      {
+        numRuns: 400,
+        // found by CI and by longer runs: a comment opened after KAPI_END_SPEC on its line, closed further down
+        // and a KAPI_END_SPEC inside a `{ ... }` value, read through by the parser
+        examples: [
+          [
+            3,
+            [
+              [0, 'DEFINE_KERNEL_API_SPEC(sys_x)\n'],
+              [1, '// c\n'],
+              [1211, '/*'],
+            ],
+          ],
+          [
+            3,
+            [
+              [10027, ')'],
+              [14868, '#define KAPI_END_SPEC\n'],
+            ],
+          ],
+        ],
+      },
     );
   });
 });
