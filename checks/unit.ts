@@ -48,9 +48,10 @@ export function isCFile(path: string): boolean {
  */
 /**
  * 'c-reach': the C facts of one syscall's compact text (parsers/c/trim.ts), in its own lines;
- * 'macro-window': the specs of one macro spec's window (parsers/kapi/macro-windows.ts).
+ * 'macro-window': the specs of one macro spec's window (parsers/kapi/macro-windows.ts);
+ * 'c-part': the tree of one part of a compact text (parsers/c/index.ts PartParse), only read.
  */
-export type MemoKind = 'specs' | 'syscalls' | 'c' | 'c-reach' | 'macro-window';
+export type MemoKind = 'specs' | 'syscalls' | 'c' | 'c-reach' | 'macro-window' | 'c-part';
 export interface FactMemo {
   get<T>(kind: MemoKind, path: string, text: string, make: () => T): T;
 }
@@ -146,8 +147,14 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
       if (parser && specs.length > 0) {
         const names = specs.map((s) => s.name);
         code = memo.get('c', input.path, post, () =>
-          syscallFacts(parser, input.path, post, names, (key, make) =>
-            memo.get('c-reach', input.path, key, make),
+          syscallFacts(
+            parser,
+            input.path,
+            post,
+            names,
+            (key, make) => memo.get('c-reach', input.path, key, make),
+            // a part is the same text whichever file it came from: kept under no path
+            (part, make) => memo.get('c-part', '', part, make),
           ),
         );
         syscalls = code.syscalls;

@@ -44,11 +44,15 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 /** What one process keeps in memory (serialised). */
 const MEMORY_BYTES = 64 * 1024 * 1024;
 /**
- * Kinds kept as live objects in this process only, never on disk: one macro spec's window is
- * cheaper to parse than to hash, serialise and read back, and its readers copy what they read.
+ * Kinds kept as live objects in this process only, never on disk, with how many of each are kept
+ * (the least recently used go first): one macro spec's window is cheaper to parse than to hash,
+ * serialise and read back, and its readers copy what they read; a part's C tree is large and only
+ * read (its readers copy it where they move it).
  */
-const LIVE_KINDS: ReadonlySet<MemoKind> = new Set(['macro-window']);
-const LIVE_ENTRIES = 8192;
+const LIVE_ENTRIES: ReadonlyMap<MemoKind, number> = new Map([
+  ['macro-window', 8192],
+  ['c-part', 2048],
+]);
 
 export interface CacheOptions {
   /** The cache folder; null keeps the cache in this process only (`--no-cache`). */
@@ -132,8 +136,11 @@ export interface CacheStats {
 export class FactCache implements FactMemo {
   readonly stats: CacheStats = { hits: 0, memoryHits: 0, misses: 0, refused: 0, writes: 0, evicted: 0 };
   private readonly memory = new Map<string, Buffer>();
-  private readonly live = new Map<string, unknown>();
+  private readonly live = new Map<MemoKind, Map<string, unknown>>();
   private memoryBytes = 0;
+  private readonly digests = new Map<string, string>();
+  /** Folders of the cache this process made or found. */
+  private readonly folders = new Set<string>();
   private readonly version: string;
   private readonly maxBytes: number;
   private diskOk: boolean;
@@ -151,8 +158,24 @@ export class FactCache implements FactMemo {
   key(kind: MemoKind, path: string, text: string): string {
     return createHash('sha256')
       .update(`${FORMAT}\0${SCHEMA}\0${this.version}\0${kind}\0${path}\0`)
-      .update(text)
+      .update(this.digestOf(text))
       .digest('hex');
+  }
+
+  /**
+   * The sha256 of a text, kept for the last few texts: a review asks for several kinds of facts
+   * of each post-image (its specs, its C facts, its syscalls), and hashing a 100 KB file is
+   * dearer than finding it in a Map.
+   */
+  private digestOf(text: string): string {
+    if (text.length < 4096) return createHash('sha256').update(text).digest('hex');
+    let d = this.digests.get(text);
+    if (d === undefined) {
+      d = createHash('sha256').update(text).digest('hex');
+      this.digests.set(text, d);
+      if (this.digests.size > 64) this.digests.delete(this.digests.keys().next().value as string);
+    }
+    return d;
   }
 
   private file(key: string): string {
@@ -160,7 +183,8 @@ export class FactCache implements FactMemo {
   }
 
   get<T>(kind: MemoKind, path: string, text: string, make: () => T): T {
-    if (LIVE_KINDS.has(kind)) return this.getLive(`${kind}\0${path}\0${text}`, make);
+    const live = LIVE_ENTRIES.get(kind);
+    if (live !== undefined) return this.getLive(kind, live, `${path}\0${text}`, make);
     const key = this.key(kind, path, text);
     const mem = this.memory.get(key);
     if (mem) {
@@ -196,18 +220,23 @@ export class FactCache implements FactMemo {
     return value;
   }
 
-  private getLive<T>(key: string, make: () => T): T {
-    if (this.live.has(key)) {
-      const v = this.live.get(key) as T;
-      this.live.delete(key);
-      this.live.set(key, v);
+  private getLive<T>(kind: MemoKind, max: number, key: string, make: () => T): T {
+    let live = this.live.get(kind);
+    if (!live) {
+      live = new Map();
+      this.live.set(kind, live);
+    }
+    if (live.has(key)) {
+      const v = live.get(key) as T;
+      live.delete(key);
+      live.set(key, v);
       this.stats.memoryHits++;
       return v;
     }
     this.stats.misses++;
     const v = make();
-    this.live.set(key, v);
-    if (this.live.size > LIVE_ENTRIES) this.live.delete(this.live.keys().next().value as string);
+    live.set(key, v);
+    if (live.size > max) live.delete(live.keys().next().value as string);
     return v;
   }
 
@@ -264,9 +293,18 @@ export class FactCache implements FactMemo {
   private writeDisk(key: string, bytes: Buffer): void {
     const file = this.file(key);
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const dir = join(file, '..');
     try {
-      mkdirSync(join(file, '..'), { recursive: true });
-      writeFileSync(tmp, bytes);
+      // each of the 256 folders is made once per process (a write into one that went meanwhile
+      // makes it again)
+      if (!this.folders.has(dir)) mkdirSync(dir, { recursive: true });
+      try {
+        writeFileSync(tmp, bytes);
+      } catch {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(tmp, bytes);
+      }
+      this.folders.add(dir);
       renameSync(tmp, file);
       this.stats.writes++;
     } catch {

@@ -21,6 +21,26 @@ export type {
 /** Memoises the facts of one root's compact text (trim.ts): `key` names the root and the text. */
 export type ReachMemo = (key: string, make: () => CFacts) => CFacts;
 
+/**
+ * One part of a compact text (a run of rows holding reached blocks), prepared and parsed alone:
+ * its top-level nodes and SYSCALL_DEFINE headers, counted from its own start. Null when the part
+ * does not parse cleanly alone (an ERROR or MISSING node, a comment left open at its end): the
+ * compact text it belongs to is then parsed whole.
+ */
+export interface PartParse {
+  text: string;
+  rows: number;
+  nodes: CNode[];
+  macros: SyscallMacro[];
+}
+
+/**
+ * Memoises the parse of one part by its text. Several roots of a file reach the same helpers,
+ * and the next revision of the file cuts the same parts again; what the memo hands out is only
+ * read, never changed.
+ */
+export type PartMemo = (text: string, make: () => PartParse | null) => PartParse | null;
+
 export interface AnalyzeOptions {
   /**
    * 'syscalls': the error sets of the file's syscalls only (and of what they reach), as the checks
@@ -33,6 +53,8 @@ export interface AnalyzeOptions {
   only?: ReadonlySet<string>;
   /** With 'syscalls': where each root's facts are kept, so an unchanged one is not parsed again. */
   memo?: ReachMemo;
+  /** With 'syscalls': where the parts of compact texts are kept (each parsed once). */
+  parts?: PartMemo;
 }
 
 /**
@@ -63,7 +85,7 @@ export function analyzeC(
         roots.size === 0
           ? { functions: [], errors: {}, issues: [] } // no syscall to analyse: nothing is parsed
           : plan
-            ? byRoot(parser, plan, roots, lines, where, opts.memo)
+            ? byRoot(parser, plan, roots, lines, where, opts.memo, opts.parts)
             : null;
       if (facts) {
         for (const i of scan.issues) issues.push({ ...i, message: where + i.message });
@@ -116,6 +138,7 @@ function byRoot(
   lines: readonly string[],
   where: string,
   memo: ReachMemo | undefined,
+  parts: PartMemo | undefined,
 ): TextFacts | null {
   const out: TextFacts = { functions: [], errors: {}, issues: [] };
   const seen = new Set<string>();
@@ -129,8 +152,14 @@ function byRoot(
   for (const { root, cut } of cuts) {
     const cutLines = cut.lines.map((l) => lines[l - 1] ?? '');
     const make = (): CFacts => {
-      const prep = prepareC(cut.text);
-      const done = analyzeText(parser, prep.text, cutLines, prep.syscalls, new Set([root]), where);
+      const only = new Set([root]);
+      const joined = parts ? joinParts(parser, cut.parts, parts) : null;
+      let done: TextFacts | undefined;
+      if (joined) done = analyzeTree(joined.root, joined.text, cutLines, joined.macros, only, where);
+      else {
+        const prep = prepareC(cut.text);
+        done = analyzeText(parser, prep.text, cutLines, prep.syscalls, only, where);
+      }
       if (!done) return { functions: [], syscalls: [], errors: {} };
       return { functions: done.functions, syscalls: [], errors: done.errors };
     };
@@ -147,6 +176,78 @@ function byRoot(
       if (!(name in out.errors)) out.errors[name] = moved(e, to);
   }
   out.functions.sort((a, b) => a.line - b.line);
+  return out;
+}
+
+/** A part prepared and parsed alone, or null when it does not parse cleanly alone. */
+function parsePart(parser: Parser, part: string): PartParse | null {
+  const prep = prepareC(part);
+  if (prep.openComment) return null;
+  const tree = parser.parse(prep.text);
+  if (!tree) return null;
+  try {
+    if (tree.rootNode.hasError) return null;
+    const root = copyTree(tree, prep.text);
+    let rows = 1;
+    for (let i = prep.text.indexOf('\n'); i !== -1; i = prep.text.indexOf('\n', i + 1)) rows++;
+    return { text: prep.text, rows, nodes: root.children, macros: prep.syscalls };
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
+ * The tree of a compact text from the trees of its parts, each moved to where it lies in the
+ * joined text; null when some part does not parse cleanly alone. Clean parts of whole top-level
+ * blocks parse alone as they do side by side (test/corpus/trim-tree.test.ts holds the two to
+ * the same facts over every syscall of a kernel tree).
+ */
+function joinParts(
+  parser: Parser,
+  texts: readonly string[],
+  memo: PartMemo,
+): { root: CNode; text: string; macros: SyscallMacro[] } | null {
+  const children: CNode[] = [];
+  const macros: SyscallMacro[] = [];
+  const prepared: string[] = [];
+  let at = 0;
+  let row = 0;
+  for (const t of texts) {
+    const p = memo(t, () => parsePart(parser, t));
+    if (!p) return null;
+    for (const n of p.nodes) children.push(at === 0 ? n : movedNode(n, at, row));
+    for (const m of p.macros) macros.push(row === 0 ? m : { ...m, line: m.line + row });
+    prepared.push(p.text);
+    at += p.text.length + 1;
+    row += p.rows;
+  }
+  const text = prepared.join('\n');
+  const root: CNode = {
+    type: 'translation_unit',
+    named: true,
+    field: null,
+    start: 0,
+    end: text.length,
+    row: 0,
+    endRow: Math.max(0, row - 1),
+    children,
+  };
+  return { root, text, macros };
+}
+
+/** A copy of a node and its subtree, `by` characters and `rows` rows further down. */
+function movedNode(n: CNode, by: number, rows: number): CNode {
+  const out: CNode = {
+    type: n.type,
+    named: n.named,
+    field: n.field,
+    start: n.start + by,
+    end: n.end + by,
+    row: n.row + rows,
+    endRow: n.endRow + rows,
+    children: n.children.length === 0 ? [] : n.children.map((c) => movedNode(c, by, rows)),
+  };
+  if (n.bodyError !== undefined) out.bodyError = n.bodyError;
   return out;
 }
 
@@ -179,7 +280,6 @@ function analyzeText(
   roots: ReadonlySet<string> | undefined,
   where: string,
 ): TextFacts | undefined {
-  const out: TextFacts = { functions: [], errors: {}, issues: [] };
   let root: CNode;
   const tree = parser.parse(text);
   if (!tree) return undefined;
@@ -188,6 +288,19 @@ function analyzeText(
   } finally {
     tree.delete();
   }
+  return analyzeTree(root, text, lines, macros, roots, where);
+}
+
+/** analyzeText on a tree already copied. */
+function analyzeTree(
+  root: CNode,
+  text: string,
+  lines: readonly string[],
+  macros: readonly SyscallMacro[],
+  roots: ReadonlySet<string> | undefined,
+  where: string,
+): TextFacts {
+  const out: TextFacts = { functions: [], errors: {}, issues: [] };
   const env = { text };
   const macroByLine = new Map(macros.map((s) => [s.line, s]));
   const defs: FnDef[] = [];
@@ -253,8 +366,14 @@ export function syscallFacts(
   text: string,
   specNames: readonly string[],
   memo: ReachMemo,
+  parts?: PartMemo,
 ): CFacts {
-  return analyzeC(parser, text, path, { errorsOf: 'syscalls', only: new Set(specNames), memo }).value;
+  return analyzeC(parser, text, path, {
+    errorsOf: 'syscalls',
+    only: new Set(specNames),
+    memo,
+    ...(parts ? { parts } : {}),
+  }).value;
 }
 
 /** Every function_definition not nested in another one, in source order. */

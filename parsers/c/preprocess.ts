@@ -37,6 +37,8 @@ export interface Prepared {
   text: string;
   syscalls: SyscallMacro[];
   issues: Issue[];
+  /** The text ends inside a comment (closed by `text`'s last two characters). */
+  openComment: boolean;
 }
 
 type Edit = [from: number, to: number, replacement: string];
@@ -581,5 +583,5 @@ export function prepareC(text: string): Prepared {
   // (quadratic: 4,000 unclosed `/**` took 50 s). Closing it at the end, on the last line, keeps
   // every line number.
   const out = applyEdits(text1, structural);
-  return { text: openComment ? `${out}*/` : out, syscalls: sys.syscalls, issues };
+  return { text: openComment ? `${out}*/` : out, syscalls: sys.syscalls, issues, openComment };
 }

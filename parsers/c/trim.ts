@@ -53,6 +53,8 @@ export interface Compact {
   text: string;
   /** 1-based line of the file for each line of `text` (index 0: its line 1). */
   lines: number[];
+  /** `text` is these, joined by newlines: each a run of whole rows holding kept blocks. */
+  parts: string[];
 }
 
 const IDENT = /[A-Za-z_$][\w$]*/y;
@@ -121,7 +123,7 @@ export function compactFor(plan: ReachPlan, root: string): Compact | null {
     parts.push(' '.repeat(r.from - rowStart) + text.slice(r.from, r.to) + ' '.repeat(rowEnd - r.to));
     for (let row = r.fromRow; row <= r.toRow; row++) lines.push(row + 1);
   }
-  return { text: parts.join('\n'), lines };
+  return { text: parts.join('\n'), lines, parts };
 }
 
 function spelledIn(plan: ReachPlan, b: Block): string[] {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeC } from '../../../parsers/c/index.js';
+import { analyzeC, type PartMemo, type PartParse } from '../../../parsers/c/index.js';
 import type { CFacts } from '../../../parsers/c/model.js';
 import { prepareC } from '../../../parsers/c/preprocess.js';
 import { compactFor, planReach } from '../../../parsers/c/trim.js';
@@ -217,5 +217,52 @@ describe("analyzeC 'syscalls': each root in its compact text", () => {
       for (const [k, v] of Object.entries(one.errors)) expect(v).toEqual(all.errors[k]);
       for (const f of one.functions) expect(all.functions).toContainEqual(f);
     }
+  });
+
+  /** A parts memo that keeps every part and records what it had to parse. */
+  function keptParts(): { memo: PartMemo; parsed: string[]; clean: () => number } {
+    const kept = new Map<string, PartParse | null>();
+    const parsed: string[] = [];
+    return {
+      parsed,
+      clean: () => [...kept.values()].filter((p) => p !== null).length,
+      memo: (text, make) => {
+        if (!kept.has(text)) {
+          parsed.push(text);
+          kept.set(text, make());
+        }
+        return kept.get(text) ?? null;
+      },
+    };
+  }
+
+  it('puts each compact text together from its parts, each part parsed once for all roots', () => {
+    const text = readFileSync('fixtures/c/shared-helpers.c', 'utf8');
+    const { memo, parsed, clean } = keptParts();
+    const plan = planReach(text);
+    const all = analyzeC(parser, text).value;
+    const names = [...new Set(all.syscalls.map((s) => s.fnName))];
+    let partsCut = 0;
+    for (const n of names) {
+      partsCut += plan ? (compactFor(plan, n)?.parts.length ?? 0) : 0;
+      const alone = analyzeC(parser, text, 'g.c', { errorsOf: 'syscalls', only: new Set([n]) }).value;
+      const joined = analyzeC(parser, text, 'g.c', { errorsOf: 'syscalls', only: new Set([n]), parts: memo });
+      expect(joined.value).toEqual(alone);
+    }
+    // gadget_check is cut for two roots and parsed once
+    expect(parsed.length).toBeLessThan(partsCut);
+    expect(clean()).toBe(parsed.length);
+    expect(parsed.some((p) => p.includes('gadget_check('))).toBe(true);
+  });
+
+  it('parses a compact text whole when one of its parts does not parse alone', () => {
+    // a helper tree-sitter cannot read (a stray `)`), reached from the syscall
+    const broken = `static int broken(int x)\n{\n\treturn x ? -EIO) : 0;\n}\n${src.replace('return leaf(x);', 'return leaf(x) ?: broken(x);')}`;
+    const { memo, clean, parsed } = keptParts();
+    const opts = { errorsOf: 'syscalls' as const, only: new Set(['sys_frob']) };
+    const joined = analyzeC(parser, broken, 'x.c', { ...opts, parts: memo }).value;
+    expect(joined).toEqual(analyzeC(parser, broken, 'x.c', opts).value);
+    expect(joined.errors.sys_frob?.errnos.map((e) => e.errno)).toContain('EINVAL');
+    expect(parsed.length).toBeGreaterThan(clean());
   });
 });
