@@ -30,6 +30,13 @@
  *   can pair up otherwise than a trimmed diff would pair them (`x` to `x x` adds the second `x`,
  *   not the first). But a path on the end's own diagonal that reaches the common end would compare
  *   equal lines up to the end, so it goes there at once, and those lines are only counted.
+ * - Only the diagonals that can still lead to the end are searched (`within`): the winning path
+ *   ends on the end's diagonal at the edit length D, and what a diagonal holds at length d can
+ *   only reach the end's diagonal by length D if it is at most D - d away. D is not known before,
+ *   but the difference in lines bounds it from below and is D itself when a patch only adds (or
+ *   only removes) lines, the common case; a search within too low a bound finds nothing and is
+ *   tried again within a higher one. Patches that add a few hundred lines of specs take O(D)
+ *   steps instead of O(D^2).
  * - Paths share their edit lists as linked lists in typed arrays; lists no path reaches any more
  *   are dropped now and then, so memory follows the live paths and not the whole search.
  *
@@ -79,10 +86,15 @@ function countLines(text: string): number {
 
 /**
  * The edit runs jsdiff's line diff finds from `pre` to `post` (see the module comment), equal runs
- * included; `poolSize` is the first capacity of the edit-list store (tests make it tiny so that it
- * grows and drops dead lists often).
+ * included. For tests: `poolSize` is the first capacity of the edit-list store (tiny, it grows and
+ * drops dead lists often); `slack`, how many edits beyond the difference in lines the first bound
+ * of the search allows (the result is the same with any).
  */
-export function diffLineEdits(pre: string, post: string, poolSize = 1 << 15): LineEdits {
+export function diffLineEdits(
+  pre: string,
+  post: string,
+  { poolSize = 1024, slack = 0 }: { poolSize?: number; slack?: number } = {},
+): LineEdits {
   if (pre === post) {
     const n = countLines(pre);
     return n > 0
@@ -114,7 +126,7 @@ export function diffLineEdits(pre: string, post: string, poolSize = 1 << 15): Li
     a.count = a.tail + shared;
     b.count = b.tail + shared;
   }
-  const runs = search(a, b, Math.max(16, poolSize));
+  const runs = search(a, b, Math.max(16, poolSize), Math.max(0, slack));
   if (prefix > 0) {
     runs.kinds.unshift(EQUAL);
     runs.counts.unshift(prefix);
@@ -280,21 +292,44 @@ class RunStore {
 }
 
 /**
- * Myers' search with jsdiff's choices; the runs of the first path to the end. A path extending
- * along the end's own diagonal into the common end of the texts goes to the end at once: from
- * there every line equals its partner (what comparing them one by one would find).
+ * Myers' search with jsdiff's choices: the runs of the first path to the end, found within a
+ * bound on the edit length, raised until a search within it gets there (see `within`).
  */
-function search(a: Lines, b: Lines, poolSize: number): { kinds: number[]; counts: number[] } {
+function search(a: Lines, b: Lines, poolSize: number, slack: number): { kinds: number[]; counts: number[] } {
+  const store = new RunStore(poolSize);
+  const max = a.count + b.count;
+  // the edit length is at least the difference in lines: a patch that only adds lines needs no more
+  for (let s = slack; ; s = s < 16 ? 16 : 4 * s) {
+    const bound = Math.min(max, Math.abs(a.count - b.count) + s);
+    const end = within(a, b, bound, store);
+    if (end !== null || bound === max) return runsOf(store, end ?? -1);
+    store.used = 0;
+  }
+}
+
+/**
+ * The search for a path to the end of at most `bound` edits; its last run, or null when it takes
+ * more. It follows only the diagonals that can still lead to the end within the bound: at edit
+ * length d, those at most `bound - d` from the end's diagonal. Nothing outside them reaches what
+ * they compute: each step reads the diagonals next to its own at an earlier edit length (and drops
+ * the one below, read by no one after), so what is `bound - d` diagonals away at length d can only
+ * reach the end's diagonal after more than `bound` edits. jsdiff's limits (the diagonals below a
+ * path that reached the last new line, above one that reached the last old line) only ever cut
+ * off diagonals outside that cone, and keep the parity of each length's diagonals. So within a
+ * bound at least the edit length, the path found is jsdiff's; below it, none is found.
+ *
+ * A path extending along the end's own diagonal into the common end of the texts goes to the end
+ * at once: from there every line equals its partner (what comparing them one by one would find).
+ */
+function within(a: Lines, b: Lines, bound: number, store: RunStore): number | null {
   const oldLen = a.count;
   const newLen = b.count;
   const last = oldLen - newLen;
-  const max = oldLen + newLen;
-  const off = max + 1;
+  const off = bound + 1;
   /** Per diagonal (index k + off): how far its path got in the old text, or NONE. */
-  const pos = new Int32Array(2 * max + 3).fill(NONE);
+  const pos = new Int32Array(2 * bound + 3).fill(NONE);
   /** Per diagonal: the last run of its path (-1: none yet). */
-  const heads = new Int32Array(2 * max + 3).fill(-1);
-  const store = new RunStore(poolSize);
+  const heads = new Int32Array(2 * bound + 3).fill(-1);
 
   // edit length 0: the equal lines at the start (none here, the caller has taken them; kept general)
   let o = -1;
@@ -304,19 +339,21 @@ function search(a: Lines, b: Lines, poolSize: number): { kinds: number[]; counts
     if (!sameLine(a, o + 1, b, o + 1)) break;
     o++;
   }
-  let end = -1;
   if (o >= 0) heads[off] = store.add(EQUAL, o + 1, -1);
   pos[off] = o;
-  if (o + 1 >= oldLen && o + 1 >= newLen) end = heads[off] as number;
+  if (o + 1 >= oldLen && o + 1 >= newLen) return heads[off] as number;
 
-  let minK = -off;
-  let maxK = off;
-  for (let d = 1; end === -1 && d <= max; d++) {
-    const lo = Math.max(minK, -d);
-    const hi = Math.min(maxK, d);
+  let minK = -off - 1;
+  let maxK = off + 1;
+  for (let d = 1; d <= bound; d++) {
+    const hi = Math.min(maxK, d, last + (bound - d));
+    const coneLo = last - (bound - d);
+    let k = Math.max(minK, -d);
+    // the first diagonal in the cone of those jsdiff would visit (every other one from its first)
+    if (k < coneLo) k += (coneLo - k + 1) & ~1;
     // the paths so far are on the diagonals from -(d - 1) to d - 1
-    if (lo <= hi) store.reserve(2 * (hi - lo + 2), pos, heads, off - d, off + d);
-    for (let k = lo; k <= hi; k += 2) {
+    if (k <= hi) store.reserve(2 * (hi - k + 2), pos, heads, off - d, off + d);
+    for (; k <= hi; k += 2) {
       const del = pos[off + k - 1] as number;
       const ins = pos[off + k + 1] as number;
       if (del !== NONE) pos[off + k - 1] = NONE;
@@ -351,16 +388,18 @@ function search(a: Lines, b: Lines, poolSize: number): { kinds: number[]; counts
         y++;
       }
       if (x > start) run = store.add(EQUAL, x - start, run);
-      if (x + 1 >= oldLen && y + 1 >= newLen) {
-        end = run;
-        break;
-      }
+      if (x + 1 >= oldLen && y + 1 >= newLen) return run;
       pos[off + k] = x;
       heads[off + k] = run;
       if (x + 1 >= oldLen) maxK = Math.min(maxK, k - 1);
       if (y + 1 >= newLen) minK = Math.max(minK, k + 1);
     }
   }
+  return null;
+}
+
+/** The runs of the path whose last run is `end`, in order. */
+function runsOf(store: RunStore, end: number): { kinds: number[]; counts: number[] } {
   const kinds: number[] = [];
   const counts: number[] = [];
   for (let r = end; r >= 0; r = store.prev[r] as number) {

@@ -45,8 +45,12 @@ function jsdiffRuns(pre: string, post: string): { kind: number; count: number }[
   }));
 }
 
-function runs(pre: string, post: string, poolSize?: number): { kind: number; count: number }[] {
-  const e = diffLineEdits(pre, post, poolSize);
+function runs(
+  pre: string,
+  post: string,
+  opts?: { poolSize?: number; slack?: number },
+): { kind: number; count: number }[] {
+  const e = diffLineEdits(pre, post, opts);
   return Array.from(e.kinds, (kind, i) => ({ kind, count: e.counts[i] as number }));
 }
 
@@ -109,7 +113,18 @@ describe('changedLineRanges gives what jsdiff structuredPatch gave', () => {
       fc.property(pair, ({ pre, post }) => {
         const want = jsdiffRuns(pre, post);
         expect(runs(pre, post)).toEqual(want);
-        expect(runs(pre, post, 16)).toEqual(want);
+        expect(runs(pre, post, { poolSize: 16 })).toEqual(want);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('finds the same runs whatever bound on the edit length its search starts from', () => {
+    // too low a bound finds nothing and is raised; any bound at least the edit length gives
+    // jsdiff's path, however many of the diagonals it leaves out
+    fc.assert(
+      fc.property(pair, fc.nat({ max: 60 }), ({ pre, post }, slack) => {
+        expect(runs(pre, post, { slack, poolSize: 16 })).toEqual(jsdiffRuns(pre, post));
       }),
       { numRuns: 2000 },
     );
