@@ -200,16 +200,49 @@ function reach(l: Lines, i: number): void {
   }
 }
 
+/**
+ * The last stretch of equal text found, as pre-image offsets [start, end) and the post-image's
+ * offset from them: the lines of a path extending along a diagonal through it are equal without
+ * looking at them again.
+ */
+interface Stretch {
+  shift: number;
+  start: number;
+  end: number;
+}
+
 /** Line i of `a` equals line j of `b`, both known to their end. */
-function sameLine(a: Lines, i: number, b: Lines, j: number): boolean {
+function sameLine(a: Lines, i: number, b: Lines, j: number, seen: Stretch): boolean {
   const sa = a.starts[i] as number;
   const sb = b.starts[j] as number;
   const len = (a.starts[i + 1] as number) - sa;
   if ((b.starts[j + 1] as number) - sb !== len) return false;
-  const x = a.text;
-  const y = b.text;
-  for (let p = 0; p < len; p++) if (x.charCodeAt(sa + p) !== y.charCodeAt(sb + p)) return false;
+  if (sb - sa === seen.shift && sa >= seen.start && sa + len <= seen.end) return true;
+  const r = equalFrom(a.text, sa, b.text, sb);
+  if (r < len) return false;
+  seen.shift = sb - sa;
+  seen.start = sa;
+  seen.end = sa + r;
   return true;
+}
+
+/**
+ * How many characters x and y have equal from offsets p and q: one by one for a line's worth,
+ * then in blocks twice as long each time (a string compare runs at memory speed), then halving.
+ */
+function equalFrom(x: string, p: number, y: string, q: number): number {
+  const n = Math.min(x.length - p, y.length - q);
+  let r = 0;
+  for (; r < n && r < 32; r++) if (x.charCodeAt(p + r) !== y.charCodeAt(q + r)) return r;
+  let step = 64;
+  while (r + step <= n && x.slice(p + r, p + r + step) === y.slice(q + r, q + r + step)) {
+    r += step;
+    if (step < 1 << 16) step *= 2;
+  }
+  for (step >>= 1; step >= 16; step >>= 1)
+    if (r + step <= n && x.slice(p + r, p + r + step) === y.slice(q + r, q + r + step)) r += step;
+  while (r < n && x.charCodeAt(p + r) === y.charCodeAt(q + r)) r++;
+  return r;
 }
 
 /** No path on this diagonal (jsdiff's undefined entry). */
@@ -326,6 +359,7 @@ function within(a: Lines, b: Lines, bound: number, store: RunStore): number | nu
   const newLen = b.count;
   const last = oldLen - newLen;
   const off = bound + 1;
+  const seen: Stretch = { shift: 0, start: 0, end: 0 };
   /** Per diagonal (index k + off): how far its path got in the old text, or NONE. */
   const pos = new Int32Array(2 * bound + 3).fill(NONE);
   /** Per diagonal: the last run of its path (-1: none yet). */
@@ -336,7 +370,7 @@ function within(a: Lines, b: Lines, bound: number, store: RunStore): number | nu
   while (o + 1 < newLen && o + 1 < oldLen) {
     reach(a, o + 2);
     reach(b, o + 2);
-    if (!sameLine(a, o + 1, b, o + 1)) break;
+    if (!sameLine(a, o + 1, b, o + 1, seen)) break;
     o++;
   }
   if (o >= 0) heads[off] = store.add(EQUAL, o + 1, -1);
@@ -383,7 +417,7 @@ function within(a: Lines, b: Lines, bound: number, store: RunStore): number | nu
         }
         if (a.starts.length <= x + 2) reach(a, x + 2);
         if (b.starts.length <= y + 2) reach(b, y + 2);
-        if (!sameLine(a, x + 1, b, y + 1)) break;
+        if (!sameLine(a, x + 1, b, y + 1, seen)) break;
         x++;
         y++;
       }
