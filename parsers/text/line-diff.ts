@@ -345,8 +345,8 @@ function search(a: Lines, b: Lines, poolSize: number, slack: number): { kinds: n
  * more. It follows only the diagonals that can still lead to the end within the bound: at edit
  * length d, those at most `bound - d` from the end's diagonal. Nothing outside them reaches what
  * they compute: each step reads the diagonals next to its own at an earlier edit length (and drops
- * the one below, read by no one after), so what is `bound - d` diagonals away at length d can only
- * reach the end's diagonal after more than `bound` edits. jsdiff's limits (the diagonals below a
+ * the one below, read by no one after), so what is more than `bound - d` diagonals away at length
+ * d could only reach the end's diagonal after more than `bound` edits. jsdiff's limits (the diagonals below a
  * path that reached the last new line, above one that reached the last old line) only ever cut
  * off diagonals outside that cone, and keep the parity of each length's diagonals. So within a
  * bound at least the edit length, the path found is jsdiff's; below it, none is found.
