@@ -11,10 +11,22 @@
  * - one pass over the file: splitting it into lines and joining them again, the least any
  *   post-image costs.
  *
+ * Then the line diff changedLines runs when a hunk did not fit at its own lines: on the images
+ * `check --tree` builds for the corpus series (../shared/corpus, or --corpus DIR) on the 6.12 tree
+ * (--tree DIR, else Debian's linux-source when extracted), parsers/text/line-diff.ts next to jsdiff's
+ * structuredPatch (the old changedLines), interleaved in each of `--diff-runs` runs (default 9),
+ * over every image a patch changed and over those whose hunks needed fuzz (the ones check diffs).
+ *
  *   npm run bench:postimage [-- --quick] [-- --runs 5] [-- --lines 40000] [-- --baseline-max 4000]
+ *     [-- --diff-runs 9] [-- --corpus DIR] [-- --tree DIR]
  */
 
-import { buildPostImages } from '../app/context/postimage.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kernelTree } from '../app/context/kernel-source.js';
+import { buildPostImages, changedLines } from '../app/context/postimage.js';
+import { directoryTree } from '../app/context/tree.js';
 import { buildUnit } from '../checks/unit.js';
 import { findSyscalls } from '../parsers/c/preprocess.js';
 import type { FileDiff } from '../parsers/diff.js';
@@ -22,7 +34,7 @@ import { parseKerneldocSpecs } from '../parsers/kapi/kerneldoc.js';
 import { parseMacroSpecs } from '../parsers/kapi/macro.js';
 import { parseMailSync } from '../parsers/mail.js';
 import { arg, flag, machine, median, recordResults, time } from './common.js';
-import { applyFileDiffPerHunk } from './postimage-baseline.js';
+import { applyFileDiffPerHunk, changedLinesJsdiff } from './postimage-baseline.js';
 
 function makeCase(lineCount: number, hunks: number): { pre: string; file: FileDiff } {
   const lines = Array.from({ length: lineCount }, (_, i) => `\tint v${i} = ${i};`);
@@ -56,6 +68,112 @@ function paddedSpecs(file: FileDiff): number {
     n += findSyscalls(text).syscalls.length;
   }
   return n;
+}
+
+const project = fileURLToPath(new URL('../..', import.meta.url));
+
+interface LineDiffFigures {
+  series: string[];
+  images: number;
+  lines: number;
+  fuzzed: number;
+  runs: number;
+  jsdiffMs: number;
+  newMs: number;
+  ratio: number;
+  fuzzedJsdiffMs: number;
+  fuzzedNewMs: number;
+  fuzzedRatio: number;
+}
+
+/** The pre- and post-images of every file the corpus patches change on the tree; `fuzzed`: no hunkStarts. */
+async function corpusImages(
+  corpus: string,
+  tree: string,
+  names: string[],
+): Promise<{ pre: string; post: string; fuzzed: boolean }[]> {
+  const out: { pre: string; post: string; fuzzed: boolean }[] = [];
+  for (const name of names) {
+    const dir = join(corpus, name);
+    const inputs = readdirSync(dir)
+      .filter((f) => f.endsWith('.txt'))
+      .sort()
+      .map((f) => {
+        const mail = parseMailSync(readFileSync(join(dir, f), 'utf8')).value;
+        return { messageId: null, label: f, files: mail.files };
+      })
+      .filter((p) => p.files.length > 0);
+    const images = await buildPostImages(inputs, directoryTree(tree));
+    for (const p of images.patches)
+      for (const f of p.files)
+        if (f.mode === 'full' && f.pre && f.post !== null && f.pre !== f.post)
+          out.push({ pre: f.pre, post: f.post, fuzzed: f.hunkStarts === undefined });
+  }
+  return out;
+}
+
+/** jsdiff's structuredPatch (the old changedLines) and parsers/text/line-diff.ts on the corpus images. */
+async function lineDiffs(quick: boolean): Promise<LineDiffFigures | null> {
+  const corpus = arg('corpus', join(project, '..', 'shared', 'corpus'));
+  const names = ['rfc-v2', 'rfc-v3', 'patch-v4'].filter((s) => existsSync(join(corpus, s)));
+  const given = arg('tree', '');
+  const tree = given || (await kernelTree()).dir;
+  if (names.length === 0 || !tree) {
+    console.log(
+      `line diff of the corpus images skipped: needs ${corpus} and the 6.12 tree (--corpus, --tree)`,
+    );
+    return null;
+  }
+  const images = await corpusImages(corpus, tree, names);
+  const fuzzed = images.filter((i) => i.fuzzed);
+  for (const { pre, post } of images)
+    if (JSON.stringify(changedLines(pre, post)) !== JSON.stringify(changedLinesJsdiff(pre, post)))
+      throw new Error('the line diff and jsdiff disagree on a corpus image');
+  const runs = Number(arg('diff-runs', quick ? '3' : '9'));
+  const all = (fn: typeof changedLines, set: typeof images) => () => {
+    let n = 0;
+    for (const { pre, post } of set) n += fn(pre, post).added.length;
+    return n;
+  };
+  const t = {
+    old: [] as number[],
+    now: [] as number[],
+    fuzzedOld: [] as number[],
+    fuzzedNow: [] as number[],
+  };
+  // both once before timing, then interleaved, the order swapped each run
+  all(changedLinesJsdiff, images)();
+  all(changedLines, images)();
+  for (let r = 0; r < runs; r++) {
+    const pairs: [number[], () => number][] = [
+      [t.old, all(changedLinesJsdiff, images)],
+      [t.now, all(changedLines, images)],
+      [t.fuzzedOld, all(changedLinesJsdiff, fuzzed)],
+      [t.fuzzedNow, all(changedLines, fuzzed)],
+    ];
+    if (r % 2 === 1) pairs.reverse();
+    for (const [into, fn] of pairs) into.push((await time(fn)).ms);
+  }
+  const m = (xs: number[]) => +median(xs).toFixed(2);
+  const figures: LineDiffFigures = {
+    series: names,
+    images: images.length,
+    lines: images.reduce((n, i) => n + i.post.split('\n').length, 0),
+    fuzzed: fuzzed.length,
+    runs,
+    jsdiffMs: m(t.old),
+    newMs: m(t.now),
+    ratio: +(median(t.old) / median(t.now)).toFixed(1),
+    fuzzedJsdiffMs: m(t.fuzzedOld),
+    fuzzedNewMs: m(t.fuzzedNow),
+    fuzzedRatio: +(median(t.fuzzedOld) / median(t.fuzzedNow)).toFixed(1),
+  };
+  console.log(
+    `line diff of the ${figures.images} images the corpus patches change (${figures.lines} lines; ${names.join(', ')}), median of ${runs}: ` +
+      `jsdiff ${figures.jsdiffMs} ms, parsers/text/line-diff ${figures.newMs} ms (${figures.ratio}x); ` +
+      `the ${figures.fuzzed} that check diffs: ${figures.fuzzedJsdiffMs} ms vs ${figures.fuzzedNewMs} ms (${figures.fuzzedRatio}x)`,
+  );
+  return figures;
 }
 
 async function main(): Promise<void> {
@@ -132,7 +250,8 @@ async function main(): Promise<void> {
     `from ${first.hunks} to ${last.hunks} hunks (${last.hunks / first.hunks}x): ` +
       `${(last.treeMs / first.treeMs).toFixed(1)}x the time with a tree, ${(last.hunksMs / first.hunksMs).toFixed(1)}x from the hunks`,
   );
-  recordResults('postimage', { runs, lines: lineCount, sizes: rows });
+  const lineDiff = await lineDiffs(quick);
+  recordResults('postimage', { runs, lines: lineCount, sizes: rows, ...(lineDiff ? { lineDiff } : {}) });
 }
 
 main().catch((e) => {

@@ -6,24 +6,10 @@
  * files are known only by their hunk fragments.
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { FileDiff } from '../../parsers/diff.js';
+import { changedLineRanges } from '../../parsers/text/line-diff.js';
 import { type Issue, issue } from '../../parsers/types.js';
 import { applyHunks } from './apply.js';
-
-type JsDiff = typeof import('diff');
-let jsdiff: JsDiff | undefined;
-
-/**
- * jsdiff, loaded the first time two images need diffing: its ESM build is some thirty modules that
- * every start of `check` would load, while most reviews number their lines from the hunks.
- */
-function structuredPatch(
-  ...args: Parameters<JsDiff['structuredPatch']>
-): ReturnType<JsDiff['structuredPatch']> {
-  jsdiff ??= createRequire(import.meta.url)('diff') as JsDiff;
-  return jsdiff.structuredPatch(...args);
-}
 
 /** Post-image lines of one hunk (context and added lines), starting at `startLine`. */
 export interface Fragment {
@@ -227,24 +213,7 @@ export function changedLines(
   pre: string,
   post: string,
 ): { added: number[]; hunks: { start: number; end: number }[] } {
-  const added: number[] = [];
-  const hunks: { start: number; end: number }[] = [];
-  if (pre === post) return { added, hunks };
-  if (pre === '') {
-    // a new file: every line is added (and diffing against nothing would cost a full Myers run)
-    const n = post.endsWith('\n') ? post.split('\n').length - 1 : post.split('\n').length;
-    for (let i = 1; i <= n; i++) added.push(i);
-    if (n > 0) hunks.push({ start: 1, end: n });
-    return { added, hunks };
-  }
-  const patch = structuredPatch('a', 'b', pre, post, '', '', { context: 3 });
-  for (const h of patch.hunks) {
-    if (h.newLines > 0) hunks.push({ start: h.newStart, end: h.newStart + h.newLines - 1 });
-    let n = h.newStart;
-    for (const l of h.lines) {
-      if (l.startsWith('+')) added.push(n++);
-      else if (l.startsWith(' ')) n++;
-    }
-  }
-  return { added, hunks };
+  // the lines a unified diff with 3 lines of context would add, and its hunks, exactly as jsdiff's
+  // structuredPatch gave them (parsers/text/line-diff.ts, checked against it by a property test)
+  return changedLineRanges(pre, post, 3);
 }
