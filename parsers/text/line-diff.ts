@@ -51,7 +51,7 @@ export interface ChangedLines {
 }
 
 /** An edit of the path: a run of equal lines, of inserted lines, or of deleted lines. */
-export const EQUAL = 0;
+const EQUAL = 0;
 export const INSERT = 1;
 export const DELETE = 2;
 
