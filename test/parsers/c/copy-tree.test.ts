@@ -6,14 +6,14 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Parser, Query } from 'web-tree-sitter';
 import { loadCParser } from '../../../app/c/language.js';
+import { copyTreeOracle } from '../../../bench/copytree-baseline.js';
 import { type CNode, copyTree, LEAF_TYPES, NO_FIELD_TYPES } from '../../../parsers/c/ast.js';
 import { prepareC } from '../../../parsers/c/preprocess.js';
-import { copyTreeOracle } from './copy-tree-oracle.js';
 
 /**
  * copyTree spares cursor calls (no look for children under a token, no field asked under a parent
  * type without fields, no failed step past the last child of a clean subtree). Its copy must be
- * the one the plain walk of copy-tree-oracle.ts makes, deep-equal, for any text: real kernel
+ * the one the plain walk of bench/copytree-baseline.ts makes, deep-equal, for any text: real kernel
  * files, the fixtures, and broken C with ERROR and MISSING nodes.
  */
 

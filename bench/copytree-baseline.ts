@@ -1,11 +1,12 @@
 /**
- * parsers/c/ast.ts copyTree as it was before it learnt to spare cursor calls (commit 9ff0347), kept
- * unchanged as the oracle the new copy is compared with: one cursor step per node, every field
- * asked, a look for children under every node it copies.
+ * parsers/c/ast.ts copyTree as it was before it learnt to spare cursor calls (commit 9ff0347): one
+ * cursor step per node, every field asked, a look for children under every node it copies. Kept
+ * unchanged as the bench's same-run baseline (bench/copytree.ts) and as the oracle the test
+ * (test/parsers/c/copy-tree.test.ts) compares the new copy with.
  */
 import type { Tree } from 'web-tree-sitter';
-import type { CNode } from '../../../parsers/c/ast.js';
-import { lineStarts, rowAt } from '../../../parsers/text/lines.js';
+import type { CNode } from '../parsers/c/ast.js';
+import { lineStarts, rowAt } from '../parsers/text/lines.js';
 
 /** Anonymous tokens worth keeping even without a field name (the analysis reads them). */
 const KEEP_ANON = new Set(['return', ';', 'case', 'default']);
