@@ -142,6 +142,7 @@ const FUNCTION = 32;
 const LEAF = 64;
 const NO_FIELDS = 128;
 const CLOSER = 256;
+const SPELLED = 512; // an anonymous token other than a directive: its text is its type
 
 /** Per language: the type name and the bits of each type id (ids above the names read as ERROR). */
 interface Kinds {
@@ -174,6 +175,7 @@ function bitsOf(c: TreeCursor, type: string): number {
   if (!named || LEAF_TYPES.has(type)) b |= LEAF;
   if (NO_FIELD_TYPES.has(type)) b |= NO_FIELDS;
   if (CLOSERS.has(type)) b |= CLOSER;
+  if (!named && !type.startsWith('#')) b |= SPELLED;
   return b;
 }
 
@@ -183,9 +185,13 @@ function bitsOf(c: TreeCursor, type: string): number {
  *
  * Each cursor call crosses into wasm and back (the cursor is written to and read from wasm memory
  * each time), and those calls are what a copy costs; so it makes as few as it can: no look for
- * children under a token, no field asked of a child whose parent type has no fields, and, where the
- * subtree holds no ERROR or MISSING node, no failed step past the last child: there no node is
- * empty, so a child that ends where its parent ends is the last one.
+ * children under a token, no field asked of a child whose parent type has no fields. And where
+ * the subtree holds no ERROR or MISSING node, so that no node is empty:
+ * - no failed step past the last child: a child that ends where its parent ends is the last one;
+ * - no start asked of a first child: no rule of the grammar begins with a token the cursor does
+ *   not show, so the first child starts where its parent does;
+ * - no end asked of an anonymous token (a directive such as `#if` aside): it spans its type.
+ * test/parsers/c/copy-tree.test.ts asks the grammar for each of these facts.
  */
 export function copyTree(tree: Tree, text: string): CNode {
   const starts = lineStarts(text);
@@ -201,9 +207,11 @@ export function copyTree(tree: Tree, text: string): CNode {
   let fnClean = false;
   const c = tree.walk();
   try {
-    const make = (tid: number, b: number, f: string | null): CNode => {
-      const start = c.startIndex;
-      const end = c.endIndex;
+    // `sure`: the node lies in a clean subtree; `from`: its start when known (its parent's), else -1
+    const make = (tid: number, b: number, f: string | null, sure: boolean, from: number): CNode => {
+      const type = names[tid < unknown ? tid : unknown] as string;
+      const start = from >= 0 ? from : c.startIndex;
+      const end = sure && b & SPELLED && text.startsWith(type, start) ? start + type.length : c.endIndex;
       if (start >= nextLine || start < (starts[line] as number)) {
         // mostly the next line or one a little further; a search otherwise
         const after = starts[line + 2] ?? Number.POSITIVE_INFINITY;
@@ -212,7 +220,7 @@ export function copyTree(tree: Tree, text: string): CNode {
       }
       const last = end - 1 > start ? end - 1 : start;
       const node: CNode = {
-        type: names[tid < unknown ? tid : unknown] as string,
+        type,
         named: (b & NAMED) !== 0,
         field: f,
         start,
@@ -247,7 +255,7 @@ export function copyTree(tree: Tree, text: string): CNode {
 
     const rootTid = c.nodeTypeId;
     const rootBits = kind(rootTid);
-    const root = make(rootTid, rootBits, fields[c.currentFieldId] as string | null);
+    const root = make(rootTid, rootBits, fields[c.currentFieldId] as string | null, false, -1);
     if (rootBits & (OPAQUE_BIT | OUTSIDE_BIT | LEAF) || !c.gotoFirstChild()) return root;
     // the nodes whose children are being visited (the cursor is on a child of the last), their
     // bits, and from which of them on the subtree is known to be clean
@@ -257,14 +265,19 @@ export function copyTree(tree: Tree, text: string): CNode {
     let topBits = rootBits;
     let cleanFrom = clean ? 0 : Number.POSITIVE_INFINITY;
     let inFn = rootBits & FUNCTION ? 1 : 0;
+    // whether the cursor is on the first child of `top`
+    let first = true;
     for (;;) {
+      const isFirst = first;
+      first = false;
       const tid = c.nodeTypeId;
       const b = kind(tid);
       const f = topBits & NO_FIELDS ? null : (fields[c.currentFieldId] as string | null);
       // the end of this node when known, to tell whether it is its parent's last child
       let end = -1;
       if (b & KEEP || f !== null) {
-        const node = make(tid, b, f);
+        const sure = parents.length > cleanFrom;
+        const node = make(tid, b, f, sure, sure && isFirst ? top.start : -1);
         top.children.push(node);
         if (!(b & (OPAQUE_BIT | LEAF)) && !(inFn === 0 && b & OUTSIDE_BIT) && c.gotoFirstChild()) {
           parents.push(node);
@@ -275,6 +288,7 @@ export function copyTree(tree: Tree, text: string): CNode {
             inFn++;
             if (fnClean && cleanFrom === Number.POSITIVE_INFINITY) cleanFrom = parents.length - 1;
           }
+          first = true;
           continue;
         }
         end = node.end;

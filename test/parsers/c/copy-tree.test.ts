@@ -12,7 +12,8 @@ import { prepareC } from '../../../parsers/c/preprocess.js';
 
 /**
  * copyTree spares cursor calls (no look for children under a token, no field asked under a parent
- * type without fields, no failed step past the last child of a clean subtree). Its copy must be
+ * type without fields; in a subtree without errors, no failed step past the last child, no start
+ * asked of a first child, no end of an anonymous token). Its copy must be
  * the one the plain walk of bench/copytree-baseline.ts makes, deep-equal, for any text: real kernel
  * files, the fixtures, and broken C with ERROR and MISSING nodes.
  */
@@ -87,32 +88,127 @@ describe('the grammar facts copyTree relies on', () => {
     expect(ask('(if_statement condition: _)')).toBeNull();
   });
 
-  it('every anonymous node is a token, and no external scanner makes empty ones', () => {
-    const grammar = JSON.parse(
-      readFileSync(createRequire(import.meta.url).resolve('tree-sitter-c/src/grammar.json'), 'utf8'),
-    ) as { rules: Record<string, unknown>; externals: unknown[] };
+  /** tree-sitter-c's grammar as its generator wrote it out (src/grammar.json). */
+  interface Rule {
+    type: string;
+    name?: string;
+    value?: string;
+    named?: boolean;
+    content?: Rule;
+    members?: Rule[];
+  }
+  const grammar = JSON.parse(
+    readFileSync(createRequire(import.meta.url).resolve('tree-sitter-c/src/grammar.json'), 'utf8'),
+  ) as { rules: Record<string, Rule>; externals: unknown[]; inline?: string[] };
+  const rules = grammar.rules;
+  const every = (r: Rule | undefined, fn: (r: Rule) => void): void => {
+    if (!r) return;
+    fn(r);
+    every(r.content, fn);
+    for (const m of r.members ?? []) every(m, fn);
+  };
+  /** A rule the tree shows no node of: its children are its parent's. */
+  const hidden = (name: string): boolean => name.startsWith('_') || (grammar.inline ?? []).includes(name);
+  /** A rule the lexer matches whole: a token, whose node has no children. */
+  const lexical = (r: Rule): boolean =>
+    ['PATTERN', 'STRING', 'TOKEN', 'IMMEDIATE_TOKEN'].includes(r.type) ||
+    (r.type.startsWith('PREC') && r.content !== undefined && lexical(r.content));
+  /** Rules that can match no text (by fixpoint). */
+  const empty = new Set<string>();
+  const canBeEmpty = (r: Rule): boolean => {
+    switch (r.type) {
+      case 'BLANK':
+      case 'REPEAT':
+        return true;
+      case 'STRING':
+      case 'PATTERN':
+        return r.value === '';
+      case 'SYMBOL':
+        return empty.has(r.name as string);
+      case 'SEQ':
+        return (r.members ?? []).every(canBeEmpty);
+      case 'CHOICE':
+        return (r.members ?? []).some(canBeEmpty);
+      default:
+        return r.content !== undefined && canBeEmpty(r.content);
+    }
+  };
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, r] of Object.entries(rules))
+      if (!empty.has(name) && canBeEmpty(r)) {
+        empty.add(name);
+        grew = true;
+      }
+  }
+  /** Whether a node's children can begin with a token the cursor does not show (an unnamed one). */
+  const startsHidden = (r: Rule, seen: Set<string>): boolean => {
+    switch (r.type) {
+      case 'PATTERN':
+        return true;
+      case 'TOKEN':
+      case 'IMMEDIATE_TOKEN': {
+        // a token of one string is shown, named by the string
+        let x = r.content as Rule;
+        while (x.type.startsWith('PREC') && x.content) x = x.content;
+        return x.type !== 'STRING';
+      }
+      case 'SYMBOL': {
+        const name = r.name as string;
+        if (!hidden(name) || seen.has(name)) return false;
+        seen.add(name);
+        return startsHidden(rules[name] as Rule, seen);
+      }
+      case 'SEQ':
+        for (const m of r.members ?? []) {
+          if (startsHidden(m, seen)) return true;
+          if (!canBeEmpty(m)) return false;
+        }
+        return false;
+      case 'CHOICE':
+        return (r.members ?? []).some((m) => startsHidden(m, seen));
+      case 'ALIAS':
+      case 'STRING':
+      case 'BLANK':
+        return false;
+      default:
+        return r.content !== undefined && startsHidden(r.content, seen);
+    }
+  };
+
+  it('every anonymous node is a token spelt as its type, a directive aside, and none is made by a scanner', () => {
     expect(grammar.externals).toEqual([]);
-    // an anonymous node with children would need an anonymous alias of a rule that is not a token
+    // an anonymous node with children, or with a text other than its type, would need an
+    // anonymous alias of something else than a string: there are only the directives' (`#if`)
     const wrong: string[] = [];
     const TOKENS = new Set(['STRING', 'PATTERN', 'TOKEN', 'IMMEDIATE_TOKEN']);
-    const walk = (r: unknown, rule: string): void => {
-      if (!r || typeof r !== 'object') return;
-      const o = r as {
-        type?: string;
-        named?: boolean;
-        value?: string;
-        content?: unknown;
-        members?: unknown[];
-      };
-      if (o.type === 'ALIAS' && o.named === false) {
-        const inner = o.content as { type?: string } | undefined;
-        if (!inner?.type || !TOKENS.has(inner.type)) wrong.push(`${rule}: ${o.value}`);
-      }
-      walk(o.content, rule);
-      for (const m of o.members ?? []) walk(m, rule);
-    };
-    for (const [name, rule] of Object.entries(grammar.rules)) walk(rule, name);
+    for (const [name, rule] of Object.entries(rules))
+      every(rule, (r) => {
+        if (r.type !== 'ALIAS' || r.named !== false) return;
+        if (!r.content || !TOKENS.has(r.content.type)) wrong.push(`${name}: ${r.value} is no token`);
+        const spelt = r.content?.type === 'STRING' && r.content.value === r.value;
+        if (!spelt && !r.value?.startsWith('#')) wrong.push(`${name}: ${r.value}`);
+      });
     expect(wrong).toEqual([]);
+  });
+
+  it('no node but the root can be empty, and none begins with a token the cursor does not show', () => {
+    // a child ends where its parent does only as the last child when no empty node can follow it
+    expect([...empty].filter((n) => !hidden(n))).toEqual(['translation_unit']);
+    expect(Object.keys(rules)[0]).toBe('translation_unit');
+    // a first child starts where its parent does when no hidden token comes before it
+    const visible = new Set(Object.keys(rules).filter((n) => !hidden(n)));
+    for (const rule of Object.values(rules))
+      every(rule, (r) => {
+        if (r.type === 'ALIAS' && r.content?.type === 'SYMBOL') visible.add(r.content.name as string);
+      });
+    const wrong = [...visible].filter((n) => {
+      const r = rules[n] as Rule;
+      return !lexical(r) && startsHidden(r, new Set());
+    });
+    expect(wrong).toEqual([]);
+    // and the analysis does find such a rule where there is one
+    expect(startsHidden({ type: 'SEQ', members: [{ type: 'PATTERN', value: 'x' }] }, new Set())).toBe(true);
   });
 });
 
