@@ -4,6 +4,7 @@ import { diffLines, structuredPatch } from 'diff';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { changedLines } from '../../../app/context/postimage.js';
+import { changedLinesJsdiff } from '../../../bench/postimage-baseline.js';
 import {
   changedLineRanges,
   DELETE,
@@ -11,31 +12,6 @@ import {
   hunksOf,
   INSERT,
 } from '../../../parsers/text/line-diff.js';
-
-type Changed = { added: number[]; hunks: { start: number; end: number }[] };
-
-/** What changedLines gave before parsers/text/line-diff.ts: jsdiff's structuredPatch, read for its + lines. */
-function oracle(pre: string, post: string): Changed {
-  const added: number[] = [];
-  const hunks: { start: number; end: number }[] = [];
-  if (pre === post) return { added, hunks };
-  if (pre === '') {
-    const n = post.endsWith('\n') ? post.split('\n').length - 1 : post.split('\n').length;
-    for (let i = 1; i <= n; i++) added.push(i);
-    if (n > 0) hunks.push({ start: 1, end: n });
-    return { added, hunks };
-  }
-  const patch = structuredPatch('a', 'b', pre, post, '', '', { context: 3 });
-  for (const h of patch.hunks) {
-    if (h.newLines > 0) hunks.push({ start: h.newStart, end: h.newStart + h.newLines - 1 });
-    let n = h.newStart;
-    for (const l of h.lines) {
-      if (l.startsWith('+')) added.push(n++);
-      else if (l.startsWith(' ')) n++;
-    }
-  }
-  return { added, hunks };
-}
 
 /** jsdiff's own runs (equal, inserted, deleted), to compare the search itself and not only its reading. */
 function jsdiffRuns(pre: string, post: string): { kind: number; count: number }[] {
@@ -89,8 +65,8 @@ describe('changedLineRanges gives what jsdiff structuredPatch gave', () => {
   it('on lines from a tiny alphabet, with small and large edits', () => {
     fc.assert(
       fc.property(pair, ({ pre, post }) => {
-        expect(changedLineRanges(pre, post)).toEqual(oracle(pre, post));
-        expect(changedLines(pre, post)).toEqual(oracle(pre, post));
+        expect(changedLineRanges(pre, post)).toEqual(changedLinesJsdiff(pre, post));
+        expect(changedLines(pre, post)).toEqual(changedLinesJsdiff(pre, post));
       }),
       { numRuns: 10000 },
     );
@@ -100,9 +76,9 @@ describe('changedLineRanges gives what jsdiff structuredPatch gave', () => {
     fc.assert(
       fc.property(lines(30), fc.boolean(), (ls, nl) => {
         const t = text(ls, nl);
-        expect(changedLineRanges('', t)).toEqual(oracle('', t));
-        expect(changedLineRanges(t, '')).toEqual(oracle(t, ''));
-        expect(changedLineRanges(t, t)).toEqual(oracle(t, t));
+        expect(changedLineRanges('', t)).toEqual(changedLinesJsdiff('', t));
+        expect(changedLineRanges(t, '')).toEqual(changedLinesJsdiff(t, ''));
+        expect(changedLineRanges(t, t)).toEqual(changedLinesJsdiff(t, t));
       }),
       { numRuns: 500 },
     );
@@ -133,12 +109,14 @@ describe('changedLineRanges gives what jsdiff structuredPatch gave', () => {
   it('does not trim the common end: the greedy search pairs equal end lines from the start', () => {
     // a trimmed diff would call line 1 the added one
     expect(changedLineRanges('x\n', 'x\nx\n')).toEqual({ added: [2], hunks: [{ start: 1, end: 2 }] });
-    expect(changedLineRanges('}\n\n}\n', '}\n\n}\n\n}\n')).toEqual(oracle('}\n\n}\n', '}\n\n}\n\n}\n'));
+    expect(changedLineRanges('}\n\n}\n', '}\n\n}\n\n}\n')).toEqual(
+      changedLinesJsdiff('}\n\n}\n', '}\n\n}\n\n}\n'),
+    );
     expect(changedLineRanges('}\n\n}\n', '}\n\n}\n\n}\n').added).toEqual([4, 5]);
   });
 
   it('tells a last line without a newline from the same line with one, and \\r\\n from \\n', () => {
-    expect(changedLineRanges('a\nb', 'a\nb\n')).toEqual(oracle('a\nb', 'a\nb\n'));
+    expect(changedLineRanges('a\nb', 'a\nb\n')).toEqual(changedLinesJsdiff('a\nb', 'a\nb\n'));
     expect(changedLineRanges('a\r\nb\n', 'a\nb\n')).toEqual({ added: [1], hunks: [{ start: 1, end: 2 }] });
     expect(changedLineRanges('a\rb\n', 'a\rc\n')).toEqual({ added: [1], hunks: [{ start: 1, end: 1 }] });
   });
@@ -230,7 +208,7 @@ describe.skipIf(!present)(
           // now and then with \r\n lines, or without the last newline
           if (n % 7 === 1) [a, b] = [a.replaceAll('\n', '\r\n'), b.replaceAll('\n', '\r\n')];
           if (n % 5 === 2) b = b.replace(/\n$/, '');
-          expect(changedLineRanges(a, b)).toEqual(oracle(a, b));
+          expect(changedLineRanges(a, b)).toEqual(changedLinesJsdiff(a, b));
           compared++;
         }
       }
