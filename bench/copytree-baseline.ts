@@ -1,37 +1,13 @@
 /**
  * parsers/c/ast.ts copyTree as it was before it learnt to spare cursor calls (commit 9ff0347): one
- * cursor step per node, every field asked, a look for children under every node it copies. Kept
- * unchanged as the bench's same-run baseline (bench/copytree.ts) and as the oracle the test
- * (test/parsers/c/copy-tree.test.ts) compares the new copy with.
+ * cursor step per node, every field asked, a look for children under every node it copies. Its
+ * walk is kept unchanged as the bench's same-run baseline (bench/copytree.ts) and as the oracle the
+ * test (test/parsers/c/copy-tree.test.ts) compares the new copy with.
  */
 import type { Tree } from 'web-tree-sitter';
-import type { CNode } from '../parsers/c/ast.js';
+// the rules of what is copied are copyTree's own: the two differ only in how they walk
+import { type CNode, KEEP_ANON, OPAQUE, OUTSIDE_SKIP } from '../parsers/c/ast.js';
 import { lineStarts, rowAt } from '../parsers/text/lines.js';
-
-/** Anonymous tokens worth keeping even without a field name (the analysis reads them). */
-const KEEP_ANON = new Set(['return', ';', 'case', 'default']);
-/** Nodes whose children are never read. */
-const OPAQUE = new Set([
-  'comment',
-  'string_literal',
-  'char_literal',
-  'concatenated_string',
-  'preproc_arg',
-  'system_lib_string',
-]);
-/** Outside functions, only containers that may hold function definitions are walked into. */
-const OUTSIDE_SKIP = new Set([
-  'declaration',
-  'type_definition',
-  'struct_specifier',
-  'union_specifier',
-  'enum_specifier',
-  'preproc_def',
-  'preproc_function_def',
-  'preproc_include',
-  'preproc_call',
-  'expression_statement',
-]);
 
 export function copyTreeOracle(tree: Tree, text: string): CNode {
   const starts = lineStarts(text);

@@ -25,9 +25,9 @@ export interface CNode {
 }
 
 /** Anonymous tokens worth keeping even without a field name (the analysis reads them). */
-const KEEP_ANON = new Set(['return', ';', 'case', 'default']);
+export const KEEP_ANON: ReadonlySet<string> = new Set(['return', ';', 'case', 'default']);
 /** Nodes whose children are never read. */
-const OPAQUE = new Set([
+export const OPAQUE: ReadonlySet<string> = new Set([
   'comment',
   'string_literal',
   'char_literal',
@@ -36,7 +36,7 @@ const OPAQUE = new Set([
   'system_lib_string',
 ]);
 /** Outside functions, only containers that may hold function definitions are walked into. */
-const OUTSIDE_SKIP = new Set([
+export const OUTSIDE_SKIP: ReadonlySet<string> = new Set([
   'declaration',
   'type_definition',
   'struct_specifier',
