@@ -1,4 +1,5 @@
 import type { Parser } from 'web-tree-sitter';
+import { countNewlines } from '../text/lines.js';
 import { type Issue, issue, type Parsed } from '../types.js';
 import { type CNode, copyTree, field, namedChildren } from './ast.js';
 import { analyzeErrors, declName, type FnDef } from './errors.js';
@@ -188,8 +189,7 @@ function parsePart(parser: Parser, part: string): PartParse | null {
   try {
     if (tree.rootNode.hasError) return null;
     const root = copyTree(tree, prep.text);
-    let rows = 1;
-    for (let i = prep.text.indexOf('\n'); i !== -1; i = prep.text.indexOf('\n', i + 1)) rows++;
+    const rows = countNewlines(prep.text) + 1;
     return { text: prep.text, rows, nodes: root.children, macros: prep.syscalls };
   } finally {
     tree.delete();

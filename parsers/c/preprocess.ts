@@ -1,3 +1,4 @@
+import { countNewlines } from '../text/lines.js';
 import { type Issue, issue } from '../types.js';
 
 /**
@@ -241,8 +242,7 @@ function syscallMacros(
     const nameStart = m.index + m[0].indexOf(macro);
     const open = m.index + m[0].length - 1;
     const close = matchParen(code, open);
-    for (let i = text.indexOf('\n', lineFrom); i !== -1 && i < nameStart; i = text.indexOf('\n', i + 1))
-      line++;
+    line += countNewlines(text, lineFrom, nameStart);
     lineFrom = nameStart;
     if (close < 0) {
       issues.push(

@@ -43,6 +43,8 @@
  * Pure: no I/O, never throws on any text.
  */
 
+import { countNewlines } from './lines.js';
+
 export interface ChangedLines {
   /** 1-based lines of `post` that the diff adds, ascending. */
   added: number[];
@@ -79,8 +81,7 @@ export function changedLineRanges(pre: string, post: string, context = 3): Chang
 
 /** Lines of a text: one per `\n`, and one more when it does not end with one. */
 function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  const n = countNewlines(text);
   return text.length > 0 && !text.endsWith('\n') ? n + 1 : n;
 }
 
@@ -155,12 +156,6 @@ function commonEnd(x: string, y: string, max: number): number {
     s += step;
   while (s < max && x.charCodeAt(xl - s - 1) === y.charCodeAt(yl - s - 1)) s++;
   return s;
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 /**

@@ -7,6 +7,13 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** How many `\n` lie in `text` from `from` up to (not including) `to`. */
+export function countNewlines(text: string, from = 0, to = text.length): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 /** The 0-based row of a UTF-16 index, by binary search in the sorted line starts. */
 export function rowAt(starts: readonly number[], index: number): number {
   let lo = 0;
