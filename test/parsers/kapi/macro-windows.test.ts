@@ -13,6 +13,7 @@ const FIXTURES = [
   'fixtures/kapi/gizmo-raw.macro.c',
   'fixtures/kapi/gadget-generated.macro.c',
   'fixtures/github/gizmo-unterminated.c',
+  'fixtures/kapi/trailing-comment.macro.c',
 ];
 
 /** A memo that keeps every window it is asked for and counts the ones it had to parse. */
@@ -77,6 +78,19 @@ describe('macro specs read window by window', () => {
     expect(got).toEqual(parseMacroSpecs(odd, f));
     expect(got.issues.map((i) => i.code)).not.toContain('c-unterminated-comment');
     expect(parsed).toEqual([]);
+  });
+
+  it('read a comment opened on a KAPI_END_SPEC line as the whole text does (fixture)', () => {
+    const f = 'fixtures/kapi/trailing-comment.macro.c';
+    const text = readFileSync(f, 'utf8');
+    const { memo } = keeping();
+    const got = parseMacroSpecsByWindow(text, f, memo);
+    expect(got).toEqual(parseMacroSpecs(text, f));
+    expect(got.value.map((s) => [s.name, s.partial])).toEqual([
+      ['sys_twirl', false],
+      ['sys_untwirl', false],
+    ]);
+    expect(got.issues.map((i) => i.code)).not.toContain('c-unterminated-comment');
   });
 
   const PIECES = [
