@@ -63,29 +63,116 @@ function distanceIterator(start: number, minLine: number, maxLine: number): () =
 }
 
 /**
- * The text being patched: `out` (finished lines) followed by `src` from `cur` on. `cr` counts the
- * lines that end in CR, so whether the text has only CRLF or only LF line ends is known without
- * a scan.
+ * The lines of a text, read in place: line `i` is `text` from `start[i]` to `start[i + 1] - 1`
+ * (the last one to the end), so a file is indexed by one scan for line ends instead of split
+ * into a string per line.
+ */
+class SourceLines {
+  readonly start: Int32Array;
+  readonly count: number;
+
+  /** `none`: no lines at all (which `text`, empty, cannot tell from one empty line). */
+  constructor(
+    readonly text: string,
+    none = false,
+  ) {
+    if (none) {
+      this.start = new Int32Array(1);
+      this.count = 0;
+      return;
+    }
+    let n = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+    const start = new Int32Array(n + 1);
+    let k = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) start[k++] = i + 1;
+    // one past the last line's end, as if a line end followed it
+    start[n] = text.length + 1;
+    this.start = start;
+    this.count = n;
+  }
+
+  line(i: number): string {
+    return this.text.slice(this.start[i] as number, (this.start[i + 1] as number) - 1);
+  }
+
+  /** Whether line `i` is `s`, without slicing it out. */
+  is(i: number, s: string): boolean {
+    const from = this.start[i] as number;
+    return (this.start[i + 1] as number) - 1 - from === s.length && this.text.startsWith(s, from);
+  }
+
+  endsCr(i: number): boolean {
+    const end = (this.start[i + 1] as number) - 1;
+    return end > (this.start[i] as number) && this.text.charCodeAt(end - 1) === 0x0d;
+  }
+
+  /** Lines [a, b) as they read joined: one slice of the text. */
+  slice(a: number, b: number): string {
+    return this.text.slice(this.start[a] as number, (this.start[b] as number) - 1);
+  }
+
+  /** The lines that end in CR: zero without a scan per line when the text has no CR at all. */
+  countCr(): number {
+    if (this.text.indexOf('\r') === -1) return 0;
+    let n = 0;
+    for (let i = 0; i < this.count; i++) if (this.endsCr(i)) n++;
+    return n;
+  }
+}
+
+/** Finished output: a run of source lines kept as they were, or lines a hunk made. */
+type Segment = { from: number; to: number } | { lines: string[] };
+
+function segmentLength(s: Segment): number {
+  return 'lines' in s ? s.lines.length : s.to - s.from;
+}
+
+/**
+ * The text being patched: the finished output (`out`, `outLength` lines) followed by the source's
+ * lines from `cur` on. The output is kept as segments, runs of untouched source lines and the
+ * lines hunks made, so a hunk costs its own lines and the text is joined once at the end. `cr`
+ * counts the lines that end in CR, so whether the text has only CRLF or only LF line ends is
+ * known without a scan. What is rare (a hunk before the cursor, an end-of-file newline change)
+ * rebuilds the source from the whole text.
  */
 class LineText {
-  private out: string[] = [];
-  private src: string[];
+  private out: Segment[] = [];
+  private outLength = 0;
+  private src: SourceLines;
   private cur = 0;
-  private cr = 0;
+  private cr: number;
 
   constructor(text: string) {
-    this.src = text.split('\n');
-    for (const l of this.src) if (endsCr(l)) this.cr++;
+    this.src = new SourceLines(text);
+    this.cr = this.src.countCr();
   }
 
   get length(): number {
-    return this.out.length + this.src.length - this.cur;
+    return this.outLength + this.src.count - this.cur;
   }
 
   at(i: number): string | undefined {
     if (i < 0) return undefined;
-    const k = this.out.length;
-    return i < k ? this.out[i] : this.src[this.cur + i - k];
+    if (i >= this.outLength) {
+      const j = this.cur + i - this.outLength;
+      return j < this.src.count ? this.src.line(j) : undefined;
+    }
+    for (const s of this.out) {
+      const n = segmentLength(s);
+      if (i < n) return 'lines' in s ? s.lines[i] : this.src.line(s.from + i);
+      i -= n;
+    }
+    return undefined;
+  }
+
+  /** Whether line `i` is `s` (`at(i) === s`), reading the source in place. */
+  is(i: number, s: string): boolean {
+    if (i >= this.outLength) {
+      const j = this.cur + i - this.outLength;
+      return j < this.src.count && this.src.is(j, s);
+    }
+    return this.at(i) === s;
   }
 
   /** jsdiff's hasOnlyWinLineEndings / hasOnlyUnixLineEndings of the joined text. */
@@ -99,14 +186,25 @@ class LineText {
 
   /** Removes the last line (only ever an empty one). */
   pop(): void {
-    if (this.cur < this.src.length) this.src.pop();
-    else this.out.pop();
+    const all = this.lines();
+    all.pop();
+    this.reset(all);
   }
 
   /** Appends an empty line. */
   pushEmpty(): void {
-    if (this.cur < this.src.length) this.src.push('');
-    else this.out.push('');
+    const all = this.lines();
+    all.push('');
+    this.reset(all);
+  }
+
+  /** Starts over from `lines` as the whole text, nothing finished. */
+  private reset(lines: string[]): void {
+    this.src = new SourceLines(lines.join('\n'), lines.length === 0);
+    this.out = [];
+    this.outLength = 0;
+    this.cur = 0;
+    this.cr = this.src.countCr();
   }
 
   /**
@@ -114,17 +212,25 @@ class LineText {
    * a missing line is an empty one once joined).
    */
   replace(from: number, to: number, lines: readonly (string | undefined)[]): void {
-    const k = this.out.length;
+    const k = this.outLength;
     const n = this.length;
     if (from >= k && from <= to && to <= n) {
       const a = this.cur + from - k;
       const b = this.cur + to - k;
-      for (let i = this.cur; i < a; i++) this.out.push(this.src[i] as string);
-      for (let i = a; i < b; i++) if (endsCr(this.src[i])) this.cr--;
+      if (a > this.cur) {
+        this.out.push({ from: this.cur, to: a });
+        this.outLength += a - this.cur;
+      }
+      for (let i = a; i < b; i++) if (this.src.endsCr(i)) this.cr--;
+      const made: string[] = [];
       for (const l of lines) {
         const s = l ?? '';
-        this.out.push(s);
+        made.push(s);
         if (endsCr(s)) this.cr++;
+      }
+      if (made.length > 0) {
+        this.out.push({ lines: made });
+        this.outLength += made.length;
       }
       this.cur = b;
     } else {
@@ -134,22 +240,26 @@ class LineText {
       for (let i = 0; i < from; i++) next.push(all[i] ?? '');
       for (const l of lines) next.push(l ?? '');
       for (let i = to; i < all.length; i++) next.push(all[i] ?? '');
-      this.out = [];
-      this.src = next;
-      this.cur = 0;
-      this.cr = 0;
-      for (const l of next) if (endsCr(l)) this.cr++;
+      this.reset(next);
     }
     // jsdiff joins and the next hunk splits again: no lines at all read back as one empty line
     if (this.length === 0) this.pushEmpty();
   }
 
   lines(): string[] {
-    return this.out.concat(this.src.slice(this.cur));
+    const all: string[] = [];
+    for (const s of this.out)
+      if ('lines' in s) for (const l of s.lines) all.push(l);
+      else for (let i = s.from; i < s.to; i++) all.push(this.src.line(i));
+    for (let i = this.cur; i < this.src.count; i++) all.push(this.src.line(i));
+    return all;
   }
 
   toString(): string {
-    return this.lines().join('\n');
+    const parts: string[] = [];
+    for (const s of this.out) parts.push('lines' in s ? s.lines.join('\n') : this.src.slice(s.from, s.to));
+    if (this.cur < this.src.count) parts.push(this.src.slice(this.cur, this.src.count));
+    return parts.join('\n');
   }
 }
 
@@ -161,6 +271,7 @@ interface PreparedHunk {
   win: boolean;
   removeEofNl: boolean;
   addEofNl: boolean;
+  ops: HunkOps;
 }
 
 function prepare(h: Hunk, oldStart: number): PreparedHunk {
@@ -184,6 +295,7 @@ function prepare(h: Hunk, oldStart: number): PreparedHunk {
     win: isWin(lines),
     removeEofNl,
     addEofNl,
+    ops: hunkOps(lines),
   };
 }
 
@@ -192,13 +304,35 @@ interface Fit {
   oldLineLastI: number;
 }
 
-/** jsdiff's applyHunk, reading the text through `at`. */
-function fitHunk(
-  at: (i: number) => string | undefined,
-  hunkLines: readonly string[],
-  start: number,
-  maxErrors: number,
-): Fit | null {
+/**
+ * A hunk's lines split once into their op characters and texts (what jsdiff's applyHunk slices
+ * from each line at every position it tries), and where its first old line (context or removed)
+ * is: with no errors allowed, a position fits only where the text has that line.
+ */
+interface HunkOps {
+  ops: string[];
+  contents: string[];
+  /** Index of the first ' ' or '-' line; -1 when the hunk only adds. */
+  firstOld: number;
+}
+
+function hunkOps(lines: readonly string[]): HunkOps {
+  const ops: string[] = [];
+  const contents: string[] = [];
+  let firstOld = -1;
+  for (const l of lines) {
+    const op = l.length > 0 ? (l[0] as string) : ' ';
+    if (firstOld === -1 && (op === ' ' || op === '-')) firstOld = ops.length;
+    ops.push(op);
+    contents.push(l.length > 0 ? l.slice(1) : l);
+  }
+  return { ops, contents, firstOld };
+}
+
+/** jsdiff's applyHunk, reading the text through `text.at`. */
+function fitHunk(text: LineText, hunk: HunkOps, start: number, maxErrors: number): Fit | null {
+  const { ops, contents } = hunk;
+  const n = ops.length;
   const tryAt = (
     toPos: number,
     errors: number,
@@ -209,17 +343,16 @@ function fitHunk(
   ): Fit | null => {
     let nConsecutiveOldContextLines = 0;
     let nextContextLineMustMatch = false;
-    for (; hunkLinesI < hunkLines.length; hunkLinesI++) {
-      const hunkLine = hunkLines[hunkLinesI] as string;
-      const operation = hunkLine.length > 0 ? hunkLine[0] : ' ';
-      const content = hunkLine.length > 0 ? hunkLine.slice(1) : hunkLine;
+    for (; hunkLinesI < n; hunkLinesI++) {
+      const operation = ops[hunkLinesI];
+      const content = contents[hunkLinesI];
       if (operation === '-') {
-        if (at(toPos) === content) {
+        if (text.is(toPos, content as string)) {
           toPos++;
           nConsecutiveOldContextLines = 0;
         } else {
-          if (!errors || at(toPos) == null) return null;
-          patchedLines[patchedLinesLength] = at(toPos);
+          if (!errors || text.at(toPos) == null) return null;
+          patchedLines[patchedLinesLength] = text.at(toPos);
           return tryAt(toPos + 1, errors - 1, hunkLinesI, false, patchedLines, patchedLinesLength + 1);
         }
       }
@@ -232,17 +365,19 @@ function fitHunk(
       }
       if (operation === ' ') {
         nConsecutiveOldContextLines++;
-        patchedLines[patchedLinesLength] = at(toPos);
-        if (at(toPos) === content) {
+        if (text.is(toPos, content as string)) {
+          patchedLines[patchedLinesLength] = content;
           patchedLinesLength++;
           lastContextLineMatched = true;
           nextContextLineMustMatch = false;
           toPos++;
         } else {
+          const line = text.at(toPos);
+          patchedLines[patchedLinesLength] = line;
           if (nextContextLineMustMatch || !errors) return null;
           // a substitution, an insertion or a deletion the hunk's context does not show
           return (
-            (at(toPos) &&
+            (line &&
               (tryAt(toPos + 1, errors - 1, hunkLinesI + 1, false, patchedLines, patchedLinesLength + 1) ||
                 tryAt(toPos + 1, errors - 1, hunkLinesI, false, patchedLines, patchedLinesLength + 1))) ||
             tryAt(toPos, errors - 1, hunkLinesI + 1, false, patchedLines, patchedLinesLength)
@@ -259,14 +394,36 @@ function fitHunk(
 }
 
 /**
- * jsdiff's applyPatch of a one-hunk patch, on `text` in place: the 0-based line the hunk's first
- * line went to, or null (text unchanged) when it does not fit.
+ * Whether `pos` can fit with no errors: the hunk's first old line must be the text's line there
+ * (fitHunk with maxErrors 0 returns null at once otherwise). Says nothing when errors are allowed.
  */
-function applyOne(text: LineText, h: PreparedHunk, fuzzFactor: number): number | null {
+function mayFitExactly(text: LineText, hunk: HunkOps, pos: number): boolean {
+  return hunk.firstOld === -1 || text.is(pos, hunk.contents[hunk.firstOld] as string);
+}
+
+/** What a fuzz-0 applyOne left known: the positions where the hunk does not fit with no errors. */
+interface ExactMisses {
+  start: number;
+  maxLine: number;
+}
+
+/**
+ * jsdiff's applyPatch of a one-hunk patch, on `text` in place: the 0-based line the hunk's first
+ * line went to, or null (text unchanged) when it does not fit. `misses`: when the fuzz-0 call
+ * before this one failed on the same text with the same lines, the positions it tried, which the
+ * no-error pass here skips (fitHunk would fail on each of them again).
+ */
+function applyOne(
+  text: LineText,
+  h: PreparedHunk,
+  fuzzFactor: number,
+  misses: ExactMisses | null = null,
+): number | null {
   let lines = h.lines;
   const ends = text.lineEnds();
   if (ends === 'win' && h.unix) lines = lines.map((l, i) => (keepsEnding(lines, l, i) ? l : `${l}\r`));
   else if (ends === 'unix' && h.win) lines = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const ops = lines === h.lines ? h.ops : hunkOps(lines);
 
   let undo: 'none' | 'push' | 'pop' = 'none';
   const last = text.at(text.length - 1);
@@ -284,15 +441,19 @@ function applyOne(text: LineText, h: PreparedHunk, fuzzFactor: number): number |
     } else if (!fuzzFactor) return null;
   }
 
-  const at = (i: number): string | undefined => text.at(i);
   const maxLine = text.length - h.oldLines + fuzzFactor;
   let result: Fit | null = null;
   let toPos: number | undefined;
   for (let maxErrors = 0; maxErrors <= fuzzFactor; maxErrors++) {
     toPos = h.oldStart - 1;
+    const skip = maxErrors === 0 ? misses : null;
     const next = distanceIterator(toPos, 0, maxLine);
     for (; toPos !== undefined; toPos = next()) {
-      result = fitHunk(at, lines, toPos, maxErrors);
+      if (maxErrors === 0) {
+        if (skip && (toPos === skip.start || (toPos >= 0 && toPos <= skip.maxLine))) continue;
+        if (!mayFitExactly(text, ops, toPos)) continue;
+      }
+      result = fitHunk(text, ops, toPos, maxErrors);
       if (result) break;
     }
     if (result) break;
@@ -323,7 +484,11 @@ export function applyHunks(
   for (const [i, h] of hunks.entries()) {
     const p = prepare(h, h.oldStart + delta);
     const exact = applyOne(text, p, 0);
-    const at = exact ?? applyOne(text, p, 2);
+    // without an end-of-file newline change, the fuzz-2 call starts from the text and lines the
+    // fuzz-0 one failed on: the positions that one tried need no second no-error try
+    const same = !p.removeEofNl && !p.addEofNl;
+    const misses = same ? { start: p.oldStart - 1, maxLine: text.length - p.oldLines } : null;
+    const at = exact ?? applyOne(text, p, 2, misses);
     if (at === null) return { post: null, failed: i, starts: null };
     const plain = exact !== null && !p.removeEofNl && !p.addEofNl && text.lineEnds() !== 'win';
     const prev = hunks[i - 1];

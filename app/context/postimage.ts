@@ -28,8 +28,6 @@ export interface FileImage {
   mode: 'full' | 'hunks' | 'deleted';
   /** The post-image lines each hunk shows; always present, also in mode 'full'. */
   fragments: Fragment[];
-  /** True when the pre-image's git blob id matched the diff's `index` line. */
-  baseVerified: boolean;
   /**
    * Mode 'full': the post-image line each hunk starts on, when every hunk fitted exactly and in
    * order (app/context/apply.ts applyHunks); absent when only a diff of the images can tell.
@@ -65,6 +63,14 @@ export function gitBlobId(text: string): string {
     .update(`blob ${Buffer.byteLength(text, 'utf8')}\0`)
     .update(text, 'utf8')
     .digest('hex');
+}
+
+/**
+ * Whether `pre` is the blob the diff's `index` line names as its base (false when it names none):
+ * asked on demand, since hashing every pre-image of a series costs more than anything reads it.
+ */
+export function isDiffBase(pre: string, f: FileDiff): boolean {
+  return f.indexOld ? gitBlobId(pre).startsWith(f.indexOld) : false;
 }
 
 function fragmentsOf(f: FileDiff): Fragment[] {
@@ -118,7 +124,6 @@ export async function buildPostImages(
         post: null,
         mode: 'hunks',
         fragments: fragmentsOf(f),
-        baseVerified: false,
         notes: [],
       };
       files.push(img);
@@ -157,7 +162,6 @@ export async function buildPostImages(
         continue;
       }
       img.pre = pre;
-      if (f.indexOld && f.status !== 'added') img.baseVerified = gitBlobId(pre).startsWith(f.indexOld);
       if (f.status === 'deleted') {
         img.mode = 'deleted';
         if (oldPath) current.set(oldPath, null);

@@ -100,6 +100,17 @@ describe('applying hunks in one pass', () => {
     );
   });
 
+  it('keeps a text of no lines apart from one empty line, and searches past a hunk that fits nowhere exactly', () => {
+    // an empty file loses its only (empty) line to a hunk that ends without a newline: the text
+    // has no lines then, and the added line is the whole file
+    same('', [hunkOf(0, 0, 0, 1, ['+a', '\\ No newline at end of file'])]);
+    // the fuzz pass finds the hunk two lines further on, where one context line differs
+    const pre = ['x', 'a', 'b', 'c', 'd', 'e', 'f', 'a', 'b', 'Q', 'd', 'e'].join('\n');
+    const h = hunkOf(2, 5, 2, 5, [' a', ' b', '-c', '+C', ' d', ' e']);
+    same(pre.replace('c\nd', 'c2\nd'), [h]);
+    same(pre, [h, hunkOf(8, 5, 8, 5, [' a', ' b', '-c', '+C', ' d', ' e'])]);
+  });
+
   it('applies 2,000 one-line hunks to a 10,000-line file, and names a hunk that does not fit', () => {
     const lines = Array.from({ length: 10_000 }, (_, i) => `\tint v${i} = ${i};`);
     const hunks: Hunk[] = [];

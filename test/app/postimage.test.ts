@@ -9,6 +9,7 @@ import {
   buildPostImages,
   changedLines,
   gitBlobId,
+  isDiffBase,
   type PatchInput,
   shiftedLines,
   type TreeReader,
@@ -52,12 +53,15 @@ describe('buildPostImages', () => {
     expect(issues).toEqual([]);
     expect(patches.map((p) => p.files.map((f) => f.mode))).toEqual([['full'], ['full'], ['full']]);
     const [p1, p2, p3] = patches.map((p) => p.files[0]);
-    expect(p1?.baseVerified).toBe(true);
+    const [d1, d2, d3] = inputs.map((p) => p.files[0]) as [FileDiff, FileDiff, FileDiff];
+    expect(isDiffBase(p1?.pre ?? '', d1)).toBe(true);
     expect(p1?.pre).toBe(readFileSync(join(treeDir, 'kernel', 'frob.c'), 'utf8'));
     // each patch starts from the previous one's result; the blob ids of the index lines agree
     expect(p2?.pre).toBe(p1?.post);
-    expect(p2?.baseVerified).toBe(true);
-    expect(p3?.baseVerified).toBe(true);
+    expect(isDiffBase(p2?.pre ?? '', d2)).toBe(true);
+    expect(isDiffBase(p3?.pre ?? '', d3)).toBe(true);
+    // the tree's file is not the base the second patch names
+    expect(isDiffBase(p1?.pre ?? '', d2)).toBe(false);
     expect(p3?.post).toContain('DEFINE_KERNEL_API_SPEC(sys_frob)');
     expect(p3?.post).toContain(
       '\tif (!capable(CAP_SYS_ADMIN))\n\t\treturn -EPERM;\n\treturn frob_range(start, len);',
