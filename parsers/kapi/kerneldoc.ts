@@ -34,6 +34,8 @@
  *
  * Pure: no I/O, no clock. Never throws; what cannot be read becomes an Issue.
  */
+
+import { countNewlines } from '../text/lines.js';
 import type { Issue, Parsed } from '../types.js';
 import { issue } from '../types.js';
 import { type FieldReader, fieldDef, KERNELDOC_AS_WRITTEN, setField } from './fields.js';
@@ -439,29 +441,66 @@ function docLine(raw: string, line: number, first: boolean): DocLine {
   return { text: s.trim(), indent: indentOf(s), line };
 }
 
-/** Every `/** ... *\/` comment that starts a line, in one pass. */
-function scanComments(src: readonly string[]): DocComment[] {
+/**
+ * A line that may open a doc comment: `/**` after the line's leading white space (the set
+ * trimStart drops). `^` also matches after a CR or U+2028 inside a line, so each candidate is
+ * checked again on its whole line.
+ */
+const DOC_OPEN = /^[^\S\n]*\/\*\*/gm;
+
+/**
+ * Every `/** ... *\/` comment that starts a line, in one pass over the text: the lines outside
+ * comments are jumped over to the next line that may open one, and only the comments' own lines
+ * are cut out (a CR at a line's end dropped), so a file is not split into a string per line.
+ */
+export function scanDocComments(text: string): DocComment[] {
   const out: DocComment[] = [];
   let cur: DocComment | null = null;
+  /** The line being read: its 0-based number, where it starts, and where the next one starts. */
+  let i = 0;
+  let pos = 0;
+  let next = 0;
+  const read = (): string => {
+    const end = text.indexOf('\n', pos);
+    const stop = end === -1 ? text.length : end;
+    next = stop + 1;
+    return text.charCodeAt(stop - 1) === 0x0d && stop > pos
+      ? text.slice(pos, stop - 1)
+      : text.slice(pos, stop);
+  };
+  const advance = (): void => {
+    pos = next;
+    i++;
+  };
   // Text that starts with comment body lines (` * ...`) starts inside a comment.
-  let first = 0;
-  while (first < src.length && (src[first] ?? '').trim() === '') first++;
-  if (/^[ \t]*\*(?:[ \t]|$)/.test(src[first] ?? '')) {
-    cur = {
-      lines: [],
-      startLine: first + 1,
-      endLine: first + 1,
-      terminated: false,
-      headless: true,
-      after: first,
-    };
+  for (; pos <= text.length; advance()) {
+    const raw = read();
+    if (raw.trim() === '') continue;
+    if (/^[ \t]*\*(?:[ \t]|$)/.test(raw))
+      cur = { lines: [], startLine: i + 1, endLine: i + 1, terminated: false, headless: true, after: i };
+    break;
   }
-  for (let i = cur === null ? 0 : first; i < src.length; i++) {
-    const raw = src[i] ?? '';
+  if (cur === null) {
+    i = 0;
+    pos = 0;
+  }
+  while (pos <= text.length) {
     if (cur === null) {
+      DOC_OPEN.lastIndex = pos;
+      const m = DOC_OPEN.exec(text);
+      if (m === null) break;
+      const start = m.index === 0 ? 0 : text.lastIndexOf('\n', m.index - 1) + 1;
+      if (start > pos) {
+        i += countNewlines(text, pos, start);
+        pos = start;
+      }
+      const raw = read();
       const lead = raw.length - raw.trimStart().length;
       const t = raw.slice(lead);
-      if (!t.startsWith('/**') || t.startsWith('/***') || t.startsWith('/**/')) continue;
+      if (!t.startsWith('/**') || t.startsWith('/***') || t.startsWith('/**/')) {
+        advance();
+        continue;
+      }
       cur = { lines: [], startLine: i + 1, endLine: i + 1, terminated: false, headless: false, after: i + 1 };
       let rest = t.slice(3);
       const end = rest.indexOf('*/');
@@ -471,11 +510,11 @@ function scanComments(src: readonly string[]): DocComment[] {
         cur.terminated = true;
         out.push(cur);
         cur = null;
-        continue;
-      }
-      if (rest.trim() !== '') cur.lines.push(docLine(rest, i + 1, true));
+      } else if (rest.trim() !== '') cur.lines.push(docLine(rest, i + 1, true));
+      advance();
       continue;
     }
+    const raw = read();
     const end = raw.indexOf('*/');
     if (end >= 0) {
       const before = raw.slice(0, end);
@@ -485,19 +524,21 @@ function scanComments(src: readonly string[]): DocComment[] {
       cur.after = i + 1;
       out.push(cur);
       cur = null;
+      advance();
       continue;
     }
     if (raw.trimStart().startsWith('/*')) {
       // A new comment starts inside this one: the previous one was cut off (e.g. by a hunk).
+      // This line is read again as one that may open a comment.
       cur.after = i;
       out.push(cur);
       cur = null;
-      i--;
       continue;
     }
     cur.lines.push(docLine(raw, i + 1, false));
     cur.endLine = i + 1;
     cur.after = i + 1;
+    advance();
   }
   if (cur !== null) out.push(cur);
   return out;
@@ -1847,9 +1888,11 @@ export function parseKerneldocSpecs(
   const specs: ApiSpec[] = [];
   try {
     const g = docGrammar(options.blocks ?? KERNELDOC_BLOCKS);
-    const src = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-    for (const c of scanComments(src)) {
+    // the text's lines are only needed for the declaration below a spec comment
+    let src: string[] | null = null;
+    for (const c of scanDocComments(text)) {
       if (!isSpecComment(c.lines, g)) continue;
+      src ??= text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
       specs.push(buildSpec(c, src, path, issues, g));
     }
   } catch (err) {
