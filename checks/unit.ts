@@ -14,6 +14,7 @@ import { linkSpecs } from '../parsers/kapi/link.js';
 import { parseMacroSpecs } from '../parsers/kapi/macro.js';
 import { parseMacroSpecsByWindow } from '../parsers/kapi/macro-windows.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
+import { lineStarts } from '../parsers/text/lines.js';
 import type { Issue } from '../parsers/types.js';
 import type { Evidence, FileUnit } from './types.js';
 
@@ -135,10 +136,16 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
   const isC = isCFile(input.path);
 
   if (input.mode === 'full' && input.post !== null) {
-    const lines = input.post.split('\n');
-    line = (n) => (n >= 1 && n <= lines.length ? lines[n - 1] : undefined);
+    // most images yield no finding, so no line is ever read: the text is indexed on the first read
+    const post = input.post;
+    let starts: number[] | null = null;
+    line = (n) => {
+      starts ??= lineStarts(post);
+      if (!Number.isInteger(n) || n < 1 || n > starts.length) return undefined;
+      const from = starts[n - 1] as number;
+      return post.slice(from, n < starts.length ? (starts[n] as number) - 1 : post.length);
+    };
     if (isC) {
-      const post = input.post;
       ({ specs, issues: specIssues } = memo.get('specs', input.path, post, () =>
         specsOf(post, input.path, memo),
       ));

@@ -52,3 +52,14 @@ describe('a unit built from hunks', () => {
     );
   });
 });
+
+describe('a unit built from a whole post-image', () => {
+  it('reads its lines as the text split at line ends, CRs kept, and nothing outside it', () => {
+    for (const post of ['a\r\nb\n\nlast', 'one\n', '', '\n\n', ...texts.slice(0, 4)]) {
+      const unit = buildUnit({ path: 'x.h', mode: 'full', post, fragments: [], diff: null }, null);
+      const lines = post.split('\n');
+      expect(lines.map((_, i) => unit.line(i + 1))).toEqual(lines);
+      for (const n of [0, -1, lines.length + 1, 1.5, Number.NaN]) expect(unit.line(n)).toBeUndefined();
+    }
+  });
+});
