@@ -4,7 +4,8 @@
  * measured in the same run, interleaved, median of --runs. For each series of ../shared/corpus:
  *
  * - no tree: the whole series, hunks only, without a cache and with a warm one;
- * - cold: `--tree` 6.12 with an empty cache (a fresh folder each run);
+ * - cold: `--tree` 6.12 with an empty cache (a fresh folder each run, made and removed outside
+ *   the timed command);
  * - warm: `--tree` 6.12 with the cache a previous run of the same command filled;
  * - hook: b4's per-patch hook, one process per patch, the patch on stdin, `--tree`, warm cache,
  *   summed over the patches, against checkpatch run once per patch, summed.
@@ -71,6 +72,7 @@ async function benchSeries(dir: string, name: string, tree: string, runs: number
     .map((f) => join(dir, f));
   const checkpatch = join(tree, 'scripts', 'checkpatch.pl');
   const warmDir = mkdtempSync(join(tmpdir(), 'kapi-bench-warm-'));
+  let coldDir = '';
   let findings = 0;
   const ours = async (args: string[]): Promise<void> => {
     const out = await quiet(process.execPath, [bin, 'check', '--format', 'json', ...args]);
@@ -83,14 +85,8 @@ async function benchSeries(dir: string, name: string, tree: string, runs: number
     },
     noTree: () => ours(['--no-cache', ...patches]),
     noTreeWarm: () => ours(['--cache-dir', warmDir, ...patches]),
-    cold: async () => {
-      const d = mkdtempSync(join(tmpdir(), 'kapi-bench-cold-'));
-      try {
-        await ours(['--tree', tree, '--cache-dir', d, ...patches]);
-      } finally {
-        rmSync(d, { recursive: true, force: true });
-      }
-    },
+    // the empty cache folder is made before and removed after the timed command (the loop below)
+    cold: () => ours(['--tree', tree, '--cache-dir', coldDir, ...patches]),
     warm: () => ours(['--tree', tree, '--cache-dir', warmDir, ...patches]),
     hook: async () => {
       for (const p of patches)
@@ -101,11 +97,21 @@ async function benchSeries(dir: string, name: string, tree: string, runs: number
         );
     },
   };
+  /** Times `f`; for `cold`, with a fresh empty cache folder, made and removed outside the timing. */
+  const timed = async (k: string, f: () => Promise<unknown>): Promise<number> => {
+    if (k !== 'cold') return (await time(f)).ms;
+    coldDir = mkdtempSync(join(tmpdir(), 'kapi-bench-cold-'));
+    try {
+      return (await time(f)).ms;
+    } finally {
+      rmSync(coldDir, { recursive: true, force: true });
+    }
+  };
   // one warm-up each: the page cache, perl's and node's compile caches, and the warm cache itself
-  for (const f of Object.values(subjects)) await f();
+  for (const [k, f] of Object.entries(subjects)) await timed(k, f);
   const ms: Record<string, number[]> = Object.fromEntries(Object.keys(subjects).map((k) => [k, []]));
   for (let i = 0; i < runs; i++)
-    for (const [k, f] of Object.entries(subjects)) ms[k]?.push((await time(f)).ms);
+    for (const [k, f] of Object.entries(subjects)) ms[k]?.push(await timed(k, f));
   rmSync(warmDir, { recursive: true, force: true });
   const m = (k: string): number => Math.round(median(ms[k] ?? []));
   const r = (a: number, b: number): number => Number((a / b).toFixed(1));
