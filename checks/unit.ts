@@ -54,11 +54,17 @@ export function isCFile(path: string): boolean {
  */
 export type MemoKind = 'specs' | 'syscalls' | 'c' | 'c-reach' | 'macro-window' | 'c-part';
 export interface FactMemo {
+  /** The value of (kind, path, text), which the caller may change and keep: its own copy. */
   get<T>(kind: MemoKind, path: string, text: string, make: () => T): T;
+  /** The same value, for a caller that only reads it and keeps nothing of it. */
+  peek<T>(kind: MemoKind, path: string, text: string, make: () => T): T;
 }
 
 /** No memo: compute every time. */
-export const NO_MEMO: FactMemo = { get: (_kind, _path, _text, make) => make() };
+export const NO_MEMO: FactMemo = {
+  get: (_kind, _path, _text, make) => make(),
+  peek: (_kind, _path, _text, make) => make(),
+};
 
 export interface SpecsOf {
   specs: ApiSpec[];

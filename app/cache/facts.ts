@@ -44,6 +44,16 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 /** What one process keeps in memory (serialised). */
 const MEMORY_BYTES = 64 * 1024 * 1024;
 /**
+ * Values peeked and not yet taken, at most: a review peeks at the specs of every image (its
+ * limits) before it builds the images' units one by one (RFC v2: 72 images).
+ */
+const FRESH_ENTRIES = 256;
+/**
+ * Digests of large texts kept: as many as the images of a big review, whose texts are alive for
+ * the review anyway.
+ */
+const DIGESTS = 256;
+/**
  * Kinds kept as live objects in this process only, never on disk, with how many of each are kept
  * (the least recently used go first): one macro spec's window is cheaper to parse than to hash,
  * serialise and read back, and its readers copy what they read; a part's C tree is large and only
@@ -139,6 +149,8 @@ export class FactCache implements FactMemo {
   private readonly live = new Map<MemoKind, Map<string, unknown>>();
   private memoryBytes = 0;
   private readonly digests = new Map<string, string>();
+  /** Values made or decoded for a peek() and not handed to a get() yet. */
+  private readonly fresh = new Map<string, unknown>();
   /** Folders of the cache this process made or found. */
   private readonly folders = new Set<string>();
   private readonly version: string;
@@ -163,7 +175,7 @@ export class FactCache implements FactMemo {
   }
 
   /**
-   * The sha256 of a text, kept for the last few texts: a review asks for several kinds of facts
+   * The sha256 of a text, kept for the last DIGESTS large texts: a review asks for several kinds of facts
    * of each post-image (its specs, its C facts, its syscalls), and hashing a 100 KB file is
    * dearer than finding it in a Map.
    */
@@ -173,7 +185,7 @@ export class FactCache implements FactMemo {
     if (d === undefined) {
       d = createHash('sha256').update(text).digest('hex');
       this.digests.set(text, d);
-      if (this.digests.size > 64) this.digests.delete(this.digests.keys().next().value as string);
+      if (this.digests.size > DIGESTS) this.digests.delete(this.digests.keys().next().value as string);
     }
     return d;
   }
@@ -186,6 +198,34 @@ export class FactCache implements FactMemo {
     const live = LIVE_ENTRIES.get(kind);
     if (live !== undefined) return this.getLive(kind, live, `${path}\0${text}`, make);
     const key = this.key(kind, path, text);
+    if (this.fresh.has(key)) {
+      // made (or decoded) for a look that kept nothing of it: this caller may have it as it is
+      const v = this.fresh.get(key) as T;
+      this.fresh.delete(key);
+      this.stats.memoryHits++;
+      return v;
+    }
+    return this.find(kind, key, make);
+  }
+
+  /**
+   * get() for a caller that only reads the value and keeps nothing of it (the review's limits
+   * counting spec entries): the value stays here, unshared, for the next get() of the same key,
+   * which then has no copy to decode.
+   */
+  peek<T>(kind: MemoKind, path: string, text: string, make: () => T): T {
+    const live = LIVE_ENTRIES.get(kind);
+    if (live !== undefined) return this.getLive(kind, live, `${path}\0${text}`, make);
+    const key = this.key(kind, path, text);
+    if (this.fresh.has(key)) return this.fresh.get(key) as T;
+    const v = this.find(kind, key, make);
+    this.fresh.set(key, v);
+    if (this.fresh.size > FRESH_ENTRIES) this.fresh.delete(this.fresh.keys().next().value as string);
+    return v;
+  }
+
+  /** The value of `key`: from memory, else from disk, else made (and kept in both). */
+  private find<T>(kind: MemoKind, key: string, make: () => T): T {
     const mem = this.memory.get(key);
     if (mem) {
       const e = this.decode(mem, kind, key);

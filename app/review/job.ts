@@ -80,7 +80,7 @@ function registryChecks(ids: readonly string[]): Check[] {
 
 function hasSpec(text: string, path: string, memo: FactMemo): boolean {
   return (
-    mayCarryKapi(text) && memo.get('specs', path, text, () => specsOf(text, path, memo)).specs.length > 0
+    mayCarryKapi(text) && memo.peek('specs', path, text, () => specsOf(text, path, memo)).specs.length > 0
   );
 }
 

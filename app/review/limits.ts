@@ -110,7 +110,7 @@ function overBytes(s: string, max: number): number | null {
 /** Total entries of the specs in a text (the parse goes through `memo`, which the review reuses). */
 export function countSpecEntries(text: string, path: string, memo: FactMemo = NO_MEMO): number {
   let n = 0;
-  for (const s of memo.get('specs', path, text, () => specsOf(text, path, memo)).specs) n += specEntries(s);
+  for (const s of memo.peek('specs', path, text, () => specsOf(text, path, memo)).specs) n += specEntries(s);
   return n;
 }
 

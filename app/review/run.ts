@@ -260,7 +260,7 @@ function needsCAnalysis(patches: readonly ReviewPatch[], memo: FactCache): boole
     for (const f of p.files) {
       if (f.mode !== 'full' || !isCFile(f.path)) continue;
       for (const text of [f.post, f.pre])
-        if (text !== null && memo.get('specs', f.path, text, () => specsOf(text, f.path)).specs.length > 0)
+        if (text !== null && memo.peek('specs', f.path, text, () => specsOf(text, f.path)).specs.length > 0)
           return true;
     }
   return false;

@@ -70,6 +70,34 @@ describe('the fact cache on disk', () => {
     expect(entries(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('hands a value made for a peek to the next get as it is, and copies after that', () => {
+    const dir = tmp();
+    const c = new FactCache(dir);
+    let made = 0;
+    const make = () => {
+      made++;
+      return structuredClone(SYSCALLS);
+    };
+    const seen = c.peek('syscalls', 'kernel/frob.c', TEXT, make);
+    // a second look and the first get see that very value: nothing made again, nothing decoded
+    expect(c.peek('syscalls', 'kernel/frob.c', TEXT, make)).toBe(seen);
+    const owned = c.get('syscalls', 'kernel/frob.c', TEXT, make);
+    expect(owned).toBe(seen);
+    expect(made).toBe(1);
+    // the owner may change it: later callers get a copy of what was made, from memory or disk
+    (owned as { name: string }[])[0] = { name: 'changed' };
+    const later = c.get('syscalls', 'kernel/frob.c', TEXT, make);
+    expect(later).toEqual(SYSCALLS);
+    expect(later).not.toBe(owned);
+    expect(ask(new FactCache(dir))).toEqual({ value: SYSCALLS, made: false });
+    expect(made).toBe(1);
+    // a peek of what is in memory decodes it once for the peek and the next get
+    const p = c.peek('syscalls', 'kernel/frob.c', TEXT, make);
+    expect(c.get('syscalls', 'kernel/frob.c', TEXT, make)).toBe(p);
+    expect(c.get('syscalls', 'kernel/frob.c', TEXT, make)).not.toBe(p);
+    expect(made).toBe(1);
+  });
+
   it('keys by path and text: another text or path is made afresh', () => {
     const dir = tmp();
     const c = new FactCache(dir);
