@@ -35,6 +35,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { FactMemo, MemoKind } from '../../checks/unit.js';
 import { packageVersion } from '../io/package.js';
 import { validEntry } from './shape.js';
+import { BackgroundWriter } from './writer.js';
 
 /** Bump when what an entry holds changes shape or meaning without a version change. */
 const SCHEMA = 1;
@@ -70,6 +71,11 @@ export interface CacheOptions {
   maxBytes?: number;
   /** The tool version the entries belong to (default: package.json's). */
   version?: string;
+  /**
+   * Write entries from a worker thread (app/cache/writer.ts) while the review goes on; the caller
+   * then awaits flush() before it ends (which also keeps the cap). For a command: `check`.
+   */
+  background?: boolean;
 }
 
 /** `$XDG_CACHE_HOME/kapi-review`, else `~/.cache/kapi-review`. */
@@ -156,14 +162,20 @@ export class FactCache implements FactMemo {
   private readonly version: string;
   private readonly maxBytes: number;
   private diskOk: boolean;
+  private readonly background: boolean;
+  /** The background writer, once the first entry is written (null: none could start). */
+  private writer: BackgroundWriter | null | undefined;
+  /** prune() was asked for while writes were out: flush() does it. */
+  private prunePending = false;
 
   constructor(
     readonly dir: string | null,
-    opts: { maxBytes?: number; version?: string } = {},
+    opts: { maxBytes?: number; version?: string; background?: boolean } = {},
   ) {
     this.version = opts.version ?? toolVersion();
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     this.diskOk = dir !== null;
+    this.background = opts.background === true;
   }
 
   /** The key of (kind, path, text) for this version and schema. */
@@ -334,6 +346,17 @@ export class FactCache implements FactMemo {
     const file = this.file(key);
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     const dir = join(file, '..');
+    if (this.background) {
+      if (this.writer === undefined) this.writer = sharedWriter();
+      if (this.writer?.diskFailed) {
+        this.diskOk = false;
+        return;
+      }
+      if (this.writer?.write({ dir, file, tmp, bytes })) {
+        this.stats.writes++;
+        return;
+      }
+    }
     try {
       // each of the 256 folders is made once per process (a write into one that went meanwhile
       // makes it again)
@@ -364,6 +387,29 @@ export class FactCache implements FactMemo {
    * left behind (older than a minute).
    */
   prune(now = Date.now()): void {
+    if (this.writer) {
+      // the entries are not all on disk yet
+      this.prunePending = true;
+      return;
+    }
+    this.pruneNow(now);
+  }
+
+  /**
+   * Waits until the entries handed to the background writer are on disk, then keeps the cap if
+   * a prune() was asked for meanwhile. Nothing to wait for without a background writer.
+   */
+  async flush(): Promise<void> {
+    if (!this.writer) return;
+    await this.writer.flush();
+    if (this.writer.diskFailed) this.diskOk = false;
+    if (this.prunePending) {
+      this.prunePending = false;
+      this.pruneNow();
+    }
+  }
+
+  private pruneNow(now = Date.now()): void {
     if (!this.diskOk || this.stats.writes === 0 || this.dir === null) return;
     const root = join(this.dir, `v${SCHEMA}`);
     const files: { path: string; size: number; mtime: number }[] = [];
@@ -413,15 +459,24 @@ export class FactCache implements FactMemo {
 
 const open = new Map<string, FactCache>();
 
+let writer: BackgroundWriter | null | undefined;
+
+/** This process's background writer: one worker for every cache that writes in the background. */
+function sharedWriter(): BackgroundWriter | null {
+  if (writer === undefined) writer = BackgroundWriter.start();
+  return writer;
+}
+
 /** The cache of this process for a folder (or the in-memory one for null): one per folder. */
 export function factCache(opts: CacheOptions | null | undefined): FactCache {
   const dir = opts?.dir ?? null;
-  const id = `${dir ?? ''}\0${opts?.version ?? ''}\0${opts?.maxBytes ?? ''}`;
+  const id = `${dir ?? ''}\0${opts?.version ?? ''}\0${opts?.maxBytes ?? ''}\0${opts?.background === true}`;
   let c = open.get(id);
   if (!c) {
     c = new FactCache(dir, {
       ...(opts?.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
       ...(opts?.version !== undefined ? { version: opts.version } : {}),
+      ...(opts?.background ? { background: true } : {}),
     });
     open.set(id, c);
   }

@@ -27,7 +27,7 @@ import { type MailIssues, renderSeriesText, seriesToJson } from '../../reporters
 import { renderSpecIndexText, specIndexToJson } from '../../reporters/specs.js';
 import { renderTerminal } from '../../reporters/terminal.js';
 import { loadCParser } from '../c/language.js';
-import { defaultCacheDir } from '../cache/facts.js';
+import { defaultCacheDir, factCache } from '../cache/facts.js';
 import type { ReviewConfig } from '../config/index.js';
 import { directoryTree } from '../context/tree.js';
 import { frameworkForSeries, frameworkForTree } from '../framework/resolve.js';
@@ -350,7 +350,9 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   const cache =
     opts.cache === false
       ? { dir: null, version: 'this process' }
-      : { dir: opts.cacheDir ?? defaultCacheDir() };
+      : // entries go to disk from a worker thread while the review goes on; the report is
+        // printed first, then the command waits for them
+        { dir: opts.cacheDir ?? defaultCacheDir(), background: true };
   const reviewed = await reviewSeriesSet(set, {
     checks: CHECKS,
     config,
@@ -359,7 +361,9 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     tree: opts.tree ?? null,
     cache,
   });
-  return printReport(buildReport(reviewed), opts, io);
+  const code = printReport(buildReport(reviewed), opts, io);
+  await factCache(cache).flush();
+  return code;
 }
 
 export interface CliIo {

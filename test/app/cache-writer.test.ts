@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FactCache } from '../../app/cache/facts.js';
+import { BackgroundWriter } from '../../app/cache/writer.js';
+
+const TEXT = 'SYSCALL_DEFINE0(frob)\n{\n\treturn 0;\n}\n';
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'kapi-writer-'));
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }))
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out.push(join(d, e.name));
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+/** Syscalls as the cache keeps them (an entry of another shape is refused when read). */
+const syscalls = (name: string) => [
+  {
+    name,
+    fnName: `sys_${name}`,
+    arity: 0,
+    params: [],
+    line: 1,
+    endLine: 1,
+    macroText: 'SYSCALL_DEFINE0(frob)',
+  },
+];
+
+/** Asks a cache for the syscalls of `path`, and says whether it had to make them. */
+function ask(c: FactCache, path: string, value: unknown = syscalls('frob')): boolean {
+  let made = false;
+  c.get('syscalls', path, TEXT, () => {
+    made = true;
+    return value;
+  });
+  return made;
+}
+
+describe('cache entries written in the background', () => {
+  it('are on disk, whole and under their names, once flush() resolves', async () => {
+    const dir = tmp();
+    const c = new FactCache(dir, { background: true });
+    for (let i = 0; i < 40; i++) expect(ask(c, `kernel/f${i}.c`)).toBe(true);
+    await c.flush();
+    expect(c.stats.writes).toBe(40);
+    const written = files(dir);
+    expect(written.length).toBe(40);
+    expect(written.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // another process reads every one of them back
+    const later = new FactCache(dir);
+    for (let i = 0; i < 40; i++) expect(ask(later, `kernel/f${i}.c`)).toBe(false);
+    expect(later.stats.hits).toBe(40);
+  });
+
+  it('keep the cap: a prune asked for while writes are out is done by flush()', async () => {
+    const dir = tmp();
+    const c = new FactCache(dir, { background: true, maxBytes: 4000 });
+    for (let i = 0; i < 20; i++) ask(c, `f${i}.c`, syscalls(`${i}`.repeat(600)));
+    c.prune();
+    expect(c.stats.evicted).toBe(0);
+    await c.flush();
+    expect(c.stats.evicted).toBeGreaterThan(0);
+    expect(files(dir).reduce((n, f) => n + statSync(f).size, 0)).toBeLessThanOrEqual(4000);
+  });
+
+  it('turn the disk off when it refuses them, and the values still come back', async () => {
+    // the cache folder is a regular file: no entry can be written under it
+    const dir = join(tmp(), 'a-file');
+    writeFileSync(dir, 'not a folder');
+    const c = new FactCache(dir, { background: true });
+    expect(ask(c, 'a.c')).toBe(true);
+    await c.flush();
+    expect(c.onDisk).toBe(false);
+    expect(ask(c, 'b.c')).toBe(true);
+    expect(ask(c, 'a.c')).toBe(false); // from memory
+  });
+
+  it('are not started on one core: the cache writes them itself', () => {
+    expect(BackgroundWriter.start(1)).toBeNull();
+    const w = BackgroundWriter.start(2);
+    expect(w).not.toBeNull();
+    expect(
+      w?.write({ dir: tmp(), file: join(tmp(), 'x'), tmp: join(tmp(), 'x.tmp'), bytes: new Uint8Array(1) }),
+    ).toBe(true);
+    return w?.flush();
+  });
+});
