@@ -17,10 +17,21 @@ import { lastMessageStart, splitMboxBuffer } from '../../parsers/mbox.js';
 import { splitHeaders } from '../../parsers/mime.js';
 import { buildSeries, seriesMailKind } from '../../parsers/series.js';
 import type { Issue } from '../../parsers/types.js';
-import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';
+import {
+  bodyArb,
+  charsetArb,
+  encodeBody,
+  encodingArb,
+  generated,
+  layoutArb,
+  MODE_DIFF,
+  nameCase,
+  PATCH_BODY,
+  subjectArb,
+} from '../helpers/ingest-mail.js';
+import { makeMail } from '../helpers/mailgen.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 /** What the full parser makes of a message that the ingest must never skip. */
 function mustParse(raw: Uint8Array): { must: boolean; mail: PatchMail } {
@@ -36,11 +47,6 @@ function expectNoMiss(raw: Uint8Array): void {
     expect(verdict.reason, `skipped: ${mail.subject} (${mail.files.length} files)`).not.toBe('none');
   }
 }
-
-const DIFF = gitDiff('kernel/frob.c', 'int a;\nint b;\nint c;\n', 'int a;\nint b2;\nint c;\n');
-const PATCH_BODY = patchBody('frob: rename b\n\nSigned-off-by: Ada Example <ada@example.org>', DIFF);
-/** A diff without `+++ ` lines: only its `diff --git ` line can give it away. */
-const MODE_DIFF = 'diff --git a/tools/frob.sh b/tools/frob.sh\nold mode 100644\nnew mode 100755\n';
 
 describe('prefilterMail on the synthetic list mail', () => {
   const raws = [...syntheticMessages(3000, 0.05, 7)].flatMap((mbox) =>
@@ -121,118 +127,6 @@ describe('prefilterMail on the fixtures', () => {
     );
   });
 });
-
-// Generated mails: the pieces that decide where a diff is and how the body is encoded.
-const nameCase = (name: string) =>
-  fc.constantFrom(
-    name,
-    name.toLowerCase(),
-    name.toUpperCase(),
-    name.replace(/[aeiou]/g, (c) => c.toUpperCase()),
-  );
-const subjectArb = fc.constantFrom(
-  '[PATCH 0/3] frob: cover',
-  '[PATCH v2 2/3] frob: middle',
-  '[RFC 1/2] frob: rfc',
-  'PATCH 1/2 frob: bracketless',
-  'Re: [PATCH 1/3] frob: reply',
-  'RE : [PATCH 1/3] frob: reply',
-  'Aw: [PATCH 0/2] frob',
-  '=?UTF-8?q?=5BPATCH_1/2=5D_frob?=',
-  '=?UTF-8?B?W1BBVENIIDAvMl0gZnJvYg==?=',
-  '[GIT PULL] frob 1/2 fixes',
-  'frob: plain subject',
-  '\x01Re: [PATCH 1/2] control',
-);
-const bodyArb = fc.constantFrom(
-  PATCH_BODY,
-  `\ufeff${DIFF}\n`,
-  MODE_DIFF,
-  `\ufeff${MODE_DIFF}`,
-  `words\n\n${MODE_DIFF}`,
-  'just words\n',
-  `> ${DIFF.split('\n').join('\n> ')}\n`,
-  '--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n',
-  'text\n\nFrom the list\n',
-);
-const encodingArb = fc.constantFrom(
-  null,
-  '7bit',
-  '8bit',
-  'quoted-printable',
-  'base64',
-  'x-uuencode',
-  'Base64',
-);
-const charsetArb = fc.constantFrom(
-  null,
-  'utf-8',
-  'us-ascii',
-  'iso-8859-1',
-  'utf-16',
-  'utf-16le',
-  'iso-2022-jp',
-  'x-bogus',
-);
-const layoutArb = fc.constantFrom('single', 'multipart', 'attachment', 'rfc822', 'no-blank', 'malformed');
-
-function encodeBody(text: string, encoding: string | null, charset: string | null): Buffer {
-  let bytes: Buffer = Buffer.from(text, 'utf8');
-  if (charset?.startsWith('utf-16')) bytes = Buffer.from(`\ufeff${text}`, 'utf16le');
-  if (charset === 'iso-2022-jp') bytes = bin(text.replace(/diff/g, 'd\x1b(Biff'));
-  const enc = encoding?.toLowerCase();
-  if (enc === 'base64') return bin(`${(bytes.toString('base64').match(/.{1,76}/g) ?? []).join('\n')}\n`);
-  if (enc === 'quoted-printable')
-    return bin(
-      [...bytes]
-        .map((c, i) =>
-          c === 0x0a
-            ? '\n'
-            : i % 7 === 0 || c > 0x7e || c === 0x3d
-              ? `=${c.toString(16).toUpperCase().padStart(2, '0')}`
-              : String.fromCharCode(c),
-        )
-        .join(''),
-    );
-  return bytes;
-}
-
-function generated(
-  nameCases: string[],
-  subject: string,
-  body: string,
-  encoding: string | null,
-  charset: string | null,
-  layout: string,
-  crlf: boolean,
-): Buffer {
-  const [ct, cte, subj] = nameCases as [string, string, string];
-  const type = `text/plain${charset ? `; charset=${charset}` : ''}`;
-  const head = ['From: Ada <ada@example.org>', `${subj}: ${subject}`, 'Message-ID: <g@example.org>'];
-  const enc = encodeBody(body, encoding, charset);
-  let parts: Buffer[];
-  if (layout === 'single' || layout === 'no-blank' || layout === 'malformed') {
-    head.push(`${ct}: ${type}`);
-    if (encoding) head.push(`${cte}: ${encoding}`);
-    if (layout === 'malformed') head.push('this line is no header field');
-    parts = [bin(`${head.join('\n')}\n${layout === 'no-blank' ? '' : '\n'}`), enc];
-  } else if (layout === 'rfc822') {
-    head.push(`${ct}: message/rfc822`);
-    const inner = `${ct}: ${type}\n${encoding ? `${cte}: ${encoding}\n` : ''}\n`;
-    parts = [bin(`${head.join('\n')}\n\n${inner}`), enc];
-  } else {
-    head.push(`${ct}: multipart/mixed; boundary="b1"`);
-    const disp = layout === 'attachment' ? 'Content-Disposition: attachment; filename="0001-x.patch"\n' : '';
-    const inner = `${ct}: ${layout === 'attachment' ? 'text/x-patch' : type}\n${disp}${encoding ? `${cte}: ${encoding}\n` : ''}\n`;
-    parts = [
-      bin(`${head.join('\n')}\n\npreamble\n--b1\n${ct}: text/plain\n\nsee attached\n--b1\n${inner}`),
-      enc,
-      bin('\n--b1--\n'),
-    ];
-  }
-  const raw = Buffer.concat(parts);
-  return crlf ? bin(raw.toString('latin1').replace(/\n/g, '\r\n')) : raw;
-}
 
 describe('prefilterMail on generated mail', () => {
   it('never skips what the full parser keeps, whatever the encoding, casing or layout', () => {
