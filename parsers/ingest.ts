@@ -118,7 +118,11 @@ function asciiTransparent(label: string): boolean {
 
 /** Content-Type values seen before and what they decide (list mail repeats a handful). */
 const contentTypeCache = new Map<string, PrefilterReason>();
+/** A value parseContentType reads as a multipart or message type (each has a boundary of its own). */
+const MIME_TYPE_START = /^(?:multipart|message)\//i;
 function contentTypeVerdict(value: string): PrefilterReason {
+  // the type is the value up to its first `;`, trimmed (the value is) and lower-cased
+  if (MIME_TYPE_START.test(value)) return 'mime';
   let v = contentTypeCache.get(value);
   if (v === undefined) {
     const ct = parseContentType(value);
@@ -131,12 +135,14 @@ function contentTypeVerdict(value: string): PrefilterReason {
 }
 
 const REPLY_START = /^(?:re|aw|fwd?)[ \t]*:/i;
+/** An n/N counter is a token of digits, `/` and digits: the subject has a digit, `/` and a digit. */
+const COUNTER_INSIDE = /\d\/\d/;
 
 /** The subject decides: can it be a patch slot or a cover letter without a diff? */
 function subjectVerdict(subject: string): PrefilterReason {
   if (subject.includes('=?')) return 'subject';
   if (!subject.includes('/')) return 'none'; // no n/N counter
-  if (REPLY_START.test(subject)) return 'none';
+  if (REPLY_START.test(subject) || !COUNTER_INSIDE.test(subject)) return 'none';
   const s = parseSubject(subject).value;
   return !s.reply && s.counter !== null ? 'subject' : 'none';
 }

@@ -147,6 +147,52 @@ describe('prefilterMail on generated mail', () => {
     );
   });
 
+  it('never skips a subject with a counter, however its tokens are put together', () => {
+    const token = fc.constantFrom(
+      'PATCH',
+      'RFC',
+      'v2',
+      '1/3',
+      '0/3',
+      '01/10',
+      '9/9',
+      '1/',
+      '/3',
+      '0/0',
+      'mm/slab',
+      '6.1/',
+      '\uff11/\uff13',
+      'x',
+    );
+    const sep = fc.constantFrom(' ', ',', '\t', ' \x01', '/', '');
+    const subjectArb = fc
+      .tuple(
+        fc.constantFrom('', 'Re: ', 'Fwd:', ' ', 'x '),
+        fc.boolean(),
+        fc.array(fc.tuple(token, sep), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(' mm/slab: fix', ' frob 2/3 of it', '', ']'),
+      )
+      .map(([lead, brackets, tokens, title]) => {
+        const inner = tokens.map(([t, s]) => `${t}${s}`).join('');
+        return `${lead}${brackets ? `[${inner}]` : inner}${title}`;
+      });
+    const ctArb = fc.constantFrom(
+      'text/plain',
+      'Multipart/Mixed; boundary="b1"',
+      'message/rfc822',
+      ' multipart/alternative; boundary=b1',
+      'multipart',
+      'text/plain; x="multipart/mixed"',
+    );
+    fc.assert(
+      fc.property(subjectArb, ctArb, (subject, ct) => {
+        const raw = Buffer.from(makeMail({ subject, headers: { 'Content-Type': ct }, body: 'words\n' }));
+        expectNoMiss(raw);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('finds the patch behind each encoding and skips the plain discussion', () => {
     const mail = (headers: Record<string, string>, body: string, subject = 'frob: rename b') =>
       Buffer.from(makeMail({ subject, headers, body }));
