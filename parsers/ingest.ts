@@ -32,7 +32,7 @@
  */
 import { outlineMailSync, type PatchMail, parseMailSync } from './mail.js';
 import { type MboxMessage, type MboxOptions, MboxSplitter } from './mbox.js';
-import { collectTextParts, parseContentType, splitHeaders } from './mime.js';
+import { collectTextParts, MIME_HEADERS, parseContentType, splitHeaders } from './mime.js';
 import {
   type SeriesKeyFields,
   type SeriesMailKind,
@@ -185,7 +185,7 @@ function textHasDiffStart(t: string): boolean {
  */
 function decodedHasDiff(b: Buffer): boolean {
   const issues: Issue[] = [];
-  const block = splitHeaders(b, issues, true);
+  const block = splitHeaders(b, issues, MIME_HEADERS);
   for (const part of collectTextParts(block.headers, b.subarray(block.bodyOffset), issues))
     if (textHasDiffStart(part.text)) return true;
   return false;

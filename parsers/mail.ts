@@ -11,7 +11,9 @@ import { type FileDiff, parseDiff } from './diff.js';
 import { type Address, decodeEncodedWords, parseAddressList } from './headers.js';
 import {
   collectTextParts,
+  headerNames,
   headerValue,
+  MIME_HEADERS,
   type MimePart,
   parseContentType,
   type RawHeader,
@@ -366,6 +368,17 @@ export function outlineMailSync(raw: Uint8Array | string): MailOutline {
   };
 }
 
+/** The fields readMail reads for an outline: the series grouping's and the MIME walk's. */
+const OUTLINE_HEADERS = headerNames([
+  'message-id',
+  'in-reply-to',
+  'references',
+  'from',
+  'date',
+  'subject',
+  ...MIME_HEADERS.names,
+]);
+
 interface MailHead {
   mail: PatchMail;
   /** The text of an attached patch part (null: none); undefined when the message is empty. */
@@ -387,7 +400,7 @@ function readMail(raw: Uint8Array | string, issues: Issue[], full: boolean): Mai
   if (full && bytes.indexOf(0) !== -1)
     issues.push(issue('mail-nul-bytes', 'warning', 'the message contains NUL bytes'));
 
-  const block = splitHeaders(bytes, issues);
+  const block = splitHeaders(bytes, issues, full ? null : OUTLINE_HEADERS);
   const headers = block.headers;
   if (headers.length === 0) issues.push(issue('mail-no-headers', 'error', 'no header fields found'));
 
