@@ -4,7 +4,11 @@
  *
  * Most list mail is discussion. prefilterMail decides from the raw bytes, without MIME parsing,
  * that a message cannot be a patch or a cover letter; everything it cannot rule out is parsed by
- * parseMailSync and classified like buildSeries does (seriesMailKind, seriesGroupKey). The
+ * parseMailSync and classified like buildSeries does (seriesMailKind, seriesGroupKey). When no
+ * one sees the parsed mail (no `onMail`: counters and series keys only), it is read as an outline
+ * instead (outlineMailSync: the header fields and the MIME walk, and of the diff only whether one
+ * starts), which gives the same kind, key and diff count for a fraction of the work (the full
+ * parse was 40% of the ingest's work per message, its diff parse a quarter of that). The
  * prefilter is conservative by construction, never by tuning:
  *
  * - a diff is found by the mail parser only at a line that starts with `diff --git ` or at a
@@ -26,10 +30,16 @@
  * on generated, fixture and fuzzed mail that no message the full parser makes a patch, a cover
  * letter or a mail with a diff is ever skipped.
  */
-import { type PatchMail, parseMailSync } from './mail.js';
+import { outlineMailSync, type PatchMail, parseMailSync } from './mail.js';
 import { type MboxMessage, type MboxOptions, MboxSplitter } from './mbox.js';
-import { collectTextParts, parseContentType, splitHeaders } from './mime.js';
-import { type SeriesMailKind, seriesGroupKey, seriesMailKind } from './series.js';
+import { collectTextParts, MIME_HEADERS, parseContentType, splitHeaders } from './mime.js';
+import {
+  type SeriesKeyFields,
+  type SeriesMailKind,
+  seriesGroupKey,
+  seriesKindOf,
+  seriesMailKind,
+} from './series.js';
 import { parseSubject } from './subject.js';
 import type { Issue } from './types.js';
 
@@ -108,7 +118,11 @@ function asciiTransparent(label: string): boolean {
 
 /** Content-Type values seen before and what they decide (list mail repeats a handful). */
 const contentTypeCache = new Map<string, PrefilterReason>();
+/** A value parseContentType reads as a multipart or message type (each has a boundary of its own). */
+const MIME_TYPE_START = /^(?:multipart|message)\//i;
 function contentTypeVerdict(value: string): PrefilterReason {
+  // the type is the value up to its first `;`, trimmed (the value is) and lower-cased
+  if (MIME_TYPE_START.test(value)) return 'mime';
   let v = contentTypeCache.get(value);
   if (v === undefined) {
     const ct = parseContentType(value);
@@ -121,12 +135,14 @@ function contentTypeVerdict(value: string): PrefilterReason {
 }
 
 const REPLY_START = /^(?:re|aw|fwd?)[ \t]*:/i;
+/** An n/N counter is a token of digits, `/` and digits: the subject has a digit, `/` and a digit. */
+const COUNTER_INSIDE = /\d\/\d/;
 
 /** The subject decides: can it be a patch slot or a cover letter without a diff? */
 function subjectVerdict(subject: string): PrefilterReason {
   if (subject.includes('=?')) return 'subject';
   if (!subject.includes('/')) return 'none'; // no n/N counter
-  if (REPLY_START.test(subject)) return 'none';
+  if (REPLY_START.test(subject) || !COUNTER_INSIDE.test(subject)) return 'none';
   const s = parseSubject(subject).value;
   return !s.reply && s.counter !== null ? 'subject' : 'none';
 }
@@ -169,7 +185,7 @@ function textHasDiffStart(t: string): boolean {
  */
 function decodedHasDiff(b: Buffer): boolean {
   const issues: Issue[] = [];
-  const block = splitHeaders(b, issues, true);
+  const block = splitHeaders(b, issues, MIME_HEADERS);
   for (const part of collectTextParts(block.headers, b.subarray(block.bodyOffset), issues))
     if (textHasDiffStart(part.text)) return true;
   return false;
@@ -370,7 +386,7 @@ export function addIngestStats(into: IngestStats, part: IngestStats): void {
 /**
  * Streaming ingest: push() mbox chunks, end() at the end. Each message is split, prefiltered,
  * and (when it may belong to a series) parsed; `onMail` sees each result and may keep what it
- * needs. The ingest itself keeps only counters and the set of series keys, so memory is bounded
+ * needs. Without `onMail` a message is read as an outline, not parsed in full (the same stats). The ingest itself keeps only counters and the set of series keys, so memory is bounded
  * by the largest message plus one chunk, plus the number of distinct series.
  */
 export class MboxIngest {
@@ -421,19 +437,17 @@ export class MboxIngest {
     }
     st.parsed++;
     st.parsedBytes += size;
+    if (this.onMail === null) {
+      // nobody sees the parsed mail: its outline decides the same kind, key and diff
+      const outline = outlineMailSync(msg.raw);
+      this.count(seriesKindOf(outline.subjectInfo, outline.hasDiff), outline.hasDiff, outline);
+      return;
+    }
     const parsed = parseMailSync(msg.raw);
     const mail = parsed.value;
     const kind = seriesMailKind(mail);
-    if (mail.files.length > 0) st.withDiff++;
-    let seriesKey: string | null = null;
-    if (kind === 'followup') st.parsedOther++;
-    else {
-      if (kind === 'patch') st.patches++;
-      else st.covers++;
-      seriesKey = seriesGroupKey(mail);
-      this.seriesKeys.add(seriesKey);
-    }
-    this.onMail?.({
+    const seriesKey = this.count(kind, mail.files.length > 0, mail);
+    this.onMail({
       index: msg.index,
       offset: msg.offset,
       size,
@@ -443,6 +457,21 @@ export class MboxIngest {
       mail,
       issueCount: msg.issues.length + parsed.issues.length,
     });
+  }
+
+  /** Counts a parsed mail of this kind; its series key (null for a follow-up). */
+  private count(kind: SeriesMailKind, hasDiff: boolean, mail: SeriesKeyFields): string | null {
+    const st = this.stats;
+    if (hasDiff) st.withDiff++;
+    if (kind === 'followup') {
+      st.parsedOther++;
+      return null;
+    }
+    if (kind === 'patch') st.patches++;
+    else st.covers++;
+    const seriesKey = seriesGroupKey(mail);
+    this.seriesKeys.add(seriesKey);
+    return seriesKey;
   }
 }
 

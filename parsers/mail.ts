@@ -11,7 +11,9 @@ import { type FileDiff, parseDiff } from './diff.js';
 import { type Address, decodeEncodedWords, parseAddressList } from './headers.js';
 import {
   collectTextParts,
+  headerNames,
   headerValue,
+  MIME_HEADERS,
   type MimePart,
   parseContentType,
   type RawHeader,
@@ -323,17 +325,82 @@ export async function parseMail(raw: Uint8Array | string): Promise<Parsed<PatchM
 
 /** parseMail without the promise: parsing does no I/O and never waits. */
 export function parseMailSync(raw: Uint8Array | string): Parsed<PatchMail> {
-  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
   const issues: Issue[] = [];
+  const head = readMail(raw, issues, true);
+  if (head.patch !== undefined) analyseBody(head.mail, head.patch, head.headerLines, issues);
+  return { value: head.mail, issues };
+}
+
+/**
+ * What the series grouping reads of a mail (parsers/series.ts seriesKindOf and seriesGroupKey),
+ * and whether it has a diff: `hasDiff` is true exactly when parseMailSync's `files` is not empty.
+ */
+export interface MailOutline
+  extends Pick<
+    PatchMail,
+    'messageId' | 'inReplyTo' | 'references' | 'from' | 'date' | 'subject' | 'subjectInfo' | 'body'
+  > {
+  hasDiff: boolean;
+}
+
+/**
+ * parseMailSync reduced to what a mail outline holds: the same header fields and MIME walk, but
+ * no To, Cc or other fields, no commit message, trailers or footer, and of the diff only whether
+ * it starts (which is whether the diff parser finds a file: it is handed the text from the line
+ * that starts the diff, and that line starts a file diff). What the bulk ingest reads when it
+ * keeps no parsed mail. Never throws.
+ */
+export function outlineMailSync(raw: Uint8Array | string): MailOutline {
+  const head = readMail(raw, [], false);
+  const m = head.mail;
+  // the diff is looked for in the body, then in an attached patch (analyseBody)
+  const hasDiff = hasDiffStart(m.body) || (typeof head.patch === 'string' && hasDiffStart(head.patch));
+  return {
+    messageId: m.messageId,
+    inReplyTo: m.inReplyTo,
+    references: m.references,
+    from: m.from,
+    date: m.date,
+    subject: m.subject,
+    subjectInfo: m.subjectInfo,
+    body: m.body,
+    hasDiff,
+  };
+}
+
+/** The fields readMail reads for an outline: the series grouping's and the MIME walk's. */
+const OUTLINE_HEADERS = headerNames([
+  'message-id',
+  'in-reply-to',
+  'references',
+  'from',
+  'date',
+  'subject',
+  ...MIME_HEADERS.names,
+]);
+
+interface MailHead {
+  mail: PatchMail;
+  /** The text of an attached patch part (null: none); undefined when the message is empty. */
+  patch: string | null | undefined;
+  headerLines: number;
+}
+
+/**
+ * The header fields and the MIME walk of parseMailSync, up to the body's analysis. Without
+ * `full`, only the fields a mail outline holds are read (the issues are then incomplete).
+ */
+function readMail(raw: Uint8Array | string, issues: Issue[], full: boolean): MailHead {
+  const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
   const mail = emptyMail(bytes.byteLength);
   if (bytes.byteLength === 0) {
     issues.push(issue('mail-empty', 'error', 'empty message'));
-    return { value: mail, issues };
+    return { mail, patch: undefined, headerLines: 0 };
   }
-  if (bytes.indexOf(0) !== -1)
+  if (full && bytes.indexOf(0) !== -1)
     issues.push(issue('mail-nul-bytes', 'warning', 'the message contains NUL bytes'));
 
-  const block = splitHeaders(bytes, issues);
+  const block = splitHeaders(bytes, issues, full ? null : OUTLINE_HEADERS);
   const headers = block.headers;
   if (headers.length === 0) issues.push(issue('mail-no-headers', 'error', 'no header fields found'));
 
@@ -343,8 +410,10 @@ export function parseMailSync(raw: Uint8Array | string): Parsed<PatchMail> {
   mail.references = describeIdList(headers, 'references', issues);
   mail.from = addressesOf(headers, 'from', issues, true)[0] ?? null;
   if (!mail.from) issues.push(issue('mail-missing-from', 'warning', 'no usable From address'));
-  mail.to = addressesOf(headers, 'to', issues);
-  mail.cc = addressesOf(headers, 'cc', issues);
+  if (full) {
+    mail.to = addressesOf(headers, 'to', issues);
+    mail.cc = addressesOf(headers, 'cc', issues);
+  }
   const dateHeader = headerValue(headers, 'date');
   mail.date = parseDate(dateHeader);
   if (dateHeader && !mail.date)
@@ -357,23 +426,44 @@ export function parseMailSync(raw: Uint8Array | string): Parsed<PatchMail> {
   mail.subjectInfo = subj.value;
   mail.subject = subj.value.raw;
   issues.push(...subj.issues);
-  const listId = headerValue(headers, 'list-id');
-  mail.listId = listId ? (extractMessageIds(listId)[0] ?? listId.trim()) : null;
-  mail.autoSubmitted = autoSubmitted(headers);
-  mail.mailer = headerValue(headers, 'x-mailer');
+  if (full) {
+    const listId = headerValue(headers, 'list-id');
+    mail.listId = listId ? (extractMessageIds(listId)[0] ?? listId.trim()) : null;
+    mail.autoSubmitted = autoSubmitted(headers);
+    mail.mailer = headerValue(headers, 'x-mailer');
+  }
 
   const bodyBytes = bytes.subarray(block.bodyOffset);
   const parts = collectTextParts(headers, bodyBytes, issues);
   const { body, patch } = chooseBody(parts);
-  if (!body && !patch) {
+  if (full && !body && !patch) {
     const top = parseContentType(headerValue(headers, 'content-type')).type;
     if (parts.some((p) => p.contentType.type === 'text/html') || top === 'text/html')
       issues.push(issue('mail-html-only', 'warning', 'HTML-only message: no text/plain part to read'));
     else if (bodyBytes.length > 0) issues.push(issue('mail-no-text', 'warning', `no text part in ${top}`));
   }
   mail.body = body?.text ?? '';
-  analyseBody(mail, patch?.text ?? null, block.headerLines, issues);
-  return { value: mail, issues };
+  return { mail, patch: patch?.text ?? null, headerLines: block.headerLines };
+}
+
+/**
+ * Does a line of `text` start a diff, as findDiffStart decides on the text's lines? Searched in
+ * the text, not split into lines. analyseBody looks for it in the body after the in-body header
+ * lines (parseInBodyHeaders), but those are `From:`, `Date:` and `Subject:` lines and a blank one,
+ * none of which starts a diff: searching the whole body finds the same.
+ */
+function hasDiffStart(text: string): boolean {
+  const atLineStart = (i: number): boolean => i === 0 || text.charCodeAt(i - 1) === 0x0a;
+  for (let i = text.indexOf('diff --git '); i !== -1; i = text.indexOf('diff --git ', i + 1))
+    if (atLineStart(i)) return true;
+  for (let i = text.indexOf('--- '); i !== -1; i = text.indexOf('--- ', i + 1)) {
+    if (!atLineStart(i)) continue;
+    const plus = text.indexOf('\n', i) + 1;
+    if (plus === 0 || !text.startsWith('+++ ', plus)) continue;
+    const hunk = text.indexOf('\n', plus) + 1;
+    if (hunk !== 0 && text.startsWith('@@ ', hunk)) return true;
+  }
+  return false;
 }
 
 /** Offset of line `to` in the text `lines` were split from, given that line `from` starts at `at`. */

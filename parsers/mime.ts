@@ -50,35 +50,40 @@ function decodeHeaderBytes(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, end);
 }
 
-/** The fields collectTextParts reads, and the lengths of their names. */
-const MIME_FIELDS: ReadonlySet<string> = new Set([
-  'content-type',
-  'content-transfer-encoding',
-  'content-disposition',
-]);
-const MIME_NAME_LENGTHS = new Set([...MIME_FIELDS].map((n) => n.length));
+/** A set of header field names (lower case) and the lengths they have, for splitHeaders. */
+export interface HeaderNames {
+  names: ReadonlySet<string>;
+  lengths: ReadonlySet<number>;
+}
+
+export function headerNames(names: readonly string[]): HeaderNames {
+  return { names: new Set(names), lengths: new Set(names.map((n) => n.length)) };
+}
+
+/** The fields collectTextParts reads. */
+export const MIME_HEADERS = headerNames(['content-type', 'content-transfer-encoding', 'content-disposition']);
 
 /**
  * Splits the header block from the body. A line that is neither a header field nor a folded
  * continuation ends the header block (and is reported): RFC 5322 has no other way to recover.
- * With `mimeOnly`, the block ends where it would and the same issues are reported, but only the
- * fields collectTextParts reads are kept (a MIME walk alone needs three of some sixty).
+ * With `only`, the block ends where it would and the same issues are reported, but only the
+ * named fields are kept (a MIME walk alone needs three of some sixty).
  */
-export function splitHeaders(raw: Uint8Array, issues: Issue[], mimeOnly = false): HeaderBlock {
+export function splitHeaders(raw: Uint8Array, issues: Issue[], only: HeaderNames | null = null): HeaderBlock {
   const headers: RawHeader[] = [];
   let pos = 0;
   let lineNo = 0;
   let current: RawHeader | null = null;
-  /** The field being read is one `mimeOnly` leaves out: its continuation lines are skipped too. */
+  /** The field being read is one `only` leaves out: its continuation lines are skipped too. */
   let skipping = false;
   let fields = 0;
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   // Mail headers are nearly always ASCII: then the lines up to the first blank one are decoded in
   // one go and each field is a slice of that text (making a string per line costs more). The
   // text is the same either way; for a few fields decoding each costs less.
-  const blank = mimeOnly ? 0 : buf.indexOf(LF_LF);
-  const asciiEnd = mimeOnly ? 0 : blank === -1 ? buf.length : blank + 2;
-  const ascii = !mimeOnly && isAscii(buf.subarray(0, asciiEnd)) ? buf.toString('latin1', 0, asciiEnd) : null;
+  const blank = only ? 0 : buf.indexOf(LF_LF);
+  const asciiEnd = only ? 0 : blank === -1 ? buf.length : blank + 2;
+  const ascii = !only && isAscii(buf.subarray(0, asciiEnd)) ? buf.toString('latin1', 0, asciiEnd) : null;
   const text = (start: number, end: number): string =>
     ascii !== null && end <= asciiEnd ? ascii.slice(start, end) : decodeHeaderBytes(buf, start, end);
   while (pos < buf.length) {
@@ -120,8 +125,8 @@ export function splitHeaders(raw: Uint8Array, issues: Issue[], mimeOnly = false)
         return { headers, bodyOffset: pos, headerLines: lineNo - 1 };
       }
       fields++;
-      const name = mimeOnly && !MIME_NAME_LENGTHS.has(colon - pos) ? '' : text(pos, colon).toLowerCase();
-      if (mimeOnly && !MIME_FIELDS.has(name)) {
+      const name = only && !only.lengths.has(colon - pos) ? '' : text(pos, colon).toLowerCase();
+      if (only && !only.names.has(name)) {
         current = null;
         skipping = true;
       } else {
@@ -322,7 +327,7 @@ export function collectTextParts(
     const parts: MimePart[] = [];
     for (const p of splitMultipart(body, boundary, issues)) {
       const inner: Issue[] = [];
-      const block = splitHeaders(p, inner);
+      const block = splitHeaders(p, inner, MIME_HEADERS);
       issues.push(...inner.filter((i) => i.code !== 'mail-no-body'));
       parts.push(...collectTextParts(block.headers, p.subarray(block.bodyOffset), issues, depth + 1));
     }
@@ -331,7 +336,7 @@ export function collectTextParts(
   if (ct.type === 'message/rfc822') {
     if (depth >= MAX_DEPTH) return [];
     const inner: Issue[] = [];
-    const block = splitHeaders(body, inner);
+    const block = splitHeaders(body, inner, MIME_HEADERS);
     return collectTextParts(block.headers, body.subarray(block.bodyOffset), issues, depth + 1);
   }
   const isText = ct.type.startsWith('text/');

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Address, PatchMail } from './mail.js';
 import { joinGroups, type MailGroup } from './series-join.js';
+import type { SubjectInfo } from './subject.js';
 import { type Issue, issue, type Parsed } from './types.js';
 
 export type SeriesState =
@@ -70,20 +71,40 @@ export interface SeriesSet {
 export type SeriesMailKind = 'patch' | 'cover' | 'followup';
 
 export function seriesMailKind(m: PatchMail): SeriesMailKind {
-  const s = m.subjectInfo;
+  return seriesKindOf(m.subjectInfo, m.files.length > 0);
+}
+
+/**
+ * seriesMailKind from what it reads: the subject, and whether the mail has a diff (at least one
+ * file diff). The bulk ingest asks it of a mail outline (parsers/mail.ts outlineMailSync).
+ */
+export function seriesKindOf(s: SubjectInfo, hasDiff: boolean): SeriesMailKind {
   if (s.reply) return 'followup';
-  if (s.counter === 0 && (s.expected ?? 0) > 0 && m.files.length === 0) return 'cover';
-  if (m.files.length > 0 && (s.patch || s.counter !== null || s.prefixes.length === 0 || s.rfc))
-    return 'patch';
+  if (s.counter === 0 && (s.expected ?? 0) > 0 && !hasDiff) return 'cover';
+  if (hasDiff && (s.patch || s.counter !== null || s.prefixes.length === 0 || s.rfc)) return 'patch';
   // `[PATCH 3/5]` without a diff still claims a slot; the series will say what is wrong with it
   if (s.counter !== null && s.counter > 0 && (s.patch || s.rfc)) return 'patch';
   return 'followup';
 }
 
-const digests = new WeakMap<PatchMail, string>();
+/** What seriesGroupKey reads of a mail (the body only for its digest, and only without a Message-ID). */
+export type SeriesKeyFields = Pick<
+  PatchMail,
+  | 'messageId'
+  | 'inReplyTo'
+  | 'references'
+  | 'from'
+  | 'date'
+  | 'subject'
+  | 'subjectInfo'
+  | 'body'
+  | 'bodyDigest'
+>;
+
+const digests = new WeakMap<SeriesKeyFields, string>();
 
 /** A digest of the body: what the canonical order and copy comparisons use instead of the text. */
-function bodyDigest(m: PatchMail): string {
+function bodyDigest(m: SeriesKeyFields): string {
   if (m.bodyDigest !== undefined) return m.bodyDigest;
   let d = digests.get(m);
   if (d === undefined) {
@@ -97,7 +118,7 @@ function bodyDigest(m: PatchMail): string {
  * The canonical order: Message-ID, date, subject, then the body's digest (two copies that agree
  * on the rest are ordered by their content, not by which arrived first).
  */
-function canonicalKey(m: PatchMail): string {
+function canonicalKey(m: SeriesKeyFields): string {
   return `${m.messageId ?? '\uffff'}\u0000${m.date ?? ''}\u0000${m.subject}\u0000${bodyDigest(m)}`;
 }
 
@@ -122,7 +143,7 @@ function detach<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-function threadRoot(m: PatchMail): string | null {
+function threadRoot(m: SeriesKeyFields): string | null {
   return m.references[0] ?? m.inReplyTo ?? m.messageId;
 }
 
@@ -147,7 +168,7 @@ type Group = MailGroup;
  * the groups of one series that threading did not tie together (mail without In-Reply-To, a
  * cover letter from another From).
  */
-export function seriesGroupKey(m: PatchMail): string {
+export function seriesGroupKey(m: SeriesKeyFields): string {
   const s = m.subjectInfo;
   if (s.counter === null) return `single\u0000${m.messageId ?? canonicalKey(m)}`;
   const expected = s.expected ?? 1;

@@ -14,13 +14,24 @@ import {
 } from '../../parsers/ingest.js';
 import { type PatchMail, parseMailSync } from '../../parsers/mail.js';
 import { lastMessageStart, splitMboxBuffer } from '../../parsers/mbox.js';
-import { splitHeaders } from '../../parsers/mime.js';
+import { headerNames, MIME_HEADERS, splitHeaders } from '../../parsers/mime.js';
 import { buildSeries, seriesMailKind } from '../../parsers/series.js';
 import type { Issue } from '../../parsers/types.js';
-import { gitDiff, makeMail, patchBody } from '../helpers/mailgen.js';
+import {
+  bodyArb,
+  charsetArb,
+  encodeBody,
+  encodingArb,
+  generated,
+  layoutArb,
+  MODE_DIFF,
+  nameCase,
+  PATCH_BODY,
+  subjectArb,
+} from '../helpers/ingest-mail.js';
+import { makeMail } from '../helpers/mailgen.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 /** What the full parser makes of a message that the ingest must never skip. */
 function mustParse(raw: Uint8Array): { must: boolean; mail: PatchMail } {
@@ -36,11 +47,6 @@ function expectNoMiss(raw: Uint8Array): void {
     expect(verdict.reason, `skipped: ${mail.subject} (${mail.files.length} files)`).not.toBe('none');
   }
 }
-
-const DIFF = gitDiff('kernel/frob.c', 'int a;\nint b;\nint c;\n', 'int a;\nint b2;\nint c;\n');
-const PATCH_BODY = patchBody('frob: rename b\n\nSigned-off-by: Ada Example <ada@example.org>', DIFF);
-/** A diff without `+++ ` lines: only its `diff --git ` line can give it away. */
-const MODE_DIFF = 'diff --git a/tools/frob.sh b/tools/frob.sh\nold mode 100644\nnew mode 100755\n';
 
 describe('prefilterMail on the synthetic list mail', () => {
   const raws = [...syntheticMessages(3000, 0.05, 7)].flatMap((mbox) =>
@@ -122,118 +128,6 @@ describe('prefilterMail on the fixtures', () => {
   });
 });
 
-// Generated mails: the pieces that decide where a diff is and how the body is encoded.
-const nameCase = (name: string) =>
-  fc.constantFrom(
-    name,
-    name.toLowerCase(),
-    name.toUpperCase(),
-    name.replace(/[aeiou]/g, (c) => c.toUpperCase()),
-  );
-const subjectArb = fc.constantFrom(
-  '[PATCH 0/3] frob: cover',
-  '[PATCH v2 2/3] frob: middle',
-  '[RFC 1/2] frob: rfc',
-  'PATCH 1/2 frob: bracketless',
-  'Re: [PATCH 1/3] frob: reply',
-  'RE : [PATCH 1/3] frob: reply',
-  'Aw: [PATCH 0/2] frob',
-  '=?UTF-8?q?=5BPATCH_1/2=5D_frob?=',
-  '=?UTF-8?B?W1BBVENIIDAvMl0gZnJvYg==?=',
-  '[GIT PULL] frob 1/2 fixes',
-  'frob: plain subject',
-  '\x01Re: [PATCH 1/2] control',
-);
-const bodyArb = fc.constantFrom(
-  PATCH_BODY,
-  `\ufeff${DIFF}\n`,
-  MODE_DIFF,
-  `\ufeff${MODE_DIFF}`,
-  `words\n\n${MODE_DIFF}`,
-  'just words\n',
-  `> ${DIFF.split('\n').join('\n> ')}\n`,
-  '--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n',
-  'text\n\nFrom the list\n',
-);
-const encodingArb = fc.constantFrom(
-  null,
-  '7bit',
-  '8bit',
-  'quoted-printable',
-  'base64',
-  'x-uuencode',
-  'Base64',
-);
-const charsetArb = fc.constantFrom(
-  null,
-  'utf-8',
-  'us-ascii',
-  'iso-8859-1',
-  'utf-16',
-  'utf-16le',
-  'iso-2022-jp',
-  'x-bogus',
-);
-const layoutArb = fc.constantFrom('single', 'multipart', 'attachment', 'rfc822', 'no-blank', 'malformed');
-
-function encodeBody(text: string, encoding: string | null, charset: string | null): Buffer {
-  let bytes: Buffer = Buffer.from(text, 'utf8');
-  if (charset?.startsWith('utf-16')) bytes = Buffer.from(`\ufeff${text}`, 'utf16le');
-  if (charset === 'iso-2022-jp') bytes = bin(text.replace(/diff/g, 'd\x1b(Biff'));
-  const enc = encoding?.toLowerCase();
-  if (enc === 'base64') return bin(`${(bytes.toString('base64').match(/.{1,76}/g) ?? []).join('\n')}\n`);
-  if (enc === 'quoted-printable')
-    return bin(
-      [...bytes]
-        .map((c, i) =>
-          c === 0x0a
-            ? '\n'
-            : i % 7 === 0 || c > 0x7e || c === 0x3d
-              ? `=${c.toString(16).toUpperCase().padStart(2, '0')}`
-              : String.fromCharCode(c),
-        )
-        .join(''),
-    );
-  return bytes;
-}
-
-function generated(
-  nameCases: string[],
-  subject: string,
-  body: string,
-  encoding: string | null,
-  charset: string | null,
-  layout: string,
-  crlf: boolean,
-): Buffer {
-  const [ct, cte, subj] = nameCases as [string, string, string];
-  const type = `text/plain${charset ? `; charset=${charset}` : ''}`;
-  const head = ['From: Ada <ada@example.org>', `${subj}: ${subject}`, 'Message-ID: <g@example.org>'];
-  const enc = encodeBody(body, encoding, charset);
-  let parts: Buffer[];
-  if (layout === 'single' || layout === 'no-blank' || layout === 'malformed') {
-    head.push(`${ct}: ${type}`);
-    if (encoding) head.push(`${cte}: ${encoding}`);
-    if (layout === 'malformed') head.push('this line is no header field');
-    parts = [bin(`${head.join('\n')}\n${layout === 'no-blank' ? '' : '\n'}`), enc];
-  } else if (layout === 'rfc822') {
-    head.push(`${ct}: message/rfc822`);
-    const inner = `${ct}: ${type}\n${encoding ? `${cte}: ${encoding}\n` : ''}\n`;
-    parts = [bin(`${head.join('\n')}\n\n${inner}`), enc];
-  } else {
-    head.push(`${ct}: multipart/mixed; boundary="b1"`);
-    const disp = layout === 'attachment' ? 'Content-Disposition: attachment; filename="0001-x.patch"\n' : '';
-    const inner = `${ct}: ${layout === 'attachment' ? 'text/x-patch' : type}\n${disp}${encoding ? `${cte}: ${encoding}\n` : ''}\n`;
-    parts = [
-      bin(`${head.join('\n')}\n\npreamble\n--b1\n${ct}: text/plain\n\nsee attached\n--b1\n${inner}`),
-      enc,
-      bin('\n--b1--\n'),
-    ];
-  }
-  const raw = Buffer.concat(parts);
-  return crlf ? bin(raw.toString('latin1').replace(/\n/g, '\r\n')) : raw;
-}
-
 describe('prefilterMail on generated mail', () => {
   it('never skips what the full parser keeps, whatever the encoding, casing or layout', () => {
     fc.assert(
@@ -249,6 +143,52 @@ describe('prefilterMail on generated mail', () => {
           expectNoMiss(generated(names, subject, body, encoding, charset, layout, crlf));
         },
       ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('never skips a subject with a counter, however its tokens are put together', () => {
+    const token = fc.constantFrom(
+      'PATCH',
+      'RFC',
+      'v2',
+      '1/3',
+      '0/3',
+      '01/10',
+      '9/9',
+      '1/',
+      '/3',
+      '0/0',
+      'mm/slab',
+      '6.1/',
+      '\uff11/\uff13',
+      'x',
+    );
+    const sep = fc.constantFrom(' ', ',', '\t', ' \x01', '/', '');
+    const subjectArb = fc
+      .tuple(
+        fc.constantFrom('', 'Re: ', 'Fwd:', ' ', 'x '),
+        fc.boolean(),
+        fc.array(fc.tuple(token, sep), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(' mm/slab: fix', ' frob 2/3 of it', '', ']'),
+      )
+      .map(([lead, brackets, tokens, title]) => {
+        const inner = tokens.map(([t, s]) => `${t}${s}`).join('');
+        return `${lead}${brackets ? `[${inner}]` : inner}${title}`;
+      });
+    const ctArb = fc.constantFrom(
+      'text/plain',
+      'Multipart/Mixed; boundary="b1"',
+      'message/rfc822',
+      ' multipart/alternative; boundary=b1',
+      'multipart',
+      'text/plain; x="multipart/mixed"',
+    );
+    fc.assert(
+      fc.property(subjectArb, ctArb, (subject, ct) => {
+        const raw = Buffer.from(makeMail({ subject, headers: { 'Content-Type': ct }, body: 'words\n' }));
+        expectNoMiss(raw);
+      }),
       { numRuns: 1500 },
     );
   });
@@ -347,7 +287,7 @@ describe('PartIngest', () => {
   });
 });
 
-describe('the header split of the MIME walk', () => {
+describe('the header split that keeps only some fields', () => {
   const line = fc.oneof(
     fc.constantFrom(
       'Content-Type: text/plain; charset=utf-8',
@@ -371,20 +311,26 @@ describe('the header split of the MIME walk', () => {
     fc.string({ maxLength: 30 }),
   );
 
-  it('ends the block where the full split does and keeps the MIME fields as it does', () => {
+  it('ends the block where the full split does and keeps the named fields as it does', () => {
+    const some = ['subject', 'from', 'message-id', 'content-type', 'x'];
+    const onlyArb = fc.constantFrom(MIME_HEADERS, headerNames(some), headerNames([]));
     fc.assert(
-      fc.property(fc.array(line, { maxLength: 14 }), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
-        const raw = Buffer.from(lines.join(eol), 'latin1');
-        const fullIssues: Issue[] = [];
-        const full = splitHeaders(raw, fullIssues);
-        const mimeIssues: Issue[] = [];
-        const mime = splitHeaders(raw, mimeIssues, true);
-        expect(mime.bodyOffset).toBe(full.bodyOffset);
-        expect(mime.headerLines).toBe(full.headerLines);
-        expect(mimeIssues).toEqual(fullIssues);
-        const kept = new Set(['content-type', 'content-transfer-encoding', 'content-disposition']);
-        expect(mime.headers).toEqual(full.headers.filter((h) => kept.has(h.name)));
-      }),
+      fc.property(
+        fc.array(line, { maxLength: 14 }),
+        fc.constantFrom('\n', '\r\n'),
+        onlyArb,
+        (lines, eol, only) => {
+          const raw = Buffer.from(lines.join(eol), 'latin1');
+          const fullIssues: Issue[] = [];
+          const full = splitHeaders(raw, fullIssues);
+          const someIssues: Issue[] = [];
+          const kept = splitHeaders(raw, someIssues, only);
+          expect(kept.bodyOffset).toBe(full.bodyOffset);
+          expect(kept.headerLines).toBe(full.headerLines);
+          expect(someIssues).toEqual(fullIssues);
+          expect(kept.headers).toEqual(full.headers.filter((h) => only.names.has(h.name)));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
