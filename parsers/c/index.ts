@@ -74,7 +74,6 @@ export function analyzeC(
   const where = path ? `${path}: ` : '';
   const value: CFacts = { functions: [], syscalls: [], errors: {} };
   try {
-    const lines = text.split('\n');
     let roots: Set<string> | undefined;
     if (opts.errorsOf === 'syscalls') {
       // cut from the text as written: only the compact texts are prepared (on a memo miss)
@@ -86,7 +85,7 @@ export function analyzeC(
         roots.size === 0
           ? { functions: [], errors: {}, issues: [] } // no syscall to analyse: nothing is parsed
           : plan
-            ? byRoot(parser, plan, roots, lines, where, opts.memo, opts.parts)
+            ? byRoot(parser, plan, roots, where, opts.memo, opts.parts)
             : null;
       if (facts) {
         for (const i of scan.issues) issues.push({ ...i, message: where + i.message });
@@ -99,7 +98,7 @@ export function analyzeC(
     }
     const prep = prepareC(text);
     issues.push(...prep.issues.map((i) => ({ ...i, message: where + i.message })));
-    const done = analyzeText(parser, prep.text, lines, prep.syscalls, roots, where);
+    const done = analyzeText(parser, prep.text, text.split('\n'), prep.syscalls, roots, where);
     if (!done) {
       issues.push(issue('c-parse-failed', 'error', `${where}the C parser returned no tree`));
       return { value, issues };
@@ -136,11 +135,16 @@ function byRoot(
   parser: Parser,
   plan: ReachPlan,
   roots: ReadonlySet<string>,
-  lines: readonly string[],
   where: string,
   memo: ReachMemo | undefined,
   parts: PartMemo | undefined,
 ): TextFacts | null {
+  const { text, starts } = plan;
+  /** Line `l` (1-based) of the file, cut from it only when a compact text is analysed. */
+  const fileLine = (l: number): string =>
+    l >= 1 && l <= starts.length
+      ? text.slice(starts[l - 1] as number, l < starts.length ? (starts[l] as number) - 1 : text.length)
+      : '';
   const out: TextFacts = { functions: [], errors: {}, issues: [] };
   const seen = new Set<string>();
   const cuts: { root: string; cut: Compact }[] = [];
@@ -151,9 +155,9 @@ function byRoot(
     cuts.push({ root, cut });
   }
   for (const { root, cut } of cuts) {
-    const cutLines = cut.lines.map((l) => lines[l - 1] ?? '');
     const make = (): CFacts => {
       const only = new Set([root]);
+      const cutLines = cut.lines.map(fileLine);
       const joined = parts ? joinParts(parser, cut.parts, parts) : null;
       let done: TextFacts | undefined;
       if (joined) done = analyzeTree(joined.root, joined.text, cutLines, joined.macros, only, where);
