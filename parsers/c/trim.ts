@@ -23,7 +23,7 @@
 import { lineStarts, rowAt } from '../text/lines.js';
 import { isAnnotationCall, maskDirectives, maskNonCode } from './preprocess.js';
 
-interface Block {
+export interface Block {
   /** Index of the `{` and of its `}` in the text. */
   open: number;
   close: number;
@@ -138,44 +138,72 @@ function spelledIn(plan: ReachPlan, b: Block): string[] {
 }
 
 /** The file's top-level `{...}` blocks, or null when its braces do not balance. */
-function topLevelBlocks(code: string, starts: readonly number[]): Block[] | null {
+const NON_SPACE = /\S/g;
+
+export function topLevelBlocks(code: string, starts: readonly number[]): Block[] | null {
   const blocks: Block[] = [];
   let depth = 0;
   let parens = 0;
   let head = 0;
   let open = -1;
   let inParens = false;
-  for (let i = 0; i < code.length; i++) {
-    const c = code.charCodeAt(i);
-    if (c === 0x7b /* { */) {
+  // every character that matters is found by indexOf, each kind scanned once over the text (a
+  // kind's next place is looked up again only once the scan has passed it): braces everywhere,
+  // ( ) and ; between top-level blocks. Most of a file is function bodies and, masked, comments.
+  let nextOpen = code.indexOf('{');
+  let nextClose = code.indexOf('}');
+  let nextLeft = code.indexOf('(');
+  let nextRight = code.indexOf(')');
+  let nextSemi = code.indexOf(';');
+  for (let i = 0; ; ) {
+    if (nextOpen !== -1 && nextOpen < i) nextOpen = code.indexOf('{', i);
+    if (nextClose !== -1 && nextClose < i) nextClose = code.indexOf('}', i);
+    const brace = nextOpen === -1 ? nextClose : nextClose === -1 ? nextOpen : Math.min(nextOpen, nextClose);
+    if (depth === 0) {
+      const end = brace === -1 ? code.length : brace;
+      for (let k = i; ; ) {
+        if (nextLeft !== -1 && nextLeft < k) nextLeft = code.indexOf('(', k);
+        if (nextRight !== -1 && nextRight < k) nextRight = code.indexOf(')', k);
+        if (nextSemi !== -1 && nextSemi < k) nextSemi = code.indexOf(';', k);
+        let at = end;
+        if (nextLeft !== -1 && nextLeft < at) at = nextLeft;
+        if (nextRight !== -1 && nextRight < at) at = nextRight;
+        if (nextSemi !== -1 && nextSemi < at) at = nextSemi;
+        if (at === end) break;
+        if (at === nextLeft) parens++;
+        else if (at === nextRight) parens = Math.max(0, parens - 1);
+        else if (parens === 0) head = at + 1;
+        k = at + 1;
+      }
+    }
+    if (brace === -1) break;
+    if (brace === nextOpen) {
       if (depth === 0) {
-        open = i;
+        open = brace;
         inParens = parens > 0;
       }
       depth++;
-    } else if (c === 0x7d /* } */) {
+    } else {
       depth--;
       if (depth < 0) return null;
       if (depth === 0) {
         const header = code.slice(head, open);
-        let first = head;
-        while (first < open && /\s/.test(code[first] as string)) first++;
+        // the first character that is not white space (`{` at the latest)
+        NON_SPACE.lastIndex = head;
+        const first = Math.min(NON_SPACE.exec(code)?.index ?? open, open);
         blocks.push({
           open,
-          close: i,
+          close: brace,
           head: first,
           firstRow: rowAt(starts, first),
-          lastRow: rowAt(starts, i),
+          lastRow: rowAt(starts, brace),
           names: inParens ? null : namesOf(header),
           data: isData(header),
         });
-        if (parens === 0) head = i + 1;
+        if (parens === 0) head = brace + 1;
       }
-    } else if (depth === 0) {
-      if (c === 0x28 /* ( */) parens++;
-      else if (c === 0x29 /* ) */) parens = Math.max(0, parens - 1);
-      else if (c === 0x3b /* ; */ && parens === 0) head = i + 1;
     }
+    i = brace + 1;
   }
   return depth === 0 && parens === 0 ? blocks : null;
 }
@@ -202,12 +230,12 @@ function conditionalsNest(masked: string, blocks: readonly Block[], starts: read
 }
 
 /** An initialiser or a struct, union or enum body: what reach never walks. */
-function isData(header: string): boolean {
+export function isData(header: string): boolean {
   return header.includes('=') || /\b(?:struct|union|enum)\s*(?:[A-Za-z_$][\w$]*\s*)?$/.test(header);
 }
 
 /** The names a function with this header may go by, or null when it is not a plain one. */
-function namesOf(header: string): string[] | null {
+export function namesOf(header: string): string[] | null {
   const h = header.trimEnd();
   if (!h.endsWith(')') || h.includes('=')) return null;
   const names: string[] = [];
