@@ -13,6 +13,7 @@
  * backward search) rebuilds the text once, the way jsdiff would.
  */
 import type { Hunk } from '../../parsers/diff.js';
+import { lineStarts } from '../../parsers/text/lines.js';
 
 /** The lines jsdiff's structured patch carries for one hunk: an op character and the text. */
 export function hunkPatchLines(h: Hunk): string[] {
@@ -68,7 +69,7 @@ function distanceIterator(start: number, minLine: number, maxLine: number): () =
  * into a string per line.
  */
 class SourceLines {
-  readonly start: Int32Array;
+  readonly start: number[];
   readonly count: number;
 
   /** `none`: no lines at all (which `text`, empty, cannot tell from one empty line). */
@@ -77,19 +78,15 @@ class SourceLines {
     none = false,
   ) {
     if (none) {
-      this.start = new Int32Array(1);
+      this.start = [0];
       this.count = 0;
       return;
     }
-    let n = 1;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-    const start = new Int32Array(n + 1);
-    let k = 1;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) start[k++] = i + 1;
+    const start = lineStarts(text);
+    this.count = start.length;
     // one past the last line's end, as if a line end followed it
-    start[n] = text.length + 1;
+    start.push(text.length + 1);
     this.start = start;
-    this.count = n;
   }
 
   line(i: number): string {
