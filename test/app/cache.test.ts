@@ -1,6 +1,7 @@
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -182,6 +183,42 @@ describe('the fact cache on disk', () => {
       return big(0);
     });
     expect(made).toBe(1); // the newest kept, the oldest gone
+  });
+
+  it('walks the folder only once the writes of all processes since the last walk reach 1/16 of the cap', () => {
+    const dir = tmp();
+    const big = (i: number) => [{ ...SYSCALLS[0], macroText: `${i}`.repeat(500) }];
+    // a temporary file a killed process left an hour ago: a walk removes it
+    const leftover = (): string => {
+      const f = join(dir, 'v1', 'ab', 'leftover.123.tmp');
+      mkdirSync(join(dir, 'v1', 'ab'), { recursive: true });
+      writeFileSync(f, 'x');
+      const then = new Date(Date.now() - 3_600_000);
+      utimesSync(f, then, then);
+      return f;
+    };
+    // 16 x 5,000 bytes of cap: a walk every 5,000 bytes written, an entry is about 700
+    const cap = 80_000;
+    const first = new FactCache(dir, { maxBytes: cap });
+    for (let i = 0; i < 3; i++) first.get('syscalls', `a${i}.c`, TEXT, () => big(i));
+    const f = leftover();
+    first.prune();
+    expect(existsSync(f)).toBe(true); // about 2,100 bytes noted: no walk
+    // another process adds its own writes to the same ledger
+    const second = new FactCache(dir, { maxBytes: cap });
+    for (let i = 0; i < 3; i++) second.get('syscalls', `b${i}.c`, TEXT, () => big(i));
+    second.prune();
+    expect(existsSync(f)).toBe(true); // about 4,200
+    for (let i = 3; i < 5; i++) second.get('syscalls', `b${i}.c`, TEXT, () => big(i));
+    second.prune();
+    expect(existsSync(f)).toBe(false); // over 5,000: walked, and the ledger starts again
+    const g = leftover();
+    second.get('syscalls', 'c0.c', TEXT, () => big(0));
+    second.prune();
+    expect(existsSync(g)).toBe(true);
+    // a process that wrote nothing notes nothing and walks nothing
+    new FactCache(dir, { maxBytes: cap }).prune();
+    expect(existsSync(g)).toBe(true);
   });
 
   it('goes on without the disk when the folder cannot be written', () => {
