@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { defaultCacheDir, FactCache } from '../../app/cache/facts.js';
+import { outcomeKey } from '../../app/cache/outcomes.js';
 import { main } from '../../app/cli/main.js';
 import { Store } from '../../app/store/store.js';
 import { splitMboxBuffer } from '../../parsers/mbox.js';
@@ -273,6 +274,20 @@ describe('kapi-review check with the cache', () => {
 });
 
 describe('a stored review', () => {
+  it('is keyed by what its parts hold, not by which objects hold it', () => {
+    const parts = (last = 2) => ({
+      input: { patches: [{ counter: 1, files: [{ path: 'mm/mlock.c', hunks: [1, last] }] }] },
+    });
+    expect(outcomeKey(parts(), '1')).toBe(outcomeKey(parts(), '1'));
+    const other = parts(3);
+    expect(outcomeKey(other, '1')).not.toBe(outcomeKey(parts(), '1'));
+    expect(outcomeKey(parts(), '2')).not.toBe(outcomeKey(parts(), '1'));
+    // parts V8 cannot serialize are keyed by their JSON
+    const odd = { f: () => 1, n: 1 };
+    expect(outcomeKey(odd, '1')).toBe(outcomeKey({ f: () => 2, n: 1 }, '1'));
+    expect(outcomeKey(odd, '1')).not.toBe(outcomeKey({ f: () => 1, n: 2 }, '1'));
+  });
+
   it('is used only while the tree files it read are unchanged, and a damaged one is refused', async () => {
     const tree = join(tmp(), 'tree');
     cpSync('fixtures/tree-frob', tree, { recursive: true });
