@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadCParser } from '../c/language.js';
+import { factCache } from '../cache/facts.js';
 import { type ReviewJob, runJob } from './job.js';
 
 const port = parentPort;
@@ -13,8 +14,18 @@ if (!port) throw new Error('app/review/worker.js runs in a worker thread of the 
 const parser = await loadCParser();
 
 port.on('message', (m: { job: ReviewJob; startedAt: number }) => {
-  runJob(m.job, { parser, startedAt: m.startedAt }).then(
-    (outcome) => port.postMessage({ type: 'done', outcome }),
+  // the cache's entries go to disk from a writer thread while the review goes on (app/cache/
+  // writer.ts); the outcome goes back first, and the cap is kept once they are written
+  const cache = m.job.cache?.dir ? { ...m.job.cache, background: true } : m.job.cache;
+  const job = cache === m.job.cache ? m.job : { ...m.job, cache };
+  runJob(job, { parser, startedAt: m.startedAt }).then(
+    (outcome) => {
+      port.postMessage({ type: 'done', outcome });
+      if (cache?.dir)
+        factCache(cache)
+          .flush()
+          .catch(() => undefined);
+    },
     (e: unknown) => port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
   );
 });

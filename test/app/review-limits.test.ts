@@ -5,7 +5,7 @@
  * and workers that overrun it or die being replaced. The workers are the real ones (the build's
  * app/review/worker.js) except where a test needs a worker that dies on purpose.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -241,6 +241,22 @@ describe('the review pool', () => {
       subject: '[PATCH] frob: a small new syscall',
       files: { 'kernel/small.c': manyErrorsFile(2, 'small') },
     });
+
+  it('answers before its cache entries are all written, and a later job reads them back', async () => {
+    const p = pool(1);
+    const dir = tmp();
+    const cached = (): ReviewJob => ({ ...job({}, frob()), cache: { dir } });
+    const first = await p.run(cached());
+    expect(first.review.findings.length).toBeGreaterThan(0);
+    // the worker's writer puts the entries on disk after the answer: the parsed files, and the
+    // stored review (under v1/o...)
+    const files = (): string[] =>
+      existsSync(join(dir, 'v1')) ? (readdirSync(join(dir, 'v1'), { recursive: true }) as string[]) : [];
+    await until(() => files().some((f) => /^o.*\/./.test(f)) && files().length > 3, 10_000, 'entries');
+    // a fresh pool (an empty thread) gives the same review from them
+    const again = await pool(1).run(cached());
+    expect(again.review).toEqual(first.review);
+  });
 
   it('is sized to the cores, at least one worker', () => {
     expect(defaultPoolSize()).toBeGreaterThanOrEqual(1);
