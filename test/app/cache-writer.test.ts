@@ -1,23 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FactCache } from '../../app/cache/facts.js';
 import { BackgroundWriter } from '../../app/cache/writer.js';
+import { sourceFiles } from '../meta/files.js';
 
 const TEXT = 'SYSCALL_DEFINE0(frob)\n{\n\treturn 0;\n}\n';
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'kapi-writer-'));
 
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }))
-      if (e.isDirectory()) walk(join(d, e.name));
-      else out.push(join(d, e.name));
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
-}
+/** Every file under a cache folder. */
+const files = (dir: string): string[] => sourceFiles(dir, () => true);
 
 /** Syscalls as the cache keeps them (an entry of another shape is refused when read). */
 const syscalls = (name: string) => [

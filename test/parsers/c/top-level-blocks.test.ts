@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskDirectives, maskNonCode } from '../../../parsers/c/preprocess.js';
 import { type Block, isData, namesOf, topLevelBlocks } from '../../../parsers/c/trim.js';
 import { lineStarts, rowAt } from '../../../parsers/text/lines.js';
+import { root, sourceFiles } from '../../meta/files.js';
 
 /**
  * The top-level block scan as it was, one character at a time over the whole text: the scan that
@@ -87,13 +88,7 @@ describe('the top-level blocks of a C text', () => {
   });
 
   it('are the ones the character-by-character scan finds: the C fixtures, masked as planReach masks them', () => {
-    const files: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true }))
-        if (e.isDirectory()) walk(join(d, e.name));
-        else if (e.name.endsWith('.c')) files.push(join(d, e.name));
-    };
-    walk(join(import.meta.dirname, '../../../fixtures'));
+    const files = sourceFiles(join(root, 'fixtures'), (n) => n.endsWith('.c'));
     expect(files.length).toBeGreaterThan(10);
     let blocks = 0;
     for (const f of files) {

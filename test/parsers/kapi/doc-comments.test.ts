@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scanDocComments } from '../../../parsers/kapi/kerneldoc.js';
+import { root, sourceFiles } from '../../meta/files.js';
 
 /**
  * The comment scan as it was before it read the text in place: the text split into lines (a CR
@@ -159,13 +160,7 @@ describe('finding doc comments in a text read in place', () => {
   });
 
   it('is exact on the C files of the fixtures', () => {
-    const files: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true }))
-        if (e.isDirectory()) walk(join(d, e.name));
-        else if (e.name.endsWith('.c') || e.name.endsWith('.h')) files.push(join(d, e.name));
-    };
-    walk(join(import.meta.dirname, '../../../fixtures'));
+    const files = sourceFiles(join(root, 'fixtures'), (n) => n.endsWith('.c') || n.endsWith('.h'));
     expect(files.length).toBeGreaterThan(10);
     let comments = 0;
     for (const f of files) {
