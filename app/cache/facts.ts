@@ -51,8 +51,11 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
  * this share.
  */
 const PRUNE_SHARE = 16;
-/** The ledger: one line per writing process, the bytes it wrote, since the last walk. */
-const LEDGER = 'written';
+/**
+ * The ledger, in the version's folder beside the entries' folders: one line per writing process,
+ * the bytes it wrote, since the last walk. The only file there that is no entry.
+ */
+export const LEDGER = 'written';
 /** What one process keeps in memory (serialised). */
 const MEMORY_BYTES = 64 * 1024 * 1024;
 /**
