@@ -227,7 +227,13 @@ function entryNames(spec: ApiSpec): Map<string, { kind: string; name: string }> 
 }
 
 /** A line of the spec's comment, by its text with the comment markers removed. */
-function findLine(ctx: Ctx, spec: ApiSpec, pred: (text: string) => boolean): number | null {
+/** Each spec's non-blank lines without their comment markers, cut once for all its findLine calls. */
+const specLines = new WeakMap<ApiSpec, [line: number, text: string][]>();
+
+function linesOf(ctx: Ctx, spec: ApiSpec): [number, string][] {
+  let out = specLines.get(spec);
+  if (out) return out;
+  out = [];
   for (let n = spec.line; n <= spec.endLine; n++) {
     const raw = ctx.unit.line(n);
     if (raw === undefined) continue;
@@ -235,8 +241,14 @@ function findLine(ctx: Ctx, spec: ApiSpec, pred: (text: string) => boolean): num
       .replace(/^\s*\/\*\*/, '')
       .replace(/^\s*\*(?!\/)\s?/, '')
       .trim();
-    if (text !== '' && pred(text)) return n;
+    if (text !== '') out.push([n, text]);
   }
+  specLines.set(spec, out);
+  return out;
+}
+
+function findLine(ctx: Ctx, spec: ApiSpec, pred: (text: string) => boolean): number | null {
+  for (const [n, text] of linesOf(ctx, spec)) if (pred(text)) return n;
   return null;
 }
 
@@ -332,30 +344,42 @@ function specLevel(s: SpecTexts): void {
     return a ? textOf(a) : null;
   };
   const kd = spec.kerneldoc;
+  // where the kerneldoc summary and paragraph are written is looked up only for a finding: most
+  // specs repeat nothing, and the lookup reads every line of the spec
+  let summaryLine: number | undefined;
+  let paragraphLine: number | undefined;
+  const summary = kd?.summary ?? null;
+  const paragraph = kd?.description ?? null;
   const kdSummary: Text | null =
-    kd?.summary != null
+    summary !== null
       ? {
           subject: 'kerneldoc.summary',
           label: 'the kerneldoc summary line',
-          value: kd.summary,
-          line: findLine(ctx, spec, (t) => t.endsWith(kd.summary as string) && / -+ /.test(t)) ?? spec.line,
+          value: summary,
+          get line() {
+            summaryLine ??= findLine(ctx, spec, (t) => t.endsWith(summary) && / -+ /.test(t)) ?? spec.line;
+            return summaryLine;
+          },
         }
       : null;
   const kdParagraph: Text | null =
-    kd?.description != null
+    paragraph !== null
       ? {
           subject: 'kerneldoc.description',
           label: 'the kerneldoc description paragraph',
-          value: kd.description,
-          line:
-            findLine(
-              ctx,
-              spec,
-              (t) =>
-                t.length >= 10 &&
-                !/^@?[\w.-]+\s*:/.test(t) &&
-                normalizeText(kd.description as string).startsWith(normalizeText(t)),
-            ) ?? spec.line,
+          value: paragraph,
+          get line() {
+            if (paragraphLine === undefined) {
+              const whole = normalizeText(paragraph);
+              paragraphLine =
+                findLine(
+                  ctx,
+                  spec,
+                  (t) => t.length >= 10 && !/^@?[\w.-]+\s*:/.test(t) && whole.startsWith(normalizeText(t)),
+                ) ?? spec.line;
+            }
+            return paragraphLine;
+          },
         }
       : null;
   const description = top('description');
