@@ -63,6 +63,8 @@ const MEMORY_BYTES = 64 * 1024 * 1024;
  * limits) before it builds the images' units one by one (RFC v2: 72 images).
  */
 const FRESH_ENTRIES = 256;
+/** ... and at most this many bytes of them, counted serialized (a value too large for memory is not kept). */
+const FRESH_BYTES = 16 * 1024 * 1024;
 /**
  * Digests of large texts kept: as many as the images of a big review, whose texts are alive for
  * the review anyway.
@@ -170,7 +172,8 @@ export class FactCache implements FactMemo {
   private memoryBytes = 0;
   private readonly digests = new Map<string, string>();
   /** Values made or decoded for a peek() and not handed to a get() yet. */
-  private readonly fresh = new Map<string, unknown>();
+  private readonly fresh = new Map<string, { value: unknown; bytes: number }>();
+  private freshBytes = 0;
   /** Folders of the cache this process made or found. */
   private readonly folders = new Set<string>();
   private readonly version: string;
@@ -226,12 +229,13 @@ export class FactCache implements FactMemo {
     const live = LIVE_ENTRIES.get(kind);
     if (live !== undefined) return this.getLive(kind, live, `${path}\0${text}`, make);
     const key = this.key(kind, path, text);
-    if (this.fresh.has(key)) {
+    const f = this.fresh.get(key);
+    if (f) {
       // made (or decoded) for a look that kept nothing of it: this caller may have it as it is
-      const v = this.fresh.get(key) as T;
       this.fresh.delete(key);
+      this.freshBytes -= f.bytes;
       this.stats.memoryHits++;
-      return v;
+      return f.value as T;
     }
     return this.find(kind, key, make);
   }
@@ -245,10 +249,19 @@ export class FactCache implements FactMemo {
     const live = LIVE_ENTRIES.get(kind);
     if (live !== undefined) return this.getLive(kind, live, `${path}\0${text}`, make);
     const key = this.key(kind, path, text);
-    if (this.fresh.has(key)) return this.fresh.get(key) as T;
+    const f = this.fresh.get(key);
+    if (f) return f.value as T;
     const v = this.find(kind, key, make);
-    this.fresh.set(key, v);
-    if (this.fresh.size > FRESH_ENTRIES) this.fresh.delete(this.fresh.keys().next().value as string);
+    // kept only when its serialized copy is in memory too (its size known, and not huge)
+    const bytes = this.memory.get(key)?.length;
+    if (bytes === undefined) return v;
+    this.fresh.set(key, { value: v, bytes });
+    this.freshBytes += bytes;
+    for (const [k, old] of this.fresh) {
+      if (this.fresh.size <= FRESH_ENTRIES && this.freshBytes <= FRESH_BYTES) break;
+      this.fresh.delete(k);
+      this.freshBytes -= old.bytes;
+    }
     return v;
   }
 
