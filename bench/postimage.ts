@@ -1,8 +1,9 @@
 /**
  * Post-images at many hunks: one C file of `--lines` lines (default 40,000) and a patch that
  * changes one line in each of N hunks (1,000, 4,000 and 10,000; one line of context either side),
- * applied the way `check --tree` does (buildPostImages on a tree) and read the way `check` without
- * a tree does (the unit of the checks, built from the hunks). Each figure is the median of
+ * applied the way `check --tree` does (buildPostImages on a tree; also on the file with 50 more
+ * lines above, so that every hunk is found by a search) and read the way `check` without a tree
+ * does (the unit of the checks, built from the hunks). Each figure is the median of
  * `--runs` runs next to baselines measured in the same run:
  *
  * - the old way, hunk by hunk over the whole text (jsdiff's applyPatch once per hunk, and each
@@ -200,9 +201,13 @@ async function main(): Promise<void> {
   for (const hunks of sizes) {
     const { pre, file } = makeCase(lineCount, hunks);
     const tree = { read: async () => pre, describe: () => 'memory' };
+    // the tree's file with 50 lines the patch's base did not have: every hunk found by a search
+    const off = `${Array.from({ length: 50 }, (_, i) => `\tint extra${i};`).join('\n')}\n${pre}`;
+    const offTree = { read: async () => off, describe: () => 'memory' };
     const input = [{ messageId: 'big@example.org', label: 'big', files: [file] }];
     const onePass: number[] = [];
     const withTree: number[] = [];
+    const withOffset: number[] = [];
     const hunksOnly: number[] = [];
     const oldTree: number[] = [];
     const oldHunks: number[] = [];
@@ -212,6 +217,9 @@ async function main(): Promise<void> {
       const t = await time(() => buildPostImages(input, tree));
       withTree.push(t.ms);
       want = t.result.patches[0]?.files[0]?.post ?? '';
+      const o = await time(() => buildPostImages(input, offTree));
+      if (o.result.patches[0]?.files[0]?.mode !== 'full') throw new Error('the offset hunks did not apply');
+      withOffset.push(o.ms);
       const fragments = t.result.patches[0]?.files[0]?.fragments ?? [];
       hunksOnly.push(
         (
@@ -232,6 +240,7 @@ async function main(): Promise<void> {
       lines: lineCount,
       onePassMs: +median(onePass).toFixed(2),
       treeMs: +median(withTree).toFixed(1),
+      treeOffsetMs: +median(withOffset).toFixed(1),
       treeOldMs: oldTree.length ? +median(oldTree).toFixed(0) : null,
       hunksMs: +median(hunksOnly).toFixed(1),
       hunksOldMs: oldHunks.length ? +median(oldHunks).toFixed(0) : null,
@@ -240,15 +249,19 @@ async function main(): Promise<void> {
     const vs = (now: number, old: number | null) =>
       old === null ? '' : `, the old way ${old} ms (${(old / now).toFixed(0)}x)`;
     console.log(
-      `${String(hunks).padStart(6)} hunks: with a tree ${row.treeMs} ms${vs(row.treeMs, row.treeOldMs)}; ` +
+      `${String(hunks).padStart(6)} hunks: with a tree ${row.treeMs} ms${vs(row.treeMs, row.treeOldMs)} ` +
+        `(50 lines off, each hunk searched for: ${row.treeOffsetMs} ms); ` +
         `hunks only ${row.hunksMs} ms${vs(row.hunksMs, row.hunksOldMs)}; one split+join ${row.onePassMs} ms`,
     );
   }
-  const first = rows[0] as { hunks: number; treeMs: number; hunksMs: number };
-  const last = rows[rows.length - 1] as { hunks: number; treeMs: number; hunksMs: number };
+  type Row = { hunks: number; treeMs: number; treeOffsetMs: number; hunksMs: number };
+  const first = rows[0] as Row;
+  const last = rows[rows.length - 1] as Row;
   console.log(
     `from ${first.hunks} to ${last.hunks} hunks (${last.hunks / first.hunks}x): ` +
-      `${(last.treeMs / first.treeMs).toFixed(1)}x the time with a tree, ${(last.hunksMs / first.hunksMs).toFixed(1)}x from the hunks`,
+      `${(last.treeMs / first.treeMs).toFixed(1)}x the time with a tree, ` +
+      `${(last.treeOffsetMs / first.treeOffsetMs).toFixed(1)}x with the hunks 50 lines off, ` +
+      `${(last.hunksMs / first.hunksMs).toFixed(1)}x from the hunks`,
   );
   const lineDiff = await lineDiffs(quick);
   recordResults('postimage', { runs, lines: lineCount, sizes: rows, ...(lineDiff ? { lineDiff } : {}) });

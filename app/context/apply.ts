@@ -135,6 +135,8 @@ function segmentLength(s: Segment): number {
  */
 class LineText {
   private out: Segment[] = [];
+  /** Lines of the output up to the end of each segment: where a line before the cursor lies. */
+  private outEnds: number[] = [];
   private outLength = 0;
   private src: SourceLines;
   private cur = 0;
@@ -155,12 +157,19 @@ class LineText {
       const j = this.cur + i - this.outLength;
       return j < this.src.count ? this.src.line(j) : undefined;
     }
-    for (const s of this.out) {
-      const n = segmentLength(s);
-      if (i < n) return 'lines' in s ? s.lines[i] : this.src.line(s.from + i);
-      i -= n;
+    // the first segment that ends after line i (a search backwards from a hunk reads many
+    // lines before the cursor, and a file of many hunks has many segments)
+    let lo = 0;
+    let hi = this.outEnds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.outEnds[mid] as number) > i) hi = mid;
+      else lo = mid + 1;
     }
-    return undefined;
+    const s = this.out[lo];
+    if (s === undefined) return undefined;
+    const k = i - ((this.outEnds[lo] as number) - segmentLength(s));
+    return 'lines' in s ? s.lines[k] : this.src.line(s.from + k);
   }
 
   /** Whether line `i` is `s` (`at(i) === s`), reading the source in place. */
@@ -199,6 +208,7 @@ class LineText {
   private reset(lines: string[]): void {
     this.src = new SourceLines(lines.join('\n'), lines.length === 0);
     this.out = [];
+    this.outEnds = [];
     this.outLength = 0;
     this.cur = 0;
     this.cr = this.src.countCr();
@@ -217,6 +227,7 @@ class LineText {
       if (a > this.cur) {
         this.out.push({ from: this.cur, to: a });
         this.outLength += a - this.cur;
+        this.outEnds.push(this.outLength);
       }
       for (let i = a; i < b; i++) if (this.src.endsCr(i)) this.cr--;
       const made: string[] = [];
@@ -228,6 +239,7 @@ class LineText {
       if (made.length > 0) {
         this.out.push({ lines: made });
         this.outLength += made.length;
+        this.outEnds.push(this.outLength);
       }
       this.cur = b;
     } else {

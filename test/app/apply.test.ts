@@ -111,6 +111,32 @@ describe('applying hunks in one pass', () => {
     same(pre, [h, hunkOf(8, 5, 8, 5, [' a', ' b', '-c', '+C', ' d', ' e'])]);
   });
 
+  it('applies 2,000 one-line hunks to a file that has 50 more lines above them, each found by a search', () => {
+    const lines = Array.from({ length: 10_000 }, (_, i) => `\tint v${i} = ${i};`);
+    const hunks: Hunk[] = [];
+    for (let k = 0; k < 2000; k++) {
+      const at = k * 5 + 2;
+      hunks.push(
+        hunkOf(at - 1, 3, at - 1, 3, [
+          ` ${lines[at - 2]}`,
+          `-${lines[at - 1]}`,
+          `+\tint v${at - 1} = -1;`,
+          ` ${lines[at]}`,
+        ]),
+      );
+    }
+    // the tree's file has 50 lines the patch's base did not: every hunk lands 50 lines lower
+    const extra = Array.from({ length: 50 }, (_, i) => `\tint extra${i};`);
+    const pre = `${[...extra, ...lines].join('\n')}\n`;
+    const want = [...extra, ...lines.map((l, i) => (i % 5 === 1 ? `\tint v${i} = -1;` : l))];
+    const { post, failed, starts } = applyHunks(pre, hunks);
+    expect(failed).toBe(-1);
+    expect(post).toBe(`${want.join('\n')}\n`);
+    expect(starts).toEqual(hunks.map((h) => h.newStart + 50));
+    // and hunk by hunk as jsdiff applies them, on a smaller file of the same shape
+    same(`${[...extra, ...lines.slice(0, 400)].join('\n')}\n`, hunks.slice(0, 80));
+  });
+
   it('applies 2,000 one-line hunks to a 10,000-line file, and names a hunk that does not fit', () => {
     const lines = Array.from({ length: 10_000 }, (_, i) => `\tint v${i} = ${i};`);
     const hunks: Hunk[] = [];
