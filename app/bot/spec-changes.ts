@@ -45,6 +45,8 @@ export async function specChangesOf(
     // the bot's cache: the previous revision's images were this side in the last reply
     const memo = factCache(st.deps.cache ?? null);
     const { deltas } = await seriesSpecDiff(older, s, st.deps.tree, st.deps.parser, memo);
+    // what it wrote counts towards the cap's next walk, as a review's writes do
+    memo.prune();
     if (!deltas.some((d) => d.status !== 'same')) return null;
     return { since: older.revision, deltas };
   } catch (e) {

@@ -67,9 +67,11 @@ const FRESH_ENTRIES = 256;
 const FRESH_BYTES = 16 * 1024 * 1024;
 /**
  * Digests of large texts kept: as many as the images of a big review, whose texts are alive for
- * the review anyway.
+ * the review anyway; and at most this many characters of texts, which the memo keeps alive
+ * between reviews (a long-lived worker).
  */
 const DIGESTS = 256;
+const DIGEST_CHARS = 16 * 1024 * 1024;
 /**
  * Kinds kept as live objects in this process only, never on disk, with how many of each are kept
  * (the least recently used go first): one macro spec's window is cheaper to parse than to hash,
@@ -171,6 +173,7 @@ export class FactCache implements FactMemo {
   private readonly live = new Map<MemoKind, Map<string, unknown>>();
   private memoryBytes = 0;
   private readonly digests = new Map<string, string>();
+  private digestChars = 0;
   /** Values made or decoded for a peek() and not handed to a get() yet. */
   private readonly fresh = new Map<string, { value: unknown; bytes: number }>();
   private freshBytes = 0;
@@ -216,7 +219,12 @@ export class FactCache implements FactMemo {
     if (d === undefined) {
       d = createHash('sha256').update(text).digest('hex');
       this.digests.set(text, d);
-      if (this.digests.size > DIGESTS) this.digests.delete(this.digests.keys().next().value as string);
+      this.digestChars += text.length;
+      for (const t of this.digests.keys()) {
+        if (this.digests.size <= DIGESTS && this.digestChars <= DIGEST_CHARS) break;
+        this.digests.delete(t);
+        this.digestChars -= t.length;
+      }
     }
     return d;
   }
@@ -377,11 +385,12 @@ export class FactCache implements FactMemo {
     const dir = join(file, '..');
     if (this.background) {
       if (this.writer === undefined) this.writer = sharedWriter();
-      if (this.writer?.diskFailed) {
+      const root = this.dir as string;
+      if (this.writer?.diskFailed(root)) {
         this.diskOk = false;
         return;
       }
-      if (this.writer?.write({ dir, file, tmp, bytes })) {
+      if (this.writer?.write({ root, dir, file, tmp, bytes })) {
         this.stats.writes++;
         this.unnoted += bytes.length;
         return;
@@ -459,7 +468,7 @@ export class FactCache implements FactMemo {
   async flush(): Promise<void> {
     if (!this.writer) return;
     await this.writer.flush();
-    if (this.writer.diskFailed) this.diskOk = false;
+    if (this.writer.diskFailed(this.dir as string)) this.diskOk = false;
     if (this.prunePending) {
       this.prunePending = false;
       this.pruneNow();

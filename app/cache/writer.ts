@@ -8,8 +8,9 @@
  * The worker is started on the first write, and only on a machine with more than one core (on
  * one, it would only add its start). It does not keep the process alive on its own; flush()
  * waits until everything posted before it is on disk. A worker that cannot start, or fails,
- * leaves the writes to the caller (write() says false); a write the disk refuses makes `diskFailed`
- * true, as a refused write on the caller's thread turns the disk off.
+ * leaves the writes to the caller (write() says false); a write the disk refuses makes
+ * diskFailed(its cache folder) true, as a refused write on the caller's thread turns that cache's
+ * disk off; other folders' writes go on.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -19,10 +20,10 @@ const SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { mkdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const made = new Set();
-let failed = false;
+const failed = new Set();
 parentPort.on('message', (m) => {
   if (m.flush !== undefined) return parentPort.postMessage({ flushed: m.flush });
-  if (failed) return;
+  if (failed.has(m.root)) return;
   try {
     if (!made.has(m.dir)) mkdirSync(m.dir, { recursive: true });
     try {
@@ -34,14 +35,16 @@ parentPort.on('message', (m) => {
     made.add(m.dir);
     renameSync(m.tmp, m.file);
   } catch {
-    failed = true;
+    failed.add(m.root);
     try { rmSync(m.tmp, { force: true }); } catch {}
-    parentPort.postMessage({ failed: true });
+    parentPort.postMessage({ failed: m.root });
   }
 });
 `;
 
 export interface EntryWrite {
+  /** The cache folder the entry belongs to: a refused write stops that folder's writes only. */
+  root: string;
   /** The entry's folder, its file, and the temporary name the bytes go to first. */
   dir: string;
   file: string;
@@ -50,16 +53,16 @@ export interface EntryWrite {
 }
 
 export class BackgroundWriter {
-  /** A write failed on the disk (read-only, full): the cache should stop writing. */
-  diskFailed = false;
+  /** Cache folders a write failed in (read-only, full): their caches should stop writing. */
+  private readonly failedRoots = new Set<string>();
   private dead = false;
   private nextFlush = 0;
   private readonly waiting = new Map<number, () => void>();
 
   private constructor(private readonly worker: Worker) {
     worker.unref();
-    worker.on('message', (m: { flushed?: number; failed?: boolean }) => {
-      if (m.failed) this.diskFailed = true;
+    worker.on('message', (m: { flushed?: number; failed?: string }) => {
+      if (m.failed !== undefined) this.failedRoots.add(m.failed);
       if (m.flushed !== undefined) this.release(m.flushed);
     });
     const stop = (): void => {
@@ -78,6 +81,11 @@ export class BackgroundWriter {
     } catch {
       return null;
     }
+  }
+
+  /** Whether a write into the cache folder `root` failed on the disk. */
+  diskFailed(root: string): boolean {
+    return this.failedRoots.has(root);
   }
 
   /** Hands a write to the worker; false when it is gone (the caller writes it then). */

@@ -353,17 +353,20 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
       : // entries go to disk from a worker thread while the review goes on; the report is
         // printed first, then the command waits for them
         { dir: opts.cacheDir ?? defaultCacheDir(), background: true };
-  const reviewed = await reviewSeriesSet(set, {
-    checks: CHECKS,
-    config,
-    parser,
-    loadParser: loadCParser,
-    tree: opts.tree ?? null,
-    cache,
-  });
-  const code = printReport(buildReport(reviewed), opts, io);
-  await factCache(cache).flush();
-  return code;
+  try {
+    const reviewed = await reviewSeriesSet(set, {
+      checks: CHECKS,
+      config,
+      parser,
+      loadParser: loadCParser,
+      tree: opts.tree ?? null,
+      cache,
+    });
+    return printReport(buildReport(reviewed), opts, io);
+  } finally {
+    // also when the review failed: what it parsed is kept, and the cap
+    await factCache(cache).flush();
+  }
 }
 
 export interface CliIo {

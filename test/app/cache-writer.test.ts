@@ -72,6 +72,13 @@ describe('cache entries written in the background', () => {
     expect(c.onDisk).toBe(false);
     expect(ask(c, 'b.c')).toBe(true);
     expect(ask(c, 'a.c')).toBe(false); // from memory
+    // the same writer thread goes on writing for a cache whose folder takes them
+    const good = tmp();
+    const other = new FactCache(good, { background: true });
+    expect(ask(other, 'a.c')).toBe(true);
+    await other.flush();
+    expect(other.onDisk).toBe(true);
+    expect(files(good).filter((f) => !f.endsWith('written')).length).toBe(1);
   });
 
   it('are not started on one core: the cache writes them itself', () => {
@@ -79,7 +86,13 @@ describe('cache entries written in the background', () => {
     const w = BackgroundWriter.start(2);
     expect(w).not.toBeNull();
     expect(
-      w?.write({ dir: tmp(), file: join(tmp(), 'x'), tmp: join(tmp(), 'x.tmp'), bytes: new Uint8Array(1) }),
+      w?.write({
+        root: tmp(),
+        dir: tmp(),
+        file: join(tmp(), 'x'),
+        tmp: join(tmp(), 'x.tmp'),
+        bytes: new Uint8Array(1),
+      }),
     ).toBe(true);
     return w?.flush();
   });
