@@ -52,18 +52,35 @@ export interface EntryWrite {
   bytes: Uint8Array;
 }
 
+/** Bytes handed to the worker and not known to be written, at most (a slow or stalled disk). */
+const MAX_IN_FLIGHT = 64 * 1024 * 1024;
+/** Every so many bytes handed over, the worker is asked to say how far it has written. */
+const MARK_EVERY = 8 * 1024 * 1024;
+
 export class BackgroundWriter {
   /** Cache folders a write failed in (read-only, full): their caches should stop writing. */
   private readonly failedRoots = new Set<string>();
   private dead = false;
   private nextFlush = 0;
   private readonly waiting = new Map<number, () => void>();
+  /** Bytes handed over, bytes known written, and how many had been handed over at each mark. */
+  private posted = 0;
+  private written = 0;
+  private lastMark = 0;
+  private readonly marks = new Map<number, number>();
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly maxInFlight: number,
+  ) {
     worker.unref();
     worker.on('message', (m: { flushed?: number; failed?: string }) => {
       if (m.failed !== undefined) this.failedRoots.add(m.failed);
-      if (m.flushed !== undefined) this.release(m.flushed);
+      if (m.flushed !== undefined) {
+        this.written = Math.max(this.written, this.marks.get(m.flushed) ?? 0);
+        this.marks.delete(m.flushed);
+        this.release(m.flushed);
+      }
     });
     const stop = (): void => {
       this.dead = true;
@@ -73,11 +90,15 @@ export class BackgroundWriter {
     worker.on('exit', stop);
   }
 
-  /** A writer on a machine with more than one core; null on one core or when no worker starts. */
-  static start(cores = availableParallelism()): BackgroundWriter | null {
+  /**
+   * A writer on a machine with more than one core; null on one core or when no worker starts.
+   * `maxInFlight`: the bytes handed over and not yet known written, beyond which write() says
+   * false (the caller then writes itself, at the disk's pace).
+   */
+  static start(cores = availableParallelism(), maxInFlight = MAX_IN_FLIGHT): BackgroundWriter | null {
     if (cores < 2) return null;
     try {
-      return new BackgroundWriter(new Worker(SOURCE, { eval: true }));
+      return new BackgroundWriter(new Worker(SOURCE, { eval: true }), maxInFlight);
     } catch {
       return null;
     }
@@ -88,10 +109,21 @@ export class BackgroundWriter {
     return this.failedRoots.has(root);
   }
 
-  /** Hands a write to the worker; false when it is gone (the caller writes it then). */
+  /**
+   * Hands a write to the worker; false when it is gone or too far behind (the caller writes it
+   * then).
+   */
   write(w: EntryWrite): boolean {
-    if (this.dead) return false;
+    if (this.dead || this.posted - this.written > this.maxInFlight) return false;
     this.worker.postMessage(w);
+    this.posted += w.bytes.length;
+    if (this.posted - this.lastMark >= MARK_EVERY) {
+      // a mark nobody waits for: its answer tells how far the worker has come
+      const id = this.nextFlush++;
+      this.marks.set(id, this.posted);
+      this.lastMark = this.posted;
+      this.worker.postMessage({ flush: id });
+    }
     return true;
   }
 
@@ -99,6 +131,7 @@ export class BackgroundWriter {
   flush(): Promise<void> {
     if (this.dead) return Promise.resolve();
     const id = this.nextFlush++;
+    this.marks.set(id, this.posted);
     return new Promise<void>((resolve) => {
       this.waiting.set(id, resolve);
       // waiting for the answer keeps the process alive; nothing else does

@@ -81,6 +81,26 @@ describe('cache entries written in the background', () => {
     expect(files(good).filter((f) => !f.endsWith('written')).length).toBe(1);
   });
 
+  it('are handed back to the caller while too many bytes are out, and taken again once written', async () => {
+    const w = BackgroundWriter.start(2, 3000) as BackgroundWriter;
+    const root = tmp();
+    const entry = (i: number) => ({
+      root,
+      dir: join(root, 'v1', 'aa'),
+      file: join(root, 'v1', 'aa', `e${i}`),
+      tmp: join(root, 'v1', 'aa', `e${i}.tmp`),
+      bytes: new Uint8Array(1000),
+    });
+    // nothing is known written yet: four entries of 1,000 bytes go out, the fifth is refused
+    const taken = [0, 1, 2, 3, 4].map((i) => w.write(entry(i)));
+    expect(taken).toEqual([true, true, true, true, false]);
+    await w.flush();
+    expect(files(root).length).toBe(4);
+    expect(w.write(entry(4))).toBe(true);
+    await w.flush();
+    expect(files(root).length).toBe(5);
+  });
+
   it('are not started on one core: the cache writes them itself', () => {
     expect(BackgroundWriter.start(1)).toBeNull();
     const w = BackgroundWriter.start(2);
