@@ -69,6 +69,27 @@ const rawHunk = fc
     return hunkOf(oldStart, Math.max(0, oldLines + skew), oldStart, newLines, lines);
   });
 
+/**
+ * A 10,000-line file and 2,000 one-line hunks that change every fifth line (1-based 2, 7, ...),
+ * one line of context either side.
+ */
+function manyHunks(): { lines: string[]; hunks: Hunk[] } {
+  const lines = Array.from({ length: 10_000 }, (_, i) => `\tint v${i} = ${i};`);
+  const hunks: Hunk[] = [];
+  for (let k = 0; k < 2000; k++) {
+    const at = k * 5 + 2;
+    hunks.push(
+      hunkOf(at - 1, 3, at - 1, 3, [
+        ` ${lines[at - 2]}`,
+        `-${lines[at - 1]}`,
+        `+\tint v${at - 1} = -1;`,
+        ` ${lines[at]}`,
+      ]),
+    );
+  }
+  return { lines, hunks };
+}
+
 function same(pre: string, hunks: Hunk[]): void {
   const { post, failed } = applyHunks(pre, hunks);
   expect({ post, failed }).toEqual(applyFileDiffPerHunk(pre, { path: 'f.c', hunks }));
@@ -112,19 +133,7 @@ describe('applying hunks in one pass', () => {
   });
 
   it('applies 2,000 one-line hunks to a file that has 50 more lines above them, each found by a search', () => {
-    const lines = Array.from({ length: 10_000 }, (_, i) => `\tint v${i} = ${i};`);
-    const hunks: Hunk[] = [];
-    for (let k = 0; k < 2000; k++) {
-      const at = k * 5 + 2;
-      hunks.push(
-        hunkOf(at - 1, 3, at - 1, 3, [
-          ` ${lines[at - 2]}`,
-          `-${lines[at - 1]}`,
-          `+\tint v${at - 1} = -1;`,
-          ` ${lines[at]}`,
-        ]),
-      );
-    }
+    const { lines, hunks } = manyHunks();
     // the tree's file has 50 lines the patch's base did not: every hunk lands 50 lines lower
     const extra = Array.from({ length: 50 }, (_, i) => `\tint extra${i};`);
     const pre = `${[...extra, ...lines].join('\n')}\n`;
@@ -138,19 +147,7 @@ describe('applying hunks in one pass', () => {
   });
 
   it('applies 2,000 one-line hunks to a 10,000-line file, and names a hunk that does not fit', () => {
-    const lines = Array.from({ length: 10_000 }, (_, i) => `\tint v${i} = ${i};`);
-    const hunks: Hunk[] = [];
-    for (let k = 0; k < 2000; k++) {
-      const at = k * 5 + 2; // 1-based line changed, one line of context either side
-      hunks.push(
-        hunkOf(at - 1, 3, at - 1, 3, [
-          ` ${lines[at - 2]}`,
-          `-${lines[at - 1]}`,
-          `+\tint v${at - 1} = -1;`,
-          ` ${lines[at]}`,
-        ]),
-      );
-    }
+    const { lines, hunks } = manyHunks();
     const pre = `${lines.join('\n')}\n`;
     const want = lines.map((l, i) => (i % 5 === 1 ? `\tint v${i} = -1;` : l));
     const f: FileDiff = {
