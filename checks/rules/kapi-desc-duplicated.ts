@@ -226,7 +226,6 @@ function entryNames(spec: ApiSpec): Map<string, { kind: string; name: string }> 
   return out;
 }
 
-/** A line of the spec's comment, by its text with the comment markers removed. */
 /** Each spec's non-blank lines without their comment markers, cut once for all its findLine calls. */
 const specLines = new WeakMap<ApiSpec, [line: number, text: string][]>();
 
@@ -247,6 +246,7 @@ function linesOf(ctx: Ctx, spec: ApiSpec): [number, string][] {
   return out;
 }
 
+/** A line of the spec's comment, by its text with the comment markers removed. */
 function findLine(ctx: Ctx, spec: ApiSpec, pred: (text: string) => boolean): number | null {
   for (const [n, text] of linesOf(ctx, spec)) if (pred(text)) return n;
   return null;

@@ -137,9 +137,9 @@ function spelledIn(plan: ReachPlan, b: Block): string[] {
   return ids;
 }
 
-/** The file's top-level `{...}` blocks, or null when its braces do not balance. */
 const NON_SPACE = /\S/g;
 
+/** The file's top-level `{...}` blocks, or null when its braces do not balance. */
 export function topLevelBlocks(code: string, starts: readonly number[]): Block[] | null {
   const blocks: Block[] = [];
   let depth = 0;
