@@ -14,7 +14,7 @@ import { linkSpecs } from '../parsers/kapi/link.js';
 import { parseMacroSpecs } from '../parsers/kapi/macro.js';
 import { parseMacroSpecsByWindow } from '../parsers/kapi/macro-windows.js';
 import type { ApiSpec } from '../parsers/kapi/model.js';
-import { lineStarts } from '../parsers/text/lines.js';
+import { lineAt, lineStarts } from '../parsers/text/lines.js';
 import type { Issue } from '../parsers/types.js';
 import type { Evidence, FileUnit } from './types.js';
 
@@ -147,9 +147,7 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
     let starts: number[] | null = null;
     line = (n) => {
       starts ??= lineStarts(post);
-      if (!Number.isInteger(n) || n < 1 || n > starts.length) return undefined;
-      const from = starts[n - 1] as number;
-      return post.slice(from, n < starts.length ? (starts[n] as number) - 1 : post.length);
+      return lineAt(post, starts, n - 1);
     };
     if (isC) {
       ({ specs, issues: specIssues } = memo.get('specs', input.path, post, () =>

@@ -1,5 +1,5 @@
 import type { Parser } from 'web-tree-sitter';
-import { countNewlines } from '../text/lines.js';
+import { countNewlines, lineAt } from '../text/lines.js';
 import { type Issue, issue, type Parsed } from '../types.js';
 import { type CNode, copyTree, field, namedChildren } from './ast.js';
 import { analyzeErrors, declName, type FnDef } from './errors.js';
@@ -139,12 +139,8 @@ function byRoot(
   memo: ReachMemo | undefined,
   parts: PartMemo | undefined,
 ): TextFacts | null {
-  const { text, starts } = plan;
   /** Line `l` (1-based) of the file, cut from it only when a compact text is analysed. */
-  const fileLine = (l: number): string =>
-    l >= 1 && l <= starts.length
-      ? text.slice(starts[l - 1] as number, l < starts.length ? (starts[l] as number) - 1 : text.length)
-      : '';
+  const fileLine = (l: number): string => lineAt(plan.text, plan.starts, l - 1) ?? '';
   const out: TextFacts = { functions: [], errors: {}, issues: [] };
   const seen = new Set<string>();
   const cuts: { root: string; cut: Compact }[] = [];

@@ -7,6 +7,13 @@ export function lineStarts(text: string): number[] {
   return starts;
 }
 
+/** Row `row` (0-based) of `text`, without its line end, given its line starts; undefined outside it. */
+export function lineAt(text: string, starts: readonly number[], row: number): string | undefined {
+  if (!Number.isInteger(row) || row < 0 || row >= starts.length) return undefined;
+  const next = starts[row + 1];
+  return text.slice(starts[row] as number, next === undefined ? text.length : next - 1);
+}
+
 /** How many `\n` lie in `text` from `from` up to (not including) `to`. */
 export function countNewlines(text: string, from = 0, to = text.length): number {
   let n = 0;
