@@ -167,16 +167,58 @@ export interface CacheStats {
   evicted: number;
 }
 
+/**
+ * Entries kept in the order they were set, within a count and a total weight: setting one past
+ * either drops the oldest until both hold again (the entry just set too, when it alone is over).
+ */
+class Recent<V> {
+  private readonly map = new Map<string, { value: V; weight: number }>();
+  private total = 0;
+
+  constructor(
+    private readonly maxCount: number,
+    private readonly maxWeight: number,
+  ) {}
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  get(key: string): V | undefined {
+    return this.map.get(key)?.value;
+  }
+
+  /** Sets (or sets again, as the newest) `key`. */
+  set(key: string, value: V, weight: number): void {
+    this.take(key);
+    this.map.set(key, { value, weight });
+    this.total += weight;
+    for (const [k, e] of this.map) {
+      if (this.map.size <= this.maxCount && this.total <= this.maxWeight) break;
+      this.map.delete(k);
+      this.total -= e.weight;
+    }
+  }
+
+  /** Removes `key` and gives its value. */
+  take(key: string): V | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    this.map.delete(key);
+    this.total -= e.weight;
+    return e.value;
+  }
+}
+
 export class FactCache implements FactMemo {
   readonly stats: CacheStats = { hits: 0, memoryHits: 0, misses: 0, refused: 0, writes: 0, evicted: 0 };
-  private readonly memory = new Map<string, Buffer>();
-  private readonly live = new Map<MemoKind, Map<string, unknown>>();
-  private memoryBytes = 0;
-  private readonly digests = new Map<string, string>();
-  private digestChars = 0;
-  /** Values made or decoded for a peek() and not handed to a get() yet. */
-  private readonly fresh = new Map<string, { value: unknown; bytes: number }>();
-  private freshBytes = 0;
+  /** Entries as serialized, by key. */
+  private readonly memory = new Recent<Buffer>(Number.POSITIVE_INFINITY, MEMORY_BYTES);
+  private readonly live = new Map<MemoKind, Recent<unknown>>();
+  /** The digests of large texts, by the text. */
+  private readonly digests = new Recent<string>(DIGESTS, DIGEST_CHARS);
+  /** Values made or decoded for a peek() and not handed to a get() yet, weighed serialized. */
+  private readonly fresh = new Recent<unknown>(FRESH_ENTRIES, FRESH_BYTES);
   /** Folders of the cache this process made or found. */
   private readonly folders = new Set<string>();
   private readonly version: string;
@@ -218,13 +260,7 @@ export class FactCache implements FactMemo {
     let d = this.digests.get(text);
     if (d === undefined) {
       d = createHash('sha256').update(text).digest('hex');
-      this.digests.set(text, d);
-      this.digestChars += text.length;
-      for (const t of this.digests.keys()) {
-        if (this.digests.size <= DIGESTS && this.digestChars <= DIGEST_CHARS) break;
-        this.digests.delete(t);
-        this.digestChars -= t.length;
-      }
+      this.digests.set(text, d, text.length);
     }
     return d;
   }
@@ -237,13 +273,10 @@ export class FactCache implements FactMemo {
     const live = LIVE_ENTRIES.get(kind);
     if (live !== undefined) return this.getLive(kind, live, `${path}\0${text}`, make);
     const key = this.key(kind, path, text);
-    const f = this.fresh.get(key);
-    if (f) {
+    if (this.fresh.has(key)) {
       // made (or decoded) for a look that kept nothing of it: this caller may have it as it is
-      this.fresh.delete(key);
-      this.freshBytes -= f.bytes;
       this.stats.memoryHits++;
-      return f.value as T;
+      return this.fresh.take(key) as T;
     }
     return this.find(kind, key, make);
   }
@@ -257,19 +290,11 @@ export class FactCache implements FactMemo {
     const live = LIVE_ENTRIES.get(kind);
     if (live !== undefined) return this.getLive(kind, live, `${path}\0${text}`, make);
     const key = this.key(kind, path, text);
-    const f = this.fresh.get(key);
-    if (f) return f.value as T;
+    if (this.fresh.has(key)) return this.fresh.get(key) as T;
     const v = this.find(kind, key, make);
     // kept only when its serialized copy is in memory too (its size known, and not huge)
     const bytes = this.memory.get(key)?.length;
-    if (bytes === undefined) return v;
-    this.fresh.set(key, { value: v, bytes });
-    this.freshBytes += bytes;
-    for (const [k, old] of this.fresh) {
-      if (this.fresh.size <= FRESH_ENTRIES && this.freshBytes <= FRESH_BYTES) break;
-      this.fresh.delete(k);
-      this.freshBytes -= old.bytes;
-    }
+    if (bytes !== undefined) this.fresh.set(key, v, bytes);
     return v;
   }
 
@@ -312,20 +337,18 @@ export class FactCache implements FactMemo {
   private getLive<T>(kind: MemoKind, max: number, key: string, make: () => T): T {
     let live = this.live.get(kind);
     if (!live) {
-      live = new Map();
+      live = new Recent(max, Number.POSITIVE_INFINITY);
       this.live.set(kind, live);
     }
     if (live.has(key)) {
       const v = live.get(key) as T;
-      live.delete(key);
-      live.set(key, v);
+      live.set(key, v, 0); // the most recently used now
       this.stats.memoryHits++;
       return v;
     }
     this.stats.misses++;
     const v = make();
-    live.set(key, v);
-    if (live.size > max) live.delete(live.keys().next().value as string);
+    live.set(key, v, 0);
     return v;
   }
 
@@ -344,17 +367,7 @@ export class FactCache implements FactMemo {
   }
 
   private remember(key: string, bytes: Buffer): void {
-    if (bytes.length > MEMORY_BYTES / 4) return;
-    const old = this.memory.get(key);
-    if (old) this.memoryBytes -= old.length;
-    this.memory.delete(key);
-    this.memory.set(key, bytes);
-    this.memoryBytes += bytes.length;
-    for (const [k, b] of this.memory) {
-      if (this.memoryBytes <= MEMORY_BYTES) break;
-      this.memory.delete(k);
-      this.memoryBytes -= b.length;
-    }
+    if (bytes.length <= MEMORY_BYTES / 4) this.memory.set(key, bytes, bytes.length);
   }
 
   /** Whether entries go to disk (a folder was given and it could be written). */
