@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanDocComments } from '../../../parsers/kapi/kerneldoc.js';
+import { shiftLines } from '../../../checks/unit.js';
+import { parseKerneldocSpecs, scanDocComments } from '../../../parsers/kapi/kerneldoc.js';
 import { root, sourceFiles } from '../../meta/files.js';
 
 /**
@@ -157,6 +158,24 @@ describe('finding doc comments in a text read in place', () => {
       [1, false, 2],
       [5, false, 7],
     ]);
+  });
+
+  it('reads a spec in a CRLF file behind decoy comments as its LF twin reads, ten lines down', () => {
+    const twin = readFileSync(join(root, 'fixtures/kapi/frob.kd3.c'), 'utf8');
+    const text = readFileSync(join(root, 'fixtures/kapi/frob-crlf-decoys.kd3.c'), 'utf8');
+    expect(text).toContain('\r\n');
+    expect(text).toContain('\u2028/**');
+    same(text);
+    const want = parseKerneldocSpecs(twin, 'kernel/frob.c');
+    const got = parseKerneldocSpecs(text, 'kernel/frob.c');
+    expect(got.value.map((s) => s.name)).toEqual(['sys_frob']);
+    expect(got).toEqual({ value: shiftLines(want.value, 10), issues: shiftLines(want.issues, 10) });
+    // the decoys: a banner, an empty comment, one after code, one on one line, none a spec
+    expect(
+      scanDocComments(text)
+        .filter((c) => c.startLine < 12)
+        .map((c) => c.startLine),
+    ).toEqual([11]);
   });
 
   it('is exact on the C files of the fixtures', () => {
