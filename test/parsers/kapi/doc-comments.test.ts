@@ -162,7 +162,7 @@ describe('finding doc comments in a text read in place', () => {
 
   it('reads a spec in a CRLF file behind decoy comments as its LF twin reads, ten lines down', () => {
     const twin = readFileSync(join(root, 'fixtures/kapi/frob.kd3.c'), 'utf8');
-    const text = readFileSync(join(root, 'fixtures/kapi/frob-crlf-decoys.kd3.c'), 'utf8');
+    const text = readFileSync(join(root, 'fixtures/kerneldoc/frob-crlf-decoys.kd3.c'), 'utf8');
     expect(text).toContain('\r\n');
     expect(text).toContain('\u2028/**');
     same(text);
