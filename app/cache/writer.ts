@@ -73,7 +73,6 @@ export class BackgroundWriter {
     private readonly worker: Worker,
     private readonly maxInFlight: number,
   ) {
-    worker.unref();
     worker.on('message', (m: { flushed?: number; failed?: string }) => {
       if (m.failed !== undefined) this.failedRoots.add(m.failed);
       if (m.flushed !== undefined) {
@@ -88,6 +87,9 @@ export class BackgroundWriter {
     };
     worker.on('error', stop);
     worker.on('exit', stop);
+    // after the listeners: in Node 20, a 'message' listener added to an unref'd worker refs it
+    // again, and the process would wait for the writer forever
+    worker.unref();
   }
 
   /**

@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FactCache } from '../../app/cache/facts.js';
 import { BackgroundWriter } from '../../app/cache/writer.js';
+import { DIST } from '../../app/cli/launch.js';
 import { sourceFiles } from '../meta/files.js';
 
 const TEXT = 'SYSCALL_DEFINE0(frob)\n{\n\treturn 0;\n}\n';
@@ -115,5 +118,25 @@ describe('cache entries written in the background', () => {
       }),
     ).toBe(true);
     return w?.flush();
+  });
+
+  it('do not keep a process alive: one that started the writer and ends without flush() exits', async () => {
+    const root = tmp();
+    // a process of its own, from the build (what the CLI and the pool's workers run), its code
+    // in a file: Node 20 held a module run from a file (not one from -e) alive on the old writer
+    const script = join(root, 'start.mjs');
+    writeFileSync(
+      script,
+      [
+        `const { BackgroundWriter } = await import(${JSON.stringify(join(DIST, 'app', 'cache', 'writer.js'))});`,
+        'const w = BackgroundWriter.start(2);',
+        `const at = ${JSON.stringify(join(root, 'x'))};`,
+        "const posted = w?.write({ root: at, dir: at, file: at + '/e', tmp: at + '/e.tmp', bytes: new Uint8Array(4) });",
+        "console.log(posted ? 'posted' : 'refused');",
+      ].join('\n'),
+    );
+    const r = await promisify(execFile)(process.execPath, [script], { timeout: 10_000 });
+    // a writer that held the process would have run into the timeout (execFile rejects then)
+    expect(r.stdout.trim()).toBe('posted');
   });
 });
