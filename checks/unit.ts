@@ -140,6 +140,12 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
   let code: CFacts | null = null;
   let line: (n: number) => string | undefined;
   const isC = isCFile(input.path);
+  /**
+   * A whole image without a spec: its syscalls are found only when read. No check reads them
+   * then (each reads a syscall only with the spec that documents it), and most images of a
+   * review with a tree are such (every base file, every file of a series that is no KAPI one).
+   */
+  let lazySyscalls: (() => SyscallDef[]) | null = null;
 
   if (input.mode === 'full' && input.post !== null) {
     // most images yield no finding, so no line is ever read: the text is indexed on the first read
@@ -169,7 +175,9 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
           ),
         );
         syscalls = code.syscalls;
-      } else syscalls = memo.get('syscalls', input.path, post, () => syscallsFromPrep(post));
+      } else if (specs.length > 0)
+        syscalls = memo.get('syscalls', input.path, post, () => syscallsFromPrep(post));
+      else lazySyscalls = () => memo.get('syscalls', input.path, post, () => syscallsFromPrep(post));
     }
   } else {
     const known = new Map<number, string>();
@@ -195,21 +203,37 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
       }
   }
   specs.sort((a, b) => a.line - b.line);
-  const link = linkSpecs(specs, syscalls);
-  return {
+  const link = lazySyscalls ? null : linkSpecs(specs, syscalls);
+  const unit: FileUnit = {
     path: input.path,
     mode: input.mode === 'full' && input.post !== null ? 'full' : 'hunks',
     line,
     specs,
     specIssues,
     syscalls,
-    specOf: link.specOf,
-    misnamed: link.misnamed,
-    orphans: link.orphans,
+    specOf: link?.specOf ?? [],
+    misnamed: link?.misnamed ?? [],
+    orphans: link?.orphans ?? [],
     code,
     added,
     hunks,
   };
+  if (lazySyscalls) {
+    // what linkSpecs gives without a spec: every syscall documented by none
+    const find = lazySyscalls;
+    let found: SyscallDef[] | null = null;
+    const all = (): SyscallDef[] => {
+      found ??= find();
+      return found;
+    };
+    Object.defineProperty(unit, 'syscalls', { get: all, enumerable: true, configurable: true });
+    Object.defineProperty(unit, 'specOf', {
+      get: () => all().map(() => null),
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return unit;
 }
 
 /** A line of the unit as evidence: its text trimmed (empty when the view does not show it). */

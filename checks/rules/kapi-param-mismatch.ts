@@ -119,6 +119,8 @@ export const check = defineCheck({
     messages,
   },
   run(ctx) {
+    // a syscall is compared only with the spec that documents it: none without a spec
+    if (ctx.unit.specs.length === 0) return;
     const done = new Set<ApiSpec>();
     for (const [i, sc] of ctx.unit.syscalls.entries()) {
       const spec = ctx.unit.specOf[i];

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildUnit, shiftLines } from '../../checks/unit.js';
+import { CHECKS } from '../../checks/index.js';
+import { runChecks } from '../../checks/runner.js';
+import { buildUnit, type FactMemo, type MemoKind, shiftLines } from '../../checks/unit.js';
 import { findSyscalls } from '../../parsers/c/preprocess.js';
 import { parseKerneldocSpecs } from '../../parsers/kapi/kerneldoc.js';
 import { parseMacroSpecs } from '../../parsers/kapi/macro.js';
@@ -61,5 +63,65 @@ describe('a unit built from a whole post-image', () => {
       expect(lines.map((_, i) => unit.line(i + 1))).toEqual(lines);
       for (const n of [0, -1, lines.length + 1, 1.5, Number.NaN]) expect(unit.line(n)).toBeUndefined();
     }
+  });
+});
+
+describe('a unit of a whole image without a spec', () => {
+  /** A memo that makes every value and counts what it made, by kind. */
+  const counting = (): { memo: FactMemo; made: Map<MemoKind, number> } => {
+    const made = new Map<MemoKind, number>();
+    const make = <T>(kind: MemoKind, f: () => T): T => {
+      made.set(kind, (made.get(kind) ?? 0) + 1);
+      return f();
+    };
+    return {
+      made,
+      memo: { get: (kind, _p, _t, f) => make(kind, f), peek: (kind, _p, _t, f) => make(kind, f) },
+    };
+  };
+  // C files with syscalls and no spec: the fixtures' C without specs, and the others with their
+  // macro specs and KAPI words cut out where that leaves none
+  const noSpec = (t: string): boolean =>
+    buildUnit({ path: 'x.c', mode: 'full', post: t, fragments: [], diff: null }, null).specs.length === 0;
+  const plain = texts
+    .flatMap((t) => [t, t.replace(/DEFINE_[A-Z_]*SPEC\(/g, 'NOT_A_SPEC(').replace(/KAPI_/g, 'X_')])
+    .filter((t) => findSyscalls(t).syscalls.length > 0 && noSpec(t));
+
+  it('looks for its syscalls only when they are read, and the checks do not read them', () => {
+    expect(plain.length).toBeGreaterThan(1);
+    for (const post of plain) {
+      const { memo, made } = counting();
+      const unit = buildUnit({ path: 'x.c', mode: 'full', post, fragments: [], diff: null }, null, memo);
+      expect(unit.specs).toEqual([]);
+      const r = runChecks(unit, CHECKS);
+      expect(r.crashes).toEqual([]);
+      expect(r.findings).toEqual([]);
+      expect(made.get('syscalls')).toBeUndefined();
+      // read: the syscalls the file defines, each documented by none
+      const want = findSyscalls(post).syscalls.map((s) => s.fnName);
+      expect(unit.syscalls.map((s) => s.fnName)).toEqual(want);
+      expect(unit.specOf).toEqual(want.map(() => null));
+      expect(unit.orphans).toEqual([]);
+      expect(unit.misnamed).toEqual([]);
+      expect(made.get('syscalls')).toBe(1);
+      void unit.syscalls;
+      expect(made.get('syscalls')).toBe(1);
+    }
+  });
+
+  it('gives the syscalls an image with a spec gives, once its spec is gone', () => {
+    const withSpec = texts.find(
+      (t) => /DEFINE_KERNEL_API_SPEC\(sys_/.test(t) && findSyscalls(t).syscalls.length > 0,
+    );
+    expect(withSpec).toBeDefined();
+    const text = withSpec as string;
+    const specced = buildUnit({ path: 'x.c', mode: 'full', post: text, fragments: [], diff: null }, null);
+    expect(specced.specs.length).toBeGreaterThan(0);
+    const cut = text.replace(/DEFINE_KERNEL_API_SPEC\(/g, 'NOT_A_SPEC(');
+    const bare = buildUnit({ path: 'x.c', mode: 'full', post: cut, fragments: [], diff: null }, null);
+    expect(bare.specs).toEqual([]);
+    expect(bare.syscalls.map((s) => [s.fnName, s.line, s.arity])).toEqual(
+      specced.syscalls.map((s) => [s.fnName, s.line, s.arity]),
+    );
   });
 });
