@@ -20,14 +20,11 @@ import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   type Dirent,
-  mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
   unlinkSync,
-  writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +33,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { FactMemo, MemoKind } from '../../checks/unit.js';
 import { packageVersion } from '../io/package.js';
 import { validEntry } from './shape.js';
-import { BackgroundWriter } from './writer.js';
+import { BackgroundWriter, writeEntry } from './writer.js';
 
 /** Bump when what an entry holds changes shape or meaning without a version change. */
 const SCHEMA = 1;
@@ -409,29 +406,11 @@ export class FactCache implements FactMemo {
         return;
       }
     }
-    try {
-      // each of the 256 folders is made once per process (a write into one that went meanwhile
-      // makes it again)
-      if (!this.folders.has(dir)) mkdirSync(dir, { recursive: true });
-      try {
-        writeFileSync(tmp, bytes);
-      } catch {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(tmp, bytes);
-      }
-      this.folders.add(dir);
-      renameSync(tmp, file);
+    // each of the 256 folders is made once per process
+    if (writeEntry({ dir, file, tmp, bytes }, this.folders)) {
       this.stats.writes++;
       this.unnoted += bytes.length;
-    } catch {
-      // a read-only or full disk: go on without the disk
-      this.diskOk = false;
-      try {
-        rmSync(tmp, { force: true });
-      } catch {
-        // the folder is not there either
-      }
-    }
+    } else this.diskOk = false; // a read-only or full disk: go on without the disk
   }
 
   /**

@@ -12,6 +12,7 @@
  * diskFailed(its cache folder) true, as a refused write on the caller's thread turns that cache's
  * disk off; other folders' writes go on.
  */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -40,6 +41,7 @@ parentPort.on('message', (m) => {
     parentPort.postMessage({ failed: m.root });
   }
 });
+parentPort.postMessage({ ready: true });
 `;
 
 export interface EntryWrite {
@@ -50,6 +52,35 @@ export interface EntryWrite {
   file: string;
   tmp: string;
   bytes: Uint8Array;
+}
+
+/**
+ * Writes an entry here, on the caller's thread, as the worker does (the folder made once per
+ * `folders`, the bytes to the temporary name, then renamed over the entry): the cache's own
+ * writes, and those a flush() finds still waiting for the worker to start. False when the disk
+ * refused it (the temporary file is removed).
+ */
+export function writeEntry(w: Omit<EntryWrite, 'root'>, folders: Set<string>): boolean {
+  try {
+    // each folder is made once (a write into one that went meanwhile makes it again)
+    if (!folders.has(w.dir)) mkdirSync(w.dir, { recursive: true });
+    try {
+      writeFileSync(w.tmp, w.bytes);
+    } catch {
+      mkdirSync(w.dir, { recursive: true });
+      writeFileSync(w.tmp, w.bytes);
+    }
+    folders.add(w.dir);
+    renameSync(w.tmp, w.file);
+    return true;
+  } catch {
+    try {
+      rmSync(w.tmp, { force: true });
+    } catch {
+      // the folder is not there either
+    }
+    return false;
+  }
 }
 
 /** Bytes handed to the worker and not known to be written, at most (a slow or stalled disk). */
@@ -68,12 +99,33 @@ export class BackgroundWriter {
   private written = 0;
   private lastMark = 0;
   private readonly marks = new Map<number, number>();
+  /**
+   * Whether the worker has started (said so). Until then writes wait here: a short command is
+   * done before the worker is up (a thread takes 30 to 60 ms to start), and its flush() then
+   * writes them itself rather than wait for the start.
+   */
+  private ready = false;
+  private early: EntryWrite[] = [];
+  private startedNow: () => void = () => undefined;
+  private readonly startedOrGone = new Promise<void>((resolve) => {
+    this.startedNow = resolve;
+  });
+  /** Folders the writes made on this thread made. */
+  private readonly folders = new Set<string>();
 
   private constructor(
     private readonly worker: Worker,
     private readonly maxInFlight: number,
   ) {
-    worker.on('message', (m: { flushed?: number; failed?: string }) => {
+    worker.on('message', (m: { flushed?: number; failed?: string; ready?: true }) => {
+      if (m.ready) {
+        this.ready = true;
+        const early = this.early;
+        this.early = [];
+        for (const w of early) this.worker.postMessage(w);
+        this.startedNow();
+        return;
+      }
       if (m.failed !== undefined) this.failedRoots.add(m.failed);
       if (m.flushed !== undefined) {
         this.written = Math.max(this.written, this.marks.get(m.flushed) ?? 0);
@@ -83,6 +135,8 @@ export class BackgroundWriter {
     });
     const stop = (): void => {
       this.dead = true;
+      this.writeEarly();
+      this.startedNow();
       for (const id of [...this.waiting.keys()]) this.release(id);
     };
     worker.on('error', stop);
@@ -117,9 +171,10 @@ export class BackgroundWriter {
    */
   write(w: EntryWrite): boolean {
     if (this.dead || this.posted - this.written > this.maxInFlight) return false;
-    this.worker.postMessage(w);
+    if (this.ready) this.worker.postMessage(w);
+    else this.early.push(w);
     this.posted += w.bytes.length;
-    if (this.posted - this.lastMark >= MARK_EVERY) {
+    if (this.ready && this.posted - this.lastMark >= MARK_EVERY) {
       // a mark nobody waits for: its answer tells how far the worker has come
       const id = this.nextFlush++;
       this.marks.set(id, this.posted);
@@ -129,9 +184,31 @@ export class BackgroundWriter {
     return true;
   }
 
+  /** Whether the worker has started: writes go to it now, not to the list flush() writes itself. */
+  get started(): boolean {
+    return this.ready;
+  }
+
+  /** Resolves once the worker has started (or is gone). */
+  whenStarted(): Promise<void> {
+    return this.startedOrGone;
+  }
+
+  /** Writes here what waits for the worker to start. */
+  private writeEarly(): void {
+    const early = this.early;
+    this.early = [];
+    for (const w of early) {
+      if (!this.failedRoots.has(w.root) && !writeEntry(w, this.folders)) this.failedRoots.add(w.root);
+      this.written += w.bytes.length;
+    }
+  }
+
   /** Resolves once every write posted before it is on disk (or the worker has gone). */
   flush(): Promise<void> {
-    if (this.dead) return Promise.resolve();
+    // the worker not started yet: nothing was posted to it, and what waits is written here
+    if (!this.ready) this.writeEarly();
+    if (this.dead || !this.ready) return Promise.resolve();
     const id = this.nextFlush++;
     this.marks.set(id, this.posted);
     return new Promise<void>((resolve) => {

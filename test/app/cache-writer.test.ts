@@ -86,6 +86,8 @@ describe('cache entries written in the background', () => {
 
   it('are handed back to the caller while too many bytes are out, and taken again once written', async () => {
     const w = BackgroundWriter.start(2, 3000) as BackgroundWriter;
+    await w.whenStarted();
+    expect(w.started).toBe(true);
     const root = tmp();
     const entry = (i: number) => ({
       root,
@@ -102,6 +104,38 @@ describe('cache entries written in the background', () => {
     expect(w.write(entry(4))).toBe(true);
     await w.flush();
     expect(files(root).length).toBe(5);
+  });
+
+  it('wait for the worker to start, and a flush() before it has are written on the calling thread', async () => {
+    const root = tmp();
+    const entry = (i: number) => ({
+      root,
+      dir: join(root, 'v1', 'ab'),
+      file: join(root, 'v1', 'ab', `e${i}`),
+      tmp: join(root, 'v1', 'ab', `e${i}.tmp`),
+      bytes: new Uint8Array([i, i, i]),
+    });
+    const w = BackgroundWriter.start(2) as BackgroundWriter;
+    // a thread cannot have started before this one has let it say so
+    expect(w.started).toBe(false);
+    expect([0, 1, 2].map((i) => w.write(entry(i)))).toEqual([true, true, true]);
+    expect(files(root)).toEqual([]);
+    const flushed = w.flush();
+    // written by now, before the flush has waited for anything
+    expect(
+      files(root)
+        .map((f) => f.slice(-2))
+        .sort(),
+    ).toEqual(['e0', 'e1', 'e2']);
+    expect(w.started).toBe(false);
+    await flushed;
+    // once started, the worker writes what comes after
+    await w.whenStarted();
+    expect(w.started).toBe(true);
+    expect(w.write(entry(3))).toBe(true);
+    await w.flush();
+    expect(files(root).length).toBe(4);
+    expect(files(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('are not started on one core: the cache writes them itself', () => {
