@@ -6,8 +6,10 @@
  * temporary name, then renamed over the entry), so a reader never sees half an entry.
  *
  * The worker is started on the first write, and only on a machine with more than one core (on
- * one, it would only add its start). It does not keep the process alive on its own; flush()
- * waits until everything posted before it is on disk. A worker that cannot start, or fails,
+ * one, it would only add its start). Writes wait in a list until it says it has started; a
+ * flush() that comes first writes them on the calling thread (a short command is done before a
+ * thread is up). It does not keep the process alive on its own; flush() waits until everything
+ * posted before it is on disk. A worker that cannot start, or fails,
  * leaves the writes to the caller (write() says false); a write the disk refuses makes
  * diskFailed(its cache folder) true, as a refused write on the caller's thread turns that cache's
  * disk off; other folders' writes go on.
