@@ -222,13 +222,17 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
     // what linkSpecs gives without a spec: every syscall documented by none
     const find = lazySyscalls;
     let found: SyscallDef[] | null = null;
+    let none: null[] | null = null;
     const all = (): SyscallDef[] => {
       found ??= find();
       return found;
     };
     Object.defineProperty(unit, 'syscalls', { get: all, enumerable: true, configurable: true });
     Object.defineProperty(unit, 'specOf', {
-      get: () => all().map(() => null),
+      get: () => {
+        none ??= all().map(() => null);
+        return none;
+      },
       enumerable: true,
       configurable: true,
     });

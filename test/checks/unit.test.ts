@@ -101,6 +101,8 @@ describe('a unit of a whole image without a spec', () => {
       const want = findSyscalls(post).syscalls.map((s) => s.fnName);
       expect(unit.syscalls.map((s) => s.fnName)).toEqual(want);
       expect(unit.specOf).toEqual(want.map(() => null));
+      expect(unit.specOf).toBe(unit.specOf);
+      expect(unit.syscalls).toBe(unit.syscalls);
       expect(unit.orphans).toEqual([]);
       expect(unit.misnamed).toEqual([]);
       expect(made.get('syscalls')).toBe(1);
