@@ -227,11 +227,22 @@ export function buildUnit(input: UnitInput, parser: Parser | null, memo: FactMem
       found ??= find();
       return found;
     };
-    Object.defineProperty(unit, 'syscalls', { get: all, enumerable: true, configurable: true });
+    // with setters, a unit that is given other syscalls behaves as any other unit
+    Object.defineProperty(unit, 'syscalls', {
+      get: all,
+      set: (v: SyscallDef[]) => {
+        found = v;
+      },
+      enumerable: true,
+      configurable: true,
+    });
     Object.defineProperty(unit, 'specOf', {
       get: () => {
         none ??= all().map(() => null);
         return none;
+      },
+      set: (v: null[]) => {
+        none = v;
       },
       enumerable: true,
       configurable: true,

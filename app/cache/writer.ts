@@ -125,6 +125,8 @@ export class BackgroundWriter {
         const early = this.early;
         this.early = [];
         for (const w of early) this.worker.postMessage(w);
+        // a mark after them: without its answer, writes held back by the cap would stay refused
+        if (early.length > 0) this.mark();
         this.startedNow();
         return;
       }
@@ -176,14 +178,16 @@ export class BackgroundWriter {
     if (this.ready) this.worker.postMessage(w);
     else this.early.push(w);
     this.posted += w.bytes.length;
-    if (this.ready && this.posted - this.lastMark >= MARK_EVERY) {
-      // a mark nobody waits for: its answer tells how far the worker has come
-      const id = this.nextFlush++;
-      this.marks.set(id, this.posted);
-      this.lastMark = this.posted;
-      this.worker.postMessage({ flush: id });
-    }
+    if (this.ready && this.posted - this.lastMark >= MARK_EVERY) this.mark();
     return true;
+  }
+
+  /** A mark nobody waits for: its answer tells how far the worker has come. */
+  private mark(): void {
+    const id = this.nextFlush++;
+    this.marks.set(id, this.posted);
+    this.lastMark = this.posted;
+    this.worker.postMessage({ flush: id });
   }
 
   /** Whether the worker has started: writes go to it now, not to the list flush() writes itself. */
@@ -191,7 +195,10 @@ export class BackgroundWriter {
     return this.ready;
   }
 
-  /** Resolves once the worker has started (or is gone). */
+  /**
+   * Resolves once the worker has started (or is gone). Nothing holds the process for it (the
+   * worker is unref'd): a caller that only awaits this may see the process end first.
+   */
   whenStarted(): Promise<void> {
     return this.startedOrGone;
   }

@@ -111,10 +111,11 @@ export const check = defineCheck({
       });
     }
 
-    // kerneldoc: the parser names the spec after the declaration; the summary line may say otherwise
     // without a spec there is nothing to name wrongly or to miss its syscall (the syscalls of
     // such an image are not even looked for unless read, checks/unit.ts)
     if (ctx.unit.specs.length === 0) return;
+
+    // kerneldoc: the parser names the spec after the declaration; the summary line may say otherwise
     for (const [i, sc] of ctx.unit.syscalls.entries()) {
       const spec = ctx.unit.specOf[i];
       if (!spec || spec.partial || spec.form === 'macro') continue;

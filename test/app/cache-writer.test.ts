@@ -138,6 +138,34 @@ describe('cache entries written in the background', () => {
     expect(files(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('made before the worker started go to it once it has, and the cap opens again without a flush()', async () => {
+    const root = tmp();
+    const entry = (i: number) => ({
+      root,
+      dir: join(root, 'v1', 'ac'),
+      file: join(root, 'v1', 'ac', `e${i}`),
+      tmp: join(root, 'v1', 'ac', `e${i}.tmp`),
+      bytes: new Uint8Array(1000),
+    });
+    const w = BackgroundWriter.start(2, 3000) as BackgroundWriter;
+    expect([0, 1, 2, 3, 4].map((i) => w.write(entry(i)))).toEqual([true, true, true, true, false]);
+    await w.whenStarted();
+    expect(w.started).toBe(true);
+    // the worker writes the four and says so; then the fifth is taken (a bounded wait, not a time)
+    let taken = false;
+    for (let i = 0; i < 1000 && !taken; i++) {
+      taken = w.write(entry(4));
+      if (!taken) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(taken).toBe(true);
+    await w.flush();
+    expect(
+      files(root)
+        .map((f) => f.slice(-2))
+        .sort(),
+    ).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
+  });
+
   it('are not started on one core: the cache writes them itself', () => {
     expect(BackgroundWriter.start(1)).toBeNull();
     const w = BackgroundWriter.start(2);
