@@ -28,6 +28,15 @@ const syscalls = (name: string) => [
   },
 ];
 
+/** Entry `i` of a writer test: file e<i> in the folder v1/<folder> of the cache folder `root`. */
+const entryIn = (root: string, folder: string, i: number, bytes: Uint8Array) => ({
+  root,
+  dir: join(root, 'v1', folder),
+  file: join(root, 'v1', folder, `e${i}`),
+  tmp: join(root, 'v1', folder, `e${i}.tmp`),
+  bytes,
+});
+
 /** Asks a cache for the syscalls of `path`, and says whether it had to make them. */
 function ask(c: FactCache, path: string, value: unknown = syscalls('frob')): boolean {
   let made = false;
@@ -89,13 +98,7 @@ describe('cache entries written in the background', () => {
     await w.whenStarted();
     expect(w.started).toBe(true);
     const root = tmp();
-    const entry = (i: number) => ({
-      root,
-      dir: join(root, 'v1', 'aa'),
-      file: join(root, 'v1', 'aa', `e${i}`),
-      tmp: join(root, 'v1', 'aa', `e${i}.tmp`),
-      bytes: new Uint8Array(1000),
-    });
+    const entry = (i: number) => entryIn(root, 'aa', i, new Uint8Array(1000));
     // nothing is known written yet: four entries of 1,000 bytes go out, the fifth is refused
     const taken = [0, 1, 2, 3, 4].map((i) => w.write(entry(i)));
     expect(taken).toEqual([true, true, true, true, false]);
@@ -108,13 +111,7 @@ describe('cache entries written in the background', () => {
 
   it('wait for the worker to start, and a flush() before it has are written on the calling thread', async () => {
     const root = tmp();
-    const entry = (i: number) => ({
-      root,
-      dir: join(root, 'v1', 'ab'),
-      file: join(root, 'v1', 'ab', `e${i}`),
-      tmp: join(root, 'v1', 'ab', `e${i}.tmp`),
-      bytes: new Uint8Array([i, i, i]),
-    });
+    const entry = (i: number) => entryIn(root, 'ab', i, new Uint8Array([i, i, i]));
     const w = BackgroundWriter.start(2) as BackgroundWriter;
     // a thread cannot have started before this one has let it say so
     expect(w.started).toBe(false);
@@ -140,13 +137,7 @@ describe('cache entries written in the background', () => {
 
   it('made before the worker started go to it once it has, and the cap opens again without a flush()', async () => {
     const root = tmp();
-    const entry = (i: number) => ({
-      root,
-      dir: join(root, 'v1', 'ac'),
-      file: join(root, 'v1', 'ac', `e${i}`),
-      tmp: join(root, 'v1', 'ac', `e${i}.tmp`),
-      bytes: new Uint8Array(1000),
-    });
+    const entry = (i: number) => entryIn(root, 'ac', i, new Uint8Array(1000));
     const w = BackgroundWriter.start(2, 3000) as BackgroundWriter;
     expect([0, 1, 2, 3, 4].map((i) => w.write(entry(i)))).toEqual([true, true, true, true, false]);
     await w.whenStarted();
