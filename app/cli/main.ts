@@ -307,14 +307,6 @@ export async function cliConfig(opts: { config?: string; ignore?: string }): Pro
 }
 
 async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Promise<number> {
-  // compiling the C grammar's wasm runs on V8's background threads: with a tree, start it while
-  // mail is read; without one, the review loads it only if a new file brings a spec to analyse
-  const parserReady = opts.tree
-    ? loadCParser().then(
-        (p) => p,
-        () => null,
-      )
-    : null;
   const config = await cliConfig(opts);
   if (opts.filter) config.filter = opts.filter as typeof config.filter;
   await checkTreeOption(opts.tree);
@@ -344,7 +336,6 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
   // where b4 would take any stderr line for a failure and a mail without a patch passes
   if (set.series.length === 0 && opts.format !== 'line')
     io.err('kapi-review: no patch in the input: nothing was reviewed\n');
-  const parser = parserReady ? ((await parserReady) ?? (await loadCParser())) : null;
   // --no-cache: parsed files stay in this process, so no build version is needed to tell its
   // entries apart (finding it walks every module of the build: a few ms at each start)
   const cache =
@@ -357,7 +348,8 @@ async function checkCommand(inputs: string[], opts: CheckOptions, io: CliIo): Pr
     const reviewed = await reviewSeriesSet(set, {
       checks: CHECKS,
       config,
-      parser,
+      // loaded by the review when an image has a spec to analyse (most series have none)
+      parser: null,
       loadParser: loadCParser,
       tree: opts.tree ?? null,
       cache,

@@ -207,6 +207,13 @@ async function reviewImages(
   }));
   const images = await buildPostImages(inputs, tree);
   for (const i of images.issues) notes.push(i.message);
+  // the C grammar compiles on V8's own threads: when an image looks as if it holds a spec, that
+  // starts now, while the specs are parsed, and is awaited only once the review knows it needs it
+  let loading: Promise<Parser | null> | undefined;
+  const request = opts.loadParser;
+  const loadParser = request ? () => (loading ??= request()) : undefined;
+  if (!opts.parser && loadParser && images.patches.some((p) => p.files.some(mayHoldSpec)))
+    loadParser().catch(() => undefined); // a failure is met again where the parser is awaited
   if (over()) return tooLargeOutcome(overTime(limits), notes);
   const patches: ReviewPatch[] = images.patches.map((img, k) => ({
     messageId: img.messageId,
@@ -241,14 +248,28 @@ async function reviewImages(
     f.changed = starts
       ? shiftedLines(f.diff as FileDiff, starts)
       : changedLines(f.pre as string, f.post as string);
-  const parser =
-    opts.parser ?? (opts.loadParser && needsCAnalysis(patches, memo) ? await opts.loadParser() : null);
+  const parser = opts.parser ?? (loadParser && needsCAnalysis(patches, memo) ? await loadParser() : null);
   const done = reviewPatches(patches, { ...opts, parser, framework, stop: over });
   const outcome: ReviewOutcome = { ...done, notes: [...notes, ...done.notes], framework };
   // a review the time budget ended says nothing about the next one
   if (stored && done.tooLarge?.limit !== 'time') storeOutcome(memo, stored.key, stored.reads, outcome);
   memo.prune();
   return outcome;
+}
+
+/**
+ * Whether a file of a patch may hold a spec in a whole image: a guess, which decides only when
+ * the C grammar starts loading (needsCAnalysis decides whether it is used).
+ */
+function mayHoldSpec(f: { path: string; mode: string; pre: string | null; post: string | null }): boolean {
+  if (f.mode !== 'full' || !isCFile(f.path)) return false;
+  for (const t of [f.post, f.pre])
+    if (
+      t !== null &&
+      (t.includes('KAPI') || t.includes('_SPEC(') || t.includes('contexts:') || t.includes('context-flags:'))
+    )
+      return true;
+  return false;
 }
 
 /**
