@@ -182,12 +182,13 @@ export class BackgroundWriter {
     return true;
   }
 
-  /** A mark nobody waits for: its answer tells how far the worker has come. */
-  private mark(): void {
+  /** A mark: its answer tells how far the worker has come (a flush() waits for one). */
+  private mark(): number {
     const id = this.nextFlush++;
     this.marks.set(id, this.posted);
     this.lastMark = this.posted;
     this.worker.postMessage({ flush: id });
+    return id;
   }
 
   /** Whether the worker has started: writes go to it now, not to the list flush() writes itself. */
@@ -218,13 +219,11 @@ export class BackgroundWriter {
     // the worker not started yet: nothing was posted to it, and what waits is written here
     if (!this.ready) this.writeEarly();
     if (this.dead || !this.ready) return Promise.resolve();
-    const id = this.nextFlush++;
-    this.marks.set(id, this.posted);
     return new Promise<void>((resolve) => {
-      this.waiting.set(id, resolve);
+      // the answer comes on a later turn, by which the waiter is in place
+      this.waiting.set(this.mark(), resolve);
       // waiting for the answer keeps the process alive; nothing else does
       this.worker.ref();
-      this.worker.postMessage({ flush: id });
     });
   }
 

@@ -76,12 +76,12 @@ function specEntries(s: ApiSpec): number {
  * prefilter, app/index/walk.ts): only such files are parsed in earnest by a review.
  */
 export function mayCarryKapi(text: string): boolean {
-  return (
-    text.includes('SYSCALL_DEFINE') ||
-    text.includes('KAPI_') ||
-    text.includes('contexts:') ||
-    text.includes('context-flags:')
-  );
+  return text.includes('SYSCALL_DEFINE') || mayCarrySpec(text);
+}
+
+/** Whether a text can carry a spec at all: mayCarryKapi's needles less the syscall's. */
+export function mayCarrySpec(text: string): boolean {
+  return text.includes('KAPI_') || text.includes('contexts:') || text.includes('context-flags:');
 }
 
 /** UTF-8 length of a string, without encoding it. */

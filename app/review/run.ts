@@ -28,7 +28,15 @@ import { isIgnored, type ReviewConfig } from '../config/index.js';
 import { buildPostImages, changedLines, shiftedLines, type TreeReader } from '../context/postimage.js';
 import { openTree } from '../context/tree.js';
 import { chooseFramework } from '../framework/resolve.js';
-import { countHunks, measureReview, overHunks, overTime, type TooLarge, tooLargeText } from './limits.js';
+import {
+  countHunks,
+  mayCarrySpec,
+  measureReview,
+  overHunks,
+  overTime,
+  type TooLarge,
+  tooLargeText,
+} from './limits.js';
 
 export interface SeriesReview {
   series: Series;
@@ -263,13 +271,7 @@ async function reviewImages(
  */
 function mayHoldSpec(f: { path: string; mode: string; pre: string | null; post: string | null }): boolean {
   if (f.mode !== 'full' || !isCFile(f.path)) return false;
-  for (const t of [f.post, f.pre])
-    if (
-      t !== null &&
-      (t.includes('KAPI') || t.includes('_SPEC(') || t.includes('contexts:') || t.includes('context-flags:'))
-    )
-      return true;
-  return false;
+  return (f.post !== null && mayCarrySpec(f.post)) || (f.pre !== null && mayCarrySpec(f.pre));
 }
 
 /**
